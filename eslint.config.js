@@ -1,0 +1,7 @@
+const { defineConfig } = require("eslint/config");
+const raycastConfig = require("@raycast/eslint-config");
+
+module.exports = defineConfig([
+  ...raycastConfig,
+  { ignores: ["dist/**", "dist-cli/**", "node_modules/**", "raycast-env.d.ts"] },
+]);

@@ -1,0 +1,62 @@
+/** An interface and its addresses (IPv6 without `%scope`). */
+export interface NetworkInterface {
+  name: string;
+  ipv4: string[];
+  ipv6: string[];
+}
+
+/** The IPv4 next hop of the physical network. */
+export interface Gateway {
+  ipv4: string | null;
+  /** Lower-case, two hex digits per octet (`7c:10:c9:00:00:90`), or null when unknown. */
+  mac: string | null;
+  interface: string | null;
+}
+
+/**
+ * Which network the Mac is on, without the Wi-Fi name (macOS 15+ hides it):
+ * gateway IPv4 + gateway MAC + subnet. `id` is stable and printable; see network/identity.ts.
+ */
+export interface NetworkIdentity {
+  id: string;
+  gatewayIpv4: string;
+  gatewayMac: string | null;
+  subnet: string | null;
+  /** The Wi-Fi name when it can be read; a label only, never part of `id`. */
+  label: string | null;
+}
+
+/** What the Mac's network looks like right now, as far as unprivileged commands tell. */
+export interface NetworkState {
+  /** Interfaces that reach a network directly (en*, bridge*, ...), loopback and tunnels excluded. */
+  physical: NetworkInterface[];
+  /** VPN tunnels: utun/tun/tap/ipsec/ppp with IPv4 or global IPv6 (macOS's link-local-only utuns left out). */
+  tunnels: NetworkInterface[];
+  /** AirDrop/Continuity interfaces present (awdl0, llw0). */
+  peerToPeer: string[];
+  /** The interface that carries Internet-bound IPv4 traffic (split routes count), or null. */
+  defaultInterface: string | null;
+  /** The tunnel that carries Internet-bound traffic, when the VPN is up as a full tunnel; null otherwise. */
+  vpnInterface: string | null;
+  gateway: Gateway | null;
+  /** VPN server addresses seen in routes or `scutil --nwi` (placeholders dropped). */
+  endpoints: string[];
+  /** DNS resolvers in use (resolver #1 first, then the rest, deduplicated). */
+  dns: string[];
+  identity: NetworkIdentity | null;
+  /** Plain-language notes on what could not be determined (missing or unreadable output). */
+  undetermined: string[];
+}
+
+export const EMPTY_NETWORK_STATE: NetworkState = {
+  physical: [],
+  tunnels: [],
+  peerToPeer: [],
+  defaultInterface: null,
+  vpnInterface: null,
+  gateway: null,
+  endpoints: [],
+  dns: [],
+  identity: null,
+  undetermined: [],
+};

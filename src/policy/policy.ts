@@ -1,0 +1,127 @@
+import { lookup } from "node:dns/promises";
+import { type Cidr, parseCidr } from "../address/ip";
+import { type PortRange, type Settings, type Transport, parsePorts, parseVpnServer } from "./settings";
+
+/** A VPN server address the tunnel's own packets go to; port and protocol narrow the rule when known. */
+export interface Endpoint {
+  address: string;
+  port?: number;
+  protocol?: Transport;
+}
+
+export interface ResolvedException {
+  id: string;
+  /** What the user typed (address, CIDR or host name). */
+  target: string;
+  label: string;
+  addresses: Cidr[];
+  protocol: Transport | "any";
+  ports: PortRange[];
+  /** `all`, or the network identity id it belongs to. */
+  scope: string;
+  expiresAt: string | null;
+  enabled: boolean;
+}
+
+/** Settings with every host name resolved: what the ruleset builder needs, and nothing that needs the network. */
+export interface KillSwitchPolicy {
+  endpoints: Endpoint[];
+  tunnelOverride: string | null;
+  allowLan: boolean;
+  allowDiscovery: boolean;
+  allowAirDrop: boolean;
+  dnsResolvers: string[];
+  exceptions: ResolvedException[];
+}
+
+/** Resolves a host name to all its addresses; injectable so tests and previews need no DNS. */
+export type HostLookup = (host: string) => Promise<string[]>;
+
+export const systemHostLookup: HostLookup = async (host) => {
+  const answers = await lookup(host, { all: true, verbatim: true });
+  return answers.map((answer) => answer.address);
+};
+
+/** A stable id for an exception saved without one, so edits and toggles can find it again. */
+export function exceptionKey(e: { address: string; protocol: string; port?: number | string; scope: string }): string {
+  return [e.address.trim(), e.protocol, e.port ?? "", e.scope].join("|");
+}
+
+export type PolicyResult = { ok: true; policy: KillSwitchPolicy } | { ok: false; errors: string[] };
+
+/**
+ * Turns validated settings into a policy. Host names are resolved here, before anything is blocked,
+ * because once the kill switch is on, DNS outside the tunnel is refused.
+ */
+export async function resolvePolicy(settings: Settings, resolveHost: HostLookup = systemHostLookup): Promise<PolicyResult> {
+  const errors: string[] = [];
+  const resolve = async (field: string, host: string): Promise<string[]> => {
+    try {
+      const addresses = await resolveHost(host);
+      if (addresses.length === 0) errors.push(`${field}: "${host}" did not resolve to any address`);
+      return addresses;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      errors.push(`${field}: "${host}" could not be resolved (${reason})`);
+      return [];
+    }
+  };
+
+  const endpoints: Endpoint[] = [];
+  for (const [index, text] of settings.vpnServers.entries()) {
+    const spec = parseVpnServer(text);
+    if (!spec) continue; // the schema already rejected it
+    const addresses = parseCidr(spec.host) ? [spec.host] : await resolve(`vpnServers[${index}]`, spec.host);
+    for (const address of addresses) {
+      const endpoint: Endpoint = { address };
+      if (spec.port !== undefined) endpoint.port = spec.port;
+      if (spec.protocol !== undefined) endpoint.protocol = spec.protocol;
+      endpoints.push(endpoint);
+    }
+  }
+
+  const exceptions: ResolvedException[] = [];
+  for (const [index, e] of settings.exceptions.entries()) {
+    const target = e.address.trim();
+    const cidr = parseCidr(target);
+    const addresses = cidr
+      ? [cidr]
+      : (await resolve(`exceptions[${index}].address`, target)).flatMap((a) => parseCidr(a) ?? []);
+    exceptions.push({
+      id: e.id ?? exceptionKey(e),
+      target,
+      label: e.label,
+      addresses,
+      protocol: e.protocol,
+      ports: e.port === undefined ? [] : (parsePorts(e.port) ?? []),
+      scope: e.scope,
+      expiresAt: e.expiresAt ?? null,
+      enabled: e.enabled,
+    });
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    policy: {
+      endpoints,
+      tunnelOverride: settings.tunnelInterface.trim() || null,
+      allowLan: settings.allowLan,
+      allowDiscovery: settings.allowDiscovery,
+      allowAirDrop: settings.allowAirDrop,
+      dnsResolvers: settings.dnsResolvers.map((r) => r.trim()),
+      exceptions,
+    },
+  };
+}
+
+/** Whether an exception applies on the network `identityId` (null: unknown network) at `now`. */
+export function isExceptionActive(
+  exception: Pick<ResolvedException, "scope" | "expiresAt" | "enabled">,
+  identityId: string | null,
+  now: Date,
+): boolean {
+  if (!exception.enabled) return false;
+  if (exception.expiresAt !== null && Date.parse(exception.expiresAt) <= now.getTime()) return false;
+  return exception.scope === "all" || exception.scope === identityId;
+}

@@ -1,0 +1,170 @@
+import * as z from "zod/mini";
+import { isIpAddress, parseCidr } from "../address/ip";
+
+/** The transport protocols a VPN server or an exception can name. */
+export const TRANSPORTS = ["tcp", "udp"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+/** A VPN server as the user wrote it: `IP`, `IP:port/proto`, `[IPv6]:port/proto`, or a host name (optionally `:port/proto`). */
+export interface VpnServerSpec {
+  host: string;
+  port?: number;
+  protocol?: Transport;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const TUNNEL_NAME = /^(utun|tun|tap|ipsec|ppp)\d{1,4}$/;
+
+export function isHostName(text: string): boolean {
+  return HOST_NAME.test(text) && !/^[\d.]+$/.test(text);
+}
+
+function parsePort(text: string): number | null {
+  if (!/^\d{1,5}$/.test(text)) return null;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : null;
+}
+
+/** Parses one VPN server entry; returns null when it is none of the accepted forms. */
+export function parseVpnServer(text: string): VpnServerSpec | null {
+  const trimmed = text.trim();
+  if (isIpAddress(trimmed) && !trimmed.includes("%")) return { host: trimmed };
+  if (isHostName(trimmed)) return { host: trimmed.replace(/\.$/, "") };
+  const match = trimmed.match(/^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)(?:\/(tcp|udp))?$/i);
+  if (!match) return null;
+  const host = match[1] ?? match[2];
+  const port = parsePort(match[3]);
+  if (port === null) return null;
+  if (match[1] !== undefined && !isIpAddress(host)) return null;
+  if (match[2] !== undefined && !isIpAddress(host) && !isHostName(host)) return null;
+  const protocol = match[4]?.toLowerCase() as Transport | undefined;
+  return protocol ? { host, port, protocol } : { host, port };
+}
+
+/** Parses `631`, `80,443`, `8000-8080` (or a number); null when any part is not a valid port or range. */
+export function parsePorts(value: number | string): PortRange[] | null {
+  const parts = String(value)
+    .split(",")
+    .map((part) => part.trim());
+  const ranges: PortRange[] = [];
+  for (const part of parts) {
+    const [fromText, toText, ...rest] = part.split("-");
+    if (rest.length > 0) return null;
+    const from = parsePort(fromText);
+    const to = toText === undefined ? from : parsePort(toText);
+    if (from === null || to === null || to < from) return null;
+    ranges.push({ from, to });
+  }
+  return ranges;
+}
+
+/** True for an exception target: an IPv4/IPv6 address, a CIDR network, or a host name. */
+export function isExceptionTarget(text: string): boolean {
+  return parseCidr(text) !== null || isHostName(text);
+}
+
+const quote = (value: unknown) => JSON.stringify(value);
+
+const vpnServerSchema = z.string().check(
+  z.refine((text) => parseVpnServer(text) !== null, {
+    error: (issue) => `${quote(issue.input)} is not an IP address, IP:port/proto, or host name`,
+  }),
+);
+
+const resolverSchema = z.string().check(
+  z.refine((text) => isIpAddress(text.trim()) && !text.includes("%"), {
+    error: (issue) => `${quote(issue.input)} is not an IPv4 or IPv6 address`,
+  }),
+);
+
+const portSchema = z.union([z.number(), z.string()]).check(
+  z.refine((value) => parsePorts(value) !== null, {
+    error: (issue) => `${quote(issue.input)} is not a port (1-65535), a list (80,443) or a range (8000-8080)`,
+  }),
+);
+
+const isoDate = z.string().check(
+  z.refine((text) => !Number.isNaN(Date.parse(text)), {
+    error: (issue) => `${quote(issue.input)} is not a date and time (ISO 8601)`,
+  }),
+);
+
+export const exceptionSchema = z.strictObject({
+  id: z.optional(z.string()),
+  address: z.string().check(
+    z.refine((text) => isExceptionTarget(text.trim()), {
+      error: (issue) => `${quote(issue.input)} is not an IPv4/IPv6 address, CIDR network or host name`,
+    }),
+  ),
+  protocol: z._default(z.enum(["tcp", "udp", "any"]), "any"),
+  port: z.optional(portSchema),
+  /** `all` for every network, otherwise a network identity id (see network/identity). */
+  scope: z._default(z.string().check(z.minLength(1, "must not be empty")), "all"),
+  label: z._default(z.string(), ""),
+  expiresAt: z.optional(z.nullable(isoDate)),
+  enabled: z._default(z.boolean(), true),
+});
+
+export const settingsSchema = z.strictObject({
+  vpnServers: z._default(z.array(vpnServerSchema), []),
+  tunnelInterface: z._default(
+    z.string().check(
+      z.refine((text) => text.trim() === "" || TUNNEL_NAME.test(text.trim()), {
+        error: (issue) => `${quote(issue.input)} is not a tunnel interface name such as utun4, ipsec0 or ppp0`,
+      }),
+    ),
+    "",
+  ),
+  allowLan: z._default(z.boolean(), false),
+  allowDiscovery: z._default(z.boolean(), true),
+  allowAirDrop: z._default(z.boolean(), true),
+  dnsResolvers: z._default(z.array(resolverSchema), []),
+  exceptions: z._default(z.array(exceptionSchema), []),
+  authentication: z._default(z.enum(["password", "touchid"]), "password"),
+  protectFromStartup: z._default(z.boolean(), false),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type ExceptionSetting = z.infer<typeof exceptionSchema>;
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: string[] };
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    "",
+  );
+}
+
+/** Our own refinements already quote the value; zod/mini's built-in issues get a plain-English message here. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const got = "input" in issue ? `, got ${quote(issue.input) ?? "nothing"}` : "";
+  switch (issue.code) {
+    case "custom":
+      return issue.message;
+    case "invalid_type":
+      return `expected ${issue.expected}${got}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => quote(v)).join(", ")}${got}`;
+    case "unrecognized_keys":
+      return `unknown field(s) ${issue.keys.map((k) => quote(k)).join(", ")}`;
+    default:
+      return `${issue.message}${got}`;
+  }
+}
+
+/** Validates settings from any source (config file, preferences); each error names the field and the bad value. */
+export function parseSettings(input: unknown): SettingsResult {
+  const result = settingsSchema.safeParse(input, { reportInput: true });
+  if (result.success) return { ok: true, settings: result.data };
+  const errors = result.error.issues.map((issue) => `${formatPath(issue.path) || "settings"}: ${describeIssue(issue)}`);
+  return { ok: false, errors };
+}
+
+export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});

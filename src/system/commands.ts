@@ -1,0 +1,69 @@
+import { execa } from "execa";
+
+/** Every macOS program the product runs, by absolute path: Raycast and launchd give a minimal PATH. */
+export const MACOS_BINARIES = {
+  ifconfig: "/sbin/ifconfig",
+  netstat: "/usr/sbin/netstat",
+  route: "/sbin/route",
+  scutil: "/usr/sbin/scutil",
+  arp: "/usr/sbin/arp",
+  ipconfig: "/usr/sbin/ipconfig",
+  pfctl: "/sbin/pfctl",
+  osascript: "/usr/bin/osascript",
+  sudo: "/usr/bin/sudo",
+  sh: "/bin/sh",
+  launchctl: "/bin/launchctl",
+} as const;
+
+export type SystemTool = keyof typeof MACOS_BINARIES;
+export type Binaries = Record<SystemTool, string>;
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  /** Milliseconds; omitted means no limit (the admin password dialog must never time out). */
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+/** The one port through which the product talks to the operating system. */
+export interface SystemCommands {
+  readonly binaries: Binaries;
+  run(tool: SystemTool, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
+}
+
+/**
+ * Runs tools by absolute path; `root` prefixes every path so tests can point at fake executables
+ * laid out like macOS (`<root>/sbin/pfctl`).
+ */
+export function createSystemCommands(options: { root?: string } = {}): SystemCommands {
+  const root = options.root ?? "";
+  const binaries = Object.fromEntries(
+    Object.entries(MACOS_BINARIES).map(([tool, path]) => [tool, `${root}${path}`]),
+  ) as Binaries;
+  return {
+    binaries,
+    async run(tool, args, runOptions = {}) {
+      const result = await execa(binaries[tool], [...args], {
+        reject: false,
+        input: runOptions.input,
+        timeout: runOptions.timeoutMs,
+        env: runOptions.env,
+        stripFinalNewline: false,
+      });
+      const exitCode = typeof result.exitCode === "number" ? result.exitCode : 127;
+      const stderr = result.failed && result.exitCode === undefined ? `${result.stderr}${result.message}` : result.stderr;
+      return { exitCode, stdout: String(result.stdout ?? ""), stderr: String(stderr ?? "") };
+    },
+  };
+}
+
+/** For the CLI: `KILLSWITCH_SYSTEM_ROOT` points the tools at a fake macOS tree (tests, demos). */
+export function systemCommandsFromEnvironment(env: NodeJS.ProcessEnv = process.env): SystemCommands {
+  return createSystemCommands({ root: env.KILLSWITCH_SYSTEM_ROOT || "" });
+}
