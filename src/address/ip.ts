@@ -93,5 +93,5 @@ export function netmaskToPrefix(mask: string): number | null {
   else if (isIPv4(mask)) n = ipv4ToBigInt(mask);
   else return null;
   const bin = n.toString(2).padStart(32, "0");
-  return /^1*0*$/.test(bin) ? bin.indexOf("0") === -1 ? 32 : bin.indexOf("0") : null;
+  return /^1*0*$/.test(bin) ? (bin.indexOf("0") === -1 ? 32 : bin.indexOf("0")) : null;
 }

@@ -125,7 +125,8 @@ function endpointRules(endpoint: Endpoint): string[] {
 }
 
 function exceptionRules(exception: ResolvedException): string[] {
-  const protocols = exception.protocol === "any" ? (exception.ports.length > 0 ? ["tcp", "udp"] : [null]) : [exception.protocol];
+  const protocols =
+    exception.protocol === "any" ? (exception.ports.length > 0 ? ["tcp", "udp"] : [null]) : [exception.protocol];
   return exception.addresses.flatMap((cidr) =>
     protocols.map((p) => {
       const proto = p ? ` proto ${p}` : "";
@@ -136,7 +137,10 @@ function exceptionRules(exception: ResolvedException): string[] {
 
 /** User text (labels, Wi-Fi names) in a comment: one printable line, so it can never become a rule. */
 export function commentText(text: string): string {
-  return text.replace(/[^\x20-\x7e]+/g, " ").trim().slice(0, 120);
+  return text
+    .replace(/[^\x20-\x7e]+/g, " ")
+    .trim()
+    .slice(0, 120);
 }
 
 function section(title: string, why: string, rules: string[]): string[] {
@@ -209,7 +213,9 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
     ...section(
       "DNS resolvers allowed outside the tunnel",
       "Only the resolvers named in the settings may be asked directly.",
-      policy.dnsResolvers.map((r) => `pass out quick ${af(r)} proto { tcp, udp } from any to ${r} port ${DNS_PORTS} keep state`),
+      policy.dnsResolvers.map(
+        (r) => `pass out quick ${af(r)} proto { tcp, udp } from any to ${r} port ${DNS_PORTS} keep state`,
+      ),
     ),
     ...section(
       "No other DNS outside the tunnel",

@@ -53,7 +53,10 @@ export type PolicyResult = { ok: true; policy: KillSwitchPolicy } | { ok: false;
  * Turns validated settings into a policy. Host names are resolved here, before anything is blocked,
  * because once the kill switch is on, DNS outside the tunnel is refused.
  */
-export async function resolvePolicy(settings: Settings, resolveHost: HostLookup = systemHostLookup): Promise<PolicyResult> {
+export async function resolvePolicy(
+  settings: Settings,
+  resolveHost: HostLookup = systemHostLookup,
+): Promise<PolicyResult> {
   const errors: string[] = [];
   const resolve = async (field: string, host: string): Promise<string[]> => {
     try {

@@ -57,7 +57,8 @@ export function createSystemCommands(options: { root?: string } = {}): SystemCom
         stripFinalNewline: false,
       });
       const exitCode = typeof result.exitCode === "number" ? result.exitCode : 127;
-      const stderr = result.failed && result.exitCode === undefined ? `${result.stderr}${result.message}` : result.stderr;
+      const stderr =
+        result.failed && result.exitCode === undefined ? `${result.stderr}${result.message}` : result.stderr;
       return { exitCode, stdout: String(result.stdout ?? ""), stderr: String(stderr ?? "") };
     },
   };

@@ -1,0 +1,75 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { deriveNetworkState } from "../network/derive";
+import { SAMPLE_SNAPSHOT } from "../network/sample-snapshot";
+import { collectLiveSnapshot, readSnapshotDirectory } from "../network/snapshot";
+import type { NetworkState } from "../network/state";
+import { type HostLookup, type KillSwitchPolicy, resolvePolicy, systemHostLookup } from "../policy/policy";
+import { type Settings, parseSettings } from "../policy/settings";
+import { CliError, type CliIo } from "./io";
+
+/** Reads and validates a settings JSON file; every problem is reported with the field and value. */
+export async function loadSettingsFile(path: string | undefined, io: CliIo): Promise<Settings> {
+  let input: unknown = {};
+  if (path !== undefined) {
+    const full = resolve(io.cwd, path);
+    let text: string;
+    try {
+      text = await readFile(full, "utf8");
+    } catch (error) {
+      throw new CliError(`cannot read config file ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      throw new CliError(`config file ${full} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const parsed = parseSettings(input);
+  if (!parsed.ok) throw new CliError(`invalid settings${path ? ` in ${path}` : ""}:\n  ${parsed.errors.join("\n  ")}`);
+  return parsed.settings;
+}
+
+export interface NetworkReading {
+  network: NetworkState;
+  /** Where the state came from, for people: "this Mac", "snapshot <dir>", "embedded sample". */
+  source: string;
+}
+
+/** The live state on macOS; a snapshot directory when given; the embedded sample anywhere else. */
+export async function readNetwork(snapshotDir: string | undefined, io: CliIo): Promise<NetworkReading> {
+  if (snapshotDir !== undefined) {
+    const dir = resolve(io.cwd, snapshotDir);
+    try {
+      return { network: deriveNetworkState(await readSnapshotDirectory(dir)), source: `snapshot ${dir}` };
+    } catch (error) {
+      throw new CliError(error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (io.platform === "darwin") {
+    return { network: deriveNetworkState(await collectLiveSnapshot(io.system)), source: "this Mac" };
+  }
+  return { network: deriveNetworkState(SAMPLE_SNAPSHOT), source: "embedded sample (not a Mac)" };
+}
+
+export async function resolveSettings(
+  settings: Settings,
+  lookup: HostLookup = systemHostLookup,
+): Promise<KillSwitchPolicy> {
+  const resolved = await resolvePolicy(settings, lookup);
+  if (!resolved.ok) throw new CliError(`cannot resolve host names:\n  ${resolved.errors.join("\n  ")}`);
+  return resolved.policy;
+}
+
+export interface CliContext extends NetworkReading {
+  settings: Settings;
+  policy: KillSwitchPolicy;
+}
+
+/** Settings, resolved policy and network state: what preview, verify and explain all start from. */
+export async function loadCliContext(options: { config?: string; snapshot?: string }, io: CliIo): Promise<CliContext> {
+  const settings = await loadSettingsFile(options.config, io);
+  const reading = await readNetwork(options.snapshot, io);
+  const policy = await resolveSettings(settings);
+  return { ...reading, settings, policy };
+}

@@ -1,0 +1,32 @@
+import type { SystemCommands } from "../system/commands";
+
+/** Everything a CLI command touches outside its arguments, so tests can run commands in-process. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  platform: NodeJS.Platform;
+  system: SystemCommands;
+  /** Reads standard input to the end (for `--rules -`). */
+  readStdin(): Promise<string>;
+  now(): Date;
+}
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** A problem with the user's input or environment: printed as one clear line, exit status 2. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}

@@ -1,0 +1,101 @@
+import { buildKillSwitchAnchor, summarizeAnchor, type AnchorSummary } from "../pf/anchor";
+import type { NetworkState } from "../network/state";
+import type { Endpoint } from "../policy/policy";
+import { parseCommandArgs } from "./args";
+import { loadCliContext } from "./context";
+import type { CliCommand } from "./io";
+
+const USAGE = `Usage: killswitch preview [--snapshot DIR] [--config FILE] [--json]
+
+Shows what was detected, what the kill switch would allow and block, and the pf anchor it would load.
+Reads this Mac's network on macOS; elsewhere, or with --snapshot, a snapshot directory (default: an embedded sample).
+  --snapshot DIR  read command outputs saved by \`killswitch snapshot DIR\`
+  --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README)
+  --json          print one JSON object instead of text`;
+
+const formatEndpoint = (e: Endpoint) =>
+  `${e.address}${e.port !== undefined ? ` port ${e.port}` : ""}${e.protocol ? `/${e.protocol}` : ""}`;
+
+function describeDetected(network: NetworkState): string[] {
+  const row = (label: string, value: string) => `  ${label.padEnd(16)}${value}`;
+  const tunnels = network.tunnels.map((t) => `${t.name} (${[...t.ipv4, ...t.ipv6].join(", ") || "no address"})`);
+  const gateway = network.gateway;
+  return [
+    "Detected",
+    row("VPN tunnel", tunnels.join("; ") || "none"),
+    row("Default route", network.defaultInterface ?? "unknown"),
+    row(
+      "Gateway",
+      gateway?.ipv4 ? `${gateway.ipv4} (${gateway.mac ?? "MAC unknown"}) on ${gateway.interface ?? "?"}` : "unknown",
+    ),
+    row(
+      "Network",
+      network.identity
+        ? `${network.identity.id}${network.identity.label ? ` (${network.identity.label})` : ""}`
+        : "unknown",
+    ),
+    row("VPN servers", network.endpoints.join(", ") || "none seen in routes"),
+    row("DNS", network.dns.join(", ") || "unknown"),
+    ...network.undetermined.map((note, i) => row(i === 0 ? "Not determined" : "", note)),
+  ];
+}
+
+function describeAllowed(summary: AnchorSummary): string[] {
+  const exceptions = summary.exceptions.map(
+    (e) =>
+      `${e.label ? `${e.label}: ` : ""}${e.target}${e.protocol !== "any" ? ` ${e.protocol}` : ""}${
+        e.ports.length ? ` port ${e.ports.map((p) => (p.from === p.to ? p.from : `${p.from}-${p.to}`)).join(",")}` : ""
+      }`,
+  );
+  return [
+    summary.blockingMode
+      ? "Blocking mode: no VPN tunnel is up, so nothing but the items below leaves this Mac."
+      : `Allowed: everything inside ${summary.tunnels.join(", ")}; outside the tunnel only:`,
+    `  - VPN servers: ${summary.endpoints.map(formatEndpoint).join(", ") || "none (configure vpnServers so the VPN can connect)"}`,
+    "  - DHCP and IPv6 neighbour discovery (to rejoin Wi-Fi), loopback",
+    `  - Bonjour (mDNS): ${summary.allowDiscovery ? "yes" : "no"}`,
+    `  - AirDrop/Continuity: ${summary.peerToPeer.join(", ") || "no"}`,
+    `  - Local network: ${summary.allowLan ? "yes" : "no"}`,
+    `  - DNS resolvers: ${summary.dnsResolvers.join(", ") || "none (DNS only through the tunnel)"}`,
+    `  - Exceptions active here: ${exceptions.join("; ") || "none"}`,
+    ...(summary.captivePortal ? ["  - Captive portal window: DNS and web ports, for a few minutes"] : []),
+    "Blocked: everything else, on every interface (including ones that appear later).",
+  ];
+}
+
+export const previewCommand: CliCommand = {
+  name: "preview",
+  summary: "show the detected network and the pf anchor the kill switch would load",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs("preview", args, {
+      snapshot: { type: "string" },
+      config: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
+    const input = { policy: context.policy, network: context.network, now: io.now() };
+    const ruleset = buildKillSwitchAnchor(input);
+    const summary = summarizeAnchor(input);
+
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify({ source: context.source, network: context.network, allowed: summary, ruleset }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    io.stdout(
+      [
+        `VPN Kill Switch preview (network read from: ${context.source})`,
+        "",
+        ...describeDetected(context.network),
+        "",
+        ...describeAllowed(summary),
+        "",
+        "pf anchor",
+        ruleset,
+      ].join("\n"),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SETTINGS, parsePorts, parseSettings, parseVpnServer } from "../../src/policy/settings";
+import { isExceptionActive, resolvePolicy } from "../../src/policy/policy";
+
+describe("parseSettings", () => {
+  it("fills defaults: LAN off, discovery and AirDrop on, no resolvers", () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      allowLan: false,
+      allowDiscovery: true,
+      allowAirDrop: true,
+      dnsResolvers: [],
+    });
+  });
+
+  it.each([
+    [{ vpnServers: ["vpn example"] }, 'vpnServers[0]: "vpn example" is not an IP address, IP:port/proto, or host name'],
+    [{ vpnServers: ["1.2.3.4:0/udp"] }, 'vpnServers[0]: "1.2.3.4:0/udp"'],
+    [{ tunnelInterface: "utun" }, 'tunnelInterface: "utun" is not a tunnel interface name'],
+    [{ tunnelInterface: "en0; rm -rf /" }, 'tunnelInterface: "en0; rm -rf /"'],
+    [{ allowLan: "yes" }, 'allowLan: expected boolean, got "yes"'],
+    [{ dnsResolvers: ["dns.google"] }, 'dnsResolvers[0]: "dns.google" is not an IPv4 or IPv6 address'],
+    [{ exceptions: [{ address: "192.168.1.300" }] }, 'exceptions[0].address: "192.168.1.300" is not'],
+    [{ exceptions: [{ address: "10.0.0.0/33" }] }, 'exceptions[0].address: "10.0.0.0/33"'],
+    [{ exceptions: [{ address: "10.0.0.1", port: 70000 }] }, "exceptions[0].port: 70000 is not a port"],
+    [
+      { exceptions: [{ address: "10.0.0.1", protocol: "icmp" }] },
+      'exceptions[0].protocol: expected one of "tcp", "udp", "any", got "icmp"',
+    ],
+    [
+      { exceptions: [{ address: "10.0.0.1", expiresAt: "tomorrow" }] },
+      'exceptions[0].expiresAt: "tomorrow" is not a date',
+    ],
+    [{ allowLAN: true }, 'settings: unknown field(s) "allowLAN"'],
+    [null, "settings: expected object, got null"],
+  ])("rejects %j naming the field and value", (input, message) => {
+    const result = parseSettings(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join("\n")).toContain(message);
+  });
+
+  it("accepts every documented form", () => {
+    const result = parseSettings({
+      vpnServers: [
+        "203.0.113.5",
+        "203.0.113.6:1194/udp",
+        "[2001:db8::1]:51820/udp",
+        "vpn.example.net",
+        "vpn.example.net:443/tcp",
+      ],
+      tunnelInterface: "utun4",
+      dnsResolvers: ["9.9.9.9", "2620:fe::fe"],
+      exceptions: [{ address: "printer.local", port: "631,9100", protocol: "tcp", scope: "all", label: "Printer" }],
+    });
+    expect(result.ok).toBe(true);
+  });
+});
+
+describe("value parsers", () => {
+  it("parses VPN server forms", () => {
+    expect(parseVpnServer("[2001:db8::1]:51820/udp")).toEqual({ host: "2001:db8::1", port: 51820, protocol: "udp" });
+    expect(parseVpnServer("vpn.example.net:1194")).toEqual({ host: "vpn.example.net", port: 1194 });
+    expect(parseVpnServer("2001:db8::1")).toEqual({ host: "2001:db8::1" });
+    expect(parseVpnServer("fe80::1%en0")).toBeNull();
+  });
+  it("parses port lists and ranges", () => {
+    expect(parsePorts("80, 443")).toEqual([
+      { from: 80, to: 80 },
+      { from: 443, to: 443 },
+    ]);
+    expect(parsePorts("8080-8000")).toBeNull();
+    expect(parsePorts(631)).toEqual([{ from: 631, to: 631 }]);
+  });
+});
+
+describe("resolvePolicy", () => {
+  it("resolves host names to every address and reports one that does not resolve", async () => {
+    const parsed = parseSettings({ vpnServers: ["vpn.example.net:51820/udp", "gone.example.net"] });
+    if (!parsed.ok) throw new Error();
+    const result = await resolvePolicy(parsed.settings, async (host) => {
+      if (host === "vpn.example.net") return ["198.51.100.1", "198.51.100.2"];
+      throw new Error("ENOTFOUND");
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: ['vpnServers[1]: "gone.example.net" could not be resolved (ENOTFOUND)'],
+    });
+  });
+
+  it("an exception is active only on its network, before expiry, when enabled", () => {
+    const now = new Date("2026-01-01T00:00:00Z");
+    const base = { scope: "net-a", expiresAt: null, enabled: true };
+    expect(isExceptionActive(base, "net-a", now)).toBe(true);
+    expect(isExceptionActive(base, "net-b", now)).toBe(false);
+    expect(isExceptionActive({ ...base, scope: "all" }, null, now)).toBe(true);
+    expect(isExceptionActive({ ...base, expiresAt: "2025-12-31T23:00:00Z" }, "net-a", now)).toBe(false);
+    expect(isExceptionActive({ ...base, enabled: false }, "net-a", now)).toBe(false);
+  });
+});
