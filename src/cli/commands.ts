@@ -1,5 +1,8 @@
 import type { CliCommand } from "./io";
 import { previewCommand } from "./preview-command";
+import { verifyCommand } from "./verify-command";
+import { explainCommand } from "./explain-command";
+import { snapshotCommand } from "./snapshot-command";
 
 /** Every `killswitch` subcommand, in the order `killswitch help` lists them. */
-export const CLI_COMMANDS: CliCommand[] = [previewCommand];
+export const CLI_COMMANDS: CliCommand[] = [previewCommand, verifyCommand, explainCommand, snapshotCommand];

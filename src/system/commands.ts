@@ -13,6 +13,7 @@ export const MACOS_BINARIES = {
   sudo: "/usr/bin/sudo",
   sh: "/bin/sh",
   launchctl: "/bin/launchctl",
+  sysctl: "/usr/sbin/sysctl",
 } as const;
 
 export type SystemTool = keyof typeof MACOS_BINARIES;
@@ -62,6 +63,21 @@ export function createSystemCommands(options: { root?: string } = {}): SystemCom
       return { exitCode, stdout: String(result.stdout ?? ""), stderr: String(stderr ?? "") };
     },
   };
+}
+
+/**
+ * The prefix `createSystemCommands` put in front of every macOS path ("" on a Mac), read back from the
+ * binaries so the `SystemCommands` shape stays as it is. Files the product reads (the kill switch's state,
+ * `/etc/pam.d/sudo_local`) live under the same prefix as the programs.
+ */
+export function systemRootOf(system: SystemCommands): string {
+  const sh = system.binaries.sh;
+  return sh.endsWith(MACOS_BINARIES.sh) ? sh.slice(0, sh.length - MACOS_BINARIES.sh.length) : "";
+}
+
+/** An absolute macOS path (`/Library/...`) as seen through `system` (prefixed in tests). */
+export function systemPath(system: SystemCommands, absolutePath: string): string {
+  return `${systemRootOf(system)}${absolutePath}`;
 }
 
 /** For the CLI: `KILLSWITCH_SYSTEM_ROOT` points the tools at a fake macOS tree (tests, demos). */

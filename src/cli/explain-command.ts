@@ -1,0 +1,188 @@
+import { type AddressFamily, familyOf } from "../address/ip";
+import type { NetworkState } from "../network/state";
+import { type Packet, createEvaluator, describePacket, protocolNumber } from "../verify/evaluate";
+import { parsePfRules } from "../verify/parse-rules";
+import { describeExpectation, intendedVerdictFor } from "../verify/verify-policy";
+import { parseCommandArgs } from "./args";
+import { loadCliContext } from "./context";
+import { type CliCommand, CliError } from "./io";
+import { loadRulesText, rejectUnreadableRules } from "./verify-command";
+
+const USAGE = `Usage: killswitch explain --out|--in --if IF --proto P (--to ADDR | --from ADDR) [options]
+
+Says what the kill switch does with one packet and which rule decides it ("why is my printer blocked?").
+  --out | --in       the packet's direction, seen from this Mac
+  --if IF            interface it crosses (en0, utun4, awdl0, ...)
+  --proto P          tcp, udp, icmp, icmp6, esp, ... or a protocol number
+  --to ADDR          destination (required with --out; default with --in: this Mac's address on IF)
+  --from ADDR        source (required with --in; default with --out: this Mac's address on IF)
+  --port N           destination port (tcp/udp)
+  --sport N          source port (tcp/udp; default 49152)
+  --inet6            IPv6 (also implied by IPv6 addresses)
+  --icmp-type N      ICMP/ICMPv6 type (icmp/icmp6)
+  --rules FILE|-     rules to use (an anchor file or \`pfctl -sr\` output; default: what preview builds)
+  --snapshot DIR     read command outputs saved by \`killswitch snapshot DIR\`
+  --config FILE      settings JSON
+  --json             print one JSON object instead of text`;
+
+const quote = (value: string) => JSON.stringify(value);
+
+function parsePortOption(option: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > 65535) {
+    throw new CliError(`--${option} ${quote(value)} is not a port (${min}-65535)`);
+  }
+  return Number(value);
+}
+
+function parseAddressOption(option: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (familyOf(value) === null) throw new CliError(`--${option} ${quote(value)} is not an IP address`);
+  return value;
+}
+
+/** This Mac's address on an interface, for the side of the packet the user did not give. */
+function localAddress(network: NetworkState, iface: string, family: AddressFamily, remote: string): string {
+  const known = [...network.physical, ...network.tunnels].find((i) => i.name === iface);
+  if (family === "inet") return known?.ipv4[0] ?? "192.168.1.23";
+  const linkScope = /^(fe[89ab]|ff02)/i.test(remote);
+  const linkLocal = known?.ipv6.find((a) => /^fe[89ab]/i.test(a));
+  const global = known?.ipv6.find((a) => !/^fe[89ab]/i.test(a));
+  return (linkScope ? linkLocal : global) ?? (linkScope ? "fe80::1c2b:3ff:fe4d:5e6f" : "2001:db8:5::23");
+}
+
+export const explainCommand: CliCommand = {
+  name: "explain",
+  summary: "show whether one packet passes or is blocked, and the rule (with its line) that decides",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs("explain", args, {
+      out: { type: "boolean" },
+      in: { type: "boolean" },
+      if: { type: "string" },
+      proto: { type: "string" },
+      to: { type: "string" },
+      from: { type: "string" },
+      port: { type: "string" },
+      sport: { type: "string" },
+      inet6: { type: "boolean" },
+      "icmp-type": { type: "string" },
+      rules: { type: "string" },
+      snapshot: { type: "string" },
+      config: { type: "string" },
+      json: { type: "boolean" },
+    });
+
+    if (values.out === values.in) throw new CliError("give exactly one of --out or --in");
+    const direction = values.out ? "out" : "in";
+    const iface = values.if;
+    if (iface === undefined) throw new CliError("--if is required (the interface, e.g. en0 or utun4)");
+    if (!/^[a-z][a-z0-9]{0,14}$/i.test(iface))
+      throw new CliError(`--if ${quote(iface)} is not an interface name such as en0 or utun4`);
+    const proto = values.proto?.toLowerCase();
+    if (proto === undefined) throw new CliError("--proto is required (tcp, udp, icmp, icmp6, esp, ...)");
+    if (protocolNumber(proto) === null) {
+      throw new CliError(
+        `--proto ${quote(values.proto ?? "")} is not a protocol (tcp, udp, icmp, icmp6, esp, ah, gre or a number 0-255)`,
+      );
+    }
+    const to = parseAddressOption("to", values.to);
+    const from = parseAddressOption("from", values.from);
+    if (direction === "out" && to === undefined)
+      throw new CliError("--to is required with --out (the address the packet goes to)");
+    if (direction === "in" && from === undefined)
+      throw new CliError("--from is required with --in (the address the packet comes from)");
+    const given = [to, from].filter((a): a is string => a !== undefined);
+    const families = new Set(given.map((a) => familyOf(a)));
+    if (families.size > 1)
+      throw new CliError(`--from ${quote(from ?? "")} and --to ${quote(to ?? "")} are not the same address family`);
+    const family: AddressFamily = families.has("inet6") ? "inet6" : "inet";
+    if (values.inet6 && family !== "inet6")
+      throw new CliError(`--inet6 was given but ${quote(given[0])} is an IPv4 address`);
+    const port = parsePortOption("port", values.port);
+    const sport = parsePortOption("sport", values.sport);
+    const transport = proto === "tcp" || proto === "udp";
+    if ((port !== undefined || sport !== undefined) && !transport)
+      throw new CliError(`--port and --sport apply to tcp and udp only, not ${quote(proto)}`);
+    if (transport && port === undefined) throw new CliError(`--port is required with --proto ${proto}`);
+    const icmpTypeText = values["icmp-type"];
+    const isIcmp = proto === "icmp" || proto === "icmp6" || proto === "ipv6-icmp";
+    if (icmpTypeText !== undefined && !isIcmp)
+      throw new CliError(`--icmp-type applies to icmp and icmp6 only, not ${quote(proto)}`);
+    if (icmpTypeText !== undefined && (!/^\d{1,3}$/.test(icmpTypeText) || Number(icmpTypeText) > 255)) {
+      throw new CliError(`--icmp-type ${quote(icmpTypeText)} is not an ICMP type (0-255)`);
+    }
+    if (proto === "icmp" && family === "inet6")
+      throw new CliError("--proto icmp is IPv4; use --proto icmp6 with IPv6 addresses");
+    if (isIcmp && proto !== "icmp" && family === "inet")
+      throw new CliError(`--proto ${proto} is IPv6; use --proto icmp with IPv4 addresses`);
+
+    const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
+    const rules = await loadRulesText(values.rules, context, io);
+    const parsed = parsePfRules(rules.text);
+    rejectUnreadableRules(parsed.errors, rules.origin);
+
+    const remote = (direction === "out" ? to : from) as string;
+    const local = localAddress(context.network, iface, family, remote);
+    const packet: Packet = {
+      direction,
+      interface: iface,
+      family,
+      protocol: proto,
+      source: from ?? local,
+      destination: to ?? local,
+      ...(transport ? { sourcePort: sport ?? 49152, destinationPort: port } : {}),
+      ...(icmpTypeText !== undefined
+        ? { icmpType: Number(icmpTypeText) }
+        : isIcmp
+          ? { icmpType: family === "inet6" ? 128 : 8 }
+          : {}),
+    };
+    const evaluation = createEvaluator(parsed)(packet);
+    const intended = intendedVerdictFor(packet, { policy: context.policy, network: context.network, now: io.now() });
+    const rule = evaluation.rule ? { line: evaluation.rule.line, text: evaluation.rule.text } : null;
+
+    if (values.json) {
+      const { action, quick, returns, walked } = evaluation;
+      io.stdout(
+        `${JSON.stringify(
+          {
+            rules: rules.origin,
+            packet,
+            verdict: action,
+            returns,
+            quick,
+            rule,
+            walked,
+            total: parsed.rules.length,
+            intended,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    const verdict =
+      evaluation.action === "pass"
+        ? "PASS"
+        : evaluation.returns
+          ? "BLOCK (refused with an answer)"
+          : "BLOCK (dropped silently)";
+    const decidedBy = rule
+      ? `line ${rule.line}: ${rule.text}${evaluation.quick ? "" : "  (not quick: a later rule in the main ruleset could still change this)"}`
+      : "no rule matched (pf passes what no rule decides)";
+    io.stdout(
+      [
+        `Packet:   ${describePacket(packet)}`,
+        `Verdict:  ${verdict}`,
+        `Rule:     ${decidedBy}`,
+        `Walked:   ${evaluation.walked} of ${parsed.rules.length} rules`,
+        `Policy:   ${describeExpectation(intended.expected)} (${intended.because})`,
+        `Rules:    ${rules.origin}`,
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  },
+};

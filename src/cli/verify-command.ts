@@ -1,0 +1,112 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { buildKillSwitchAnchor } from "../pf/anchor";
+import { type ParseError, parsePfRules } from "../verify/parse-rules";
+import { type ClauseResult, describeFailure, verificationSummary, verifyRuleset } from "../verify/verify-policy";
+import { parseCommandArgs } from "./args";
+import { type CliContext, loadCliContext } from "./context";
+import { type CliCommand, CliError, type CliIo } from "./io";
+
+const USAGE = `Usage: killswitch verify [--rules FILE|-] [--snapshot DIR] [--config FILE] [--json]
+
+Checks that a pf ruleset keeps the kill switch's promise on this network: loopback and the tunnel pass,
+the VPN servers and link plumbing (DHCP, neighbour discovery) pass, DNS goes only to your resolvers, and
+nothing else leaves or enters outside the tunnel. Exit status 1 when a check fails, 2 on unreadable input.
+  --rules FILE    the rules to check: an anchor file, or what \`sudo pfctl -a NAME -sr\` printed
+                  ("-" reads standard input); default: the anchor \`preview\` would build
+  --snapshot DIR  read command outputs saved by \`killswitch snapshot DIR\`
+  --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README)
+  --json          print one JSON object instead of text`;
+
+export interface RulesSource {
+  text: string;
+  /** For people: the file name, "standard input", or what was built. */
+  origin: string;
+}
+
+/** The rules to judge: a file, standard input (`-`), or the anchor the builder makes from the context. */
+export async function loadRulesText(path: string | undefined, context: CliContext, io: CliIo): Promise<RulesSource> {
+  if (path === undefined) {
+    const text = buildKillSwitchAnchor({ policy: context.policy, network: context.network, now: io.now() });
+    return { text, origin: `the anchor preview builds (network read from: ${context.source})` };
+  }
+  if (path === "-") return { text: await io.readStdin(), origin: "standard input" };
+  const full = resolve(io.cwd, path);
+  try {
+    return { text: await readFile(full, "utf8"), origin: full };
+  } catch (error) {
+    throw new CliError(`cannot read rules file ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** Rules that cannot be read are bad input (exit 2), listed with their line numbers. */
+export function rejectUnreadableRules(errors: ParseError[], origin: string): void {
+  if (errors.length === 0) return;
+  const lines = errors.map((e) => `  line ${e.line}: ${e.reason}\n    ${e.text}`);
+  throw new CliError(
+    `${errors.length} line(s) of ${origin} are not pf rules this tool understands:\n${lines.join("\n")}`,
+  );
+}
+
+function clauseTable(clauses: ClauseResult[]): string[] {
+  const width = Math.max(...clauses.map((c) => c.id.length));
+  const rows = clauses.map((c) => {
+    const result = c.checked === 0 ? "n/a " : c.passed ? "pass" : "FAIL";
+    const first = c.failures[0];
+    const detail = first
+      ? `${first.leak ? "LEAK " : ""}${describeFailure(first)}${c.failures.length > 1 ? ` (+${c.failures.length - 1} more)` : ""}`
+      : c.description;
+    return `  ${c.id.padEnd(width)}  ${result}  ${String(c.checked).padStart(4)}  ${detail}`;
+  });
+  return [`  ${"clause".padEnd(width)}  result  packets  detail`, ...rows];
+}
+
+export const verifyCommand: CliCommand = {
+  name: "verify",
+  summary: "check that a pf ruleset (built, or printed by pfctl) does not leak outside the VPN",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs("verify", args, {
+      rules: { type: "string" },
+      snapshot: { type: "string" },
+      config: { type: "string" },
+      json: { type: "boolean" },
+    });
+    const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
+    const rules = await loadRulesText(values.rules, context, io);
+    rejectUnreadableRules(parsePfRules(rules.text).errors, rules.origin);
+    const result = verifyRuleset(rules.text, { policy: context.policy, network: context.network, now: io.now() });
+    const summary = verificationSummary(result);
+
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ rules: rules.origin, source: context.source, ...summary, result }, null, 2)}\n`);
+      return result.passed ? 0 : 1;
+    }
+    const failing = result.clauses.filter((c) => !c.passed);
+    const leaking = failing.filter((c) => c.failures.some((f) => f.leak));
+    const lintLines = result.lint.map(
+      (f) => `  ${f.severity === "error" ? "error  " : "warning"}  ${f.line > 0 ? `line ${f.line}: ` : ""}${f.message}`,
+    );
+    const lintErrors = result.lint.filter((f) => f.severity === "error").length;
+    const verdict = result.passed
+      ? "PASS: every clause holds; nothing leaves outside the tunnel that the settings do not allow."
+      : [
+          `FAIL: ${failing.length} clause(s) fail${leaking.length ? `, ${leaking.length} of them LEAK` : ""}`,
+          lintErrors ? `, ${lintErrors} lint error(s)` : "",
+          ".",
+        ].join("");
+    io.stdout(
+      [
+        `Verifying ${rules.origin}`,
+        `against the settings${values.config ? ` in ${values.config}` : ""} on network: ${context.source}`,
+        "",
+        ...clauseTable(result.clauses),
+        "",
+        ...(lintLines.length ? ["Lint", ...lintLines, ""] : []),
+        verdict,
+        "",
+      ].join("\n"),
+    );
+    return result.passed ? 0 : 1;
+  },
+};

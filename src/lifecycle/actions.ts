@@ -1,0 +1,130 @@
+import type { NetworkState } from "../network/state";
+import { type AnchorSummary, buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
+import { type HostLookup, resolvePolicy, systemHostLookup } from "../policy/policy";
+import type { Settings } from "../policy/settings";
+import { type RootReport, type RootRequest, parseRootReport, rootCommand } from "../privileged/root-protocol";
+import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privileged/runner";
+import type { SystemCommands } from "../system/commands";
+import { KillSwitchError, explainPrivilegedError } from "./errors";
+import { readRecordedState } from "./record";
+import { stateKillsFor } from "./state-kills";
+import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
+
+export interface KillSwitchRequest {
+  system: SystemCommands;
+  settings: Settings;
+  /** The network now: which tunnels to let through, the gateway, VPN servers seen in routes. */
+  network: NetworkState;
+  now?: Date;
+  /** Resolves host names in the settings (tests and previews inject one). */
+  lookup?: HostLookup;
+  /** While in the future, DNS and web ports stay open for a captive portal sign-in. */
+  captivePortalUntil?: Date | null;
+}
+
+export interface ApplyRequest extends KillSwitchRequest {
+  /**
+   * Keep open connections (a reload after a VPN reconnect). By default Apply kills them like Enable,
+   * so a removed exception stops at once.
+   */
+  keepConnections?: boolean;
+}
+
+export interface DisableRequest {
+  system: SystemCommands;
+  authentication?: AuthenticationMethod;
+  /** For the status reported afterwards. */
+  network?: NetworkState | null;
+}
+
+/** What an action did, as pf reported it afterwards. */
+export interface KillSwitchChange {
+  action: RootRequest["action"];
+  /** How it was authorised (Touch ID falls back to the password dialog). */
+  method: AuthenticationMethod;
+  /** For people: authorisation notes and the root script's warnings. */
+  notes: string[];
+  report: RootReport;
+  /** The rules loaded (enable, apply). */
+  rules: string | null;
+  summary: AnchorSummary | null;
+  status: KillSwitchStatus;
+}
+
+async function runRootAction(
+  system: SystemCommands,
+  request: RootRequest,
+  authentication: AuthenticationMethod,
+): Promise<{ report: RootReport; method: AuthenticationMethod; notes: string[] }> {
+  try {
+    const run = await runAsRoot(system, rootCommand(system, request), { authentication });
+    const report = parseRootReport(run.stdout);
+    return { report, method: run.method, notes: [...run.notes, ...report.warnings] };
+  } catch (error) {
+    if (error instanceof PrivilegedError) throw explainPrivilegedError(error, request.action);
+    throw error;
+  }
+}
+
+async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
+  const { system, settings, network } = request;
+  // Host names first: once the rules are in force, DNS outside the tunnel is refused.
+  const resolved = await resolvePolicy(settings, request.lookup ?? systemHostLookup);
+  if (!resolved.ok) {
+    throw new KillSwitchError(
+      "resolve",
+      `Cannot resolve host names, so nothing was changed:\n  ${resolved.errors.join("\n  ")}`,
+      true,
+      resolved.errors.join("\n"),
+    );
+  }
+  const input = {
+    policy: resolved.policy,
+    network,
+    now: request.now ?? new Date(),
+    captivePortalUntil: request.captivePortalUntil ?? null,
+  };
+  const rules = buildKillSwitchAnchor(input);
+  const summary = summarizeAnchor(input);
+  const kills = action === "apply" && request.keepConnections ? [] : stateKillsFor(network, summary);
+  const { report, method, notes } = await runRootAction(
+    system,
+    { action, rules, tunnels: summary.tunnels, kills },
+    settings.authentication,
+  );
+  const status = await getKillSwitchStatus({ system, network });
+  return { action, method, notes, report, rules, summary, status };
+}
+
+/**
+ * Turns the kill switch on (or reloads it when on): resolves host names, builds the anchor, and with
+ * one authorisation validates it, loads it, makes sure it is evaluated first, takes a pf reference and
+ * cuts connections that bypass the VPN. On failure pf runs the previous rules (or none of ours).
+ */
+export function enableKillSwitch(request: KillSwitchRequest): Promise<KillSwitchChange> {
+  return loadRules(request, "enable");
+}
+
+/** Reloads the rules of a kill switch that is on (settings, exceptions or the network changed). */
+export async function applyKillSwitch(request: ApplyRequest): Promise<KillSwitchChange> {
+  const recorded = await readRecordedState(request.system);
+  if (recorded.kind === "absent") {
+    throw new KillSwitchError("not-on", "The kill switch is off: there is nothing to apply.", true);
+  }
+  return loadRules(request, "apply");
+}
+
+/**
+ * Turns the kill switch off: flushes our anchor (only ours), takes back our main-ruleset reference if
+ * one was added, releases our pf reference, removes our files. Works without the state file or token.
+ */
+export async function disableKillSwitch(request: DisableRequest): Promise<KillSwitchChange> {
+  const { system } = request;
+  const { report, method, notes } = await runRootAction(
+    system,
+    { action: "disable" },
+    request.authentication ?? "password",
+  );
+  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
+  return { action: "disable", method, notes, report, rules: null, summary: null, status };
+}

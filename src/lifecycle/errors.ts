@@ -1,0 +1,86 @@
+import { ROOT_EXIT, type RootAction } from "../privileged/root-protocol";
+import type { PrivilegedError } from "../privileged/runner";
+
+export type KillSwitchErrorKind =
+  /** The user cancelled the password dialog. */
+  | "cancelled"
+  /** No dialog could be shown (a background process). */
+  | "no-user-interaction"
+  /** The authorisation failed for another reason (AppleScript broken, sudo refused). */
+  | "authorization-failed"
+  /** A VPN server or exception host name did not resolve; nothing was asked or loaded. */
+  | "resolve"
+  /** pfctl -n refused the rules; its message is in `detail`. */
+  | "rules-rejected"
+  /** pf could not load (enable, apply) or flush (disable) our anchor. */
+  | "load-failed"
+  /** Our anchor could not be put ahead of the other rules; rolled back. */
+  | "not-attached"
+  /** pfctl -E failed; rolled back. */
+  | "no-reference"
+  /** The state directory is not root's or is a link. */
+  | "unsafe-state-directory"
+  /** Apply while the kill switch is off. */
+  | "not-on"
+  /** Anything else: the root script's exit status is in the message. */
+  | "failed";
+
+/** Why an action did not complete; `nothingChanged` says whether pf is exactly as it was before. */
+export class KillSwitchError extends Error {
+  constructor(
+    readonly kind: KillSwitchErrorKind,
+    message: string,
+    readonly nothingChanged: boolean,
+    /** Supporting text for people: pfctl's own words, the resolver's errors. */
+    readonly detail: string = "",
+  ) {
+    super(message);
+    this.name = "KillSwitchError";
+  }
+}
+
+/** Turns a failed root run into a message for people, by the script's exit status. */
+export function explainPrivilegedError(error: PrivilegedError, action: RootAction): KillSwitchError {
+  switch (error.failure) {
+    case "cancelled":
+      return new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true);
+    case "no-user-interaction":
+      return new KillSwitchError("no-user-interaction", error.message, true, error.output);
+    case "authorization-failed":
+      return new KillSwitchError("authorization-failed", `${error.message}. Nothing was changed.`, true, error.output);
+    case "script-failed":
+      break;
+  }
+  const said = error.output;
+  switch (error.exitStatus) {
+    case ROOT_EXIT.rulesRejected:
+      return new KillSwitchError(
+        "rules-rejected",
+        `pf rejected the kill switch rules, so nothing was changed:\n${said}`,
+        true,
+        said,
+      );
+    case ROOT_EXIT.loadFailed:
+      return new KillSwitchError(
+        "load-failed",
+        action === "disable" ? said : `${said}\nNothing was changed.`,
+        true,
+        said,
+      );
+    case ROOT_EXIT.notAttached:
+      return new KillSwitchError("not-attached", `${said}\nThe previous rules were put back.`, true, said);
+    case ROOT_EXIT.noReference:
+      return new KillSwitchError("no-reference", `${said}\nThe previous rules were put back.`, true, said);
+    case ROOT_EXIT.unsafeStateDirectory:
+      return new KillSwitchError("unsafe-state-directory", `${said}\nNothing was changed.`, true, said);
+    case ROOT_EXIT.notOn:
+      return new KillSwitchError("not-on", said, true, said);
+    default:
+      return new KillSwitchError(
+        "failed",
+        `The kill switch's root script failed (exit status ${error.exitStatus}): ${said || "no message"}. Check the status.`,
+        false,
+        said,
+      );
+  }
+}

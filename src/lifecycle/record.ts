@@ -1,0 +1,88 @@
+import { readFile } from "node:fs/promises";
+import * as z from "zod/mini";
+import { STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
+import { type SystemCommands, systemPath } from "../system/commands";
+
+/** state.json, written by the root script after Enable and Apply (Disable removes it). */
+export const recordedStateSchema = z.object({
+  version: z.literal(1),
+  status: z.literal("on"),
+  anchor: z.string(),
+  /** How the main ruleset reaches our anchor: Apple's `anchor "com.apple/*"`, or our own line at its top. */
+  attachment: z.enum(["com.apple", "main", "none"]),
+  /** `kern.boottime` seconds when the rules were loaded; pf forgets them at a restart. */
+  bootTime: z.nullable(z.number()),
+  /** Seconds since 1970. */
+  changedAt: z.number(),
+  /** Tunnels the rules let through; none means blocking mode. */
+  tunnels: z.array(z.string()),
+  /** The pf reference token, or null when none is held. */
+  reference: z.nullable(z.string()),
+});
+export type RecordedState = z.infer<typeof recordedStateSchema>;
+
+/**
+ * watchdog.json: the boot-time watchdog (a LaunchDaemon running the root script's functions) writes it
+ * after every check, 0644 and root's, next to state.json. The status reads it when present.
+ */
+export const watchdogStatusSchema = z.object({
+  version: z.literal(1),
+  /** Seconds since 1970. */
+  checkedAt: z.number(),
+  /** `kern.boottime` seconds of the boot it checked. */
+  bootTime: z.number(),
+  /** ok: rules in force; repaired: they were missing or detached and were put back; failed: they could not be. */
+  result: z.enum(["ok", "repaired", "failed"]),
+  message: z.string(),
+});
+export type WatchdogStatus = z.infer<typeof watchdogStatusSchema>;
+
+export type FileReading<T> =
+  | { kind: "absent" }
+  | { kind: "unreadable"; reason: string }
+  | { kind: "present"; value: T };
+
+async function readJsonFile<T>(
+  system: SystemCommands,
+  path: string,
+  schema: z.ZodMiniType<T>,
+): Promise<FileReading<T>> {
+  let text: string;
+  try {
+    text = await readFile(systemPath(system, path), "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { kind: "absent" };
+    return { kind: "unreadable", reason: `${path}: ${code ?? String(error)}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: "unreadable", reason: `${path} is not valid JSON` };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) return { kind: "unreadable", reason: `${path} does not have the expected fields` };
+  return { kind: "present", value: parsed.data };
+}
+
+/** What the last root action recorded; readable without root. */
+export function readRecordedState(system: SystemCommands): Promise<FileReading<RecordedState>> {
+  return readJsonFile(system, STATE_FILE, recordedStateSchema);
+}
+
+export function readWatchdogStatus(system: SystemCommands): Promise<FileReading<WatchdogStatus>> {
+  return readJsonFile(system, WATCHDOG_STATUS_FILE, watchdogStatusSchema);
+}
+
+/** `sysctl -n kern.boottime` (`{ sec = 1700000000, usec = 12345 } Tue Nov 14 ...`): seconds, or null. */
+export function parseBootTime(output: string): number | null {
+  const match = output.match(/\bsec = (\d+)/);
+  return match ? Number(match[1]) : null;
+}
+
+/** When this boot started; readable without root. */
+export async function readBootTime(system: SystemCommands): Promise<number | null> {
+  const result = await system.run("sysctl", ["-n", "kern.boottime"]);
+  return result.exitCode === 0 ? parseBootTime(result.stdout) : null;
+}

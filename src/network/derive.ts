@@ -1,0 +1,225 @@
+import { type Cidr, familyOf, parseCidr, stripZone } from "../address/ip";
+import type { IfconfigInterface } from "./ifconfig";
+import { computeNetworkIdentity } from "./identity";
+import { interfaceKind, isPhysicalInterfaceName, isTunnelInterfaceName } from "./interface-kind";
+import { type ParsedSnapshot, parseNetworkSnapshot } from "./parsed-snapshot";
+import {
+  type DefaultRoute,
+  findDefaultRoute,
+  findEndpointHostRoutes,
+  findPhysicalGateway,
+  isRemoteAddress,
+  type PhysicalGatewayRoute,
+} from "./routing";
+import type { ScutilNwi } from "./scutil-nwi";
+import { INTERNET_PROBE_ADDRESS, type NetworkSnapshot, SNAPSHOT_FILES, type SnapshotTextField } from "./snapshot";
+import type { Gateway, NetworkInterface, NetworkState } from "./state";
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
+const missing = (field: SnapshotTextField) => `${SNAPSHOT_FILES[field]} missing`;
+const isLinkLocalIpv6 = (address: string) => /^fe[89ab][0-9a-f]:/i.test(address);
+
+function toNetworkInterface(entry: IfconfigInterface): NetworkInterface {
+  return {
+    name: entry.name,
+    ipv4: unique(entry.ipv4.map((address) => address.address)),
+    ipv6: unique(entry.ipv6.map((address) => address.address)),
+  };
+}
+
+/** Without `ifconfig`, `scutil --nwi` still names the interfaces in use and one address each. */
+function interfacesFromNwi(nwi: ScutilNwi | null): IfconfigInterface[] {
+  const byName = new Map<string, IfconfigInterface>();
+  const entry = (name: string) => {
+    const found = byName.get(name) ?? {
+      name,
+      flags: [],
+      mtu: null,
+      index: null,
+      ether: null,
+      ipv4: [],
+      ipv6: [],
+      status: null,
+      type: null,
+      agentDomains: [],
+    };
+    byName.set(name, found);
+    return found;
+  };
+  for (const state of nwi?.ipv4 ?? []) {
+    const target = entry(state.name);
+    if (state.address && familyOf(state.address) === "inet") {
+      target.ipv4.push({ address: state.address, prefix: null, broadcast: null, peer: null });
+    }
+  }
+  for (const state of nwi?.ipv6 ?? []) {
+    const target = entry(state.name);
+    if (state.address && familyOf(state.address) === "inet6") {
+      target.ipv6.push({ address: stripZone(state.address), prefix: null, attributes: [] });
+    }
+  }
+  return [...byName.values()];
+}
+
+const hasAddress = (entry: IfconfigInterface) => entry.ipv4.length > 0 || entry.ipv6.length > 0;
+
+/** A tunnel is a VPN only with an IPv4 or non-link-local IPv6 address: macOS's own utuns have link-local only. */
+const isVpnTunnel = (entry: IfconfigInterface) =>
+  isTunnelInterfaceName(entry.name) &&
+  (entry.ipv4.length > 0 || entry.ipv6.some((address) => !isLinkLocalIpv6(address.address)));
+
+/** Networks a host route's destination must not fall in to count as a VPN server: the Mac's own links and addresses. */
+function localNetworks(interfaces: readonly IfconfigInterface[]): Cidr[] {
+  const networks: Cidr[] = [];
+  for (const entry of interfaces) {
+    const physical = isPhysicalInterfaceName(entry.name);
+    for (const { address, prefix } of [...entry.ipv4, ...entry.ipv6]) {
+      const host = parseCidr(address);
+      if (host) networks.push(host);
+      // cidrContains compares the leading `prefix` bits, so any address of the network serves as its base.
+      if (host && physical && prefix !== null) networks.push({ ...host, prefix });
+    }
+  }
+  return networks;
+}
+
+function findGatewayMac(gateway: PhysicalGatewayRoute, parsed: ParsedSnapshot): string | null {
+  const fromArp = parsed.arp?.find(
+    (entry) => entry.ipv4 === gateway.ipv4 && entry.interface === gateway.interface && entry.mac,
+  );
+  if (fromArp?.mac) return fromArp.mac;
+  // netstat lists the router's ARP entry too (`192.168.1.1  7c:10:c9:0:0:90  UHLWIir  en0`).
+  const fromRoutes = parsed.routes?.ipv4.find(
+    (route) =>
+      route.network?.address === gateway.ipv4 &&
+      route.network.prefix === 32 &&
+      route.gateway.kind === "mac" &&
+      route.netif === gateway.interface,
+  );
+  return fromRoutes?.gateway.kind === "mac" ? fromRoutes.gateway.mac : null;
+}
+
+/**
+ * Resolver #1 of the main section first, then the others (supplemental ones included: they serve their domains).
+ * The scoped section only serves apps bound to one interface, so it is used only when the main one lists nothing.
+ * IPv6 zones are dropped: pf tables cannot hold them, and `if_index` already names the interface.
+ */
+function collectDnsServers(parsed: ParsedSnapshot): string[] {
+  if (!parsed.dns) return [];
+  const fromSection = (resolvers: typeof parsed.dns.resolvers) =>
+    [...resolvers]
+      .sort((a, b) => a.number - b.number)
+      .flatMap((resolver) => resolver.nameservers)
+      .map(stripZone)
+      .filter((address) => familyOf(address) !== null);
+  const main = fromSection(parsed.dns.resolvers);
+  return unique(main.length > 0 ? main : fromSection(parsed.dns.scopedResolvers));
+}
+
+function noteDefaultRoute(defaultRoute: DefaultRoute | null, undetermined: string[]): void {
+  if (!defaultRoute) {
+    undetermined.push(`default interface unknown (no route to ${INTERNET_PROBE_ADDRESS}, no split or default route)`);
+  } else if (defaultRoute.source === "route-get-default" || defaultRoute.source === "nwi") {
+    const source = defaultRoute.source === "nwi" ? "scutil --nwi" : "route -n get default";
+    undetermined.push(`default interface taken from ${source}, which does not see split-tunnel routes`);
+  }
+}
+
+/** The interface list, from ifconfig or, failing that, scutil --nwi; sorted into the kinds the state keeps. */
+function describeInterfaces(parsed: ParsedSnapshot, undetermined: string[]) {
+  let interfaces = parsed.interfaces ?? [];
+  if (parsed.interfaces === null) {
+    undetermined.push(`no interface list (${missing("ifconfig")})`);
+    interfaces = interfacesFromNwi(parsed.nwi);
+  } else if (interfaces.length === 0) {
+    undetermined.push("no interfaces in the ifconfig output");
+  }
+  return {
+    interfaces,
+    // An inactive interface without an address (an unplugged port) says nothing about the network.
+    physical: interfaces
+      .filter((entry) => isPhysicalInterfaceName(entry.name) && (hasAddress(entry) || entry.status === "active"))
+      .map(toNetworkInterface),
+    tunnels: interfaces.filter(isVpnTunnel).map(toNetworkInterface),
+    peerToPeer: unique(interfaces.filter((entry) => interfaceKind(entry.name) === "peer-to-peer").map((e) => e.name)),
+  };
+}
+
+function describeGateway(parsed: ParsedSnapshot, undetermined: string[]): Gateway | null {
+  const route = findPhysicalGateway(parsed);
+  if (!route) {
+    undetermined.push("physical gateway unknown (no IPv4 default route on a physical interface)");
+    return null;
+  }
+  const mac = findGatewayMac(route, parsed);
+  if (!mac) undetermined.push(`gateway MAC unknown (no ARP entry for ${route.ipv4})`);
+  return { ipv4: route.ipv4, mac, interface: route.interface };
+}
+
+/** VPN servers from host routes (only while a tunnel exists: otherwise they are ordinary static routes) and nwi. */
+function findEndpoints(parsed: ParsedSnapshot, interfaces: IfconfigInterface[], vpnPresent: boolean): string[] {
+  const fromRoutes =
+    vpnPresent && parsed.routes ? findEndpointHostRoutes(parsed.routes, localNetworks(interfaces)) : [];
+  const fromNwi = [...(parsed.nwi?.ipv4 ?? []), ...(parsed.nwi?.ipv6 ?? [])]
+    .map((state) => state.vpnServer)
+    .filter((address): address is string => address !== null && isRemoteAddress(address));
+  return unique([...fromRoutes, ...fromNwi]);
+}
+
+/** Turns raw command output into the network state the kill switch works from. Never throws on odd input. */
+export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
+  const parsed = parseNetworkSnapshot(snapshot);
+  const undetermined: string[] = [];
+
+  const { interfaces, physical, tunnels, peerToPeer } = describeInterfaces(parsed, undetermined);
+
+  if (parsed.routes === null) undetermined.push(`no route table (${missing("netstatRoutes")})`);
+  const defaultRoute = findDefaultRoute(parsed);
+  noteDefaultRoute(defaultRoute, undetermined);
+  const defaultInterface = defaultRoute?.interface ?? null;
+  const vpnInterface = defaultInterface !== null && isTunnelInterfaceName(defaultInterface) ? defaultInterface : null;
+
+  const vpnPresent = tunnels.length > 0 || vpnInterface !== null;
+  // A VPN app can report "Connected" while its tunnel is still being set up or already gone.
+  for (const service of parsed.vpnServices ?? []) {
+    if (service.status === "Connected" && !vpnPresent) {
+      undetermined.push(`VPN service "${service.name}" reports Connected, but no tunnel with an address was found`);
+    }
+  }
+
+  const gateway = describeGateway(parsed, undetermined);
+
+  const endpoints = findEndpoints(parsed, interfaces, vpnPresent);
+  if (vpnPresent && endpoints.length === 0) {
+    undetermined.push("VPN server address unknown (no host route via the gateway, no VPN server in scutil --nwi)");
+  }
+
+  const dns = collectDnsServers(parsed);
+  if (parsed.dns === null) undetermined.push(`DNS resolvers unknown (${missing("scutilDns")})`);
+  else if (dns.length === 0) undetermined.push("no DNS resolver listed by scutil --dns");
+
+  const summary = gateway?.interface ? parsed.ipconfigSummaries[gateway.interface] : undefined;
+  if (summary?.ssidRedacted) undetermined.push("Wi-Fi name hidden by macOS (<redacted>)");
+  const gatewayInterface = interfaces.find((entry) => entry.name === gateway?.interface);
+  const identity = computeNetworkIdentity({
+    gateway,
+    interfaceAddresses: gatewayInterface?.ipv4 ?? [],
+    label: summary?.ssid ?? null,
+  });
+  if (identity && identity.subnet === null) {
+    undetermined.push(`subnet unknown (no address of ${gateway?.interface} contains ${identity.gatewayIpv4})`);
+  }
+
+  return {
+    physical,
+    tunnels,
+    peerToPeer,
+    defaultInterface,
+    vpnInterface,
+    gateway,
+    endpoints,
+    dns,
+    identity,
+    undetermined,
+  };
+}

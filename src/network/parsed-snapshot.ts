@@ -1,0 +1,39 @@
+import { type ArpEntry, parseArpTable } from "./arp";
+import { type IfconfigInterface, parseIfconfig } from "./ifconfig";
+import { type IpconfigSummary, parseIpconfigSummary } from "./ipconfig-summary";
+import { type NetstatRoutes, parseNetstatRoutes } from "./netstat";
+import { parseRouteGet, type RouteGetResult } from "./route-get";
+import type { RoutingInputs } from "./routing";
+import { parseScutilDns, type ScutilDns } from "./scutil-dns";
+import { type NetworkConnectionService, parseScutilNcList } from "./scutil-nc";
+import { parseScutilNwi, type ScutilNwi } from "./scutil-nwi";
+import type { NetworkSnapshot } from "./snapshot";
+
+/** A snapshot with every present output parsed; null stands for a missing output. */
+export interface ParsedSnapshot extends RoutingInputs {
+  interfaces: IfconfigInterface[] | null;
+  dns: ScutilDns | null;
+  vpnServices: NetworkConnectionService[] | null;
+  arp: ArpEntry[] | null;
+  ipconfigSummaries: Record<string, IpconfigSummary>;
+}
+
+function parseIfPresent<T>(text: string | undefined, parse: (text: string) => T): T | null {
+  return text === undefined ? null : parse(text);
+}
+
+export function parseNetworkSnapshot(snapshot: NetworkSnapshot): ParsedSnapshot {
+  return {
+    interfaces: parseIfPresent(snapshot.ifconfig, parseIfconfig),
+    routes: parseIfPresent<NetstatRoutes>(snapshot.netstatRoutes, parseNetstatRoutes),
+    routeToInternet: parseIfPresent<RouteGetResult>(snapshot.routeGetInternet, parseRouteGet),
+    routeToDefault: parseIfPresent<RouteGetResult>(snapshot.routeGetDefault, parseRouteGet),
+    nwi: parseIfPresent<ScutilNwi>(snapshot.scutilNwi, parseScutilNwi),
+    dns: parseIfPresent(snapshot.scutilDns, parseScutilDns),
+    vpnServices: parseIfPresent(snapshot.scutilNcList, parseScutilNcList),
+    arp: parseIfPresent(snapshot.arp, parseArpTable),
+    ipconfigSummaries: Object.fromEntries(
+      Object.entries(snapshot.ipconfigSummaries ?? {}).map(([name, text]) => [name, parseIpconfigSummary(text)]),
+    ),
+  };
+}

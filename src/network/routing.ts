@@ -1,0 +1,148 @@
+import { type Cidr, cidrContains, familyOf, parseCidr } from "../address/ip";
+import { isPhysicalInterfaceName } from "./interface-kind";
+import { hasRouteFlag, type NetstatRoute, type NetstatRoutes } from "./netstat";
+import type { RouteGetResult } from "./route-get";
+import type { ScutilNwi } from "./scutil-nwi";
+
+/** Where the default interface was read from; the weaker sources earn a note in `undetermined`. */
+export type DefaultRouteSource = "route-to-internet" | "split-routes" | "default-route" | "route-get-default" | "nwi";
+
+export interface DefaultRoute {
+  interface: string;
+  source: DefaultRouteSource;
+}
+
+export interface PhysicalGatewayRoute {
+  ipv4: string;
+  interface: string;
+}
+
+export interface RoutingInputs {
+  routes: NetstatRoutes | null;
+  /** `route -n get 1.1.1.1`: what the kernel would do with an Internet-bound packet. */
+  routeToInternet: RouteGetResult | null;
+  /** `route -n get default`: the `default` entry only, blind to split routes. */
+  routeToDefault: RouteGetResult | null;
+  nwi: ScutilNwi | null;
+}
+
+const isScoped = (route: NetstatRoute) => hasRouteFlag(route, "I");
+// Reject (R) and blackhole (B) routes carry no traffic.
+const isDiscarding = (route: NetstatRoute) => hasRouteFlag(route, "R") || hasRouteFlag(route, "B");
+
+function isIpv4Network(route: NetstatRoute, address: string, prefix: number): boolean {
+  return route.network?.family === "inet" && route.network.address === address && route.network.prefix === prefix;
+}
+
+/**
+ * Picks the interface that carries Internet-bound IPv4, strongest evidence first:
+ * 1. `route -n get 1.1.1.1` (the kernel's own answer);
+ * 2. `0/1` + `128.0/1` routes (OpenVPN, wg-quick): more specific than `default`, so they win over it;
+ * 3. the unscoped `default` (a VPN that replaces it, e.g. `default ... utun4`, counts);
+ * 4. `route -n get default`, which misses split routes;
+ * 5. the primary interface of `scutil --nwi`, which misses them too.
+ * Scoped defaults (flag `I`) only serve sockets bound to their interface, so they never count.
+ */
+export function findDefaultRoute({ routes, routeToInternet, routeToDefault, nwi }: RoutingInputs): DefaultRoute | null {
+  if (routeToInternet?.interface) return { interface: routeToInternet.interface, source: "route-to-internet" };
+  if (routes) {
+    const unscoped = routes.ipv4.filter((route) => !isScoped(route) && !isDiscarding(route) && route.netif);
+    const lowerHalf = unscoped.filter((route) => isIpv4Network(route, "0.0.0.0", 1));
+    const upperHalf = unscoped.filter((route) => isIpv4Network(route, "128.0.0.0", 1));
+    const both = lowerHalf.find((low) => upperHalf.some((high) => high.netif === low.netif));
+    const split = both ?? lowerHalf[0] ?? upperHalf[0];
+    if (split?.netif) return { interface: split.netif, source: "split-routes" };
+    const fallback = unscoped.find((route) => isIpv4Network(route, "0.0.0.0", 0));
+    if (fallback?.netif) return { interface: fallback.netif, source: "default-route" };
+  }
+  if (routeToDefault?.interface) return { interface: routeToDefault.interface, source: "route-get-default" };
+  const primary = nwi?.ipv4[0];
+  if (primary) return { interface: primary.name, source: "nwi" };
+  return null;
+}
+
+function gatewayFromRouteGet(result: RouteGetResult | null): PhysicalGatewayRoute | null {
+  if (!result?.interface || !result.gateway) return null;
+  if (!isPhysicalInterfaceName(result.interface) || familyOf(result.gateway) !== "inet") return null;
+  return { ipv4: result.gateway, interface: result.interface };
+}
+
+/**
+ * The IPv4 router of the physical network. While a VPN holds the default route, the physical default stays in
+ * the table as a scoped route (`UGScIg`), so scoped defaults are accepted here, after unscoped ones; among
+ * several interfaces, `scutil --nwi` rank order decides.
+ */
+export function findPhysicalGateway({
+  routes,
+  routeToInternet,
+  routeToDefault,
+  nwi,
+}: RoutingInputs): PhysicalGatewayRoute | null {
+  const direct = gatewayFromRouteGet(routeToInternet);
+  if (direct) return direct;
+  if (routes) {
+    const rank = (name: string) => {
+      const at = nwi?.ipv4.findIndex((state) => state.name === name) ?? -1;
+      return at === -1 ? Number.MAX_SAFE_INTEGER : at;
+    };
+    const candidates = routes.ipv4
+      .filter((route) => isIpv4Network(route, "0.0.0.0", 0) && !isDiscarding(route))
+      .filter((route) => route.gateway.kind === "address" && familyOf(route.gateway.address) === "inet")
+      .filter((route) => route.netif !== null && isPhysicalInterfaceName(route.netif))
+      .map((route, order) => ({ route, order }))
+      .sort(
+        (a, b) =>
+          Number(isScoped(a.route)) - Number(isScoped(b.route)) ||
+          rank(a.route.netif ?? "") - rank(b.route.netif ?? "") ||
+          a.order - b.order,
+      );
+    const best = candidates[0]?.route;
+    if (best && best.gateway.kind === "address" && best.netif) {
+      return { ipv4: best.gateway.address, interface: best.netif };
+    }
+  }
+  return gatewayFromRouteGet(routeToDefault);
+}
+
+const NOT_REMOTE = [
+  "0.0.0.0/8",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "224.0.0.0/4",
+  // Class E, where macOS VPN placeholders such as 254.x live, plus 255.255.255.255.
+  "240.0.0.0/4",
+  "::/128",
+  "::1/128",
+  "fe80::/10",
+  "ff00::/8",
+]
+  .map(parseCidr)
+  .filter((cidr): cidr is Cidr => cidr !== null);
+
+/** True for an address a VPN server could have: not loopback, link-local, multicast, reserved or unspecified. */
+export function isRemoteAddress(address: string): boolean {
+  return (
+    familyOf(address) !== null && !address.includes("%") && !NOT_REMOTE.some((cidr) => cidrContains(cidr, address))
+  );
+}
+
+/**
+ * VPN server addresses betrayed by host routes: OpenVPN, wg-quick and strongSwan pin the server to the physical
+ * router with a static /32 (or /128) before moving the default into the tunnel, so the tunnel can carry its own
+ * transport. Cloned (W), ARP/NDP (L), reject and blackhole routes are not such pins.
+ */
+export function findEndpointHostRoutes(routes: NetstatRoutes, localNetworks: readonly Cidr[]): string[] {
+  const endpoints: string[] = [];
+  for (const route of [...routes.ipv4, ...routes.ipv6]) {
+    const network = route.network;
+    if (!network || network.prefix !== (network.family === "inet" ? 32 : 128)) continue;
+    if (!hasRouteFlag(route, "G") || !hasRouteFlag(route, "S")) continue;
+    if (hasRouteFlag(route, "W") || hasRouteFlag(route, "L") || isDiscarding(route)) continue;
+    if (route.gateway.kind !== "address" || !route.netif || !isPhysicalInterfaceName(route.netif)) continue;
+    if (!isRemoteAddress(network.address) || network.address === route.gateway.address) continue;
+    // A destination on a directly attached network is a LAN host, not something reached through the router.
+    if (localNetworks.some((local) => cidrContains(local, network.address))) continue;
+    endpoints.push(network.address);
+  }
+  return endpoints;
+}

@@ -1,0 +1,139 @@
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { SystemCommands, SystemTool } from "../system/commands";
+import { isInterfaceName } from "./interface-kind";
+import { parseNetworkSnapshot } from "./parsed-snapshot";
+import { findPhysicalGateway } from "./routing";
+
+/**
+ * The unmodified stdout of the commands that describe the Mac's network, any of which may be missing.
+ * Snapshots let the same derivation run live, from a saved directory, or from the built-in sample.
+ */
+export interface NetworkSnapshot {
+  /** `ifconfig -a` */
+  ifconfig?: string;
+  /** `netstat -rn` */
+  netstatRoutes?: string;
+  /** `route -n get default` */
+  routeGetDefault?: string;
+  /** `route -n get 1.1.1.1` */
+  routeGetInternet?: string;
+  /** `scutil --nwi` */
+  scutilNwi?: string;
+  /** `scutil --dns` */
+  scutilDns?: string;
+  /** `scutil --nc list` */
+  scutilNcList?: string;
+  /** `arp -an` */
+  arp?: string;
+  /** `ipconfig getsummary <if>`, by interface name. */
+  ipconfigSummaries?: Record<string, string>;
+}
+
+export type SnapshotTextField = Exclude<keyof NetworkSnapshot, "ipconfigSummaries">;
+
+/** The address `route -n get` is asked about; the routing table answers without sending anything. */
+export const INTERNET_PROBE_ADDRESS = "1.1.1.1";
+
+/** The file each field is stored in inside a snapshot directory. */
+export const SNAPSHOT_FILES: Readonly<Record<SnapshotTextField, string>> = {
+  ifconfig: "ifconfig.txt",
+  netstatRoutes: "netstat-rn.txt",
+  routeGetDefault: "route-get-default.txt",
+  routeGetInternet: `route-get-${INTERNET_PROBE_ADDRESS}.txt`,
+  scutilNwi: "scutil-nwi.txt",
+  scutilDns: "scutil-dns.txt",
+  scutilNcList: "scutil-nc-list.txt",
+  arp: "arp-an.txt",
+};
+
+const SNAPSHOT_COMMANDS: Readonly<Record<SnapshotTextField, readonly [SystemTool, readonly string[]]>> = {
+  ifconfig: ["ifconfig", ["-a"]],
+  netstatRoutes: ["netstat", ["-rn"]],
+  routeGetDefault: ["route", ["-n", "get", "default"]],
+  routeGetInternet: ["route", ["-n", "get", INTERNET_PROBE_ADDRESS]],
+  scutilNwi: ["scutil", ["--nwi"]],
+  scutilDns: ["scutil", ["--dns"]],
+  scutilNcList: ["scutil", ["--nc", "list"]],
+  arp: ["arp", ["-an"]],
+};
+
+const SNAPSHOT_FIELDS = Object.keys(SNAPSHOT_FILES) as SnapshotTextField[];
+const IPCONFIG_SUMMARY_FILE = /^ipconfig-getsummary-(.+)\.txt$/;
+
+export function ipconfigSummaryFileName(interfaceName: string): string {
+  return `ipconfig-getsummary-${interfaceName}.txt`;
+}
+
+/** Reads every known file present in `dir`; unknown files are ignored, missing ones left out. */
+export async function readSnapshotDirectory(dir: string): Promise<NetworkSnapshot> {
+  const info = await stat(dir).catch(() => null);
+  if (!info) throw new Error(`Snapshot directory not found: ${dir}`);
+  if (!info.isDirectory()) throw new Error(`Snapshot path is not a directory: ${dir}`);
+  const present = new Set(await readdir(dir));
+  const snapshot: NetworkSnapshot = {};
+  for (const field of SNAPSHOT_FIELDS) {
+    if (present.has(SNAPSHOT_FILES[field])) snapshot[field] = await readFile(join(dir, SNAPSHOT_FILES[field]), "utf8");
+  }
+  for (const name of [...present].sort()) {
+    const interfaceName = name.match(IPCONFIG_SUMMARY_FILE)?.[1];
+    if (interfaceName === undefined || !isInterfaceName(interfaceName)) continue;
+    snapshot.ipconfigSummaries ??= {};
+    snapshot.ipconfigSummaries[interfaceName] = await readFile(join(dir, name), "utf8");
+  }
+  return snapshot;
+}
+
+/** Writes each present field to its file in `dir` (created if needed); existing other files are left alone. */
+export async function writeSnapshotDirectory(dir: string, snapshot: NetworkSnapshot): Promise<void> {
+  const summaries = Object.entries(snapshot.ipconfigSummaries ?? {});
+  // The interface name becomes part of a file name: refuse anything that could leave the directory.
+  const invalid = summaries.find(([name]) => !isInterfaceName(name));
+  if (invalid) throw new Error(`ipconfigSummaries: "${invalid[0]}" is not an interface name`);
+  await mkdir(dir, { recursive: true });
+  for (const field of SNAPSHOT_FIELDS) {
+    const text = snapshot[field];
+    if (text !== undefined) await writeFile(join(dir, SNAPSHOT_FILES[field]), text);
+  }
+  for (const [name, text] of summaries) await writeFile(join(dir, ipconfigSummaryFileName(name)), text);
+}
+
+/** Each command gets this long; none of them waits on the network. */
+const COMMAND_TIMEOUT_MS = 10_000;
+
+async function runForStdout(
+  system: SystemCommands,
+  tool: SystemTool,
+  args: readonly string[],
+): Promise<string | undefined> {
+  try {
+    const result = await system.run(tool, args, { timeoutMs: COMMAND_TIMEOUT_MS });
+    return result.exitCode === 0 ? result.stdout : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs every snapshot command at once; a command that fails (e.g. `route -n get 1.1.1.1` with no route, exit 1)
+ * just leaves its field out. Then asks `ipconfig getsummary` about the interface of the physical gateway, for the
+ * Wi-Fi name, when it is an `en` interface: Wi-Fi is always one, and without `ifconfig -v` nothing cheaper tells
+ * Wi-Fi from Ethernet (on Ethernet the summary simply has no SSID).
+ */
+export async function collectLiveSnapshot(system: SystemCommands): Promise<NetworkSnapshot> {
+  const outputs = await Promise.all(
+    SNAPSHOT_FIELDS.map(async (field) => {
+      const [tool, args] = SNAPSHOT_COMMANDS[field];
+      return [field, await runForStdout(system, tool, args)] as const;
+    }),
+  );
+  const snapshot: NetworkSnapshot = {};
+  for (const [field, text] of outputs) if (text !== undefined) snapshot[field] = text;
+
+  const gateway = findPhysicalGateway(parseNetworkSnapshot(snapshot));
+  if (gateway && /^en\d+$/.test(gateway.interface)) {
+    const summary = await runForStdout(system, "ipconfig", ["getsummary", gateway.interface]);
+    if (summary !== undefined) snapshot.ipconfigSummaries = { [gateway.interface]: summary };
+  }
+  return snapshot;
+}

@@ -1,0 +1,123 @@
+import { parseCidr } from "../address/ip";
+import type { HostLookup } from "../policy/policy";
+import { exceptionSchema } from "../policy/settings";
+import type { StoredException } from "./exception-store";
+import type { NetworkSummary } from "./status";
+
+/** What the Add/Edit Exception form holds; every field is text, as Raycast forms give it. */
+export interface ExceptionFormValues {
+  address: string;
+  protocol: string;
+  port: string;
+  scope: string;
+  label: string;
+  expiry: string;
+}
+
+export const EXPIRY_CHOICES = [
+  { value: "never", title: "Never", ms: null },
+  { value: "1h", title: "In 1 Hour", ms: 3_600_000 },
+  { value: "1d", title: "In 1 Day", ms: 86_400_000 },
+] as const;
+/** Editing an exception that already expires: keep its expiry as it is. */
+export const KEEP_EXPIRY = "keep";
+
+export const PROTOCOL_CHOICES = [
+  { value: "any", title: "Any Protocol" },
+  { value: "tcp", title: "TCP" },
+  { value: "udp", title: "UDP" },
+] as const;
+
+/** Field rules come from the settings schema (one source of truth); the message names the bad value. */
+const shape = exceptionSchema.shape;
+
+function schemaError(schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown) {
+  const result = schema.safeParse(value);
+  return result.success ? undefined : result.error?.issues[0]?.message;
+}
+
+export const exceptionFieldValidation = {
+  address: (value: string | undefined): string | undefined => {
+    if (!value?.trim()) return "Enter an IP address, a CIDR network (192.168.1.0/24) or a host name";
+    return schemaError(shape.address, value.trim());
+  },
+  protocol: (value: string | undefined): string | undefined => schemaError(shape.protocol, value),
+  port: (value: string | undefined): string | undefined => {
+    if (!value?.trim()) return undefined;
+    return schemaError(shape.port, value.trim());
+  },
+  scope: (value: string | undefined): string | undefined =>
+    value ? schemaError(shape.scope, value) : "Choose this network or all networks",
+  label: (value: string | undefined): string | undefined =>
+    (value ?? "").length > 60 ? "Keep the label under 60 characters" : schemaError(shape.label, value ?? ""),
+  expiry: (value: string | undefined): string | undefined =>
+    value === KEEP_EXPIRY || EXPIRY_CHOICES.some((choice) => choice.value === value)
+      ? undefined
+      : `${JSON.stringify(value)} is not one of: never, in 1 hour, in 1 day`,
+};
+
+/** Every field's error (only the fields that have one). */
+export function validateExceptionForm(values: ExceptionFormValues): Partial<Record<keyof ExceptionFormValues, string>> {
+  const errors: Partial<Record<keyof ExceptionFormValues, string>> = {};
+  for (const field of Object.keys(exceptionFieldValidation) as (keyof ExceptionFormValues)[]) {
+    const error = exceptionFieldValidation[field](values[field]);
+    if (error) errors[field] = error;
+  }
+  return errors;
+}
+
+/** The form's starting values: blank for a new exception scoped to this network when it is known. */
+export function initialFormValues(network: NetworkSummary | null, existing?: StoredException): ExceptionFormValues {
+  if (existing) {
+    return {
+      address: existing.address,
+      protocol: existing.protocol,
+      port: existing.port === undefined ? "" : String(existing.port),
+      scope: existing.scope,
+      label: existing.label,
+      expiry: existing.expiresAt ? KEEP_EXPIRY : "never",
+    };
+  }
+  return { address: "", protocol: "any", port: "", scope: network?.id ?? "all", label: "", expiry: "never" };
+}
+
+/**
+ * A host name must resolve now: once the kill switch is on, names outside the tunnel can no longer be looked up.
+ * Returns the error for the target field, or undefined when it is an address or resolves.
+ */
+export async function checkTargetResolves(address: string, lookup: HostLookup): Promise<string | undefined> {
+  const target = address.trim();
+  if (parseCidr(target)) return undefined;
+  try {
+    const addresses = await lookup(target);
+    return addresses.length > 0 ? undefined : `"${target}" did not resolve to any address`;
+  } catch (error) {
+    const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+    return `"${target}" could not be resolved (${reason})`;
+  }
+}
+
+/** Turns valid form values into the stored exception (validated again by the schema, which fills defaults). */
+export function exceptionFromForm(
+  values: ExceptionFormValues,
+  options: { id: string; now: Date; existing?: StoredException },
+): StoredException {
+  const choice = EXPIRY_CHOICES.find((c) => c.value === values.expiry);
+  const expiresAt =
+    values.expiry === KEEP_EXPIRY
+      ? (options.existing?.expiresAt ?? null)
+      : choice?.ms
+        ? new Date(options.now.getTime() + choice.ms).toISOString()
+        : null;
+  const parsed = exceptionSchema.parse({
+    id: options.id,
+    address: values.address.trim(),
+    protocol: values.protocol,
+    ...(values.port.trim() ? { port: values.port.replace(/\s+/g, "") } : {}),
+    scope: values.scope,
+    label: values.label.trim(),
+    expiresAt,
+    enabled: options.existing?.enabled ?? true,
+  });
+  return { ...parsed, id: options.id };
+}

@@ -1,0 +1,17 @@
+import type { AnchorSummary } from "../pf/anchor";
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** "Kill Switch On · utun4 · 1 VPN server allowed": what is in force, short enough for a HUD. */
+export function describeEnabled(summary: AnchorSummary): string {
+  const parts = ["Kill Switch On"];
+  parts.push(summary.blockingMode ? "Blocking until the VPN connects" : summary.tunnels.join(", "));
+  if (summary.endpoints.length > 0) {
+    const servers = new Set(summary.endpoints.map((endpoint) => endpoint.address)).size;
+    parts.push(`${plural(servers, "VPN server", "VPN servers")} allowed`);
+  }
+  if (summary.allowLan) parts.push("local network allowed");
+  if (summary.exceptions.length > 0) parts.push(plural(summary.exceptions.length, "exception", "exceptions"));
+  if (summary.captivePortal) parts.push("captive portal open");
+  return parts.join(" · ");
+}

@@ -1,0 +1,143 @@
+import type { StoredException } from "./exception-store";
+import { appliesNow, describeExpiry, describeTraffic, exceptionTitle, formatTimeLeft, isExpired, isForNetwork } from "./exception-text";
+import { type KillSwitchState, STATE_TITLES, menuBarIconFile } from "./kill-switch-state";
+import type { KillSwitchSnapshot } from "./status";
+
+export interface MenuBarInput {
+  /** The latest reading; undefined before the first one ever finished. */
+  snapshot: KillSwitchSnapshot | undefined;
+  exceptions: readonly StoredException[];
+  /** Stored exceptions that failed validation (reported, not applied). */
+  rejectedExceptions: number;
+  now: Date;
+  showStateTitle: boolean;
+}
+
+export interface MenuBarLine {
+  title: string;
+  subtitle?: string;
+}
+
+export interface MenuBarExceptionItem {
+  id: string;
+  title: string;
+  subtitle: string;
+  enabled: boolean;
+  /** Let through right now (enabled, not expired, meant for this network). */
+  active: boolean;
+}
+
+/** What the menu-bar command renders, decided without React so each state can be tested as data. */
+export interface MenuBarModel {
+  state: KillSwitchState;
+  icon: string;
+  /** Text next to the icon (only when the user asked for it). */
+  title: string | undefined;
+  tooltip: string;
+  headline: string;
+  notes: string[];
+  vpn: MenuBarLine[];
+  networkTitle: string;
+  network: MenuBarLine[];
+  exceptions: MenuBarExceptionItem[];
+  /** Whether Enable and Disable are offered (both when the state is unknown). */
+  canEnable: boolean;
+  canDisable: boolean;
+  /** Minutes (rounded up) the captive-portal window stays open; null when closed. */
+  captivePortalTimeLeft: string | null;
+  /** Opening the window only makes sense while the kill switch is blocking. */
+  canOpenCaptivePortal: boolean;
+  checked: string | null;
+}
+
+const HEADLINES: Record<KillSwitchState, string> = {
+  protected: "Kill Switch On · Protected",
+  blocking: "Kill Switch On · Blocking",
+  degraded: "Kill Switch On · Degraded",
+  off: "Kill Switch Off",
+  unknown: "Kill Switch Status Unknown",
+};
+
+function tooltipFor(state: KillSwitchState, snapshot: KillSwitchSnapshot | undefined): string {
+  switch (state) {
+    case "protected":
+      return `Traffic leaves only through ${snapshot?.tunnels.join(", ") || "the VPN"}`;
+    case "blocking":
+      return "No VPN tunnel: everything outside the VPN is blocked until it connects";
+    case "degraded":
+      return snapshot?.notes[0] ?? "The kill switch rules are not as expected";
+    case "off":
+      return "Traffic is not protected if the VPN drops";
+    case "unknown":
+      return snapshot?.notes[0] ?? "Checking the kill switch…";
+  }
+}
+
+function vpnLines(snapshot: KillSwitchSnapshot | undefined): MenuBarLine[] {
+  if (!snapshot) return [];
+  const lines: MenuBarLine[] = [];
+  if (snapshot.tunnels.length === 0) lines.push({ title: "No VPN tunnel" });
+  for (const tunnel of snapshot.tunnels) lines.push({ title: "Tunnel", subtitle: tunnel });
+  for (const server of snapshot.vpnServers) lines.push({ title: "Server", subtitle: server });
+  return lines;
+}
+
+function networkLines(snapshot: KillSwitchSnapshot | undefined): { title: string; lines: MenuBarLine[] } {
+  const network = snapshot?.network;
+  if (!network) return { title: "No Network", lines: [] };
+  const lines: MenuBarLine[] = [];
+  if (network.gateway) {
+    lines.push({ title: "Gateway", subtitle: network.gatewayMac ? `${network.gateway} (${network.gatewayMac})` : network.gateway });
+  }
+  if (network.subnet) lines.push({ title: "Subnet", subtitle: network.subnet });
+  if (network.interface) lines.push({ title: "Interface", subtitle: network.interface });
+  const title = network.label ?? (network.gateway ? `Network via ${network.gateway}` : "Unidentified Network");
+  return { title, lines };
+}
+
+function minutesAgo(checkedAt: string, now: Date): string {
+  const minutes = Math.floor((now.getTime() - Date.parse(checkedAt)) / 60_000);
+  if (!(minutes >= 1)) return "Checked just now";
+  return minutes < 60 ? `Checked ${minutes} min ago` : `Checked ${Math.floor(minutes / 60)} h ago`;
+}
+
+export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
+  const { snapshot, now } = input;
+  const state: KillSwitchState = snapshot?.state ?? "unknown";
+  const networkId = snapshot?.network?.id ?? null;
+  const on = state === "protected" || state === "blocking" || state === "degraded";
+  const portalUntil = snapshot?.captivePortalUntil ? new Date(snapshot.captivePortalUntil) : null;
+  const portalOpen = on && portalUntil !== null && portalUntil.getTime() > now.getTime();
+  const { title: networkTitle, lines: network } = networkLines(snapshot);
+
+  const notes = [...(snapshot?.notes ?? [])];
+  if (input.rejectedExceptions > 0) {
+    notes.push(`${input.rejectedExceptions} stored exception(s) could not be read: see Manage Exceptions`);
+  }
+
+  return {
+    state,
+    icon: menuBarIconFile(state),
+    title: input.showStateTitle ? STATE_TITLES[state] : undefined,
+    tooltip: `VPN Kill Switch: ${tooltipFor(state, snapshot)}`,
+    headline: HEADLINES[state],
+    notes,
+    vpn: vpnLines(snapshot),
+    networkTitle,
+    network,
+    exceptions: input.exceptions
+      .filter((e) => isForNetwork(e, networkId) && !isExpired(e, now))
+      .map((e) => ({
+        id: e.id,
+        title: exceptionTitle(e),
+        subtitle: [describeTraffic(e), e.label ? e.address : null, describeExpiry(e, now)].filter(Boolean).join(" · "),
+        enabled: e.enabled,
+        active: appliesNow(e, networkId, now),
+      })),
+    canEnable: state === "off" || state === "unknown" || state === "degraded",
+    canDisable: state !== "off",
+    captivePortalTimeLeft: portalOpen && portalUntil ? formatTimeLeft(portalUntil, now) : null,
+    canOpenCaptivePortal: state === "blocking" || state === "protected" || state === "degraded",
+    checked: snapshot ? minutesAgo(snapshot.checkedAt, now) : null,
+  };
+}

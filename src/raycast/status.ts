@@ -1,0 +1,60 @@
+import { Cache } from "@raycast/api";
+import { KILL_SWITCH_STATES, type KillSwitchState } from "./kill-switch-state";
+
+/** The physical network as the menu bar and the exception form show it. */
+export interface NetworkSummary {
+  /** The network identity id (exceptions scoped to "this network" store it); null when the gateway is unknown. */
+  id: string | null;
+  label: string | null;
+  gateway: string | null;
+  gatewayMac: string | null;
+  subnet: string | null;
+  interface: string | null;
+}
+
+/** Everything the menu bar shows about the kill switch; plain JSON so it can be cached between runs. */
+export interface KillSwitchSnapshot {
+  state: KillSwitchState;
+  /** ISO time of the reading. */
+  checkedAt: string;
+  /** VPN tunnels let through (or up, when the kill switch is off). */
+  tunnels: string[];
+  /** VPN server addresses let through outside the tunnel. */
+  vpnServers: string[];
+  network: NetworkSummary | null;
+  /** ISO time until which the captive-portal window is open; null when closed. */
+  captivePortalUntil: string | null;
+  /** Why the state is degraded or unknown, in plain words. */
+  notes: string[];
+}
+
+const cache = new Cache({ namespace: "kill-switch" });
+const SNAPSHOT_KEY = "snapshot";
+
+function isSnapshot(value: unknown): value is KillSwitchSnapshot {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    KILL_SWITCH_STATES.includes(v.state as KillSwitchState) &&
+    typeof v.checkedAt === "string" &&
+    Array.isArray(v.tunnels) &&
+    Array.isArray(v.vpnServers) &&
+    Array.isArray(v.notes)
+  );
+}
+
+/** The last reading, for an instant render; undefined when there is none or it cannot be read. */
+export function readCachedSnapshot(): KillSwitchSnapshot | undefined {
+  const text = cache.get(SNAPSHOT_KEY);
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isSnapshot(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeCachedSnapshot(snapshot: KillSwitchSnapshot): void {
+  cache.set(SNAPSHOT_KEY, JSON.stringify(snapshot));
+}

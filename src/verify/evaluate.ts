@@ -1,0 +1,244 @@
+/**
+ * Decides one packet the way pf's filter does, from parsed rules (parse-rules.ts).
+ *
+ * Modelled: rules in order, last match wins, `quick` ends evaluation at once (also inside an anchor
+ * block, as in xnu's pf.c), pass when nothing matches; direction, exact interface names (macOS pf has no
+ * interface groups: `on utun` matches only an interface literally named `utun`), address family,
+ * protocol, addresses and networks, `!` negation, tables (longest prefix wins, `!` entries exclude),
+ * every port operator, TCP flags (`flags S/SA`: a TCP packet that is not an initial SYN does not match),
+ * ICMP/ICMPv6 type and code, and one level of inline `anchor "x" ... { }` blocks gated by the anchor's match.
+ *
+ * Left out: the state table (a packet of an existing connection is judged as if no state existed, which is
+ * what happens to connections older than the rules), fragments and `scrub` (`fragment` rules never match),
+ * nat/rdr/binat translation, anchors referenced by name (their rules are not in the text) and nesting
+ * beyond one level, routes (`no-route` never matches), skip steps (the walk is linear; `walked` counts every
+ * rule looked at), `set block-policy` (a bare `block` drops), tags, users and groups (the parser rejects them).
+ */
+import { type AddressFamily, cidrContains, familyOf, stripZone } from "../address/ip";
+import {
+  type AddressMatch,
+  type Direction,
+  PROTOCOL_NUMBERS,
+  type ParsedRuleset,
+  type PfRule,
+  type PfTable,
+  type PortMatch,
+  type RuleHost,
+  type RuleMatch,
+  parseTcpFlags,
+} from "./parse-rules";
+
+export interface Packet {
+  direction: Direction;
+  interface: string;
+  family: AddressFamily;
+  /** `tcp`, `udp`, `icmp`, `icmp6`, `esp`, ... or a protocol number. */
+  protocol: string;
+  source: string;
+  destination: string;
+  sourcePort?: number;
+  destinationPort?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  /** TCP flag letters (`S`, `SA`, `A`, `FA`); a new connection's `S` when omitted. */
+  tcpFlags?: string;
+}
+
+export interface Evaluation {
+  action: "pass" | "block";
+  /** The deciding rule; null when no rule matched (pf passes). */
+  rule: PfRule | null;
+  /** True when a `quick` rule decided: nothing after this ruleset can change the verdict. */
+  quick: boolean;
+  /** A blocked packet is answered (TCP RST / ICMP unreachable) rather than silently dropped. */
+  returns: boolean;
+  /** How many rules (and anchor blocks) were looked at. */
+  walked: number;
+}
+
+const TCP = PROTOCOL_NUMBERS.tcp;
+const UDP = PROTOCOL_NUMBERS.udp;
+const ICMP = PROTOCOL_NUMBERS.icmp;
+const ICMP6 = PROTOCOL_NUMBERS.icmp6;
+
+/** The protocol number of a packet's `protocol` (name or number); null when unknown. */
+export function protocolNumber(protocol: string): number | null {
+  if (/^\d+$/.test(protocol)) {
+    const number = Number(protocol);
+    return number <= 255 ? number : null;
+  }
+  return PROTOCOL_NUMBERS[protocol.toLowerCase()] ?? null;
+}
+
+interface PreparedPacket {
+  packet: Packet;
+  protocol: number;
+  source: string;
+  destination: string;
+  flags: number;
+}
+
+function prepare(packet: Packet): PreparedPacket {
+  const protocol = protocolNumber(packet.protocol);
+  if (protocol === null) throw new Error(`unknown protocol ${JSON.stringify(packet.protocol)}`);
+  const source = stripZone(packet.source);
+  const destination = stripZone(packet.destination);
+  for (const [field, address] of [
+    ["source", source],
+    ["destination", destination],
+  ] as const) {
+    if (familyOf(address) !== packet.family) {
+      throw new Error(
+        `${field} ${JSON.stringify(packet[field])} is not an ${packet.family === "inet" ? "IPv4" : "IPv6"} address`,
+      );
+    }
+  }
+  const flags = parseTcpFlags(packet.tcpFlags ?? "S");
+  if (flags === null) throw new Error(`tcpFlags ${JSON.stringify(packet.tcpFlags)} are not TCP flag letters`);
+  return { packet, protocol, source, destination, flags };
+}
+
+function portMatches(match: PortMatch, port: number): boolean {
+  switch (match.op) {
+    case "=":
+      return port === match.low;
+    case "!=":
+      return port !== match.low;
+    case "<":
+      return port < match.low;
+    case "<=":
+      return port <= match.low;
+    case ">":
+      return port > match.low;
+    case ">=":
+      return port >= match.low;
+    case ":":
+      return port >= match.low && port <= match.high;
+    case "><":
+      return port > match.low && port < match.high;
+    case "<>":
+      return port < match.low || port > match.high;
+  }
+}
+
+/** Longest-prefix match as pf's radix tables do; a best match on a `!` entry means "not in the table". */
+function tableContains(table: PfTable | undefined, address: string): boolean {
+  if (!table) return false;
+  let best: { prefix: number; negated: boolean } | null = null;
+  for (const entry of table.entries) {
+    if (cidrContains(entry.cidr, address) && (!best || entry.cidr.prefix > best.prefix)) {
+      best = { prefix: entry.cidr.prefix, negated: entry.negated };
+    }
+  }
+  return best !== null && !best.negated;
+}
+
+function addressMatches(match: AddressMatch, address: string, tables: Map<string, PfTable>): boolean {
+  switch (match.kind) {
+    case "any":
+      return true;
+    case "cidr":
+      return cidrContains(match.cidr, address) !== match.negated;
+    case "table":
+      return tableContains(tables.get(match.table), address) !== match.negated;
+    case "no-route":
+      return match.negated;
+  }
+}
+
+function hostMatches(
+  host: RuleHost,
+  address: string,
+  port: number | undefined,
+  p: PreparedPacket,
+  tables: Map<string, PfTable>,
+) {
+  if (!addressMatches(host.address, address, tables)) return false;
+  if (!host.port) return true;
+  // Port conditions only ever match TCP and UDP.
+  if (p.protocol !== TCP && p.protocol !== UDP) return false;
+  return port !== undefined && portMatches(host.port, port);
+}
+
+function ruleMatches(rule: RuleMatch, p: PreparedPacket, tables: Map<string, PfTable>): boolean {
+  const { packet } = p;
+  if (rule.direction && rule.direction !== packet.direction) return false;
+  if (rule.interface && (rule.interface.name === packet.interface) === rule.interface.negated) return false;
+  if (rule.family && rule.family !== packet.family) return false;
+  if (rule.protocol !== null && rule.protocol !== p.protocol) return false;
+  if (rule.fragment) return false;
+  if (!hostMatches(rule.from, p.source, packet.sourcePort, p, tables)) return false;
+  if (!hostMatches(rule.to, p.destination, packet.destinationPort, p, tables)) return false;
+  if (rule.flags && p.protocol === TCP && (p.flags & rule.flags.mask) !== rule.flags.set) return false;
+  if (rule.icmpType !== null) {
+    if (p.protocol !== ICMP && p.protocol !== ICMP6) return false;
+    if (packet.icmpType !== rule.icmpType) return false;
+    if (rule.icmpCode !== null && (packet.icmpCode ?? 0) !== rule.icmpCode) return false;
+  }
+  return true;
+}
+
+function returns(rule: PfRule, protocol: number): boolean {
+  switch (rule.blockPolicy) {
+    case "return":
+    case "return-icmp":
+      return true;
+    case "return-rst":
+      return protocol === TCP;
+    default:
+      return false;
+  }
+}
+
+export type PacketEvaluator = (packet: Packet) => Evaluation;
+
+/** Prepares the tables once; the returned function decides packets (throws on a malformed packet). */
+export function createEvaluator(ruleset: Pick<ParsedRuleset, "rules" | "tables">): PacketEvaluator {
+  const tables = new Map(ruleset.tables.map((table) => [table.name, table]));
+  const rules = ruleset.rules;
+  return (packet) => {
+    const p = prepare(packet);
+    let decided: PfRule | null = null;
+    let walked = 0;
+    let index = 0;
+    while (index < rules.length) {
+      const rule = rules[index];
+      const block = rule.anchor;
+      if (block && (index === 0 || rules[index - 1].anchor !== block)) {
+        walked++;
+        if (!ruleMatches(block.gate, p, tables)) {
+          while (index < rules.length && rules[index].anchor === block) index++;
+          continue;
+        }
+      }
+      walked++;
+      index++;
+      if (!ruleMatches(rule, p, tables)) continue;
+      decided = rule;
+      if (rule.quick) break;
+    }
+    if (!decided) return { action: "pass", rule: null, quick: false, returns: false, walked };
+    return {
+      action: decided.action,
+      rule: decided,
+      quick: decided.quick,
+      returns: decided.action === "block" && returns(decided, p.protocol),
+      walked,
+    };
+  };
+}
+
+/** Decides one packet; for many packets over the same rules, `createEvaluator` once. */
+export function evaluatePacket(ruleset: Pick<ParsedRuleset, "rules" | "tables">, packet: Packet): Evaluation {
+  return createEvaluator(ruleset)(packet);
+}
+
+/** One line for people: `out en0 inet tcp 192.168.1.23:49152 -> 203.0.113.50:443`. */
+export function describePacket(packet: Packet): string {
+  const at = (address: string, port: number | undefined) =>
+    port === undefined ? address : packet.family === "inet6" ? `[${address}]:${port}` : `${address}:${port}`;
+  const icmp = packet.icmpType !== undefined ? ` type ${packet.icmpType}` : "";
+  const flags =
+    packet.protocol === "tcp" && packet.tcpFlags && packet.tcpFlags !== "S" ? ` flags ${packet.tcpFlags}` : "";
+  return `${packet.direction} ${packet.interface} ${packet.family} ${packet.protocol}${icmp} ${at(packet.source, packet.sourcePort)} -> ${at(packet.destination, packet.destinationPort)}${flags}`;
+}

@@ -1,0 +1,31 @@
+import { runCli } from "../../src/cli/main";
+import type { CliIo } from "../../src/cli/io";
+import { createSystemCommands } from "../../src/system/commands";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output; `overrides` swap platform, cwd, system or stdin. */
+export async function runKillswitch(
+  argv: string[],
+  overrides: Partial<CliIo> & { stdin?: string } = {},
+): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: {},
+    cwd: process.cwd(),
+    platform: "linux",
+    system: createSystemCommands({ root: "/nonexistent" }),
+    readStdin: async () => overrides.stdin ?? "",
+    now: () => new Date("2026-11-22T12:00:00Z"),
+    ...overrides,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
