@@ -29,7 +29,25 @@ export const CATEGORIES = [
   "Other",
 ];
 /** Words Title Case leaves in lower case unless they come first. */
-const MINOR_WORDS = new Set(["a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "of", "on", "or", "the", "to", "via", "with"]);
+const MINOR_WORDS = new Set([
+  "a",
+  "an",
+  "and",
+  "as",
+  "at",
+  "but",
+  "by",
+  "for",
+  "from",
+  "in",
+  "of",
+  "on",
+  "or",
+  "the",
+  "to",
+  "via",
+  "with",
+]);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface PngInfo {
@@ -69,7 +87,7 @@ export function decodePngSamples(bytes: Buffer): { info: PngInfo; samples: Uint8
   if (!info || info.bitDepth !== 8 || info.interlace !== 0 || !(info.colorType in CHANNELS)) return null;
   const channels = CHANNELS[info.colorType];
   const data: Buffer[] = [];
-  for (let offset = 8; offset + 8 <= bytes.length; ) {
+  for (let offset = 8; offset + 8 <= bytes.length;) {
     const length = bytes.readUInt32BE(offset);
     if (bytes.toString("ascii", offset + 4, offset + 8) === "IDAT") {
       data.push(bytes.subarray(offset + 8, offset + 8 + length));
@@ -147,10 +165,13 @@ function checkPreferences(preferences: unknown, where: string, problems: string[
     }
     if (typeof preference.required !== "boolean") problems.push(`${at}: required must be true or false`);
     if (!PREFERENCE_TYPES.includes(String(preference.type))) {
-      problems.push(`${at}: type must be one of ${PREFERENCE_TYPES.join(", ")}, got ${JSON.stringify(preference.type)}`);
+      problems.push(
+        `${at}: type must be one of ${PREFERENCE_TYPES.join(", ")}, got ${JSON.stringify(preference.type)}`,
+      );
     }
     if (preference.type === "checkbox") {
-      if (typeof preference.label !== "string" || preference.label === "") problems.push(`${at}: a checkbox needs a label`);
+      if (typeof preference.label !== "string" || preference.label === "")
+        problems.push(`${at}: a checkbox needs a label`);
       if (preference.default !== undefined && typeof preference.default !== "boolean") {
         problems.push(`${at}: a checkbox default must be true or false`);
       }
@@ -202,7 +223,8 @@ export function checkManifest(manifest: unknown, root: string, menuBarIcons: str
   if (!isObject(manifest)) return ["package.json: must be a JSON object"];
   if (manifest.type === "module") problems.push(`package.json: "type": "module" breaks ray develop; remove it`);
   for (const field of ["name", "title", "description", "author"]) {
-    if (typeof manifest[field] !== "string" || manifest[field] === "") problems.push(`package.json: ${field} is required`);
+    if (typeof manifest[field] !== "string" || manifest[field] === "")
+      problems.push(`package.json: ${field} is required`);
   }
   if (typeof manifest.title === "string" && !isTitleCase(manifest.title)) {
     problems.push(`package.json: title ${JSON.stringify(manifest.title)} is not in Title Case`);
@@ -215,7 +237,8 @@ export function checkManifest(manifest: unknown, root: string, menuBarIcons: str
     problems.push("package.json: categories must list at least one category");
   } else {
     for (const category of manifest.categories) {
-      if (!CATEGORIES.includes(String(category))) problems.push(`package.json: unknown category ${JSON.stringify(category)}`);
+      if (!CATEGORIES.includes(String(category)))
+        problems.push(`package.json: unknown category ${JSON.stringify(category)}`);
     }
   }
   checkIcon(root, manifest.icon, "package.json", problems);
@@ -233,22 +256,28 @@ export function checkManifest(manifest: unknown, root: string, menuBarIcons: str
     }
     const name = String(command.name);
     const at = `commands[${index}] (${name})`;
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)) problems.push(`${at}: name must be kebab-case, got ${JSON.stringify(command.name)}`);
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name))
+      problems.push(`${at}: name must be kebab-case, got ${JSON.stringify(command.name)}`);
     if (names.has(name)) problems.push(`${at}: duplicate command name`);
     names.add(name);
     if (!existsSync(join(root, "src", `${name}.ts`)) && !existsSync(join(root, "src", `${name}.tsx`))) {
       problems.push(`${at}: src/${name}.ts(x) does not exist`);
     }
     if (typeof command.title !== "string" || command.title === "") problems.push(`${at}: title is required`);
-    else if (!isTitleCase(command.title)) problems.push(`${at}: title ${JSON.stringify(command.title)} is not in Title Case`);
-    if (typeof command.description !== "string" || command.description === "") problems.push(`${at}: description is required`);
+    else if (!isTitleCase(command.title))
+      problems.push(`${at}: title ${JSON.stringify(command.title)} is not in Title Case`);
+    if (typeof command.description !== "string" || command.description === "")
+      problems.push(`${at}: description is required`);
     if (!COMMAND_MODES.includes(String(command.mode))) {
       problems.push(`${at}: mode must be one of ${COMMAND_MODES.join(", ")}, got ${JSON.stringify(command.mode)}`);
     }
     if (command.interval !== undefined) {
       if (command.mode === "view") problems.push(`${at}: interval is only for no-view and menu-bar commands`);
       const match = typeof command.interval === "string" ? command.interval.match(/^(\d+)([smhd])$/) : null;
-      if (!match) problems.push(`${at}: interval must look like "1m", "30s", "1h" or "1d", got ${JSON.stringify(command.interval)}`);
+      if (!match)
+        problems.push(
+          `${at}: interval must look like "1m", "30s", "1h" or "1d", got ${JSON.stringify(command.interval)}`,
+        );
       else if (match[2] === "s" && Number(match[1]) < 10) problems.push(`${at}: interval must be at least 10s`);
     }
     if (command.keywords !== undefined) {

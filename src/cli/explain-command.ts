@@ -1,7 +1,7 @@
 import { type AddressFamily, familyOf } from "../address/ip";
 import type { NetworkState } from "../network/state";
 import { type Packet, createEvaluator, describePacket, protocolNumber } from "../verify/evaluate";
-import { parsePfRules } from "../verify/parse-rules";
+import { parsePfRules, parseTcpFlags } from "../verify/parse-rules";
 import { describeExpectation, intendedVerdictFor } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { loadCliContext } from "./context";
@@ -20,6 +20,7 @@ Says what the kill switch does with one packet and which rule decides it ("why i
   --sport N          source port (tcp/udp; default 49152)
   --inet6            IPv6 (also implied by IPv6 addresses)
   --icmp-type N      ICMP/ICMPv6 type (icmp/icmp6)
+  --tcp-flags F      TCP flags (tcp; default S, a new connection; e.g. A for one older than the rules)
   --rules FILE|-     rules to use (an anchor file or \`pfctl -sr\` output; default: what preview builds)
   --snapshot DIR     read command outputs saved by \`killswitch snapshot DIR\`
   --config FILE      settings JSON
@@ -67,6 +68,7 @@ export const explainCommand: CliCommand = {
       sport: { type: "string" },
       inet6: { type: "boolean" },
       "icmp-type": { type: "string" },
+      "tcp-flags": { type: "string" },
       rules: { type: "string" },
       snapshot: { type: "string" },
       config: { type: "string" },
@@ -112,6 +114,12 @@ export const explainCommand: CliCommand = {
     if (icmpTypeText !== undefined && (!/^\d{1,3}$/.test(icmpTypeText) || Number(icmpTypeText) > 255)) {
       throw new CliError(`--icmp-type ${quote(icmpTypeText)} is not an ICMP type (0-255)`);
     }
+    const tcpFlags = values["tcp-flags"];
+    if (tcpFlags !== undefined && proto !== "tcp")
+      throw new CliError(`--tcp-flags applies to tcp only, not ${quote(proto)}`);
+    if (tcpFlags !== undefined && parseTcpFlags(tcpFlags) === null) {
+      throw new CliError(`--tcp-flags ${quote(tcpFlags)} is not a set of TCP flag letters (F S R P A U E W)`);
+    }
     if (proto === "icmp" && family === "inet6")
       throw new CliError("--proto icmp is IPv4; use --proto icmp6 with IPv6 addresses");
     if (isIcmp && proto !== "icmp" && family === "inet")
@@ -132,6 +140,7 @@ export const explainCommand: CliCommand = {
       source: from ?? local,
       destination: to ?? local,
       ...(transport ? { sourcePort: sport ?? 49152, destinationPort: port } : {}),
+      ...(tcpFlags !== undefined ? { tcpFlags } : {}),
       ...(icmpTypeText !== undefined
         ? { icmpType: Number(icmpTypeText) }
         : isIcmp
@@ -178,7 +187,7 @@ export const explainCommand: CliCommand = {
         `Verdict:  ${verdict}`,
         `Rule:     ${decidedBy}`,
         `Walked:   ${evaluation.walked} of ${parsed.rules.length} rules`,
-        `Policy:   ${describeExpectation(intended.expected)} (${intended.because})`,
+        `Policy:   ${describeExpectation(intended.expected)}: ${intended.because}`,
         `Rules:    ${rules.origin}`,
         "",
       ].join("\n"),

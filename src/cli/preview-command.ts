@@ -1,6 +1,7 @@
 import { buildKillSwitchAnchor, summarizeAnchor, type AnchorSummary } from "../pf/anchor";
 import type { NetworkState } from "../network/state";
 import type { Endpoint } from "../policy/policy";
+import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { loadCliContext } from "./context";
 import type { CliCommand } from "./io";
@@ -77,10 +78,11 @@ export const previewCommand: CliCommand = {
     const input = { policy: context.policy, network: context.network, now: io.now() };
     const ruleset = buildKillSwitchAnchor(input);
     const summary = summarizeAnchor(input);
+    const verification = verificationSummary(verifyRuleset(ruleset, input));
 
     if (values.json) {
       io.stdout(
-        `${JSON.stringify({ source: context.source, network: context.network, allowed: summary, ruleset }, null, 2)}\n`,
+        `${JSON.stringify({ source: context.source, network: context.network, allowed: summary, ruleset, verification }, null, 2)}\n`,
       );
       return 0;
     }
@@ -94,8 +96,12 @@ export const previewCommand: CliCommand = {
         "",
         "pf anchor",
         ruleset,
+        verification.passed
+          ? "Verification: passed (every packet class of the policy was checked against these rules)."
+          : `Verification: FAILED\n${verification.failures.map((f) => `  - ${f}`).join("\n")}`,
+        "",
       ].join("\n"),
     );
-    return 0;
+    return verification.passed ? 0 : 1;
   },
 };

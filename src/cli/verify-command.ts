@@ -98,7 +98,7 @@ export const verifyCommand: CliCommand = {
     io.stdout(
       [
         `Verifying ${rules.origin}`,
-        `against the settings${values.config ? ` in ${values.config}` : ""} on network: ${context.source}`,
+        `against ${values.config ? `the settings in ${values.config}` : "the default settings"} on the network read from: ${context.source}`,
         "",
         ...clauseTable(result.clauses),
         "",

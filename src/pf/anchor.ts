@@ -168,12 +168,13 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
 
   lines.push(
     ...section("Loopback", "Local services talk to each other through lo0; nothing there leaves the Mac.", [
-      "pass quick on lo0 all",
+      // `flags any`: connections already open when the rules load have no state and must not be cut.
+      "pass quick on lo0 all flags any keep state",
     ]),
     ...section(
       "VPN tunnel",
       "Everything inside the tunnel is protected by the VPN (IPv4 and IPv6).",
-      summary.tunnels.map((tunnel) => `pass quick on ${tunnel} all`),
+      summary.tunnels.map((tunnel) => `pass quick on ${tunnel} all flags any keep state`),
     ),
     ...section(
       "VPN servers",

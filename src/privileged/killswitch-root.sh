@@ -220,10 +220,82 @@ release() {
 
 # States outlive rules: a connection opened before the kill switch would keep flowing. The states are
 # floating (not bound to an interface), so they are picked by address: from each physical address to
-# everything but the VPN servers, which keeps the VPN's own connection alive.
+# everything but the VPN servers, which keeps the VPN's own connection alive. The caller lists the
+# pairs; pairs that match no state listed now are skipped, since each pfctl call takes time and most of
+# the address space has no connection. Any address this cannot read counts as a match.
+select_kills() {
+	awk '
+		function v4(a,   p) {
+			if (split(a, p, ".") != 4) return -1
+			return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4]
+		}
+		function pad(g) {
+			if (g == "" || length(g) > 4) return "?"
+			while (length(g) < 4) g = "0" g
+			return g
+		}
+		function v6(a,   halves, n, head, tail, nh, nt, i, out) {
+			sub(/%.*/, "", a)
+			if (a ~ /[^0-9A-Fa-f:]/) return ""
+			n = split(a, halves, "::")
+			if (n > 2) return ""
+			nh = halves[1] == "" ? 0 : split(halves[1], head, ":")
+			nt = (n == 2 && halves[2] != "") ? split(halves[2], tail, ":") : 0
+			if ((n == 1 && nh != 8) || (n == 2 && nh + nt > 7)) return ""
+			out = ""
+			for (i = 1; i <= nh; i++) out = out pad(head[i])
+			for (i = nh + nt; n == 2 && i < 8; i++) out = out "0000"
+			for (i = 1; i <= nt; i++) out = out pad(tail[i])
+			return out ~ /\?/ ? "" : tolower(out)
+		}
+		function within(a, spec,   parts, bits, x, y, digits, rest, cx, cy) {
+			if (split(spec, parts, "/") == 1) parts[2] = spec ~ /:/ ? 128 : 32
+			bits = parts[2]
+			if ((a ~ /:/) != (parts[1] ~ /:/)) return 0
+			if (a !~ /:/) {
+				x = v4(a); y = v4(parts[1])
+				if (x < 0 || y < 0) return 1
+				return int(x / 2 ^ (32 - bits)) == int(y / 2 ^ (32 - bits))
+			}
+			x = v6(a); y = v6(parts[1])
+			if (x == "" || y == "") return 1
+			digits = int(bits / 4)
+			if (substr(x, 1, digits) != substr(y, 1, digits)) return 0
+			rest = bits % 4
+			if (rest == 0) return 1
+			cx = index("0123456789abcdef", substr(x, digits + 1, 1)) - 1
+			cy = index("0123456789abcdef", substr(y, digits + 1, 1)) - 1
+			return int(cx / 2 ^ (4 - rest)) == int(cy / 2 ^ (4 - rest))
+		}
+		FILENAME == ARGV[1] {
+			for (i = 1; i <= NF; i++) {
+				token = $i
+				if (token ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(:[0-9]+)?$/) sub(/:[0-9]+$/, "", token)
+				else if (token ~ /^[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(%[A-Za-z0-9]+)?(\[[0-9]+\])?$/) sub(/\[[0-9]+\]$/, "", token)
+				else continue
+				addresses[FNR] = addresses[FNR] " " token
+			}
+			next
+		}
+		{
+			for (line in addresses) {
+				n = split(substr(addresses[line], 2), list, " ")
+				for (i = 1; i <= n; i++) for (j = 1; j <= n; j++)
+					if (i != j && within(list[i], $1) && within(list[j], $2)) { print; next }
+			}
+		}
+	' "$1" "$2"
+}
+
 kill_states() {
 	KILLED=0
 	printf '%s' "$KILLS" >"$WORK/kills"
+	[ -s "$WORK/kills" ] || return 0
+	if pf -s states >"$WORK/states"; then
+		select_kills "$WORK/states" "$WORK/kills" >"$WORK/kills.now" || cp "$WORK/kills" "$WORK/kills.now"
+	else
+		cp "$WORK/kills" "$WORK/kills.now"
+	fi
 	while read -r src dst; do
 		[ -n "$src" ] || continue
 		if pf -k "$src" -k "$dst"; then
@@ -232,11 +304,12 @@ kill_states() {
 		else
 			warn "pf could not clear the connections from $src to $dst: $(pf_message)"
 		fi
-	done <"$WORK/kills"
+	done <"$WORK/kills.now"
 }
 
 boot_time() {
-	"$SYSCTL" -n kern.boottime 2>/dev/null | sed -n 's/.*sec = \([0-9][0-9]*\).*/\1/p' | sed -n 1p
+	# { sec = 1700000000, usec = 123456 } Tue Nov 14 22:13:20 2023
+	"$SYSCTL" -n kern.boottime 2>/dev/null | sed -n 's/^.*{ *sec = \([0-9][0-9]*\),.*$/\1/p' | sed -n 1p
 }
 
 # state.json: what the last action left in force, for the status (read without root). Root's only.
@@ -292,8 +365,9 @@ do_on() {
 		fail 67 "The kill switch rules cannot be put ahead of the other pf rules: $ATTACH_PROBLEM"
 	fi
 	if ! hold_reference; then
+		said=$(pf_message)
 		roll_back
-		fail 68 "pf could not be enabled for the kill switch: $(pf_message)"
+		fail 68 "pf could not be enabled for the kill switch: $said"
 	fi
 	cp "$WORK/anchor.pf" "$STATE_DIR/anchor.pf.new" && mv -f "$STATE_DIR/anchor.pf.new" "$STATE_DIR/anchor.pf" ||
 		warn "The rules in force could not be saved to $STATE_DIR/anchor.pf."

@@ -1,3 +1,4 @@
+import type * as z from "zod/mini";
 import { parseCidr } from "../address/ip";
 import type { HostLookup } from "../policy/policy";
 import { exceptionSchema } from "../policy/settings";
@@ -31,9 +32,16 @@ export const PROTOCOL_CHOICES = [
 /** Field rules come from the settings schema (one source of truth); the message names the bad value. */
 const shape = exceptionSchema.shape;
 
-function schemaError(schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } }, value: unknown) {
+/** The first problem zod/mini finds with `value`, in words that name the value (zod/mini ships no messages). */
+function schemaError(schema: z.ZodMiniType, value: unknown): string | undefined {
   const result = schema.safeParse(value);
-  return result.success ? undefined : result.error?.issues[0]?.message;
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  if (issue.code === "invalid_value") {
+    return `${JSON.stringify(value)} is not one of: ${issue.values.map((v) => String(v)).join(", ")}`;
+  }
+  if (issue.code === "invalid_type") return `expected ${issue.expected}, got ${JSON.stringify(value)}`;
+  return issue.message;
 }
 
 export const exceptionFieldValidation = {

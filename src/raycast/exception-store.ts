@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { LocalStorage } from "@raycast/api";
+import { Cache, LocalStorage } from "@raycast/api";
 import { exceptionKey } from "../policy/policy";
 import { type ExceptionSetting, exceptionSchema } from "../policy/settings";
 
@@ -33,7 +33,10 @@ export function parseStoredExceptions(text: string | undefined): ExceptionList {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { exceptions: [], rejected: [{ raw: text, reason: `stored exceptions are not valid JSON (${error})`, index: null }] };
+    return {
+      exceptions: [],
+      rejected: [{ raw: text, reason: `stored exceptions are not valid JSON (${error})`, index: null }],
+    };
   }
   if (!Array.isArray(data)) {
     return { exceptions: [], rejected: [{ raw: data, reason: "stored exceptions are not a list", index: null }] };
@@ -45,7 +48,11 @@ export function parseStoredExceptions(text: string | undefined): ExceptionList {
       list.exceptions.push({ ...parsed.data, id: parsed.data.id ?? exceptionKey(parsed.data) });
     } else {
       const details = parsed.error.issues.map((issue) => `${issue.path.join(".") || "entry"}: ${issue.message}`);
-      list.rejected.push({ raw, reason: `exception ${index + 1} (${describeEntry(raw)}): ${details.join("; ")}`, index });
+      list.rejected.push({
+        raw,
+        reason: `exception ${index + 1} (${describeEntry(raw)}): ${details.join("; ")}`,
+        index,
+      });
     }
   }
   return list;
@@ -57,13 +64,25 @@ export function serializeExceptions(list: ExceptionList): string {
   return JSON.stringify([...list.exceptions, ...kept]);
 }
 
+/** A synchronous copy of the list, so the menu bar can draw at once; LocalStorage stays the source of truth. */
+const mirror = new Cache({ namespace: "kill-switch" });
+const MIRROR_KEY = "exceptions";
+
+export function readCachedExceptions(): ExceptionList {
+  return parseStoredExceptions(mirror.get(MIRROR_KEY));
+}
+
 export async function loadExceptions(): Promise<ExceptionList> {
   const text = await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY);
-  return parseStoredExceptions(typeof text === "string" ? text : undefined);
+  const list = parseStoredExceptions(typeof text === "string" ? text : undefined);
+  mirror.set(MIRROR_KEY, serializeExceptions(list));
+  return list;
 }
 
 async function saveExceptions(list: ExceptionList): Promise<void> {
-  await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, serializeExceptions(list));
+  const text = serializeExceptions(list);
+  await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, text);
+  mirror.set(MIRROR_KEY, text);
 }
 
 /** Reads, changes and writes back the list in one step; returns the new list. */

@@ -1,7 +1,10 @@
 import { isExceptionActive } from "../policy/policy";
 import type { ExceptionSetting } from "../policy/settings";
 
-type ExceptionFields = Pick<ExceptionSetting, "address" | "label" | "protocol" | "port" | "scope" | "expiresAt" | "enabled">;
+type ExceptionFields = Pick<
+  ExceptionSetting,
+  "address" | "label" | "protocol" | "port" | "scope" | "expiresAt" | "enabled"
+>;
 
 /** "12 min", "3 h", "2 d": how long until `until`, rounded up; "less than a minute" under 60 s. */
 export function formatTimeLeft(until: Date, now: Date): string {

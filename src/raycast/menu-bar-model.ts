@@ -1,5 +1,13 @@
 import type { StoredException } from "./exception-store";
-import { appliesNow, describeExpiry, describeTraffic, exceptionTitle, formatTimeLeft, isExpired, isForNetwork } from "./exception-text";
+import {
+  appliesNow,
+  describeExpiry,
+  describeTraffic,
+  exceptionTitle,
+  formatTimeLeft,
+  isExpired,
+  isForNetwork,
+} from "./exception-text";
 import { type KillSwitchState, STATE_TITLES, menuBarIconFile } from "./kill-switch-state";
 import type { KillSwitchSnapshot } from "./status";
 
@@ -59,6 +67,7 @@ const HEADLINES: Record<KillSwitchState, string> = {
 };
 
 function tooltipFor(state: KillSwitchState, snapshot: KillSwitchSnapshot | undefined): string {
+  if (snapshot?.headline) return snapshot.headline;
   switch (state) {
     case "protected":
       return `Traffic leaves only through ${snapshot?.tunnels.join(", ") || "the VPN"}`;
@@ -87,7 +96,10 @@ function networkLines(snapshot: KillSwitchSnapshot | undefined): { title: string
   if (!network) return { title: "No Network", lines: [] };
   const lines: MenuBarLine[] = [];
   if (network.gateway) {
-    lines.push({ title: "Gateway", subtitle: network.gatewayMac ? `${network.gateway} (${network.gatewayMac})` : network.gateway });
+    lines.push({
+      title: "Gateway",
+      subtitle: network.gatewayMac ? `${network.gateway} (${network.gatewayMac})` : network.gateway,
+    });
   }
   if (network.subnet) lines.push({ title: "Subnet", subtitle: network.subnet });
   if (network.interface) lines.push({ title: "Interface", subtitle: network.interface });

@@ -28,10 +28,10 @@ export const PREFERENCE_TITLES: Record<string, string> = {
   exceptions: "Exceptions",
 };
 
-/** "a, b,,c " -> ["a", "b", "c"]: text fields hold comma (or space) separated lists. */
+/** "a, b,,c " -> ["a", "b", "c"]: text fields hold comma-separated lists (spaces stay, so typos are reported). */
 export function splitList(text: string | undefined): string[] {
   return (text ?? "")
-    .split(/[,\s]+/)
+    .split(/[,;\n]+/)
     .map((item) => item.trim())
     .filter((item) => item !== "");
 }
@@ -41,7 +41,9 @@ function withPreferenceTitle(error: string): string {
   const match = error.match(/^([a-zA-Z]+)(\[\d+\])?(\.[^:]*)?: (.*)$/);
   if (!match || !(match[1] in PREFERENCE_TITLES)) return error;
   const title = PREFERENCE_TITLES[match[1]];
-  return match[1] === "exceptions" ? `${title}${match[2] ?? ""}${match[3] ?? ""}: ${match[4]}` : `${title}: ${match[4]}`;
+  return match[1] === "exceptions"
+    ? `${title}${match[2] ?? ""}${match[3] ?? ""}: ${match[4]}`
+    : `${title}: ${match[4]}`;
 }
 
 /** Validates preferences plus stored exceptions into settings; errors name the preference and the bad value. */

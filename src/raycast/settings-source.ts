@@ -12,7 +12,9 @@ export type LoadedSettings =
 export async function loadSettings(): Promise<LoadedSettings> {
   const exceptions = await loadExceptions();
   const result = settingsFromPreferences(readPreferences(), exceptions.exceptions);
-  return result.ok ? { ok: true, settings: result.settings, exceptions } : { ok: false, errors: result.errors, exceptions };
+  return result.ok
+    ? { ok: true, settings: result.settings, exceptions }
+    : { ok: false, errors: result.errors, exceptions };
 }
 
 /** A toast naming each bad preference and its value, with a way to fix it. */

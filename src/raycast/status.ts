@@ -15,6 +15,8 @@ export interface NetworkSummary {
 /** Everything the menu bar shows about the kill switch; plain JSON so it can be cached between runs. */
 export interface KillSwitchSnapshot {
   state: KillSwitchState;
+  /** One line for people, from the status reading. */
+  headline: string;
   /** ISO time of the reading. */
   checkedAt: string;
   /** VPN tunnels let through (or up, when the kill switch is off). */
@@ -36,6 +38,7 @@ function isSnapshot(value: unknown): value is KillSwitchSnapshot {
   const v = value as Record<string, unknown>;
   return (
     KILL_SWITCH_STATES.includes(v.state as KillSwitchState) &&
+    typeof v.headline === "string" &&
     typeof v.checkedAt === "string" &&
     Array.isArray(v.tunnels) &&
     Array.isArray(v.vpnServers) &&
@@ -57,4 +60,21 @@ export function readCachedSnapshot(): KillSwitchSnapshot | undefined {
 
 export function writeCachedSnapshot(snapshot: KillSwitchSnapshot): void {
   cache.set(SNAPSHOT_KEY, JSON.stringify(snapshot));
+}
+
+const CAPTIVE_PORTAL_KEY = "captive-portal-until";
+
+/**
+ * When the captive-portal window closes: pf's state file does not record it, so the command that opened it
+ * remembers it here for the menu bar's countdown.
+ */
+export function readCaptivePortalUntil(now: Date): Date | null {
+  const text = cache.get(CAPTIVE_PORTAL_KEY);
+  const until = text ? new Date(text) : null;
+  return until && until.getTime() > now.getTime() ? until : null;
+}
+
+export function writeCaptivePortalUntil(until: Date | null): void {
+  if (until) cache.set(CAPTIVE_PORTAL_KEY, until.toISOString());
+  else cache.remove(CAPTIVE_PORTAL_KEY);
 }

@@ -704,7 +704,13 @@ export function policyProbes(input: VerifyInput): {
       const description = describePacket(packet);
       if (seen.has(description)) continue;
       seen.add(description);
-      probes.push({ clause: spec.id, packet, description, ...intendedVerdict(packet, view) });
+      const intended = intendedVerdict(packet, view);
+      // Only the VPN's own connection is promised to survive without state; other allowed traffic in the
+      // middle of a connection rides on the state table, which the evaluator does not model.
+      const midConnection = packet.protocol === "tcp" && (packet.tcpFlags ?? "S") !== "S";
+      if (midConnection && intended.expected === "pass" && !view.endpoints.some((e) => endpointCovers(e, packet)))
+        continue;
+      probes.push({ clause: spec.id, packet, description, ...intended });
     }
   }
   return { clauses: specs.map(({ id, description }) => ({ id, description })), probes };

@@ -49,6 +49,12 @@ describe("killswitch preview", () => {
     expect(Array.isArray(out.network.dns)).toBe(true);
     expect(out.network.identity.id).toMatch(/^gw=192\.168\.1\.1,mac=/);
     expect(out.ruleset).toMatch(/\n$/);
+    expect(out.verification).toEqual({ passed: true, failures: [] });
+  });
+
+  it("shows the verification result under the ruleset", async () => {
+    const run = await runKillswitch(["preview"]);
+    expect(run.stdout).toMatch(/block drop in quick all\n\nVerification: passed/);
   });
 
   it("--config applies settings: servers, LAN and exceptions", async () => {

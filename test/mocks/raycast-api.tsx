@@ -33,7 +33,7 @@ export const raycast = {
   alertAnswer: true,
   preferences: {} as Record<string, unknown>,
   openedPreferences: 0,
-  navigation: [] as ("push" | "pop")[],
+  navigation: [] as ("push" | "pop" | "popToRoot")[],
   metadata: [] as { subtitle?: string | null }[],
 };
 
@@ -175,7 +175,9 @@ export async function updateCommandMetadata(metadata: { subtitle?: string | null
   raycast.metadata.push(metadata);
 }
 
-export async function popToRoot(): Promise<void> {}
+export async function popToRoot(): Promise<void> {
+  raycast.navigation.push("popToRoot");
+}
 export async function closeMainWindow(): Promise<void> {}
 
 export function useNavigation() {
@@ -208,11 +210,14 @@ export const Keyboard = {
 
 export const Image = { Mask: { Circle: "circle", RoundedRectangle: "roundedRectangle" } } as const;
 
-type Props = Record<string, unknown> & { children?: ReactNode };
+type Props = Record<string, unknown> & { children?: ReactNode; actions?: ReactNode };
 
-/** A component that renders as a host element named `name`, so its props are visible in the test tree. */
+/**
+ * A component that renders as a host element named `name`, so its props are visible in the test tree. Its
+ * action panel is rendered inside it (Raycast shows it on ⌘K), so tests can find and press the actions.
+ */
 function host(name: string) {
-  const component = (props: Props) => createElement(name, props, props.children);
+  const component = ({ children, actions, ...props }: Props) => createElement(name, props, children, actions);
   component.displayName = name;
   return component;
 }
@@ -230,6 +235,7 @@ export const ActionPanel = Object.assign(host("ActionPanel"), {
 });
 
 export const Action = Object.assign(host("Action"), {
+  Style: { Regular: "regular", Destructive: "destructive" },
   SubmitForm: host("Action.SubmitForm"),
   Push: host("Action.Push"),
   OpenInBrowser: host("Action.OpenInBrowser"),

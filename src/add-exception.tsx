@@ -1,0 +1,5 @@
+import { ExceptionForm } from "./raycast/exception-form";
+
+export default function Command() {
+  return <ExceptionForm />;
+}

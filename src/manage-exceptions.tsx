@@ -1,0 +1,5 @@
+import { ExceptionListView } from "./raycast/exception-list";
+
+export default function Command() {
+  return <ExceptionListView />;
+}

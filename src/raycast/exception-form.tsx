@@ -1,0 +1,184 @@
+import { Action, ActionPanel, Form, Icon, Toast, popToRoot, showToast, useNavigation } from "@raycast/api";
+import { showFailureToast, useForm } from "@raycast/utils";
+import { useEffect, useState } from "react";
+import { type HostLookup, systemHostLookup } from "../policy/policy";
+import { applyExceptionChange, describeExceptionChange } from "./exception-changes";
+import {
+  EXPIRY_CHOICES,
+  type ExceptionFormValues,
+  KEEP_EXPIRY,
+  PROTOCOL_CHOICES,
+  checkTargetResolves,
+  exceptionFieldValidation,
+  exceptionFromForm,
+  initialFormValues,
+} from "./exception-form-values";
+import { type StoredException, newExceptionId, saveException } from "./exception-store";
+import { describeExpiry } from "./exception-text";
+import { readNetworkOrNull } from "./kill-switch";
+import { summarizeNetwork } from "./network";
+import { networkName, rememberNetworkName } from "./network-names";
+import { type NetworkSummary, readCachedSnapshot } from "./status";
+
+export interface ExceptionFormProps {
+  /** The exception to edit; a new one when absent. */
+  exception?: StoredException;
+  /** The current network; read from the Mac when absent (the last known one shows meanwhile). */
+  network?: NetworkSummary | null;
+  /** Names of networks seen before, for exceptions scoped to another network. */
+  networkNames?: Record<string, string>;
+  /** Called after saving; the form was pushed by a list, which it returns to. */
+  onSaved?: () => void;
+  resolveHost?: HostLookup;
+}
+
+function describeNetwork(network: NetworkSummary | null): string {
+  if (!network) return "Not connected to a network: the exception can only be for all networks.";
+  const name = network.label ?? "Unnamed network";
+  const parts = [name, network.gateway && `gateway ${network.gateway}`, network.subnet].filter(Boolean);
+  return parts.join(" · ");
+}
+
+/** Add Exception and Edit Exception: prefilled from the current network, each field checked as it is left. */
+export function ExceptionForm(props: ExceptionFormProps) {
+  const navigation = useNavigation();
+  const [network, setNetwork] = useState<NetworkSummary | null>(
+    props.network !== undefined ? props.network : (readCachedSnapshot()?.network ?? null),
+  );
+  const [isLoading, setIsLoading] = useState(props.network === undefined);
+  const existing = props.exception;
+
+  const { handleSubmit, itemProps, setValidationError, setValue, values } = useForm<ExceptionFormValues>({
+    initialValues: initialFormValues(network, existing),
+    validation: exceptionFieldValidation,
+    async onSubmit(submitted) {
+      const unresolved = await checkTargetResolves(submitted.address, props.resolveHost ?? systemHostLookup);
+      if (unresolved) {
+        setValidationError("address", unresolved);
+        return false;
+      }
+      const exception = exceptionFromForm(submitted, {
+        id: existing?.id ?? newExceptionId(),
+        now: new Date(),
+        existing,
+      });
+      await saveException(exception);
+      if (network?.id && exception.scope === network.id) {
+        await rememberNetworkName(network.id, network.label ?? networkName(network.id, {}));
+      }
+      const done = existing ? "Exception Updated" : "Exception Added";
+      try {
+        const result = await applyExceptionChange();
+        await showToast({ style: Toast.Style.Success, ...describeExceptionChange(result, done) });
+      } catch (error) {
+        await showFailureToast(error, { title: `${done}, Not Applied` });
+      }
+      if (props.onSaved) {
+        props.onSaved();
+        navigation.pop();
+      } else {
+        await popToRoot();
+      }
+      return true;
+    },
+  });
+
+  useEffect(() => {
+    if (props.network !== undefined) return;
+    let current = true;
+    void readNetworkOrNull().then((state) => {
+      if (!current) return;
+      const summary = state ? summarizeNetwork(state) : null;
+      setNetwork(summary);
+      setIsLoading(false);
+      // A new exception defaults to this network once it is known.
+      if (!existing && summary?.id) setValue("scope", (scope) => (scope === "all" ? (summary.id ?? "all") : scope));
+    });
+    return () => {
+      current = false;
+    };
+  }, []);
+
+  const scopeChoices: { value: string; title: string }[] = [];
+  if (network?.id)
+    scopeChoices.push({
+      value: network.id,
+      title: `This Network (${network.label ?? network.subnet ?? network.gateway})`,
+    });
+  if (existing && existing.scope !== "all" && existing.scope !== network?.id) {
+    scopeChoices.push({
+      value: existing.scope,
+      title: `Network: ${networkName(existing.scope, props.networkNames ?? {})}`,
+    });
+  }
+  scopeChoices.push({ value: "all", title: "All Networks" });
+  const keepExpiry = existing?.expiresAt ? describeExpiry(existing, new Date()) : null;
+
+  return (
+    <Form
+      isLoading={isLoading}
+      navigationTitle={existing ? "Edit Exception" : "Add Exception"}
+      actions={
+        <ActionPanel>
+          <Action.SubmitForm
+            title={existing ? "Save Exception" : "Add Exception"}
+            icon={Icon.Checkmark}
+            onSubmit={handleSubmit}
+          />
+          {network?.gateway && (
+            <Action
+              title={`Use Gateway ${network.gateway}`}
+              icon={Icon.Network}
+              onAction={() => setValue("address", network.gateway ?? "")}
+            />
+          )}
+          {network?.subnet && (
+            <Action
+              title={`Use Whole Subnet ${network.subnet}`}
+              icon={Icon.Network}
+              onAction={() => setValue("address", network.subnet ?? "")}
+            />
+          )}
+        </ActionPanel>
+      }
+    >
+      <Form.Description title="Network" text={describeNetwork(network)} />
+      <Form.TextField
+        title="Target"
+        placeholder={
+          network?.subnet
+            ? `A device (192.168.1.20), ${network.subnet} or printer.example.com`
+            : "192.168.1.20, 10.0.0.0/24 or nas.example.com"
+        }
+        info="An IP address, a CIDR network or a host name. A host name is looked up when you save: once the kill switch is on, names can only be resolved through the VPN."
+        {...itemProps.address}
+      />
+      <Form.Dropdown title="Protocol" {...itemProps.protocol}>
+        {PROTOCOL_CHOICES.map((choice) => (
+          <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
+        ))}
+      </Form.Dropdown>
+      <Form.TextField title="Ports" placeholder="All ports, or 631, 80,443, 8000-8080" {...itemProps.port} />
+      <Form.Dropdown title="Where" {...itemProps.scope}>
+        {scopeChoices.map((choice) => (
+          <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
+        ))}
+      </Form.Dropdown>
+      <Form.TextField title="Label" placeholder="Printer" {...itemProps.label} />
+      <Form.Dropdown title="Expires" {...itemProps.expiry}>
+        {keepExpiry && <Form.Dropdown.Item value={KEEP_EXPIRY} title={`Keep (${keepExpiry})`} />}
+        {EXPIRY_CHOICES.map((choice) => (
+          <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
+        ))}
+      </Form.Dropdown>
+      <Form.Description
+        title="Applies"
+        text={
+          values.scope === "all"
+            ? "On every network, whenever the kill switch is on."
+            : "Only on this network (recognised by its gateway and subnet, even without the Wi-Fi name)."
+        }
+      />
+    </Form>
+  );
+}

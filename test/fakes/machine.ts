@@ -1,0 +1,66 @@
+/** Where a fake macOS tree keeps its state, shared by the fake programs and the test-side builder. */
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** How the fake authorisation dialogs answer. */
+export type PasswordDialogAnswer = "approve" | "cancel" | "no-ui";
+export type TouchIdAnswer = "approve" | "decline";
+
+export interface MachineState {
+  /** `kern.boottime` seconds. */
+  bootTime: number;
+  passwordDialog: PasswordDialogAnswer;
+  touchId: TouchIdAnswer;
+  /** pfctl invocations that fail, keyed by their arguments joined by spaces (`-E`). */
+  pfctlFaults: Record<string, { stderr: string; exitCode: number }>;
+}
+
+/** One run of a fake program, in order. */
+export interface FakeEvent {
+  program: string;
+  args: string[];
+  /** Whether it ran as root (inside the fake osascript or sudo). */
+  asRoot: boolean;
+  /** Set for osascript and sudo: the authorisation shown and how it was answered. */
+  prompt?: "password" | "touchid";
+  answer?: string;
+}
+
+export function fakePaths(root: string) {
+  const dir = join(root, ".fake");
+  return {
+    dir,
+    pf: join(dir, "pf.json"),
+    machine: join(dir, "machine.json"),
+    outputs: join(dir, "outputs.json"),
+    events: join(dir, "events.jsonl"),
+  };
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function logEvent(root: string, event: FakeEvent): void {
+  appendFileSync(fakePaths(root).events, `${JSON.stringify(event)}\n`);
+}
+
+export function readEvents(root: string): FakeEvent[] {
+  let text = "";
+  try {
+    text = readFileSync(fakePaths(root).events, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as FakeEvent);
+}
+
+/** The environment marker the fake osascript and sudo set for the commands they run "as root". */
+export const FAKE_ROOT_MARKER = "FAKE_MAC_UID";

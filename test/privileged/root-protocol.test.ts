@@ -1,0 +1,103 @@
+import { symlinkSync, mkdirSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { ANCHOR_NAME } from "../../src/privileged/paths";
+import { ROOT_EXIT, parseRootReport, rootCommand } from "../../src/privileged/root-protocol";
+import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import { runAsRoot } from "../../src/privileged/runner";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+const failure = (promise: Promise<unknown>) => promise.then(() => null, (e: unknown) => e);
+
+describe("rootCommand", () => {
+  it("passes the action, the system root and each value as its own argument", () => {
+    mac = createFakeMac();
+    const command = rootCommand(mac.system, {
+      action: "enable",
+      rules: "block drop in quick all\n",
+      tunnels: ["utun4"],
+      kills: [{ source: "192.168.1.23", destination: "0.0.0.0/1" }],
+    });
+    expect(command.script).toBe(ROOT_SCRIPT);
+    expect(command.args).toEqual([
+      "enable",
+      mac.root,
+      "--rules",
+      "block drop in quick all\n",
+      "--tunnel",
+      "utun4",
+      "--kill",
+      "192.168.1.23",
+      "0.0.0.0/1",
+    ]);
+  });
+
+  it("refuses values that are not what they claim to be", () => {
+    mac = createFakeMac();
+    expect(() => rootCommand(mac.system, { action: "enable", rules: "no newline" })).toThrow(/newline/);
+    expect(() => rootCommand(mac.system, { action: "enable", tunnels: ["utun4; reboot"] })).toThrow(/tunnel/);
+    expect(() =>
+      rootCommand(mac.system, { action: "enable", kills: [{ source: "-F", destination: "all" }] }),
+    ).toThrow(/address/);
+  });
+});
+
+describe("parseRootReport", () => {
+  it("reads the sections, with CR line endings too", () => {
+    const report = parseRootReport(
+      "@@ result\raction=enable\rattachment=com.apple\rreference=taken\rkilled=3\r@@ warnings\r@@ anchor\rpass quick on lo0 all\r@@ info\rStatus: Enabled for 0 days 00:00:01           Debug: Urgent\r@@ references\r@@ end\n",
+    );
+    expect(report).toEqual({
+      action: "enable",
+      attachment: "com.apple",
+      reference: "taken",
+      killedStates: 3,
+      warnings: [],
+      anchorRules: ["pass quick on lo0 all"],
+      pfInfo: ["Status: Enabled for 0 days 00:00:01           Debug: Urgent"],
+      references: [],
+    });
+  });
+});
+
+describe("the root script's own checks", () => {
+  it("reports pfctl's words when the rules do not parse, and loads nothing", async () => {
+    mac = createFakeMac();
+    const command = rootCommand(mac.system, { action: "enable", rules: "pass quick on lo0 all\nmatch out all\n" });
+    const error = await failure(runAsRoot(mac.system, command));
+    expect(error).toMatchObject({ failure: "script-failed", exitStatus: ROOT_EXIT.rulesRejected });
+    expect((error as { output: string }).output).toMatch(
+      /anchor\.pf:2: syntax error\npfctl: Syntax error in config file: pf rules not loaded$/,
+    );
+    expect(mac.readPf().anchors[ANCHOR_NAME]).toBeUndefined();
+    expect(mac.pfctlCalls().every((args) => args.includes("-n"))).toBe(true);
+  });
+
+  it("checks every value again, whatever the caller sent", async () => {
+    mac = createFakeMac();
+    for (const args of [
+      ["enable", mac.root, "--rules", "block drop in quick all\n", "--tunnel", "utun4;reboot"],
+      ["enable", mac.root, "--rules", "block drop in quick all\n", "--kill", "-F", "all"],
+      ["enable", mac.root, "--rules", "no newline"],
+      ["enable", "relative/root", "--rules", "block drop in quick all\n"],
+      ["enable", "/tmp/../etc", "--rules", "block drop in quick all\n"],
+      ["halt", mac.root],
+    ]) {
+      const error = await failure(runAsRoot(mac.system, { script: ROOT_SCRIPT, name: "killswitch-root", args }));
+      expect(error, args.join(" ")).toMatchObject({ exitStatus: ROOT_EXIT.badArguments });
+    }
+    expect(mac.pfctlCalls()).toEqual([]);
+  });
+
+  it("will not use a state directory that is a symbolic link", async () => {
+    mac = createFakeMac();
+    mkdirSync(`${mac.root}/elsewhere`);
+    symlinkSync(`${mac.root}/elsewhere`, mac.stateDirectory);
+    const command = rootCommand(mac.system, { action: "enable", rules: "block drop in quick all\n" });
+    const error = await failure(runAsRoot(mac.system, command));
+    expect(error).toMatchObject({ exitStatus: ROOT_EXIT.unsafeStateDirectory });
+    expect(mac.readPf().anchors[ANCHOR_NAME]).toBeUndefined();
+  });
+});

@@ -1,0 +1,35 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ANCHOR_NAME, PRODUCT_ID, STATE_DIRECTORY, STATE_FILE } from "../../src/privileged/paths";
+import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+
+const SCRIPT_FILE = resolve(__dirname, "../../src/privileged/killswitch-root.sh");
+
+describe("the root script", () => {
+  it("is bundled exactly as killswitch-root.sh reads (run `node scripts/generate-root-script.mjs` after editing it)", () => {
+    expect(ROOT_SCRIPT).toBe(readFileSync(SCRIPT_FILE, "utf8"));
+  });
+
+  it("parses as POSIX sh and as bash in POSIX mode (macOS /bin/sh)", () => {
+    expect(() => execFileSync("/bin/sh", ["-n", SCRIPT_FILE])).not.toThrow();
+    expect(() => execFileSync("/bin/bash", ["--posix", "-n", SCRIPT_FILE])).not.toThrow();
+  });
+
+  it("defines the names TypeScript reads from it", () => {
+    expect(PRODUCT_ID).toBe("com.vpnkillswitch.raycast");
+    expect(ANCHOR_NAME).toBe("com.apple/000.vpnkillswitch");
+    expect(STATE_DIRECTORY).toBe("/Library/Application Support/com.vpnkillswitch.raycast");
+    expect(STATE_FILE).toBe(`${STATE_DIRECTORY}/state.json`);
+  });
+
+  it("never stops pf, flushes globally or touches /etc/pf.conf", () => {
+    const commands = ROOT_SCRIPT.split("\n").filter((line) => !line.trim().startsWith("#"));
+    for (const line of commands.filter((l) => l.includes("pf "))) {
+      expect(line).not.toMatch(/\s-d\b/);
+      if (/-F\b/.test(line)) expect(line).toContain('-a "$KS_ANCHOR"');
+    }
+    expect(commands.join("\n")).not.toContain("/etc/pf.conf");
+  });
+});

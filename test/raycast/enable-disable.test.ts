@@ -1,0 +1,196 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { KillSwitchError } from "../../src/lifecycle";
+import { DEFAULT_SETTINGS } from "../../src/policy/settings";
+import disableCommand from "../../src/disable-kill-switch";
+import enableCommand from "../../src/enable-kill-switch";
+import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
+import { readCachedSnapshot } from "../../src/raycast/status";
+import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, lifecycle, networkReader, resetSpies } from "./helpers";
+
+vi.mock("../../src/lifecycle", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
+  const { lifecycle } = await import("./helpers");
+  return { ...actual, ...lifecycle };
+});
+vi.mock("../../src/raycast/network", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
+  const { networkReader } = await import("./helpers");
+  return { ...actual, readNetworkState: networkReader.readNetworkState };
+});
+
+beforeEach(() => {
+  resetRaycast();
+  resetSpies();
+});
+
+describe("Enable Kill Switch", () => {
+  it("enables with one call and says what is in force in a HUD", async () => {
+    raycast.preferences = { vpnServers: "198.51.100.7" };
+    lifecycle.enableKillSwitch.mockImplementation(async (request) =>
+      changeFor("enable", request.settings, request.network, "protected"),
+    );
+
+    await enableCommand();
+
+    expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
+    const request = lifecycle.enableKillSwitch.mock.calls[0][0];
+    expect(request.settings.vpnServers).toEqual(["198.51.100.7"]);
+    expect(request.network).toBe(VPN_UP);
+    expect(raycast.huds).toEqual(["Kill Switch On · utun4 · 1 VPN server allowed"]);
+    expect(raycast.alerts).toEqual([]);
+    expect(raycast.toasts).toEqual([]);
+    expect(raycast.launches).toEqual([{ name: "kill-switch-status", type: LaunchType.Background, context: undefined }]);
+    expect(readCachedSnapshot()).toMatchObject({ state: "protected", tunnels: ["utun4"], vpnServers: ["198.51.100.7"] });
+  });
+
+  it("passes the stored exceptions and mentions the ones active here", async () => {
+    await LocalStorage.setItem(
+      EXCEPTIONS_STORAGE_KEY,
+      JSON.stringify([{ id: "p", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" }]),
+    );
+    lifecycle.enableKillSwitch.mockImplementation(async (request) =>
+      changeFor("enable", request.settings, request.network, "protected"),
+    );
+
+    await enableCommand();
+
+    expect(lifecycle.enableKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([
+      { address: "192.168.1.20", port: "631", scope: HOME_ID },
+    ]);
+    expect(raycast.huds).toEqual(["Kill Switch On · utun4 · 1 VPN server allowed · 1 exception"]);
+  });
+
+  it("says it blocks until the VPN connects when no tunnel is up but a server is known", async () => {
+    raycast.preferences = { vpnServers: "203.0.113.9:51820/udp" };
+    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    lifecycle.enableKillSwitch.mockImplementation(async (request) =>
+      changeFor("enable", request.settings, request.network, "blocking"),
+    );
+
+    await enableCommand();
+
+    expect(raycast.alerts).toEqual([]);
+    expect(raycast.huds).toEqual(["Kill Switch On · Blocking until the VPN connects · 1 VPN server allowed"]);
+  });
+
+  it("asks before enabling when no VPN is connected and no server is known, and stops quietly on Cancel", async () => {
+    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    raycast.alertAnswer = false;
+
+    await enableCommand();
+
+    expect(raycast.alerts).toHaveLength(1);
+    expect(raycast.alerts[0].title).toBe("No VPN Connected");
+    expect(raycast.alerts[0].message).toContain("VPN Servers");
+    expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.toasts).toEqual([]);
+  });
+
+  it("enables in blocking mode when the user confirms", async () => {
+    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    raycast.alertAnswer = true;
+    lifecycle.enableKillSwitch.mockImplementation(async (request) =>
+      changeFor("enable", request.settings, request.network, "blocking"),
+    );
+
+    await enableCommand();
+
+    expect(raycast.alerts[0].primaryAction?.title).toBe("Block All Traffic");
+    expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
+    expect(raycast.huds).toEqual(["Kill Switch On · Blocking until the VPN connects"]);
+  });
+
+  it("is quiet when the password dialog is cancelled", async () => {
+    lifecycle.enableKillSwitch.mockRejectedValue(new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true));
+
+    await enableCommand();
+
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.toasts).toEqual([]);
+    expect(raycast.launches).toEqual([]);
+  });
+
+  it("shows the reason in a failure toast when pf rejects the rules", async () => {
+    const error = new KillSwitchError("rules-rejected", "pf rejected the kill switch rules, so nothing was changed:\nline 3: syntax error", true);
+    lifecycle.enableKillSwitch.mockRejectedValue(error);
+
+    await enableCommand();
+
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.failureToasts).toEqual([{ error, title: "Could Not Enable the Kill Switch", message: undefined }]);
+    expect(raycast.toasts[0].message).toContain("line 3: syntax error");
+  });
+
+  it("names the preference and the bad value instead of enabling", async () => {
+    raycast.preferences = { vpnServers: "vpn.example.com, not a server!", dnsResolvers: "9.9.9.9, dns.quad9" };
+
+    await enableCommand();
+
+    expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.toasts[0].title).toBe("Check the Kill Switch Preferences");
+    expect(raycast.toasts[0].message).toContain('VPN Servers: "not a server!" is not an IP address');
+    expect(raycast.toasts[0].message).toContain('DNS Resolvers: "dns.quad9" is not an IPv4 or IPv6 address');
+  });
+
+  it("still reports success when the menu bar was never activated", async () => {
+    raycast.launchError = new Error("Command is not enabled");
+    lifecycle.enableKillSwitch.mockImplementation(async (request) =>
+      changeFor("enable", request.settings, request.network, "protected"),
+    );
+
+    await enableCommand();
+
+    expect(raycast.huds).toHaveLength(1);
+    expect(raycast.toasts).toEqual([]);
+  });
+});
+
+describe("Disable Kill Switch", () => {
+  it("disables with one call, shows a HUD and refreshes the menu bar", async () => {
+    raycast.preferences = { authentication: "touchid" };
+    lifecycle.disableKillSwitch.mockImplementation(async () => changeFor("disable", DEFAULT_SETTINGS, VPN_UP, "off"));
+
+    await disableCommand();
+
+    expect(lifecycle.disableKillSwitch).toHaveBeenCalledTimes(1);
+    expect(lifecycle.disableKillSwitch.mock.calls[0][0]).toMatchObject({ authentication: "touchid", network: VPN_UP });
+    expect(raycast.huds).toEqual(["Kill Switch Off · traffic flows normally"]);
+    expect(raycast.launches.map((launch) => launch.name)).toEqual(["kill-switch-status"]);
+    expect(readCachedSnapshot()?.state).toBe("off");
+  });
+
+  it("works even when other preferences are invalid", async () => {
+    raycast.preferences = { vpnServers: "???" };
+    lifecycle.disableKillSwitch.mockImplementation(async () => changeFor("disable", DEFAULT_SETTINGS, VPN_UP, "off"));
+
+    await disableCommand();
+
+    expect(lifecycle.disableKillSwitch.mock.calls[0][0].authentication).toBe("password");
+    expect(raycast.huds).toEqual(["Kill Switch Off · traffic flows normally"]);
+  });
+
+  it("is quiet when the password dialog is cancelled", async () => {
+    lifecycle.disableKillSwitch.mockRejectedValue(new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true));
+
+    await disableCommand();
+
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.toasts).toEqual([]);
+    expect(raycast.launches).toEqual([]);
+  });
+
+  it("shows the reason when pf cannot flush the anchor", async () => {
+    lifecycle.disableKillSwitch.mockRejectedValue(
+      new KillSwitchError("load-failed", "pf could not flush the kill switch rules: Resource busy", true),
+    );
+
+    await disableCommand();
+
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.toasts).toEqual([
+      { style: "FAILURE", title: "Could Not Disable the Kill Switch", message: "pf could not flush the kill switch rules: Resource busy" },
+    ]);
+  });
+});

@@ -1,0 +1,247 @@
+import type { ReactTestRenderer } from "react-test-renderer";
+import { act } from "react-test-renderer";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { KillSwitchError } from "../../src/lifecycle";
+import { ExceptionForm } from "../../src/raycast/exception-form";
+import { EXCEPTIONS_STORAGE_KEY, type StoredException } from "../../src/raycast/exception-store";
+import { summarizeNetwork } from "../../src/raycast/network";
+import { LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { HOME_ID, VPN_UP, changeFor, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
+import { all, click, item, one, render, settle } from "./render";
+
+vi.mock("../../src/lifecycle", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
+  const { lifecycle } = await import("./helpers");
+  return { ...actual, ...lifecycle };
+});
+vi.mock("../../src/raycast/network", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
+  const { networkReader } = await import("./helpers");
+  return { ...actual, readNetworkState: networkReader.readNetworkState };
+});
+
+const HOME = summarizeNetwork(VPN_UP);
+const lookup = vi.fn(async (host: string): Promise<string[]> => {
+  if (host === "printer.example.com") return ["192.168.1.20"];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+});
+
+beforeEach(() => {
+  resetRaycast();
+  resetSpies();
+  lookup.mockClear();
+});
+
+const field = (renderer: ReactTestRenderer, id: string) => {
+  const found = renderer.root.findAll((node) => node.props.id === id && String(node.type).startsWith("Form."));
+  if (found.length !== 1) throw new Error(`expected one field ${id}, found ${found.length}`);
+  return found[0];
+};
+
+async function type(renderer: ReactTestRenderer, id: string, value: string): Promise<void> {
+  await act(async () => field(renderer, id).props.onChange(value));
+}
+
+async function leave(renderer: ReactTestRenderer, id: string): Promise<void> {
+  await act(async () => field(renderer, id).props.onBlur({ target: { value: field(renderer, id).props.value } }));
+}
+
+/** Presses the submit action with the values the fields hold, as Raycast does. */
+async function submit(renderer: ReactTestRenderer): Promise<void> {
+  const values = Object.fromEntries(
+    renderer.root
+      .findAll((node) => typeof node.type === "string" && node.type.startsWith("Form.") && node.props.id !== undefined)
+      .map((node) => [node.props.id, node.props.value]),
+  );
+  await act(async () => {
+    await one(renderer, "Action.SubmitForm").props.onSubmit(values);
+  });
+  await settle();
+}
+
+const stored = async () => JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "[]");
+const errors = (renderer: ReactTestRenderer) =>
+  Object.fromEntries(
+    renderer.root
+      .findAll((node) => typeof node.type === "string" && node.props.error !== undefined)
+      .map((node) => [node.props.id, node.props.error]),
+  );
+
+describe("Add Exception form", () => {
+  it("is prefilled with the current network: identity, gateway and subnet", async () => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+
+    expect(item(renderer, "Form.Description", "Network").props.text).toBe(
+      "Example Home · gateway 192.168.1.1 · 192.168.1.0/24",
+    );
+    expect(field(renderer, "scope").props.value).toBe(HOME_ID);
+    expect(all(renderer, "Form.Dropdown.Item").filter((n) => n.props.value === HOME_ID)[0].props.title).toBe(
+      "This Network (Example Home)",
+    );
+    expect(field(renderer, "address").props.placeholder).toContain("192.168.1.0/24");
+    expect(field(renderer, "protocol").props.value).toBe("any");
+    expect(field(renderer, "expiry").props.value).toBe("never");
+
+    await click(item(renderer, "Action", "Use Whole Subnet 192.168.1.0/24"));
+    expect(field(renderer, "address").props.value).toBe("192.168.1.0/24");
+    await click(item(renderer, "Action", "Use Gateway 192.168.1.1"));
+    expect(field(renderer, "address").props.value).toBe("192.168.1.1");
+  });
+
+  it("reads the network itself when opened as a command", async () => {
+    const renderer = await render(<ExceptionForm resolveHost={lookup} />);
+    expect(networkReader.readNetworkState).toHaveBeenCalled();
+    expect(field(renderer, "scope").props.value).toBe(HOME_ID);
+    expect(one(renderer, "Form").props.isLoading).toBe(false);
+  });
+
+  it("offers only All Networks when the network is unknown", async () => {
+    const renderer = await render(<ExceptionForm network={null} resolveHost={lookup} />);
+    expect(field(renderer, "scope").props.value).toBe("all");
+    expect(all(renderer, "Form.Dropdown.Item").filter((n) => n.props.value === "all" || n.props.value === HOME_ID)).toHaveLength(1);
+  });
+
+  it.each([
+    ["address", "", "Enter an IP address, a CIDR network (192.168.1.0/24) or a host name"],
+    ["address", "printer!!", '"printer!!" is not an IPv4/IPv6 address, CIDR network or host name'],
+    ["address", "192.168.1.0/33", '"192.168.1.0/33" is not an IPv4/IPv6 address, CIDR network or host name'],
+    ["port", "70000", '"70000" is not a port (1-65535), a list (80,443) or a range (8000-8080)'],
+    ["port", "90-80", '"90-80" is not a port (1-65535), a list (80,443) or a range (8000-8080)'],
+    ["label", "x".repeat(61), "Keep the label under 60 characters"],
+  ])("shows the reason next to %s when it is left with %j", async (id, value, message) => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, id, value);
+    await leave(renderer, id);
+    expect(errors(renderer)).toEqual({ [id]: message });
+
+    await type(renderer, id, "");
+    expect(errors(renderer)[id]).toBeUndefined();
+  });
+
+  it.each([
+    ["protocol", "icmp", '"icmp" is not one of: tcp, udp, any'],
+    ["scope", "", "Choose this network or all networks"],
+    ["expiry", "forever", '"forever" is not one of: never, in 1 hour, in 1 day'],
+  ])("refuses to save with a bad %s (%j) and says why", async (id, value, message) => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "192.168.1.20");
+    await type(renderer, id, value);
+    await submit(renderer);
+    expect(errors(renderer)[id]).toContain(message);
+    expect(await stored()).toEqual([]);
+  });
+
+  it("looks a host name up on save and names it when it does not resolve", async () => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "nas.invalid");
+    await submit(renderer);
+
+    expect(lookup).toHaveBeenCalledWith("nas.invalid");
+    expect(errors(renderer)).toEqual({ address: '"nas.invalid" could not be resolved (ENOTFOUND)' });
+    expect(await stored()).toEqual([]);
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
+  });
+
+  it("saves for the next Enable when the kill switch is off", async () => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "printer.example.com");
+    await type(renderer, "protocol", "tcp");
+    await type(renderer, "port", "631");
+    await type(renderer, "label", "Printer");
+    await type(renderer, "expiry", "1h");
+    const before = Date.now();
+    await submit(renderer);
+
+    const [saved] = await stored();
+    expect(saved).toMatchObject({
+      address: "printer.example.com",
+      protocol: "tcp",
+      port: "631",
+      scope: HOME_ID,
+      label: "Printer",
+      enabled: true,
+    });
+    expect(Date.parse(saved.expiresAt) - before).toBeGreaterThanOrEqual(3_600_000 - 1000);
+    expect(Date.parse(saved.expiresAt) - before).toBeLessThanOrEqual(3_600_000 + 1000);
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.toasts).toEqual([
+      { style: "SUCCESS", title: "Exception Added", message: "The kill switch is off: it applies at the next Enable." },
+    ]);
+    expect(raycast.navigation).toEqual(["popToRoot"]);
+  });
+
+  it("applies at once (one prompt) when the kill switch is on", async () => {
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
+    lifecycle.applyKillSwitch.mockImplementation(async (request) =>
+      changeFor("apply", request.settings, request.network, "protected"),
+    );
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "192.168.1.0/24");
+    await type(renderer, "scope", "all");
+    await submit(renderer);
+
+    expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
+    expect(lifecycle.applyKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([
+      { address: "192.168.1.0/24", scope: "all", protocol: "any" },
+    ]);
+    expect(raycast.toasts).toEqual([
+      { style: "SUCCESS", title: "Exception Added", message: "Applied: the kill switch rules were reloaded." },
+    ]);
+    expect(raycast.launches.map((launch) => launch.name)).toEqual(["kill-switch-status"]);
+  });
+
+  it("keeps the exception and says so when the prompt is cancelled", async () => {
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("blocking"));
+    lifecycle.applyKillSwitch.mockRejectedValue(new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true));
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "192.168.1.20");
+    await submit(renderer);
+
+    expect(await stored()).toHaveLength(1);
+    expect(raycast.toasts[0]).toMatchObject({ title: "Exception Added, Not Applied" });
+  });
+
+  it("keeps the exception and shows the reason when applying fails", async () => {
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
+    lifecycle.applyKillSwitch.mockRejectedValue(
+      new KillSwitchError("rules-rejected", "pf rejected the kill switch rules, so nothing was changed:\nline 9", true),
+    );
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "192.168.1.20");
+    await submit(renderer);
+
+    expect(await stored()).toHaveLength(1);
+    expect(raycast.failureToasts).toHaveLength(1);
+    expect(raycast.toasts[0]).toMatchObject({ style: "FAILURE", title: "Exception Added, Not Applied" });
+    expect(raycast.toasts[0].message).toContain("pf rejected the kill switch rules");
+  });
+
+  it("edits an exception in place, keeping its id and expiry", async () => {
+    const existing: StoredException = {
+      id: "printer",
+      address: "192.168.1.20",
+      protocol: "tcp",
+      port: "631",
+      scope: HOME_ID,
+      label: "Printer",
+      expiresAt: new Date(Date.now() + 40 * 60_000).toISOString(),
+      enabled: true,
+    };
+    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([existing]));
+    const onSaved = vi.fn();
+    const renderer = await render(
+      <ExceptionForm exception={existing} network={HOME} onSaved={onSaved} resolveHost={lookup} />,
+    );
+
+    expect(field(renderer, "address").props.value).toBe("192.168.1.20");
+    expect(field(renderer, "expiry").props.value).toBe("keep");
+    expect(item(renderer, "Form.Dropdown.Item", "Keep (expires in 40 min)")).toBeTruthy();
+    await type(renderer, "port", "631, 9100");
+    await submit(renderer);
+
+    expect(await stored()).toEqual([{ ...existing, port: "631,9100" }]);
+    expect(onSaved).toHaveBeenCalledTimes(1);
+    expect(raycast.navigation).toEqual(["pop"]);
+    expect(raycast.toasts[0].title).toBe("Exception Updated");
+  });
+});

@@ -1,0 +1,160 @@
+import type { ReactTestRenderer } from "react-test-renderer";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import ManageExceptions from "../../src/manage-exceptions";
+import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
+import { groupExceptions } from "../../src/raycast/exception-list";
+import { rememberNetworkName } from "../../src/raycast/network-names";
+import { LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { HOME_ID, changeFor, lifecycle, resetSpies, statusFor } from "./helpers";
+import { all, click, render } from "./render";
+
+vi.mock("../../src/lifecycle", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
+  const { lifecycle } = await import("./helpers");
+  return { ...actual, ...lifecycle };
+});
+vi.mock("../../src/raycast/network", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
+  const { networkReader } = await import("./helpers");
+  return { ...actual, readNetworkState: networkReader.readNetworkState };
+});
+
+const OFFICE_ID = "gw=10.1.0.1,mac=unknown,net=10.1.0.0/16";
+const CAFE_ID = "gw=172.20.0.1,mac=02:00:00:00:00:01,net=unknown";
+const EXCEPTIONS = [
+  { id: "printer", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" },
+  { id: "nas", address: "nas.example.com", protocol: "any", scope: "all", label: "NAS", enabled: false },
+  { id: "office", address: "10.1.2.3", protocol: "udp", port: "5000-5010", scope: OFFICE_ID, label: "" },
+  { id: "tv", address: "192.168.1.30", protocol: "any", scope: HOME_ID, label: "TV", expiresAt: "2020-01-01T00:00:00Z" },
+  { id: "cafe", address: "172.20.0.5", protocol: "any", scope: CAFE_ID, label: "Kiosk" },
+];
+
+beforeEach(async () => {
+  resetRaycast();
+  resetSpies();
+  await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify(EXCEPTIONS));
+  await rememberNetworkName(OFFICE_ID, "Office Wi-Fi");
+});
+
+/** Section title -> "title | subtitle | accessories" per row. */
+function rows(renderer: ReactTestRenderer): Record<string, string[]> {
+  return Object.fromEntries(
+    all(renderer, "List.Section").map((section) => [
+      section.props.title,
+      section
+        .findAll((node) => node.type === "List.Item")
+        .map((row) => {
+          const accessories = (row.props.accessories as { text?: string; tag?: { value: string } }[])
+            .map((a) => a.tag?.value ?? a.text)
+            .join(", ");
+          return [row.props.title, row.props.subtitle, accessories].filter(Boolean).join(" | ");
+        }),
+    ]),
+  );
+}
+
+const row = (renderer: ReactTestRenderer, title: string) => {
+  const found = all(renderer, "List.Item").find((node) => node.props.title === title);
+  if (!found) throw new Error(`no row ${title}`);
+  return found;
+};
+const action = (renderer: ReactTestRenderer, rowTitle: string, title: string) => {
+  const found = row(renderer, rowTitle).findAll((node) => node.type === "Action" && node.props.title === title);
+  if (found.length !== 1) throw new Error(`no action ${title} on ${rowTitle}`);
+  return found[0];
+};
+const stored = async () => JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "[]");
+
+describe("Manage Exceptions", () => {
+  it("groups by network and shows which apply right now", async () => {
+    const renderer = await render(<ManageExceptions />);
+
+    const shown = rows(renderer);
+    expect(Object.keys(shown)).toEqual(["All Networks", "This Network · Example Home", "Network via 172.20.0.1", "Office Wi-Fi"]);
+    expect(shown["All Networks"]).toEqual(["NAS | nas.example.com · All traffic | Off"]);
+    expect(shown["This Network · Example Home"]).toEqual([
+      "Printer | 192.168.1.20 · TCP 631 | Applies Now",
+      "TV | 192.168.1.30 · All traffic | expired, Expired",
+    ]);
+    expect(shown["Office Wi-Fi"]).toEqual(["10.1.2.3 | UDP 5000-5010"]);
+    expect(shown["Network via 172.20.0.1"]).toEqual(["Kiosk | 172.20.0.5 · All traffic"]);
+  });
+
+  it("toggles an exception and reloads the rules when the kill switch is on", async () => {
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
+    lifecycle.applyKillSwitch.mockImplementation(async (request) =>
+      changeFor("apply", request.settings, request.network, "protected"),
+    );
+    const renderer = await render(<ManageExceptions />);
+
+    await click(action(renderer, "NAS", "Enable Exception"));
+
+    expect((await stored()).find((e: { id: string }) => e.id === "nas").enabled).toBe(true);
+    expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
+    expect(raycast.toasts).toEqual([
+      { style: "SUCCESS", title: "Exception Enabled", message: "Applied: the kill switch rules were reloaded." },
+    ]);
+    expect(rows(renderer)["All Networks"]).toEqual(["NAS | nas.example.com · All traffic | Applies Now"]);
+  });
+
+  it("toggles without a prompt when the kill switch is off", async () => {
+    const renderer = await render(<ManageExceptions />);
+    await click(action(renderer, "Printer", "Disable Exception"));
+
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.toasts[0]).toMatchObject({ title: "Exception Disabled" });
+    expect(rows(renderer)["This Network · Example Home"][0]).toBe("Printer | 192.168.1.20 · TCP 631 | Off");
+  });
+
+  it("deletes after confirmation, and keeps it when the alert is dismissed", async () => {
+    const renderer = await render(<ManageExceptions />);
+
+    raycast.alertAnswer = false;
+    await click(action(renderer, "Kiosk", "Delete Exception"));
+    expect(await stored()).toHaveLength(5);
+
+    raycast.alertAnswer = true;
+    await click(action(renderer, "Kiosk", "Delete Exception"));
+    expect((await stored()).map((e: { id: string }) => e.id)).toEqual(["printer", "nas", "office", "tv"]);
+    expect(raycast.alerts[1].title).toBe("Delete “Kiosk”?");
+    expect(rows(renderer)["Network via 172.20.0.1"]).toBeUndefined();
+  });
+
+  it("lists unreadable stored entries with the reason and can delete them", async () => {
+    await LocalStorage.setItem(
+      EXCEPTIONS_STORAGE_KEY,
+      JSON.stringify([EXCEPTIONS[0], { address: "printer!!", protocol: "tcp" }]),
+    );
+    const renderer = await render(<ManageExceptions />);
+
+    const [reason] = rows(renderer)["Unreadable Entries (Not Applied)"];
+    expect(reason).toContain('exception 2 ("printer!!")');
+    expect(reason).toContain("is not an IPv4/IPv6 address, CIDR network or host name");
+
+    await click(action(renderer, reason, "Delete Unreadable Entries"));
+    expect(await stored()).toEqual([{ ...EXCEPTIONS[0], enabled: true }]);
+  });
+
+  it("shows an empty view with an Add action when there are none", async () => {
+    await LocalStorage.removeItem(EXCEPTIONS_STORAGE_KEY);
+    const renderer = await render(<ManageExceptions />);
+    expect(all(renderer, "List.Item")).toEqual([]);
+    expect(all(renderer, "List.EmptyView")[0].props.title).toBe("No Exceptions");
+  });
+});
+
+describe("groupExceptions", () => {
+  it("puts all networks first, this network second, others by name", () => {
+    const groups = groupExceptions(
+      [
+        { id: "1", address: "10.0.0.1", protocol: "any", scope: "z-net", label: "", enabled: true },
+        { id: "2", address: "10.0.0.2", protocol: "any", scope: "here", label: "", enabled: true },
+        { id: "3", address: "10.0.0.3", protocol: "any", scope: "all", label: "", enabled: true },
+        { id: "4", address: "10.0.0.4", protocol: "any", scope: "a-net", label: "", enabled: true },
+      ],
+      "here",
+      { "z-net": "Zed", "a-net": "Alpha", here: "Home" },
+    );
+    expect(groups.map((g) => g.title)).toEqual(["All Networks", "This Network · Home", "Alpha", "Zed"]);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Shared inputs for the Raycast command tests: network states derived from the embedded sample snapshot,
+ * lifecycle results shaped as the lifecycle returns them, and a lifecycle replaced by spies.
+ */
+import { vi } from "vitest";
+import type { KillSwitchChange, KillSwitchState, KillSwitchStatus } from "../../src/lifecycle";
+import { deriveNetworkState } from "../../src/network/derive";
+import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
+import type { NetworkState } from "../../src/network/state";
+import { summarizeAnchor } from "../../src/pf/anchor";
+import { resolvePolicy } from "../../src/policy/policy";
+import type { Settings } from "../../src/policy/settings";
+
+/** Home Wi-Fi ("Example Home", 192.168.1.0/24 via 192.168.1.1) with the VPN up on utun4, server 198.51.100.7. */
+export const VPN_UP: NetworkState = deriveNetworkState(SAMPLE_SNAPSHOT);
+
+/** The same network with the VPN down: no tunnel, no server in the routes. */
+export const VPN_DOWN: NetworkState = {
+  ...VPN_UP,
+  tunnels: [],
+  vpnInterface: null,
+  defaultInterface: "en0",
+  endpoints: [],
+  dns: ["192.168.1.1"],
+};
+
+export const HOME_ID = VPN_UP.identity?.id ?? "";
+
+const HEADLINES: Record<KillSwitchState, string> = {
+  protected: "Protected: traffic leaves only through the VPN (utun4).",
+  blocking: "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",
+  degraded: "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
+  off: "Off: traffic flows normally.",
+  unknown: "Unknown: the kill switch's state file cannot be read.",
+};
+
+const NOTES: Record<KillSwitchState, string[]> = {
+  protected: [],
+  blocking: ["Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing."],
+  degraded: ["pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN."],
+  off: [],
+  unknown: ["/Library/Application Support/com.vpnkillswitch.raycast/state.json: EACCES"],
+};
+
+export function statusFor(state: KillSwitchState): KillSwitchStatus {
+  return {
+    state,
+    headline: HEADLINES[state],
+    notes: NOTES[state],
+    recorded: null,
+    watchdog: null,
+    activeTunnel: state === "protected" ? "utun4" : null,
+  };
+}
+
+/** What enable/apply return: the summary of the rules built from these settings on this network. */
+export async function changeFor(
+  action: "enable" | "apply" | "disable",
+  settings: Settings,
+  network: NetworkState,
+  state: KillSwitchState,
+  captivePortalUntil: Date | null = null,
+): Promise<KillSwitchChange> {
+  const resolved = await resolvePolicy(settings, async () => ["203.0.113.50"]);
+  if (!resolved.ok) throw new Error(resolved.errors.join("; "));
+  const summary =
+    action === "disable" ? null : summarizeAnchor({ policy: resolved.policy, network, now: new Date(), captivePortalUntil });
+  return {
+    action,
+    method: "password",
+    notes: [],
+    report: {
+      action,
+      attachment: "com.apple",
+      reference: "kept",
+      killedStates: 0,
+      warnings: [],
+      anchorRules: [],
+      pfInfo: [],
+      references: [],
+    },
+    rules: null,
+    summary,
+    status: statusFor(state),
+  };
+}
+
+/** The lifecycle's public functions as spies (each test sets what they return). */
+export const lifecycle = {
+  enableKillSwitch: vi.fn(),
+  applyKillSwitch: vi.fn(),
+  disableKillSwitch: vi.fn(),
+  getKillSwitchStatus: vi.fn(),
+};
+
+/** The network module's reader, as a spy returning VPN_UP unless a test says otherwise. */
+export const networkReader = { readNetworkState: vi.fn() };
+
+export function resetSpies(): void {
+  for (const spy of [...Object.values(lifecycle), networkReader.readNetworkState]) spy.mockReset();
+  networkReader.readNetworkState.mockResolvedValue(VPN_UP);
+  lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("off"));
+}
