@@ -2,9 +2,11 @@
  * Offline manifest check: what `ray lint` verifies that needs no network (its author and schema look-ups
  * need raycast.com). Icon sizes come from PNG headers; menu-bar icons must be template images (black + alpha).
  *
- * Run: tsx scripts/check-manifest.ts [package.json]   (exit code 1 and one line per problem when something is wrong)
+ * Run: tsx scripts/check-manifest.ts [package.json] [--bundles DIR]
+ *   --bundles DIR  also check each command's bundle built by `ray build -e dist -o DIR` against the size budget
+ * Exit status 1 and one line per problem when something is wrong.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { inflateSync } from "node:zlib";
 import { KILL_SWITCH_STATES, menuBarIconFile } from "../src/raycast/kill-switch-state";
@@ -217,6 +219,28 @@ function checkIcon(root: string, icon: unknown, where: string, problems: string[
   }
 }
 
+/** Raycast loads a command's whole bundle on every launch: each must stay under this many bytes. */
+export const BUNDLE_BUDGET_BYTES = 200 * 1024;
+
+/** Commands whose built bundle (`DIR/<name>.js`) is missing or over the budget. */
+export function checkBundles(manifest: unknown, dir: string): string[] {
+  if (!isObject(manifest) || !Array.isArray(manifest.commands)) return [];
+  const problems: string[] = [];
+  for (const command of manifest.commands) {
+    if (!isObject(command)) continue;
+    const file = join(dir, `${String(command.name)}.js`);
+    if (!existsSync(file)) {
+      problems.push(`${file}: not built (run ray build -e dist -o dist)`);
+      continue;
+    }
+    const size = statSync(file).size;
+    if (size > BUNDLE_BUDGET_BYTES) {
+      problems.push(`${file}: ${Math.round(size / 1024)} KB, over the ${BUNDLE_BUDGET_BYTES / 1024} KB budget`);
+    }
+  }
+  return problems;
+}
+
 /** Every problem `ray lint` would report offline, as one line each; empty when the manifest is fine. */
 export function checkManifest(manifest: unknown, root: string, menuBarIcons: string[] = []): string[] {
   const problems: string[] = [];
@@ -307,17 +331,23 @@ export function checkManifest(manifest: unknown, root: string, menuBarIcons: str
 }
 
 if (require.main === module) {
-  const path = resolve(process.argv[2] ?? "package.json");
+  const args = process.argv.slice(2);
+  const bundlesAt = args.indexOf("--bundles");
+  const bundleDir = bundlesAt >= 0 ? args.splice(bundlesAt, 2)[1] : undefined;
+  const path = resolve(args[0] ?? "package.json");
   const manifest: unknown = JSON.parse(readFileSync(path, "utf8"));
   const problems = checkManifest(
     manifest,
     dirname(path),
     KILL_SWITCH_STATES.map((state) => menuBarIconFile(state)),
   );
+  if (bundleDir !== undefined) problems.push(...checkBundles(manifest, resolve(bundleDir)));
   if (problems.length > 0) {
     console.error(`Manifest check failed (${problems.length} problem${problems.length === 1 ? "" : "s"}):`);
     for (const problem of problems) console.error(`  ${problem}`);
     process.exit(1);
   }
-  console.log(`Manifest check passed: ${path}`);
+  console.log(
+    `Manifest check passed: ${path}${bundleDir !== undefined ? ` (bundles in ${bundleDir} within budget)` : ""}`,
+  );
 }

@@ -1,8 +1,19 @@
+import { disableCommand } from "./disable-command";
+import { enableCommand } from "./enable-command";
 import type { CliCommand } from "./io";
+import { statusCommand } from "./status-command";
 import { previewCommand } from "./preview-command";
 import { verifyCommand } from "./verify-command";
 import { explainCommand } from "./explain-command";
 import { snapshotCommand } from "./snapshot-command";
 
 /** Every `killswitch` subcommand, in the order `killswitch help` lists them. */
-export const CLI_COMMANDS: CliCommand[] = [previewCommand, verifyCommand, explainCommand, snapshotCommand];
+export const CLI_COMMANDS: CliCommand[] = [
+  enableCommand,
+  disableCommand,
+  statusCommand,
+  previewCommand,
+  verifyCommand,
+  explainCommand,
+  snapshotCommand,
+];

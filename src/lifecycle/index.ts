@@ -10,6 +10,7 @@
  *     -> Promise<KillSwitchChange>   our anchor flushed, our reference released, our files removed
  *   getKillSwitchStatus({ system, network })
  *     -> Promise<KillSwitchStatus>   protected | blocking | degraded | off | unknown; never asks for a password
+ *   describeChange(change), describeStatus(status) -> string[]   the same, in lines for people
  *
  * The three actions throw `KillSwitchError` (`kind`, `nothingChanged`, a message for people): a cancelled
  * dialog is `cancelled` with nothing changed; rules pf rejects are `rules-rejected` with pfctl's words.
@@ -25,6 +26,7 @@ export {
   disableKillSwitch,
   enableKillSwitch,
 } from "./actions";
+export { describeChange, describeStatus } from "./describe";
 export { KillSwitchError, type KillSwitchErrorKind } from "./errors";
 export { type RecordedState, type WatchdogStatus, parseBootTime } from "./record";
 export { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "./status";

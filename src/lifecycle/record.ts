@@ -38,9 +38,7 @@ export const watchdogStatusSchema = z.object({
 export type WatchdogStatus = z.infer<typeof watchdogStatusSchema>;
 
 export type FileReading<T> =
-  | { kind: "absent" }
-  | { kind: "unreadable"; reason: string }
-  | { kind: "present"; value: T };
+  { kind: "absent" } | { kind: "unreadable"; reason: string } | { kind: "present"; value: T };
 
 async function readJsonFile<T>(
   system: SystemCommands,

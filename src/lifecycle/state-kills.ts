@@ -72,7 +72,7 @@ function formatAddress(family: AddressFamily, value: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
   // Shorten the longest run of zero groups to "::", as people and pfctl write IPv6.
   let best = { at: -1, length: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > best.length && j - i > 1) best = { at: i, length: j - i };

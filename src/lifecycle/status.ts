@@ -1,12 +1,6 @@
 import type { NetworkState } from "../network/state";
 import type { SystemCommands } from "../system/commands";
-import {
-  type RecordedState,
-  type WatchdogStatus,
-  readBootTime,
-  readRecordedState,
-  readWatchdogStatus,
-} from "./record";
+import { type RecordedState, type WatchdogStatus, readBootTime, readRecordedState, readWatchdogStatus } from "./record";
 
 /** What the kill switch is doing, from best to worst news (the menu bar's states). */
 export type KillSwitchState = "protected" | "blocking" | "degraded" | "off" | "unknown";

@@ -23,6 +23,7 @@
 
 set -u
 umask 022
+# System directories only (read-only under SIP); pf's own programs are called by absolute path.
 PATH=/bin:/usr/bin:/sbin:/usr/sbin
 export PATH
 LC_ALL=C
@@ -109,12 +110,22 @@ flush_anchor() {
 	anchor_is_empty
 }
 
+# The main ruleset as `pfctl -R -f` reloads it, from `pfctl -sr` output ($1) with the lines of $2 put
+# before the first filter rule: scrub rules, then the dummynet rules (Apple's pfctl may count those with
+# the filter rules, so they are carried over rather than risked), then the filter rules.
+main_filter_rules() { # PRINTED_RULES FIRST_LINES
+	grep '^scrub' "$1"
+	if pf -s dummynet >"$WORK/dummynet"; then grep '^dummynet' "$WORK/dummynet"; fi
+	cat "$2"
+	grep -v '^scrub' "$1"
+}
+
 # Our rules must come before any rule that could pass traffic. On a stock Mac the main ruleset's first
 # filter rule is `anchor "com.apple/*"`, which runs our com.apple/000 child first. Internet Sharing and
 # virtualisation tools replace the main ruleset, sometimes without that line; then we put a reference to
 # our anchor at the top of the main filter rules and keep every other rule as pf prints it. `-R` reloads
-# the filter rules only: translation rules, tables and other anchors stay as they are. /etc/pf.conf is
-# neither read nor loaded.
+# the filter rules only: translation rules, tables and other anchors stay as they are.
+# /etc/pf.conf is never read or loaded.
 attach() {
 	ATTACHMENT=none
 	if ! pf -sr >"$WORK/main"; then
@@ -136,11 +147,8 @@ attach() {
 		ATTACH_PROBLEM="the main ruleset holds inline anchors, which cannot be reloaded as pf prints them"
 		return 1
 	fi
-	{
-		grep '^scrub' "$WORK/main"
-		printf 'anchor "%s" all\n' "$KS_ANCHOR"
-		grep -v '^scrub' "$WORK/main"
-	} >"$WORK/main.pf"
+	printf 'anchor "%s" all\n' "$KS_ANCHOR" >"$WORK/ours.line"
+	main_filter_rules "$WORK/main" "$WORK/ours.line" >"$WORK/main.pf"
 	if pf -n -R -f "$WORK/main.pf" && pf -R -f "$WORK/main.pf"; then
 		ATTACHMENT=main
 		warn "The main ruleset did not start with Apple's anchor point (another app replaced it); a reference to the kill switch anchor was added at its top."
@@ -155,7 +163,9 @@ detach() {
 	pf -sr >"$WORK/main" || return 1
 	grep -qF "anchor \"$KS_ANCHOR\"" "$WORK/main" || return 0
 	if grep -q '[{}]' "$WORK/main"; then return 1; fi
-	grep -vF "anchor \"$KS_ANCHOR\"" "$WORK/main" >"$WORK/main.pf"
+	grep -vF "anchor \"$KS_ANCHOR\"" "$WORK/main" >"$WORK/main.rest"
+	: >"$WORK/none.line"
+	main_filter_rules "$WORK/main.rest" "$WORK/none.line" >"$WORK/main.pf"
 	pf -n -R -f "$WORK/main.pf" && pf -R -f "$WORK/main.pf"
 }
 
@@ -201,6 +211,10 @@ hold_reference() {
 
 release() {
 	TOKEN=$(recorded_token)
+	if [ -z "$TOKEN" ] && [ "$WAS_ON" = no ]; then
+		REFERENCE=none
+		return 0
+	fi
 	if [ -z "$TOKEN" ]; then
 		REFERENCE=unidentified
 		warn "No record of the kill switch's pf reference was found, so none was released. A leftover reference only keeps pf running with the other rules; it is gone after a restart."
@@ -377,6 +391,8 @@ do_on() {
 }
 
 do_off() {
+	WAS_ON=yes
+	if anchor_is_empty && [ ! -f "$STATE_DIR/state.json" ]; then WAS_ON=no; fi
 	flush_anchor || fail 66 "pf could not remove the kill switch rules, nothing else was changed: $(pf_message)"
 	detach || warn "A reference to the (now empty) kill switch anchor stays in the main ruleset; it changes nothing."
 	release
@@ -438,6 +454,7 @@ ATTACH_PROBLEM=""
 REFERENCE=none
 TOKEN=""
 KILLED=0
+WAS_ON=yes
 
 case $ACTION in
 enable | apply) do_on ;;

@@ -63,7 +63,7 @@ export type Attachment = "com.apple" | "main" | "none";
 export interface RootReport {
   action: RootAction;
   attachment: Attachment;
-  /** kept, taken (enable/apply); released, gone, unidentified, release-failed (disable). */
+  /** kept, taken (enable/apply); released, gone, none, unidentified, release-failed (disable). */
   reference: string;
   killedStates: number;
   warnings: string[];

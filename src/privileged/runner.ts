@@ -107,7 +107,12 @@ function classifyOsascriptFailure(result: CommandResult): PrivilegedError {
     );
   }
   if (code !== null && code > 0) {
-    return new PrivilegedError("script-failed", message || `The root script exited with status ${code}.`, code, message);
+    return new PrivilegedError(
+      "script-failed",
+      message || `The root script exited with status ${code}.`,
+      code,
+      message,
+    );
   }
   const detail = message || `osascript exited with status ${result.exitCode}`;
   return new PrivilegedError(
@@ -171,7 +176,10 @@ export async function runAsRoot(
           output,
         );
       }
-      const said = result.stderr.trim().split("\n")[0].replace(/^sudo: /, "");
+      const said = result.stderr
+        .trim()
+        .split("\n")[0]
+        .replace(/^sudo: /, "");
       notes.push(`Touch ID did not authorise the change (sudo: ${said}); the administrator password was asked for.`);
     } else {
       notes.push(touchId.reason);

@@ -27,16 +27,17 @@ export interface ExceptionGroup {
 /** All networks first, then this network, then the others by name. */
 export function groupExceptions(
   exceptions: readonly StoredException[],
-  currentNetworkId: string | null,
+  current: Pick<NetworkSummary, "id" | "label"> | null,
   names: Record<string, string>,
 ): ExceptionGroup[] {
+  const currentNetworkId = current?.id ?? null;
   const byScope = new Map<string, StoredException[]>();
   for (const e of exceptions) byScope.set(e.scope, [...(byScope.get(e.scope) ?? []), e]);
   const title = (scope: string) =>
     scope === "all"
       ? "All Networks"
       : scope === currentNetworkId
-        ? `This Network · ${networkName(scope, names)}`
+        ? `This Network · ${current?.label ?? networkName(scope, names)}`
         : networkName(scope, names);
   const rank = (scope: string) => (scope === "all" ? 0 : scope === currentNetworkId ? 1 : 2);
   return [...byScope.entries()]
@@ -47,7 +48,7 @@ export function groupExceptions(
 function accessories(e: StoredException, networkId: string | null, now: Date): List.Item.Accessory[] {
   const result: List.Item.Accessory[] = [];
   const expiry = describeExpiry(e, now);
-  if (expiry) result.push({ text: expiry, icon: Icon.Clock });
+  if (expiry && !isExpired(e, now)) result.push({ text: expiry, icon: Icon.Clock });
   if (!e.enabled) result.push({ tag: { value: "Off", color: Color.SecondaryText } });
   else if (isExpired(e, now)) result.push({ tag: { value: "Expired", color: Color.SecondaryText } });
   else if (appliesNow(e, networkId, now)) result.push({ tag: { value: "Applies Now", color: Color.Green } });
@@ -119,7 +120,7 @@ export function ExceptionListView() {
           </ActionPanel>
         }
       />
-      {groupExceptions(list.exceptions, networkId, names).map((group) => (
+      {groupExceptions(list.exceptions, network, names).map((group) => (
         <List.Section key={group.scope} title={group.title}>
           {group.exceptions.map((e) => (
             <List.Item

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cache, LocalStorage } from "@raycast/api";
 import { exceptionKey } from "../policy/policy";
-import { type ExceptionSetting, exceptionSchema } from "../policy/settings";
+import { type ExceptionSetting, exceptionSchema, parseSettings } from "../policy/settings";
 
 /** LocalStorage is shared by all the extension's commands: the menu bar, the form and the list see one list. */
 export const EXCEPTIONS_STORAGE_KEY = "exceptions";
@@ -26,6 +26,13 @@ function describeEntry(raw: unknown): string {
   return JSON.stringify(raw)?.slice(0, 60) ?? String(raw);
 }
 
+/** The settings parser's own wording (field and value named), without the `exceptions[0]` prefix. */
+function entryErrors(raw: unknown): string {
+  const result = parseSettings({ exceptions: [raw] });
+  if (result.ok) return "not a valid exception";
+  return result.errors.map((error) => error.replace(/^exceptions\[0\](\.|: )/, "")).join("; ");
+}
+
 /** Parses what LocalStorage holds; a corrupt entry (or a corrupt list) becomes a `rejected` item with the reason. */
 export function parseStoredExceptions(text: string | undefined): ExceptionList {
   if (text === undefined || text === "") return { exceptions: [], rejected: [] };
@@ -43,16 +50,11 @@ export function parseStoredExceptions(text: string | undefined): ExceptionList {
   }
   const list: ExceptionList = { exceptions: [], rejected: [] };
   for (const [index, raw] of data.entries()) {
-    const parsed = exceptionSchema.safeParse(raw, { reportInput: true });
+    const parsed = exceptionSchema.safeParse(raw);
     if (parsed.success) {
       list.exceptions.push({ ...parsed.data, id: parsed.data.id ?? exceptionKey(parsed.data) });
     } else {
-      const details = parsed.error.issues.map((issue) => `${issue.path.join(".") || "entry"}: ${issue.message}`);
-      list.rejected.push({
-        raw,
-        reason: `exception ${index + 1} (${describeEntry(raw)}): ${details.join("; ")}`,
-        index,
-      });
+      list.rejected.push({ raw, reason: `exception ${index + 1} (${describeEntry(raw)}): ${entryErrors(raw)}`, index });
     }
   }
   return list;

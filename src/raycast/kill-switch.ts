@@ -55,7 +55,7 @@ export function snapshotFromStatus(
   settings: Settings | null,
   extras: SnapshotExtras,
 ): KillSwitchSnapshot {
-  const on = status.state !== "off" && status.state !== "unknown";
+  const on = isOn(status.state);
   const tunnelsUp = network
     ? unique([...(network.vpnInterface ? [network.vpnInterface] : []), ...network.tunnels.map((t) => t.name)])
     : [];

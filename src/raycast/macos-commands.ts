@@ -31,13 +31,17 @@ export function createMacosCommands(root = ""): SystemCommands {
         child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
         // A program that cannot be started (missing, not executable) reads as exit status 127, like a shell.
         child.on("error", (error) => finish({ exitCode: 127, stdout, stderr: `${stderr}${error.message}` }));
-        child.on("close", (code, signal) =>
-          finish(
-            code === null
-              ? { exitCode: 127, stdout, stderr: `${stderr}${binaries[tool]} was stopped by ${signal ?? "a signal"}` }
-              : { exitCode: code, stdout, stderr },
-          ),
-        );
+        // A killed program may leave children holding its output open: do not wait for them.
+        child.on("exit", (code, signal) => {
+          if (code === null) {
+            finish({
+              exitCode: 127,
+              stdout,
+              stderr: `${stderr}${binaries[tool]} was stopped by ${signal ?? "a signal"}`,
+            });
+          }
+        });
+        child.on("close", (code) => finish({ exitCode: code ?? 127, stdout, stderr }));
         // The program may exit without reading its input; that is not an error here.
         child.stdin.on("error", () => undefined);
         child.stdin.end(options.input ?? "");

@@ -66,22 +66,6 @@ const HEADLINES: Record<KillSwitchState, string> = {
   unknown: "Kill Switch Status Unknown",
 };
 
-function tooltipFor(state: KillSwitchState, snapshot: KillSwitchSnapshot | undefined): string {
-  if (snapshot?.headline) return snapshot.headline;
-  switch (state) {
-    case "protected":
-      return `Traffic leaves only through ${snapshot?.tunnels.join(", ") || "the VPN"}`;
-    case "blocking":
-      return "No VPN tunnel: everything outside the VPN is blocked until it connects";
-    case "degraded":
-      return snapshot?.notes[0] ?? "The kill switch rules are not as expected";
-    case "off":
-      return "Traffic is not protected if the VPN drops";
-    case "unknown":
-      return snapshot?.notes[0] ?? "Checking the kill switch…";
-  }
-}
-
 function vpnLines(snapshot: KillSwitchSnapshot | undefined): MenuBarLine[] {
   if (!snapshot) return [];
   const lines: MenuBarLine[] = [];
@@ -131,7 +115,7 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
     state,
     icon: menuBarIconFile(state),
     title: input.showStateTitle ? STATE_TITLES[state] : undefined,
-    tooltip: `VPN Kill Switch: ${tooltipFor(state, snapshot)}`,
+    tooltip: `VPN Kill Switch: ${snapshot?.headline ?? "Checking the kill switch…"}`,
     headline: HEADLINES[state],
     notes,
     vpn: vpnLines(snapshot),

@@ -70,7 +70,10 @@ describe("killswitch explain", () => {
     expect(json).toMatchObject({
       verdict: "pass",
       quick: true,
-      rule: { line: lineOf("pass quick on utun4 all flags any keep state"), text: "pass quick on utun4 all flags any keep state" },
+      rule: {
+        line: lineOf("pass quick on utun4 all flags any keep state"),
+        text: "pass quick on utun4 all flags any keep state",
+      },
       walked: 2,
       packet: {
         direction: "out",

@@ -15,7 +15,10 @@ beforeAll(async () => {
   await writeFile(join(dir, "anchor.conf"), built);
   await writeFile(
     join(dir, "leaky.conf"),
-    built.replace("pass quick on lo0 all flags any keep state\n", "pass quick on lo0 all flags any keep state\npass out quick on en0 all\n"),
+    built.replace(
+      "pass quick on lo0 all flags any keep state\n",
+      "pass quick on lo0 all flags any keep state\npass out quick on en0 all\n",
+    ),
   );
   await writeFile(join(dir, "broken.conf"), "pass quick on lo0 all\n\npass out quick to example.com\nmatch out all\n");
   await writeFile(join(dir, "lan.json"), JSON.stringify({ allowLan: true }));

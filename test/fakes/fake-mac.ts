@@ -10,7 +10,12 @@ import { buildSync } from "esbuild";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import { STATE_DIRECTORY } from "../../src/privileged/paths";
-import { type CommandResult, MACOS_BINARIES, type SystemCommands, createSystemCommands } from "../../src/system/commands";
+import {
+  type CommandResult,
+  MACOS_BINARIES,
+  type SystemCommands,
+  createSystemCommands,
+} from "../../src/system/commands";
 import {
   type FakeEvent,
   type MachineState,
@@ -94,7 +99,7 @@ export interface FakeMac {
   writePf(state: PfState): void;
   setPasswordDialog(answer: PasswordDialogAnswer): void;
   setTouchId(answer: TouchIdAnswer): void;
-  /** Makes `pfctl <args>` fail with `stderr` and `exitCode` from now on. */
+  /** Makes `pfctl <args> ...` (these arguments first) fail with `stderr` and `exitCode` from now on. */
   failPfctl(args: string[], stderr: string, exitCode?: number): void;
   events(): FakeEvent[];
   /** Authorisation prompts shown so far. */
@@ -119,7 +124,18 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const paths = fakePaths(root);
   mkdirSync(paths.dir, { recursive: true });
   const bundle = programsBundle();
-  const programs = ["pfctl", "osascript", "sudo", "sysctl", "ifconfig", "netstat", "route", "scutil", "arp", "ipconfig"];
+  const programs = [
+    "pfctl",
+    "osascript",
+    "sudo",
+    "sysctl",
+    "ifconfig",
+    "netstat",
+    "route",
+    "scutil",
+    "arp",
+    "ipconfig",
+  ];
   for (const program of programs) {
     const macPath = MACOS_BINARIES[program as keyof typeof MACOS_BINARIES];
     writeExecutable(

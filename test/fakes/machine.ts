@@ -11,7 +11,7 @@ export interface MachineState {
   bootTime: number;
   passwordDialog: PasswordDialogAnswer;
   touchId: TouchIdAnswer;
-  /** pfctl invocations that fail, keyed by their arguments joined by spaces (`-E`). */
+  /** pfctl invocations that fail, keyed by their first arguments joined by spaces (`-E`, `-a anchor -f`). */
   pfctlFaults: Record<string, { stderr: string; exitCode: number }>;
 }
 

@@ -77,7 +77,10 @@ export function appleMainRuleset(): PfRuleset {
 
 export function appleAnchors(): Record<string, PfRuleset> {
   return {
-    "com.apple": { ...emptyRuleset(), filter: ['anchor "200.AirDrop/*" all', 'anchor "250.ApplicationFirewall/*" all'] },
+    "com.apple": {
+      ...emptyRuleset(),
+      filter: ['anchor "200.AirDrop/*" all', 'anchor "250.ApplicationFirewall/*" all'],
+    },
     "com.apple/200.AirDrop/Bonjour": {
       ...emptyRuleset(),
       // real: pfctl -a "com.apple/200.AirDrop/Bonjour" -sr (osquery#1521)
@@ -178,7 +181,9 @@ export function evaluationOrder(state: PfState): string[] {
       if (path.endsWith("/*")) {
         const parent = path.slice(0, -2);
         const children = new Set(
-          paths.filter((p) => p.startsWith(`${parent}/`)).map((p) => `${parent}/${p.slice(parent.length + 1).split("/")[0]}`),
+          paths
+            .filter((p) => p.startsWith(`${parent}/`))
+            .map((p) => `${parent}/${p.slice(parent.length + 1).split("/")[0]}`),
         );
         for (const child of [...children].sort()) {
           order.push(child);
@@ -199,7 +204,12 @@ function hostSpec(text: string): Cidr | null {
 }
 
 /** xnu DIOCKILLSTATES: outbound states match src against the Mac's side, inbound ones the other way round. */
-export function stateMatches(entry: PfStateEntry, source: Cidr, destination: Cidr | null, iface: string | null): boolean {
+export function stateMatches(
+  entry: PfStateEntry,
+  source: Cidr,
+  destination: Cidr | null,
+  iface: string | null,
+): boolean {
   const [src, dst] = entry.direction === "out" ? [entry.lan, entry.ext] : [entry.ext, entry.lan];
   if (iface !== null && entry.iface !== iface) return false;
   if (!cidrContains(source, src)) return false;
@@ -212,7 +222,8 @@ export function parseKillHost(text: string): Cidr | null {
 
 /** `pfctl -s states` lines (real layout: sshuttle#563). */
 export function printState(entry: PfStateEntry): string {
-  const side = (address: string, port: number) => (address.includes(":") ? `${address}[${port}]` : `${address}:${port}`);
+  const side = (address: string, port: number) =>
+    address.includes(":") ? `${address}[${port}]` : `${address}:${port}`;
   const arrow = entry.direction === "out" ? "->" : "<-";
   return `${entry.iface} ${entry.proto} ${side(entry.lan, entry.lanPort)} ${arrow} ${side(entry.ext, entry.extPort)}       ${entry.description}`;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ANCHOR_NAME,
@@ -57,13 +57,23 @@ describe("enable then disable", () => {
     expect(pf.main).toEqual(before.main);
     expect(pf.states.map((s) => `${s.lan}>${s.ext}`)).toEqual(["192.168.1.23>198.51.100.7", "10.8.0.2>93.184.216.34"]);
     expect(on.report).toMatchObject({ attachment: "com.apple", reference: "taken", killedStates: 3 });
-    expect(on.report.anchorRules).toContain("pass quick on utun4 all");
+    expect(on.report.anchorRules).toContainEqual(expect.stringMatching(/^pass quick on utun4 /));
     expect(on.report.pfInfo[0]).toMatch(/^Status: Enabled/);
     expect(on.status.state).toBe("protected");
     expect(on.method).toBe("password");
     const recorded = JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
-    expect(recorded).toMatchObject({ status: "on", attachment: "com.apple", tunnels: ["utun4"], bootTime: 1_700_000_000 });
+    expect(recorded).toMatchObject({
+      status: "on",
+      attachment: "com.apple",
+      tunnels: ["utun4"],
+      bootTime: 1_700_000_000,
+    });
     expect(readFileSync(`${mac.stateDirectory}/anchor.pf`, "utf8")).toBe(on.rules);
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    expect(mode(mac.stateDirectory)).toBe("755");
+    expect(mode(`${mac.stateDirectory}/state.json`)).toBe("644");
+    expect(mode(`${mac.stateDirectory}/anchor.pf`)).toBe("644");
+    expect(mode(`${mac.stateDirectory}/token`)).toBe("600");
 
     const off = await disable();
     const after = mac.readPf();
@@ -128,7 +138,8 @@ describe("repeated actions", () => {
     expect(mac.readPf().references).toHaveLength(2);
     await disable();
     const again = await disable();
-    expect(again.report.reference).toBe("unidentified");
+    expect(again.report.reference).toBe("none");
+    expect(again.notes).toEqual([]);
     expect(mac.readPf().references.map((r) => r.token)).toEqual([OTHER_TOKEN]);
     expect(again.status.state).toBe("off");
   });
@@ -192,7 +203,12 @@ describe("restarts and other software", () => {
   it("puts a reference at the top of a main ruleset without Apple's anchor point, and takes it back on disable", async () => {
     const pf = busyPf();
     // A virtualisation tool replaced the main ruleset without `anchor "com.apple/*"`.
-    pf.main = { ...emptyRuleset(), filter: ['anchor "vmtool" all'], nat: ['nat-anchor "vmtool" all'] };
+    pf.main = {
+      ...emptyRuleset(),
+      filter: ['anchor "vmtool" all'],
+      nat: ['nat-anchor "vmtool" all'],
+      dummynet: ['dummynet-anchor "vmtool" all'],
+    };
     pf.anchors.vmtool = { ...emptyRuleset(), filter: ["pass quick on bridge100 all"] };
     mac = createFakeMac({ pf });
     const before = mac.readPf();
@@ -203,6 +219,7 @@ describe("restarts and other software", () => {
     expect(evaluationOrder(loaded)[0]).toBe(ANCHOR_NAME);
     expect(loaded.main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`, 'anchor "vmtool" all']);
     expect(loaded.main.nat).toEqual(before.main.nat);
+    expect(loaded.main.dummynet).toEqual(before.main.dummynet);
     expect(on.report.attachment).toBe("main");
     expect(on.notes.join(" ")).toMatch(/did not start with Apple's anchor point/);
 
@@ -235,6 +252,28 @@ describe("failures never leave a half state", () => {
     expect((await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN })).state).toBe("off");
   });
 
+  it("changes nothing when pf cannot load the rules", async () => {
+    mac = createFakeMac({ pf: busyPf() });
+    mac.failPfctl(["-a", ANCHOR_NAME, "-f"], "pfctl: DIOCXCOMMIT: Device busy");
+    const before = mac.readPf();
+    const error = await rejection(enable());
+    expect(error).toMatchObject({ kind: "load-failed", nothingChanged: true });
+    expect(error.message).toMatch(/^pf could not load the kill switch rules: pfctl: DIOCXCOMMIT: Device busy/);
+    expect(mac.readPf()).toEqual(before);
+  });
+
+  it("keeps its records, so Disable can be tried again, when pf cannot remove the rules", async () => {
+    mac = createFakeMac({ pf: busyPf() });
+    await enable();
+    mac.failPfctl(["-a", ANCHOR_NAME, "-F", "all"], "pfctl: DIOCXBEGIN: Device busy");
+    const error = await rejection(disable());
+    expect(error.kind).toBe("load-failed");
+    expect(error.message).toMatch(/could not remove the kill switch rules, nothing else was changed/);
+    expect(mac.readPf().references).toHaveLength(2);
+    expect(existsSync(`${mac.stateDirectory}/token`)).toBe(true);
+    expect((await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN })).state).toBe("protected");
+  });
+
   it("puts the previous rules back when an apply fails after loading", async () => {
     mac = createFakeMac({ pf: busyPf() });
     await enable();
@@ -250,6 +289,17 @@ describe("failures never leave a half state", () => {
     expect(error.kind).toBe("not-attached");
     expect(mac.readPf().anchors[ANCHOR_NAME]).toEqual(previous);
     expect(mac.readPf().references).toHaveLength(2);
+  });
+});
+
+describe("Touch ID", () => {
+  it("is used instead of the password dialog when chosen and set up for sudo", async () => {
+    mac = createFakeMac({ touchIdForSudo: true });
+    const on = await enable(settingsFrom({ vpnServers: ["198.51.100.7:1194/udp"], authentication: "touchid" }));
+    expect(on.method).toBe("touchid");
+    const off = await disableKillSwitch({ system: mac.system, authentication: "touchid" });
+    expect(off.report.reference).toBe("released");
+    expect(mac.prompts().map((p) => p.prompt)).toEqual(["touchid", "touchid"]);
   });
 });
 
@@ -331,7 +381,9 @@ describe("values reach the root script intact and inert", () => {
       const on = await enable(settings);
       const saved = readFileSync(`${mac.stateDirectory}/anchor.pf`, "utf8");
       expect(saved).toBe(on.rules);
-      expect(saved).toContain(`# Exception: Bob's "NAS" $(touch ${marker}) \`touch ${marker}\` next; rm -rf / (all networks)`);
+      expect(saved).toContain(
+        `# Exception: Bob's "NAS" $(touch ${marker}) \`touch ${marker}\` next; rm -rf / (all networks)`,
+      );
       expect(existsSync(marker)).toBe(false);
     } finally {
       rmSync(marker, { force: true });

@@ -60,7 +60,14 @@ export function busyPf(): PfState {
     nat: ["rdr pass on lo0 inet proto tcp from any to 10.0.0.0/8 -> 127.0.0.1 port 12300"],
   };
   pf.references.push({ pid: 5191, process: "pfctl", token: OTHER_TOKEN, since: 1_700_000_100 });
-  const state = (direction: "out" | "in", proto: "tcp" | "udp", lan: string, lanPort: number, ext: string, extPort: number) => ({
+  const state = (
+    direction: "out" | "in",
+    proto: "tcp" | "udp",
+    lan: string,
+    lanPort: number,
+    ext: string,
+    extPort: number,
+  ) => ({
     iface: "ALL",
     proto,
     direction,

@@ -70,7 +70,8 @@ export function resetRaycast(): void {
   raycast.navigation = [];
   raycast.metadata = [];
   environment.launchType = LaunchType.UserInitiated;
-  cacheStores.clear();
+  // Cache instances made at import time keep their store: empty the stores rather than forget them.
+  for (const store of cacheStores.values()) store.clear();
   localStorage.clear();
 }
 

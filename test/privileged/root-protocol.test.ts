@@ -9,7 +9,11 @@ import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
 
-const failure = (promise: Promise<unknown>) => promise.then(() => null, (e: unknown) => e);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
 
 describe("rootCommand", () => {
   it("passes the action, the system root and each value as its own argument", () => {
@@ -38,9 +42,9 @@ describe("rootCommand", () => {
     mac = createFakeMac();
     expect(() => rootCommand(mac.system, { action: "enable", rules: "no newline" })).toThrow(/newline/);
     expect(() => rootCommand(mac.system, { action: "enable", tunnels: ["utun4; reboot"] })).toThrow(/tunnel/);
-    expect(() =>
-      rootCommand(mac.system, { action: "enable", kills: [{ source: "-F", destination: "all" }] }),
-    ).toThrow(/address/);
+    expect(() => rootCommand(mac.system, { action: "enable", kills: [{ source: "-F", destination: "all" }] })).toThrow(
+      /address/,
+    );
   });
 });
 

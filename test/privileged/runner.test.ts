@@ -17,7 +17,7 @@ afterEach(() => mac?.cleanup());
 const ECHO_SCRIPT = `out=$1; shift; for a in "$0" "$@"; do printf '%s\\0' "$a"; done >"$out"; [ "\${FAKE_MAC_UID-}" = 0 ] && echo root`;
 
 const AWKWARD_VALUES = [
-  "it's \"quoted\"",
+  'it\'s "quoted"',
   "$(touch /tmp/ks-runner-pwned)",
   "`touch /tmp/ks-runner-pwned`",
   "two\nlines\r\nand a CR",
@@ -53,7 +53,14 @@ describe("runAsRoot", () => {
     const args = administratorArguments(mac.system, { script: "echo hi", name: "n", args: ["v1", "v2"] });
     const scriptLines = args.filter((_, i) => args[i - 1] === "-e");
     expect(scriptLines).toEqual(ADMINISTRATOR_APPLESCRIPT);
-    expect(args.slice(ADMINISTRATOR_APPLESCRIPT.length * 2)).toEqual([mac.system.binaries.sh, "-c", "echo hi", "n", "v1", "v2"]);
+    expect(args.slice(ADMINISTRATOR_APPLESCRIPT.length * 2)).toEqual([
+      mac.system.binaries.sh,
+      "-c",
+      "echo hi",
+      "n",
+      "v1",
+      "v2",
+    ]);
   });
 
   it("reports a cancelled dialog by its error number", async () => {
@@ -131,11 +138,14 @@ describe("parseOsascriptError (real messages)", () => {
   });
 
   it("reads a failed command's exit status and turns CR line breaks back into newlines", () => {
-    expect(parseOsascriptError("0:99: execution error: first\rsecond (2)\n")).toEqual({ message: "first\nsecond", code: 2 });
+    expect(parseOsascriptError("0:99: execution error: first\rsecond (2)\n")).toEqual({
+      message: "first\nsecond",
+      code: 2,
+    });
   });
 
   it("reads syntax errors and leaves other failures as they are", () => {
-    expect(parseOsascriptError("48:59: syntax error: A identifier can’t go after this “\"”. (-2740)").code).toBe(-2740);
+    expect(parseOsascriptError('48:59: syntax error: A identifier can’t go after this “"”. (-2740)').code).toBe(-2740);
     expect(parseOsascriptError("osascript: can't open default scripting component.\n")).toEqual({
       message: "osascript: can't open default scripting component.",
       code: null,

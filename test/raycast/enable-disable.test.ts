@@ -41,13 +41,19 @@ describe("Enable Kill Switch", () => {
     expect(raycast.alerts).toEqual([]);
     expect(raycast.toasts).toEqual([]);
     expect(raycast.launches).toEqual([{ name: "kill-switch-status", type: LaunchType.Background, context: undefined }]);
-    expect(readCachedSnapshot()).toMatchObject({ state: "protected", tunnels: ["utun4"], vpnServers: ["198.51.100.7"] });
+    expect(readCachedSnapshot()).toMatchObject({
+      state: "protected",
+      tunnels: ["utun4"],
+      vpnServers: ["198.51.100.7"],
+    });
   });
 
   it("passes the stored exceptions and mentions the ones active here", async () => {
     await LocalStorage.setItem(
       EXCEPTIONS_STORAGE_KEY,
-      JSON.stringify([{ id: "p", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" }]),
+      JSON.stringify([
+        { id: "p", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" },
+      ]),
     );
     lifecycle.enableKillSwitch.mockImplementation(async (request) =>
       changeFor("enable", request.settings, request.network, "protected"),
@@ -103,7 +109,9 @@ describe("Enable Kill Switch", () => {
   });
 
   it("is quiet when the password dialog is cancelled", async () => {
-    lifecycle.enableKillSwitch.mockRejectedValue(new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true));
+    lifecycle.enableKillSwitch.mockRejectedValue(
+      new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true),
+    );
 
     await enableCommand();
 
@@ -113,7 +121,11 @@ describe("Enable Kill Switch", () => {
   });
 
   it("shows the reason in a failure toast when pf rejects the rules", async () => {
-    const error = new KillSwitchError("rules-rejected", "pf rejected the kill switch rules, so nothing was changed:\nline 3: syntax error", true);
+    const error = new KillSwitchError(
+      "rules-rejected",
+      "pf rejected the kill switch rules, so nothing was changed:\nline 3: syntax error",
+      true,
+    );
     lifecycle.enableKillSwitch.mockRejectedValue(error);
 
     await enableCommand();
@@ -172,7 +184,9 @@ describe("Disable Kill Switch", () => {
   });
 
   it("is quiet when the password dialog is cancelled", async () => {
-    lifecycle.disableKillSwitch.mockRejectedValue(new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true));
+    lifecycle.disableKillSwitch.mockRejectedValue(
+      new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true),
+    );
 
     await disableCommand();
 
@@ -190,7 +204,11 @@ describe("Disable Kill Switch", () => {
 
     expect(raycast.huds).toEqual([]);
     expect(raycast.toasts).toEqual([
-      { style: "FAILURE", title: "Could Not Disable the Kill Switch", message: "pf could not flush the kill switch rules: Resource busy" },
+      {
+        style: "FAILURE",
+        title: "Could Not Disable the Kill Switch",
+        message: "pf could not flush the kill switch rules: Resource busy",
+      },
     ]);
   });
 });

@@ -98,7 +98,9 @@ describe("Add Exception form", () => {
   it("offers only All Networks when the network is unknown", async () => {
     const renderer = await render(<ExceptionForm network={null} resolveHost={lookup} />);
     expect(field(renderer, "scope").props.value).toBe("all");
-    expect(all(renderer, "Form.Dropdown.Item").filter((n) => n.props.value === "all" || n.props.value === HOME_ID)).toHaveLength(1);
+    expect(
+      all(renderer, "Form.Dropdown.Item").filter((n) => n.props.value === "all" || n.props.value === HOME_ID),
+    ).toHaveLength(1);
   });
 
   it.each([
@@ -192,7 +194,9 @@ describe("Add Exception form", () => {
 
   it("keeps the exception and says so when the prompt is cancelled", async () => {
     lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("blocking"));
-    lifecycle.applyKillSwitch.mockRejectedValue(new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true));
+    lifecycle.applyKillSwitch.mockRejectedValue(
+      new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true),
+    );
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "192.168.1.20");
     await submit(renderer);

@@ -25,7 +25,14 @@ const EXCEPTIONS = [
   { id: "printer", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" },
   { id: "nas", address: "nas.example.com", protocol: "any", scope: "all", label: "NAS", enabled: false },
   { id: "office", address: "10.1.2.3", protocol: "udp", port: "5000-5010", scope: OFFICE_ID, label: "" },
-  { id: "tv", address: "192.168.1.30", protocol: "any", scope: HOME_ID, label: "TV", expiresAt: "2020-01-01T00:00:00Z" },
+  {
+    id: "tv",
+    address: "192.168.1.30",
+    protocol: "any",
+    scope: HOME_ID,
+    label: "TV",
+    expiresAt: "2020-01-01T00:00:00Z",
+  },
   { id: "cafe", address: "172.20.0.5", protocol: "any", scope: CAFE_ID, label: "Kiosk" },
 ];
 
@@ -42,9 +49,9 @@ function rows(renderer: ReactTestRenderer): Record<string, string[]> {
     all(renderer, "List.Section").map((section) => [
       section.props.title,
       section
-        .findAll((node) => node.type === "List.Item")
+        .findAll((node) => String(node.type) === "List.Item")
         .map((row) => {
-          const accessories = (row.props.accessories as { text?: string; tag?: { value: string } }[])
+          const accessories = ((row.props.accessories ?? []) as { text?: string; tag?: { value: string } }[])
             .map((a) => a.tag?.value ?? a.text)
             .join(", ");
           return [row.props.title, row.props.subtitle, accessories].filter(Boolean).join(" | ");
@@ -59,7 +66,7 @@ const row = (renderer: ReactTestRenderer, title: string) => {
   return found;
 };
 const action = (renderer: ReactTestRenderer, rowTitle: string, title: string) => {
-  const found = row(renderer, rowTitle).findAll((node) => node.type === "Action" && node.props.title === title);
+  const found = row(renderer, rowTitle).findAll((node) => String(node.type) === "Action" && node.props.title === title);
   if (found.length !== 1) throw new Error(`no action ${title} on ${rowTitle}`);
   return found[0];
 };
@@ -70,11 +77,16 @@ describe("Manage Exceptions", () => {
     const renderer = await render(<ManageExceptions />);
 
     const shown = rows(renderer);
-    expect(Object.keys(shown)).toEqual(["All Networks", "This Network · Example Home", "Network via 172.20.0.1", "Office Wi-Fi"]);
+    expect(Object.keys(shown)).toEqual([
+      "All Networks",
+      "This Network · Example Home",
+      "Network via 172.20.0.1",
+      "Office Wi-Fi",
+    ]);
     expect(shown["All Networks"]).toEqual(["NAS | nas.example.com · All traffic | Off"]);
     expect(shown["This Network · Example Home"]).toEqual([
       "Printer | 192.168.1.20 · TCP 631 | Applies Now",
-      "TV | 192.168.1.30 · All traffic | expired, Expired",
+      "TV | 192.168.1.30 · All traffic | Expired",
     ]);
     expect(shown["Office Wi-Fi"]).toEqual(["10.1.2.3 | UDP 5000-5010"]);
     expect(shown["Network via 172.20.0.1"]).toEqual(["Kiosk | 172.20.0.5 · All traffic"]);
@@ -152,9 +164,10 @@ describe("groupExceptions", () => {
         { id: "3", address: "10.0.0.3", protocol: "any", scope: "all", label: "", enabled: true },
         { id: "4", address: "10.0.0.4", protocol: "any", scope: "a-net", label: "", enabled: true },
       ],
-      "here",
+      { id: "here", label: null },
       { "z-net": "Zed", "a-net": "Alpha", here: "Home" },
     );
     expect(groups.map((g) => g.title)).toEqual(["All Networks", "This Network · Home", "Alpha", "Zed"]);
+    expect(groups.map((g) => g.exceptions.map((e) => e.id))).toEqual([["3"], ["2"], ["4"], ["1"]]);
   });
 });

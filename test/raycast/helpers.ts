@@ -64,7 +64,9 @@ export async function changeFor(
   const resolved = await resolvePolicy(settings, async () => ["203.0.113.50"]);
   if (!resolved.ok) throw new Error(resolved.errors.join("; "));
   const summary =
-    action === "disable" ? null : summarizeAnchor({ policy: resolved.policy, network, now: new Date(), captivePortalUntil });
+    action === "disable"
+      ? null
+      : summarizeAnchor({ policy: resolved.policy, network, now: new Date(), captivePortalUntil });
   return {
     action,
     method: "password",

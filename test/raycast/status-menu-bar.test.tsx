@@ -19,9 +19,22 @@ vi.mock("../../src/raycast/network", async (importOriginal) => {
   return { ...actual, readNetworkState: networkReader.readNetworkState };
 });
 
-const PRINTER = { id: "printer", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" };
+const PRINTER = {
+  id: "printer",
+  address: "192.168.1.20",
+  protocol: "tcp",
+  port: "631",
+  scope: HOME_ID,
+  label: "Printer",
+};
 const NAS = { id: "nas", address: "nas.example.com", protocol: "any", scope: "all", label: "", enabled: false };
-const OFFICE = { id: "office", address: "10.1.2.3", protocol: "any", scope: "gw=10.1.0.1,mac=unknown,net=10.1.0.0/16", label: "Office" };
+const OFFICE = {
+  id: "office",
+  address: "10.1.2.3",
+  protocol: "any",
+  scope: "gw=10.1.0.1,mac=unknown,net=10.1.0.0/16",
+  label: "Office",
+};
 
 beforeEach(() => {
   resetRaycast();
@@ -36,7 +49,8 @@ async function renderState(state: KillSwitchState, network = state === "protecte
 }
 
 const menuBar = (renderer: Awaited<ReturnType<typeof render>>) => one(renderer, "MenuBarExtra");
-const menu = (renderer: Awaited<ReturnType<typeof render>>) => sections(renderer, "MenuBarExtra.Section", "MenuBarExtra.Item");
+const menu = (renderer: Awaited<ReturnType<typeof render>>) =>
+  sections(renderer, "MenuBarExtra.Section", "MenuBarExtra.Item");
 
 describe("Kill Switch Status menu bar", () => {
   it("Protected: shield with a check, the tunnel, the server, the network, and Disable", async () => {
@@ -184,7 +198,9 @@ describe("Kill Switch Status menu bar", () => {
     await click(item(renderer, "MenuBarExtra.Item", "Printer"));
 
     expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
-    expect(lifecycle.applyKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([{ id: "printer", enabled: false }]);
+    expect(lifecycle.applyKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([
+      { id: "printer", enabled: false },
+    ]);
     expect(raycast.huds).toEqual(["Printer Blocked"]);
     expect(JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "")[0].enabled).toBe(false);
     expect(item(renderer, "MenuBarExtra.Item", "Printer").props.icon).toBe("Circle");

@@ -53,7 +53,10 @@ describe("the unmodified ruleset", () => {
 
 describe("weakened rulesets fail verification", () => {
   it("`pass out quick on en0 all` inserted early: outside-blocked leaks through that line", () => {
-    const text = replaceLine(original, "pass quick on lo0 all flags any keep state", ["pass quick on lo0 all flags any keep state", "pass out quick on en0 all"]);
+    const text = replaceLine(original, "pass quick on lo0 all flags any keep state", [
+      "pass quick on lo0 all flags any keep state",
+      "pass out quick on en0 all",
+    ]);
     const result = verifyRuleset(text, input);
     expect(result.passed).toBe(false);
     expect(failing(result)).toContain("outside-blocked");
@@ -67,7 +70,10 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("`pass out on en0 all` (not quick) inserted: the lint fails it, the quick block still holds", () => {
-    const text = replaceLine(original, "pass quick on lo0 all flags any keep state", ["pass quick on lo0 all flags any keep state", "pass out on en0 all"]);
+    const text = replaceLine(original, "pass quick on lo0 all flags any keep state", [
+      "pass quick on lo0 all flags any keep state",
+      "pass out on en0 all",
+    ]);
     const result = verifyRuleset(text, input);
     expect(result.passed).toBe(false);
     expect(failing(result)).toEqual([]);
@@ -84,7 +90,9 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("`pass quick on utun` replacing the tunnel rule: the tunnel is blocked and the lint names the bare family", () => {
-    const text = replaceLine(original, "pass quick on utun4 all flags any keep state", ["pass quick on utun all flags any keep state"]);
+    const text = replaceLine(original, "pass quick on utun4 all flags any keep state", [
+      "pass quick on utun all flags any keep state",
+    ]);
     const result = verifyRuleset(text, input);
     expect(result.passed).toBe(false);
     expect(failing(result)).toEqual(["tunnel"]);

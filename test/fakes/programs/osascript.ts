@@ -36,7 +36,9 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Statement | Marker | null][] =
   [/^with timeout of \d+ seconds$/, () => "timeout"],
   [/^end timeout$/, () => "end-timeout"],
   [
-    new RegExp(`^set ${ID} to do shell script ${ID}( with administrator privileges)?( without altering line endings)?$`),
+    new RegExp(
+      `^set ${ID} to do shell script ${ID}( with administrator privileges)?( without altering line endings)?$`,
+    ),
     (m) => ({ kind: "shell", result: m[1], command: m[2], admin: !!m[3], altering: !m[4] }),
   ],
   [new RegExp(`^return ${ID}$`), (m) => ({ kind: "return", variable: m[1] })],
@@ -89,7 +91,10 @@ function execute(root: string, statements: Statement[], argv: string[], vars: Ma
         }
         break;
       case "append-quoted":
-        vars.set(statement.variable, `${vars.get(statement.variable) ?? ""}${quotedForm(vars.get(statement.item) ?? "")} `);
+        vars.set(
+          statement.variable,
+          `${vars.get(statement.variable) ?? ""}${quotedForm(vars.get(statement.item) ?? "")} `,
+        );
         break;
       case "timeout": {
         const outcome = execute(root, statement.body, argv, vars);
@@ -113,7 +118,13 @@ function execute(root: string, statements: Statement[], argv: string[], vars: Ma
 function runShell(root: string, command: string, admin: boolean): { output: string } | { error: Outcome["error"] } {
   const machine = readJson<MachineState>(fakePaths(root).machine);
   if (admin) {
-    logEvent(root, { program: "osascript", args: [], asRoot: false, prompt: "password", answer: machine.passwordDialog });
+    logEvent(root, {
+      program: "osascript",
+      args: [],
+      asRoot: false,
+      prompt: "password",
+      answer: machine.passwordDialog,
+    });
     if (machine.passwordDialog === "cancel") return { error: { message: "User canceled.", code: -128 } };
     if (machine.passwordDialog === "no-ui") return { error: { message: "No user interaction allowed.", code: -1713 } };
   }

@@ -73,7 +73,20 @@ function parseOptions(args: string[]): Options | string {
 }
 
 const MODIFIERS = {
-  show: ["nat", "queue", "rules", "Anchors", "Sources", "states", "info", "Interfaces", "labels", "References", "all"],
+  show: [
+    "nat",
+    "queue",
+    "rules",
+    "Anchors",
+    "Sources",
+    "states",
+    "info",
+    "Interfaces",
+    "labels",
+    "References",
+    "dummynet",
+    "all",
+  ],
   flush: ["nat", "queue", "rules", "Sources", "states", "info", "Tables", "osfp", "all"],
 };
 
@@ -107,7 +120,9 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
   // real: every pfctl call on macOS starts with these two lines
   io.stderr.push("No ALTQ support in kernel", "ALTQ related functions disabled");
   const paths = fakePaths(root);
-  const fault = readJson<MachineState>(paths.machine).pfctlFaults[args.join(" ")];
+  const called = args.join(" ");
+  const faults = readJson<MachineState>(paths.machine).pfctlFaults;
+  const fault = Object.entries(faults).find(([prefix]) => called === prefix || called.startsWith(`${prefix} `))?.[1];
   if (fault) {
     io.stderr.push(fault.stderr);
     return fault.exitCode;
@@ -197,8 +212,10 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
         }
         state.anchors[anchor] = ruleset;
       } else if (options.flags.has("R")) {
-        // Filter rules only: translation rules, tables and anchors stay.
+        // Filter rules only: translation rules, tables and anchors stay. Modelled pessimistically, the
+        // dummynet rules are replaced too (whether Apple's pfctl counts them with the filter is unknown).
         state.main.filter = ruleset.filter;
+        state.main.dummynet = ruleset.dummynet;
         io.stderr.push(...F_OPTION_WARNING);
       } else {
         state.main = ruleset;
@@ -264,6 +281,10 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
 }
 
 function show(state: PfState, what: string, anchor: string, verbose: boolean, io: ProgramIo, now: number): number {
+  if (what === "dummynet") {
+    io.stdout.push(...(anchor ? (state.anchors[anchor]?.dummynet ?? []) : state.main.dummynet));
+    return 0;
+  }
   if (what === "rules" || what === "nat") {
     if (anchor && !anchorExists(state, anchor.replace(/\/\*$/, ""))) {
       io.stderr.push("pfctl: DIOCGETRULES: Invalid argument"); // real: nonexistent anchor fixture

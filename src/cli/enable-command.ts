@@ -1,0 +1,64 @@
+import { KillSwitchError, describeChange, enableKillSwitch, type KillSwitchChange } from "../lifecycle";
+import { systemRootOf } from "../system/commands";
+import { parseCommandArgs } from "./args";
+import { loadSettingsFile, readNetwork } from "./context";
+import { CliError, type CliIo, type CliCommand } from "./io";
+
+const USAGE = `Usage: killswitch enable [--config FILE] [--snapshot DIR] [--json]
+
+Turns the kill switch on: every packet outside the VPN tunnel is blocked, except what the settings allow.
+Asks once for an administrator password (or Touch ID with "authentication": "touchid"). Run it again to
+reload the rules after changing the settings or when the VPN comes back on another tunnel.
+  --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README)
+  --snapshot DIR  build the rules from a saved snapshot instead of this Mac's network
+  --json          print one JSON object instead of text`;
+
+/** Only a Mac has the pf to change; a system root (KILLSWITCH_SYSTEM_ROOT) points at a stand-in tree. */
+export function requireMacOs(command: string, io: CliIo): void {
+  if (io.platform !== "darwin" && systemRootOf(io.system) === "") {
+    throw new CliError(`${command} changes the pf firewall of a Mac; this system is ${io.platform}.`);
+  }
+}
+
+/** Prints a change, or turns a KillSwitchError into the CLI's error (exit status 1). */
+export async function reportChange(run: () => Promise<KillSwitchChange>, json: boolean, io: CliIo): Promise<number> {
+  try {
+    const change = await run();
+    if (json) {
+      const { action, method, notes, report, status } = change;
+      io.stdout(`${JSON.stringify({ ok: true, action, method, notes, report, status }, null, 2)}\n`);
+    } else {
+      io.stdout(`${describeChange(change).join("\n")}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof KillSwitchError)) throw error;
+    if (json) {
+      const { kind, message, nothingChanged } = error;
+      io.stdout(`${JSON.stringify({ ok: false, error: { kind, message, nothingChanged } }, null, 2)}\n`);
+      return 1;
+    }
+    throw new CliError(error.message, 1);
+  }
+}
+
+export const enableCommand: CliCommand = {
+  name: "enable",
+  summary: "turn the kill switch on (one administrator prompt)",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs("enable", args, {
+      config: { type: "string" },
+      snapshot: { type: "string" },
+      json: { type: "boolean" },
+    });
+    requireMacOs("enable", io);
+    const settings = await loadSettingsFile(values.config, io);
+    const { network } = await readNetwork(values.snapshot, io);
+    return reportChange(
+      () => enableKillSwitch({ system: io.system, settings, network, now: io.now() }),
+      values.json ?? false,
+      io,
+    );
+  },
+};

@@ -1,0 +1,33 @@
+import { describeStatus, getKillSwitchStatus } from "../lifecycle";
+import type { NetworkState } from "../network/state";
+import { parseCommandArgs } from "./args";
+import { readNetwork } from "./context";
+import type { CliCommand } from "./io";
+
+const USAGE = `Usage: killswitch status [--snapshot DIR] [--json]
+
+Tells what the kill switch is doing, without a password: protected (on, VPN up), blocking (on, VPN
+down: nothing leaves), degraded (its rules may be gone, e.g. after a restart), off or unknown.
+  --snapshot DIR  judge the VPN from a saved snapshot instead of this Mac's network
+  --json          print one JSON object instead of text`;
+
+export const statusCommand: CliCommand = {
+  name: "status",
+  summary: "show whether traffic is protected (no password needed)",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs("status", args, {
+      snapshot: { type: "string" },
+      json: { type: "boolean" },
+    });
+    let network: NetworkState | null = null;
+    try {
+      network = (await readNetwork(values.snapshot, io)).network;
+    } catch (error) {
+      if (values.snapshot !== undefined) throw error;
+    }
+    const status = await getKillSwitchStatus({ system: io.system, network });
+    io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${describeStatus(status).join("\n")}\n`);
+    return 0;
+  },
+};

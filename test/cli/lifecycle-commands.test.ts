@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ANCHOR_NAME } from "../../src/lifecycle";
+import { createSystemCommands } from "../../src/system/commands";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { runKillswitch } from "./cli-harness";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+/** The CLI on the fake Mac: live network commands, pfctl and osascript all from the fake tree. */
+const onMac = (argv: string[], cwd = process.cwd()) =>
+  runKillswitch(argv, { platform: "darwin", system: mac.system, cwd });
+
+function configDir(settings: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), "killswitch-config-"));
+  writeFileSync(join(dir, "settings.json"), JSON.stringify(settings));
+  return dir;
+}
+
+describe("killswitch enable / status / disable", () => {
+  it("turns the kill switch on and off with one prompt each, reading the Mac's network", async () => {
+    mac = createFakeMac();
+    const cwd = configDir({ vpnServers: ["198.51.100.7:1194/udp"], allowLan: true });
+
+    expect((await onMac(["status"])).stdout).toMatch(/^Off: traffic flows normally\./);
+
+    const on = await onMac(["enable", "--config", "settings.json"], cwd);
+    expect(on.stderr).toBe("");
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/^Kill switch on\. Protected: traffic leaves only through the VPN \(utun4\)\./);
+    expect(on.stdout).toContain(`in force in pf anchor ${ANCHOR_NAME}, evaluated first through Apple's anchor point.`);
+    expect(on.stdout).toContain("pf is enabled (reference taken).");
+    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain(
+      "pass out quick inet from any to 192.168.0.0/16 keep state",
+    );
+
+    const status = await onMac(["status", "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: "protected", activeTunnel: "utun4" });
+
+    const off = await onMac(["disable", "--json"]);
+    expect(off.code).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ ok: true, action: "disable", report: { reference: "released" } });
+    expect(mac.readPf().anchors[ANCHOR_NAME]).toBeUndefined();
+    expect(mac.prompts()).toHaveLength(2);
+  });
+
+  it("says nothing changed when the dialog is cancelled, in text and in JSON", async () => {
+    mac = createFakeMac();
+    mac.setPasswordDialog("cancel");
+    const text = await onMac(["enable"]);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toBe("killswitch enable: Cancelled: nothing was changed.\n");
+    const json = await onMac(["disable", "--json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: false,
+      error: { kind: "cancelled", message: "Cancelled: nothing was changed.", nothingChanged: true },
+    });
+  });
+
+  it("refuses to change a firewall that is not a Mac's", async () => {
+    const run = await runKillswitch(["enable"], { system: createSystemCommands() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("enable changes the pf firewall of a Mac; this system is linux.");
+  });
+
+  it("lists the commands in the help", async () => {
+    const run = await runKillswitch(["help"]);
+    expect(run.stdout).toMatch(/enable +turn the kill switch on/);
+    expect(run.stdout).toMatch(/disable +turn the kill switch off/);
+    expect(run.stdout).toMatch(/status +show whether traffic is protected/);
+  });
+});

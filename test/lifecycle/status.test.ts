@@ -1,0 +1,102 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { getKillSwitchStatus, parseBootTime } from "../../src/lifecycle";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { WIFI_WITH_VPN, WIFI_WITHOUT_VPN } from "./scenario";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+const BOOT = 1_700_000_000;
+
+function record(fields: Record<string, unknown> = {}) {
+  mkdirSync(mac.stateDirectory, { recursive: true });
+  const state = {
+    version: 1,
+    status: "on",
+    anchor: "com.apple/000.vpnkillswitch",
+    attachment: "com.apple",
+    bootTime: BOOT,
+    changedAt: BOOT + 60,
+    tunnels: ["utun4"],
+    reference: "8914907148313668449",
+    ...fields,
+  };
+  writeFileSync(`${mac.stateDirectory}/state.json`, `${JSON.stringify(state)}\n`);
+}
+
+function watchdog(fields: Record<string, unknown>) {
+  const status = {
+    version: 1,
+    checkedAt: BOOT + 86_500,
+    bootTime: BOOT + 86_400,
+    result: "ok",
+    message: "",
+    ...fields,
+  };
+  writeFileSync(`${mac.stateDirectory}/watchdog.json`, JSON.stringify(status));
+}
+
+const status = (network = WIFI_WITH_VPN) => getKillSwitchStatus({ system: mac.system, network });
+
+describe("getKillSwitchStatus", () => {
+  it("is Off with no record, and never asks for a password or runs pfctl", async () => {
+    mac = createFakeMac();
+    expect((await status()).state).toBe("off");
+    expect(mac.prompts()).toEqual([]);
+    expect(mac.pfctlCalls()).toEqual([]);
+  });
+
+  it("is Protected when a tunnel the rules allow is up, Blocking when none is", async () => {
+    mac = createFakeMac();
+    record();
+    expect(await status()).toMatchObject({ state: "protected", activeTunnel: "utun4" });
+    const blocking = await status(WIFI_WITHOUT_VPN);
+    expect(blocking.state).toBe("blocking");
+    expect(blocking.notes[0]).toMatch(/Connect the VPN/);
+  });
+
+  it("says when the VPN came back on a tunnel the rules do not name", async () => {
+    mac = createFakeMac();
+    record();
+    const moved = { ...WIFI_WITH_VPN, tunnels: [{ name: "utun5", ipv4: ["10.8.0.6"], ipv6: [] }] };
+    const result = await status(moved);
+    expect(result.state).toBe("blocking");
+    expect(result.notes[0]).toMatch(/utun5, which the rules do not let through \(they allow utun4\)/);
+  });
+
+  it("is Degraded after a restart, unless the watchdog put the rules back in this boot", async () => {
+    mac = createFakeMac();
+    record();
+    mac.reboot();
+    expect((await status()).state).toBe("degraded");
+    watchdog({ result: "repaired", message: "rules loaded at boot" });
+    expect((await status()).state).toBe("protected");
+    watchdog({ result: "failed", message: "pf refused the rules" });
+    expect(await status()).toMatchObject({ state: "degraded", notes: ["pf refused the rules"] });
+  });
+
+  it("ignores a watchdog report from an earlier boot", async () => {
+    mac = createFakeMac({ bootTime: BOOT });
+    record();
+    watchdog({ result: "failed", bootTime: BOOT - 100, message: "old" });
+    expect((await status()).state).toBe("protected");
+  });
+
+  it("is Unknown when the record is corrupt, the boot time unreadable or the network unknown", async () => {
+    mac = createFakeMac();
+    record({ status: "maybe" });
+    expect((await status()).state).toBe("unknown");
+    record();
+    expect((await getKillSwitchStatus({ system: mac.system, network: null })).state).toBe("unknown");
+    rmSync(mac.system.binaries.sysctl);
+    expect((await status()).headline).toMatch(/cannot tell whether the rules are still loaded/);
+  });
+});
+
+describe("parseBootTime", () => {
+  it("reads the seconds of sysctl's struct timeval", () => {
+    expect(parseBootTime("{ sec = 1700000000, usec = 123456 } Tue Nov 14 22:13:20 2023\n")).toBe(1_700_000_000);
+    expect(parseBootTime("")).toBeNull();
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { settingsFromPreferences, splitList } from "../../src/raycast/preferences";
+
+describe("splitList", () => {
+  it("splits on commas, semicolons and new lines, trimming and dropping empties", () => {
+    expect(splitList(" vpn.example.com, 203.0.113.7:51820/udp,,\n[2001:db8::1]:443/tcp; ")).toEqual([
+      "vpn.example.com",
+      "203.0.113.7:51820/udp",
+      "[2001:db8::1]:443/tcp",
+    ]);
+    expect(splitList(undefined)).toEqual([]);
+    expect(splitList("   ")).toEqual([]);
+  });
+});
+
+describe("settingsFromPreferences", () => {
+  it("gives the documented defaults for empty preferences", () => {
+    expect(settingsFromPreferences({})).toEqual({
+      ok: true,
+      settings: {
+        vpnServers: [],
+        tunnelInterface: "",
+        allowLan: false,
+        allowDiscovery: true,
+        allowAirDrop: true,
+        dnsResolvers: [],
+        exceptions: [],
+        authentication: "password",
+        protectFromStartup: false,
+      },
+    });
+  });
+
+  it("maps every preference into the settings model", () => {
+    const result = settingsFromPreferences(
+      {
+        vpnServers: "vpn.example.com, 198.51.100.7",
+        tunnelInterface: " utun4 ",
+        allowLan: true,
+        allowDiscovery: false,
+        allowAirDrop: false,
+        dnsResolvers: "9.9.9.9, 2620:fe::fe",
+        authentication: "touchid",
+        protectFromStartup: true,
+      },
+      [{ address: "192.168.1.20", protocol: "tcp", port: "631", scope: "all", label: "Printer", enabled: true }],
+    );
+    expect(result).toEqual({
+      ok: true,
+      settings: {
+        vpnServers: ["vpn.example.com", "198.51.100.7"],
+        tunnelInterface: "utun4",
+        allowLan: true,
+        allowDiscovery: false,
+        allowAirDrop: false,
+        dnsResolvers: ["9.9.9.9", "2620:fe::fe"],
+        exceptions: [
+          { address: "192.168.1.20", protocol: "tcp", port: "631", scope: "all", label: "Printer", enabled: true },
+        ],
+        authentication: "touchid",
+        protectFromStartup: true,
+      },
+    });
+  });
+
+  it("names the preference as Raycast shows it, and the bad value", () => {
+    const result = settingsFromPreferences({
+      vpnServers: "vpn.example.com, vpn example",
+      tunnelInterface: "en0",
+      dnsResolvers: "9.9.9.9%en0",
+      authentication: "faceid",
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'VPN Servers: "vpn example" is not an IP address, IP:port/proto, or host name',
+        'Tunnel Interface: "en0" is not a tunnel interface name such as utun4, ipsec0 or ppp0',
+        'DNS Resolvers: "9.9.9.9%en0" is not an IPv4 or IPv6 address',
+        'Authentication: expected one of "password", "touchid", got "faceid"',
+      ],
+    });
+  });
+});
