@@ -1,4 +1,4 @@
-import { runDisableKillSwitch } from "./raycast/disable-command";
+import { runDisableKillSwitch } from "./raycast/removal-commands";
 
 export default async function Command() {
   await runDisableKillSwitch();

@@ -6,6 +6,7 @@ import { previewCommand } from "./preview-command";
 import { verifyCommand } from "./verify-command";
 import { explainCommand } from "./explain-command";
 import { snapshotCommand } from "./snapshot-command";
+import { uninstallCommand } from "./uninstall-command";
 
 /** Every `killswitch` subcommand, in the order `killswitch help` lists them. */
 export const CLI_COMMANDS: CliCommand[] = [
@@ -16,4 +17,5 @@ export const CLI_COMMANDS: CliCommand[] = [
   verifyCommand,
   explainCommand,
   snapshotCommand,
+  uninstallCommand,
 ];

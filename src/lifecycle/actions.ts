@@ -1,12 +1,14 @@
 import type { NetworkState } from "../network/state";
 import { type AnchorSummary, buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
-import { type HostLookup, resolvePolicy, systemHostLookup } from "../policy/policy";
+import { type HostLookup, systemHostLookup } from "../policy/policy";
 import type { Settings } from "../policy/settings";
 import { type RootReport, type RootRequest, parseRootReport, rootCommand } from "../privileged/root-protocol";
 import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privileged/runner";
 import type { SystemCommands } from "../system/commands";
+import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
 import { KillSwitchError, explainPrivilegedError } from "./errors";
-import { readRecordedState } from "./record";
+import { readRecordedState, readResolvedHosts } from "./record";
+import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
 
@@ -18,7 +20,10 @@ export interface KillSwitchRequest {
   now?: Date;
   /** Resolves host names in the settings (tests and previews inject one). */
   lookup?: HostLookup;
-  /** While in the future, DNS and web ports stay open for a captive portal sign-in. */
+  /**
+   * While in the future, DNS and web ports stay open for a captive portal sign-in. A root timer (and the
+   * watchdog, when installed) closes the window on time, whatever the extension does meanwhile.
+   */
   captivePortalUntil?: Date | null;
 }
 
@@ -34,6 +39,12 @@ export interface DisableRequest {
   system: SystemCommands;
   authentication?: AuthenticationMethod;
   /** For the status reported afterwards. */
+  network?: NetworkState | null;
+}
+
+export interface UninstallRequest {
+  system: SystemCommands;
+  authentication?: AuthenticationMethod;
   network?: NetworkState | null;
 }
 
@@ -69,7 +80,11 @@ async function runRootAction(
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
-  const resolved = await resolvePolicy(settings, request.lookup ?? systemHostLookup);
+  const {
+    result: resolved,
+    resolved: addresses,
+    fromRecord,
+  } = await resolveWithRecord(settings, request.lookup ?? systemHostLookup, await readResolvedHosts(system));
   if (!resolved.ok) {
     throw new KillSwitchError(
       "resolve",
@@ -87,19 +102,44 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);
   const kills = action === "apply" && request.keepConnections ? [] : stateKillsFor(network, summary);
+  const identity = network.identity?.id ?? null;
   const { report, method, notes } = await runRootAction(
     system,
-    { action, rules, tunnels: summary.tunnels, kills },
+    {
+      action,
+      rules,
+      tunnels: summary.tunnels,
+      kills,
+      templates: buildRuleTemplates(input),
+      network: identity && parseNetworkIdentityId(identity) ? identity : null,
+      captivePortalUntil:
+        summary.captivePortal && input.captivePortalUntil
+          ? Math.floor(input.captivePortalUntil.getTime() / 1000)
+          : null,
+      resolved: addresses,
+      startup: settings.protectFromStartup,
+    },
     settings.authentication,
   );
-  const status = await getKillSwitchStatus({ system, network });
-  return { action, method, notes, report, rules, summary, status };
+  const fromRecordNote = describeFromRecord(fromRecord);
+  const status = await getKillSwitchStatus({ system, network, now: input.now });
+  return {
+    action,
+    method,
+    notes: fromRecordNote ? [fromRecordNote, ...notes] : notes,
+    report,
+    rules,
+    summary,
+    status,
+  };
 }
 
 /**
  * Turns the kill switch on (or reloads it when on): resolves host names, builds the anchor, and with
  * one authorisation validates it, loads it, makes sure it is evaluated first, takes a pf reference and
  * cuts connections that bypass the VPN. On failure pf runs the previous rules (or none of ours).
+ * In the same authorisation it installs the boot-time watchdog when `settings.protectFromStartup` is on,
+ * and removes an installed one when it is off (unchecking the setting and enabling means "not at boot").
  */
 export function enableKillSwitch(request: KillSwitchRequest): Promise<KillSwitchChange> {
   return loadRules(request, "enable");
@@ -115,8 +155,9 @@ export async function applyKillSwitch(request: ApplyRequest): Promise<KillSwitch
 }
 
 /**
- * Turns the kill switch off: flushes our anchor (only ours), takes back our main-ruleset reference if
- * one was added, releases our pf reference, removes our files. Works without the state file or token.
+ * Turns the kill switch off: removes the boot-time watchdog (off means off, also at the next boot),
+ * flushes our anchor (only ours), takes back our main-ruleset reference if one was added, releases our pf
+ * reference, removes our files. Works without the state file or token.
  */
 export async function disableKillSwitch(request: DisableRequest): Promise<KillSwitchChange> {
   const { system } = request;
@@ -127,4 +168,20 @@ export async function disableKillSwitch(request: DisableRequest): Promise<KillSw
   );
   const status = await getKillSwitchStatus({ system, network: request.network ?? null });
   return { action: "disable", method, notes, report, rules: null, summary: null, status };
+}
+
+/**
+ * Removes every trace of the kill switch with one authorisation: the watchdog's LaunchDaemon and script,
+ * our anchor and main-ruleset reference, our pf reference, and the whole state directory, whatever it holds.
+ * `report.removed` lists the paths that were there.
+ */
+export async function uninstallKillSwitch(request: UninstallRequest): Promise<KillSwitchChange> {
+  const { system } = request;
+  const { report, method, notes } = await runRootAction(
+    system,
+    { action: "uninstall" },
+    request.authentication ?? "password",
+  );
+  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
+  return { action: "uninstall", method, notes, report, rules: null, summary: null, status };
 }

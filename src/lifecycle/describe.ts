@@ -1,4 +1,4 @@
-import { ANCHOR_NAME } from "../privileged/paths";
+import { ANCHOR_NAME, WATCHDOG_INTERVAL_SECONDS } from "../privileged/paths";
 import type { KillSwitchChange } from "./actions";
 import type { KillSwitchStatus } from "./status";
 
@@ -24,15 +24,31 @@ const RELEASE_TEXT: Record<string, string> = {
   "release-failed": "pf did not release its reference",
 };
 
+const WATCHDOG_TEXT: Record<string, string> = {
+  installed: `Protected from startup: a root watchdog loads the rules at boot and checks them every ${WATCHDOG_INTERVAL_SECONDS} seconds and on network changes.`,
+  kept: `Protected from startup: the root watchdog keeps checking the rules every ${WATCHDOG_INTERVAL_SECONDS} seconds and on network changes.`,
+  removed: "The startup watchdog was removed: the rules last until the next restart.",
+  failed: "Protection from startup could not be installed (see the note below).",
+  "remove-failed": "The startup watchdog could not be removed from launchd (see the note below).",
+};
+
 /** What an action did, in lines for people (CLI output, Raycast HUD details). */
 export function describeChange(change: KillSwitchChange): string[] {
   const { report } = change;
   const lines: string[] = [];
-  if (change.action === "disable") {
+  if (change.action === "disable" || change.action === "uninstall") {
     lines.push(
-      "Kill switch off: its rules are removed and every other pf rule is as it was.",
+      change.action === "disable"
+        ? "Kill switch off: its rules are removed and every other pf rule is as it was."
+        : "Kill switch uninstalled: its rules, its startup watchdog and its files are gone; every other pf rule is as it was.",
       `  pf is ${pfRunning(change)}; ${RELEASE_TEXT[report.reference] ?? `reference: ${report.reference}`}.`,
     );
+    if (change.action === "disable" && report.watchdog === "removed") {
+      lines.push("  The startup watchdog was removed too: nothing is blocked at the next boot.");
+    }
+    if (change.action === "uninstall") {
+      lines.push(...(report.removed ?? []).map((path) => `  Removed ${path}`));
+    }
   } else {
     lines.push(
       `Kill switch ${change.action === "apply" ? "rules reloaded" : "on"}. ${change.status.headline}`,
@@ -44,6 +60,13 @@ export function describeChange(change: KillSwitchChange): string[] {
     if (report.killedStates > 0) {
       lines.push(`  ${plural(report.killedStates, "connection", "connections")} outside the VPN closed.`);
     }
+    if (change.status.captivePortalUntil) {
+      lines.push(
+        `  Captive portal window open until ${change.status.captivePortalUntil.toISOString()}; a root timer closes it.`,
+      );
+    }
+    const watchdog = report.watchdog ? WATCHDOG_TEXT[report.watchdog] : undefined;
+    if (watchdog) lines.push(`  ${watchdog}`);
   }
   if (change.method === "touchid") lines.push("  Authorised with Touch ID.");
   lines.push(...change.notes.map((note) => `  Note: ${note}`));
@@ -58,6 +81,10 @@ export function describeStatus(status: KillSwitchStatus): string[] {
       `  Rules loaded ${since}, letting through: ${status.recorded.tunnels.join(", ") || "no tunnel (blocking mode)"}.`,
     );
   }
+  if (status.captivePortalUntil) {
+    lines.push(`  Captive portal window open until ${status.captivePortalUntil.toISOString()}.`);
+  }
+  if (status.recorded?.protectFromStartup) lines.push("  Protected from startup by the root watchdog.");
   if (status.watchdog) {
     lines.push(
       `  Watchdog (${new Date(status.watchdog.checkedAt * 1000).toISOString()}): ${status.watchdog.result}${

@@ -22,6 +22,8 @@ export type KillSwitchErrorKind =
   | "unsafe-state-directory"
   /** Apply while the kill switch is off. */
   | "not-on"
+  /** Another kill switch action (or a watchdog check) held the lock for too long; nothing was changed. */
+  | "busy"
   /** Anything else: the root script's exit status is in the message. */
   | "failed";
 
@@ -63,7 +65,7 @@ export function explainPrivilegedError(error: PrivilegedError, action: RootActio
     case ROOT_EXIT.loadFailed:
       return new KillSwitchError(
         "load-failed",
-        action === "disable" ? said : `${said}\nNothing was changed.`,
+        action === "disable" || action === "uninstall" ? said : `${said}\nNothing was changed.`,
         true,
         said,
       );
@@ -75,6 +77,8 @@ export function explainPrivilegedError(error: PrivilegedError, action: RootActio
       return new KillSwitchError("unsafe-state-directory", `${said}\nNothing was changed.`, true, said);
     case ROOT_EXIT.notOn:
       return new KillSwitchError("not-on", said, true, said);
+    case ROOT_EXIT.busy:
+      return new KillSwitchError("busy", `${said}\nNothing was changed.`, true, said);
     default:
       return new KillSwitchError(
         "failed",

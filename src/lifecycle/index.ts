@@ -7,12 +7,21 @@
  *   applyKillSwitch({ ...same, keepConnections? })
  *     -> Promise<KillSwitchChange>   reload while on (settings, exceptions, tunnel changed); one authorisation
  *   disableKillSwitch({ system, authentication?, network? })
- *     -> Promise<KillSwitchChange>   our anchor flushed, our reference released, our files removed
- *   getKillSwitchStatus({ system, network })
- *     -> Promise<KillSwitchStatus>   protected | blocking | degraded | off | unknown; never asks for a password
+ *     -> Promise<KillSwitchChange>   watchdog removed, our anchor flushed, our reference released, our files removed
+ *   uninstallKillSwitch({ system, authentication?, network? })
+ *     -> Promise<KillSwitchChange>   every trace removed (LaunchDaemon, anchor, reference, state directory);
+ *                                    `report.removed` lists the paths
+ *   getKillSwitchStatus({ system, network, now? })
+ *     -> Promise<KillSwitchStatus>   protected | blocking | degraded | off | unknown; never asks for a password;
+ *                                    degraded also when the startup watchdog stopped checking
  *   describeChange(change), describeStatus(status) -> string[]   the same, in lines for people
  *
- * The three actions throw `KillSwitchError` (`kind`, `nothingChanged`, a message for people): a cancelled
+ * Enable and apply, with `settings.protectFromStartup`, install the boot-time watchdog in the same prompt
+ * (without it, they remove an installed one); with `captivePortalUntil` they open a captive portal window that
+ * a root timer closes on time. While the kill switch blocks DNS, host names fall back to the addresses
+ * recorded when they last resolved (a note says so).
+ *
+ * The actions throw `KillSwitchError` (`kind`, `nothingChanged`, a message for people): a cancelled
  * dialog is `cancelled` with nothing changed; rules pf rejects are `rules-rejected` with pfctl's words.
  * `settings.authentication` picks the password dialog or Touch ID (through sudo, falling back to the
  * dialog; see privileged/runner.ts).
@@ -22,12 +31,23 @@ export {
   type DisableRequest,
   type KillSwitchChange,
   type KillSwitchRequest,
+  type UninstallRequest,
   applyKillSwitch,
   disableKillSwitch,
   enableKillSwitch,
+  uninstallKillSwitch,
 } from "./actions";
 export { describeChange, describeStatus } from "./describe";
 export { KillSwitchError, type KillSwitchErrorKind } from "./errors";
 export { type RecordedState, type WatchdogStatus, parseBootTime } from "./record";
 export { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "./status";
-export { ANCHOR_NAME, PRODUCT_ID, STATE_DIRECTORY, STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
+export {
+  ANCHOR_NAME,
+  LAUNCH_DAEMON_FILE,
+  PRODUCT_ID,
+  STATE_DIRECTORY,
+  STATE_FILE,
+  WATCHDOG_INTERVAL_SECONDS,
+  WATCHDOG_SCRIPT_FILE,
+  WATCHDOG_STATUS_FILE,
+} from "../privileged/paths";

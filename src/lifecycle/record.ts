@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import * as z from "zod/mini";
-import { STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
+import { RESOLVED_FILE, STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
 import { type SystemCommands, systemPath } from "../system/commands";
 
-/** state.json, written by the root script after Enable and Apply (Disable removes it). */
+/** state.json, written by the root script after Enable and Apply and by the watchdog (Disable removes it). */
 export const recordedStateSchema = z.object({
   version: z.literal(1),
   status: z.literal("on"),
@@ -18,12 +18,18 @@ export const recordedStateSchema = z.object({
   tunnels: z.array(z.string()),
   /** The pf reference token, or null when none is held. */
   reference: z.nullable(z.string()),
+  /** Seconds since 1970 when the captive portal window in the rules closes; null or absent: no window. */
+  captivePortalUntil: z.optional(z.nullable(z.number())),
+  /** Whether the boot-time watchdog was installed with these rules. */
+  protectFromStartup: z.optional(z.boolean()),
+  /** The network identity id the rules were built for (by Enable/Apply, or the watchdog following the network). */
+  network: z.optional(z.nullable(z.string())),
 });
 export type RecordedState = z.infer<typeof recordedStateSchema>;
 
 /**
- * watchdog.json: the boot-time watchdog (a LaunchDaemon running the root script's functions) writes it
- * after every check, 0644 and root's, next to state.json. The status reads it when present.
+ * watchdog.json: the boot-time watchdog (a LaunchDaemon running the root script's `watch` action) writes it
+ * atomically after every check, 0644 and root's, next to state.json. The status reads it when present.
  */
 export const watchdogStatusSchema = z.object({
   version: z.literal(1),
@@ -31,9 +37,25 @@ export const watchdogStatusSchema = z.object({
   checkedAt: z.number(),
   /** `kern.boottime` seconds of the boot it checked. */
   bootTime: z.number(),
-  /** ok: rules in force; repaired: they were missing or detached and were put back; failed: they could not be. */
+  /** ok: rules in force; repaired: someone else had undone them and they were put back; failed: they could not be. */
   result: z.enum(["ok", "repaired", "failed"]),
   message: z.string(),
+  /** The script's KS_VERSION; another number than this build's means the installed watchdog is outdated. */
+  watchdogVersion: z.optional(z.number()),
+  /** Seconds between two checks. */
+  intervalSeconds: z.optional(z.number()),
+  pfEnabled: z.optional(z.boolean()),
+  attachment: z.optional(z.string()),
+  /** `cksum` of the rules in force (anchor.pf). */
+  rulesHash: z.optional(z.nullable(z.string())),
+  /** Which template the rules came from: other.pf, network-N.pf. */
+  rulesFile: z.optional(z.nullable(z.string())),
+  tunnels: z.optional(z.array(z.string())),
+  /** The network identity id the watchdog computed. */
+  network: z.optional(z.nullable(z.string())),
+  /** The last repair: when (seconds since 1970) and what was put back. */
+  lastRepairAt: z.optional(z.nullable(z.number())),
+  lastRepair: z.optional(z.nullable(z.string())),
 });
 export type WatchdogStatus = z.infer<typeof watchdogStatusSchema>;
 
@@ -71,6 +93,18 @@ export function readRecordedState(system: SystemCommands): Promise<FileReading<R
 
 export function readWatchdogStatus(system: SystemCommands): Promise<FileReading<WatchdogStatus>> {
   return readJsonFile(system, WATCHDOG_STATUS_FILE, watchdogStatusSchema);
+}
+
+/** resolved.json: what each host name of the settings resolved to when the rules were last loaded. */
+export const resolvedHostsSchema = z.object({
+  version: z.literal(1),
+  hosts: z.record(z.string(), z.array(z.string())),
+});
+export type ResolvedHosts = z.infer<typeof resolvedHostsSchema>;
+
+export async function readResolvedHosts(system: SystemCommands): Promise<Record<string, string[]>> {
+  const reading = await readJsonFile(system, RESOLVED_FILE, resolvedHostsSchema);
+  return reading.kind === "present" ? reading.value.hosts : {};
 }
 
 /** `sysctl -n kern.boottime` (`{ sec = 1700000000, usec = 12345 } Tue Nov 14 ...`): seconds, or null. */

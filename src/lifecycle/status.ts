@@ -1,4 +1,5 @@
 import type { NetworkState } from "../network/state";
+import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths";
 import type { SystemCommands } from "../system/commands";
 import { type RecordedState, type WatchdogStatus, readBootTime, readRecordedState, readWatchdogStatus } from "./record";
 
@@ -16,13 +17,22 @@ export interface KillSwitchStatus {
   watchdog: WatchdogStatus | null;
   /** The recorded tunnel that is up now, when protected. */
   activeTunnel: string | null;
+  /** When the open captive portal window closes (a root timer closes it); null when none is open. */
+  captivePortalUntil?: Date | null;
+  /** Whether the boot-time watchdog guards the rules (the "Protect from startup" setting was on at Enable). */
+  protectFromStartup?: boolean;
 }
 
 export interface StatusRequest {
   system: SystemCommands;
   /** The network now; null when it could not be read (then the VPN half of the answer is unknown). */
   network: NetworkState | null;
+  /** For judging the watchdog's last check and the captive portal window; default: the clock. */
+  now?: Date;
 }
+
+/** The watchdog counts as stopped after missing this many checks. */
+export const WATCHDOG_STALE_AFTER_CHECKS = 3;
 
 const status = (
   state: KillSwitchState,
@@ -31,6 +41,33 @@ const status = (
   extra: Partial<KillSwitchStatus> = {},
 ): KillSwitchStatus => ({ state, headline, notes, recorded: null, watchdog: null, activeTunnel: null, ...extra });
 
+const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+
+/** Notes on the watchdog for people: its last repair in this boot, an outdated version. */
+function watchdogNotes(watchdog: WatchdogStatus | null, bootTime: number): string[] {
+  if (!watchdog) return [];
+  const notes: string[] = [];
+  if (watchdog.lastRepairAt && watchdog.lastRepair && watchdog.lastRepairAt >= bootTime) {
+    notes.push(`The watchdog repaired the kill switch at ${clock(watchdog.lastRepairAt)}: ${watchdog.lastRepair}.`);
+  }
+  if (watchdog.watchdogVersion !== undefined && watchdog.watchdogVersion !== WATCHDOG_VERSION) {
+    notes.push("The startup watchdog is from another version of the extension: Enable the kill switch to update it.");
+  }
+  return notes;
+}
+
+/**
+ * Seconds since the watchdog last showed a sign of life, or null when it is on time. A fresh Enable counts as
+ * one (the watchdog's first check may wait for it to finish).
+ */
+function watchdogSilence(recorded: RecordedState, watchdog: WatchdogStatus | null, now: number): number | null {
+  if (!recorded.protectFromStartup) return null;
+  const interval = watchdog?.intervalSeconds ?? WATCHDOG_INTERVAL_SECONDS;
+  const lastSeen = Math.max(watchdog?.checkedAt ?? 0, recorded.changedAt);
+  const silence = now - lastSeen;
+  return silence > WATCHDOG_STALE_AFTER_CHECKS * interval ? silence : null;
+}
+
 /**
  * The kill switch's state without root and without a prompt: what the last action recorded
  * (state.json), whether the Mac restarted since (pf forgets its rules at boot; `kern.boottime`), what a
@@ -38,6 +75,7 @@ const status = (
  */
 export async function getKillSwitchStatus(request: StatusRequest): Promise<KillSwitchStatus> {
   const { system, network } = request;
+  const now = Math.floor((request.now ?? new Date()).getTime() / 1000);
   const [reading, watchdogReading] = await Promise.all([readRecordedState(system), readWatchdogStatus(system)]);
   const watchdog = watchdogReading.kind === "present" ? watchdogReading.value : null;
   if (reading.kind === "absent") return status("off", "Off: traffic flows normally.", [], { watchdog });
@@ -50,7 +88,13 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     );
   }
   const recorded = reading.value;
-  const extra = { recorded, watchdog };
+  const portal = recorded.captivePortalUntil ?? null;
+  const extra = {
+    recorded,
+    watchdog,
+    captivePortalUntil: portal !== null && portal > now ? new Date(portal * 1000) : null,
+    protectFromStartup: recorded.protectFromStartup ?? false,
+  };
   const bootTime = await readBootTime(system);
   if (bootTime === null) {
     return status(
@@ -73,10 +117,28 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     return status(
       "degraded",
       "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
-      ["pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN."],
+      [
+        recorded.protectFromStartup
+          ? "The startup watchdog has not put them back in this boot. Enable the kill switch again to block traffic outside the VPN."
+          : "pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN.",
+      ],
       extra,
     );
   }
+  const silence = watchdogSilence(recorded, watchdog, now);
+  if (silence !== null) {
+    return status(
+      "degraded",
+      "Degraded: the startup watchdog has stopped checking the kill switch.",
+      [
+        `Its last sign of life was ${silence} seconds ago; it checks every ${
+          watchdog?.intervalSeconds ?? WATCHDOG_INTERVAL_SECONDS
+        } seconds. The rules may still be in force, but nothing puts them back if another program removes them. Enable the kill switch again to reinstall the watchdog.`,
+      ],
+      extra,
+    );
+  }
+  const repairNotes = watchdogNotes(watchdogThisBoot, bootTime);
   if (network === null) {
     return status(
       "unknown",
@@ -88,7 +150,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   const up = network.tunnels.map((tunnel) => tunnel.name);
   const activeTunnel = recorded.tunnels.find((name) => up.includes(name)) ?? null;
   if (activeTunnel) {
-    return status("protected", `Protected: traffic leaves only through the VPN (${activeTunnel}).`, [], {
+    return status("protected", `Protected: traffic leaves only through the VPN (${activeTunnel}).`, repairNotes, {
       ...extra,
       activeTunnel,
     });
@@ -98,8 +160,17 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
       ? [
           `The VPN is up on ${up.join(", ")}, which the rules do not let through (they allow ${
             recorded.tunnels.join(", ") || "no tunnel"
-          }). Enable the kill switch again to follow it.`,
+          }). ${
+            recorded.protectFromStartup
+              ? "The watchdog follows it within a few seconds unless the settings name one tunnel."
+              : "Enable the kill switch again to follow it."
+          }`,
         ]
       : ["Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing."];
-  return status("blocking", "Blocking: no allowed VPN tunnel is up, so traffic is stopped.", notes, extra);
+  return status(
+    "blocking",
+    "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",
+    [...notes, ...repairNotes],
+    extra,
+  );
 }

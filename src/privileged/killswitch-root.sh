@@ -1,25 +1,49 @@
 #!/bin/sh
-# VPN Kill Switch: everything the product does as root, in one POSIX sh script.
+# VPN Kill Switch: everything the product does as root, in one POSIX sh script. The same text is the
+# boot-time watchdog: Enable with "Protect from startup" installs it as <state dir>/watchdog.sh, and a
+# LaunchDaemon runs its `watch` action at boot, every few seconds and on network changes.
 #
 # Each user action runs it exactly once, behind one administrator prompt:
 #   /bin/sh -c "<this script>" killswitch-root ACTION SYSTEM_ROOT [OPTIONS...]
+# launchd runs the installed copy:
+#   /bin/sh "<state dir>/watchdog.sh" watch SYSTEM_ROOT
 #
-#   ACTION        enable | apply | disable
+#   ACTION        enable | apply: load the rules, keep the watchdog's rule templates, install or remove it
+#                 disable: remove our rules, our pf reference, the watchdog and our files
+#                 uninstall: disable, and remove every file of ours whatever state it is in
+#                 watch (the watchdog): put the kill switch back as recorded, following tunnel and network
+#                 inspect: print the network and tunnels the watchdog sees and the rules it would load;
+#                 changes nothing, needs no root
 #   SYSTEM_ROOT   "" on a Mac. Tests name a fake macOS tree here, so this very script runs the fake
 #                 pfctl and writes under the fake /Library. It only chooses which programs and files are
 #                 used, which whoever can start this script as root could do anyway.
-#   --rules TEXT    the anchor's pf rules (enable, apply); must end with a newline
-#   --tunnel NAME   a tunnel the rules let through, recorded for the status (repeatable)
-#   --kill SRC DST  kill pf states from SRC to DST, addresses or CIDR networks (repeatable)
+# Options of enable and apply:
+#   --rules TEXT              the anchor's pf rules to load now; must end with a newline
+#   --tunnel NAME             a tunnel the rules let through, recorded for the status (repeatable)
+#   --kill SRC DST            kill pf states from SRC to DST, addresses or CIDR networks (repeatable)
+#   --other-rules TEXT        the watchdog's rule template for any network not named below
+#   --network-rules ID TEXT   the template for the network whose identity is ID (repeatable)
+#   --fixed-tunnel NAME       the templates let through this tunnel only (the user named it): never follow others
+#   --network ID              the network the rules were built for, recorded for the status
+#   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
+#   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
+#   --startup SCRIPT          install the watchdog, SCRIPT being this script's text; without it, remove it
+#
+# Rule templates are pf text in which lines starting with "#@@ " are filled in by the watchdog:
+#   #@@ tunnels-none:TEXT     TEXT when no VPN tunnel is up
+#   #@@ tunnels-some:TEXT     TEXT when one is, @TUNNEL@ replaced by the tunnels' names joined by ", "
+#   #@@ each-tunnel:TEXT      TEXT once per tunnel that is up, @TUNNEL@ replaced by its name
+#   #@@ until=SECONDS:TEXT    TEXT until then (a captive portal window, an exception that ends)
+# Unfilled, every marker is a comment, so a template loaded as it is blocks everything but link plumbing.
 #
 # Exit status: 0 done; 64 bad arguments; 65 pf rejected the rules; 66 pf could not load or flush our
 # anchor; 67 our anchor could not be put ahead of the other rules; 68 no pf reference could be taken;
-# 69 the state directory is not safe to use; 70 apply while the kill switch is off.
+# 69 the state directory is not safe to use; 70 apply while the kill switch is off; 71 another kill
+# switch action is running.
 # Standard output: a report read back from pf after the change, in sections that start with "@@ ".
 #
 # Every value arrives as an argument and is only ever expanded inside double quotes: nothing given to
-# this script is evaluated as shell text. The functions (attach, load, take_reference, release,
-# kill_states, write_state) are the pieces a boot-time watchdog reuses.
+# this script is evaluated as shell text.
 
 set -u
 umask 022
@@ -36,6 +60,11 @@ KS_ID=com.vpnkillswitch.raycast
 # rulesets), where a line of ours at the top of the main ruleset would be wiped by it.
 KS_ANCHOR=com.apple/000.vpnkillswitch
 KS_STATE_DIR="/Library/Application Support/$KS_ID"
+KS_LAUNCH_DAEMON="/Library/LaunchDaemons/$KS_ID.plist"
+# Written into watchdog.json, so the status can tell an outdated watchdog.
+KS_VERSION=2
+# Seconds between two watchdog checks (launchd StartInterval); the status calls it stale after three.
+KS_WATCHDOG_INTERVAL=10
 
 fail() { # fail STATUS MESSAGE
 	printf '%s\n' "$2" >&2
@@ -75,6 +104,68 @@ is_tunnel_name() {
 	[ "${#1}" -le 15 ]
 }
 
+is_identity() { # gw=<ip>,mac=<mac|unknown>,net=<cidr|unknown>, as network/identity.ts prints it
+	case $1 in
+	gw=*,mac=*,net=*) ;;
+	*) return 1 ;;
+	esac
+	case $1 in *[!0-9a-z=,.:/]*) return 1 ;; esac
+	[ "${#1}" -le 100 ]
+}
+
+is_host_name() {
+	case $1 in
+	'' | -* | *[!A-Za-z0-9.-]*) return 1 ;;
+	esac
+	[ "${#1}" -le 253 ]
+}
+
+is_seconds() {
+	case $1 in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	[ "${#1}" -le 12 ]
+}
+
+ends_with_newline() {
+	case $1 in
+	*'
+') return 0 ;;
+	esac
+	return 1
+}
+
+# JSON string contents: our messages are plain text, pfctl's words may hold quotes.
+json_text() {
+	printf '%s' "$1" | tr '\n\t' '  ' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
+}
+
+# One action at a time: a watchdog check must never run in the middle of a Disable (and re-arm what it
+# removes). mkdir is atomic; a lock whose holder is gone (killed) is taken over.
+take_lock() { # SECONDS_TO_WAIT
+	waited=0
+	while ! mkdir "$LOCK_DIR" 2>/dev/null; do
+		[ -d "${LOCK_DIR%/*}" ] || return 1
+		holder=$(sed -n '1s/^\([0-9][0-9]*\)$/\1/p' "$LOCK_DIR/pid" 2>/dev/null)
+		if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+			rm -rf "$LOCK_DIR"
+			continue
+		fi
+		[ "$waited" -lt "$1" ] || return 1
+		waited=$((waited + 1))
+		sleep 1
+	done
+	LOCKED=yes
+	# $$ names the main shell even in a subshell (the portal timer); the parent of a new sh is this one.
+	# shellcheck disable=SC2016 # expanded by that new sh, on purpose
+	"$SH" -c 'echo "$PPID"' >"$LOCK_DIR/pid"
+}
+
+release_lock() {
+	if [ "$LOCKED" = yes ]; then rm -rf "$LOCK_DIR"; fi
+	LOCKED=no
+}
+
 # The directory is created by root and must stay root's: anything else could swap the files pf loads.
 ensure_state_dir() {
 	if [ -L "$STATE_DIR" ]; then fail 69 "$STATE_DIR is a symbolic link; not using it"; fi
@@ -85,8 +176,27 @@ ensure_state_dir() {
 	chmod 0755 "$STATE_DIR" || fail 69 "cannot set the permissions of $STATE_DIR"
 }
 
+state_dir_is_ours() {
+	[ -d "$STATE_DIR" ] && [ ! -L "$STATE_DIR" ] && [ -O "$STATE_DIR" ]
+}
+
 recorded_on() {
 	[ -f "$STATE_DIR/state.json" ] && grep -q '"status":"on"' "$STATE_DIR/state.json"
+}
+
+# Fields of state.json, which this script writes on one line in a fixed shape.
+recorded_number() { # NAME
+	[ -f "$STATE_DIR/state.json" ] || return 0
+	sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$STATE_DIR/state.json" | sed -n 1p
+}
+
+recorded_string() { # NAME
+	[ -f "$STATE_DIR/state.json" ] || return 0
+	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$STATE_DIR/state.json" | sed -n 1p
+}
+
+recorded_true() { # NAME
+	[ -f "$STATE_DIR/state.json" ] && grep -q "\"$1\":true" "$STATE_DIR/state.json"
 }
 
 # Replaces our anchor's rules and tables in one transaction: pf runs the old rules or the new ones,
@@ -102,6 +212,17 @@ anchor_is_empty() {
 	fi
 	# pf answers "Invalid argument" for an anchor that does not exist.
 	grep -q 'Invalid argument' "$WORK/pf.msg"
+}
+
+# Our rules are in force when pf lists our anchor's last rule (every ruleset we build ends with it).
+anchor_in_force() {
+	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in quick all' "$WORK/ours"
+}
+
+# Rules the watchdog may load: they end with our two final blocks, so a lost or truncated file can never
+# replace the kill switch with nothing.
+rules_complete() { # FILE
+	grep -qx 'block return out quick all' "$1" && grep -qx 'block drop in quick all' "$1"
 }
 
 flush_anchor() {
@@ -128,6 +249,7 @@ main_filter_rules() { # PRINTED_RULES FIRST_LINES
 # /etc/pf.conf is never read or loaded.
 attach() {
 	ATTACHMENT=none
+	ATTACH_CHANGED=no
 	if ! pf -sr >"$WORK/main"; then
 		ATTACH_PROBLEM="pf could not list the main ruleset: $(pf_message)"
 		return 1
@@ -151,6 +273,7 @@ attach() {
 	main_filter_rules "$WORK/main" "$WORK/ours.line" >"$WORK/main.pf"
 	if pf -n -R -f "$WORK/main.pf" && pf -R -f "$WORK/main.pf"; then
 		ATTACHMENT=main
+		ATTACH_CHANGED=yes
 		warn "The main ruleset did not start with Apple's anchor point (another app replaced it); a reference to the kill switch anchor was added at its top."
 		return 0
 	fi
@@ -174,9 +297,8 @@ detach() {
 recorded_token() {
 	t=""
 	if [ -f "$STATE_DIR/token" ]; then t=$(sed -n '1s/^\([0-9][0-9]*\)$/\1/p' "$STATE_DIR/token"); fi
-	if [ -z "$t" ] && [ -f "$STATE_DIR/state.json" ]; then
-		t=$(sed -n 's/.*"reference":"\([0-9][0-9]*\)".*/\1/p' "$STATE_DIR/state.json" | sed -n 1p)
-	fi
+	if [ -z "$t" ]; then t=$(recorded_string reference); fi
+	case $t in *[!0-9]*) t="" ;; esac
 	printf '%s' "$t"
 }
 
@@ -301,14 +423,13 @@ select_kills() {
 	' "$1" "$2"
 }
 
-kill_states() {
+kill_states() { # FILE of "SRC DST" lines
 	KILLED=0
-	printf '%s' "$KILLS" >"$WORK/kills"
-	[ -s "$WORK/kills" ] || return 0
+	[ -s "$1" ] || return 0
 	if pf -s states >"$WORK/states"; then
-		select_kills "$WORK/states" "$WORK/kills" >"$WORK/kills.now" || cp "$WORK/kills" "$WORK/kills.now"
+		select_kills "$WORK/states" "$1" >"$WORK/kills.now" || cp "$1" "$WORK/kills.now"
 	else
-		cp "$WORK/kills" "$WORK/kills.now"
+		cp "$1" "$WORK/kills.now"
 	fi
 	while read -r src dst; do
 		[ -n "$src" ] || continue
@@ -326,20 +447,519 @@ boot_time() {
 	"$SYSCTL" -n kern.boottime 2>/dev/null | sed -n 's/^.*{ *sec = \([0-9][0-9]*\),.*$/\1/p' | sed -n 1p
 }
 
-# state.json: what the last action left in force, for the status (read without root). Root's only.
+pf_enabled() {
+	pf -s info >"$WORK/info" && grep -q '^Status: Enabled' "$WORK/info"
+}
+
+# --- The network, read the way src/network reads it (same fixtures, same answers) ------------------
+
+# `ifconfig -a` once per run: tunnels and the gateway's subnet both come from it.
+read_interfaces() {
+	"$IFCONFIG" -a >"$WORK/ifconfig" 2>/dev/null || : >"$WORK/ifconfig"
+}
+
+# VPN tunnels, in ifconfig order: utun/tun/tap/ipsec/ppp with an IPv4 or a non-link-local IPv6 address
+# (macOS's own utuns carry only link-local ones).
+vpn_tunnels() {
+	awk '
+		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+</ {
+			name = $1; sub(/:$/, "", name); sub(/^[ \t]+/, "", name)
+			tunnel = name ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/
+			next
+		}
+		!tunnel || found[name] { next }
+		$1 == "inet" && $2 ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ { found[name] = 1; order[++n] = name; next }
+		$1 == "inet6" {
+			address = tolower($2); sub(/%.*/, "", address)
+			if (address ~ /:/ && address !~ /[^0-9a-f:.]/ && address !~ /^fe[89ab][0-9a-f]:/) { found[name] = 1; order[++n] = name }
+		}
+		END { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), order[i]; if (n) printf "\n" }
+	' "$WORK/ifconfig"
+}
+
+# The physical network's IPv4 router as "ADDRESS INTERFACE", looked up as network/routing.ts does:
+# the kernel's route to the Internet when it leaves through a physical interface, else the table's
+# default routes on a physical interface (unscoped first: a full-tunnel VPN leaves en0's scoped), else
+# `route -n get default`.
+route_get_gateway() { # TARGET
+	"$ROUTE" -n get "$1" 2>/dev/null | awk '
+		function ipv4(a,   p, i) {
+			if (split(a, p, ".") != 4) return 0
+			for (i = 1; i <= 4; i++) if (p[i] !~ /^[0-9]+$/ || p[i] > 255) return 0
+			return 1
+		}
+		$1 == "gateway:" { gateway = $2 }
+		$1 == "interface:" { ifname = $2 }
+		END { if (ipv4(gateway) && ifname ~ /^(en|bridge|ap|vmnet)[0-9]+$/) print gateway, ifname }
+	'
+}
+
+netstat_gateway() {
+	"$NETSTAT" -rn 2>/dev/null | awk '
+		function ipv4(a,   p, i) {
+			if (split(a, p, ".") != 4) return 0
+			for (i = 1; i <= 4; i++) if (p[i] !~ /^[0-9]+$/ || p[i] > 255) return 0
+			return 1
+		}
+		$1 == "Internet:" { family = 4; column = 0; next }
+		$1 == "Internet6:" { family = 6; column = 0; next }
+		$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
+		family == 6 || $1 != "default" || NF < 3 || $3 !~ /^[UGHRDMmdCXLS123WcBbIiYrg]+$/ || $3 ~ /[RB]/ || !ipv4($2) { next }
+		{
+			ifname = ""
+			if (column) ifname = $column
+			else for (i = 4; i <= NF; i++) if ($i ~ /^[a-zA-Z][a-zA-Z0-9]*[0-9]$/) { ifname = $i; break }
+			if (ifname !~ /^(en|bridge|ap|vmnet)[0-9]+$/) next
+			if ($3 ~ /I/) { if (scoped == "") scoped = $2 " " ifname }
+			else if (unscoped == "") unscoped = $2 " " ifname
+		}
+		END { if (unscoped != "") print unscoped; else if (scoped != "") print scoped }
+	'
+}
+
+physical_gateway() {
+	found=$(route_get_gateway 1.1.1.1)
+	[ -n "$found" ] || found=$(netstat_gateway)
+	[ -n "$found" ] || found=$(route_get_gateway default)
+	printf '%s' "$found"
+}
+
+# The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
+# per octet (network/mac-address.ts).
+gateway_mac() { # ADDRESS INTERFACE
+	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" '
+		function normal(text,   o, n, i, out) {
+			n = split(tolower(text), o, ":")
+			if (n != 6) return ""
+			out = ""
+			for (i = 1; i <= 6; i++) {
+				if (o[i] !~ /^[0-9a-f][0-9a-f]?$/) return ""
+				out = out (i > 1 ? ":" : "") (length(o[i]) == 1 ? "0" : "") o[i]
+			}
+			return out
+		}
+		$2 == gw && $3 == "at" && $5 == "on" && $6 == ifname && normal($4) != "" { print normal($4); exit }
+	')
+	if [ -z "$mac" ]; then
+		mac=$("$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" '
+			function normal(text,   o, n, i, out) {
+				n = split(tolower(text), o, ":")
+				if (n != 6) return ""
+				out = ""
+				for (i = 1; i <= 6; i++) {
+					if (o[i] !~ /^[0-9a-f][0-9a-f]?$/) return ""
+					out = out (i > 1 ? ":" : "") (length(o[i]) == 1 ? "0" : "") o[i]
+				}
+				return out
+			}
+			$1 == "Internet6:" { done = 1 }
+			$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
+			done || NF < 3 { next }
+			{
+				destination = $1; sub(/\/32$/, "", destination)
+				ifname_here = ""
+				if (column) ifname_here = $column
+				else for (i = 4; i <= NF; i++) if ($i ~ /^[a-zA-Z][a-zA-Z0-9]*[0-9]$/) { ifname_here = $i; break }
+				if (destination == gw && ifname_here == ifname && normal($2) != "") { print normal($2); exit }
+			}
+		')
+	fi
+	printf '%s' "$mac"
+}
+
+# The subnet of the router's interface: its first IPv4 address whose address/netmask holds the router.
+gateway_subnet() { # ADDRESS INTERFACE
+	awk -v gw="$1" -v ifname="$2" '
+		function v4(a,   p, i) {
+			if (split(a, p, ".") != 4) return -1
+			for (i = 1; i <= 4; i++) if (p[i] !~ /^[0-9]+$/ || p[i] > 255) return -1
+			return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4]
+		}
+		function prefix(mask,   hex, i, c, value, bits, seen0) {
+			# No {8}: interval expressions are missing from some awks.
+			if (length(mask) != 10 || tolower(mask) !~ /^0x[0-9a-f]+$/) return -1
+			hex = tolower(substr(mask, 3)); bits = 0; seen0 = 0
+			for (i = 1; i <= 8; i++) {
+				value = index("0123456789abcdef", substr(hex, i, 1)) - 1
+				for (c = 8; c >= 1; c = c / 2) {
+					if (value >= c) { if (seen0) return -1; bits++; value -= c }
+					else seen0 = 1
+				}
+			}
+			return bits
+		}
+		function dotted(n) {
+			return int(n / 16777216) "." int(n / 65536) % 256 "." int(n / 256) % 256 "." n % 256
+		}
+		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+</ {
+			name = $1; sub(/:$/, "", name)
+			if (inside) exit
+			inside = name == ifname
+			next
+		}
+		inside && $1 == "inet" {
+			mask = ""
+			for (i = 3; i < NF; i++) if ($i == "netmask") mask = $(i + 1)
+			bits = prefix(mask); address = v4($2); router = v4(gw)
+			if (bits < 0 || address < 0 || router < 0) next
+			size = 2 ^ (32 - bits)
+			if (int(address / size) == int(router / size)) { print dotted(int(address / size) * size) "/" bits; exit }
+		}
+	' "$WORK/ifconfig"
+}
+
+# The identity of the network the Mac is on (network/identity.ts): gw=<ip>,mac=<mac|unknown>,net=<cidr|unknown>.
+network_identity() {
+	gateway=$(physical_gateway)
+	[ -n "$gateway" ] || return 0
+	gateway_ip=${gateway% *}
+	gateway_if=${gateway#* }
+	mac=$(gateway_mac "$gateway_ip" "$gateway_if")
+	subnet=$(gateway_subnet "$gateway_ip" "$gateway_if")
+	printf 'gw=%s,mac=%s,net=%s' "$gateway_ip" "${mac:-unknown}" "${subnet:-unknown}"
+}
+
+# --- Rule templates ------------------------------------------------------------------------------------
+
+fill_template() { # TEMPLATE TUNNELS NOW
+	awk -v tunnels="$2" -v now="$3" '
+		BEGIN {
+			n = split(tunnels, name, " ")
+			joined = ""
+			for (i = 1; i <= n; i++) joined = joined (i > 1 ? ", " : "") name[i]
+		}
+		/^#@@ tunnels-none:/ { if (n == 0) print substr($0, 18); next }
+		/^#@@ tunnels-some:/ { if (n > 0) { line = substr($0, 18); gsub(/@TUNNEL@/, joined, line); print line }; next }
+		/^#@@ each-tunnel:/ { for (i = 1; i <= n; i++) { line = substr($0, 17); gsub(/@TUNNEL@/, name[i], line); print line }; next }
+		/^#@@ until=[0-9]+:/ {
+			rest = substr($0, 11); at = index(rest, ":")
+			if (now + 0 < substr(rest, 1, at - 1) + 0) print substr(rest, at + 1)
+			next
+		}
+		{ print }
+	' "$1"
+}
+
+# The rules the kill switch should have now: the template of this network (or of any other network),
+# filled in with the VPN tunnels that are up. Sets IDENTITY, TEMPLATE and TUNNELS; writes $1.
+desired_rules() { # OUTPUT NOW
+	read_interfaces
+	IDENTITY=$(network_identity)
+	TEMPLATE=""
+	TUNNELS=""
+	index="$STATE_DIR/rules/index"
+	if [ ! -f "$index" ]; then
+		# Enabled without templates: the rules stay as loaded, tunnels as recorded.
+		TEMPLATE=anchor.pf
+		TUNNELS=$(sed -n 's/.*"tunnels":\[\([^]]*\)\].*/\1/p' "$STATE_DIR/state.json" | tr -d '"' | tr ',' ' ')
+		cp "$STATE_DIR/anchor.pf" "$1"
+		return
+	fi
+	if [ -n "$IDENTITY" ]; then
+		TEMPLATE=$(awk -v id="$IDENTITY" '$1 == "network" && $3 == id { print $2; exit }' "$index")
+	fi
+	[ -n "$TEMPLATE" ] || TEMPLATE=$(awk '$1 == "other" { print $2; exit }' "$index")
+	fixed=$(awk '$1 == "tunnels" && $2 == "fixed" { print $3; exit }' "$index")
+	if [ -n "$fixed" ]; then
+		TUNNELS=$fixed
+		fill_template "$STATE_DIR/rules/$TEMPLATE" "" "$2" >"$1"
+	else
+		TUNNELS=$(vpn_tunnels)
+		fill_template "$STATE_DIR/rules/$TEMPLATE" "$TUNNELS" "$2" >"$1"
+	fi
+}
+
+# Rules without comments and blank lines: two files with the same rules load the same ruleset.
+rule_lines() {
+	sed -e 's/^[[:space:]]*#.*$//' -e '/^[[:space:]]*$/d' "$1"
+}
+
+same_rules() { # FILE FILE
+	[ -f "$2" ] || return 1
+	rule_lines "$1" >"$WORK/a.rules"
+	rule_lines "$2" >"$WORK/b.rules"
+	cmp -s "$WORK/a.rules" "$WORK/b.rules"
+}
+
+# Keeps the templates given to enable/apply in rules/, replacing the previous set at once.
+save_templates() {
+	rm -rf "$STATE_DIR/rules.new"
+	if [ "$HAVE_TEMPLATES" = no ]; then
+		rm -rf "$STATE_DIR/rules"
+		return 0
+	fi
+	if ! { mkdir "$STATE_DIR/rules.new" && cp "$WORK/templates/"* "$STATE_DIR/rules.new/"; }; then return 1; fi
+	rm -rf "$STATE_DIR/rules.old"
+	if [ -d "$STATE_DIR/rules" ]; then mv "$STATE_DIR/rules" "$STATE_DIR/rules.old"; fi
+	mv "$STATE_DIR/rules.new" "$STATE_DIR/rules" && rm -rf "$STATE_DIR/rules.old"
+}
+
+# Each template must be rules pf accepts once filled in, or the watchdog could not load it later.
+check_templates() { # NOW
+	[ "$HAVE_TEMPLATES" = yes ] || return 0
+	for file in "$WORK/templates/"*.pf; do
+		fill_template "$file" "$TUNNELS" "$1" >"$WORK/template.check"
+		pf -n -a "$KS_ANCHOR" -f "$WORK/template.check" ||
+			fail 65 "pf rejected the watchdog's rules (${file##*/}): $(cat "$WORK/pf.msg")"
+	done
+}
+
+# --- Records ------------------------------------------------------------------------------------------
+
+json_list() { # WORDS -> "a","b"
+	list=""
+	for word in $1; do list="$list${list:+,}\"$word\""; done
+	printf '%s' "$list"
+}
+
+# state.json: what is in force, for the status (read without root) and the watchdog. Root's only.
 write_state() {
 	boot=$(boot_time)
-	tunnels=""
-	for t in $TUNNELS; do tunnels="$tunnels${tunnels:+,}\"$t\""; done
 	reference=null
 	if [ -n "$TOKEN" ]; then reference="\"$TOKEN\""; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s}\n' \
-		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$(date +%s)" "$tunnels" "$reference" >"$STATE_DIR/state.json.new" &&
+	network=null
+	if [ -n "$NETWORK_ID" ]; then network="\"$NETWORK_ID\""; fi
+	startup=false
+	if [ "$STARTUP" = yes ]; then startup=true; fi
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s}\n' \
+		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$(date +%s)" "$(json_list "$TUNNELS")" "$reference" \
+		"${PORTAL:-null}" "$startup" "$network" >"$STATE_DIR/state.json.new" &&
 		mv -f "$STATE_DIR/state.json.new" "$STATE_DIR/state.json"
 }
 
+# resolved.json: what each host name in the settings resolved to, for when DNS is blocked later.
+write_resolved() {
+	[ -s "$WORK/resolved" ] || return 0
+	hosts=""
+	while read -r host addresses; do
+		hosts="$hosts${hosts:+,}\"$host\":[$(json_list "$(printf '%s' "$addresses" | tr ',' ' ')")]"
+	done <"$WORK/resolved"
+	printf '{"version":1,"hosts":{%s}}\n' "$hosts" >"$STATE_DIR/resolved.json.new" &&
+		mv -f "$STATE_DIR/resolved.json.new" "$STATE_DIR/resolved.json"
+}
+
+# watchdog.json: what the last check found and did, world-readable for the status.
+write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
+	now=$(date +%s)
+	boot=$(boot_time)
+	enabled=false
+	if pf_enabled; then enabled=true; fi
+	hash=null
+	if [ -f "$STATE_DIR/anchor.pf" ]; then hash="\"$(cksum <"$STATE_DIR/anchor.pf" | awk '{ print $1 }')\""; fi
+	network=null
+	if [ -n "$IDENTITY" ]; then network="\"$IDENTITY\""; fi
+	template=null
+	if [ -n "$TEMPLATE" ]; then template="\"$TEMPLATE\""; fi
+	repair_at=null
+	repair=null
+	if [ "$3" = yes ]; then
+		repair_at=$now
+		repair="\"$(json_text "$2")\""
+	elif [ -f "$STATE_DIR/watchdog.json" ]; then
+		# The last repair stays on show until the next one.
+		repair_at=$(sed -n 's/.*"lastRepairAt":\([0-9][0-9]*\).*/\1/p' "$STATE_DIR/watchdog.json")
+		# lastRepair is the last field, so its string runs to the closing quote before the final brace.
+		repair=$(sed -n 's/.*"lastRepair":\(".*"\)}$/\1/p' "$STATE_DIR/watchdog.json")
+		[ -n "$repair_at" ] || repair_at=null
+		[ -n "$repair" ] || repair=null
+	fi
+	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"network":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
+		"$KS_VERSION" "$KS_WATCHDOG_INTERVAL" "$now" "${boot:-0}" "$1" "$(json_text "$2")" "$enabled" "$ATTACHMENT" \
+		"$hash" "$template" "$(json_list "$TUNNELS")" "$network" "$repair_at" "$repair" >"$STATE_DIR/watchdog.json.new" &&
+		mv -f "$STATE_DIR/watchdog.json.new" "$STATE_DIR/watchdog.json"
+}
+
+# --- The watchdog's LaunchDaemon ----------------------------------------------------------------------
+
+# RunAtLoad: launchd loads /Library/LaunchDaemons at boot, before anyone logs in. StartInterval: a check
+# every few seconds catches what no event announces (another program reloading pf) and runs after wake.
+# WatchPaths: configd rewrites /var/run/resolv.conf whenever the DNS configuration changes, which every
+# network join and VPN connect does, and SystemConfiguration/ holds the network preferences; launchd
+# starts the job when either changes, so a new network or tunnel is followed within a moment.
+launch_daemon_plist() {
+	cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>Label</key>
+	<string>$KS_ID</string>
+	<key>ProgramArguments</key>
+	<array>
+		<string>$SH</string>
+		<string>$STATE_DIR/watchdog.sh</string>
+		<string>watch</string>
+		<string>$SYSROOT</string>
+	</array>
+	<key>RunAtLoad</key>
+	<true/>
+	<key>StartInterval</key>
+	<integer>$KS_WATCHDOG_INTERVAL</integer>
+	<key>WatchPaths</key>
+	<array>
+		<string>/private/var/run/resolv.conf</string>
+		<string>/Library/Preferences/SystemConfiguration</string>
+	</array>
+</dict>
+</plist>
+EOF
+}
+
+daemon_loaded() {
+	"$LAUNCHCTL" print "system/$KS_ID" >/dev/null 2>&1
+}
+
+# Installs (or refreshes) the watchdog: the script root-owned 0755, the plist root:wheel 0644 (BSD gives
+# a new file its directory's group, wheel in /Library/LaunchDaemons), then loads it into launchd.
+install_watchdog() {
+	plist="$SYSROOT$KS_LAUNCH_DAEMON"
+	mkdir -p "${plist%/*}" || return 1
+	if ! { printf '%s' "$STARTUP_SCRIPT" >"$STATE_DIR/watchdog.sh.new" && chmod 0755 "$STATE_DIR/watchdog.sh.new"; }; then
+		return 1
+	fi
+	if ! { launch_daemon_plist >"$plist.new" && chmod 0644 "$plist.new"; }; then return 1; fi
+	if cmp -s "$STATE_DIR/watchdog.sh.new" "$STATE_DIR/watchdog.sh" && cmp -s "$plist.new" "$plist" && daemon_loaded; then
+		rm -f "$STATE_DIR/watchdog.sh.new" "$plist.new"
+		WATCHDOG=kept
+		return 0
+	fi
+	if ! { mv -f "$STATE_DIR/watchdog.sh.new" "$STATE_DIR/watchdog.sh" && mv -f "$plist.new" "$plist"; }; then return 1; fi
+	"$LAUNCHCTL" bootout "system/$KS_ID" >/dev/null 2>&1
+	"$LAUNCHCTL" enable "system/$KS_ID" >/dev/null 2>&1
+	if "$LAUNCHCTL" bootstrap system "$plist" 2>"$WORK/launchctl.err" || "$LAUNCHCTL" load -w "$plist" 2>>"$WORK/launchctl.err"; then
+		WATCHDOG=installed
+		return 0
+	fi
+	LAUNCHCTL_PROBLEM=$(tr '\n' ' ' <"$WORK/launchctl.err")
+	return 1
+}
+
+# Stops and removes the watchdog; nothing of it is left in launchd or on disk.
+remove_watchdog() {
+	plist="$SYSROOT$KS_LAUNCH_DAEMON"
+	if [ ! -f "$plist" ] && [ ! -f "$STATE_DIR/watchdog.sh" ] && ! daemon_loaded; then
+		WATCHDOG=none
+		return 0
+	fi
+	"$LAUNCHCTL" bootout "system/$KS_ID" >/dev/null 2>&1 || "$LAUNCHCTL" unload "$plist" >/dev/null 2>&1
+	rm -f "$plist" "$plist.new" "$STATE_DIR/watchdog.sh" "$STATE_DIR/watchdog.sh.new"
+	WATCHDOG=removed
+	if daemon_loaded; then
+		WATCHDOG=remove-failed
+		warn "launchd still runs the kill switch's watchdog ($KS_ID); it changes nothing while the kill switch is off."
+	fi
+}
+
+# --- The captive portal timer ---------------------------------------------------------------------------
+
+# A detached root process closes the window at its end, even if nothing else runs then. It sleeps in
+# short steps against the wall clock, since a sleeping Mac does not count down `sleep`. It acts only
+# if state.json still records this very window: a later Enable, Apply or Disable has the last word.
+start_portal_timer() { # UNTIL
+	(
+		trap - EXIT
+		trap '' HUP
+		LOCKED=no
+		while :; do
+			left=$(($1 - $(date +%s)))
+			[ "$left" -gt 0 ] || break
+			[ "$left" -le 10 ] || left=10
+			sleep "$left"
+		done
+		close_portal "$1"
+	) </dev/null >/dev/null 2>&1 &
+}
+
+close_portal() { # UNTIL
+	WORK=$(mktemp -d /tmp/killswitch.XXXXXX) || exit 1
+	trap 'release_lock; rm -rf "$WORK"' EXIT
+	: >"$WORK/warnings"
+	take_lock 60 || exit 0
+	if ! recorded_on || [ "$(recorded_number captivePortalUntil)" != "$1" ]; then exit 0; fi
+	refresh portal-timer
+}
+
+# --- Putting the kill switch back as recorded -------------------------------------------------------------
+
+# The watchdog's check, also run by the portal timer: loads the rules this network and these tunnels
+# call for (closing an expired captive portal window), re-attaches our anchor, re-takes our pf reference,
+# and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
+# stopped or our reference released.
+refresh() { # WHO
+	now=$(date +%s)
+	boot=$(boot_time)
+	done_list=""
+	repairs=""
+	PORTAL=$(recorded_number captivePortalUntil)
+	if [ -n "$PORTAL" ] && [ "$now" -ge "$PORTAL" ]; then
+		PORTAL=""
+		done_list="closed the captive portal window"
+	fi
+	STARTUP=no
+	if recorded_true protectFromStartup; then STARTUP=yes; fi
+	was_tunnels=$(sed -n 's/.*"tunnels":\[\([^]]*\)\].*/\1/p' "$STATE_DIR/state.json" | tr -d '"' | tr ',' ' ')
+	was_network=$(recorded_string network)
+	was_boot=$(recorded_number bootTime)
+	desired_rules "$WORK/desired.pf" "$now"
+	if ! rules_complete "$WORK/desired.pf"; then
+		write_watchdog_status failed "the watchdog's rules for this network ($TEMPLATE) are missing or incomplete; the rules in force were left as they are" no
+		return 1
+	fi
+	NETWORK_ID=$IDENTITY
+	reload=no
+	if ! anchor_in_force; then
+		reload=yes
+		if [ "$was_boot" != "$boot" ]; then
+			repairs="loaded the rules after a restart"
+		else
+			repairs="put back the kill switch rules, which were gone from pf"
+		fi
+	elif ! same_rules "$WORK/desired.pf" "$STATE_DIR/anchor.pf"; then
+		reload=yes
+	fi
+	if [ "$TUNNELS" != "$was_tunnels" ]; then
+		done_list="$done_list${done_list:+, }now letting through ${TUNNELS:-no tunnel (blocking mode)}"
+	fi
+	if [ "$IDENTITY" != "$was_network" ]; then
+		done_list="$done_list${done_list:+, }on network ${IDENTITY:-unknown} (rules $TEMPLATE)"
+	fi
+	if [ "$reload" = yes ]; then
+		if ! pf -n -a "$KS_ANCHOR" -f "$WORK/desired.pf" || ! load "$WORK/desired.pf"; then
+			write_watchdog_status failed "pf refused the rules for this network ($TEMPLATE): $(pf_message)" no
+			return 1
+		fi
+		cp "$WORK/desired.pf" "$STATE_DIR/anchor.pf.new" && mv -f "$STATE_DIR/anchor.pf.new" "$STATE_DIR/anchor.pf"
+	fi
+	if ! attach; then
+		write_watchdog_status failed "the kill switch rules cannot be put ahead of the other pf rules: $ATTACH_PROBLEM" no
+		return 1
+	fi
+	if [ "$ATTACH_CHANGED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi
+	if ! hold_reference; then
+		write_watchdog_status failed "pf could not be enabled for the kill switch: $(pf_message)" no
+		return 1
+	fi
+	if [ "$REFERENCE" = taken ] && [ "$was_boot" = "$boot" ]; then
+		repairs="$repairs${repairs:+, }enabled pf again (it was stopped or the kill switch's reference was released)"
+	fi
+	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$(recorded_string attachment)" ]; then
+		write_state || warn "The state file could not be written."
+	fi
+	# Connections opened while the rules were not in force would outlive them.
+	if [ -n "$repairs" ] && [ -f "$STATE_DIR/kills" ]; then kill_states "$STATE_DIR/kills"; fi
+	if [ -n "$repairs" ]; then
+		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
+	else
+		write_watchdog_status ok "${done_list:-rules in force}" no
+	fi
+}
+
+# --- Actions ------------------------------------------------------------------------------------------------
+
 report() {
-	printf '@@ result\naction=%s\nattachment=%s\nreference=%s\nkilled=%s\n' "$ACTION" "$ATTACHMENT" "$REFERENCE" "$KILLED"
+	printf '@@ result\naction=%s\nattachment=%s\nreference=%s\nkilled=%s\nwatchdog=%s\n' \
+		"$ACTION" "$ATTACHMENT" "$REFERENCE" "$KILLED" "$WATCHDOG"
+	if [ -n "$PORTAL" ]; then printf 'captivePortalUntil=%s\n' "$PORTAL"; fi
 	printf '@@ warnings\n'
 	cat "$WORK/warnings"
 	printf '@@ anchor\n'
@@ -348,6 +968,10 @@ report() {
 	pf -s info || true
 	printf '@@ references\n'
 	pf -s References || true
+	if [ -s "$WORK/removed" ]; then
+		printf '@@ removed\n'
+		cat "$WORK/removed"
+	fi
 	printf '@@ end\n'
 }
 
@@ -360,15 +984,15 @@ roll_back() {
 
 do_on() {
 	[ "$HAVE_RULES" = yes ] || fail 64 "--rules is required for $ACTION"
-	case $RULES in
-	*'
-') ;;
-	*) fail 64 "the rules must end with a newline" ;;
-	esac
+	ends_with_newline "$RULES" || fail 64 "the rules must end with a newline"
+	take_lock 30 || fail 71 "Another kill switch action is running; try again in a moment."
 	if [ "$ACTION" = apply ] && ! recorded_on; then fail 70 "The kill switch is off: there is nothing to apply."; fi
 	ensure_state_dir
+	now=$(date +%s)
+	# A window that ended while the prompt waited is still in the rules: the timer closes it at once.
 	printf '%s' "$RULES" >"$WORK/anchor.pf" || fail 69 "cannot write the rules to $WORK"
 	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail 65 "$(cat "$WORK/pf.msg")"
+	check_templates "$now"
 	PREVIOUS=""
 	if recorded_on && [ -f "$STATE_DIR/anchor.pf" ] && cp "$STATE_DIR/anchor.pf" "$WORK/previous.pf"; then
 		PREVIOUS="$WORK/previous.pf"
@@ -383,28 +1007,97 @@ do_on() {
 		roll_back
 		fail 68 "pf could not be enabled for the kill switch: $said"
 	fi
-	cp "$WORK/anchor.pf" "$STATE_DIR/anchor.pf.new" && mv -f "$STATE_DIR/anchor.pf.new" "$STATE_DIR/anchor.pf" ||
+	if ! { cp "$WORK/anchor.pf" "$STATE_DIR/anchor.pf.new" && mv -f "$STATE_DIR/anchor.pf.new" "$STATE_DIR/anchor.pf"; }; then
 		warn "The rules in force could not be saved to $STATE_DIR/anchor.pf."
+	fi
+	save_templates || warn "The watchdog's rules could not be saved; it will keep the rules loaded now."
+	printf '%s' "$KILLS" >"$WORK/kills"
+	# Kept for the watchdog, which kills what opened while the rules were not in force (an Apply that
+	# keeps connections sends none and leaves the last list).
+	if [ -s "$WORK/kills" ]; then cp "$WORK/kills" "$STATE_DIR/kills" || true; fi
+	write_resolved || warn "The resolved host names could not be recorded."
+	if [ "$STARTUP" = yes ]; then
+		if ! install_watchdog; then
+			STARTUP=no
+			WATCHDOG=failed
+			warn "Protection from startup could not be installed (launchctl: ${LAUNCHCTL_PROBLEM:-no answer}); the kill switch is on until the next restart."
+		fi
+	else
+		remove_watchdog
+	fi
 	write_state || warn "The state file $STATE_DIR/state.json could not be written; the status may be wrong."
-	kill_states
+	if [ -n "$PORTAL" ]; then start_portal_timer "$PORTAL"; fi
+	kill_states "$WORK/kills"
 	report
+}
+
+# Removes the watchdog, our rules, our main-ruleset reference, our pf reference and our files.
+turn_off() {
+	WAS_ON=yes
+	if anchor_is_empty && [ ! -f "$STATE_DIR/state.json" ]; then WAS_ON=no; fi
+	# The lock keeps the watchdog out meanwhile; it is removed once the rules are, so a failed Disable
+	# leaves the kill switch exactly as it was, watchdog included.
+	flush_anchor || fail 66 "pf could not remove the kill switch rules, nothing else was changed: $(pf_message)"
+	remove_watchdog
+	detach || warn "A reference to the (now empty) kill switch anchor stays in the main ruleset; it changes nothing."
+	release
+	if state_dir_is_ours; then
+		rm -rf "$STATE_DIR/rules" "$STATE_DIR/rules.new" "$STATE_DIR/rules.old"
+		rm -f "$STATE_DIR/anchor.pf" "$STATE_DIR/anchor.pf.new" "$STATE_DIR/token" "$STATE_DIR/token.new" \
+			"$STATE_DIR/state.json" "$STATE_DIR/state.json.new" "$STATE_DIR/kills" "$STATE_DIR/resolved.json" \
+			"$STATE_DIR/resolved.json.new" "$STATE_DIR/watchdog.json" "$STATE_DIR/watchdog.json.new"
+		rmdir "$STATE_DIR" 2>/dev/null || true
+	fi
 }
 
 do_off() {
-	WAS_ON=yes
-	if anchor_is_empty && [ ! -f "$STATE_DIR/state.json" ]; then WAS_ON=no; fi
-	flush_anchor || fail 66 "pf could not remove the kill switch rules, nothing else was changed: $(pf_message)"
-	detach || warn "A reference to the (now empty) kill switch anchor stays in the main ruleset; it changes nothing."
-	release
-	if [ -d "$STATE_DIR" ] && [ ! -L "$STATE_DIR" ]; then
-		rm -f "$STATE_DIR/anchor.pf" "$STATE_DIR/anchor.pf.new" "$STATE_DIR/token" "$STATE_DIR/token.new" \
-			"$STATE_DIR/state.json" "$STATE_DIR/state.json.new"
-		rmdir "$STATE_DIR" 2>/dev/null || true
-	fi
+	take_lock 30 || fail 71 "Another kill switch action is running; try again in a moment."
+	turn_off
 	report
 }
 
-[ $# -ge 2 ] || fail 64 "usage: killswitch-root enable|apply|disable SYSTEM_ROOT [OPTIONS]"
+# Disable, then whatever else of ours is left, listed in the report: no trace in pf, launchd or on disk.
+do_uninstall() {
+	take_lock 30 || fail 71 "Another kill switch action is running; try again in a moment."
+	: >"$WORK/removed"
+	for path in "$SYSROOT$KS_LAUNCH_DAEMON" "$STATE_DIR"; do
+		if [ -e "$path" ] || [ -L "$path" ]; then printf '%s\n' "${path#"$SYSROOT"}" >>"$WORK/removed"; fi
+	done
+	# A link in place of our directory is removed, never followed.
+	if [ -L "$STATE_DIR" ]; then rm -f "$STATE_DIR"; fi
+	turn_off
+	if state_dir_is_ours; then rm -rf "$STATE_DIR"; fi
+	if [ -e "$STATE_DIR" ]; then warn "$STATE_DIR could not be removed."; fi
+	report
+}
+
+do_watch() {
+	take_lock 0 || exit 0
+	# Off means off: after Disable nothing is put back, whatever launchd still runs.
+	recorded_on || exit 0
+	state_dir_is_ours || exit 0
+	refresh watchdog
+}
+
+# What the watchdog sees (network identity, VPN tunnels) and, while the kill switch is on, the rules it
+# would load now. Reads only: no root needed, nothing changed.
+do_inspect() {
+	if recorded_on; then
+		desired_rules "$WORK/desired.pf" "$(date +%s)"
+	else
+		read_interfaces
+		IDENTITY=$(network_identity)
+		TUNNELS=$(vpn_tunnels)
+	fi
+	printf '@@ watchdog\nnetwork=%s\nrules=%s\ntunnels=%s\n' "$IDENTITY" "$TEMPLATE" "$TUNNELS"
+	if [ -f "$WORK/desired.pf" ]; then
+		printf '@@ rules\n'
+		cat "$WORK/desired.pf"
+	fi
+	printf '@@ end\n'
+}
+
+[ $# -ge 2 ] || fail 64 "usage: killswitch-root enable|apply|disable|uninstall|watch|inspect SYSTEM_ROOT [OPTIONS]"
 ACTION=$1
 SYSROOT=$2
 shift 2
@@ -415,14 +1108,42 @@ case $SYSROOT in
 	;;
 *) fail 64 "invalid system root: $SYSROOT" ;;
 esac
+case $ACTION in
+enable | apply | disable | uninstall | watch | inspect) ;;
+*) fail 64 "unknown action: $ACTION" ;;
+esac
 PFCTL="$SYSROOT/sbin/pfctl"
 SYSCTL="$SYSROOT/usr/sbin/sysctl"
+IFCONFIG="$SYSROOT/sbin/ifconfig"
+ROUTE="$SYSROOT/sbin/route"
+NETSTAT="$SYSROOT/usr/sbin/netstat"
+ARP="$SYSROOT/usr/sbin/arp"
+LAUNCHCTL="$SYSROOT/bin/launchctl"
+SH="$SYSROOT/bin/sh"
 STATE_DIR="$SYSROOT$KS_STATE_DIR"
+LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
+LOCKED=no
+
+WORK=$(mktemp -d /tmp/killswitch.XXXXXX) || fail 69 "cannot create a private work directory"
+trap 'release_lock; rm -rf "$WORK"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+: >"$WORK/warnings"
+mkdir "$WORK/templates" || fail 69 "cannot write to $WORK"
 
 HAVE_RULES=no
+HAVE_TEMPLATES=no
 RULES=""
 TUNNELS=""
 KILLS=""
+FIXED_TUNNEL=""
+NETWORK_ID=""
+PORTAL=""
+STARTUP=no
+STARTUP_SCRIPT=""
+templates=0
+: >"$WORK/resolved"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rules)
@@ -432,32 +1153,88 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	--tunnel)
-		[ $# -ge 2 ] && is_tunnel_name "$2" || fail 64 "--tunnel needs a tunnel interface name"
-		TUNNELS="$TUNNELS $2"
+		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail 64 "--tunnel needs a tunnel interface name"; fi
+		TUNNELS="$TUNNELS${TUNNELS:+ }$2"
 		shift 2
 		;;
 	--kill)
-		[ $# -ge 3 ] && is_address "$2" && is_address "$3" || fail 64 "--kill needs two addresses"
+		if [ $# -lt 3 ] || ! is_address "$2" || ! is_address "$3"; then fail 64 "--kill needs two addresses"; fi
 		KILLS="$KILLS$2 $3
 "
 		shift 3
 		;;
+	--other-rules)
+		if [ $# -lt 2 ] || ! ends_with_newline "$2"; then fail 64 "--other-rules needs rules ending with a newline"; fi
+		printf '%s' "$2" >"$WORK/templates/other.pf"
+		printf 'other other.pf\n' >>"$WORK/templates/index"
+		HAVE_TEMPLATES=yes
+		shift 2
+		;;
+	--network-rules)
+		if [ $# -lt 3 ] || ! is_identity "$2"; then fail 64 "--network-rules needs a network identity (gw=...,mac=...,net=...)"; fi
+		ends_with_newline "$3" || fail 64 "--network-rules needs rules ending with a newline"
+		templates=$((templates + 1))
+		printf '%s' "$3" >"$WORK/templates/network-$templates.pf"
+		printf 'network network-%s.pf %s\n' "$templates" "$2" >>"$WORK/templates/index"
+		shift 3
+		;;
+	--fixed-tunnel)
+		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail 64 "--fixed-tunnel needs a tunnel interface name"; fi
+		FIXED_TUNNEL=$2
+		shift 2
+		;;
+	--network)
+		if [ $# -lt 2 ] || ! is_identity "$2"; then fail 64 "--network needs a network identity (gw=...,mac=...,net=...)"; fi
+		NETWORK_ID=$2
+		shift 2
+		;;
+	--portal-until)
+		if [ $# -lt 2 ] || ! is_seconds "$2"; then fail 64 "--portal-until needs seconds since 1970"; fi
+		PORTAL=$2
+		shift 2
+		;;
+	--resolved)
+		if [ $# -lt 3 ] || ! is_host_name "$2"; then fail 64 "--resolved needs a host name and its addresses"; fi
+		for address in $(printf '%s' "$3" | tr ',' ' '); do
+			is_address "$address" || fail 64 "--resolved needs a host name and its addresses"
+		done
+		printf '%s %s\n' "$2" "$3" >>"$WORK/resolved"
+		shift 3
+		;;
+	--startup)
+		if [ $# -lt 2 ] || [ -z "$2" ]; then fail 64 "--startup needs the watchdog script"; fi
+		STARTUP=yes
+		STARTUP_SCRIPT=$2
+		shift 2
+		;;
 	*) fail 64 "unknown argument: $1" ;;
 	esac
 done
+if [ "$templates" -gt 0 ] && [ "$HAVE_TEMPLATES" = no ]; then fail 64 "--network-rules needs --other-rules too"; fi
+if [ "$HAVE_TEMPLATES" = yes ]; then
+	if [ -n "$FIXED_TUNNEL" ]; then
+		printf 'tunnels fixed %s\n' "$FIXED_TUNNEL" >>"$WORK/templates/index"
+	else
+		printf 'tunnels auto\n' >>"$WORK/templates/index"
+	fi
+fi
 
-WORK=$(mktemp -d /tmp/killswitch.XXXXXX) || fail 69 "cannot create a private work directory"
-trap 'rm -rf "$WORK"' EXIT
-: >"$WORK/warnings"
 ATTACHMENT=none
+ATTACH_CHANGED=no
 ATTACH_PROBLEM=""
 REFERENCE=none
 TOKEN=""
 KILLED=0
 WAS_ON=yes
+WATCHDOG=none
+LAUNCHCTL_PROBLEM=""
+IDENTITY=""
+TEMPLATE=""
 
 case $ACTION in
 enable | apply) do_on ;;
 disable) do_off ;;
-*) fail 64 "unknown action: $ACTION" ;;
+uninstall) do_uninstall ;;
+watch) do_watch ;;
+inspect) do_inspect ;;
 esac

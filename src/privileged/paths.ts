@@ -32,3 +32,21 @@ export const TOKEN_FILE = `${STATE_DIRECTORY}/token`;
 
 /** Written by the boot-time watchdog after each check; see lifecycle/record.ts for its shape. */
 export const WATCHDOG_STATUS_FILE = `${STATE_DIRECTORY}/watchdog.json`;
+
+/** Host names of the settings and the addresses they last resolved to (0644): used while DNS is blocked. */
+export const RESOLVED_FILE = `${STATE_DIRECTORY}/resolved.json`;
+
+/** The watchdog's rule templates, one per network with its own exceptions plus one for any other. */
+export const RULE_TEMPLATES_DIRECTORY = `${STATE_DIRECTORY}/rules`;
+
+/** The boot-time watchdog: a copy of the root script, root-owned 0755. */
+export const WATCHDOG_SCRIPT_FILE = `${STATE_DIRECTORY}/watchdog.sh`;
+
+/** The LaunchDaemon that runs the watchdog at boot, every few seconds and on network changes. */
+export const LAUNCH_DAEMON_FILE = rootScriptConstant("KS_LAUNCH_DAEMON");
+
+/** Seconds between two watchdog checks. */
+export const WATCHDOG_INTERVAL_SECONDS = Number(rootScriptConstant("KS_WATCHDOG_INTERVAL"));
+
+/** The version the watchdog writes into watchdog.json; an installed watchdog with another one is outdated. */
+export const WATCHDOG_VERSION = Number(rootScriptConstant("KS_VERSION"));

@@ -1,5 +1,7 @@
 import { isIpAddress, parseCidr } from "../address/ip";
+import { isHostName } from "../policy/settings";
 import { type SystemCommands, systemRootOf } from "../system/commands";
+import type { RuleTemplates } from "../watchdog/templates";
 import { ROOT_SCRIPT } from "./root-script";
 import type { RootCommand } from "./runner";
 
@@ -12,9 +14,10 @@ export const ROOT_EXIT = {
   noReference: 68,
   unsafeStateDirectory: 69,
   notOn: 70,
+  busy: 71,
 } as const;
 
-export type RootAction = "enable" | "apply" | "disable";
+export type RootAction = "enable" | "apply" | "disable" | "uninstall";
 
 /** Kill the pf states from `source` to `destination` (addresses or CIDR networks). */
 export interface StateKill {
@@ -29,9 +32,36 @@ export interface RootRequest {
   /** Tunnels the rules let through, recorded for the status. */
   tunnels?: readonly string[];
   kills?: readonly StateKill[];
+  /** The watchdog's rules for each network (enable, apply). */
+  templates?: RuleTemplates;
+  /** The network identity id the rules were built for, recorded for the status. */
+  network?: string | null;
+  /** Seconds since 1970 when the captive portal window in `rules` closes; a root timer closes it. */
+  captivePortalUntil?: number | null;
+  /** Host names in the settings and what they resolved to, kept for when DNS is blocked. */
+  resolved?: Readonly<Record<string, readonly string[]>>;
+  /** Install the boot-time watchdog (true) or remove it (false); enable and apply. */
+  startup?: boolean;
 }
 
 const TUNNEL_NAME = /^(utun|tun|tap|ipsec|ppp)\d{1,4}$/;
+/** What the root script accepts as a network identity id (its is_identity), checked here first. */
+const IDENTITY_ID = /^gw=[0-9a-z=,.:/]*,mac=[0-9a-z=,.:/]*,net=[0-9a-z=,.:/]*$/;
+
+function checkTunnel(tunnel: string): string {
+  if (!TUNNEL_NAME.test(tunnel)) throw new Error(`not a tunnel interface name: ${JSON.stringify(tunnel)}`);
+  return tunnel;
+}
+
+function checkIdentity(id: string): string {
+  if (!IDENTITY_ID.test(id) || id.length > 100) throw new Error(`not a network identity id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+function checkRules(rules: string): string {
+  if (!rules.endsWith("\n")) throw new Error("pf rules must end with a newline");
+  return rules;
+}
 
 function checkAddress(text: string): string {
   // The root script checks these again; here a mistake is a bug in the caller, reported as such.
@@ -42,17 +72,33 @@ function checkAddress(text: string): string {
 /** The argument list for one root action: validated values, each its own argument. */
 export function rootCommand(system: SystemCommands, request: RootRequest): RootCommand {
   const args = [request.action, systemRootOf(system)];
-  if (request.rules !== undefined) {
-    if (!request.rules.endsWith("\n")) throw new Error("pf rules must end with a newline");
-    args.push("--rules", request.rules);
-  }
-  for (const tunnel of request.tunnels ?? []) {
-    if (!TUNNEL_NAME.test(tunnel)) throw new Error(`not a tunnel interface name: ${JSON.stringify(tunnel)}`);
-    args.push("--tunnel", tunnel);
-  }
+  if (request.rules !== undefined) args.push("--rules", checkRules(request.rules));
+  for (const tunnel of request.tunnels ?? []) args.push("--tunnel", checkTunnel(tunnel));
   for (const kill of request.kills ?? []) {
     args.push("--kill", checkAddress(kill.source), checkAddress(kill.destination));
   }
+  const templates = request.templates;
+  if (templates) {
+    args.push("--other-rules", checkRules(templates.other));
+    for (const network of templates.networks) {
+      args.push("--network-rules", checkIdentity(network.id), checkRules(network.rules));
+    }
+    if (templates.fixedTunnel) args.push("--fixed-tunnel", checkTunnel(templates.fixedTunnel));
+  }
+  if (request.network) args.push("--network", checkIdentity(request.network));
+  if (request.captivePortalUntil != null) {
+    if (!Number.isSafeInteger(request.captivePortalUntil) || request.captivePortalUntil < 0) {
+      throw new Error(`not a time in seconds: ${request.captivePortalUntil}`);
+    }
+    args.push("--portal-until", String(request.captivePortalUntil));
+  }
+  for (const [host, addresses] of Object.entries(request.resolved ?? {})) {
+    if (!isHostName(host)) throw new Error(`not a host name: ${JSON.stringify(host)}`);
+    if (addresses.length === 0) continue;
+    args.push("--resolved", host, addresses.map(checkAddress).join(","));
+  }
+  // The watchdog is this very script, kept on disk for launchd (see killswitch-root.sh).
+  if (request.startup) args.push("--startup", ROOT_SCRIPT);
   return { script: ROOT_SCRIPT, name: "killswitch-root", args };
 }
 
@@ -73,6 +119,12 @@ export interface RootReport {
   pfInfo: string[];
   /** `pfctl -s References`. */
   references: string[];
+  /** The boot-time watchdog: installed, kept, removed, none, failed, remove-failed. */
+  watchdog?: string;
+  /** Seconds since 1970 when the captive portal window in the loaded rules closes. */
+  captivePortalUntil?: number | null;
+  /** Paths of ours that uninstall removed. */
+  removed?: string[];
 }
 
 /** Parses the `@@ section` report; tolerant of CR line endings and missing sections. */
@@ -95,6 +147,7 @@ export function parseRootReport(stdout: string): RootReport {
     }),
   );
   const attachment = result.get("attachment");
+  const portal = Number(result.get("captivePortalUntil"));
   return {
     action: (result.get("action") ?? "enable") as RootAction,
     attachment: attachment === "com.apple" || attachment === "main" ? attachment : "none",
@@ -104,5 +157,8 @@ export function parseRootReport(stdout: string): RootReport {
     anchorRules: sections.get("anchor") ?? [],
     pfInfo: sections.get("info") ?? [],
     references: sections.get("references") ?? [],
+    watchdog: result.get("watchdog") ?? "none",
+    captivePortalUntil: Number.isSafeInteger(portal) && portal > 0 ? portal : null,
+    removed: sections.get("removed") ?? [],
   };
 }

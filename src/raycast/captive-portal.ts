@@ -1,23 +1,16 @@
 import { showHUD } from "@raycast/api";
-import { showFailureToast } from "@raycast/utils";
-import { applyFromRaycast, isOn, readKillSwitch, snapshotFromStatus } from "./kill-switch";
-import { refreshMenuBar } from "./menu-bar-refresh";
-import { readNetworkState } from "./network";
-import { loadSettings, showSettingsErrors } from "./settings-source";
-import { writeCachedSnapshot, writeCaptivePortalUntil } from "./status";
-
-/** The windows offered in the menu bar, in minutes. */
-export const CAPTIVE_PORTAL_MINUTES = [2, 5] as const;
+import { isOn, readKillSwitch } from "./kill-switch";
+import { applyFromRaycast, reportChange } from "./kill-switch-actions";
+import { withSettingsAndNetwork } from "./settings-source";
+import type { CaptivePortalMinutes } from "./launch-context";
+import { writeCaptivePortalUntil } from "./status";
 
 /**
- * Opens DNS and web ports outside the tunnel for `minutes` so a hotel or airport sign-in page can load.
- * The rules carry the window's end; closing it on time is the root side's job (it must not depend on Raycast).
+ * Opens DNS and web ports outside the tunnel for `minutes` so a hotel or airport sign-in page can load
+ * (launched from the menu bar). The rules carry the window's end.
  */
-export async function allowCaptivePortal(minutes: number, now: Date = new Date()): Promise<void> {
-  const loaded = await loadSettings();
-  if (!loaded.ok) return showSettingsErrors(loaded.errors);
-  try {
-    const network = await readNetworkState();
+export function allowCaptivePortal(minutes: CaptivePortalMinutes, now: Date = new Date()): Promise<void> {
+  return withSettingsAndNetwork("Could Not Open the Captive Portal Window", async (settings, network) => {
     const status = await readKillSwitch(network);
     if (!isOn(status.state)) {
       await showHUD("Kill Switch Off · nothing blocks the sign-in page");
@@ -25,22 +18,13 @@ export async function allowCaptivePortal(minutes: number, now: Date = new Date()
     }
     const until = new Date(now.getTime() + minutes * 60_000);
     // Keep connections: the VPN and whatever else is allowed carry on while the window is open.
-    const outcome = await applyFromRaycast(loaded.settings, network, {
-      captivePortalUntil: until,
-      keepConnections: true,
-    });
+    const outcome = await applyFromRaycast(settings, network, { captivePortalUntil: until, keepConnections: true });
     if (outcome.kind === "cancelled") return;
     writeCaptivePortalUntil(until);
-    writeCachedSnapshot(
-      snapshotFromStatus(outcome.value.status, network, loaded.settings, {
-        now,
-        summary: outcome.value.summary,
-        captivePortalUntil: until,
-      }),
+    await reportChange(
+      outcome.value,
+      `Captive Portal Allowed for ${minutes} Minutes · DNS and web open outside the VPN`,
+      { network, settings, captivePortalUntil: until, now },
     );
-    await showHUD(`Captive Portal Allowed for ${minutes} Minutes · DNS and web open outside the VPN`);
-    await refreshMenuBar();
-  } catch (error) {
-    await showFailureToast(error, { title: "Could Not Open the Captive Portal Window" });
-  }
+  });
 }

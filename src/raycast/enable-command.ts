@@ -1,11 +1,13 @@
-import { Alert, confirmAlert, showHUD } from "@raycast/api";
+import { Alert, confirmAlert } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
+import { applyExceptions } from "./apply-exceptions";
+import { allowCaptivePortal } from "./captive-portal";
 import { describeEnabled } from "./hud-text";
-import { enableFromRaycast, snapshotFromStatus } from "./kill-switch";
-import { refreshMenuBar } from "./menu-bar-refresh";
-import { readNetworkState, wouldBlockVpnForever } from "./network";
-import { loadSettings, showSettingsErrors } from "./settings-source";
-import { writeCachedSnapshot, writeCaptivePortalUntil } from "./status";
+import { enableFromRaycast, reportChange } from "./kill-switch-actions";
+import { withSettingsAndNetwork } from "./settings-source";
+import { parseLaunchContext } from "./launch-context";
+import { wouldBlockVpnForever } from "./network";
+import { writeCaptivePortalUntil } from "./status";
 
 /** The alert shown before enabling with nothing to let the VPN connect. */
 export const NO_VPN_ALERT = {
@@ -16,13 +18,10 @@ export const NO_VPN_ALERT = {
   confirm: "Block All Traffic",
 };
 
-/** Enable Kill Switch: one password prompt, then a HUD saying what is in force. */
-export async function runEnableKillSwitch(): Promise<void> {
-  const loaded = await loadSettings();
-  if (!loaded.ok) return showSettingsErrors(loaded.errors);
-  try {
-    const network = await readNetworkState();
-    if (wouldBlockVpnForever(network, loaded.settings.vpnServers)) {
+/** Turns the kill switch on: one password prompt, then a HUD saying what is in force. */
+function enableKillSwitchNow(): Promise<void> {
+  return withSettingsAndNetwork("Could Not Enable the Kill Switch", async (settings, network) => {
+    if (wouldBlockVpnForever(network, settings.vpnServers)) {
       const proceed = await confirmAlert({
         title: NO_VPN_ALERT.title,
         message: NO_VPN_ALERT.message,
@@ -31,17 +30,35 @@ export async function runEnableKillSwitch(): Promise<void> {
       });
       if (!proceed) return;
     }
-    const outcome = await enableFromRaycast(loaded.settings, network);
+    const outcome = await enableFromRaycast(settings, network);
     if (outcome.kind === "cancelled") return;
     const change = outcome.value;
     // A fresh Enable closes any captive-portal window: its rules are built without one.
     writeCaptivePortalUntil(null);
-    writeCachedSnapshot(
-      snapshotFromStatus(change.status, network, loaded.settings, { now: new Date(), summary: change.summary }),
-    );
-    await showHUD(change.summary ? describeEnabled(change.summary) : "Kill Switch On");
-    await refreshMenuBar();
-  } catch (error) {
-    await showFailureToast(error, { title: "Could Not Enable the Kill Switch" });
+    await reportChange(change, change.summary ? describeEnabled(change.summary) : "Kill Switch On", {
+      network,
+      settings,
+    });
+  });
+}
+
+/**
+ * Enable Kill Switch, and every privileged action started elsewhere (the menu bar, the exception views launch
+ * it with a context), so that only this command and Disable carry the code that runs as root.
+ */
+export async function runEnableKillSwitch(launchContext?: unknown): Promise<void> {
+  const parsed = parseLaunchContext(launchContext);
+  if (!parsed.ok) {
+    await showFailureToast(new Error(parsed.error), { title: "Could Not Start the Kill Switch Action" });
+    return;
+  }
+  const context = parsed.context;
+  switch (context.reason) {
+    case "enable":
+      return enableKillSwitchNow();
+    case "apply":
+      return applyExceptions(context.change ?? null);
+    case "captive-portal":
+      return allowCaptivePortal(context.captivePortalMinutes);
   }
 }

@@ -1,56 +1,44 @@
-import { applyFromRaycast, isOn, readKillSwitch, readNetworkOrNull, snapshotFromStatus } from "./kill-switch";
+import { Toast, showToast } from "@raycast/api";
+import { showFailureToast } from "@raycast/utils";
+import { isOn, readKillSwitch, readNetworkOrNull } from "./kill-switch";
+import { MAX_CHANGE_LENGTH, launchEnableCommand } from "./launch-context";
 import { refreshMenuBar } from "./menu-bar-refresh";
-import { loadSettings } from "./settings-source";
-import { readCaptivePortalUntil, writeCachedSnapshot } from "./status";
 
-/** applied: in force now; saved: the kill switch is off, used at the next Enable; cancelled: saved, not applied. */
-export type ExceptionChangeResult = "applied" | "saved" | "cancelled";
+/** applying: the Enable command reloads the rules (one prompt); saved: the kill switch is off, used at the next Enable. */
+export type ExceptionChangeResult = "applying" | "saved";
 
 /**
- * After the stored exceptions changed: reloads the rules when the kill switch is on (one prompt), so an added
- * exception works and a removed one stops at once. Throws with the reason when the reload fails.
+ * After the stored exceptions changed: when the kill switch is on, the Enable command reloads the rules with its
+ * one prompt and says how it went; otherwise the change waits for the next Enable. `change` names it ("Printer
+ * Blocked") for the HUD.
  */
-export async function applyExceptionChange(): Promise<ExceptionChangeResult> {
-  const loaded = await loadSettings();
-  if (!loaded.ok) throw new Error(`Saved, but the preferences are invalid:\n${loaded.errors.join("\n")}`);
-  const network = await readNetworkOrNull();
-  const status = await readKillSwitch(network);
-  const now = new Date();
-  const captivePortalUntil = readCaptivePortalUntil(now);
+export async function applyExceptionChange(change: string): Promise<ExceptionChangeResult> {
+  const status = await readKillSwitch(await readNetworkOrNull());
   if (!isOn(status.state)) {
-    writeCachedSnapshot(snapshotFromStatus(status, network, loaded.settings, { now }));
     await refreshMenuBar();
     return "saved";
   }
-  if (network === null) throw new Error("Saved, but the network could not be read, so the rules were not reloaded.");
-  // An open captive-portal window stays open for the rest of its time.
-  const outcome = await applyFromRaycast(loaded.settings, network, { captivePortalUntil });
-  if (outcome.kind === "cancelled") return "cancelled";
-  writeCachedSnapshot(
-    snapshotFromStatus(outcome.value.status, network, loaded.settings, {
-      now,
-      summary: outcome.value.summary,
-      captivePortalUntil,
-    }),
-  );
-  await refreshMenuBar();
-  return "applied";
+  const text = change.length > MAX_CHANGE_LENGTH ? `${change.slice(0, MAX_CHANGE_LENGTH - 1)}…` : change;
+  await launchEnableCommand({ reason: "apply", change: text });
+  return "applying";
 }
 
 /** What to tell people after a change, by result. */
-export function describeExceptionChange(
-  result: ExceptionChangeResult,
-  done: string,
-): { title: string; message: string } {
+function describeExceptionChange(result: ExceptionChangeResult, done: string): { title: string; message: string } {
   switch (result) {
-    case "applied":
-      return { title: done, message: "Applied: the kill switch rules were reloaded." };
+    case "applying":
+      return { title: done, message: "Reloading the kill switch rules: confirm the prompt to apply it now." };
     case "saved":
       return { title: done, message: "The kill switch is off: it applies at the next Enable." };
-    case "cancelled":
-      return {
-        title: `${done}, Not Applied`,
-        message: "Applies at the next Enable, or when you change exceptions again.",
-      };
+  }
+}
+
+/** For the exception views: applies (or keeps for later) a saved change and says so in a toast, never throws. */
+export async function announceExceptionChange(done: string): Promise<void> {
+  try {
+    const result = await applyExceptionChange(done);
+    await showToast({ style: Toast.Style.Success, ...describeExceptionChange(result, done) });
+  } catch (error) {
+    await showFailureToast(error, { title: `${done}, Not Applied` });
   }
 }

@@ -1,8 +1,8 @@
-import { Action, ActionPanel, Form, Icon, Toast, popToRoot, showToast, useNavigation } from "@raycast/api";
-import { showFailureToast, useForm } from "@raycast/utils";
+import { Action, ActionPanel, Form, Icon, popToRoot, useNavigation } from "@raycast/api";
+import { useForm } from "@raycast/utils";
 import { useEffect, useState } from "react";
 import { type HostLookup, systemHostLookup } from "../policy/policy";
-import { applyExceptionChange, describeExceptionChange } from "./exception-changes";
+import { announceExceptionChange } from "./exception-changes";
 import {
   EXPIRY_CHOICES,
   type ExceptionFormValues,
@@ -67,12 +67,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
         await rememberNetworkName(network.id, network.label ?? networkName(network.id, {}));
       }
       const done = existing ? "Exception Updated" : "Exception Added";
-      try {
-        const result = await applyExceptionChange();
-        await showToast({ style: Toast.Style.Success, ...describeExceptionChange(result, done) });
-      } catch (error) {
-        await showFailureToast(error, { title: `${done}, Not Applied` });
-      }
+      await announceExceptionChange(done);
       if (props.onSaved) {
         props.onSaved();
         navigation.pop();

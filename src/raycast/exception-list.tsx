@@ -1,7 +1,7 @@
-import { Action, ActionPanel, Alert, Color, Icon, Keyboard, List, Toast, confirmAlert, showToast } from "@raycast/api";
+import { Action, ActionPanel, Alert, Color, Icon, Keyboard, List, confirmAlert } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
 import { useCallback, useEffect, useState } from "react";
-import { applyExceptionChange, describeExceptionChange } from "./exception-changes";
+import { announceExceptionChange } from "./exception-changes";
 import { ExceptionForm } from "./exception-form";
 import {
   type ExceptionList,
@@ -87,8 +87,7 @@ export function ExceptionListView() {
   async function change(done: string, action: () => Promise<ExceptionList>): Promise<void> {
     try {
       setList(await action());
-      const result = await applyExceptionChange();
-      await showToast({ style: Toast.Style.Success, ...describeExceptionChange(result, done) });
+      await announceExceptionChange(done);
     } catch (error) {
       await showFailureToast(error, { title: `${done}, Not Applied` });
     }

@@ -1,34 +1,15 @@
 /**
- * The Raycast side's one door to the kill switch: the lifecycle functions with the Mac's real commands,
- * a cancelled password dialog turned into a plain outcome, and the status turned into a cacheable snapshot.
+ * What the Raycast commands know about the kill switch without root: the status (never a prompt) turned into
+ * a cacheable snapshot. The privileged actions are in kill-switch-actions.ts, so only the commands that change
+ * pf carry that code.
  */
-import {
-  type KillSwitchChange,
-  KillSwitchError,
-  type KillSwitchStatus,
-  applyKillSwitch,
-  disableKillSwitch,
-  enableKillSwitch,
-  getKillSwitchStatus,
-} from "../lifecycle";
+import { type KillSwitchState, type KillSwitchStatus, getKillSwitchStatus } from "../lifecycle";
 import type { NetworkState } from "../network/state";
 import type { AnchorSummary } from "../pf/anchor";
 import type { Settings } from "../policy/settings";
-import { macosCommands } from "./macos-commands";
 import { readNetworkState, summarizeNetwork } from "./network";
-import type { KillSwitchSnapshot } from "./status";
-
-/** A privileged action either ran, or the user cancelled the dialog (nothing changed, nothing to say). */
-export type Outcome<T> = { kind: "done"; value: T } | { kind: "cancelled" };
-
-async function unlessCancelled<T>(action: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { kind: "done", value: await action() };
-  } catch (error) {
-    if (error instanceof KillSwitchError && error.kind === "cancelled") return { kind: "cancelled" };
-    throw error;
-  }
-}
+import { type KillSwitchSnapshot, readCaptivePortalUntil } from "./status";
+import { systemCommands } from "./system";
 
 /** The network now, or null when it cannot be read (the status then says so). */
 export async function readNetworkOrNull(): Promise<NetworkState | null> {
@@ -37,6 +18,27 @@ export async function readNetworkOrNull(): Promise<NetworkState | null> {
   } catch {
     return null;
   }
+}
+
+/** Reads the status without root and without a prompt (safe in background runs). */
+export async function readKillSwitch(network: NetworkState | null): Promise<KillSwitchStatus> {
+  return getKillSwitchStatus({ system: systemCommands(), network });
+}
+
+/** True while the kill switch has rules in force (whatever the VPN is doing). */
+export function isOn(state: KillSwitchState): boolean {
+  return state === "protected" || state === "blocking" || state === "degraded";
+}
+
+/**
+ * When the open captive-portal window closes (a root timer closes it): as the state file records it, else as the
+ * command that opened it remembers it; null when none is open.
+ */
+export function captivePortalUntil(status: KillSwitchStatus, now: Date): Date | null {
+  if (status.captivePortalUntil === undefined) return readCaptivePortalUntil(now);
+  return status.captivePortalUntil && status.captivePortalUntil.getTime() > now.getTime()
+    ? status.captivePortalUntil
+    : null;
 }
 
 export interface SnapshotExtras {
@@ -74,41 +76,4 @@ export function snapshotFromStatus(
     captivePortalUntil: on && portal && portal.getTime() > extras.now.getTime() ? portal.toISOString() : null,
     notes: status.notes,
   };
-}
-
-/** Reads the status without root and without a prompt (safe in background runs). */
-export async function readKillSwitch(network: NetworkState | null): Promise<KillSwitchStatus> {
-  return getKillSwitchStatus({ system: macosCommands(), network });
-}
-
-export function enableFromRaycast(settings: Settings, network: NetworkState): Promise<Outcome<KillSwitchChange>> {
-  return unlessCancelled(() => enableKillSwitch({ system: macosCommands(), settings, network }));
-}
-
-export function applyFromRaycast(
-  settings: Settings,
-  network: NetworkState,
-  options: { captivePortalUntil?: Date | null; keepConnections?: boolean } = {},
-): Promise<Outcome<KillSwitchChange>> {
-  return unlessCancelled(() =>
-    applyKillSwitch({
-      system: macosCommands(),
-      settings,
-      network,
-      captivePortalUntil: options.captivePortalUntil ?? null,
-      keepConnections: options.keepConnections,
-    }),
-  );
-}
-
-export function disableFromRaycast(
-  authentication: Settings["authentication"],
-  network: NetworkState | null,
-): Promise<Outcome<KillSwitchChange>> {
-  return unlessCancelled(() => disableKillSwitch({ system: macosCommands(), authentication, network }));
-}
-
-/** True while the kill switch has rules in force (whatever the VPN is doing). */
-export function isOn(state: KillSwitchStatus["state"]): boolean {
-  return state === "protected" || state === "blocking" || state === "degraded";
 }

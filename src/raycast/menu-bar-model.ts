@@ -1,3 +1,4 @@
+import type { KillSwitchState } from "../lifecycle";
 import type { StoredException } from "./exception-store";
 import {
   appliesNow,
@@ -8,7 +9,7 @@ import {
   isExpired,
   isForNetwork,
 } from "./exception-text";
-import { type KillSwitchState, STATE_TITLES, menuBarIconFile } from "./kill-switch-state";
+import { STATE_TITLES, menuBarIconFile } from "./kill-switch-state";
 import type { KillSwitchSnapshot } from "./status";
 
 export interface MenuBarInput {

@@ -1,12 +1,12 @@
 import { deriveNetworkState } from "../network/derive";
 import { collectLiveSnapshot } from "../network/snapshot";
 import type { NetworkState } from "../network/state";
-import { macosCommands } from "./macos-commands";
 import type { NetworkSummary } from "./status";
+import { systemCommands } from "./system";
 
 /** The Mac's network right now, from unprivileged commands only (never a password prompt). */
 export async function readNetworkState(): Promise<NetworkState> {
-  return deriveNetworkState(await collectLiveSnapshot(macosCommands()));
+  return deriveNetworkState(await collectLiveSnapshot(systemCommands()));
 }
 
 export function summarizeNetwork(network: NetworkState): NetworkSummary | null {

@@ -1,7 +1,9 @@
 import { openExtensionPreferences } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
+import type { NetworkState } from "../network/state";
 import type { Settings } from "../policy/settings";
 import { type ExceptionList, loadExceptions } from "./exception-store";
+import { readNetworkState } from "./network";
 import { readPreferences, settingsFromPreferences } from "./preferences";
 
 export type LoadedSettings =
@@ -24,4 +26,18 @@ export async function showSettingsErrors(errors: string[]): Promise<void> {
     message: errors.join("\n"),
     primaryAction: { title: "Open Preferences", onAction: () => void openExtensionPreferences() },
   });
+}
+
+/** What every command that acts on the kill switch needs first: valid settings, the network now, a toast on failure. */
+export async function withSettingsAndNetwork(
+  failureTitle: string,
+  action: (settings: Settings, network: NetworkState) => Promise<void>,
+): Promise<void> {
+  const loaded = await loadSettings();
+  if (!loaded.ok) return showSettingsErrors(loaded.errors);
+  try {
+    await action(loaded.settings, await readNetworkState());
+  } catch (error) {
+    await showFailureToast(error, { title: failureTitle });
+  }
 }

@@ -1,21 +1,26 @@
 import { Color, Icon, LaunchType, MenuBarExtra, launchCommand, openExtensionPreferences, showHUD } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
-import { CAPTIVE_PORTAL_MINUTES, allowCaptivePortal } from "./captive-portal";
-import { applyExceptionChange, describeExceptionChange } from "./exception-changes";
+import { applyExceptionChange } from "./exception-changes";
 import { setExceptionEnabled } from "./exception-store";
+import { CAPTIVE_PORTAL_MINUTES, ENABLE_COMMAND, launchEnableCommand } from "./launch-context";
 import { type MenuBarExceptionItem, buildMenuBarModel } from "./menu-bar-model";
 import { readPreferences } from "./preferences";
 import { useKillSwitchStatus } from "./use-kill-switch-status";
-import { runVerifyRules } from "./verify-rules";
 
-/** Runs another command of the extension as if the user had picked it (Enable, Disable, Add Exception...). */
-async function open(name: string): Promise<void> {
+/** No-view commands with code this one need not load: the rule checker, the uninstaller. */
+export const VERIFY_COMMAND = "verify-kill-switch-rules";
+export const UNINSTALL_COMMAND = "uninstall-kill-switch";
+
+/** Starts another command of the extension as if the user had picked it; says so when Raycast refuses. */
+async function launch(start: () => Promise<void>): Promise<void> {
   try {
-    await launchCommand({ name, type: LaunchType.UserInitiated });
+    await start();
   } catch (error) {
     await showFailureToast(error, { title: "Could Not Open the Command" });
   }
 }
+
+const open = (name: string) => launch(() => launchCommand({ name, type: LaunchType.UserInitiated }));
 
 /**
  * The Kill Switch Status menu-bar command. A background run only redraws: everything that can prompt or
@@ -32,19 +37,14 @@ export function StatusMenuBar() {
   });
 
   async function toggle(item: MenuBarExceptionItem): Promise<void> {
+    const done = `${item.title} ${item.enabled ? "Blocked" : "Allowed"}`;
     try {
       await setExceptionEnabled(item.id, !item.enabled);
-      const result = await applyExceptionChange();
-      const { title } = describeExceptionChange(result, `${item.title} ${item.enabled ? "Blocked" : "Allowed"}`);
-      await showHUD(title);
+      // When the kill switch is on, the Enable command reloads the rules and shows the HUD.
+      if ((await applyExceptionChange(done)) === "saved") await showHUD(done);
     } catch (error) {
       await showFailureToast(error, { title: "Could Not Change the Exception" });
     }
-    await refresh();
-  }
-
-  async function after(action: () => Promise<void>): Promise<void> {
-    await action();
     await refresh();
   }
 
@@ -90,11 +90,7 @@ export function StatusMenuBar() {
       </MenuBarExtra.Section>
       <MenuBarExtra.Section>
         {model.canEnable && (
-          <MenuBarExtra.Item
-            title="Enable Kill Switch"
-            icon={Icon.Shield}
-            onAction={() => open("enable-kill-switch")}
-          />
+          <MenuBarExtra.Item title="Enable Kill Switch" icon={Icon.Shield} onAction={() => open(ENABLE_COMMAND)} />
         )}
         {model.canDisable && (
           <MenuBarExtra.Item
@@ -111,17 +107,20 @@ export function StatusMenuBar() {
               key={minutes}
               title={`Allow Captive Portal for ${minutes} Minutes`}
               icon={Icon.Wifi}
-              onAction={() => after(() => allowCaptivePortal(minutes))}
+              onAction={() =>
+                launch(() => launchEnableCommand({ reason: "captive-portal", captivePortalMinutes: minutes }))
+              }
             />
           ))}
         {model.canDisable && (
           <MenuBarExtra.Item
-            title="Verify Rules"
+            title="Verify Kill Switch Rules"
             icon={Icon.CheckList}
-            onAction={() => after(() => runVerifyRules())}
+            onAction={() => open(VERIFY_COMMAND)}
           />
         )}
         <MenuBarExtra.Item title="Open Preferences" icon={Icon.Gear} onAction={() => void openExtensionPreferences()} />
+        <MenuBarExtra.Item title="Uninstall Kill Switch…" icon={Icon.Trash} onAction={() => open(UNINSTALL_COMMAND)} />
       </MenuBarExtra.Section>
     </MenuBarExtra>
   );

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { type ExceptionList, loadExceptions, readCachedExceptions } from "./exception-store";
-import { readKillSwitch, readNetworkOrNull, snapshotFromStatus } from "./kill-switch";
+import { captivePortalUntil, readKillSwitch, readNetworkOrNull, snapshotFromStatus } from "./kill-switch";
 import { readPreferences, settingsFromPreferences } from "./preferences";
-import { type KillSwitchSnapshot, readCachedSnapshot, readCaptivePortalUntil, writeCachedSnapshot } from "./status";
+import { type KillSwitchSnapshot, readCachedSnapshot, writeCachedSnapshot } from "./status";
 
 /** A reading that failed: the state becomes unknown, what was known about the network stays. */
 export function unreadableSnapshot(
@@ -43,7 +43,7 @@ export function useKillSwitchStatus() {
       const status = await readKillSwitch(network);
       const next = snapshotFromStatus(status, network, settings.ok ? settings.settings : null, {
         now,
-        captivePortalUntil: readCaptivePortalUntil(now),
+        captivePortalUntil: captivePortalUntil(status, now),
       });
       if (!settings.ok) next.notes = [...next.notes, ...settings.errors];
       writeCachedSnapshot(next);

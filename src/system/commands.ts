@@ -50,13 +50,20 @@ export function createSystemCommands(options: { root?: string } = {}): SystemCom
   return {
     binaries,
     async run(tool, args, runOptions = {}) {
-      const result = await execa(binaries[tool], [...args], {
+      const subprocess = execa(binaries[tool], [...args], {
         reject: false,
         input: runOptions.input,
         timeout: runOptions.timeoutMs,
         env: runOptions.env,
         stripFinalNewline: false,
       });
+      // A program stopped by a signal (its timeout) may leave children holding its output open: do not wait for them.
+      subprocess.once("exit", (code) => {
+        if (code !== null) return;
+        subprocess.stdout?.destroy();
+        subprocess.stderr?.destroy();
+      });
+      const result = await subprocess;
       const exitCode = typeof result.exitCode === "number" ? result.exitCode : 127;
       const stderr =
         result.failed && result.exitCode === undefined ? `${result.stderr}${result.message}` : result.stderr;

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ANCHOR_NAME } from "../../src/lifecycle";
+import { ANCHOR_NAME, LAUNCH_DAEMON_FILE, PRODUCT_ID, STATE_DIRECTORY } from "../../src/lifecycle";
 import { createSystemCommands } from "../../src/system/commands";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { runKillswitch } from "./cli-harness";
@@ -61,6 +61,27 @@ describe("killswitch enable / status / disable", () => {
     });
   });
 
+  it("installs the startup watchdog with Enable, and uninstall removes every trace with one prompt", async () => {
+    mac = createFakeMac();
+    const cwd = configDir({ vpnServers: ["198.51.100.7:1194/udp"], protectFromStartup: true });
+    const on = await onMac(["enable", "--config", "settings.json"], cwd);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toContain("Protected from startup: a root watchdog loads the rules at boot");
+    expect(mac.launchDaemons().map((job) => job.label)).toEqual([PRODUCT_ID]);
+    expect((await onMac(["status"])).stdout).toContain("Protected from startup by the root watchdog.");
+
+    const removed = await onMac(["uninstall"]);
+    expect(removed.stderr).toBe("");
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(/^Kill switch uninstalled: its rules, its startup watchdog and its files are gone/);
+    expect(removed.stdout).toContain(`Removed ${LAUNCH_DAEMON_FILE}`);
+    expect(removed.stdout).toContain(`Removed ${STATE_DIRECTORY}`);
+    expect(mac.launchDaemons()).toEqual([]);
+    expect(existsSync(mac.stateDirectory)).toBe(false);
+    expect(mac.readPf().anchors[ANCHOR_NAME]).toBeUndefined();
+    expect(mac.prompts()).toHaveLength(2);
+  });
+
   it("refuses to change a firewall that is not a Mac's", async () => {
     const run = await runKillswitch(["enable"], { system: createSystemCommands() });
     expect(run.code).toBe(2);
@@ -72,5 +93,6 @@ describe("killswitch enable / status / disable", () => {
     expect(run.stdout).toMatch(/enable +turn the kill switch on/);
     expect(run.stdout).toMatch(/disable +turn the kill switch off/);
     expect(run.stdout).toMatch(/status +show whether traffic is protected/);
+    expect(run.stdout).toMatch(/uninstall +remove the kill switch and its startup watchdog/);
   });
 });

@@ -3,7 +3,18 @@
  * that the product's real code runs through `createSystemCommands({ root })`, and the root script
  * writes under `<root>/Library/Application Support/...`. pf is modelled statefully (pf-model.ts).
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildSync } from "esbuild";
@@ -28,6 +39,7 @@ import {
   writeJson,
 } from "./machine";
 import { type PfState, appleDefaultPf } from "./pf-model";
+import { type LaunchdJob, readLaunchd, readLaunchdJob, writeLaunchd } from "./programs/launchctl";
 import type { RecordedOutput } from "./programs/recorded-output";
 
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
@@ -108,7 +120,16 @@ export interface FakeMac {
   pfctlCalls(): string[][];
   /** Runs the fake pfctl as root, as another program on the Mac would. */
   pfctlAsRoot(args: string[]): Promise<CommandResult>;
-  /** A restart: pf back to Apple's boot state (rules from /etc/pf.conf, no references, no states). */
+  /** Replaces what the network commands print (the Mac joined another network, a VPN came up). */
+  setNetwork(snapshot: NetworkSnapshot): void;
+  /** Jobs launchd has loaded now (bootstrap, or at boot from /Library/LaunchDaemons). */
+  launchDaemons(): LaunchdJob[];
+  /** Runs a loaded job once as launchd would (as root, launchd's PATH), and waits for it. */
+  runLaunchDaemon(label: string): Promise<CommandResult>;
+  /**
+   * A restart: pf back to Apple's boot state (rules from /etc/pf.conf, no references, no states), and
+   * launchd loads every plist in /Library/LaunchDaemons (run the RunAtLoad ones with runLaunchDaemon).
+   */
   reboot(): void;
   cleanup(): void;
 }
@@ -135,6 +156,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     "scutil",
     "arp",
     "ipconfig",
+    "launchctl",
   ];
   for (const program of programs) {
     const macPath = MACOS_BINARIES[program as keyof typeof MACOS_BINARIES];
@@ -147,6 +169,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   mkdirSync(`${root}/bin`, { recursive: true });
   symlinkSync(options.shell ?? "/bin/sh", `${root}${MACOS_BINARIES.sh}`);
   mkdirSync(`${root}/Library/Application Support`, { recursive: true });
+  mkdirSync(`${root}/Library/LaunchDaemons`, { recursive: true });
+  mkdirSync(`${root}/var/run`, { recursive: true });
   mkdirSync(`${root}/etc/pam.d`, { recursive: true });
   mkdirSync(`${root}/etc/pf.anchors`, { recursive: true });
   copyFileSync(join(FIXTURES, "etc-pf.conf"), `${root}/etc/pf.conf`);
@@ -190,11 +214,45 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
         .filter((event) => event.program === "pfctl")
         .map((event) => event.args),
     pfctlAsRoot: (args) => system.run("pfctl", args, { env: { [FAKE_ROOT_MARKER]: "0" } }),
+    setNetwork(snapshot) {
+      const outputs = readJson<Record<string, RecordedOutput>>(paths.outputs);
+      for (const line of Object.keys(outputs)) {
+        if (Object.values(SNAPSHOT_COMMAND_LINES).includes(line) || line.startsWith("ipconfig getsummary ")) {
+          delete outputs[line];
+        }
+      }
+      writeJson(paths.outputs, { ...outputs, ...snapshotOutputs(snapshot) });
+    },
+    launchDaemons: () => Object.values(readLaunchd(root).jobs),
+    runLaunchDaemon(label) {
+      const job = readLaunchd(root).jobs[label];
+      if (!job) throw new Error(`launchd has no job ${label}`);
+      const [program, ...args] = job.programArguments;
+      return new Promise((resolveRun) => {
+        execFile(
+          program,
+          args,
+          { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", [FAKE_ROOT_MARKER]: "0" }, encoding: "utf8" },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+            resolveRun({ exitCode: code, stdout, stderr });
+          },
+        );
+      });
+    },
     reboot() {
       const before = readJson<PfState>(paths.pf);
       writeJson(paths.pf, { ...appleDefaultPf(), nextToken: before.nextToken });
       const current = readJson<MachineState>(paths.machine);
       updateMachine({ bootTime: current.bootTime + 86_400 });
+      const daemons = `${root}/Library/LaunchDaemons`;
+      const jobs: Record<string, LaunchdJob> = {};
+      for (const name of existsSync(daemons) ? readdirSync(daemons) : []) {
+        if (!name.endsWith(".plist")) continue;
+        const job = readLaunchdJob(`${daemons}/${name}`);
+        jobs[job.label] = job;
+      }
+      writeLaunchd(root, { jobs });
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };

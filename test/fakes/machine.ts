@@ -1,5 +1,5 @@
 /** Where a fake macOS tree keeps its state, shared by the fake programs and the test-side builder. */
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** How the fake authorisation dialogs answer. */
@@ -41,8 +41,11 @@ export function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, "utf8")) as T;
 }
 
+/** Written whole then renamed, so a reader never sees half a file (the watchdog's timer runs alongside tests). */
 export function writeJson(path: string, value: unknown): void {
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  const temporary = `${path}.${process.pid}.new`;
+  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(temporary, path);
 }
 
 export function logEvent(root: string, event: FakeEvent): void {

@@ -62,6 +62,21 @@ describe("parseRootReport", () => {
       anchorRules: ["pass quick on lo0 all"],
       pfInfo: ["Status: Enabled for 0 days 00:00:01           Debug: Urgent"],
       references: [],
+      watchdog: "none",
+      captivePortalUntil: null,
+      removed: [],
+    });
+  });
+
+  it("reads the watchdog, the captive portal window and what uninstall removed", () => {
+    const report = parseRootReport(
+      "@@ result\naction=uninstall\nattachment=none\nreference=released\nkilled=0\nwatchdog=removed\ncaptivePortalUntil=1700000300\n@@ warnings\n@@ removed\n/Library/LaunchDaemons/x.plist\n@@ end\n",
+    );
+    expect(report).toMatchObject({
+      action: "uninstall",
+      watchdog: "removed",
+      captivePortalUntil: 1_700_000_300,
+      removed: ["/Library/LaunchDaemons/x.plist"],
     });
   });
 });

@@ -32,4 +32,16 @@ describe("the root script", () => {
     }
     expect(commands.join("\n")).not.toContain("/etc/pf.conf");
   });
+
+  it("asks launchd about its own job only", () => {
+    const calls = ROOT_SCRIPT.split("\n").filter(
+      (line) => line.includes('"$LAUNCHCTL"') && !line.trim().startsWith("#"),
+    );
+    expect(calls.length).toBeGreaterThan(0);
+    for (const line of calls) {
+      for (const call of line.split('"$LAUNCHCTL"').slice(1)) {
+        expect(call).toMatch(/^ (print|bootout|enable) "system\/\$KS_ID"| (bootstrap system|load -w|unload) "\$plist"/);
+      }
+    }
+  });
 });

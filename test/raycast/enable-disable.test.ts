@@ -3,21 +3,14 @@ import { KillSwitchError } from "../../src/lifecycle";
 import { DEFAULT_SETTINGS } from "../../src/policy/settings";
 import disableCommand from "../../src/disable-kill-switch";
 import enableCommand from "../../src/enable-kill-switch";
+import uninstallCommand from "../../src/uninstall-kill-switch";
 import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
 import { readCachedSnapshot } from "../../src/raycast/status";
 import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
-import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, lifecycle, networkReader, resetSpies } from "./helpers";
+import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies } from "./helpers";
 
-vi.mock("../../src/lifecycle", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
-  const { lifecycle } = await import("./helpers");
-  return { ...actual, ...lifecycle };
-});
-vi.mock("../../src/raycast/network", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
-  const { networkReader } = await import("./helpers");
-  return { ...actual, readNetworkState: networkReader.readNetworkState };
-});
+vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
+vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
 
 beforeEach(() => {
   resetRaycast();
@@ -31,7 +24,7 @@ describe("Enable Kill Switch", () => {
       changeFor("enable", request.settings, request.network, "protected"),
     );
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
     const request = lifecycle.enableKillSwitch.mock.calls[0][0];
@@ -59,7 +52,7 @@ describe("Enable Kill Switch", () => {
       changeFor("enable", request.settings, request.network, "protected"),
     );
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(lifecycle.enableKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([
       { address: "192.168.1.20", port: "631", scope: HOME_ID },
@@ -74,7 +67,7 @@ describe("Enable Kill Switch", () => {
       changeFor("enable", request.settings, request.network, "blocking"),
     );
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(raycast.alerts).toEqual([]);
     expect(raycast.huds).toEqual(["Kill Switch On · Blocking until the VPN connects · 1 VPN server allowed"]);
@@ -84,7 +77,7 @@ describe("Enable Kill Switch", () => {
     networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
     raycast.alertAnswer = false;
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(raycast.alerts).toHaveLength(1);
     expect(raycast.alerts[0].title).toBe("No VPN Connected");
@@ -101,7 +94,7 @@ describe("Enable Kill Switch", () => {
       changeFor("enable", request.settings, request.network, "blocking"),
     );
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(raycast.alerts[0].primaryAction?.title).toBe("Block All Traffic");
     expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
@@ -113,7 +106,7 @@ describe("Enable Kill Switch", () => {
       new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true),
     );
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(raycast.huds).toEqual([]);
     expect(raycast.toasts).toEqual([]);
@@ -128,7 +121,7 @@ describe("Enable Kill Switch", () => {
     );
     lifecycle.enableKillSwitch.mockRejectedValue(error);
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(raycast.huds).toEqual([]);
     expect(raycast.failureToasts).toEqual([{ error, title: "Could Not Enable the Kill Switch", message: undefined }]);
@@ -138,7 +131,7 @@ describe("Enable Kill Switch", () => {
   it("names the preference and the bad value instead of enabling", async () => {
     raycast.preferences = { vpnServers: "vpn.example.com, not a server!", dnsResolvers: "9.9.9.9, dns.quad9" };
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
     expect(raycast.toasts[0].title).toBe("Check the Kill Switch Preferences");
@@ -152,7 +145,7 @@ describe("Enable Kill Switch", () => {
       changeFor("enable", request.settings, request.network, "protected"),
     );
 
-    await enableCommand();
+    await enableCommand(launchProps());
 
     expect(raycast.huds).toHaveLength(1);
     expect(raycast.toasts).toEqual([]);
@@ -207,6 +200,62 @@ describe("Disable Kill Switch", () => {
       {
         style: "FAILURE",
         title: "Could Not Disable the Kill Switch",
+        message: "pf could not flush the kill switch rules: Resource busy",
+      },
+    ]);
+  });
+});
+
+describe("Uninstall Kill Switch", () => {
+  it("asks first, then removes everything with one call, shows a HUD and refreshes the menu bar", async () => {
+    raycast.preferences = { authentication: "touchid", vpnServers: "???" };
+    lifecycle.uninstallKillSwitch.mockImplementation(async () =>
+      changeFor("uninstall", DEFAULT_SETTINGS, VPN_UP, "off"),
+    );
+
+    await uninstallCommand();
+
+    expect(raycast.alerts).toEqual([
+      {
+        title: "Uninstall Kill Switch?",
+        message: expect.stringContaining("startup watchdog"),
+        primaryAction: { title: "Uninstall", style: "destructive" },
+      },
+    ]);
+    expect(lifecycle.uninstallKillSwitch).toHaveBeenCalledTimes(1);
+    expect(lifecycle.uninstallKillSwitch.mock.calls[0][0]).toMatchObject({
+      authentication: "touchid",
+      network: VPN_UP,
+    });
+    expect(lifecycle.disableKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual(["Kill Switch Uninstalled · its rules, startup watchdog and files are gone"]);
+    expect(raycast.launches.map((launch) => launch.name)).toEqual(["kill-switch-status"]);
+    expect(readCachedSnapshot()?.state).toBe("off");
+  });
+
+  it("changes nothing when the alert is dismissed", async () => {
+    raycast.alertAnswer = false;
+    await uninstallCommand();
+    expect(lifecycle.uninstallKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual([]);
+  });
+
+  it("is quiet when the password dialog is cancelled, and shows the reason when it fails", async () => {
+    lifecycle.uninstallKillSwitch.mockRejectedValueOnce(
+      new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true),
+    );
+    await uninstallCommand();
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.toasts).toEqual([]);
+
+    lifecycle.uninstallKillSwitch.mockRejectedValueOnce(
+      new KillSwitchError("load-failed", "pf could not flush the kill switch rules: Resource busy", true),
+    );
+    await uninstallCommand();
+    expect(raycast.toasts).toEqual([
+      {
+        style: "FAILURE",
+        title: "Could Not Uninstall the Kill Switch",
         message: "pf could not flush the kill switch rules: Resource busy",
       },
     ]);

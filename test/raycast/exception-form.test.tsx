@@ -1,24 +1,15 @@
 import type { ReactTestRenderer } from "react-test-renderer";
 import { act } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { KillSwitchError } from "../../src/lifecycle";
 import { ExceptionForm } from "../../src/raycast/exception-form";
 import { EXCEPTIONS_STORAGE_KEY, type StoredException } from "../../src/raycast/exception-store";
 import { summarizeNetwork } from "../../src/raycast/network";
-import { LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
-import { HOME_ID, VPN_UP, changeFor, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
+import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { HOME_ID, VPN_UP, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
 import { all, click, item, one, render, settle } from "./render";
 
-vi.mock("../../src/lifecycle", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
-  const { lifecycle } = await import("./helpers");
-  return { ...actual, ...lifecycle };
-});
-vi.mock("../../src/raycast/network", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
-  const { networkReader } = await import("./helpers");
-  return { ...actual, readNetworkState: networkReader.readNetworkState };
-});
+vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
+vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
 
 const HOME = summarizeNetwork(VPN_UP);
 const lookup = vi.fn(async (host: string): Promise<string[]> => {
@@ -172,52 +163,44 @@ describe("Add Exception form", () => {
     expect(raycast.navigation).toEqual(["popToRoot"]);
   });
 
-  it("applies at once (one prompt) when the kill switch is on", async () => {
+  it("has Enable apply it at once (one prompt there) when the kill switch is on", async () => {
     lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
-    lifecycle.applyKillSwitch.mockImplementation(async (request) =>
-      changeFor("apply", request.settings, request.network, "protected"),
-    );
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "192.168.1.0/24");
     await type(renderer, "scope", "all");
     await submit(renderer);
 
-    expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
-    expect(lifecycle.applyKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([
-      { address: "192.168.1.0/24", scope: "all", protocol: "any" },
+    expect(await stored()).toMatchObject([{ address: "192.168.1.0/24", scope: "all", protocol: "any" }]);
+    expect(raycast.launches).toEqual([
+      {
+        name: "enable-kill-switch",
+        type: LaunchType.UserInitiated,
+        context: { reason: "apply", change: "Exception Added" },
+      },
     ]);
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
     expect(raycast.toasts).toEqual([
-      { style: "SUCCESS", title: "Exception Added", message: "Applied: the kill switch rules were reloaded." },
+      {
+        style: "SUCCESS",
+        title: "Exception Added",
+        message: "Reloading the kill switch rules: confirm the prompt to apply it now.",
+      },
     ]);
-    expect(raycast.launches.map((launch) => launch.name)).toEqual(["kill-switch-status"]);
+    expect(raycast.navigation).toEqual(["popToRoot"]);
   });
 
-  it("keeps the exception and says so when the prompt is cancelled", async () => {
+  it("keeps the exception and shows the reason when Enable cannot be started", async () => {
     lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("blocking"));
-    lifecycle.applyKillSwitch.mockRejectedValue(
-      new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true),
-    );
-    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
-    await type(renderer, "address", "192.168.1.20");
-    await submit(renderer);
-
-    expect(await stored()).toHaveLength(1);
-    expect(raycast.toasts[0]).toMatchObject({ title: "Exception Added, Not Applied" });
-  });
-
-  it("keeps the exception and shows the reason when applying fails", async () => {
-    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
-    lifecycle.applyKillSwitch.mockRejectedValue(
-      new KillSwitchError("rules-rejected", "pf rejected the kill switch rules, so nothing was changed:\nline 9", true),
-    );
+    raycast.launchError = new Error("Command is disabled");
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "192.168.1.20");
     await submit(renderer);
 
     expect(await stored()).toHaveLength(1);
     expect(raycast.failureToasts).toHaveLength(1);
-    expect(raycast.toasts[0]).toMatchObject({ style: "FAILURE", title: "Exception Added, Not Applied" });
-    expect(raycast.toasts[0].message).toContain("pf rejected the kill switch rules");
+    expect(raycast.toasts).toEqual([
+      { style: "FAILURE", title: "Exception Added, Not Applied", message: "Command is disabled" },
+    ]);
   });
 
   it("edits an exception in place, keeping its id and expiry", async () => {

@@ -4,20 +4,12 @@ import ManageExceptions from "../../src/manage-exceptions";
 import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
 import { groupExceptions } from "../../src/raycast/exception-list";
 import { rememberNetworkName } from "../../src/raycast/network-names";
-import { LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
-import { HOME_ID, changeFor, lifecycle, resetSpies, statusFor } from "./helpers";
+import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { HOME_ID, lifecycle, resetSpies, statusFor } from "./helpers";
 import { all, click, render } from "./render";
 
-vi.mock("../../src/lifecycle", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
-  const { lifecycle } = await import("./helpers");
-  return { ...actual, ...lifecycle };
-});
-vi.mock("../../src/raycast/network", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
-  const { networkReader } = await import("./helpers");
-  return { ...actual, readNetworkState: networkReader.readNetworkState };
-});
+vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
+vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
 
 const OFFICE_ID = "gw=10.1.0.1,mac=unknown,net=10.1.0.0/16";
 const CAFE_ID = "gw=172.20.0.1,mac=02:00:00:00:00:01,net=unknown";
@@ -92,21 +84,30 @@ describe("Manage Exceptions", () => {
     expect(shown["Network via 172.20.0.1"]).toEqual(["Kiosk | 172.20.0.5 · All traffic"]);
   });
 
-  it("toggles an exception and reloads the rules when the kill switch is on", async () => {
+  it("toggles an exception and has Enable reload the rules when the kill switch is on", async () => {
     lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
-    lifecycle.applyKillSwitch.mockImplementation(async (request) =>
-      changeFor("apply", request.settings, request.network, "protected"),
-    );
     const renderer = await render(<ManageExceptions />);
 
     await click(action(renderer, "NAS", "Enable Exception"));
 
     expect((await stored()).find((e: { id: string }) => e.id === "nas").enabled).toBe(true);
-    expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
+    expect(raycast.launches).toEqual([
+      {
+        name: "enable-kill-switch",
+        type: LaunchType.UserInitiated,
+        context: { reason: "apply", change: "Exception Enabled" },
+      },
+    ]);
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
     expect(raycast.toasts).toEqual([
-      { style: "SUCCESS", title: "Exception Enabled", message: "Applied: the kill switch rules were reloaded." },
+      {
+        style: "SUCCESS",
+        title: "Exception Enabled",
+        message: "Reloading the kill switch rules: confirm the prompt to apply it now.",
+      },
     ]);
     expect(rows(renderer)["All Networks"]).toEqual(["NAS | nas.example.com · All traffic | Applies Now"]);
+    expect(all(renderer, "List")[0].props.isLoading).toBe(false);
   });
 
   it("toggles without a prompt when the kill switch is off", async () => {

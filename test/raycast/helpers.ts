@@ -2,6 +2,7 @@
  * Shared inputs for the Raycast command tests: network states derived from the embedded sample snapshot,
  * lifecycle results shaped as the lifecycle returns them, and a lifecycle replaced by spies.
  */
+import type { LaunchProps } from "@raycast/api";
 import { vi } from "vitest";
 import type { KillSwitchChange, KillSwitchState, KillSwitchStatus } from "../../src/lifecycle";
 import { deriveNetworkState } from "../../src/network/derive";
@@ -55,7 +56,7 @@ export function statusFor(state: KillSwitchState): KillSwitchStatus {
 
 /** What enable/apply return: the summary of the rules built from these settings on this network. */
 export async function changeFor(
-  action: "enable" | "apply" | "disable",
+  action: KillSwitchChange["action"],
   settings: Settings,
   network: NetworkState,
   state: KillSwitchState,
@@ -64,7 +65,7 @@ export async function changeFor(
   const resolved = await resolvePolicy(settings, async () => ["203.0.113.50"]);
   if (!resolved.ok) throw new Error(resolved.errors.join("; "));
   const summary =
-    action === "disable"
+    action === "disable" || action === "uninstall"
       ? null
       : summarizeAnchor({ policy: resolved.policy, network, now: new Date(), captivePortalUntil });
   return {
@@ -92,14 +93,30 @@ export const lifecycle = {
   enableKillSwitch: vi.fn(),
   applyKillSwitch: vi.fn(),
   disableKillSwitch: vi.fn(),
+  uninstallKillSwitch: vi.fn(),
   getKillSwitchStatus: vi.fn(),
 };
 
 /** The network module's reader, as a spy returning VPN_UP unless a test says otherwise. */
 export const networkReader = { readNetworkState: vi.fn() };
 
+/** For `vi.mock` of src/lifecycle: the real module with its actions and status replaced by the spies. */
+export function withLifecycleSpies(actual: object): object {
+  return { ...actual, ...lifecycle };
+}
+
+/** For `vi.mock` of src/raycast/network: the real module reading the network through the spy. */
+export function withNetworkSpy(actual: object): object {
+  return { ...actual, readNetworkState: networkReader.readNetworkState };
+}
+
 export function resetSpies(): void {
   for (const spy of [...Object.values(lifecycle), networkReader.readNetworkState]) spy.mockReset();
   networkReader.readNetworkState.mockResolvedValue(VPN_UP);
   lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("off"));
+}
+
+/** The props Raycast passes a command picked by the user, or launched by another command with `launchContext`. */
+export function launchProps(launchContext?: Record<string, unknown>): LaunchProps {
+  return { launchType: "userInitiated" as LaunchProps["launchType"], arguments: {}, launchContext };
 }

@@ -61,6 +61,8 @@ describe("the extension's manifest", () => {
       ["kill-switch-status", "Kill Switch Status", "menu-bar", "1m"],
       ["add-exception", "Add Exception", "view", undefined],
       ["manage-exceptions", "Manage Exceptions", "view", undefined],
+      ["verify-kill-switch-rules", "Verify Kill Switch Rules", "no-view", undefined],
+      ["uninstall-kill-switch", "Uninstall Kill Switch", "no-view", undefined],
     ]);
     const keywords = (name: string) => commands.find((c) => c.name === name)?.keywords ?? [];
     expect(keywords("enable-kill-switch")).toContain("kill switch on");

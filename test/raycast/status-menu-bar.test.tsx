@@ -4,20 +4,12 @@ import Command from "../../src/kill-switch-status";
 import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
 import { readCachedSnapshot, writeCachedSnapshot, writeCaptivePortalUntil } from "../../src/raycast/status";
 import { LaunchType, LocalStorage, environment, raycast, resetRaycast } from "../mocks/raycast-api";
-import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
+import { HOME_ID, VPN_DOWN, VPN_UP, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
 import { act } from "react-test-renderer";
 import { all, click, item, one, render, sections, settle } from "./render";
 
-vi.mock("../../src/lifecycle", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/lifecycle")>();
-  const { lifecycle } = await import("./helpers");
-  return { ...actual, ...lifecycle };
-});
-vi.mock("../../src/raycast/network", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/raycast/network")>();
-  const { networkReader } = await import("./helpers");
-  return { ...actual, readNetworkState: networkReader.readNetworkState };
-});
+vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
+vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
 
 const PRINTER = {
   id: "printer",
@@ -74,8 +66,9 @@ describe("Kill Switch Status menu bar", () => {
         "Manage Exceptions…",
         "Allow Captive Portal for 2 Minutes",
         "Allow Captive Portal for 5 Minutes",
-        "Verify Rules",
+        "Verify Kill Switch Rules",
         "Open Preferences",
+        "Uninstall Kill Switch…",
       ],
     });
     expect(lifecycle.getKillSwitchStatus).toHaveBeenCalledWith(expect.objectContaining({ network: VPN_UP }));
@@ -113,7 +106,13 @@ describe("Kill Switch Status menu bar", () => {
 
     expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-off.png" }, isLoading: false });
     const actions = menu(renderer)["#4"];
-    expect(actions).toEqual(["Enable Kill Switch", "Add Exception…", "Manage Exceptions…", "Open Preferences"]);
+    expect(actions).toEqual([
+      "Enable Kill Switch",
+      "Add Exception…",
+      "Manage Exceptions…",
+      "Open Preferences",
+      "Uninstall Kill Switch…",
+    ]);
     expect(menu(renderer).VPN).toEqual(["Tunnel utun4", "Server 198.51.100.7"]);
   });
 
@@ -187,39 +186,105 @@ describe("Kill Switch Status menu bar", () => {
     expect(item(renderer, "MenuBarExtra.Item", "nas.example.com").props.icon).toBe("Circle");
   });
 
-  it("toggling an exception while on saves it and reloads the rules (one prompt)", async () => {
+  it("toggling an exception while on saves it and has Enable reload the rules (one prompt there)", async () => {
     await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
-    lifecycle.applyKillSwitch.mockImplementation(async (request) =>
-      changeFor("apply", request.settings, request.network, "protected"),
-    );
     const renderer = await renderState("protected");
     environment.launchType = LaunchType.UserInitiated;
 
     await click(item(renderer, "MenuBarExtra.Item", "Printer"));
 
-    expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
-    expect(lifecycle.applyKillSwitch.mock.calls[0][0].settings.exceptions).toMatchObject([
-      { id: "printer", enabled: false },
+    expect(raycast.launches).toEqual([
+      {
+        name: "enable-kill-switch",
+        type: LaunchType.UserInitiated,
+        context: { reason: "apply", change: "Printer Blocked" },
+      },
     ]);
-    expect(raycast.huds).toEqual(["Printer Blocked"]);
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual([]);
     expect(JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "")[0].enabled).toBe(false);
     expect(item(renderer, "MenuBarExtra.Item", "Printer").props.icon).toBe("Circle");
     expect(menuBar(renderer).props.isLoading).toBe(false);
   });
 
-  it("Enable, Disable, Add Exception and Manage Exceptions open their commands", async () => {
+  it("shortens a long exception name to what the Enable command's HUD accepts", async () => {
+    const host = `${"x".repeat(60)}.${"y".repeat(20)}.example.com`;
+    await LocalStorage.setItem(
+      EXCEPTIONS_STORAGE_KEY,
+      JSON.stringify([{ id: "long", address: host, protocol: "any", scope: "all", label: "" }]),
+    );
+    const renderer = await renderState("protected");
+
+    await click(item(renderer, "MenuBarExtra.Item", host));
+
+    const context = raycast.launches[0].context as { reason: string; change: string };
+    expect(context.reason).toBe("apply");
+    expect(context.change).toHaveLength(80);
+    expect(context.change).toBe(`${`${host} Blocked`.slice(0, 79)}…`);
+  });
+
+  it("toggling an exception while off saves it for the next Enable, without a prompt", async () => {
+    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([{ ...PRINTER, enabled: false }]));
+    const renderer = await renderState("off", VPN_UP);
+    environment.launchType = LaunchType.UserInitiated;
+
+    await click(item(renderer, "MenuBarExtra.Item", "Printer"));
+
+    expect(raycast.huds).toEqual(["Printer Allowed"]);
+    expect(raycast.launches).toEqual([{ name: "kill-switch-status", type: LaunchType.Background, context: undefined }]);
+    expect(item(renderer, "MenuBarExtra.Item", "Printer").props.icon).toBe("CheckCircle");
+    expect(menuBar(renderer).props.isLoading).toBe(false);
+  });
+
+  it("says so when the exception cannot be changed", async () => {
+    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
+    const renderer = await renderState("protected");
+    raycast.launchError = new Error("Command is disabled");
+
+    await click(item(renderer, "MenuBarExtra.Item", "Printer"));
+
+    expect(raycast.toasts).toEqual([
+      { style: "FAILURE", title: "Could Not Change the Exception", message: "Command is disabled" },
+    ]);
+    expect(menuBar(renderer).props.isLoading).toBe(false);
+  });
+
+  it("Enable, Disable, Add Exception, Manage Exceptions, Verify and Uninstall open their commands", async () => {
     const renderer = await renderState("unknown");
     environment.launchType = LaunchType.UserInitiated;
 
-    for (const title of ["Enable Kill Switch", "Disable Kill Switch", "Add Exception…", "Manage Exceptions…"]) {
+    for (const title of [
+      "Enable Kill Switch",
+      "Disable Kill Switch",
+      "Add Exception…",
+      "Manage Exceptions…",
+      "Verify Kill Switch Rules",
+      "Uninstall Kill Switch…",
+    ]) {
       await click(item(renderer, "MenuBarExtra.Item", title));
     }
 
-    expect(raycast.launches).toEqual([
-      { name: "enable-kill-switch", type: LaunchType.UserInitiated, context: undefined },
-      { name: "disable-kill-switch", type: LaunchType.UserInitiated, context: undefined },
-      { name: "add-exception", type: LaunchType.UserInitiated, context: undefined },
-      { name: "manage-exceptions", type: LaunchType.UserInitiated, context: undefined },
+    expect(raycast.launches).toEqual(
+      [
+        "enable-kill-switch",
+        "disable-kill-switch",
+        "add-exception",
+        "manage-exceptions",
+        "verify-kill-switch-rules",
+        "uninstall-kill-switch",
+      ].map((name) => ({ name, type: LaunchType.UserInitiated, context: undefined })),
+    );
+    expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
+    expect(lifecycle.disableKillSwitch).not.toHaveBeenCalled();
+    expect(lifecycle.uninstallKillSwitch).not.toHaveBeenCalled();
+  });
+
+  it("says so when Raycast cannot open a command", async () => {
+    const renderer = await renderState("off");
+    raycast.launchError = new Error("Command is disabled");
+    await click(item(renderer, "MenuBarExtra.Item", "Add Exception…"));
+    expect(raycast.toasts).toEqual([
+      { style: "FAILURE", title: "Could Not Open the Command", message: "Command is disabled" },
     ]);
   });
 
@@ -229,25 +294,21 @@ describe("Kill Switch Status menu bar", () => {
     expect(raycast.openedPreferences).toBe(1);
   });
 
-  it("opens the captive-portal window for 5 minutes and shows the time left", async () => {
-    lifecycle.applyKillSwitch.mockImplementation(async (request) =>
-      changeFor("apply", request.settings, request.network, "blocking", request.captivePortalUntil),
-    );
-    raycast.preferences = { vpnServers: "198.51.100.7" };
+  it("has Enable open the captive-portal window for 2 or 5 minutes", async () => {
     const renderer = await renderState("blocking");
     environment.launchType = LaunchType.UserInitiated;
-    const before = Date.now();
 
     await click(item(renderer, "MenuBarExtra.Item", "Allow Captive Portal for 5 Minutes"));
+    await click(item(renderer, "MenuBarExtra.Item", "Allow Captive Portal for 2 Minutes"));
 
-    expect(lifecycle.applyKillSwitch).toHaveBeenCalledTimes(1);
-    const request = lifecycle.applyKillSwitch.mock.calls[0][0];
-    expect(request.keepConnections).toBe(true);
-    const until = (request.captivePortalUntil as Date).getTime();
-    expect(until - before).toBeGreaterThanOrEqual(5 * 60_000 - 1000);
-    expect(until - before).toBeLessThanOrEqual(5 * 60_000 + 1000);
-    expect(raycast.huds).toEqual(["Captive Portal Allowed for 5 Minutes · DNS and web open outside the VPN"]);
-    expect(menu(renderer)["#0"]).toContain("Captive Portal Open · 5 min left");
+    expect(raycast.launches).toEqual(
+      [5, 2].map((minutes) => ({
+        name: "enable-kill-switch",
+        type: LaunchType.UserInitiated,
+        context: { reason: "captive-portal", captivePortalMinutes: minutes },
+      })),
+    );
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
     expect(menuBar(renderer).props.isLoading).toBe(false);
   });
 
@@ -255,6 +316,24 @@ describe("Kill Switch Status menu bar", () => {
     writeCaptivePortalUntil(new Date(Date.now() + 90_000));
     const renderer = await renderState("blocking");
     expect(menu(renderer)["#0"]).toContain("Captive Portal Open · 2 min left");
+  });
+
+  it("shows the captive-portal countdown from the status, which wins over the remembered window", async () => {
+    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    lifecycle.getKillSwitchStatus.mockResolvedValue({
+      ...statusFor("blocking"),
+      captivePortalUntil: new Date(Date.now() + 4 * 60_000 - 1000),
+    });
+    const renderer = await render(<Command />);
+    expect(menu(renderer)["#0"]).toContain("Captive Portal Open · 4 min left");
+    expect(readCachedSnapshot()?.captivePortalUntil).not.toBeNull();
+
+    // The root timer closed the window: the state file says so, whatever the command that opened it remembers.
+    writeCaptivePortalUntil(new Date(Date.now() + 90_000));
+    lifecycle.getKillSwitchStatus.mockResolvedValue({ ...statusFor("blocking"), captivePortalUntil: null });
+    const closed = await render(<Command />);
+    expect(menu(closed)["#0"].some((line) => line.startsWith("Captive Portal Open"))).toBe(false);
+    expect(menuBar(closed).props.isLoading).toBe(false);
   });
 
   it("reports stored exceptions that cannot be read", async () => {

@@ -3,6 +3,7 @@
  * `main(root, program)` from this file's bundle (see ../fake-mac.ts).
  */
 import { logEvent, FAKE_ROOT_MARKER } from "../machine";
+import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
 import { type ProgramIo, runPfctl } from "./pfctl";
 import { runRecorded } from "./recorded-output";
@@ -17,6 +18,7 @@ export function main(root: string, program: string): void {
   if (program === "pfctl") status = runPfctl(root, args, io, Math.floor(Date.now() / 1000));
   else if (program === "osascript") status = runOsascript(root, args, io);
   else if (program === "sudo") status = runSudo(root, args, io);
+  else if (program === "launchctl") status = runLaunchctl(root, args, io);
   else status = runRecorded(root, program, args, io);
   if (io.stdout.length > 0) process.stdout.write(`${io.stdout.join("\n")}\n`);
   if (io.stderr.length > 0) process.stderr.write(`${io.stderr.join("\n")}\n`);

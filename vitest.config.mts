@@ -1,12 +1,14 @@
-import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // @raycast/api ships types only; Raycast provides the runtime. Tests use in-memory stand-ins.
     alias: {
-      "@raycast/api": resolve(__dirname, "test/mocks/raycast-api.tsx"),
-      "@raycast/utils": resolve(__dirname, "test/mocks/raycast-utils.ts"),
+      "@raycast/api": here("test/mocks/raycast-api.tsx"),
+      "@raycast/utils": here("test/mocks/raycast-utils.ts"),
     },
   },
   test: {

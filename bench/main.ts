@@ -1,0 +1,234 @@
+/**
+ * The bench: measures the menu bar's background refresh, the Enable / Apply / Disable paths, each command's
+ * bundle and the rules a packet crosses, on the fake macOS tree and the built bundles, and prints one table.
+ * Exit status 1 when a budget is broken beyond noise (see budgets.ts). Run with `npm run bench`.
+ */
+import { resolve } from "node:path";
+import { applyKillSwitch, disableKillSwitch, enableKillSwitch, getKillSwitchStatus } from "../src/lifecycle";
+import { deriveNetworkState } from "../src/network/derive";
+import { collectLiveSnapshot } from "../src/network/snapshot";
+import type { NetworkState } from "../src/network/state";
+import type { SystemCommands, SystemTool } from "../src/system/commands";
+import { createFakeMac } from "../test/fakes/fake-mac";
+import { type Measurement, exitStatus, median, renderTable } from "./budgets";
+import { BUNDLE_BUDGET_BYTES, buildBundles, bundleSizes, commandNames, missingBundles, staleBundles } from "./bundles";
+import { PRIVILEGED_TOOLS, countingCommands, describeStarted, ownCpuTime } from "./measure";
+import {
+  FAST_PATH_RULE_BUDGET,
+  FIXED_TUNNEL_LIST_SIZE,
+  buildBenchRules,
+  fixedTunnelListRules,
+  measureLeakWindow,
+  measureRuleCosts,
+  ruleCostCases,
+  withoutTunnels,
+} from "./rule-cost";
+import { BENCH_NOW, benchNetwork, benchPolicy, benchSettings, noHostLookup } from "./scenario";
+
+const REPOSITORY = resolve(__dirname, "..");
+const ROUNDS = 7;
+const STATUS_REFRESH_PROCESS_BUDGET = 3;
+const STATUS_REFRESH_CPU_BUDGET_MS = 50;
+const ACTION_CPU_BUDGET_MS = 100;
+
+/** What the menu-bar command does on each background run: read the network, then the kill switch's status. */
+async function statusRefresh(system: SystemCommands) {
+  const network = await collectLiveSnapshot(system)
+    .then(deriveNetworkState)
+    .catch(() => null);
+  return getKillSwitchStatus({ system, network });
+}
+
+/** What Enable and Apply do from Raycast: read the network the rules are built for, then one authorisation. */
+async function readNetwork(system: SystemCommands): Promise<NetworkState> {
+  return deriveNetworkState(await collectLiveSnapshot(system));
+}
+
+type Path = "status refresh" | "enable" | "apply" | "disable";
+
+interface Sample {
+  cpuMs: number;
+  started: SystemTool[];
+}
+
+async function measurePaths(): Promise<Record<Path, Sample[]>> {
+  const mac = createFakeMac();
+  const counting = countingCommands(mac.system);
+  const { system } = counting;
+  const settings = benchSettings();
+  const samples: Record<Path, Sample[]> = { "status refresh": [], enable: [], apply: [], disable: [] };
+  const sample = async <T>(path: Path, work: () => Promise<T>): Promise<T> => {
+    counting.reset();
+    const timed = await ownCpuTime(work);
+    samples[path].push({ cpuMs: timed.cpuMs, started: counting.started() });
+    return timed.result;
+  };
+  const expectState = (path: Path, state: string, wanted: string) => {
+    if (state !== wanted) throw new Error(`${path} on the fake Mac ended ${state}, not ${wanted}: the scenario broke`);
+  };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const on = await sample("enable", async () =>
+        enableKillSwitch({
+          system,
+          settings,
+          network: await readNetwork(system),
+          now: BENCH_NOW,
+          lookup: noHostLookup,
+        }),
+      );
+      expectState("enable", on.status.state, "protected");
+      const status = await sample("status refresh", () => statusRefresh(system));
+      expectState("status refresh", status.state, "protected");
+      const applied = await sample("apply", async () =>
+        applyKillSwitch({ system, settings, network: await readNetwork(system), now: BENCH_NOW, lookup: noHostLookup }),
+      );
+      expectState("apply", applied.status.state, "protected");
+      const off = await sample("disable", async () =>
+        disableKillSwitch({ system, authentication: settings.authentication, network: await readNetwork(system) }),
+      );
+      expectState("disable", off.status.state, "off");
+    }
+  } finally {
+    mac.cleanup();
+  }
+  return samples;
+}
+
+const cpuDetail = (samples: Sample[]) => {
+  const times = samples.map((s) => s.cpuMs);
+  return `median of ${times.length} runs; first ${times[0].toFixed(1)} ms, slowest ${Math.max(...times).toFixed(1)} ms`;
+};
+
+/** The most processes any run started (they should all start the same), and which. */
+const mostStarted = (samples: Sample[]) =>
+  samples.reduce((most, s) => (s.started.length > most.started.length ? s : most), samples[0]).started;
+
+function pathMeasurements(samples: Record<Path, Sample[]>): Measurement[] {
+  const refresh = mostStarted(samples["status refresh"]);
+  const rows: Measurement[] = [
+    {
+      measure: "Status refresh (menu bar, background): processes started",
+      value: refresh.length,
+      unit: "processes",
+      budget: { kind: "at-most", limit: STATUS_REFRESH_PROCESS_BUDGET },
+      detail: describeStarted(refresh),
+    },
+    {
+      measure: "Status refresh (menu bar, background): our CPU",
+      value: median(samples["status refresh"].map((s) => s.cpuMs)),
+      unit: "ms",
+      budget: { kind: "time", limitMs: STATUS_REFRESH_CPU_BUDGET_MS },
+      detail: cpuDetail(samples["status refresh"]),
+    },
+  ];
+  for (const path of ["enable", "apply", "disable"] as const) {
+    const title = `${path[0].toUpperCase()}${path.slice(1)}`;
+    const started = mostStarted(samples[path]);
+    const privileged = started.filter((tool) => PRIVILEGED_TOOLS.includes(tool));
+    rows.push(
+      {
+        measure: `${title}: privileged processes`,
+        value: privileged.length,
+        unit: "processes",
+        budget: { kind: "exactly", value: 1 },
+        detail: `${describeStarted(privileged) || "none"}; ${started.length} in all: ${describeStarted(started)}`,
+      },
+      {
+        measure: `${title}: our CPU (network read, action, status)`,
+        value: median(samples[path].map((s) => s.cpuMs)),
+        unit: "ms",
+        budget: { kind: "time", limitMs: ACTION_CPU_BUDGET_MS },
+        detail: cpuDetail(samples[path]),
+      },
+    );
+  }
+  return rows;
+}
+
+function bundleMeasurements(): Measurement[] {
+  const commands = commandNames(REPOSITORY);
+  const stale = staleBundles(REPOSITORY, commands);
+  let note = "";
+  if (stale) {
+    console.error(`Building the bundles (${stale}): ray build -e dist -o dist`);
+    try {
+      buildBundles(REPOSITORY);
+    } catch (error) {
+      // Bundles from the last good build still tell the size; without any there is nothing to measure.
+      if (missingBundles(REPOSITORY, commands).length > 0) throw error;
+      note = " (an earlier build: ray build failed just now)";
+    }
+  }
+  return bundleSizes(REPOSITORY, commands).map(({ command, bytes }) => ({
+    measure: `Bundle: ${command}`,
+    value: bytes,
+    unit: "bytes",
+    budget: { kind: "at-most", limit: BUNDLE_BUDGET_BYTES },
+    detail: `dist/${command}.js${note}`,
+  }));
+}
+
+async function ruleMeasurements(): Promise<Measurement[]> {
+  const policy = await benchPolicy();
+  const network = benchNetwork();
+  const server = policy.endpoints.find((endpoint) => endpoint.port !== undefined);
+  const tunnel = network.tunnels[0]?.name;
+  if (!server?.port || !tunnel) throw new Error("the bench scenario needs a VPN server with a port and a tunnel up");
+  const rules = buildBenchRules({ policy, network, now: BENCH_NOW });
+  const cases = ruleCostCases(network, { address: server.address, port: server.port });
+  const rows: Measurement[] = [];
+  const comparison = fixedTunnelListRules(rules, tunnel);
+  for (const [ruleset, costs] of [
+    ["ours", measureRuleCosts(rules, cases)],
+    ["fixed list", measureRuleCosts(comparison, cases)],
+  ] as const) {
+    for (const cost of costs) {
+      if (cost.action !== cost.expected) {
+        throw new Error(`${ruleset}: ${cost.packet} was ${cost.action}ed, the kill switch must ${cost.expected} it`);
+      }
+      if (ruleset === "fixed list" && !cost.fastPath) continue;
+      rows.push({
+        measure:
+          ruleset === "ours"
+            ? `Rules walked: ${cost.name}`
+            : `Rules walked: ${cost.name}, fixed utun0…utun${FIXED_TUNNEL_LIST_SIZE - 1} list`,
+        value: cost.walked,
+        unit: "rules",
+        budget:
+          ruleset === "ours" && cost.fastPath ? { kind: "at-most", limit: FAST_PATH_RULE_BUDGET } : { kind: "none" },
+        detail: `${cost.action}: ${cost.packet}`,
+      });
+    }
+  }
+  const afterDrop = withoutTunnels(network);
+  const leak = measureLeakWindow(
+    rules,
+    afterDrop,
+    policy.endpoints.map((endpoint) => endpoint.address).concat(network.endpoints),
+  );
+  rows.push({
+    measure: `Leak window: packets passed outside the tunnel after ${tunnel} went away`,
+    value: leak.passed.length,
+    unit: "packets",
+    budget: { kind: "exactly", value: 0 },
+    detail: `${leak.sent} Internet-bound packets on ${afterDrop.physical[0].name}, rules built while ${tunnel} was up${
+      leak.passed.length > 0 ? `; passed: ${leak.passed.slice(0, 3).join("; ")}` : ""
+    }`,
+  });
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const bundles = bundleMeasurements();
+  const rules = await ruleMeasurements();
+  const paths = pathMeasurements(await measurePaths());
+  const measurements = [...paths, ...bundles, ...rules];
+  console.log(renderTable(measurements));
+  process.exitCode = exitStatus(measurements);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,32 @@
+import { showHUD } from "@raycast/api";
+import { captivePortalUntil, isOn, readKillSwitch } from "./kill-switch";
+import { applyFromRaycast, reportChange } from "./kill-switch-actions";
+import { withSettingsAndNetwork } from "./settings-source";
+
+/**
+ * Reloads the rules after the stored exceptions changed (launched by the exception views and the menu bar), so
+ * an added exception works and a removed one stops at once. `change` names what changed, for the HUD.
+ */
+export function applyExceptions(change: string | null, now: Date = new Date()): Promise<void> {
+  const what = change ?? "Exceptions Changed";
+  return withSettingsAndNetwork(`${what}, Not Applied`, async (settings, network) => {
+    const status = await readKillSwitch(network);
+    if (!isOn(status.state)) {
+      await showHUD(`${what} · the kill switch is off: it applies at the next Enable`);
+      return;
+    }
+    // An open captive-portal window stays open for the rest of its time.
+    const until = captivePortalUntil(status, now);
+    const outcome = await applyFromRaycast(settings, network, { captivePortalUntil: until });
+    if (outcome.kind === "cancelled") {
+      await showHUD(`${what}, Not Applied · it applies at the next Enable`);
+      return;
+    }
+    await reportChange(outcome.value, `${what} · kill switch rules reloaded`, {
+      network,
+      settings,
+      captivePortalUntil: until,
+      now,
+    });
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The privileged actions as the Raycast commands run them: the lifecycle with the Mac's programs, and a
+ * cancelled password dialog turned into a plain outcome. Only Enable, Disable and Uninstall import this.
+ */
+import { showHUD } from "@raycast/api";
+import {
+  type KillSwitchChange,
+  KillSwitchError,
+  applyKillSwitch,
+  disableKillSwitch,
+  enableKillSwitch,
+  uninstallKillSwitch,
+} from "../lifecycle";
+import type { NetworkState } from "../network/state";
+import type { Settings } from "../policy/settings";
+import { snapshotFromStatus } from "./kill-switch";
+import { refreshMenuBar } from "./menu-bar-refresh";
+import { writeCachedSnapshot } from "./status";
+import { systemCommands } from "./system";
+
+/** A privileged action either ran, or the user cancelled the dialog (nothing changed, nothing to say). */
+export type Outcome<T> = { kind: "done"; value: T } | { kind: "cancelled" };
+
+async function unlessCancelled<T>(action: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { kind: "done", value: await action() };
+  } catch (error) {
+    if (error instanceof KillSwitchError && error.kind === "cancelled") return { kind: "cancelled" };
+    throw error;
+  }
+}
+
+export function enableFromRaycast(settings: Settings, network: NetworkState): Promise<Outcome<KillSwitchChange>> {
+  return unlessCancelled(() => enableKillSwitch({ system: systemCommands(), settings, network }));
+}
+
+export function applyFromRaycast(
+  settings: Settings,
+  network: NetworkState,
+  options: { captivePortalUntil?: Date | null; keepConnections?: boolean } = {},
+): Promise<Outcome<KillSwitchChange>> {
+  return unlessCancelled(() =>
+    applyKillSwitch({
+      system: systemCommands(),
+      settings,
+      network,
+      captivePortalUntil: options.captivePortalUntil ?? null,
+      keepConnections: options.keepConnections,
+    }),
+  );
+}
+
+/** Disable or Uninstall: both need only the authentication setting, so they work with broken preferences. */
+export function removeFromRaycast(
+  action: "disable" | "uninstall",
+  authentication: Settings["authentication"],
+  network: NetworkState | null,
+): Promise<Outcome<KillSwitchChange>> {
+  const remove = action === "disable" ? disableKillSwitch : uninstallKillSwitch;
+  return unlessCancelled(() => remove({ system: systemCommands(), authentication, network }));
+}
+
+/** After an action ran: the menu bar's snapshot cached, the HUD shown, the menu bar redrawn. */
+export async function reportChange(
+  change: KillSwitchChange,
+  hud: string,
+  context: { network: NetworkState | null; settings: Settings | null; captivePortalUntil?: Date | null; now?: Date },
+): Promise<void> {
+  writeCachedSnapshot(
+    snapshotFromStatus(change.status, context.network, context.settings, {
+      now: context.now ?? new Date(),
+      summary: change.summary,
+      captivePortalUntil: context.captivePortalUntil,
+    }),
+  );
+  await showHUD(hud);
+  await refreshMenuBar();
+}

@@ -1,0 +1,82 @@
+import { LaunchType, launchCommand } from "@raycast/api";
+import * as z from "zod/mini";
+
+/** The command that runs every privileged action started from the menu bar or the exception views. */
+export const ENABLE_COMMAND = "enable-kill-switch";
+
+/** The captive-portal windows offered, in minutes. */
+export const CAPTIVE_PORTAL_MINUTES = [2, 5] as const;
+
+export type CaptivePortalMinutes = (typeof CAPTIVE_PORTAL_MINUTES)[number];
+
+/** Longest `change` text for the HUD after an exception change. */
+export const MAX_CHANGE_LENGTH = 80;
+
+const REASONS = ["enable", "apply", "captive-portal"] as const;
+const quote = (value: unknown) => JSON.stringify(value) ?? "nothing";
+
+/**
+ * What the Enable command is asked to do. Absent: turn the kill switch on. `apply`: reload the rules after the
+ * exceptions changed (`change` says what, for the HUD). `captive-portal`: open the window for a sign-in page.
+ */
+export type KillSwitchLaunchContext =
+  | { reason: "enable" }
+  | { reason: "apply"; change?: string }
+  | { reason: "captive-portal"; captivePortalMinutes: CaptivePortalMinutes };
+
+const isCaptivePortalMinutes = (value: number): value is CaptivePortalMinutes =>
+  (CAPTIVE_PORTAL_MINUTES as readonly number[]).includes(value);
+
+// One flat object rather than a discriminated union: the same checks with less of zod in every bundle.
+const launchContextSchema = z.object({
+  reason: z.enum(REASONS, { error: (issue) => `${quote(issue.input)} is not one of ${REASONS.join(", ")}` }),
+  change: z.optional(
+    z.string().check(
+      z.refine((text) => text.length <= MAX_CHANGE_LENGTH, {
+        error: (issue) => `${quote(issue.input)} is longer than ${MAX_CHANGE_LENGTH} characters`,
+      }),
+    ),
+  ),
+  captivePortalMinutes: z.optional(
+    z.number().check(
+      z.refine(isCaptivePortalMinutes, {
+        error: (issue) => `${quote(issue.input)} is not one of ${CAPTIVE_PORTAL_MINUTES.join(", ")}`,
+      }),
+    ),
+  ),
+});
+
+export type LaunchContextResult = { ok: true; context: KillSwitchLaunchContext } | { ok: false; error: string };
+
+const invalid = (field: string, message: string): LaunchContextResult => ({
+  ok: false,
+  error: `Launch context: ${field ? `${field}: ` : ""}${message}`,
+});
+
+/** Validates what the Enable command was launched with (another command, or a deeplink); none means enable. */
+export function parseLaunchContext(value: unknown): LaunchContextResult {
+  if (value === undefined || value === null) return { ok: true, context: { reason: "enable" } };
+  const result = launchContextSchema.safeParse(value, { reportInput: true });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    // Our refinements name the value; zod/mini's type check only says "Invalid input".
+    const message =
+      issue.code === "invalid_type" ? `expected ${issue.expected}, got ${quote(issue.input)}` : issue.message;
+    return invalid(issue.path.map(String).join("."), message);
+  }
+  const { reason, change, captivePortalMinutes } = result.data;
+  if (reason === "enable") return { ok: true, context: { reason } };
+  if (reason === "apply") return { ok: true, context: change === undefined ? { reason } : { reason, change } };
+  if (captivePortalMinutes === undefined || !isCaptivePortalMinutes(captivePortalMinutes)) {
+    return invalid(
+      "captivePortalMinutes",
+      `required for the captive-portal reason, one of ${CAPTIVE_PORTAL_MINUTES.join(", ")}`,
+    );
+  }
+  return { ok: true, context: { reason, captivePortalMinutes } };
+}
+
+/** Runs the Enable command for `context`, as if the user had picked it: its one prompt, its HUD. */
+export async function launchEnableCommand(context: KillSwitchLaunchContext): Promise<void> {
+  await launchCommand({ name: ENABLE_COMMAND, type: LaunchType.UserInitiated, context });
+}

@@ -1,0 +1,53 @@
+import { Alert, confirmAlert } from "@raycast/api";
+import { showFailureToast } from "@raycast/utils";
+import { readNetworkOrNull } from "./kill-switch";
+import { removeFromRaycast, reportChange } from "./kill-switch-actions";
+import { readPreferences } from "./preferences";
+import { writeCaptivePortalUntil } from "./status";
+
+const REMOVALS = {
+  disable: { hud: "Kill Switch Off · traffic flows normally", failure: "Could Not Disable the Kill Switch" },
+  uninstall: {
+    hud: "Kill Switch Uninstalled · its rules, startup watchdog and files are gone",
+    failure: "Could Not Uninstall the Kill Switch",
+  },
+} as const;
+
+/** One password prompt, a HUD, the menu bar redrawn. Works even with broken preferences. */
+async function remove(action: keyof typeof REMOVALS): Promise<void> {
+  const authentication = readPreferences().authentication === "touchid" ? "touchid" : "password";
+  try {
+    const network = await readNetworkOrNull();
+    const outcome = await removeFromRaycast(action, authentication, network);
+    if (outcome.kind === "cancelled") return;
+    writeCaptivePortalUntil(null);
+    await reportChange(outcome.value, REMOVALS[action].hud, { network, settings: null });
+  } catch (error) {
+    await showFailureToast(error, { title: REMOVALS[action].failure });
+  }
+}
+
+/** Disable Kill Switch: its rules and startup watchdog removed, traffic flows normally. */
+export function runDisableKillSwitch(): Promise<void> {
+  return remove("disable");
+}
+
+/** The alert shown before uninstalling. */
+export const UNINSTALL_ALERT = {
+  title: "Uninstall Kill Switch?",
+  message:
+    "This removes the kill switch's rules, its startup watchdog and every file it keeps on this Mac. Traffic " +
+    "flows normally afterwards. Your preferences and exceptions stay in Raycast.",
+  confirm: "Uninstall",
+};
+
+/** Uninstall Kill Switch: after a confirmation, every trace removed with one password prompt. */
+export async function runUninstallKillSwitch(): Promise<void> {
+  const proceed = await confirmAlert({
+    title: UNINSTALL_ALERT.title,
+    message: UNINSTALL_ALERT.message,
+    primaryAction: { title: UNINSTALL_ALERT.confirm, style: Alert.ActionStyle.Destructive },
+    dismissAction: { title: "Cancel" },
+  });
+  if (proceed) await remove("uninstall");
+}

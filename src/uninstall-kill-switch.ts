@@ -1,0 +1,5 @@
+import { runUninstallKillSwitch } from "./raycast/removal-commands";
+
+export default async function Command() {
+  await runUninstallKillSwitch();
+}

@@ -1,0 +1,83 @@
+/** The watchdog on the fake Mac: enabling with the setting on, running launchd's job, reading what pf holds. */
+import { expect } from "vitest";
+import { enableKillSwitch, type KillSwitchChange } from "../../src/lifecycle";
+import type { NetworkState } from "../../src/network/state";
+import { type KillSwitchPolicy, resolvePolicy } from "../../src/policy/policy";
+import { type Settings, parseSettings } from "../../src/policy/settings";
+import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
+import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import type { CommandResult } from "../../src/system/commands";
+import { verificationSummary, verifyRuleset } from "../../src/verify/verify-policy";
+import type { FakeMac } from "../fakes/fake-mac";
+import { type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
+import { evaluationOrder } from "../fakes/pf-model";
+
+export function settingsFrom(input: unknown): Settings {
+  const parsed = parseSettings(input);
+  if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+  return parsed.settings;
+}
+
+export async function policyOf(settings: Settings): Promise<KillSwitchPolicy> {
+  const resolved = await resolvePolicy(settings, async () => []);
+  if (!resolved.ok) throw new Error(resolved.errors.join("; "));
+  return resolved.policy;
+}
+
+/** Moves the fake Mac to `network` and returns the state the extension would derive from it. */
+export function joinNetwork(mac: FakeMac, network: MacNetwork): NetworkState {
+  mac.setNetwork(macSnapshot(network));
+  return macNetworkState(network);
+}
+
+export function enable(
+  mac: FakeMac,
+  settings: Settings,
+  network: NetworkState,
+  extra: { now?: Date; captivePortalUntil?: Date | null } = {},
+): Promise<KillSwitchChange> {
+  return enableKillSwitch({ system: mac.system, settings, network, lookup: async () => [], ...extra });
+}
+
+/** One run of the installed watchdog, as launchd starts it. */
+export async function runWatchdog(mac: FakeMac): Promise<CommandResult> {
+  const run = await mac.runLaunchDaemon(PRODUCT_ID);
+  expect(run.stderr).toBe("");
+  expect(run.exitCode).toBe(0);
+  return run;
+}
+
+export interface Inspection {
+  network: string;
+  rulesFile: string;
+  tunnels: string;
+  rules: string | null;
+}
+
+/** `killswitch-root inspect`: what the watchdog sees and would load, read without root. */
+export async function inspect(mac: FakeMac): Promise<Inspection> {
+  const run = await mac.system.run("sh", ["-c", ROOT_SCRIPT, "killswitch-root", "inspect", mac.root]);
+  expect(run.stderr).toBe("");
+  const field = (name: string) => run.stdout.match(new RegExp(`^${name}=(.*)$`, "m"))?.[1] ?? "";
+  const rules = run.stdout.match(/^@@ rules\n([\s\S]*)^@@ end$/m)?.[1] ?? null;
+  return { network: field("network"), rulesFile: field("rules"), tunnels: field("tunnels"), rules };
+}
+
+/** Our anchor as pf holds it now (what `pfctl -a ... -sr` prints). */
+export function anchorRules(mac: FakeMac): string {
+  const rules = mac.readPf().anchors[ANCHOR_NAME]?.filter ?? [];
+  return rules.length > 0 ? `${rules.join("\n")}\n` : "";
+}
+
+/**
+ * No leak: pf runs, evaluates our anchor before anything else, and the rules it holds keep the policy's
+ * promise for this network (every packet of the verifier's matrix).
+ */
+export function expectNoLeak(mac: FakeMac, policy: KillSwitchPolicy, network: NetworkState, now: Date, step: string) {
+  const pf = mac.readPf();
+  expect(pf.enabled, `${step}: pf enabled`).toBe(true);
+  expect(evaluationOrder(pf)[0], `${step}: our anchor first`).toBe(ANCHOR_NAME);
+  const result = verifyRuleset(anchorRules(mac), { policy, network, now });
+  expect(verificationSummary(result).failures, `${step}: verifier`).toEqual([]);
+  expect(result.passed, step).toBe(true);
+}

@@ -1,0 +1,103 @@
+/**
+ * The network identity and the VPN tunnels are computed twice: by src/network (TypeScript, for the rules the
+ * extension builds) and by the watchdog (sh and awk, at boot and on every change). Both read the same real
+ * macOS outputs here and must give the same answers.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deriveNetworkState } from "../../src/network/derive";
+import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
+import type { NetworkSnapshot } from "../../src/network/snapshot";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { macSnapshot } from "../fakes/networks";
+import { readMacosFixture } from "../network/fixtures";
+import { inspect } from "./helpers";
+
+const ifconfig = (name: string) => readMacosFixture("ifconfig", name);
+const netstat = (name: string) => readMacosFixture("netstat", name);
+const route = (name: string) => readMacosFixture("route", name);
+const arp = (name: string) => readMacosFixture("arp", name);
+
+const JC_IFCONFIG = "macos-10.14.6_jc_ifconfig2_ap1_vmnet.txt";
+const JC_NETSTAT = "macos-10.14.6_jc_netstat-rnl_no-vpn_utun-ipv6-defaults.txt";
+
+const SNAPSHOTS: Record<string, NetworkSnapshot> = {
+  "the sample Mac, OpenVPN full tunnel": SAMPLE_SNAPSHOT,
+  "the sample Mac without VPN": macSnapshot({ wifi: "home", vpn: null }),
+  "another Wi-Fi, VPN on utun7": macSnapshot({ wifi: "cafe", vpn: "utun7" }),
+  "ifconfig and netstat of one Mac (MAC from the router's row)": {
+    ifconfig: ifconfig(JC_IFCONFIG),
+    netstatRoutes: netstat(JC_NETSTAT),
+  },
+  "the same with its ARP table (MAC from arp)": {
+    ifconfig: ifconfig(JC_IFCONFIG),
+    netstatRoutes: netstat(JC_NETSTAT),
+    arp: arp("macos-10.14.6_jc_arp-a2.txt"),
+  },
+  "an OpenVPN split tunnel's routes only": {
+    netstatRoutes: netstat("macos_jenkins-infra5209_netstat-rn_openvpn-split-utun4_PARTIAL.txt"),
+  },
+  "a table with the router's MAC row, no ifconfig": {
+    netstatRoutes: netstat("macos_ivpn444_netstat-nr_no-vpn_gateway-mac_PARTIAL.txt"),
+  },
+  "a table cut before its interface column": {
+    netstatRoutes: netstat("macos_xhyve84_netstat-rn_cisco-vpn_0-1_FIRST-LINES-ONLY.txt"),
+  },
+  "netstat -r with host names": { netstatRoutes: netstat("macos-10.14.6_jc_netstat-r_names.txt") },
+  "route -n get default on en1": { routeGetDefault: route("macos_kairos4431_route-n-get-default_wifi-en1.txt") },
+  "route -n get default without a final newline": {
+    routeGetDefault: route("macos_facter-osx_route_route-n-get-default.txt"),
+  },
+  "an IKEv2 default on ipsec0, no gateway": {
+    routeGetDefault: route("macos_killswitch19_route-get-0.0.0.0_ipsec0-default_no-gateway.txt"),
+  },
+  "the route to the Internet names another router": {
+    ...SAMPLE_SNAPSHOT,
+    routeGetInternet: route("macos_student-tp_route-n-get-default.txt"),
+  },
+  "nothing at all": {},
+};
+
+const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfig")).filter(
+  (name) => name !== "ifconfig-l_samples.txt",
+);
+
+let mac: FakeMac;
+beforeAll(() => {
+  mac = createFakeMac();
+});
+afterAll(() => mac.cleanup());
+
+describe("the watchdog reads the network as the extension does", () => {
+  it.each(Object.entries(SNAPSHOTS))("identity and tunnels: %s", async (_name, snapshot) => {
+    const state = deriveNetworkState(snapshot);
+    mac.setNetwork(snapshot);
+    const seen = await inspect(mac);
+    expect(seen.network).toBe(state.identity?.id ?? "");
+    expect(seen.tunnels).toBe(state.tunnels.map((tunnel) => tunnel.name).join(" "));
+  });
+
+  it.each(IFCONFIG_FIXTURES)("VPN tunnels of %s", async (name) => {
+    const snapshot = { ifconfig: ifconfig(name) };
+    mac.setNetwork(snapshot);
+    expect((await inspect(mac)).tunnels).toBe(
+      deriveNetworkState(snapshot)
+        .tunnels.map((tunnel) => tunnel.name)
+        .join(" "),
+    );
+  });
+
+  it("finds the networks the fixtures hold, not just agreement on nothing", () => {
+    const ids = Object.values(SNAPSHOTS).map((snapshot) => deriveNetworkState(snapshot).identity?.id ?? null);
+    expect(ids).toContain("gw=192.168.1.254,mac=fc:ae:34:a1:3a:80,net=192.168.1.0/24");
+    expect(ids).toContain("gw=192.168.1.254,mac=fc:ae:34:f1:3f:80,net=192.168.1.0/24");
+    expect(ids).toContain("gw=192.168.68.1,mac=a4:2b:b0:1d:2b:f4,net=unknown");
+    expect(ids).toContain("gw=192.168.1.1,mac=7c:10:c9:00:00:90,net=unknown");
+    expect(ids).toContain("gw=10.33.79.254,mac=unknown,net=unknown");
+    const tunnels = IFCONFIG_FIXTURES.flatMap((name) =>
+      deriveNetworkState({ ifconfig: ifconfig(name) }).tunnels.map((t) => t.name),
+    );
+    expect(tunnels.length).toBeGreaterThan(0);
+  });
+});

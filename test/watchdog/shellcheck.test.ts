@@ -1,0 +1,55 @@
+/**
+ * Every shell script of the project through shellcheck: the root script (which is also the watchdog) runs as
+ * root, under macOS's /bin/sh, at boot; a quoting slip there is a security bug. CI installs shellcheck
+ * (.ci/run); a machine without it skips this test, and says so.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(__dirname, "../..");
+
+function shellScripts(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === "node_modules" || name.startsWith(".") || name.startsWith("dist")) return [];
+    if (statSync(path).isDirectory()) return shellScripts(path);
+    return name.endsWith(".sh") ? [path] : [];
+  });
+}
+
+const SCRIPTS = [...shellScripts(ROOT), join(ROOT, ".ci/run")];
+const available = spawnSync("shellcheck", ["--version"]).status === 0;
+
+if (!available && process.env.CI) {
+  throw new Error("shellcheck is required in CI (.ci/run installs it); it was not found on PATH.");
+}
+if (!available) {
+  console.warn("shellcheck is not installed: the shell scripts were NOT checked (apt-get install shellcheck).");
+}
+
+describe.skipIf(!available)("shellcheck", () => {
+  it("finds the root script", () => {
+    expect(SCRIPTS.map((path) => relative(ROOT, path))).toContain("src/privileged/killswitch-root.sh");
+  });
+
+  it.each(SCRIPTS.map((path) => [relative(ROOT, path), path]))("has nothing to say about %s", (_name, path) => {
+    // Every severity, style included; the exit status is non-zero for any finding.
+    const run = spawnSync("shellcheck", ["--severity=style", "--external-sources", path], { encoding: "utf8" });
+    expect(run.stdout).toBe("");
+    expect(run.status).toBe(0);
+  });
+
+  it("does complain about an unquoted expansion (it really checks)", () => {
+    const run = spawnSync("shellcheck", ["-"], { input: "#!/bin/sh\nrm -rf $1/tmp\n", encoding: "utf8" });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain("SC2086");
+  });
+
+  it("reads the root script as POSIX sh, as macOS's /bin/sh runs it", () => {
+    expect(() =>
+      execFileSync("shellcheck", ["--shell=sh", join(ROOT, "src/privileged/killswitch-root.sh")]),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,387 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { disableKillSwitch, getKillSwitchStatus, uninstallKillSwitch } from "../../src/lifecycle";
+import {
+  ANCHOR_NAME,
+  LAUNCH_DAEMON_FILE,
+  PRODUCT_ID,
+  WATCHDOG_INTERVAL_SECONDS,
+  WATCHDOG_SCRIPT_FILE,
+} from "../../src/privileged/paths";
+import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
+import { appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
+import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+const PROTECTED = settingsFrom({ vpnServers: ["198.51.100.7"], protectFromStartup: true });
+const HOME_VPN = { wifi: "home", vpn: "utun4" } as const;
+
+const readJsonFile = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+const watchdogStatus = () => readJsonFile(`${mac.stateDirectory}/watchdog.json`);
+const recordedState = () => readJsonFile(`${mac.stateDirectory}/state.json`);
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+async function onAtHome(settings = PROTECTED) {
+  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+  return enable(mac, settings, macNetworkState(HOME_VPN));
+}
+
+describe("installing the watchdog", () => {
+  it("installs a LaunchDaemon running a root-owned copy of the root script, in the Enable prompt", async () => {
+    const on = await onAtHome();
+    expect(mac.prompts()).toHaveLength(1);
+    expect(on.report.watchdog).toBe("installed");
+    const script = `${mac.root}${WATCHDOG_SCRIPT_FILE}`;
+    const plist = `${mac.root}${LAUNCH_DAEMON_FILE}`;
+    expect(readFileSync(script, "utf8")).toBe(ROOT_SCRIPT);
+    expect(mode(script)).toBe("755");
+    expect(mode(plist)).toBe("644");
+    expect(statSync(plist).uid).toBe(statSync(mac.stateDirectory).uid);
+    expect(mac.launchDaemons()).toEqual([
+      {
+        label: PRODUCT_ID,
+        plist,
+        programArguments: [`${mac.root}/bin/sh`, script, "watch", mac.root],
+        runAtLoad: true,
+        startInterval: WATCHDOG_INTERVAL_SECONDS,
+        watchPaths: ["/private/var/run/resolv.conf", "/Library/Preferences/SystemConfiguration"],
+      },
+    ]);
+    expect(recordedState()).toMatchObject({ protectFromStartup: true, network: HOME_ID });
+    expect(on.status.protectFromStartup).toBe(true);
+
+    // Enabling again with nothing changed leaves launchd alone.
+    const again = await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
+    expect(again.report.watchdog).toBe("kept");
+  });
+
+  it("removes an installed watchdog when Enable runs with the setting off", async () => {
+    await onAtHome();
+    const off = await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"] }), macNetworkState(HOME_VPN));
+    expect(off.report.watchdog).toBe("removed");
+    expect(mac.launchDaemons()).toEqual([]);
+    expect(existsSync(`${mac.root}${LAUNCH_DAEMON_FILE}`)).toBe(false);
+    expect(existsSync(`${mac.root}${WATCHDOG_SCRIPT_FILE}`)).toBe(false);
+    expect(recordedState().protectFromStartup).toBe(false);
+  });
+
+  it("says so, and keeps the rules on, when launchd refuses the job", async () => {
+    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+    // A plist of ours that is world-writable: launchd refuses it, and so must the install.
+    rmLaunchctl(mac);
+    const on = await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
+    expect(on.report.watchdog).toBe("failed");
+    expect(on.notes.join(" ")).toMatch(/Protection from startup could not be installed/);
+    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain("block drop in quick all");
+    expect(recordedState().protectFromStartup).toBe(false);
+  });
+});
+
+/** launchctl missing altogether (a stand-in for launchd refusing): every call fails. */
+function rmLaunchctl(fake: FakeMac) {
+  writeFileSync(
+    fake.system.binaries.launchctl,
+    "#!/bin/sh\necho 'Bootstrap failed: 5: Input/output error' >&2\nexit 5\n",
+  );
+}
+
+describe("at boot", () => {
+  it("loads the blocking rules before anyone logs in, from an empty pf, and records a repair", async () => {
+    await onAtHome();
+    const policy = await policyOf(PROTECTED);
+    const token = recordedState().reference;
+    mac.reboot();
+    // Before com.apple.pfctl has loaded /etc/pf.conf: no rules at all, pf stopped.
+    mac.writePf({ ...mac.readPf(), main: emptyRuleset(), anchors: {} });
+    expect(mac.launchDaemons().map((job) => [job.label, job.runAtLoad])).toEqual([[PRODUCT_ID, true]]);
+    const booting = joinNetwork(mac, { wifi: "home", vpn: null });
+    await runWatchdog(mac);
+
+    expectNoLeak(mac, policy, booting, new Date(), "boot");
+    expect(anchorRules(mac)).not.toMatch(/pass quick on utun/);
+    expect(mac.readPf().main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`]);
+    const state = recordedState();
+    expect(state.reference).not.toBe(token);
+    expect(state).toMatchObject({ tunnels: [], attachment: "main", bootTime: 1_700_000_000 + 86_400 });
+    expect(watchdogStatus()).toMatchObject({
+      result: "repaired",
+      message:
+        "loaded the rules after a restart, re-attached the kill switch anchor to the main ruleset; now letting through no tunnel (blocking mode)",
+      pfEnabled: true,
+      tunnels: [],
+      network: HOME_ID,
+      rulesFile: "other.pf",
+    });
+    const status = await getKillSwitchStatus({ system: mac.system, network: booting });
+    expect(status.state).toBe("blocking");
+    expect(status.notes.join(" ")).toMatch(
+      /The watchdog repaired the kill switch at .*loaded the rules after a restart/,
+    );
+
+    // Apple's pf.conf loads next: the anchor point is back, our child still runs first.
+    await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]);
+    await runWatchdog(mac);
+    expect(evaluationOrder(mac.readPf())[0]).toBe(ANCHOR_NAME);
+    expect(watchdogStatus().result).toBe("ok");
+    expect(recordedState().attachment).toBe("com.apple");
+  });
+});
+
+describe("under bash in sh mode, as /bin/sh is on a Mac", () => {
+  it("boots, follows a renumbered tunnel and repairs the same way", async () => {
+    mac = createFakeMac({ network: macSnapshot(HOME_VPN), shell: "/bin/bash" });
+    await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
+    const policy = await policyOf(PROTECTED);
+    mac.reboot();
+    const renumbered = joinNetwork(mac, { wifi: "home", vpn: "utun5" });
+    await runWatchdog(mac);
+    expectNoLeak(mac, policy, renumbered, new Date(), "bash: boot with the VPN on utun5");
+    expect(watchdogStatus()).toMatchObject({ result: "repaired", tunnels: ["utun5"] });
+    await mac.pfctlAsRoot(["-d"]);
+    await runWatchdog(mac);
+    expectNoLeak(mac, policy, renumbered, new Date(), "bash: pf stopped by someone");
+  });
+});
+
+describe("repairs", () => {
+  it("re-attaches the anchor when another program replaces the main ruleset without Apple's anchor point", async () => {
+    await onAtHome();
+    const policy = await policyOf(PROTECTED);
+    const pf = mac.readPf();
+    mac.writePf({ ...pf, main: { ...emptyRuleset(), filter: ['anchor "vmtool" all'] } });
+    expect(evaluationOrder(mac.readPf())).not.toContain(ANCHOR_NAME);
+    await runWatchdog(mac);
+    expect(mac.readPf().main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`, 'anchor "vmtool" all']);
+    expectNoLeak(mac, policy, macNetworkState(HOME_VPN), new Date(), "re-attached");
+    expect(watchdogStatus()).toMatchObject({ result: "repaired", lastRepair: expect.stringMatching(/re-attached/) });
+  });
+
+  it("enables pf again when someone stopped it (pfctl -d), with a new reference", async () => {
+    await onAtHome();
+    const token = recordedState().reference;
+    await mac.pfctlAsRoot(["-d"]);
+    expect(mac.readPf()).toMatchObject({ enabled: false, references: [] });
+    await runWatchdog(mac);
+    expect(mac.readPf().enabled).toBe(true);
+    expect(mac.readPf().references.map((r) => r.token)).toEqual([recordedState().reference]);
+    expect(recordedState().reference).not.toBe(token);
+    expect(watchdogStatus().lastRepair).toMatch(/enabled pf again/);
+  });
+
+  it("takes a reference again when ours was released by someone else", async () => {
+    await onAtHome();
+    await mac.pfctlAsRoot(["-X", recordedState().reference]);
+    await runWatchdog(mac);
+    expect(mac.readPf().enabled).toBe(true);
+    expect(mac.readPf().references).toHaveLength(1);
+  });
+
+  it("puts the rules back when our anchor was flushed, and kills what opened meanwhile", async () => {
+    await onAtHome();
+    const before = anchorRules(mac);
+    await mac.pfctlAsRoot(["-a", ANCHOR_NAME, "-F", "all"]);
+    const pf = mac.readPf();
+    mac.writePf({
+      ...pf,
+      states: [
+        {
+          iface: "ALL",
+          proto: "tcp",
+          direction: "out",
+          lan: "192.168.1.23",
+          lanPort: 50123,
+          ext: "93.184.216.34",
+          extPort: 443,
+          description: "ESTABLISHED:ESTABLISHED",
+        },
+      ],
+    });
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).toBe(before);
+    expect(mac.readPf().states).toEqual([]);
+    expect(watchdogStatus().lastRepair).toMatch(/put back the kill switch rules, which were gone from pf/);
+  });
+
+  it("never loads a lost or truncated rules file in place of the kill switch", async () => {
+    await onAtHome();
+    const before = anchorRules(mac);
+    const template = `${mac.stateDirectory}/rules/other.pf`;
+    writeFileSync(template, readFileSync(template, "utf8").split("# Everything else")[0]);
+    joinNetwork(mac, { wifi: "cafe", vpn: "utun4" });
+    // A failed check exits non-zero (launchd logs it) and runs again at the next interval.
+    expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
+    expect(anchorRules(mac)).toBe(before);
+    expect(watchdogStatus()).toMatchObject({
+      result: "failed",
+      message: expect.stringMatching(/missing or incomplete/),
+    });
+    const status = await getKillSwitchStatus({ system: mac.system, network: macNetworkState(HOME_VPN) });
+    expect(status.state).toBe("degraded");
+  });
+
+  it("changes nothing and says ok when everything is in force", async () => {
+    await onAtHome();
+    const pf = mac.readPf();
+    const state = recordedState();
+    const calls = mac.pfctlCalls().length;
+    await runWatchdog(mac);
+    expect(mac.readPf()).toEqual(pf);
+    expect(recordedState()).toEqual(state);
+    expect(watchdogStatus()).toMatchObject({ result: "ok", message: "rules in force", lastRepair: null });
+    // It only looked: no load, no reference, no kill.
+    const changes = mac
+      .pfctlCalls()
+      .slice(calls)
+      .filter((args) => ["-f", "-E", "-k", "-X", "-F"].some((flag) => args.includes(flag)));
+    expect(changes).toEqual([]);
+  });
+});
+
+describe("following the network", () => {
+  it("lets the VPN through on its new tunnel, and nothing new outside it", async () => {
+    await onAtHome();
+    const policy = await policyOf(PROTECTED);
+    const renumbered = joinNetwork(mac, { wifi: "home", vpn: "utun5", moreTunnels: [] });
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).toContain("pass quick on utun5 all flags any keep state");
+    expect(anchorRules(mac)).not.toContain("utun4");
+    expectNoLeak(mac, policy, renumbered, new Date(), "renumbered");
+    expect(recordedState().tunnels).toEqual(["utun5"]);
+    expect(watchdogStatus()).toMatchObject({ result: "ok", message: "now letting through utun5", tunnels: ["utun5"] });
+    const status = await getKillSwitchStatus({ system: mac.system, network: renumbered });
+    expect(status).toMatchObject({ state: "protected", activeTunnel: "utun5" });
+  });
+
+  it("switches to the new network's exceptions and stops the old ones", async () => {
+    const settings = settingsFrom({
+      vpnServers: ["198.51.100.7"],
+      protectFromStartup: true,
+      exceptions: [
+        { address: "192.168.1.40", label: "Home printer", scope: HOME_ID },
+        { address: "192.168.50.9", label: "Cafe printer", scope: CAFE_ID },
+      ],
+    });
+    await onAtHome(settings);
+    const policy = await policyOf(settings);
+    expect(anchorRules(mac)).toContain("192.168.1.40");
+    const cafe = joinNetwork(mac, { wifi: "cafe", vpn: null });
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).toContain("to 192.168.50.9 keep state");
+    expect(anchorRules(mac)).not.toContain("192.168.1.40");
+    expectNoLeak(mac, policy, cafe, new Date(), "cafe");
+    expect(recordedState().network).toBe(CAFE_ID);
+    expect(watchdogStatus().rulesFile).toBe("network-2.pf");
+
+    const elsewhere = joinNetwork(mac, { wifi: "cafe", vpn: "utun4" });
+    // An unknown router at the cafe's address: any other network.
+    mac.setNetwork({ ...macSnapshot({ wifi: "cafe", vpn: "utun4" }), arp: "", netstatRoutes: "" });
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).not.toContain("192.168.50.9");
+    expect(watchdogStatus().rulesFile).toBe("other.pf");
+    expectNoLeak(mac, policy, { ...elsewhere, identity: null }, new Date(), "unknown network");
+  });
+});
+
+describe("respecting the user", () => {
+  it("never puts anything back after Disable, even if launchd still ran it", async () => {
+    await onAtHome();
+    const installed = mac.launchDaemons()[0];
+    const off = await disableKillSwitch({ system: mac.system });
+    expect(off.report.watchdog).toBe("removed");
+    expect(mac.launchDaemons()).toEqual([]);
+    expect(existsSync(mac.stateDirectory)).toBe(false);
+    const pf = mac.readPf();
+    // A run that launchd had already started: the script is gone from disk, so run the same text by hand.
+    mkdirSync(mac.stateDirectory, { recursive: true });
+    writeFileSync(installed.programArguments[1], ROOT_SCRIPT);
+    const run = await mac.system.run("sh", [installed.programArguments[1], "watch", mac.root], {
+      env: { FAKE_MAC_UID: "0" },
+    });
+    expect(run.exitCode).toBe(0);
+    expect(mac.readPf()).toEqual(pf);
+    expect(existsSync(`${mac.stateDirectory}/watchdog.json`)).toBe(false);
+  });
+
+  it("keeps the watchdog when Disable fails, so nothing is half off", async () => {
+    await onAtHome();
+    mac.failPfctl(["-a", ANCHOR_NAME, "-F", "all"], "pfctl: DIOCXBEGIN: Device busy");
+    const error = await disableKillSwitch({ system: mac.system }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "load-failed" });
+    expect(mac.launchDaemons().map((job) => job.label)).toEqual([PRODUCT_ID]);
+    expect(existsSync(`${mac.root}${WATCHDOG_SCRIPT_FILE}`)).toBe(true);
+  });
+
+  it("waits for a running action instead of acting in the middle of it", async () => {
+    await onAtHome();
+    await mac.pfctlAsRoot(["-a", ANCHOR_NAME, "-F", "all"]);
+    const lock = `${mac.root}/var/run/${PRODUCT_ID}.lock`;
+    mkdirSync(lock);
+    writeFileSync(`${lock}/pid`, `${process.pid}\n`);
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).toBe("");
+    // The holder is gone (its process ended): the lock is stale and taken over.
+    writeFileSync(`${lock}/pid`, "999999999\n");
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).toContain("block drop in quick all");
+    expect(existsSync(lock)).toBe(false);
+  });
+});
+
+describe("the status", () => {
+  it("is Degraded when the watchdog has not checked for three intervals while the kill switch is on", async () => {
+    await onAtHome();
+    await runWatchdog(mac);
+    const network = macNetworkState(HOME_VPN);
+    const checkedAt = watchdogStatus().checkedAt;
+    const at = (seconds: number) => getKillSwitchStatus({ system: mac.system, network, now: new Date(seconds * 1000) });
+    expect((await at(checkedAt + 3 * WATCHDOG_INTERVAL_SECONDS)).state).toBe("protected");
+    const stale = await at(checkedAt + 3 * WATCHDOG_INTERVAL_SECONDS + 1);
+    expect(stale.state).toBe("degraded");
+    expect(stale.headline).toMatch(/startup watchdog has stopped checking/);
+    // Without the setting, nobody is expected to check.
+    await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"] }), network);
+    expect((await at(checkedAt + 3600)).state).toBe("protected");
+  });
+
+  it("reports what the watchdog found, readable without root", async () => {
+    await onAtHome();
+    await runWatchdog(mac);
+    expect(mode(`${mac.stateDirectory}/watchdog.json`)).toBe("644");
+    const status = await getKillSwitchStatus({ system: mac.system, network: macNetworkState(HOME_VPN) });
+    expect(status.watchdog).toMatchObject({
+      version: 1,
+      watchdogVersion: expect.any(Number),
+      result: "ok",
+      pfEnabled: true,
+      attachment: "com.apple",
+      tunnels: ["utun4"],
+      network: HOME_ID,
+      rulesHash: expect.stringMatching(/^\d+$/),
+    });
+  });
+});
+
+describe("uninstall", () => {
+  it("removes the daemon, its files, our anchor and our reference, leaving no trace", async () => {
+    await onAtHome();
+    await runWatchdog(mac);
+    writeFileSync(`${mac.stateDirectory}/left-over.txt`, "from an older version\n");
+    const before = mac.readPf();
+    const removed = await uninstallKillSwitch({ system: mac.system });
+    expect(mac.prompts()).toHaveLength(2);
+    expect(removed.report.removed).toEqual([LAUNCH_DAEMON_FILE, mac.stateDirectory.slice(mac.root.length)]);
+    expect(mac.launchDaemons()).toEqual([]);
+    expect(existsSync(`${mac.root}${LAUNCH_DAEMON_FILE}`)).toBe(false);
+    expect(existsSync(mac.stateDirectory)).toBe(false);
+    const pf = mac.readPf();
+    expect(pf.anchors[ANCHOR_NAME]).toBeUndefined();
+    expect(pf.main.filter).toEqual(appleMainRuleset().filter);
+    expect(pf.references).toEqual([]);
+    expect(before.references).toHaveLength(1);
+    expect(removed.status.state).toBe("off");
+  });
+});
