@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { uptime } from "node:os";
 import * as z from "zod/mini";
 import { RESOLVED_FILE, STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
-import { type SystemCommands, systemPath } from "../system/commands";
+import { type SystemCommands, systemPath, systemRootOf } from "../system/commands";
 
 /** state.json, written by the root script after Enable and Apply and by the watchdog (Disable removes it). */
 export const recordedStateSchema = z.object({
@@ -113,8 +114,28 @@ export function parseBootTime(output: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** When this boot started; readable without root. */
+/** When this boot started, from `sysctl` (one process); readable without root. */
 export async function readBootTime(system: SystemCommands): Promise<number | null> {
   const result = await system.run("sysctl", ["-n", "kern.boottime"]);
   return result.exitCode === 0 ? parseBootTime(result.stdout) : null;
+}
+
+/**
+ * `kern.boottime` seconds from the time now and the uptime: on macOS, Node's `os.uptime()` is libuv's
+ * `time(NULL) - kern.boottime`, so this reads the boot time without starting a process (give or take a second).
+ */
+export function bootTimeFromUptime(nowMs: number, uptimeSeconds: number): number | null {
+  if (!Number.isFinite(nowMs) || !Number.isFinite(uptimeSeconds) || uptimeSeconds < 0) return null;
+  return Math.floor(nowMs / 1000 - uptimeSeconds);
+}
+
+/** When the Mac behind `system` booted: the kernel's answer through Node, or a prefixed tree's own `sysctl`. */
+export async function readMachineBootTime(system: SystemCommands): Promise<number | null> {
+  // A prefixed tree (tests, demos) is a Mac of its own, with its own boot: only its sysctl knows it.
+  if (systemRootOf(system) !== "") return readBootTime(system);
+  try {
+    return bootTimeFromUptime(Date.now(), uptime());
+  } catch {
+    return null;
+  }
 }

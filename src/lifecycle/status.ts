@@ -1,7 +1,13 @@
 import type { NetworkState } from "../network/state";
 import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths";
 import type { SystemCommands } from "../system/commands";
-import { type RecordedState, type WatchdogStatus, readBootTime, readRecordedState, readWatchdogStatus } from "./record";
+import {
+  type RecordedState,
+  type WatchdogStatus,
+  readMachineBootTime,
+  readRecordedState,
+  readWatchdogStatus,
+} from "./record";
 
 /** What the kill switch is doing, from best to worst news (the menu bar's states). */
 export type KillSwitchState = "protected" | "blocking" | "degraded" | "off" | "unknown";
@@ -29,10 +35,23 @@ export interface StatusRequest {
   network: NetworkState | null;
   /** For judging the watchdog's last check and the captive portal window; default: the clock. */
   now?: Date;
+  /**
+   * When this boot started (`kern.boottime` seconds), null when unknown; default: the kernel's answer without a
+   * process on the Mac itself, the tree's `sysctl` when `system` is a prefixed tree.
+   */
+  bootTime?: () => Promise<number | null>;
 }
 
 /** The watchdog counts as stopped after missing this many checks. */
 export const WATCHDOG_STALE_AFTER_CHECKS = 3;
+
+/**
+ * Two readings of one boot's start may differ by a second (whole seconds read at different instants) or a few
+ * (macOS shifts kern.boottime when the clock is set); a restart moves it by the whole previous boot, far more.
+ */
+export const SAME_BOOT_TOLERANCE_SECONDS = 10;
+
+const sameBoot = (a: number | null, b: number) => a !== null && Math.abs(a - b) <= SAME_BOOT_TOLERANCE_SECONDS;
 
 const status = (
   state: KillSwitchState,
@@ -43,11 +62,11 @@ const status = (
 
 const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
-/** Notes on the watchdog for people: its last repair in this boot, an outdated version. */
-function watchdogNotes(watchdog: WatchdogStatus | null, bootTime: number): string[] {
+/** Notes on the watchdog of this boot for people: its last repair in this boot, an outdated version. */
+function watchdogNotes(watchdog: WatchdogStatus | null): string[] {
   if (!watchdog) return [];
   const notes: string[] = [];
-  if (watchdog.lastRepairAt && watchdog.lastRepair && watchdog.lastRepairAt >= bootTime) {
+  if (watchdog.lastRepairAt && watchdog.lastRepair && watchdog.lastRepairAt >= watchdog.bootTime) {
     notes.push(`The watchdog repaired the kill switch at ${clock(watchdog.lastRepairAt)}: ${watchdog.lastRepair}.`);
   }
   if (watchdog.watchdogVersion !== undefined && watchdog.watchdogVersion !== WATCHDOG_VERSION) {
@@ -68,10 +87,18 @@ function watchdogSilence(recorded: RecordedState, watchdog: WatchdogStatus | nul
   return silence > WATCHDOG_STALE_AFTER_CHECKS * interval ? silence : null;
 }
 
+async function readBootTimeFor(request: StatusRequest): Promise<number | null> {
+  try {
+    return await (request.bootTime ? request.bootTime() : readMachineBootTime(request.system));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The kill switch's state without root and without a prompt: what the last action recorded
- * (state.json), whether the Mac restarted since (pf forgets its rules at boot; `kern.boottime`), what a
- * watchdog last found, and whether a tunnel the rules let through is up.
+ * (state.json), whether the Mac restarted since (pf forgets its rules at boot; `kern.boottime`, read without a
+ * process on the Mac), what a watchdog last found, and whether a tunnel the rules let through is up.
  */
 export async function getKillSwitchStatus(request: StatusRequest): Promise<KillSwitchStatus> {
   const { system, network } = request;
@@ -95,16 +122,16 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     captivePortalUntil: portal !== null && portal > now ? new Date(portal * 1000) : null,
     protectFromStartup: recorded.protectFromStartup ?? false,
   };
-  const bootTime = await readBootTime(system);
+  const bootTime = await readBootTimeFor(request);
   if (bootTime === null) {
     return status(
       "unknown",
       "Unknown: cannot tell whether the rules are still loaded.",
-      ["The Mac's boot time (sysctl kern.boottime) could not be read."],
+      ["The Mac's boot time (kern.boottime) could not be read."],
       extra,
     );
   }
-  const watchdogThisBoot = watchdog && watchdog.bootTime === bootTime ? watchdog : null;
+  const watchdogThisBoot = watchdog && sameBoot(watchdog.bootTime, bootTime) ? watchdog : null;
   if (watchdogThisBoot?.result === "failed") {
     return status(
       "degraded",
@@ -113,7 +140,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
       extra,
     );
   }
-  if (recorded.bootTime !== bootTime && !watchdogThisBoot) {
+  if (!sameBoot(recorded.bootTime, bootTime) && !watchdogThisBoot) {
     return status(
       "degraded",
       "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
@@ -138,7 +165,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
       extra,
     );
   }
-  const repairNotes = watchdogNotes(watchdogThisBoot, bootTime);
+  const repairNotes = watchdogNotes(watchdogThisBoot);
   if (network === null) {
     return status(
       "unknown",

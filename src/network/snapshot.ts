@@ -114,21 +114,37 @@ async function runForStdout(
   }
 }
 
+/** What the menu bar reads every minute: tunnels, routes (split routes included), gateway and its MAC, subnet. */
+export const QUICK_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["ifconfig", "netstatRoutes"];
+
+export interface CollectOptions {
+  /** Read only these outputs (`ipconfigSummaries`: the Wi-Fi summary); default: all of them. */
+  only?: readonly (keyof NetworkSnapshot)[];
+  /** Outputs already read in this run: kept as they are, their commands not run again. */
+  known?: NetworkSnapshot;
+}
+
 /**
- * Runs every snapshot command at once; a command that fails (e.g. `route -n get 1.1.1.1` with no route, exit 1)
+ * Runs the snapshot commands at once; a command that fails (e.g. `route -n get 1.1.1.1` with no route, exit 1)
  * just leaves its field out. Then asks `ipconfig getsummary` about the interface of the physical gateway, for the
  * Wi-Fi name, when it is an `en` interface: Wi-Fi is always one, and without `ifconfig -v` nothing cheaper tells
  * Wi-Fi from Ethernet (on Ethernet the summary simply has no SSID).
  */
-export async function collectLiveSnapshot(system: SystemCommands): Promise<NetworkSnapshot> {
+export async function collectLiveSnapshot(
+  system: SystemCommands,
+  options: CollectOptions = {},
+): Promise<NetworkSnapshot> {
+  const wanted = (field: keyof NetworkSnapshot) =>
+    (options.only === undefined || options.only.includes(field)) && options.known?.[field] === undefined;
   const outputs = await Promise.all(
-    SNAPSHOT_FIELDS.map(async (field) => {
+    SNAPSHOT_FIELDS.filter(wanted).map(async (field) => {
       const [tool, args] = SNAPSHOT_COMMANDS[field];
       return [field, await runForStdout(system, tool, args)] as const;
     }),
   );
-  const snapshot: NetworkSnapshot = {};
+  const snapshot: NetworkSnapshot = { ...options.known };
   for (const [field, text] of outputs) if (text !== undefined) snapshot[field] = text;
+  if (!wanted("ipconfigSummaries")) return snapshot;
 
   const gateway = findPhysicalGateway(parseNetworkSnapshot(snapshot));
   if (gateway && /^en\d+$/.test(gateway.interface)) {

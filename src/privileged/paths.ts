@@ -1,25 +1,16 @@
-import { ROOT_SCRIPT } from "./root-script";
+import { ROOT_SCRIPT_CONSTANTS } from "./root-script";
 
-/**
- * The root script owns the names of everything it creates as root; TypeScript reads them from its text
- * so the two can never disagree (the product id, the anchor and the state directory are defined once,
- * at the top of killswitch-root.sh).
- */
-function rootScriptConstant(name: string): string {
-  const match = ROOT_SCRIPT.match(new RegExp(`^${name}=(.+)$`, "m"));
-  if (!match) throw new Error(`killswitch-root.sh defines no ${name}`);
-  const value = match[1].replace(/^"(.*)"$/, "$1");
-  return value.replace(/\$KS_ID\b/g, () => rootScriptConstant("KS_ID"));
-}
+// The root script owns the names of everything it creates as root; scripts/generate-root-script.mjs reads
+// them from its text, so TypeScript and the script can never disagree.
 
 /** The product's reverse-DNS id: the state directory's name. */
-export const PRODUCT_ID = rootScriptConstant("KS_ID");
+export const PRODUCT_ID = ROOT_SCRIPT_CONSTANTS.KS_ID;
 
 /** Our pf anchor: a child of Apple's anchor point, evaluated before Apple's own children. */
-export const ANCHOR_NAME = rootScriptConstant("KS_ANCHOR");
+export const ANCHOR_NAME = ROOT_SCRIPT_CONSTANTS.KS_ANCHOR;
 
 /** Root-owned (0755) directory with the rules in force, the pf token and the state file. */
-export const STATE_DIRECTORY = rootScriptConstant("KS_STATE_DIR");
+export const STATE_DIRECTORY = ROOT_SCRIPT_CONSTANTS.KS_STATE_DIR;
 
 /** Written by the root script after each action (0644, root's): what is in force, read without root. */
 export const STATE_FILE = `${STATE_DIRECTORY}/state.json`;
@@ -43,10 +34,10 @@ export const RULE_TEMPLATES_DIRECTORY = `${STATE_DIRECTORY}/rules`;
 export const WATCHDOG_SCRIPT_FILE = `${STATE_DIRECTORY}/watchdog.sh`;
 
 /** The LaunchDaemon that runs the watchdog at boot, every few seconds and on network changes. */
-export const LAUNCH_DAEMON_FILE = rootScriptConstant("KS_LAUNCH_DAEMON");
+export const LAUNCH_DAEMON_FILE = ROOT_SCRIPT_CONSTANTS.KS_LAUNCH_DAEMON;
 
 /** Seconds between two watchdog checks. */
-export const WATCHDOG_INTERVAL_SECONDS = Number(rootScriptConstant("KS_WATCHDOG_INTERVAL"));
+export const WATCHDOG_INTERVAL_SECONDS = Number(ROOT_SCRIPT_CONSTANTS.KS_WATCHDOG_INTERVAL);
 
 /** The version the watchdog writes into watchdog.json; an installed watchdog with another one is outdated. */
-export const WATCHDOG_VERSION = Number(rootScriptConstant("KS_VERSION"));
+export const WATCHDOG_VERSION = Number(ROOT_SCRIPT_CONSTANTS.KS_VERSION);

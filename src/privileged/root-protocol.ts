@@ -2,7 +2,7 @@ import { isIpAddress, parseCidr } from "../address/ip";
 import { isHostName } from "../policy/settings";
 import { type SystemCommands, systemRootOf } from "../system/commands";
 import type { RuleTemplates } from "../watchdog/templates";
-import { ROOT_SCRIPT } from "./root-script";
+import { loadRootScript } from "./root-script-loader";
 import type { RootCommand } from "./runner";
 
 /** The root script's exit statuses (see the head of killswitch-root.sh). */
@@ -98,8 +98,9 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
     args.push("--resolved", host, addresses.map(checkAddress).join(","));
   }
   // The watchdog is this very script, kept on disk for launchd (see killswitch-root.sh).
-  if (request.startup) args.push("--startup", ROOT_SCRIPT);
-  return { script: ROOT_SCRIPT, name: "killswitch-root", args };
+  const script = loadRootScript();
+  if (request.startup) args.push("--startup", script);
+  return { script, name: "killswitch-root", args };
 }
 
 /** How our anchor is reached from the main ruleset. */

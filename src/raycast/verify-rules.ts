@@ -1,32 +1,54 @@
 import { readFile } from "node:fs/promises";
 import { showHUD, showToast, Toast } from "@raycast/api";
+import { readRecordedState, readResolvedHosts } from "../lifecycle/record";
+import { resolveWithRecord } from "../lifecycle/resolution";
 import { RULES_FILE } from "../privileged/paths";
-import { resolvePolicy } from "../policy/policy";
+import { systemHostLookup } from "../policy/policy";
 import { systemPath } from "../system/commands";
 import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
-import { captivePortalUntil, isOn, readKillSwitch } from "./kill-switch";
 import { withSettingsAndNetwork } from "./settings-source";
+import { readCaptivePortalUntil } from "./status";
 import { systemCommands } from "./system";
+
+/** The rules last loaded, or null when there are none (Disable removes them). */
+async function readLoadedRules(): Promise<string | null> {
+  try {
+    return await readFile(systemPath(systemCommands(), RULES_FILE), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/** The open captive-portal window as the state file records it, else as the command that opened it remembers it. */
+async function openCaptivePortalUntil(now: Date): Promise<Date | null> {
+  const record = await readRecordedState(systemCommands());
+  if (record.kind !== "present") return readCaptivePortalUntil(now);
+  const until = record.value.captivePortalUntil;
+  return until && until * 1000 > now.getTime() ? new Date(until * 1000) : null;
+}
 
 /**
  * Verify Kill Switch Rules: checks the rules last loaded (the root-owned copy, readable without a prompt) against the
- * policy on the network the Mac is on now: no leak outside the tunnel, and what should pass passes.
+ * policy on the network the Mac is on now: no leak outside the tunnel, and what should pass passes. It reads files
+ * only, not the status, so the command stays small.
  */
 export function runVerifyRules(now: Date = new Date()): Promise<void> {
   return withSettingsAndNetwork("Could Not Verify the Rules", async (settings, network) => {
-    const status = await readKillSwitch(network);
-    if (!isOn(status.state)) {
+    const rules = await readLoadedRules();
+    if (rules === null) {
       await showHUD("Kill Switch Off · no rules to verify");
       return;
     }
-    const rules = await readFile(systemPath(systemCommands(), RULES_FILE), "utf8");
-    const resolved = await resolvePolicy(settings);
+    // Host names resolve as Enable resolved them: with DNS outside the VPN blocked, the recorded addresses stand in.
+    const recorded = await readResolvedHosts(systemCommands());
+    const { result: resolved } = await resolveWithRecord(settings, systemHostLookup, recorded);
     if (!resolved.ok) throw new Error(`Cannot resolve host names:\n${resolved.errors.join("\n")}`);
     const result = verifyRuleset(rules, {
       policy: resolved.policy,
       network,
       now,
-      captivePortalUntil: captivePortalUntil(status, now),
+      captivePortalUntil: await openCaptivePortalUntil(now),
     });
     const summary = verificationSummary(result);
     if (summary.passed) {

@@ -2,7 +2,9 @@ import { symlinkSync, mkdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ANCHOR_NAME } from "../../src/privileged/paths";
 import { ROOT_EXIT, parseRootReport, rootCommand } from "../../src/privileged/root-protocol";
-import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import { loadRootScript } from "../../src/privileged/root-script-loader";
+
+const ROOT_SCRIPT = loadRootScript();
 import { runAsRoot } from "../../src/privileged/runner";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 

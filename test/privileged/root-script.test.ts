@@ -1,15 +1,30 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT_SCRIPT_SHA256 } from "../../src/privileged/root-script";
 import { ANCHOR_NAME, PRODUCT_ID, STATE_DIRECTORY, STATE_FILE } from "../../src/privileged/paths";
-import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import { loadRootScript } from "../../src/privileged/root-script-loader";
+
+const ROOT_SCRIPT = loadRootScript();
 
 const SCRIPT_FILE = resolve(__dirname, "../../src/privileged/killswitch-root.sh");
 
 describe("the root script", () => {
-  it("is bundled exactly as killswitch-root.sh reads (run `node scripts/generate-root-script.mjs` after editing it)", () => {
+  it("ships exactly as killswitch-root.sh reads, with its hash (run `node scripts/generate-root-script.mjs` after editing it)", () => {
     expect(ROOT_SCRIPT).toBe(readFileSync(SCRIPT_FILE, "utf8"));
+    expect(createHash("sha256").update(readFileSync(SCRIPT_FILE)).digest("hex")).toBe(ROOT_SCRIPT_SHA256);
+  });
+
+  it("is never run when the asset was altered or is missing", () => {
+    const altered = mkdtempSync(join(tmpdir(), "root-script-"));
+    writeFileSync(join(altered, "killswitch-root.sh"), `${ROOT_SCRIPT}\nrm -rf /\n`);
+    expect(() => loadRootScript([altered])).toThrow(/is not the root script this version was built with/);
+    expect(() => loadRootScript([join(altered, "nowhere")])).toThrow(/missing from the extension's assets/);
   });
 
   it("parses as POSIX sh and as bash in POSIX mode (macOS /bin/sh)", () => {

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { buildKillSwitchAnchor } from "../../src/pf/anchor";
 import { resolvePolicy } from "../../src/policy/policy";
 import { DEFAULT_SETTINGS } from "../../src/policy/settings";
-import { RULES_FILE } from "../../src/privileged/paths";
+import { RULES_FILE, STATE_FILE } from "../../src/privileged/paths";
 import { runVerifyRules } from "../../src/raycast/verify-rules";
 import { writeCaptivePortalUntil } from "../../src/raycast/status";
 import verifyCommand from "../../src/verify-kill-switch-rules";
@@ -51,7 +51,6 @@ describe("Verify Kill Switch Rules", () => {
 
     expect(raycast.huds).toEqual(["Rules Verified · nothing leaves outside the VPN on this network"]);
     expect(raycast.toasts).toEqual([]);
-    expect(lifecycle.getKillSwitchStatus).toHaveBeenCalledWith(expect.objectContaining({ network: VPN_UP }));
     expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
     expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
   });
@@ -81,22 +80,44 @@ describe("Verify Kill Switch Rules", () => {
     expect(raycast.toasts[0].title).toMatch(/^Rules Do Not Match/);
   });
 
-  it("has nothing to verify when the kill switch is off", async () => {
-    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("off"));
+  it("has nothing to verify when the kill switch is off (no rules saved)", async () => {
     await runVerifyRules(NOW);
     expect(raycast.huds).toEqual(["Kill Switch Off · no rules to verify"]);
   });
 
   it("says why when the saved rules cannot be read", async () => {
+    await mkdir(join(fakeRoot.path, RULES_FILE), { recursive: true });
     await runVerifyRules(NOW);
     expect(raycast.toasts[0].title).toBe("Could Not Verify the Rules");
-    expect(raycast.toasts[0].message).toContain("ENOENT");
+    expect(raycast.toasts[0].message).toContain("EISDIR");
+  });
+
+  it("takes the captive-portal window from the state file when there is one", async () => {
+    const until = new Date(NOW.getTime() + 2 * 60_000);
+    await saveRules(await builtRules(until));
+    const state = join(fakeRoot.path, STATE_FILE);
+    await writeFile(
+      state,
+      JSON.stringify({
+        version: 1,
+        status: "on",
+        anchor: "com.apple/000.vpnkillswitch",
+        attachment: "com.apple",
+        bootTime: null,
+        changedAt: 0,
+        tunnels: ["utun4"],
+        reference: "1",
+        captivePortalUntil: Math.ceil(until.getTime() / 1000),
+      }),
+    );
+    await runVerifyRules(NOW);
+    expect(raycast.huds).toEqual(["Rules Verified · nothing leaves outside the VPN on this network"]);
   });
 
   it("names the bad preference instead of verifying", async () => {
     raycast.preferences = { vpnServers: "not a server!" };
     await runVerifyRules(NOW);
     expect(raycast.toasts[0].title).toBe("Check the Kill Switch Preferences");
-    expect(lifecycle.getKillSwitchStatus).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual([]);
   });
 });

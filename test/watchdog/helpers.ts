@@ -5,7 +5,9 @@ import type { NetworkState } from "../../src/network/state";
 import { type KillSwitchPolicy, resolvePolicy } from "../../src/policy/policy";
 import { type Settings, parseSettings } from "../../src/policy/settings";
 import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
-import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import { loadRootScript } from "../../src/privileged/root-script-loader";
+
+const ROOT_SCRIPT = loadRootScript();
 import type { CommandResult } from "../../src/system/commands";
 import { verificationSummary, verifyRuleset } from "../../src/verify/verify-policy";
 import type { FakeMac } from "../fakes/fake-mac";

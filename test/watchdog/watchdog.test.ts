@@ -8,7 +8,9 @@ import {
   WATCHDOG_INTERVAL_SECONDS,
   WATCHDOG_SCRIPT_FILE,
 } from "../../src/privileged/paths";
-import { ROOT_SCRIPT } from "../../src/privileged/root-script";
+import { loadRootScript } from "../../src/privileged/root-script-loader";
+
+const ROOT_SCRIPT = loadRootScript();
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
 import { appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
