@@ -1,12 +1,100 @@
+import { createHash } from "node:crypto";
+import * as z from "zod/mini";
 import { deriveNetworkState } from "../network/derive";
-import { collectLiveSnapshot } from "../network/snapshot";
+import { type NetworkSnapshot, QUICK_SNAPSHOT_FIELDS, collectLiveSnapshot } from "../network/snapshot";
 import type { NetworkState } from "../network/state";
+import type { SystemCommands } from "../system/commands";
 import type { NetworkSummary } from "./status";
 import { systemCommands } from "./system";
 
 /** The Mac's network right now, from unprivileged commands only (never a password prompt). */
 export async function readNetworkState(): Promise<NetworkState> {
   return deriveNetworkState(await collectLiveSnapshot(systemCommands()));
+}
+
+/** A synchronous store that outlives the command run (Raycast's `Cache`). */
+export interface TextStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+export const NETWORK_DETAILS_KEY = "network-details";
+
+const optionalText = z.optional(z.string());
+/** The slower outputs of the last full reading, and the network they were read on. */
+const networkDetailsSchema = z.object({
+  version: z.literal(1),
+  network: z.string(),
+  outputs: z.object({
+    routeGetDefault: optionalText,
+    routeGetInternet: optionalText,
+    scutilNwi: optionalText,
+    scutilDns: optionalText,
+    scutilNcList: optionalText,
+    arp: optionalText,
+    ipconfigSummaries: z.optional(z.record(z.string(), z.string())),
+  }),
+});
+type NetworkDetails = z.infer<typeof networkDetailsSchema>;
+
+function readNetworkDetails(store: TextStore): NetworkDetails | null {
+  try {
+    const parsed = networkDetailsSchema.safeParse(JSON.parse(store.get(NETWORK_DETAILS_KEY) ?? "null"));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the quick outputs say about the network, as a short key. Derived rather than raw: netstat's Expire column
+ * counts down and LAN hosts come and go in its ARP rows, so the raw text changes every minute on an idle network.
+ */
+export function quickNetworkKey(network: NetworkState): string {
+  return createHash("sha256").update(JSON.stringify(network)).digest("hex");
+}
+
+export interface StatusNetworkRequest {
+  /** Where the last full reading's slower outputs are kept between runs. */
+  details: TextStore;
+  /** Read the slower outputs again even on an unchanged network (the user opened the menu). */
+  refreshDetails: boolean;
+  /** Default: the Mac's programs. */
+  system?: SystemCommands;
+}
+
+export interface StatusNetworkReading {
+  network: NetworkState;
+  /** Whether this run read DNS, the Wi-Fi name and the VPN services itself, rather than reusing an earlier run's. */
+  detailsReadNow: boolean;
+}
+
+/**
+ * The network for the menu bar's status. Every run reads `ifconfig -a` and `netstat -rn` (tunnels, routes,
+ * gateway, subnet: all the status needs). The slower details shown beside it (DNS, Wi-Fi name, VPN services)
+ * cost six more processes: they are read again only when those two outputs describe another network, or when
+ * asked to, so a background refresh on an unchanged network starts two processes.
+ */
+export async function readStatusNetwork(request: StatusNetworkRequest): Promise<StatusNetworkReading> {
+  const system = request.system ?? systemCommands();
+  const quick = await collectLiveSnapshot(system, { only: QUICK_SNAPSHOT_FIELDS });
+  const key = quickNetworkKey(deriveNetworkState(quick));
+  // Without both quick outputs the key says little, and the old details would stand in for what is missing.
+  const complete = QUICK_SNAPSHOT_FIELDS.every((field) => quick[field] !== undefined);
+  const stored = request.refreshDetails || !complete ? null : readNetworkDetails(request.details);
+  if (stored && stored.network === key) {
+    return { network: deriveNetworkState({ ...stored.outputs, ...quick }), detailsReadNow: false };
+  }
+  const full = await collectLiveSnapshot(system, { known: quick });
+  const outputs: NetworkSnapshot = { ...full };
+  for (const field of QUICK_SNAPSHOT_FIELDS) delete outputs[field];
+  const details: NetworkDetails = { version: 1, network: key, outputs };
+  try {
+    request.details.set(NETWORK_DETAILS_KEY, JSON.stringify(details));
+  } catch {
+    // Only a saving for the next run: this reading stands without it.
+  }
+  return { network: deriveNetworkState(full), detailsReadNow: true };
 }
 
 export function summarizeNetwork(network: NetworkState): NetworkSummary | null {
