@@ -117,6 +117,12 @@ async function runForStdout(
 /** What the menu bar reads every minute: tunnels, routes (split routes included), gateway and its MAC, subnet. */
 export const QUICK_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["ifconfig", "netstatRoutes"];
 
+/** The rest: the kernel's route answers, DNS, VPN services, ARP and the Wi-Fi summary. */
+export const DETAIL_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = [
+  ...SNAPSHOT_FIELDS.filter((field) => !QUICK_SNAPSHOT_FIELDS.includes(field)),
+  "ipconfigSummaries",
+];
+
 export interface CollectOptions {
   /** Read only these outputs (`ipconfigSummaries`: the Wi-Fi summary); default: all of them. */
   only?: readonly (keyof NetworkSnapshot)[];

@@ -3,7 +3,7 @@
  * a cacheable snapshot. The privileged actions are in kill-switch-actions.ts, so only the commands that change
  * pf carry that code.
  */
-import { type KillSwitchState, type KillSwitchStatus, getKillSwitchStatus } from "../lifecycle";
+import { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../lifecycle";
 import type { NetworkState } from "../network/state";
 import type { AnchorSummary } from "../pf/anchor";
 import type { Settings } from "../policy/settings";
@@ -20,9 +20,12 @@ export async function readNetworkOrNull(): Promise<NetworkState | null> {
   }
 }
 
-/** Reads the status without root and without a prompt (safe in background runs). */
-export async function readKillSwitch(network: NetworkState | null): Promise<KillSwitchStatus> {
-  return getKillSwitchStatus({ system: systemCommands(), network });
+/** Reads the status without root and without a prompt (safe in background runs); the options default to the Mac's. */
+export async function readKillSwitch(
+  network: NetworkState | null,
+  options: Partial<Pick<StatusRequest, "system" | "bootTime">> = {},
+): Promise<KillSwitchStatus> {
+  return getKillSwitchStatus({ system: options.system ?? systemCommands(), network, bootTime: options.bootTime });
 }
 
 /** True while the kill switch has rules in force (whatever the VPN is doing). */

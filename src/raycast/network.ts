@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 import * as z from "zod/mini";
 import { deriveNetworkState } from "../network/derive";
-import { type NetworkSnapshot, QUICK_SNAPSHOT_FIELDS, collectLiveSnapshot } from "../network/snapshot";
+import {
+  DETAIL_SNAPSHOT_FIELDS,
+  type NetworkSnapshot,
+  QUICK_SNAPSHOT_FIELDS,
+  collectLiveSnapshot,
+} from "../network/snapshot";
 import type { NetworkState } from "../network/state";
 import type { SystemCommands } from "../system/commands";
 import type { NetworkSummary } from "./status";
@@ -85,7 +90,7 @@ export async function readStatusNetwork(request: StatusNetworkRequest): Promise<
   if (stored && stored.network === key) {
     return { network: deriveNetworkState({ ...stored.outputs, ...quick }), detailsReadNow: false };
   }
-  const full = await collectLiveSnapshot(system, { known: quick });
+  const full = await collectLiveSnapshot(system, { only: DETAIL_SNAPSHOT_FIELDS, known: quick });
   const outputs: NetworkSnapshot = { ...full };
   for (const field of QUICK_SNAPSHOT_FIELDS) delete outputs[field];
   const details: NetworkDetails = { version: 1, network: key, outputs };

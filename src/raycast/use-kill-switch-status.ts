@@ -1,6 +1,10 @@
-import { useCallback, useEffect, useState } from "react";
+import { Cache, LaunchType, environment } from "@raycast/api";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { StatusRequest } from "../lifecycle";
+import type { SystemCommands } from "../system/commands";
 import { type ExceptionList, loadExceptions, readCachedExceptions } from "./exception-store";
-import { captivePortalUntil, readKillSwitch, readNetworkOrNull, snapshotFromStatus } from "./kill-switch";
+import { captivePortalUntil, readKillSwitch, snapshotFromStatus } from "./kill-switch";
+import { type TextStore, readStatusNetwork } from "./network";
 import { readPreferences, settingsFromPreferences } from "./preferences";
 import { type KillSwitchSnapshot, readCachedSnapshot, writeCachedSnapshot } from "./status";
 
@@ -23,6 +27,41 @@ export function unreadableSnapshot(
   };
 }
 
+/** The slower network details of the last full reading, kept between the menu bar's runs. */
+const networkDetails = new Cache({ namespace: "kill-switch-network" });
+
+export interface StatusSnapshotRequest {
+  exceptions: ExceptionList;
+  now: Date;
+  /** Read DNS, the Wi-Fi name and the VPN services again even if the network looks unchanged. */
+  refreshDetails: boolean;
+  /** Defaults: Raycast's Cache, the Mac's programs, the kernel's boot time. */
+  details?: TextStore;
+  system?: SystemCommands;
+  bootTime?: StatusRequest["bootTime"];
+}
+
+/** One reading for the menu bar, without React: the network, then the status, cached for the next instant render. */
+export async function readStatusSnapshot(request: StatusSnapshotRequest): Promise<KillSwitchSnapshot> {
+  const { now, system } = request;
+  const settings = settingsFromPreferences(readPreferences(), request.exceptions.exceptions);
+  const network = await readStatusNetwork({
+    details: request.details ?? networkDetails,
+    refreshDetails: request.refreshDetails,
+    system,
+  })
+    .then((reading) => reading.network)
+    .catch(() => null);
+  const status = await readKillSwitch(network, { system, bootTime: request.bootTime });
+  const next = snapshotFromStatus(status, network, settings.ok ? settings.settings : null, {
+    now,
+    captivePortalUntil: captivePortalUntil(status, now),
+  });
+  if (!settings.ok) next.notes = [...next.notes, ...settings.errors];
+  writeCachedSnapshot(next);
+  return next;
+}
+
 /**
  * The menu bar's data: drawn at once from the cache, then read again without root (never a prompt).
  * `isLoading` always ends false, so Raycast can unload the command.
@@ -31,23 +70,18 @@ export function useKillSwitchStatus() {
   const [snapshot, setSnapshot] = useState<KillSwitchSnapshot | undefined>(readCachedSnapshot);
   const [exceptions, setExceptions] = useState<ExceptionList>(readCachedExceptions);
   const [isLoading, setIsLoading] = useState(true);
+  const detailsRead = useRef(false);
 
   const refresh = useCallback(async () => {
     setIsLoading(true);
     const now = new Date();
+    // The user opened the menu: show fresh details once; background runs reuse them while the network is the same.
+    const refreshDetails = environment.launchType === LaunchType.UserInitiated && !detailsRead.current;
+    detailsRead.current ||= refreshDetails;
     try {
       const list = await loadExceptions();
       setExceptions(list);
-      const settings = settingsFromPreferences(readPreferences(), list.exceptions);
-      const network = await readNetworkOrNull();
-      const status = await readKillSwitch(network);
-      const next = snapshotFromStatus(status, network, settings.ok ? settings.settings : null, {
-        now,
-        captivePortalUntil: captivePortalUntil(status, now),
-      });
-      if (!settings.ok) next.notes = [...next.notes, ...settings.errors];
-      writeCachedSnapshot(next);
-      setSnapshot(next);
+      setSnapshot(await readStatusSnapshot({ exceptions: list, now, refreshDetails }));
     } catch (error) {
       setSnapshot((previous) => unreadableSnapshot(previous, error, now));
     } finally {

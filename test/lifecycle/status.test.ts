@@ -1,6 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { uptime } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { getKillSwitchStatus, parseBootTime } from "../../src/lifecycle";
+import { bootTimeFromUptime, readMachineBootTime } from "../../src/lifecycle/record";
+import { SAME_BOOT_TOLERANCE_SECONDS } from "../../src/lifecycle/status";
+import { MACOS_BINARIES, type SystemCommands } from "../../src/system/commands";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { WIFI_WITH_VPN, WIFI_WITHOUT_VPN } from "./scenario";
 
@@ -91,6 +95,74 @@ describe("getKillSwitchStatus", () => {
     expect((await getKillSwitchStatus({ system: mac.system, network: null })).state).toBe("unknown");
     rmSync(mac.system.binaries.sysctl);
     expect((await status()).headline).toMatch(/cannot tell whether the rules are still loaded/);
+  });
+});
+
+describe("getKillSwitchStatus with the boot time given (as the menu bar reads it, without a process)", () => {
+  const at = (bootTime: number | null) =>
+    getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN, bootTime: async () => bootTime });
+
+  it("takes a boot time a few seconds off the recorded one for the same boot, and never runs sysctl", async () => {
+    mac = createFakeMac();
+    record();
+    expect((await at(BOOT)).state).toBe("protected");
+    expect((await at(BOOT + 1)).state).toBe("protected");
+    expect((await at(BOOT - SAME_BOOT_TOLERANCE_SECONDS)).state).toBe("protected");
+    expect(mac.events().filter((event) => event.program === "sysctl")).toEqual([]);
+  });
+
+  it("is Degraded after a restart, and Unknown when the boot time is unknown or its reading fails", async () => {
+    mac = createFakeMac();
+    record();
+    expect((await at(BOOT + 86_400)).state).toBe("degraded");
+    expect((await at(BOOT + SAME_BOOT_TOLERANCE_SECONDS + 1)).state).toBe("degraded");
+    expect((await at(null)).headline).toMatch(/cannot tell whether the rules are still loaded/);
+    const failing = await getKillSwitchStatus({
+      system: mac.system,
+      network: WIFI_WITH_VPN,
+      bootTime: () => Promise.reject(new Error("no clock")),
+    });
+    expect(failing.state).toBe("unknown");
+  });
+
+  it("counts the watchdog's report as this boot's when its boot time is within the tolerance", async () => {
+    mac = createFakeMac();
+    record();
+    watchdog({ result: "failed", bootTime: BOOT + 86_400, message: "pf refused the rules" });
+    expect(await at(BOOT + 86_401)).toMatchObject({ state: "degraded", notes: ["pf refused the rules"] });
+    watchdog({ result: "repaired", bootTime: BOOT + 86_400, lastRepairAt: BOOT + 86_450, lastRepair: "rules" });
+    expect(await at(BOOT + 86_399)).toMatchObject({ state: "protected" });
+  });
+});
+
+describe("the Mac's boot time", () => {
+  it("is the time now less the uptime, in whole seconds", () => {
+    expect(bootTimeFromUptime(1_700_086_400_900, 86_400)).toBe(BOOT);
+    expect(bootTimeFromUptime(Date.now(), Number.NaN)).toBeNull();
+    expect(bootTimeFromUptime(Date.now(), -1)).toBeNull();
+  });
+
+  it("comes from the kernel, without a process, on the Mac itself", async () => {
+    const started: string[] = [];
+    const theMac: SystemCommands = {
+      binaries: { ...MACOS_BINARIES },
+      run: async (tool) => {
+        started.push(tool);
+        return { exitCode: 1, stdout: "", stderr: "" };
+      },
+    };
+    const expected = Math.floor(Date.now() / 1000 - uptime());
+    const read = await readMachineBootTime(theMac);
+    expect(started).toEqual([]);
+    expect(read).not.toBeNull();
+    expect(Math.abs((read ?? 0) - expected)).toBeLessThanOrEqual(1);
+  });
+
+  it("comes from the tree's own sysctl under a prefixed tree, which has a boot of its own", async () => {
+    mac = createFakeMac({ bootTime: BOOT });
+    expect(await readMachineBootTime(mac.system)).toBe(BOOT);
+    mac.reboot();
+    expect(await readMachineBootTime(mac.system)).toBe(BOOT + 86_400);
   });
 });
 

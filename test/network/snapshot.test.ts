@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
-import { collectLiveSnapshot, readSnapshotDirectory, writeSnapshotDirectory } from "../../src/network/snapshot";
+import {
+  DETAIL_SNAPSHOT_FIELDS,
+  QUICK_SNAPSHOT_FIELDS,
+  collectLiveSnapshot,
+  readSnapshotDirectory,
+  writeSnapshotDirectory,
+} from "../../src/network/snapshot";
 import { MACOS_BINARIES, type CommandResult, type SystemCommands } from "../../src/system/commands";
 import { readMacosFixture } from "./fixtures";
 
@@ -80,6 +86,19 @@ function fakeSystem(outputs: Record<string, CommandResult | Error>) {
 
 const ok = (stdout: string): CommandResult => ({ exitCode: 0, stdout, stderr: "" });
 
+/** Every command answering as the sample Mac does. */
+const sampleOutputs = (): Record<string, CommandResult> => ({
+  "ifconfig -a": ok(SAMPLE_SNAPSHOT.ifconfig ?? ""),
+  "netstat -rn": ok(SAMPLE_SNAPSHOT.netstatRoutes ?? ""),
+  "route -n get default": ok(SAMPLE_SNAPSHOT.routeGetDefault ?? ""),
+  "route -n get 1.1.1.1": ok(SAMPLE_SNAPSHOT.routeGetInternet ?? ""),
+  "scutil --nwi": ok(SAMPLE_SNAPSHOT.scutilNwi ?? ""),
+  "scutil --dns": ok(SAMPLE_SNAPSHOT.scutilDns ?? ""),
+  "scutil --nc list": ok(SAMPLE_SNAPSHOT.scutilNcList ?? ""),
+  "arp -an": ok(SAMPLE_SNAPSHOT.arp ?? ""),
+  "ipconfig getsummary en0": ok(SAMPLE_SNAPSHOT.ipconfigSummaries?.en0 ?? ""),
+});
+
 describe("collectLiveSnapshot", () => {
   it("runs the commands at once, leaves failures out, and asks for the Wi-Fi summary of the gateway's interface", async () => {
     const fake = fakeSystem({
@@ -110,6 +129,29 @@ describe("collectLiveSnapshot", () => {
     expect(routeGetInternet).toBeDefined();
     expect(scutilNcList).toBeDefined();
     expect(snapshot).toEqual(expected);
+  });
+
+  it("reads only the outputs asked for: ifconfig and netstat for the quick reading, no Wi-Fi summary", async () => {
+    const fake = fakeSystem(sampleOutputs());
+    const quick = await collectLiveSnapshot(fake.system, { only: QUICK_SNAPSHOT_FIELDS });
+    expect(fake.calls.sort()).toEqual(["ifconfig -a", "netstat -rn"]);
+    expect(quick).toEqual({ ifconfig: SAMPLE_SNAPSHOT.ifconfig, netstatRoutes: SAMPLE_SNAPSHOT.netstatRoutes });
+  });
+
+  it("completes a quick reading without running its commands again, finding the Wi-Fi interface from it", async () => {
+    const fake = fakeSystem(sampleOutputs());
+    const quick = { ifconfig: SAMPLE_SNAPSHOT.ifconfig, netstatRoutes: SAMPLE_SNAPSHOT.netstatRoutes };
+    const full = await collectLiveSnapshot(fake.system, { only: DETAIL_SNAPSHOT_FIELDS, known: quick });
+    expect(fake.calls.sort()).toEqual([
+      "arp -an",
+      "ipconfig getsummary en0",
+      "route -n get 1.1.1.1",
+      "route -n get default",
+      "scutil --dns",
+      "scutil --nc list",
+      "scutil --nwi",
+    ]);
+    expect(full).toEqual(SAMPLE_SNAPSHOT);
   });
 
   it("skips the Wi-Fi summary when no physical gateway is known", async () => {

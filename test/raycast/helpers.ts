@@ -97,22 +97,29 @@ export const lifecycle = {
   getKillSwitchStatus: vi.fn(),
 };
 
-/** The network module's reader, as a spy returning VPN_UP unless a test says otherwise. */
-export const networkReader = { readNetworkState: vi.fn() };
+/**
+ * The network module's readers, as spies returning VPN_UP unless a test says otherwise: the commands' full
+ * reading, and the menu bar's (which reuses the slower details on an unchanged network).
+ */
+export const networkReader = { readNetworkState: vi.fn(), readStatusNetwork: vi.fn() };
 
 /** For `vi.mock` of src/lifecycle: the real module with its actions and status replaced by the spies. */
 export function withLifecycleSpies(actual: object): object {
   return { ...actual, ...lifecycle };
 }
 
-/** For `vi.mock` of src/raycast/network: the real module reading the network through the spy. */
+/** For `vi.mock` of src/raycast/network: the real module reading the network through the spies. */
 export function withNetworkSpy(actual: object): object {
-  return { ...actual, readNetworkState: networkReader.readNetworkState };
+  return { ...actual, ...networkReader };
 }
 
+/** What the menu bar's reader answers with `network`. */
+export const statusNetwork = (network: NetworkState) => ({ network, detailsReadNow: false });
+
 export function resetSpies(): void {
-  for (const spy of [...Object.values(lifecycle), networkReader.readNetworkState]) spy.mockReset();
+  for (const spy of [...Object.values(lifecycle), ...Object.values(networkReader)]) spy.mockReset();
   networkReader.readNetworkState.mockResolvedValue(VPN_UP);
+  networkReader.readStatusNetwork.mockResolvedValue(statusNetwork(VPN_UP));
   lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("off"));
 }
 

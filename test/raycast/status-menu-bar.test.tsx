@@ -4,7 +4,7 @@ import Command from "../../src/kill-switch-status";
 import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
 import { readCachedSnapshot, writeCachedSnapshot, writeCaptivePortalUntil } from "../../src/raycast/status";
 import { LaunchType, LocalStorage, environment, raycast, resetRaycast } from "../mocks/raycast-api";
-import { HOME_ID, VPN_DOWN, VPN_UP, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
+import { HOME_ID, VPN_DOWN, VPN_UP, lifecycle, networkReader, resetSpies, statusFor, statusNetwork } from "./helpers";
 import { act } from "react-test-renderer";
 import { all, click, item, one, render, sections, settle } from "./render";
 
@@ -35,7 +35,7 @@ beforeEach(() => {
 });
 
 async function renderState(state: KillSwitchState, network = state === "protected" ? VPN_UP : VPN_DOWN) {
-  networkReader.readNetworkState.mockResolvedValue(network);
+  networkReader.readStatusNetwork.mockResolvedValue(statusNetwork(network));
   lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor(state));
   return render(<Command />);
 }
@@ -154,6 +154,31 @@ describe("Kill Switch Status menu bar", () => {
     await settle();
     expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-off.png" }, isLoading: false });
     expect(readCachedSnapshot()?.state).toBe("off");
+  });
+
+  it("reuses the network details in a background run, and reads them again once when the menu is opened", async () => {
+    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
+    await renderState("protected");
+    expect(networkReader.readStatusNetwork.mock.calls.map(([request]) => request.refreshDetails)).toEqual([false]);
+    expect(networkReader.readNetworkState).not.toHaveBeenCalled();
+
+    networkReader.readStatusNetwork.mockClear();
+    environment.launchType = LaunchType.UserInitiated;
+    const opened = await renderState("protected");
+    await click(item(opened, "MenuBarExtra.Item", "Printer"));
+    // The redraw after the click finds the same network: the details just read serve again.
+    expect(networkReader.readStatusNetwork.mock.calls.map(([request]) => request.refreshDetails)).toEqual([
+      true,
+      false,
+    ]);
+  });
+
+  it("still reads the status, as Unknown about the VPN, when the network cannot be read", async () => {
+    networkReader.readStatusNetwork.mockRejectedValue(new Error("ifconfig: timed out"));
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("unknown"));
+    const renderer = await render(<Command />);
+    expect(lifecycle.getKillSwitchStatus).toHaveBeenCalledWith(expect.objectContaining({ network: null }));
+    expect(menuBar(renderer).props.isLoading).toBe(false);
   });
 
   it("shows the state as text when the preference asks for it", async () => {
@@ -319,7 +344,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("shows the captive-portal countdown from the status, which wins over the remembered window", async () => {
-    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    networkReader.readStatusNetwork.mockResolvedValue(statusNetwork(VPN_DOWN));
     lifecycle.getKillSwitchStatus.mockResolvedValue({
       ...statusFor("blocking"),
       captivePortalUntil: new Date(Date.now() + 4 * 60_000 - 1000),
