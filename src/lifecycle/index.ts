@@ -11,9 +11,10 @@
  *   uninstallKillSwitch({ system, authentication?, network? })
  *     -> Promise<KillSwitchChange>   every trace removed (LaunchDaemon, anchor, reference, state directory);
  *                                    `report.removed` lists the paths
- *   getKillSwitchStatus({ system, network, now? })
+ *   getKillSwitchStatus({ system, network, now?, bootTime? })
  *     -> Promise<KillSwitchStatus>   protected | blocking | degraded | off | unknown; never asks for a password;
- *                                    degraded also when the startup watchdog stopped checking
+ *                                    degraded also when the startup watchdog stopped checking;
+ *                                    `bootTime` (seconds) replaces reading it from the kernel (tests, benches)
  *   describeChange(change), describeStatus(status) -> string[]   the same, in lines for people
  *
  * Enable and apply, with `settings.protectFromStartup`, install the boot-time watchdog in the same prompt

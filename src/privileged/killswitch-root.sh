@@ -524,34 +524,28 @@ physical_gateway() {
 	printf '%s' "$found"
 }
 
-# The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
-# per octet (network/mac-address.ts).
-gateway_mac() { # ADDRESS INTERFACE
-	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" '
-		function normal(text,   o, n, i, out) {
-			n = split(tolower(text), o, ":")
-			if (n != 6) return ""
-			out = ""
-			for (i = 1; i <= 6; i++) {
-				if (o[i] !~ /^[0-9a-f][0-9a-f]?$/) return ""
-				out = out (i > 1 ? ":" : "") (length(o[i]) == 1 ? "0" : "") o[i]
-			}
-			return out
+# awk: normal(TEXT) is the MAC in TEXT in normal form (network/mac-address.ts), or "" when TEXT is none.
+AWK_NORMAL_MAC='
+	function normal(text,   o, n, i, out) {
+		n = split(tolower(text), o, ":")
+		if (n != 6) return ""
+		out = ""
+		for (i = 1; i <= 6; i++) {
+			if (o[i] !~ /^[0-9a-f][0-9a-f]?$/) return ""
+			out = out (i > 1 ? ":" : "") (length(o[i]) == 1 ? "0" : "") o[i]
 		}
+		return out
+	}
+'
+
+# The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
+# per octet.
+gateway_mac() { # ADDRESS INTERFACE
+	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_NORMAL_MAC"'
 		$2 == gw && $3 == "at" && $5 == "on" && $6 == ifname && normal($4) != "" { print normal($4); exit }
 	')
 	if [ -z "$mac" ]; then
-		mac=$("$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" '
-			function normal(text,   o, n, i, out) {
-				n = split(tolower(text), o, ":")
-				if (n != 6) return ""
-				out = ""
-				for (i = 1; i <= 6; i++) {
-					if (o[i] !~ /^[0-9a-f][0-9a-f]?$/) return ""
-					out = out (i > 1 ? ":" : "") (length(o[i]) == 1 ? "0" : "") o[i]
-				}
-				return out
-			}
+		mac=$("$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_NORMAL_MAC"'
 			$1 == "Internet6:" { done = 1 }
 			$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
 			done || NF < 3 { next }
