@@ -83,7 +83,12 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
       add("newer-syntax", "error", number, `${NEWER_PF_KEYWORDS["set-prio"]} is newer than macOS pfctl's grammar`);
     }
     if (/\/etc\/pf\.conf\b/.test(line.replace(/#.*$/, ""))) {
-      add("include", "error", number, "refers to /etc/pf.conf: the anchor must never load or include the main ruleset");
+      add(
+        "include",
+        "error",
+        number,
+        "refers to /etc/pf.conf: never use the main ruleset from an anchor (it is not ours to load or include)",
+      );
     }
   });
 

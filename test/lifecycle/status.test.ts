@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { uptime } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { getKillSwitchStatus, parseBootTime } from "../../src/lifecycle";
@@ -6,6 +6,7 @@ import { bootTimeFromUptime, readMachineBootTime } from "../../src/lifecycle/rec
 import { SAME_BOOT_TOLERANCE_SECONDS } from "../../src/lifecycle/status";
 import { MACOS_BINARIES, type SystemCommands } from "../../src/system/commands";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { writeRecordedState } from "../fakes/recorded-state";
 import { WIFI_WITH_VPN, WIFI_WITHOUT_VPN } from "./scenario";
 
 let mac: FakeMac;
@@ -14,19 +15,7 @@ afterEach(() => mac?.cleanup());
 const BOOT = 1_700_000_000;
 
 function record(fields: Record<string, unknown> = {}) {
-  mkdirSync(mac.stateDirectory, { recursive: true });
-  const state = {
-    version: 1,
-    status: "on",
-    anchor: "com.apple/000.vpnkillswitch",
-    attachment: "com.apple",
-    bootTime: BOOT,
-    changedAt: BOOT + 60,
-    tunnels: ["utun4"],
-    reference: "8914907148313668449",
-    ...fields,
-  };
-  writeFileSync(`${mac.stateDirectory}/state.json`, `${JSON.stringify(state)}\n`);
+  writeRecordedState(mac, BOOT, fields);
 }
 
 function watchdog(fields: Record<string, unknown>) {

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countingCommands } from "../../bench/measure";
 import { readCachedSnapshot } from "../../src/raycast/status";
 import { type StatusSnapshotRequest, readStatusSnapshot } from "../../src/raycast/use-kill-switch-status";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { writeRecordedState } from "../fakes/recorded-state";
 import { resetRaycast } from "../mocks/raycast-api";
 
 const BOOT = 1_700_000_000;
@@ -14,18 +14,7 @@ afterEach(() => mac?.cleanup());
 
 /** What Enable leaves behind: rules for utun4, loaded in the boot that started at BOOT. */
 function recordKillSwitchOn() {
-  mkdirSync(mac.stateDirectory, { recursive: true });
-  const state = {
-    version: 1,
-    status: "on",
-    anchor: "com.apple/000.vpnkillswitch",
-    attachment: "com.apple",
-    bootTime: BOOT,
-    changedAt: BOOT + 60,
-    tunnels: ["utun4"],
-    reference: "8914907148313668449",
-  };
-  writeFileSync(`${mac.stateDirectory}/state.json`, JSON.stringify(state));
+  writeRecordedState(mac, BOOT);
 }
 
 describe("the menu bar's status reading on a fake Mac", () => {
