@@ -1,5 +1,5 @@
 import { type Cidr, familyOf, parseCidr, stripZone } from "../address/ip";
-import type { IfconfigInterface } from "./ifconfig";
+import { type IfconfigInterface, emptyIfconfigInterface } from "./ifconfig";
 import { computeNetworkIdentity } from "./identity";
 import { interfaceKind, isPhysicalInterfaceName, isTunnelInterfaceName } from "./interface-kind";
 import { type ParsedSnapshot, parseNetworkSnapshot } from "./parsed-snapshot";
@@ -31,18 +31,7 @@ function toNetworkInterface(entry: IfconfigInterface): NetworkInterface {
 function interfacesFromNwi(nwi: ScutilNwi | null): IfconfigInterface[] {
   const byName = new Map<string, IfconfigInterface>();
   const entry = (name: string) => {
-    const found = byName.get(name) ?? {
-      name,
-      flags: [],
-      mtu: null,
-      index: null,
-      ether: null,
-      ipv4: [],
-      ipv6: [],
-      status: null,
-      type: null,
-      agentDomains: [],
-    };
+    const found = byName.get(name) ?? emptyIfconfigInterface(name);
     byName.set(name, found);
     return found;
   };

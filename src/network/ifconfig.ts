@@ -72,6 +72,22 @@ function parseIpv6(words: string[]): IfconfigIpv6Address | null {
   return { address: stripZone(raw), prefix, attributes };
 }
 
+/** An interface known only by name: what a header line or another source fills in from. */
+export function emptyIfconfigInterface(name: string): IfconfigInterface {
+  return {
+    name,
+    flags: [],
+    mtu: null,
+    index: null,
+    ether: null,
+    ipv4: [],
+    ipv6: [],
+    status: null,
+    type: null,
+    agentDomains: [],
+  };
+}
+
 /**
  * Parses `ifconfig -a` (also `ifconfig -v`, several single-interface outputs one after another, and pastes
  * indented with spaces). Lines before the first interface header and unknown lines are ignored, so truncated
@@ -84,16 +100,10 @@ export function parseIfconfig(text: string): IfconfigInterface[] {
     const header = line.match(HEADER);
     if (header) {
       current = {
-        name: header[1],
+        ...emptyIfconfigInterface(header[1]),
         flags: header[2] ? header[2].split(",") : [],
         mtu: header[3] ? Number(header[3]) : null,
         index: header[4] ? Number(header[4]) : null,
-        ether: null,
-        ipv4: [],
-        ipv6: [],
-        status: null,
-        type: null,
-        agentDomains: [],
       };
       interfaces.push(current);
       continue;

@@ -22,15 +22,11 @@ export interface MacNetwork {
 export const HOME_ID = "gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24";
 export const CAFE_ID = "gw=192.168.50.1,mac=00:1b:2c:3d:4e:5f,net=192.168.50.0/24";
 
-const ROUTE_TO_INTERNET_WITHOUT_VPN = `   route to: 1.1.1.1
-destination: default
-       mask: default
-    gateway: 192.168.1.1
-  interface: en0
-      flags: <UP,GATEWAY,DONE,STATIC,PRCLONING,GLOBAL>
- recvpipe  sendpipe  ssthresh  rtt,msec    rttvar  hopcount      mtu     expire
-       0         0         0         0         0         0      1500         0 
-`;
+/** Without the VPN, 1.1.1.1 goes the default way: the sample's own `route -n get default`, asked about 1.1.1.1. */
+const ROUTE_TO_INTERNET_WITHOUT_VPN = (SAMPLE_SNAPSHOT.routeGetDefault ?? "").replace(
+  "route to: default",
+  "route to: 1.1.1.1",
+);
 
 const DNS_WITHOUT_VPN = `DNS configuration
 
