@@ -1,7 +1,7 @@
 // The root script ships as a Raycast asset (assets/killswitch-root.sh, read at run time) rather than inside
 // every command's bundle: it is most of a bundle's size budget. This copies it there and writes
 // src/privileged/root-script.ts with its SHA-256 (checked before it runs as root) and the names it defines.
-// Run after editing src/privileged/killswitch-root.sh; test/privileged/root-script.test.ts fails when stale.
+// Run after editing src/privileged/killswitch-root.sh; test/privileged/root-script.integration.test.ts fails when stale.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";

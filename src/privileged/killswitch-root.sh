@@ -75,17 +75,19 @@ warn() {
 	printf '%s\n' "$*" >>"$WORK/warnings"
 }
 
-# Runs pfctl; what it says on stderr, minus the two ALTQ notices every call prints, is left in
-# $WORK/pf.msg for the caller's message.
+# Runs pfctl; what it says on stderr is left in $WORK/pf.err for the caller's message.
 pf() {
 	"$PFCTL" "$@" 2>"$WORK/pf.err"
-	pf_status=$?
-	grep -v -e '^No ALTQ support in kernel$' -e '^ALTQ related functions disabled$' "$WORK/pf.err" >"$WORK/pf.msg"
-	return "$pf_status"
+}
+
+# What pfctl said, without the two ALTQ notices every call prints (read only when needed: each
+# program started costs time, and most calls need no message).
+pf_said() {
+	grep -v -e '^No ALTQ support in kernel$' -e '^ALTQ related functions disabled$' "$WORK/pf.err"
 }
 
 pf_message() {
-	tr '\n' ' ' <"$WORK/pf.msg" | sed 's/ *$//'
+	pf_said | tr '\n' ' ' | sed 's/ *$//'
 }
 
 is_address() { # an IPv4/IPv6 address or CIDR network: hex digits, dots, colons and one slash at most
@@ -153,7 +155,7 @@ take_lock() { # SECONDS_TO_WAIT
 		fi
 		[ "$waited" -lt "$1" ] || return 1
 		waited=$((waited + 1))
-		sleep 1
+		"$SLEEP" 1
 	done
 	LOCKED=yes
 	# $$ names the main shell even in a subshell (the portal timer); the parent of a new sh is this one.
@@ -187,12 +189,12 @@ recorded_on() {
 # Fields of state.json, which this script writes on one line in a fixed shape.
 recorded_number() { # NAME
 	[ -f "$STATE_DIR/state.json" ] || return 0
-	sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$STATE_DIR/state.json" | sed -n 1p
+	sed -n "1s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$STATE_DIR/state.json"
 }
 
 recorded_string() { # NAME
 	[ -f "$STATE_DIR/state.json" ] || return 0
-	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$STATE_DIR/state.json" | sed -n 1p
+	sed -n "1s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$STATE_DIR/state.json"
 }
 
 recorded_true() { # NAME
@@ -211,7 +213,7 @@ anchor_is_empty() {
 		return
 	fi
 	# pf answers "Invalid argument" for an anchor that does not exist.
-	grep -q 'Invalid argument' "$WORK/pf.msg"
+	grep -q 'Invalid argument' "$WORK/pf.err"
 }
 
 # Our rules are in force when pf lists our anchor's last rule (every ruleset we build ends with it).
@@ -309,12 +311,12 @@ reference_listed() { # TOKEN
 
 take_reference() {
 	if ! "$PFCTL" -E >"$WORK/enable.out" 2>&1; then
-		grep -v -e '^No ALTQ' -e '^ALTQ related' "$WORK/enable.out" >"$WORK/pf.msg"
+		cp "$WORK/enable.out" "$WORK/pf.err"
 		return 1
 	fi
 	TOKEN=$(sed -n 's/^Token : \([0-9][0-9]*\)$/\1/p' "$WORK/enable.out" | sed -n 1p)
 	if [ -z "$TOKEN" ]; then
-		echo "pfctl -E printed no token" >"$WORK/pf.msg"
+		echo "pfctl -E printed no token" >"$WORK/pf.err"
 		return 1
 	fi
 	# Written at once, before anything else can fail, so Disable can always give it back.
@@ -434,7 +436,7 @@ kill_states() { # FILE of "SRC DST" lines
 	while read -r src dst; do
 		[ -n "$src" ] || continue
 		if pf -k "$src" -k "$dst"; then
-			n=$(sed -n 's/^killed \([0-9][0-9]*\) states.*/\1/p' "$WORK/pf.msg" | sed -n 1p)
+			n=$(sed -n 's/^killed \([0-9][0-9]*\) states.*/\1/p' "$WORK/pf.err" | sed -n 1p)
 			KILLED=$((KILLED + ${n:-0}))
 		else
 			warn "pf could not clear the connections from $src to $dst: $(pf_message)"
@@ -694,7 +696,7 @@ check_templates() { # NOW
 	for file in "$WORK/templates/"*.pf; do
 		fill_template "$file" "$TUNNELS" "$1" >"$WORK/template.check"
 		pf -n -a "$KS_ANCHOR" -f "$WORK/template.check" ||
-			fail 65 "pf rejected the watchdog's rules (${file##*/}): $(cat "$WORK/pf.msg")"
+			fail 65 "pf rejected the watchdog's rules (${file##*/}): $(pf_said)"
 	done
 }
 
@@ -716,7 +718,7 @@ write_state() {
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
 	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s}\n' \
-		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$(date +%s)" "$(json_list "$TUNNELS")" "$reference" \
+		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$("$DATE" +%s)" "$(json_list "$TUNNELS")" "$reference" \
 		"${PORTAL:-null}" "$startup" "$network" >"$STATE_DIR/state.json.new" &&
 		mv -f "$STATE_DIR/state.json.new" "$STATE_DIR/state.json"
 }
@@ -734,7 +736,7 @@ write_resolved() {
 
 # watchdog.json: what the last check found and did, world-readable for the status.
 write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
-	now=$(date +%s)
+	now=$("$DATE" +%s)
 	boot=$(boot_time)
 	enabled=false
 	if pf_enabled; then enabled=true; fi
@@ -855,17 +857,17 @@ start_portal_timer() { # UNTIL
 		trap '' HUP
 		LOCKED=no
 		while :; do
-			left=$(($1 - $(date +%s)))
+			left=$(($1 - $("$DATE" +%s)))
 			[ "$left" -gt 0 ] || break
 			[ "$left" -le 10 ] || left=10
-			sleep "$left"
+			"$SLEEP" "$left"
 		done
 		close_portal "$1"
 	) </dev/null >/dev/null 2>&1 &
 }
 
 close_portal() { # UNTIL
-	WORK=$(mktemp -d /tmp/killswitch.XXXXXX) || exit 1
+	WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || exit 1
 	trap 'release_lock; rm -rf "$WORK"' EXIT
 	: >"$WORK/warnings"
 	take_lock 60 || exit 0
@@ -880,7 +882,7 @@ close_portal() { # UNTIL
 # and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
 # stopped or our reference released.
 refresh() { # WHO
-	now=$(date +%s)
+	now=$("$DATE" +%s)
 	boot=$(boot_time)
 	done_list=""
 	repairs=""
@@ -982,10 +984,10 @@ do_on() {
 	take_lock 30 || fail 71 "Another kill switch action is running; try again in a moment."
 	if [ "$ACTION" = apply ] && ! recorded_on; then fail 70 "The kill switch is off: there is nothing to apply."; fi
 	ensure_state_dir
-	now=$(date +%s)
+	now=$("$DATE" +%s)
 	# A window that ended while the prompt waited is still in the rules: the timer closes it at once.
 	printf '%s' "$RULES" >"$WORK/anchor.pf" || fail 69 "cannot write the rules to $WORK"
-	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail 65 "$(cat "$WORK/pf.msg")"
+	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail 65 "$(pf_said)"
 	check_templates "$now"
 	PREVIOUS=""
 	if recorded_on && [ -f "$STATE_DIR/anchor.pf" ] && cp "$STATE_DIR/anchor.pf" "$WORK/previous.pf"; then
@@ -1077,7 +1079,7 @@ do_watch() {
 # would load now. Reads only: no root needed, nothing changed.
 do_inspect() {
 	if recorded_on; then
-		desired_rules "$WORK/desired.pf" "$(date +%s)"
+		desired_rules "$WORK/desired.pf" "$("$DATE" +%s)"
 	else
 		read_interfaces
 		IDENTITY=$(network_identity)
@@ -1114,11 +1116,14 @@ NETSTAT="$SYSROOT/usr/sbin/netstat"
 ARP="$SYSROOT/usr/sbin/arp"
 LAUNCHCTL="$SYSROOT/bin/launchctl"
 SH="$SYSROOT/bin/sh"
+# The clock and the waits come from the system's own programs, so a test's fake macOS can move time on.
+DATE="$SYSROOT/bin/date"
+SLEEP="$SYSROOT/bin/sleep"
 STATE_DIR="$SYSROOT$KS_STATE_DIR"
 LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
 LOCKED=no
 
-WORK=$(mktemp -d /tmp/killswitch.XXXXXX) || fail 69 "cannot create a private work directory"
+WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || fail 69 "cannot create a private work directory"
 trap 'release_lock; rm -rf "$WORK"' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT

@@ -1,14 +1,15 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
+
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runKillswitch } from "./cli-harness";
+import { temporaryDirectory } from "../temporary-directory";
 
 let dir: string;
 let built: string[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "killswitch-explain-"));
+  dir = temporaryDirectory("killswitch-explain-");
   const preview = await runKillswitch(["preview", "--json"]);
   built = (JSON.parse(preview.stdout) as { ruleset: string }).ruleset.split("\n");
   await writeFile(

@@ -3,13 +3,14 @@
  * that the product's real code runs through `createSystemCommands({ root })`, and the root script
  * writes under `<root>/Library/Application Support/...`. pf is modelled statefully (pf-model.ts).
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   symlinkSync,
@@ -17,7 +18,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { buildSync } from "esbuild";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import { STATE_DIRECTORY } from "../../src/privileged/paths";
@@ -41,28 +41,10 @@ import {
 import { type PfState, appleDefaultPf } from "./pf-model";
 import { type LaunchdJob, readLaunchd, readLaunchdJob, writeLaunchd } from "./programs/launchctl";
 import type { RecordedOutput } from "./programs/recorded-output";
+import { serverDoor, tellServer } from "./server-process";
+import { REPLY_SLOTS, shimScript } from "./shim";
 
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
-
-let bundlePath: string | null = null;
-
-/** Bundles the fake programs once per test process (esbuild: a few milliseconds). */
-function programsBundle(): string {
-  if (bundlePath) return bundlePath;
-  const dir = mkdtempSync(join(tmpdir(), "fake-mac-programs-"));
-  const outfile = join(dir, "programs.cjs");
-  buildSync({
-    entryPoints: [resolve(__dirname, "programs/main.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    logLevel: "warning",
-  });
-  bundlePath = outfile;
-  return outfile;
-}
 
 /** The command lines `collectLiveSnapshot` runs, for each snapshot field. */
 const SNAPSHOT_COMMAND_LINES: Record<Exclude<keyof NetworkSnapshot, "ipconfigSummaries">, string> = {
@@ -96,6 +78,8 @@ export interface FakeMacOptions {
   /** More command outputs, keyed by command line (`sysctl -n hw.model`). */
   outputs?: Record<string, RecordedOutput>;
   bootTime?: number;
+  /** The fake clock's start, seconds since 1970; default: this second. Only advanceClock moves it. */
+  now?: number;
   /** Enable pam_tid.so in /etc/pam.d/sudo_local. */
   touchIdForSudo?: boolean;
   /** The shell at `<root>/bin/sh` that runs the root script: /bin/sh (dash here), or /bin/bash (sh mode, as on a Mac). */
@@ -131,8 +115,53 @@ export interface FakeMac {
    * launchd loads every plist in /Library/LaunchDaemons (run the RunAtLoad ones with runLaunchDaemon).
    */
   reboot(): void;
+  /** The fake clock (what `date` prints in the tree). */
+  now(): Date;
+  /**
+   * Moves the fake clock on, wakes every `sleep` now due, and resolves once each process it woke has ended
+   * or sleeps again (the captive-portal timer after closing its window, say).
+   */
+  advanceClock(seconds: number): Promise<void>;
+  /** Ends what still sleeps in the tree (a timer) and removes the tree. */
   cleanup(): void;
 }
+
+interface Sleeping {
+  pid: number;
+  ppid: number;
+  until: number;
+}
+
+/** The macOS programs the root script runs besides the product's own list: its clock. */
+const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
+
+interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  zombie: boolean;
+}
+
+/** Every process now, from /proc (Linux: where the tests run). */
+function processes(): ProcessEntry[] {
+  const list: ProcessEntry[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    list.push({ pid: Number(name), ppid: Number(fields[1]), pgid: Number(fields[2]), zombie: fields[0] === "Z" });
+  }
+  return list;
+}
+
+const SETTLE_LIMIT_MS = 60_000;
+const tick = () => new Promise((resolveTick) => setTimeout(resolveTick, 5));
 
 function writeExecutable(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -144,26 +173,16 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
   mkdirSync(paths.dir, { recursive: true });
-  const bundle = programsBundle();
-  const programs = [
-    "pfctl",
-    "osascript",
-    "sudo",
-    "sysctl",
-    "ifconfig",
-    "netstat",
-    "route",
-    "scutil",
-    "arp",
-    "ipconfig",
-    "launchctl",
-  ];
-  for (const program of programs) {
-    const macPath = MACOS_BINARIES[program as keyof typeof MACOS_BINARIES];
-    writeExecutable(
-      `${root}${macPath}`,
-      `#!${process.execPath}\nrequire(${JSON.stringify(bundle)}).main(${JSON.stringify(root)}, ${JSON.stringify(program)});\n`,
-    );
+  mkdirSync(paths.calls);
+  execFileSync(
+    "mkfifo",
+    Array.from({ length: REPLY_SLOTS }, (_, slot) => `${paths.calls}/${slot}.fifo`),
+  );
+  const door = serverDoor();
+  const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES };
+  delete programs.sh;
+  for (const [program, macPath] of Object.entries(programs)) {
+    writeExecutable(`${root}${macPath}`, shimScript({ program, callsDirectory: paths.calls, door }));
   }
   // The root script runs under the real /bin/sh, as `do shell script` does.
   mkdirSync(`${root}/bin`, { recursive: true });
@@ -171,6 +190,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   mkdirSync(`${root}/Library/Application Support`, { recursive: true });
   mkdirSync(`${root}/Library/LaunchDaemons`, { recursive: true });
   mkdirSync(`${root}/var/run`, { recursive: true });
+  // The root script's work directories ($SYSROOT/tmp, /tmp on a Mac) stay inside the tree.
+  mkdirSync(`${root}/tmp`, { recursive: true });
   mkdirSync(`${root}/etc/pam.d`, { recursive: true });
   mkdirSync(`${root}/etc/pf.anchors`, { recursive: true });
   copyFileSync(join(FIXTURES, "etc-pf.conf"), `${root}/etc/pf.conf`);
@@ -182,6 +203,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
 
   const machine: MachineState = {
     bootTime: options.bootTime ?? 1_700_000_000,
+    now: options.now ?? Math.floor(Date.now() / 1000),
     passwordDialog: "approve",
     touchId: "approve",
     pfctlFaults: {},
@@ -192,6 +214,34 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   writeFileSync(paths.events, "");
 
   const system = createSystemCommands({ root });
+  /**
+   * Resolves once `ready` holds and every process the root shells left behind (they stay in the process groups
+   * the fake osascript and sudo started them in) has ended or waits in `sleep` for the clock.
+   */
+  const settle = async (ready: () => boolean = () => true) => {
+    const limit = Date.now() + SETTLE_LIMIT_MS; // a safety net only: settling takes milliseconds
+    const idle = () => {
+      if (!ready()) return false;
+      const groups = new Set(
+        existsSync(paths.groups) ? readFileSync(paths.groups, "utf8").split("\n").filter(Boolean).map(Number) : [],
+      );
+      if (groups.size === 0) return true;
+      const asleep = sleeping();
+      const waiting = new Set(asleep.flatMap((entry) => [entry.pid, entry.ppid]));
+      return processes().every((entry) => !groups.has(entry.pgid) || entry.zombie || waiting.has(entry.pid));
+    };
+    while (!idle()) {
+      if (Date.now() > limit) throw new Error("the fake Mac's background processes did not settle");
+      await tick();
+    }
+  };
+  const sleeping = (): Sleeping[] => {
+    try {
+      return readJson<Sleeping[]>(paths.sleeping);
+    } catch {
+      return [];
+    }
+  };
   const updateMachine = (change: Partial<MachineState>) =>
     writeJson(paths.machine, { ...readJson<MachineState>(paths.machine), ...change });
 
@@ -254,6 +304,33 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       }
       writeLaunchd(root, { jobs });
     },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    now: () => new Date(readJson<MachineState>(paths.machine).now * 1000),
+    async advanceClock(seconds) {
+      await settle();
+      const machine = readJson<MachineState>(paths.machine);
+      const now = machine.now + seconds;
+      writeJson(paths.machine, { ...machine, now });
+      // Read after the clock moved: a sleep the server takes from now on is due later than `now`.
+      const due = new Set(
+        sleeping()
+          .filter((entry) => entry.until <= now)
+          .map((entry) => entry.pid),
+      );
+      tellServer(`tick ${root}`);
+      await settle(() => !sleeping().some((entry) => due.has(entry.pid)));
+    },
+    cleanup() {
+      for (const entry of sleeping()) {
+        for (const pid of [entry.ppid, entry.pid]) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+      tellServer(`forget ${root}`);
+      rmSync(root, { recursive: true, force: true, maxRetries: 5 });
+    },
   };
 }

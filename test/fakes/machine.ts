@@ -9,6 +9,8 @@ export type TouchIdAnswer = "approve" | "decline";
 export interface MachineState {
   /** `kern.boottime` seconds. */
   bootTime: number;
+  /** The fake clock, seconds since 1970: what `date +%s` prints; only FakeMac.advanceClock moves it. */
+  now: number;
   passwordDialog: PasswordDialogAnswer;
   touchId: TouchIdAnswer;
   /** pfctl invocations that fail, keyed by their first arguments joined by spaces (`-E`, `-a anchor -f`). */
@@ -34,6 +36,12 @@ export function fakePaths(root: string) {
     machine: join(dir, "machine.json"),
     outputs: join(dir, "outputs.json"),
     events: join(dir, "events.jsonl"),
+    /** One file set per program call in flight (the shims' arguments, output and reply FIFO). */
+    calls: join(dir, "calls"),
+    /** The calls of `sleep` waiting for the clock: `[{ pid, ppid, until }]`, kept by the server. */
+    sleeping: join(dir, "sleeping.json"),
+    /** The process groups the root shells of the fake osascript and sudo ran in, one a line. */
+    groups: join(dir, "groups"),
   };
 }
 
@@ -67,3 +75,7 @@ export function readEvents(root: string): FakeEvent[] {
 
 /** The environment marker the fake osascript and sudo set for the commands they run "as root". */
 export const FAKE_ROOT_MARKER = "FAKE_MAC_UID";
+
+export function recordGroup(root: string, pgid: number): void {
+  appendFileSync(fakePaths(root).groups, `${pgid}\n`);
+}

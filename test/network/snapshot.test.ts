@@ -1,5 +1,5 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, rm, writeFile } from "node:fs/promises";
+
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
@@ -12,10 +12,11 @@ import {
 } from "../../src/network/snapshot";
 import { MACOS_BINARIES, type CommandResult, type SystemCommands } from "../../src/system/commands";
 import { readMacosFixture } from "./fixtures";
+import { temporaryDirectory } from "../temporary-directory";
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "network-snapshot-"));
+  dir = temporaryDirectory("network-snapshot-");
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-import { mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+
 import { join, resolve } from "node:path";
 import { deflateSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import {
   readPngHeader,
 } from "../../scripts/check-manifest";
 import { KILL_SWITCH_STATES, menuBarIconFile } from "../../src/raycast/kill-switch-state";
+import { temporaryDirectory } from "../temporary-directory";
 
 const ROOT = resolve(__dirname, "../..");
 const MENU_BAR_ICONS = KILL_SWITCH_STATES.map(menuBarIconFile);
@@ -98,7 +99,7 @@ describe("the extension's manifest", () => {
 
 describe("checkManifest", () => {
   it("reports each problem ray lint would, naming the command or preference", async () => {
-    const root = await mkdtemp(join(tmpdir(), "ks-manifest-"));
+    const root = temporaryDirectory("ks-manifest-");
     await mkdir(join(root, "assets"));
     await mkdir(join(root, "src"));
     await writeFile(join(root, "assets/icon.png"), png(256, 256, [0, 0, 255, 255]));
@@ -162,7 +163,7 @@ describe("checkManifest", () => {
 
 describe("checkBundles", () => {
   it("names a command whose bundle is missing or over the budget", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "ks-dist-"));
+    const dir = temporaryDirectory("ks-dist-");
     await writeFile(join(dir, "small.js"), "x".repeat(1000));
     await writeFile(join(dir, "large.js"), "x".repeat(BUNDLE_BUDGET_BYTES + 1));
     const commands = [{ name: "small" }, { name: "large" }, { name: "absent" }];

@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
+
 import { dirname, join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { buildKillSwitchAnchor } from "../../src/pf/anchor";
@@ -11,6 +11,7 @@ import { writeCaptivePortalUntil } from "../../src/raycast/status";
 import verifyCommand from "../../src/verify-kill-switch-rules";
 import { raycast, resetRaycast } from "../mocks/raycast-api";
 import { VPN_UP, lifecycle, resetSpies, statusFor } from "./helpers";
+import { temporaryDirectory } from "../temporary-directory";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
 vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
@@ -39,7 +40,7 @@ async function builtRules(captivePortalUntil: Date | null = null): Promise<strin
 beforeEach(async () => {
   resetRaycast();
   resetSpies();
-  fakeRoot.path = await mkdtemp(join(tmpdir(), "ks-verify-"));
+  fakeRoot.path = temporaryDirectory("ks-verify-");
   raycast.preferences = { vpnServers: "198.51.100.7" };
   lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
 });

@@ -5,7 +5,7 @@
  * launchctl's (`Bootstrap failed: 5: Input/output error`), not copied from a capture.
  */
 import { readFileSync, statSync } from "node:fs";
-import { FAKE_ROOT_MARKER, fakePaths, readJson, writeJson } from "../machine";
+import { fakePaths, readJson, writeJson } from "../machine";
 import type { ProgramIo } from "./pfctl";
 
 export interface LaunchdJob {
@@ -124,9 +124,8 @@ export function writeLaunchd(root: string, state: LaunchdState): void {
 
 const systemLabel = (target: string | undefined) => target?.match(/^system\/(.+)$/)?.[1] ?? null;
 
-export function runLaunchctl(root: string, args: string[], io: ProgramIo): number {
+export function runLaunchctl(root: string, args: string[], io: ProgramIo, asRoot: boolean): number {
   const state = readLaunchd(root);
-  const asRoot = process.env[FAKE_ROOT_MARKER] === "0";
   const [command, ...rest] = args;
   const needsRoot = command !== "print";
   if (needsRoot && !asRoot) {

@@ -4,9 +4,9 @@
  * privileges`. It quotes as AppleScript does and hands the result to the real /bin/sh, so quoting
  * mistakes show up exactly as they would on a Mac. Anything else is a syntax error.
  */
-import { spawnSync } from "node:child_process";
-import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson } from "../machine";
+import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson, recordGroup } from "../machine";
 import type { ProgramIo } from "./pfctl";
+import { runProgram } from "./spawn";
 
 /** AppleScript's `quoted form of`: single quotes, each ' written as '\''. */
 export function quotedForm(text: string): string {
@@ -77,7 +77,12 @@ interface Outcome {
   error?: { message: string; code: number };
 }
 
-function execute(root: string, statements: Statement[], argv: string[], vars: Map<string, string>): Outcome | null {
+async function execute(
+  root: string,
+  statements: Statement[],
+  argv: string[],
+  vars: Map<string, string>,
+): Promise<Outcome | null> {
   for (const statement of statements) {
     switch (statement.kind) {
       case "set-empty":
@@ -86,7 +91,7 @@ function execute(root: string, statements: Statement[], argv: string[], vars: Ma
       case "repeat":
         for (const item of argv) {
           vars.set(statement.item, item);
-          const outcome = execute(root, statement.body, argv, vars);
+          const outcome = await execute(root, statement.body, argv, vars);
           if (outcome) return outcome;
         }
         break;
@@ -97,12 +102,12 @@ function execute(root: string, statements: Statement[], argv: string[], vars: Ma
         );
         break;
       case "timeout": {
-        const outcome = execute(root, statement.body, argv, vars);
+        const outcome = await execute(root, statement.body, argv, vars);
         if (outcome) return outcome;
         break;
       }
       case "shell": {
-        const result = runShell(root, vars.get(statement.command) ?? "", statement.admin);
+        const result = await runShell(root, vars.get(statement.command) ?? "", statement.admin);
         if ("error" in result) return result;
         const text = result.output.replace(/\n$/, "");
         vars.set(statement.result, statement.altering ? text.replace(/\n/g, "\r") : text);
@@ -115,7 +120,11 @@ function execute(root: string, statements: Statement[], argv: string[], vars: Ma
   return null;
 }
 
-function runShell(root: string, command: string, admin: boolean): { output: string } | { error: Outcome["error"] } {
+async function runShell(
+  root: string,
+  command: string,
+  admin: boolean,
+): Promise<{ output: string } | { error: Outcome["error"] }> {
   const machine = readJson<MachineState>(fakePaths(root).machine);
   if (admin) {
     logEvent(root, {
@@ -130,13 +139,13 @@ function runShell(root: string, command: string, admin: boolean): { output: stri
   }
   const env: NodeJS.ProcessEnv = { PATH: ROOT_SHELL_PATH };
   if (admin) env[FAKE_ROOT_MARKER] = "0";
-  const result = spawnSync("/bin/sh", ["-c", command], { env, input: "", encoding: "utf8" });
+  const result = await runProgram("/bin/sh", ["-c", command], env, (pgid) => recordGroup(root, pgid));
   if (result.status === 0) return { output: result.stdout };
   const said = (result.stderr || result.stdout).replace(/\n$/, "").replace(/\n/g, "\r");
   return { error: { message: said || "The command exited with a non-zero status.", code: result.status ?? 1 } };
 }
 
-export function runOsascript(root: string, args: string[], io: ProgramIo): number {
+export async function runOsascript(root: string, args: string[], io: ProgramIo): Promise<number> {
   const lines: string[] = [];
   let i = 0;
   while (i < args.length && args[i] === "-e") {
@@ -149,7 +158,7 @@ export function runOsascript(root: string, args: string[], io: ProgramIo): numbe
     io.stderr.push(`${statements}:${statements}: syntax error: Expected end of line but found identifier. (-2741)`);
     return 1;
   }
-  const outcome = execute(root, statements, argv, new Map());
+  const outcome = await execute(root, statements, argv, new Map());
   if (outcome?.error) {
     const at = lines.join("\n").length;
     io.stderr.push(`0:${at}: execution error: ${outcome.error.message} (${outcome.error.code})`);

@@ -3,7 +3,7 @@
  * so tests can see them). State lives in <root>/.fake/pf.json.
  */
 import { readFileSync } from "node:fs";
-import { type MachineState, fakePaths, FAKE_ROOT_MARKER, readJson, writeJson } from "../machine";
+import { type MachineState, fakePaths, readJson, writeJson } from "../machine";
 import {
   type PfState,
   emptyRuleset,
@@ -18,6 +18,12 @@ import {
 export interface ProgramIo {
   stdout: string[];
   stderr: string[];
+}
+
+/** Who called a fake program: as root (inside the fake osascript or sudo) or not, and its process id. */
+export interface ProgramCall {
+  asRoot: boolean;
+  pid: number;
 }
 
 const WITH_VALUE = new Set(["a", "D", "f", "F", "i", "k", "K", "o", "p", "s", "t", "T", "x", "X"]);
@@ -107,8 +113,8 @@ function anchorExists(state: PfState, anchor: string): boolean {
   return anchor in state.anchors || Object.keys(state.anchors).some((path) => path.startsWith(`${anchor}/`));
 }
 
-export function runPfctl(root: string, args: string[], io: ProgramIo, now: number): number {
-  if (process.env[FAKE_ROOT_MARKER] !== "0") {
+export function runPfctl(root: string, args: string[], io: ProgramIo, now: number, call: ProgramCall): number {
+  if (!call.asRoot) {
     io.stderr.push("pfctl: /dev/pf: Permission denied"); // real: pfctl_permission-denied_non-root.txt
     return 1;
   }
@@ -263,7 +269,7 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
     state.enabled = true;
     const token = state.nextToken;
     state.nextToken = String(BigInt(token) + 7919n);
-    state.references.push({ pid: process.pid, process: "pfctl", token, since: now });
+    state.references.push({ pid: call.pid, process: "pfctl", token, since: now });
     // real: "pf enabled" then "Token : N" (pfctl-vvv-f-E fixture), both on stderr
     io.stderr.push("pf enabled", `Token : ${token}`);
     save();

@@ -2,11 +2,11 @@
  * A fake /usr/bin/sudo with Touch ID (pam_tid.so): approves or declines as <root>/.fake/machine.json
  * says. Declined, it fails as sudo does without a terminal to ask for the password on.
  */
-import { spawnSync } from "node:child_process";
-import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson } from "../machine";
+import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson, recordGroup } from "../machine";
 import type { ProgramIo } from "./pfctl";
+import { runProgram } from "./spawn";
 
-export function runSudo(root: string, args: string[], io: ProgramIo): number {
+export async function runSudo(root: string, args: string[], io: ProgramIo): Promise<number> {
   const command = args[0] === "--" ? args.slice(1) : args;
   if (command.length === 0 || command[0].startsWith("-")) {
     io.stderr.push("usage: sudo -- command [arg ...] (the fake sudo knows no options)");
@@ -21,11 +21,15 @@ export function runSudo(root: string, args: string[], io: ProgramIo): number {
     );
     return 1;
   }
-  const result = spawnSync(command[0], command.slice(1), {
-    env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", [FAKE_ROOT_MARKER]: "0" },
-    input: "",
-    encoding: "utf8",
-  });
+  const result = await runProgram(
+    command[0],
+    command.slice(1),
+    {
+      PATH: "/usr/bin:/bin:/usr/sbin:/sbin",
+      [FAKE_ROOT_MARKER]: "0",
+    },
+    (pgid) => recordGroup(root, pgid),
+  );
   if (result.stdout) io.stdout.push(result.stdout.replace(/\n$/, ""));
   if (result.stderr) io.stderr.push(result.stderr.replace(/\n$/, ""));
   return result.status ?? 1;

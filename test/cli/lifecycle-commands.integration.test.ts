@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
+
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ANCHOR_NAME, LAUNCH_DAEMON_FILE, PRODUCT_ID, STATE_DIRECTORY } from "../../src/lifecycle";
 import { createSystemCommands } from "../../src/system/commands";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { runKillswitch } from "./cli-harness";
+import { temporaryDirectory } from "../temporary-directory";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -15,7 +16,7 @@ const onMac = (argv: string[], cwd = process.cwd()) =>
   runKillswitch(argv, { platform: "darwin", system: mac.system, cwd });
 
 function configDir(settings: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), "killswitch-config-"));
+  const dir = temporaryDirectory("killswitch-config-");
   writeFileSync(join(dir, "settings.json"), JSON.stringify(settings));
   return dir;
 }

@@ -2,13 +2,14 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT_SCRIPT_SHA256 } from "../../src/privileged/root-script";
 import { ANCHOR_NAME, PRODUCT_ID, STATE_DIRECTORY, STATE_FILE } from "../../src/privileged/paths";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
+import { temporaryDirectory } from "../temporary-directory";
 
 const ROOT_SCRIPT = loadRootScript();
 
@@ -21,7 +22,7 @@ describe("the root script", () => {
   });
 
   it("is never run when the asset was altered or is missing", () => {
-    const altered = mkdtempSync(join(tmpdir(), "root-script-"));
+    const altered = temporaryDirectory("root-script-");
     writeFileSync(join(altered, "killswitch-root.sh"), `${ROOT_SCRIPT}\nrm -rf /\n`);
     expect(() => loadRootScript([altered])).toThrow(/is not the root script this version was built with/);
     expect(() => loadRootScript([join(altered, "nowhere")])).toThrow(/missing from the extension's assets/);

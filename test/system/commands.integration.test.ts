@@ -1,12 +1,13 @@
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSystemCommands, systemPath, systemRootOf } from "../../src/system/commands";
+import { temporaryDirectory } from "../temporary-directory";
 
 /** A fake macOS tree with one executable shell script at `path` (`/usr/sbin/scutil`). */
 async function fakeTree(path: string, script: string): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), "ks-system-"));
+  const root = temporaryDirectory("ks-system-");
   await mkdir(join(root, path, ".."), { recursive: true });
   await writeFile(join(root, path), `#!/bin/sh\n${script}\n`);
   await chmod(join(root, path), 0o755);
@@ -43,7 +44,7 @@ describe("createSystemCommands", () => {
   });
 
   it("reads a program that cannot be started as exit status 127, with the reason", async () => {
-    const root = await mkdtemp(join(tmpdir(), "ks-missing-"));
+    const root = temporaryDirectory("ks-missing-");
     const result = await createSystemCommands({ root }).run("pfctl", ["-s", "info"]);
     expect(result.exitCode).toBe(127);
     expect(result.stderr).toContain("ENOENT");

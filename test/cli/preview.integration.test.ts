@@ -1,14 +1,15 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, copyFileSync, mkdirSync } from "node:fs";
+
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runKillswitch } from "./cli-harness";
+import { temporaryDirectory } from "../temporary-directory";
 
 const FIXTURES = join(__dirname, "../fixtures/macos");
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "killswitch-preview-"));
+  return temporaryDirectory("killswitch-preview-");
 }
 
 /** A snapshot directory made of real outputs: an OpenVPN split tunnel on utun4 (netstat) and scutil --dns. */

@@ -1,0 +1,193 @@
+/**
+ * The fake macOS programs' one long-lived process. Each executable in a fake tree is a tiny sh shim (see
+ * ../shim.ts) that writes its arguments to `<root>/.fake/calls/<slot>.args`, names that call on this
+ * server's door (a FIFO) and waits on the slot's reply FIFO; the server runs the program here and answers
+ * with its output and exit status. One Node start per test file instead of one per program call.
+ *
+ * Door lines: `call <slot path>` (a shim's call), `done <slot path>` (it has read the answer: the slot is
+ * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `forget <root>` (it is gone).
+ */
+import { constants, openSync, readFileSync, rmSync } from "node:fs";
+import { Socket } from "node:net";
+import { dirname } from "node:path";
+import { type MachineState, fakePaths, logEvent, readJson, writeJson } from "../machine";
+import { runDate, sleepSeconds } from "./clock";
+import { runLaunchctl } from "./launchctl";
+import { runOsascript } from "./osascript";
+import { type ProgramIo, runPfctl } from "./pfctl";
+import { runRecorded } from "./recorded-output";
+import { runSudo } from "./sudo";
+
+interface Call {
+  path: string;
+  root: string;
+  program: string;
+  pid: number;
+  ppid: number;
+  asRoot: boolean;
+  args: string[];
+}
+
+interface Sleeper {
+  call: Call;
+  until: number;
+}
+
+const CALLS_DIRECTORY = "/.fake/calls/";
+
+/** `<program>\n<pid>\n<ppid>\n<root marker>\n<argc>\n` then each argument as `<bytes>\n<argument>\n`. */
+export function parseCallFile(path: string, bytes: Buffer): Call {
+  let at = 0;
+  const line = () => {
+    const end = bytes.indexOf(10, at);
+    if (end === -1) throw new Error(`${path}: cut short`);
+    const text = bytes.subarray(at, end).toString("utf8");
+    at = end + 1;
+    return text;
+  };
+  const program = line();
+  const pid = Number(line());
+  const ppid = Number(line());
+  const asRoot = line() === "0";
+  const count = Number(line());
+  const args: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = Number(line());
+    args.push(bytes.subarray(at, at + length).toString("utf8"));
+    at += length + 1;
+  }
+  const root = path.slice(0, path.indexOf(CALLS_DIRECTORY));
+  return { path, root, program, pid, ppid, asRoot, args };
+}
+
+const sleepers = new Map<string, Sleeper[]>();
+
+function clockOf(root: string): number {
+  return readJson<MachineState>(fakePaths(root).machine).now;
+}
+
+/** Who sleeps until when, for the test side (FakeMac.advanceClock waits for those it woke). */
+function recordSleepers(root: string): void {
+  const list = (sleepers.get(root) ?? []).map(({ call, until }) => ({ pid: call.pid, ppid: call.ppid, until }));
+  try {
+    writeJson(fakePaths(root).sleeping, list);
+  } catch {
+    // The tree is being removed.
+  }
+}
+
+/** The lines a fake program printed: each output is whole lines (a last line without its newline gets one). */
+function linesOf(lines: string[]): string[] {
+  return lines.length > 0 ? lines.join("\n").split("\n") : [];
+}
+
+function answer(call: Call, status: number, io: ProgramIo): void {
+  const out = linesOf(io.stdout);
+  const err = linesOf(io.stderr);
+  const text = [`${status} ${out.length} ${err.length}`, ...out, ...err].join("\n") + "\n";
+  let fd: number;
+  try {
+    fd = openSync(`${call.path}.fifo`, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    return; // The caller is gone (killed, or its tree removed): nobody waits for this answer.
+  }
+  // Through libuv, which waits while the FIFO is full instead of failing with EAGAIN.
+  const pipe = new Socket({ fd, readable: false, writable: true });
+  pipe.on("error", () => pipe.destroy());
+  pipe.end(text);
+}
+
+async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
+  const { root, program, args } = call;
+  if (program === "date") return runDate(args, io, clockOf(root));
+  if (program === "sleep") {
+    const seconds = sleepSeconds(args, io);
+    if (seconds === null) return 1;
+    const until = clockOf(root) + seconds;
+    if (until <= clockOf(root)) return 0;
+    const list = sleepers.get(root) ?? [];
+    list.push({ call, until });
+    sleepers.set(root, list);
+    recordSleepers(root);
+    return "asleep";
+  }
+  if (program !== "osascript" && program !== "sudo") logEvent(root, { program, args, asRoot: call.asRoot });
+  if (program === "pfctl") return runPfctl(root, args, io, Math.floor(clockOf(root)), call);
+  if (program === "osascript") return runOsascript(root, args, io);
+  if (program === "sudo") return runSudo(root, args, io);
+  if (program === "launchctl") return runLaunchctl(root, args, io, call.asRoot);
+  return runRecorded(root, program, args, io);
+}
+
+async function handleCall(path: string): Promise<void> {
+  let call: Call;
+  try {
+    call = parseCallFile(path, readFileSync(`${path}.args`));
+    rmSync(`${path}.args`, { force: true });
+  } catch {
+    return;
+  }
+  const io: ProgramIo = { stdout: [], stderr: [] };
+  let status: number | "asleep";
+  try {
+    status = await run(call, io);
+  } catch (error) {
+    io.stderr.push(`fake-mac: ${call.program} failed: ${(error as Error).stack ?? error}`);
+    status = 70;
+  }
+  if (status !== "asleep") answer(call, status, io);
+}
+
+function wakeDue(root: string): void {
+  const list = sleepers.get(root);
+  if (!list) return;
+  let now: number;
+  try {
+    now = clockOf(root);
+  } catch {
+    return;
+  }
+  const due = list.filter((sleeper) => sleeper.until <= now).sort((a, b) => a.until - b.until);
+  sleepers.set(
+    root,
+    list.filter((sleeper) => sleeper.until > now),
+  );
+  recordSleepers(root);
+  for (const sleeper of due) answer(sleeper.call, 0, { stdout: [], stderr: [] });
+}
+
+function serve(door: string): void {
+  // Read-write, so the door never reads end-of-file between two callers; non-blocking for libuv's pipe.
+  const fd = openSync(door, constants.O_RDWR | constants.O_NONBLOCK);
+  const socket = new Socket({ fd, readable: true, writable: false });
+  let pending = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => {
+    pending += chunk;
+    let end: number;
+    while ((end = pending.indexOf("\n")) !== -1) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      const space = line.indexOf(" ");
+      const verb = line.slice(0, space);
+      const subject = line.slice(space + 1);
+      if (verb === "call") void handleCall(subject);
+      else if (verb === "tick") wakeDue(subject);
+      else if (verb === "done") rmSync(`${subject}.lock`, { force: true });
+      else if (verb === "forget") sleepers.delete(subject);
+    }
+  });
+  // Stopped, or the test process is gone: wake every sleeper (so no shim waits for ever), remove the door, end.
+  const stop = () => {
+    for (const list of sleepers.values()) {
+      for (const sleeper of list) answer(sleeper.call, 70, { stdout: [], stderr: [] });
+    }
+    rmSync(dirname(door), { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on("disconnect", stop);
+  process.on("SIGTERM", stop);
+  process.send?.("ready");
+}
+
+serve(process.argv[2]);

@@ -1,0 +1,91 @@
+/**
+ * The test side of the fake-macOS server (programs/server.ts): bundled once per run (see test/global-setup.ts;
+ * once per process elsewhere, as in the bench), started on first use, stopped at the end of each test file
+ * (test/setup-file.ts) or with the process, and nothing of it left in the temporary directory.
+ */
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildSync } from "esbuild";
+
+/** Set by the global setup: the bundle every test process of the run starts. */
+export const SERVER_BUNDLE_VARIABLE = "VPN_KILL_SWITCH_FAKE_MAC_SERVER";
+
+interface Server {
+  directory: string;
+  door: string;
+  child: ChildProcess;
+}
+
+let server: Server | null = null;
+
+/** Bundles programs/server.ts into `directory` (esbuild: a fraction of a second). */
+export function buildServerBundle(directory: string): string {
+  const outfile = join(directory, "fake-mac-server.cjs");
+  buildSync({
+    entryPoints: [resolve(__dirname, "programs/server.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+function start(): Server {
+  const directory = mkdtempSync(join(tmpdir(), "fake-mac-server-"));
+  const shared = process.env[SERVER_BUNDLE_VARIABLE];
+  const bundle = shared && existsSync(shared) ? shared : buildServerBundle(directory);
+  const door = join(directory, "door");
+  execFileSync("mkfifo", [door]);
+  const child = fork(bundle, [door], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [] });
+  // Neither keeps this process alive; when it ends, the server sees its channel close and ends too.
+  child.unref();
+  child.channel?.unref();
+  return { directory, door, child };
+}
+
+/** Ends the server (it wakes whatever still sleeps, so no shim waits for ever) and removes its folder. */
+export function stopServer(): void {
+  if (!server) return;
+  const { child, directory } = server;
+  server = null;
+  child.kill("SIGTERM");
+  rmSync(directory, { recursive: true, force: true });
+}
+
+process.once("exit", stopServer);
+
+/** The door the shims knock on. */
+export function serverDoor(): string {
+  server ??= start();
+  return server.door;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Tells the server something (`tick <root>`, `forget <root>`); waits for it to open its door if it is starting. */
+export function tellServer(line: string): void {
+  const door = serverDoor();
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(door, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      // ENXIO: nobody has the door open for reading yet.
+      const starting = (error as NodeJS.ErrnoException).code === "ENXIO" && server?.child.exitCode === null;
+      if (!starting || attempt > 5000) throw new Error(`the fake macOS server does not answer: ${error}`);
+      Atomics.wait(pause, 0, 0, 2);
+      continue;
+    }
+    try {
+      writeSync(fd, `${line}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+}
