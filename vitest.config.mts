@@ -35,7 +35,7 @@ export default defineConfig({
       // Mostly waiting on processes: more test files at once than cores keeps both cores busy.
       {
         extends: true,
-        test: { name: "integration", include: INTEGRATION, maxWorkers: 3, sequence: { groupOrder: 1 } },
+        test: { name: "integration", include: INTEGRATION, isolate: false, maxWorkers: 3, sequence: { groupOrder: 1 } },
       },
     ],
   },

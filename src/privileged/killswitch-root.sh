@@ -444,9 +444,11 @@ kill_states() { # FILE of "SRC DST" lines
 	done <"$WORK/kills.now"
 }
 
-boot_time() {
+# The boot time, read once a run into $BOOT_TIME (each program started costs time).
+read_boot_time() {
+	[ -z "$BOOT_TIME" ] || return 0
 	# { sec = 1700000000, usec = 123456 } Tue Nov 14 22:13:20 2023
-	"$SYSCTL" -n kern.boottime 2>/dev/null | sed -n 's/^.*{ *sec = \([0-9][0-9]*\),.*$/\1/p' | sed -n 1p
+	BOOT_TIME=$("$SYSCTL" -n kern.boottime 2>/dev/null | sed -n 's/^.*{ *sec = \([0-9][0-9]*\),.*$/\1/p' | sed -n 1p)
 }
 
 pf_enabled() {
@@ -710,7 +712,8 @@ json_list() { # WORDS -> "a","b"
 
 # state.json: what is in force, for the status (read without root) and the watchdog. Root's only.
 write_state() {
-	boot=$(boot_time)
+	read_boot_time
+	boot=$BOOT_TIME
 	reference=null
 	if [ -n "$TOKEN" ]; then reference="\"$TOKEN\""; fi
 	network=null
@@ -718,7 +721,7 @@ write_state() {
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
 	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s}\n' \
-		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$("$DATE" +%s)" "$(json_list "$TUNNELS")" "$reference" \
+		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
 		"${PORTAL:-null}" "$startup" "$network" >"$STATE_DIR/state.json.new" &&
 		mv -f "$STATE_DIR/state.json.new" "$STATE_DIR/state.json"
 }
@@ -736,8 +739,9 @@ write_resolved() {
 
 # watchdog.json: what the last check found and did, world-readable for the status.
 write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
-	now=$("$DATE" +%s)
-	boot=$(boot_time)
+	now=$NOW
+	read_boot_time
+	boot=$BOOT_TIME
 	enabled=false
 	if pf_enabled; then enabled=true; fi
 	hash=null
@@ -871,6 +875,7 @@ close_portal() { # UNTIL
 	trap 'release_lock; rm -rf "$WORK"' EXIT
 	: >"$WORK/warnings"
 	take_lock 60 || exit 0
+	NOW=$("$DATE" +%s)
 	if ! recorded_on || [ "$(recorded_number captivePortalUntil)" != "$1" ]; then exit 0; fi
 	refresh portal-timer
 }
@@ -882,8 +887,9 @@ close_portal() { # UNTIL
 # and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
 # stopped or our reference released.
 refresh() { # WHO
-	now=$("$DATE" +%s)
-	boot=$(boot_time)
+	now=$NOW
+	read_boot_time
+	boot=$BOOT_TIME
 	done_list=""
 	repairs=""
 	PORTAL=$(recorded_number captivePortalUntil)
@@ -984,7 +990,7 @@ do_on() {
 	take_lock 30 || fail 71 "Another kill switch action is running; try again in a moment."
 	if [ "$ACTION" = apply ] && ! recorded_on; then fail 70 "The kill switch is off: there is nothing to apply."; fi
 	ensure_state_dir
-	now=$("$DATE" +%s)
+	now=$NOW
 	# A window that ended while the prompt waited is still in the rules: the timer closes it at once.
 	printf '%s' "$RULES" >"$WORK/anchor.pf" || fail 69 "cannot write the rules to $WORK"
 	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail 65 "$(pf_said)"
@@ -1079,7 +1085,7 @@ do_watch() {
 # would load now. Reads only: no root needed, nothing changed.
 do_inspect() {
 	if recorded_on; then
-		desired_rules "$WORK/desired.pf" "$("$DATE" +%s)"
+		desired_rules "$WORK/desired.pf" "$NOW"
 	else
 		read_interfaces
 		IDENTITY=$(network_identity)
@@ -1124,6 +1130,9 @@ LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
 LOCKED=no
 
 WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || fail 69 "cannot create a private work directory"
+# One reading of the clock a run: what it records and the rules it picks all speak of the same second.
+NOW=$("$DATE" +%s)
+BOOT_TIME=""
 trap 'release_lock; rm -rf "$WORK"' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "75999f32f87207086d6e316ae5b6afae10683c5780d3c0c622d0f96f13c2c17a";
+export const ROOT_SCRIPT_SHA256 = "935254d87f0115e896a92957e4939cc8abb88b74cfdc66c3735d6a5c105d1fe3";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -122,6 +122,8 @@ export interface FakeMac {
    * or sleeps again (the captive-portal timer after closing its window, say).
    */
   advanceClock(seconds: number): Promise<void>;
+  /** The calls of `sleep` now waiting for the clock, with when they are due (seconds since 1970). */
+  sleepers(): { pid: number; ppid: number; until: number }[];
   /** Ends what still sleeps in the tree (a timer) and removes the tree. */
   cleanup(): void;
 }
@@ -319,6 +321,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       tellServer(`tick ${root}`);
       await settle(() => !sleeping().some((entry) => due.has(entry.pid)));
     },
+    sleepers: () => sleeping(),
     cleanup() {
       for (const entry of sleeping()) {
         for (const pid of [entry.ppid, entry.pid]) {

@@ -17,7 +17,7 @@ const MAX_SLOTS = 1000;
 /**
  * The call: `<slot>.args` holds `<program>\n<pid>\n<ppid>\n<root marker>\n<argc>\n`, then each argument as
  * `<bytes>\n<argument>\n`. The reply on `<slot>.fifo`: `<status> <stdout lines> <stderr lines>`, then those
- * lines (the fake programs print whole lines).
+ * lines (the fake programs print whole lines); a long stdout comes in `<slot>.out`, its count then `file`.
  */
 export function shimScript(options: { program: string; callsDirectory: string; door: string }): string {
   const { program, callsDirectory, door } = options;
@@ -44,6 +44,8 @@ call=$calls/$slot
 exec 3<>"$call.fifo"
 printf 'call %s\\n' "$call" >>"$door"
 read -r status out err <&3 || exit 70
+# Long output comes as a file: sh reads a FIFO a byte at a time.
+if [ "$out" = file ]; then cat "$call.out"; out=0; fi
 while [ "$out" -gt 0 ]; do IFS= read -r line <&3; printf '%s\\n' "$line"; out=$((out - 1)); done
 while [ "$err" -gt 0 ]; do IFS= read -r line <&3; printf '%s\\n' "$line" >&2; err=$((err - 1)); done
 exec 3<&-

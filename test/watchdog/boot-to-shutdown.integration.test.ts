@@ -29,7 +29,7 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
   it("holds at every step of the day", async () => {
     const policy = await policyOf(SETTINGS);
     const status = (network: ReturnType<typeof macNetworkState>) =>
-      getKillSwitchStatus({ system: mac.system, network });
+      getKillSwitchStatus({ system: mac.system, network, now: mac.now() });
 
     // The evening before: on at home, VPN up, with the watchdog installed in the same prompt.
     const evening = macNetworkState({ wifi: "home", vpn: "utun4" });

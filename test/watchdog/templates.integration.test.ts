@@ -176,26 +176,35 @@ describe("the watchdog fills the templates in exactly as the builder writes the 
     }
   });
 
-  it("drops a captive portal window and an exception once their time is up", async () => {
-    const past = new Date(Date.now() - 2 * HOUR);
+  it("drops a captive portal window, then an exception, once their time is up", async () => {
+    mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
+    const start = mac.now();
+    const later = (seconds: number) => new Date(start.getTime() + seconds * 1000);
     const settings = settingsFrom({
       vpnServers: ["198.51.100.7:1194/udp"],
-      exceptions: [
-        { address: "203.0.113.80", label: "Build server", expiresAt: new Date(Date.now() - HOUR).toISOString() },
-      ],
+      exceptions: [{ address: "203.0.113.80", label: "Build server", expiresAt: later(3600).toISOString() }],
     });
     const policy = await policyOf(settings);
     const network = macNetworkState({ wifi: "home", vpn: "utun4" });
-    mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
-    // Built two hours ago, with a window and an exception that both ended an hour ago.
-    const on = await enable(mac, settings, network, { now: past, captivePortalUntil: new Date(Date.now() - HOUR) });
+    const on = await enable(mac, settings, network, { now: start, captivePortalUntil: later(600) });
     expect(on.rules).toContain("203.0.113.80");
     expect(on.rules).toContain("port { 80, 443 }");
-    const seen = await inspect(mac);
-    const now = new Date();
-    expect(withoutBuiltLine(seen.rules ?? "")).toEqual(
-      withoutBuiltLine(buildKillSwitchAnchor({ policy, network, now })),
-    );
+    const rules = async () => (await inspect(mac)).rules ?? "";
+    const seen = async () => withoutBuiltLine(await rules());
+    const built = (captivePortalUntil: Date | null) =>
+      withoutBuiltLine(buildKillSwitchAnchor({ policy, network, now: mac.now(), captivePortalUntil }));
+    // The watchdog and the extension agree at every second that matters.
+    await mac.advanceClock(599);
+    expect(await seen()).toEqual(built(later(600)));
+    await mac.advanceClock(1);
+    expect(await seen()).toEqual(built(null));
+    expect(await rules()).not.toContain("port { 80, 443 }");
+    expect(await rules()).toContain("203.0.113.80");
+    await mac.advanceClock(2999);
+    expect(await rules()).toContain("203.0.113.80");
+    await mac.advanceClock(1);
+    expect(await seen()).toEqual(built(null));
+    expect(await rules()).not.toContain("203.0.113.80");
   });
 
   it("keeps the tunnel the settings name, whatever comes up", async () => {

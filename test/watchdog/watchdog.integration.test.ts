@@ -118,7 +118,7 @@ describe("at boot", () => {
       network: HOME_ID,
       rulesFile: "other.pf",
     });
-    const status = await getKillSwitchStatus({ system: mac.system, network: booting });
+    const status = await getKillSwitchStatus({ system: mac.system, network: booting, now: mac.now() });
     expect(status.state).toBe("blocking");
     expect(status.notes.join(" ")).toMatch(
       /The watchdog repaired the kill switch at .*loaded the rules after a restart/,
@@ -221,7 +221,11 @@ describe("repairs", () => {
       result: "failed",
       message: expect.stringMatching(/missing or incomplete/),
     });
-    const status = await getKillSwitchStatus({ system: mac.system, network: macNetworkState(HOME_VPN) });
+    const status = await getKillSwitchStatus({
+      system: mac.system,
+      network: macNetworkState(HOME_VPN),
+      now: mac.now(),
+    });
     expect(status.state).toBe("degraded");
   });
 
@@ -254,7 +258,7 @@ describe("following the network", () => {
     expectNoLeak(mac, policy, renumbered, new Date(), "renumbered");
     expect(recordedState().tunnels).toEqual(["utun5"]);
     expect(watchdogStatus()).toMatchObject({ result: "ok", message: "now letting through utun5", tunnels: ["utun5"] });
-    const status = await getKillSwitchStatus({ system: mac.system, network: renumbered });
+    const status = await getKillSwitchStatus({ system: mac.system, network: renumbered, now: mac.now() });
     expect(status).toMatchObject({ state: "protected", activeTunnel: "utun5" });
   });
 
@@ -338,22 +342,31 @@ describe("the status", () => {
     await onAtHome();
     await runWatchdog(mac);
     const network = macNetworkState(HOME_VPN);
-    const checkedAt = watchdogStatus().checkedAt;
-    const at = (seconds: number) => getKillSwitchStatus({ system: mac.system, network, now: new Date(seconds * 1000) });
-    expect((await at(checkedAt + 3 * WATCHDOG_INTERVAL_SECONDS)).state).toBe("protected");
-    const stale = await at(checkedAt + 3 * WATCHDOG_INTERVAL_SECONDS + 1);
+    const status = () => getKillSwitchStatus({ system: mac.system, network, now: mac.now() });
+    await mac.advanceClock(3 * WATCHDOG_INTERVAL_SECONDS);
+    expect((await status()).state).toBe("protected");
+    await mac.advanceClock(1);
+    const stale = await status();
     expect(stale.state).toBe("degraded");
     expect(stale.headline).toMatch(/startup watchdog has stopped checking/);
+    // A check, and it is fresh again.
+    await runWatchdog(mac);
+    expect((await status()).state).toBe("protected");
     // Without the setting, nobody is expected to check.
-    await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"] }), network);
-    expect((await at(checkedAt + 3600)).state).toBe("protected");
+    await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"] }), network, { now: mac.now() });
+    await mac.advanceClock(3600);
+    expect((await status()).state).toBe("protected");
   });
 
   it("reports what the watchdog found, readable without root", async () => {
     await onAtHome();
     await runWatchdog(mac);
     expect(mode(`${mac.stateDirectory}/watchdog.json`)).toBe("644");
-    const status = await getKillSwitchStatus({ system: mac.system, network: macNetworkState(HOME_VPN) });
+    const status = await getKillSwitchStatus({
+      system: mac.system,
+      network: macNetworkState(HOME_VPN),
+      now: mac.now(),
+    });
     expect(status.watchdog).toMatchObject({
       version: 1,
       watchdogVersion: expect.any(Number),

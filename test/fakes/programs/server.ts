@@ -7,7 +7,7 @@
  * Door lines: `call <slot path>` (a shim's call), `done <slot path>` (it has read the answer: the slot is
  * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `forget <root>` (it is gone).
  */
-import { constants, openSync, readFileSync, rmSync } from "node:fs";
+import { constants, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { dirname } from "node:path";
 import { type MachineState, fakePaths, logEvent, readJson, writeJson } from "../machine";
@@ -81,10 +81,25 @@ function linesOf(lines: string[]): string[] {
   return lines.length > 0 ? lines.join("\n").split("\n") : [];
 }
 
+/** Past this, stdout goes through a file the shim cats (reading a FIFO, sh takes a system call a byte). */
+const INLINE_OUTPUT_BYTES = 512;
+
 function answer(call: Call, status: number, io: ProgramIo): void {
   const out = linesOf(io.stdout);
   const err = linesOf(io.stderr);
-  const text = [`${status} ${out.length} ${err.length}`, ...out, ...err].join("\n") + "\n";
+  let head = `${status} ${out.length} ${err.length}`;
+  let lines = [...out, ...err];
+  const outText = out.length > 0 ? `${out.join("\n")}\n` : "";
+  if (outText.length > INLINE_OUTPUT_BYTES) {
+    try {
+      writeFileSync(`${call.path}.out`, outText);
+    } catch {
+      return; // The tree is gone.
+    }
+    head = `${status} file ${err.length}`;
+    lines = err;
+  }
+  const text = `${[head, ...lines].join("\n")}\n`;
   let fd: number;
   try {
     fd = openSync(`${call.path}.fifo`, constants.O_WRONLY | constants.O_NONBLOCK);

@@ -1,0 +1,92 @@
+/** The fake macOS itself: its programs pass arguments through intact, its clock moves only when told, and it leaves nothing behind. */
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type FakeMac, createFakeMac } from "./fake-mac";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+const shell = (script: string) =>
+  mac.system.run("sh", ["-c", script, "sh", mac.root], { env: { PATH: "/usr/bin:/bin", FAKE_MAC_UID: "0" } });
+
+describe("the fake macOS", () => {
+  it("hands every argument to its programs intact: spaces, quotes, newlines, $(), non-ASCII", async () => {
+    mac = createFakeMac();
+    const odd = ["a b", "it's", 'say "hi"', "two\nlines", "$(touch /tmp/x)", "café ✓", ""];
+    const run = await mac.system.run("arp", odd);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe(`fake-mac: no output recorded for "${["arp", ...odd].join(" ")}"\n`);
+    expect(mac.events().at(-1)).toEqual({ program: "arp", args: odd, asRoot: false });
+  });
+
+  it("answers many callers at once, each with its own output", async () => {
+    mac = createFakeMac();
+    const runs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => mac.system.run("sysctl", i % 2 ? ["-n", "kern.boottime"] : ["-x"])),
+    );
+    runs.forEach((run, i) => {
+      if (i % 2) expect(run).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^\{ sec = 1700000000,/) });
+      else expect(run).toMatchObject({ exitCode: 1, stderr: 'fake-mac: no output recorded for "sysctl -x"\n' });
+    });
+  });
+
+  it("prints long output whole", async () => {
+    mac = createFakeMac();
+    const run = await mac.system.run("ifconfig", ["-a"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.length).toBeGreaterThan(2000);
+    expect(run.stdout).toMatch(/^lo0: flags=/);
+    expect(run.stdout.endsWith("\n")).toBe(true);
+  });
+
+  it("has a clock that moves only when the test moves it, and sleeps that wait for it", async () => {
+    mac = createFakeMac({ now: 1_800_000_000 });
+    expect((await shell('"$1/bin/date" +%s')).stdout).toBe("1800000000\n");
+    expect(mac.now()).toEqual(new Date(1_800_000_000_000));
+    const sleeper = shell('"$1/bin/sleep" 30 && "$1/bin/date" +%s');
+    let woke = false;
+    void sleeper.then(() => (woke = true));
+    await vi.waitUntil(() => mac.sleepers().length === 1, { timeout: 30_000 });
+    expect(mac.sleepers()[0].until).toBe(1_800_000_030);
+    await mac.advanceClock(29);
+    expect(woke).toBe(false);
+    await mac.advanceClock(1);
+    expect(await sleeper).toMatchObject({ exitCode: 0, stdout: "1800000030\n" });
+    expect((await shell('"$1/bin/date" -u')).stderr).toMatch(/prints \+%s only/);
+    expect((await shell('"$1/bin/sleep" soon')).stderr).toBe("usage: sleep seconds\n");
+  });
+
+  it("waits for what a clock step wakes to finish before going on", async () => {
+    mac = createFakeMac({ touchIdForSudo: true });
+    // As the captive-portal timer does: a detached root process that sleeps, then acts.
+    const started = await mac.system.run("sudo", [
+      "--",
+      "/bin/sh",
+      "-c",
+      `( "$0/bin/sleep" 60 && "$0/sbin/pfctl" -e >/dev/null 2>&1 ) </dev/null >/dev/null 2>&1 &`,
+      mac.root,
+    ]);
+    expect(started.exitCode).toBe(0);
+    await mac.advanceClock(59);
+    expect(mac.readPf().enabled).toBe(false);
+    await mac.advanceClock(1);
+    expect(mac.readPf().enabled).toBe(true);
+  });
+
+  it("leaves nothing behind: its tree, what still sleeps in it, the root script's work folders", async () => {
+    mac = createFakeMac({ touchIdForSudo: true });
+    await mac.system.run("sudo", [
+      "--",
+      "/bin/sh",
+      "-c",
+      `( "$0/bin/sleep" 600 ) </dev/null >/dev/null 2>&1 &`,
+      mac.root,
+    ]);
+    await mac.advanceClock(1);
+    const root = mac.root;
+    mac.cleanup();
+    expect(existsSync(root)).toBe(false);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith("killswitch."))).toEqual([]);
+  });
+});
