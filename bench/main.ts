@@ -1,7 +1,8 @@
 /**
  * The bench: measures the menu bar's background refresh, the Enable / Apply / Disable paths, each command's
  * bundle and the rules a packet crosses, on the fake macOS tree and the built bundles, and prints one table.
- * Exit status 1 when a budget is broken beyond noise (see budgets.ts). Run with `npm run bench`.
+ * Exit status 1 when a budget is broken: a count, a size or a ratio, never a time alone (see budgets.ts).
+ * Run with `npm run bench`.
  */
 import { resolve } from "node:path";
 import { applyKillSwitch, disableKillSwitch, enableKillSwitch } from "../src/lifecycle";
@@ -14,6 +15,7 @@ import type { SystemCommands, SystemTool } from "../src/system/commands";
 import { type FakeMac, createFakeMac } from "../test/fakes/fake-mac";
 import { type MachineState, fakePaths, readJson } from "../test/fakes/machine";
 import { type Measurement, exitStatus, median, renderTable } from "./budgets";
+import { REFERENCE_NOMINAL_MS, referenceWorkload } from "./reference";
 import { BUNDLE_BUDGET_BYTES, buildBundles, bundleSizes, commandNames, missingBundles, staleBundles } from "./bundles";
 import { PRIVILEGED_TOOLS, countingCommands, describeStarted, ownCpuTime } from "./measure";
 import {
@@ -33,6 +35,7 @@ const ROUNDS = 7;
 const STATUS_REFRESH_PROCESS_BUDGET = 3;
 const STATUS_REFRESH_CPU_BUDGET_MS = 50;
 const ACTION_CPU_BUDGET_MS = 100;
+const FAKE_CALL_BUDGET_MS = 30;
 
 /**
  * What the menu-bar command runs on each refresh (its hook calls the same function): the network, then the kill
@@ -55,7 +58,7 @@ async function readNetwork(system: SystemCommands): Promise<NetworkState> {
   return deriveNetworkState(await collectLiveSnapshot(system));
 }
 
-type Path = "menu opened" | "status refresh" | "enable" | "apply" | "disable";
+type Path = "menu opened" | "status refresh" | "enable" | "apply" | "disable" | "reference";
 
 interface Sample {
   cpuMs: number;
@@ -73,6 +76,7 @@ async function measurePaths(): Promise<Record<Path, Sample[]>> {
     enable: [],
     apply: [],
     disable: [],
+    reference: [],
   };
   const details = new Map<string, string>();
   const detailsStore: TextStore = { get: (key) => details.get(key), set: (key, value) => void details.set(key, value) };
@@ -86,7 +90,9 @@ async function measurePaths(): Promise<Record<Path, Sample[]>> {
     if (state !== wanted) throw new Error(`${path} on the fake Mac ended ${state}, not ${wanted}: the scenario broke`);
   };
   try {
+    referenceWorkload(); // compiled and warm before it is measured, as our paths are after their first round
     for (let round = 0; round < ROUNDS; round++) {
+      await sample("reference", async () => referenceWorkload());
       const on = await sample("enable", async () =>
         enableKillSwitch({
           system,
@@ -126,9 +132,29 @@ const cpuDetail = (samples: Sample[]) => {
 const mostStarted = (samples: Sample[]) =>
   samples.reduce((most, s) => (s.started.length > most.started.length ? s : most), samples[0]).started;
 
+/** A path's CPU as a ratio to the reference workload of the same run, gated at its time budget's ratio. */
+function ratioRow(title: string, samples: Record<Path, Sample[]>, path: Path, budgetMs: number): Measurement {
+  const reference = median(samples.reference.map((s) => s.cpuMs));
+  const ours = median(samples[path].map((s) => s.cpuMs));
+  return {
+    measure: `${title}: our CPU as a ratio to the reference workload`,
+    value: ours / reference,
+    unit: "ratio",
+    budget: { kind: "ratio", limit: budgetMs / REFERENCE_NOMINAL_MS },
+    detail: `${ours.toFixed(1)} ms / ${reference.toFixed(1)} ms; nominal ${budgetMs} ms / ${REFERENCE_NOMINAL_MS} ms`,
+  };
+}
+
 function pathMeasurements(samples: Record<Path, Sample[]>): Measurement[] {
   const refresh = mostStarted(samples["status refresh"]);
   const rows: Measurement[] = [
+    {
+      measure: "Reference workload (fixed CPU work, same run): our CPU",
+      value: median(samples.reference.map((s) => s.cpuMs)),
+      unit: "ms",
+      budget: { kind: "none" },
+      detail: `${cpuDetail(samples.reference)}; about ${REFERENCE_NOMINAL_MS} ms when run alone on an idle 2-core machine`,
+    },
     {
       measure: "Status refresh (menu bar, background): processes started",
       value: refresh.length,
@@ -140,9 +166,10 @@ function pathMeasurements(samples: Record<Path, Sample[]>): Measurement[] {
       measure: "Status refresh (menu bar, background): our CPU",
       value: median(samples["status refresh"].map((s) => s.cpuMs)),
       unit: "ms",
-      budget: { kind: "time", limitMs: STATUS_REFRESH_CPU_BUDGET_MS },
+      budget: { kind: "time", limitMs: STATUS_REFRESH_CPU_BUDGET_MS, what: "own CPU" },
       detail: cpuDetail(samples["status refresh"]),
     },
+    ratioRow("Status refresh (menu bar, background)", samples, "status refresh", STATUS_REFRESH_CPU_BUDGET_MS),
     {
       measure: "Status refresh (menu opened, or the network changed): processes started",
       value: mostStarted(samples["menu opened"]).length,
@@ -167,9 +194,10 @@ function pathMeasurements(samples: Record<Path, Sample[]>): Measurement[] {
         measure: `${title}: our CPU (network read, action, status)`,
         value: median(samples[path].map((s) => s.cpuMs)),
         unit: "ms",
-        budget: { kind: "time", limitMs: ACTION_CPU_BUDGET_MS },
+        budget: { kind: "time", limitMs: ACTION_CPU_BUDGET_MS, what: "own CPU" },
         detail: cpuDetail(samples[path]),
       },
+      ratioRow(title, samples, path, ACTION_CPU_BUDGET_MS),
     );
   }
   return rows;
@@ -248,11 +276,40 @@ async function ruleMeasurements(): Promise<Measurement[]> {
   return rows;
 }
 
+/**
+ * What one call of a fake macOS program costs the tests, from sh as the root script makes it (wall time: the
+ * shell, the server's answer and the wait between them): the integration tests make thousands.
+ */
+async function fakeCallMeasurement(): Promise<Measurement> {
+  const mac = createFakeMac();
+  const calls = 20;
+  const loop = `i=0; while [ $i -lt ${calls} ]; do "$1/usr/sbin/sysctl" -n kern.boottime >/dev/null || exit 1; i=$((i + 1)); done`;
+  const perCall: number[] = [];
+  try {
+    for (let round = 0; round < 5; round++) {
+      const started = performance.now();
+      const run = await mac.system.run("sh", ["-c", loop, "sh", mac.root]);
+      if (run.exitCode !== 0) throw new Error(`the fake sysctl failed: ${run.stderr}`);
+      perCall.push((performance.now() - started) / calls);
+    }
+  } finally {
+    mac.cleanup();
+  }
+  return {
+    measure: "Fake macOS: one program call from sh (tests only)",
+    value: median(perCall),
+    unit: "ms",
+    budget: { kind: "time", limitMs: FAKE_CALL_BUDGET_MS, what: "wall" },
+    detail: `median of ${perCall.length} rounds of ${calls} calls; slowest round ${Math.max(...perCall).toFixed(1)} ms a call`,
+  };
+}
+
 async function main(): Promise<void> {
   const bundles = bundleMeasurements();
   const rules = await ruleMeasurements();
   const paths = pathMeasurements(await measurePaths());
-  const measurements = [...paths, ...bundles, ...rules];
+  const fakeCall = await fakeCallMeasurement();
+  const measurements = [...paths, fakeCall, ...bundles, ...rules];
   console.log(renderTable(measurements));
   process.exitCode = exitStatus(measurements);
 }

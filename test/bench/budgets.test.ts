@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Measurement,
-  TIME_NOISE_ALLOWANCE,
+  RATIO_MARGIN,
   exitStatus,
   formatBudget,
   formatValue,
@@ -37,19 +37,28 @@ describe("budget judgement", () => {
     expect(judge(row(204_801, { kind: "at-most", limit: 204_800 }, "bytes"))).toBe("BROKEN");
   });
 
-  it("gives times a noise allowance before they break", () => {
-    const budget = { kind: "time", limitMs: 50 } as const;
-    expect(judge(row(50, budget))).toBe("met");
-    expect(judge(row(51, budget))).toBe("over, within noise");
-    expect(judge(row(50 * TIME_NOISE_ALLOWANCE, budget))).toBe("over, within noise");
-    expect(judge(row(50 * TIME_NOISE_ALLOWANCE + 0.1, budget))).toBe("BROKEN");
+  it("never breaks on a time; gates a ratio only beyond its margin", () => {
+    const time = { kind: "time", limitMs: 50, what: "own CPU" } as const;
+    expect(judge(row(50, time))).toBe("met");
+    expect(judge(row(51, time))).toBe("over (a time: not gated)");
+    expect(judge(row(50_000, time))).toBe("over (a time: not gated)");
+    const ratio = { kind: "ratio", limit: 4 } as const;
+    expect(judge(row(4, ratio, "ratio"))).toBe("met");
+    expect(judge(row(4.1, ratio, "ratio"))).toBe("over, within margin");
+    expect(judge(row(4 * RATIO_MARGIN, ratio, "ratio"))).toBe("over, within margin");
+    expect(judge(row(4 * RATIO_MARGIN + 0.01, ratio, "ratio"))).toBe("BROKEN");
     expect(judge(row(10_000, { kind: "none" }, "rules"))).toBe("for comparison");
   });
 
   it("fails the run only for a broken budget", () => {
-    const within = [row(60, { kind: "time", limitMs: 50 }), row(33, { kind: "none" }, "rules")];
+    const within = [
+      row(6000, { kind: "time", limitMs: 50, what: "own CPU" }),
+      row(5, { kind: "ratio", limit: 4 }, "ratio"),
+      row(33, { kind: "none" }, "rules"),
+    ];
     expect(exitStatus(within)).toBe(0);
     expect(exitStatus([...within, row(10, { kind: "at-most", limit: 3 }, "processes")])).toBe(1);
+    expect(exitStatus([...within, row(9, { kind: "ratio", limit: 4 }, "ratio")])).toBe(1);
   });
 });
 
@@ -61,7 +70,10 @@ describe("table", () => {
     expect(formatValue(37.04, "ms")).toBe("37.0 ms");
     expect(formatBudget({ kind: "at-most", limit: 5 }, "rules")).toBe("≤ 5 rules");
     expect(formatBudget({ kind: "exactly", value: 0 }, "packets")).toBe("exactly 0 packets");
-    expect(formatBudget({ kind: "time", limitMs: 100 }, "ms")).toBe("≤ 100.0 ms own CPU");
+    expect(formatBudget({ kind: "time", limitMs: 100, what: "own CPU" }, "ms")).toBe("≤ 100.0 ms own CPU");
+    expect(formatBudget({ kind: "time", limitMs: 30, what: "wall" }, "ms")).toBe("≤ 30.0 ms wall");
+    expect(formatValue(2.345, "ratio")).toBe("2.35 ×");
+    expect(formatBudget({ kind: "ratio", limit: 4 }, "ratio")).toBe("≤ 4.00 × (breaks past 8.00 ×)");
   });
 
   it("prints one aligned Markdown table with a verdict per row", () => {
