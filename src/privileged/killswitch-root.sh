@@ -137,9 +137,14 @@ ends_with_newline() {
 	return 1
 }
 
-# JSON string contents: our messages are plain text, pfctl's words may hold quotes.
+# JSON string contents: our messages are plain text, pfctl's words may hold quotes. Plain text is
+# printed as it is, without starting a program.
 json_text() {
-	printf '%s' "$1" | tr '\n\t' '  ' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
+	case $1 in
+	*[\\\"\	]* | *'
+'*) printf '%s' "$1" | tr '\n\t' '  ' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' ;;
+	*) printf '%s' "$1" ;;
+	esac
 }
 
 # One action at a time: a watchdog check must never run in the middle of a Disable (and re-arm what it
@@ -182,23 +187,65 @@ state_dir_is_ours() {
 	[ -d "$STATE_DIR" ] && [ ! -L "$STATE_DIR" ] && [ -O "$STATE_DIR" ]
 }
 
+# Fields of state.json, which this script writes on one line in a fixed shape. They are read with the
+# shell's own commands into $FIELD (empty when missing or of another kind): no program is started, since
+# each one costs time and a run reads several fields.
+state_field() { # NAME: $FIELD is the raw value, up to the next comma or brace (or the whole string or list)
+	FIELD=""
+	state_line=""
+	[ -f "$STATE_DIR/state.json" ] || return 0
+	IFS= read -r state_line <"$STATE_DIR/state.json" || [ -n "$state_line" ] || return 0
+	case $state_line in *"\"$1\":"*) ;; *) return 0 ;; esac
+	FIELD=${state_line#*"\"$1\":"}
+	case $FIELD in
+	\"*)
+		FIELD=${FIELD#\"}
+		FIELD="\"${FIELD%%\"*}\""
+		;;
+	\[*) FIELD=${FIELD%%]*}] ;;
+	*) FIELD=${FIELD%%[,\}]*} ;;
+	esac
+}
+
+state_number() { # NAME
+	state_field "$1"
+	case $FIELD in '' | *[!0-9]*) FIELD="" ;; esac
+}
+
+state_string() { # NAME
+	state_field "$1"
+	case $FIELD in
+	\"*\") FIELD=${FIELD#\"}; FIELD=${FIELD%\"} ;;
+	*) FIELD="" ;;
+	esac
+}
+
+state_list() { # NAME: ["a","b"] -> "a b"
+	state_field "$1"
+	case $FIELD in \[*\]) ;; *)
+		FIELD=""
+		return 0
+		;;
+	esac
+	list=${FIELD#\[}
+	list=${list%\]}
+	FIELD=""
+	while [ -n "$list" ]; do
+		item=${list%%,*}
+		item=${item#\"}
+		FIELD="$FIELD${FIELD:+ }${item%\"}"
+		case $list in *,*) list=${list#*,} ;; *) list="" ;; esac
+	done
+}
+
 recorded_on() {
-	[ -f "$STATE_DIR/state.json" ] && grep -q '"status":"on"' "$STATE_DIR/state.json"
-}
-
-# Fields of state.json, which this script writes on one line in a fixed shape.
-recorded_number() { # NAME
-	[ -f "$STATE_DIR/state.json" ] || return 0
-	sed -n "1s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$STATE_DIR/state.json"
-}
-
-recorded_string() { # NAME
-	[ -f "$STATE_DIR/state.json" ] || return 0
-	sed -n "1s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$STATE_DIR/state.json"
+	state_string status
+	[ "$FIELD" = on ]
 }
 
 recorded_true() { # NAME
-	[ -f "$STATE_DIR/state.json" ] && grep -q "\"$1\":true" "$STATE_DIR/state.json"
+	state_field "$1"
+	[ "$FIELD" = true ]
 }
 
 # Replaces our anchor's rules and tables in one transaction: pf runs the old rules or the new ones,
@@ -296,12 +343,15 @@ detach() {
 
 # Our pf reference (pfctl -E): pf runs while anyone holds one, and releasing ours never stops pf for
 # the others. The token is kept twice (token, state.json), both writable by root only.
-recorded_token() {
-	t=""
-	if [ -f "$STATE_DIR/token" ]; then t=$(sed -n '1s/^\([0-9][0-9]*\)$/\1/p' "$STATE_DIR/token"); fi
-	if [ -z "$t" ]; then t=$(recorded_string reference); fi
-	case $t in *[!0-9]*) t="" ;; esac
-	printf '%s' "$t"
+# Sets TOKEN to the recorded token: the token file, else state.json; digits only.
+read_recorded_token() {
+	TOKEN=""
+	if [ -f "$STATE_DIR/token" ]; then IFS= read -r TOKEN <"$STATE_DIR/token" || true; fi
+	if [ -z "$TOKEN" ]; then
+		state_string reference
+		TOKEN=$FIELD
+	fi
+	case $TOKEN in *[!0-9]*) TOKEN="" ;; esac
 }
 
 reference_listed() { # TOKEN
@@ -324,7 +374,7 @@ take_reference() {
 }
 
 hold_reference() {
-	TOKEN=$(recorded_token)
+	read_recorded_token
 	if [ -n "$TOKEN" ] && reference_listed "$TOKEN"; then
 		REFERENCE=kept
 		return 0
@@ -334,7 +384,7 @@ hold_reference() {
 }
 
 release() {
-	TOKEN=$(recorded_token)
+	read_recorded_token
 	if [ -z "$TOKEN" ] && [ "$WAS_ON" = no ]; then
 		REFERENCE=none
 		return 0
@@ -521,11 +571,12 @@ netstat_gateway() {
 	'
 }
 
+# Sets GATEWAY ("ADDRESS INTERFACE" or empty). The lookups set variables rather than print, so no
+# subshell wraps another: each one started costs time.
 physical_gateway() {
-	found=$(route_get_gateway 1.1.1.1)
-	[ -n "$found" ] || found=$(netstat_gateway)
-	[ -n "$found" ] || found=$(route_get_gateway default)
-	printf '%s' "$found"
+	GATEWAY=$(route_get_gateway 1.1.1.1)
+	[ -n "$GATEWAY" ] || GATEWAY=$(netstat_gateway)
+	[ -n "$GATEWAY" ] || GATEWAY=$(route_get_gateway default)
 }
 
 # awk: normal(TEXT) is the MAC in TEXT in normal form (network/mac-address.ts), or "" when TEXT is none.
@@ -543,13 +594,13 @@ AWK_NORMAL_MAC='
 '
 
 # The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
-# per octet.
+# per octet. Sets MAC (empty when unknown).
 gateway_mac() { # ADDRESS INTERFACE
-	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_NORMAL_MAC"'
+	MAC=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_NORMAL_MAC"'
 		$2 == gw && $3 == "at" && $5 == "on" && $6 == ifname && normal($4) != "" { print normal($4); exit }
 	')
-	if [ -z "$mac" ]; then
-		mac=$("$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_NORMAL_MAC"'
+	if [ -z "$MAC" ]; then
+		MAC=$("$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_NORMAL_MAC"'
 			$1 == "Internet6:" { done = 1 }
 			$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
 			done || NF < 3 { next }
@@ -562,7 +613,6 @@ gateway_mac() { # ADDRESS INTERFACE
 			}
 		')
 	fi
-	printf '%s' "$mac"
 }
 
 # The subnet of the router's interface: its first IPv4 address whose address/netmask holds the router.
@@ -607,14 +657,16 @@ gateway_subnet() { # ADDRESS INTERFACE
 }
 
 # The identity of the network the Mac is on (network/identity.ts): gw=<ip>,mac=<mac|unknown>,net=<cidr|unknown>.
+# Sets IDENTITY (empty without a physical router).
 network_identity() {
-	gateway=$(physical_gateway)
-	[ -n "$gateway" ] || return 0
-	gateway_ip=${gateway% *}
-	gateway_if=${gateway#* }
-	mac=$(gateway_mac "$gateway_ip" "$gateway_if")
+	IDENTITY=""
+	physical_gateway
+	[ -n "$GATEWAY" ] || return 0
+	gateway_ip=${GATEWAY% *}
+	gateway_if=${GATEWAY#* }
+	gateway_mac "$gateway_ip" "$gateway_if"
 	subnet=$(gateway_subnet "$gateway_ip" "$gateway_if")
-	printf 'gw=%s,mac=%s,net=%s' "$gateway_ip" "${mac:-unknown}" "${subnet:-unknown}"
+	IDENTITY="gw=$gateway_ip,mac=${MAC:-unknown},net=${subnet:-unknown}"
 }
 
 # --- Rule templates ------------------------------------------------------------------------------------
@@ -642,22 +694,29 @@ fill_template() { # TEMPLATE TUNNELS NOW
 # filled in with the VPN tunnels that are up. Sets IDENTITY, TEMPLATE and TUNNELS; writes $1.
 desired_rules() { # OUTPUT NOW
 	read_interfaces
-	IDENTITY=$(network_identity)
+	network_identity
 	TEMPLATE=""
 	TUNNELS=""
 	index="$STATE_DIR/rules/index"
 	if [ ! -f "$index" ]; then
 		# Enabled without templates: the rules stay as loaded, tunnels as recorded.
 		TEMPLATE=anchor.pf
-		TUNNELS=$(sed -n 's/.*"tunnels":\[\([^]]*\)\].*/\1/p' "$STATE_DIR/state.json" | tr -d '"' | tr ',' ' ')
+		state_list tunnels
+		TUNNELS=$FIELD
 		cp "$STATE_DIR/anchor.pf" "$1"
 		return
 	fi
-	if [ -n "$IDENTITY" ]; then
-		TEMPLATE=$(awk -v id="$IDENTITY" '$1 == "network" && $3 == id { print $2; exit }' "$index")
-	fi
-	[ -n "$TEMPLATE" ] || TEMPLATE=$(awk '$1 == "other" { print $2; exit }' "$index")
-	fixed=$(awk '$1 == "tunnels" && $2 == "fixed" { print $3; exit }' "$index")
+	# The index: "network FILE ID", "other FILE", "tunnels fixed NAME" or "tunnels auto", a line each.
+	other=""
+	fixed=""
+	while read -r kind first second; do
+		case $kind in
+		network) if [ -z "$TEMPLATE" ] && [ -n "$IDENTITY" ] && [ "$second" = "$IDENTITY" ]; then TEMPLATE=$first; fi ;;
+		other) [ -n "$other" ] || other=$first ;;
+		tunnels) if [ "$first" = fixed ] && [ -z "$fixed" ]; then fixed=$second; fi ;;
+		esac
+	done <"$index"
+	[ -n "$TEMPLATE" ] || TEMPLATE=$other
 	if [ -n "$fixed" ]; then
 		TUNNELS=$fixed
 		fill_template "$STATE_DIR/rules/$TEMPLATE" "" "$2" >"$1"
@@ -876,7 +935,9 @@ close_portal() { # UNTIL
 	: >"$WORK/warnings"
 	take_lock 60 || exit 0
 	NOW=$("$DATE" +%s)
-	if ! recorded_on || [ "$(recorded_number captivePortalUntil)" != "$1" ]; then exit 0; fi
+	recorded_on || exit 0
+	state_number captivePortalUntil
+	[ "$FIELD" = "$1" ] || exit 0
 	refresh portal-timer
 }
 
@@ -892,16 +953,22 @@ refresh() { # WHO
 	boot=$BOOT_TIME
 	done_list=""
 	repairs=""
-	PORTAL=$(recorded_number captivePortalUntil)
+	state_number captivePortalUntil
+	PORTAL=$FIELD
 	if [ -n "$PORTAL" ] && [ "$now" -ge "$PORTAL" ]; then
 		PORTAL=""
 		done_list="closed the captive portal window"
 	fi
 	STARTUP=no
 	if recorded_true protectFromStartup; then STARTUP=yes; fi
-	was_tunnels=$(sed -n 's/.*"tunnels":\[\([^]]*\)\].*/\1/p' "$STATE_DIR/state.json" | tr -d '"' | tr ',' ' ')
-	was_network=$(recorded_string network)
-	was_boot=$(recorded_number bootTime)
+	state_list tunnels
+	was_tunnels=$FIELD
+	state_string network
+	was_network=$FIELD
+	state_number bootTime
+	was_boot=$FIELD
+	state_string attachment
+	was_attachment=$FIELD
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
 		write_watchdog_status failed "the watchdog's rules for this network ($TEMPLATE) are missing or incomplete; the rules in force were left as they are" no
@@ -944,7 +1011,7 @@ refresh() { # WHO
 	if [ "$REFERENCE" = taken ] && [ "$was_boot" = "$boot" ]; then
 		repairs="$repairs${repairs:+, }enabled pf again (it was stopped or the kill switch's reference was released)"
 	fi
-	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$(recorded_string attachment)" ]; then
+	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$was_attachment" ]; then
 		write_state || warn "The state file could not be written."
 	fi
 	# Connections opened while the rules were not in force would outlive them.
@@ -1088,7 +1155,7 @@ do_inspect() {
 		desired_rules "$WORK/desired.pf" "$NOW"
 	else
 		read_interfaces
-		IDENTITY=$(network_identity)
+		network_identity
 		TUNNELS=$(vpn_tunnels)
 	fi
 	printf '@@ watchdog\nnetwork=%s\nrules=%s\ntunnels=%s\n' "$IDENTITY" "$TEMPLATE" "$TUNNELS"
