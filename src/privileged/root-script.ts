@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "46dbc373f2b61065daa739c4730058b1391b5a5bd3fd80fc766bbf18501d3508";
+export const ROOT_SCRIPT_SHA256 = "086db443bf47347a6a1caeaa9fd3613eb1a02999813a24150c0afe7b786ea7cc";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {
