@@ -5,7 +5,12 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SERVER_BUNDLE_VARIABLE, buildServerBundle } from "./fakes/server-process";
+import {
+  SERVER_BUNDLE_VARIABLE,
+  SHIM_BINARY_VARIABLE,
+  buildServerBundle,
+  buildShimBinary,
+} from "./fakes/server-process";
 
 const MARKER = "VPN_KILL_SWITCH_TEST_TMPDIR";
 
@@ -16,6 +21,7 @@ export default function setup(): () => Promise<void> {
   // Beside the directory checked below, which must be empty at the end; removed with it.
   const bundles = mkdtempSync(join(tmpdir(), "vpn-kill-switch-tests-bundles-"));
   process.env[SERVER_BUNDLE_VARIABLE] = buildServerBundle(bundles);
+  process.env[SHIM_BINARY_VARIABLE] = buildShimBinary(bundles);
   process.env[MARKER] = directory;
   process.env.TMPDIR = directory;
   return async () => {

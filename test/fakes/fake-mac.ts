@@ -5,9 +5,9 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import {
-  chmodSync,
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -41,8 +41,7 @@ import {
 import { type PfState, appleDefaultPf } from "./pf-model";
 import { type LaunchdJob, readLaunchd, readLaunchdJob, writeLaunchd } from "./programs/launchctl";
 import type { RecordedOutput } from "./programs/recorded-output";
-import { serverDoor, tellServer } from "./server-process";
-import { REPLY_SLOTS, shimScript } from "./shim";
+import { serverDoor, shimBinary, tellServer } from "./server-process";
 
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
 
@@ -124,6 +123,11 @@ export interface FakeMac {
   advanceClock(seconds: number): Promise<void>;
   /** The calls of `sleep` now waiting for the clock, with when they are due (seconds since 1970). */
   sleepers(): { pid: number; ppid: number; until: number }[];
+  /**
+   * Puts `script` in place of a program. The tree's programs are hard links of one binary: this unlinks the
+   * program first, so the others stay as they are.
+   */
+  replaceProgram(tool: keyof typeof MACOS_BINARIES, script: string): void;
   /** Ends what still sleeps in the tree (a timer) and removes the tree. */
   cleanup(): void;
 }
@@ -133,6 +137,9 @@ interface Sleeping {
   ppid: number;
   until: number;
 }
+
+/** Reply FIFOs made with each tree (shim.c takes a free one; a call beyond them makes its own). */
+const REPLY_SLOTS = 32;
 
 /** The macOS programs the root script runs besides the product's own list: its clock. */
 const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
@@ -165,12 +172,6 @@ function processes(): ProcessEntry[] {
 const SETTLE_LIMIT_MS = 60_000;
 const tick = () => new Promise((resolveTick) => setTimeout(resolveTick, 5));
 
-function writeExecutable(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-  chmodSync(path, 0o755);
-}
-
 export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
@@ -180,11 +181,13 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     "mkfifo",
     Array.from({ length: REPLY_SLOTS }, (_, slot) => `${paths.calls}/${slot}.fifo`),
   );
-  const door = serverDoor();
+  symlinkSync(serverDoor(), paths.door);
+  const shim = shimBinary();
   const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES };
   delete programs.sh;
-  for (const [program, macPath] of Object.entries(programs)) {
-    writeExecutable(`${root}${macPath}`, shimScript({ program, callsDirectory: paths.calls, door }));
+  for (const macPath of Object.values(programs)) {
+    mkdirSync(dirname(`${root}${macPath}`), { recursive: true });
+    linkSync(shim, `${root}${macPath}`); // the shim knows its program by this name
   }
   // The root script runs under the real /bin/sh, as `do shell script` does.
   mkdirSync(`${root}/bin`, { recursive: true });
@@ -322,6 +325,11 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       await settle(() => !sleeping().some((entry) => due.has(entry.pid)));
     },
     sleepers: () => sleeping(),
+    replaceProgram(tool, script) {
+      const path = system.binaries[tool];
+      rmSync(path, { force: true });
+      writeFileSync(path, script, { mode: 0o755 });
+    },
     cleanup() {
       for (const entry of sleeping()) {
         for (const pid of [entry.ppid, entry.pid]) {

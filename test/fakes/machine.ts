@@ -36,6 +36,8 @@ export function fakePaths(root: string) {
     machine: join(dir, "machine.json"),
     outputs: join(dir, "outputs.json"),
     events: join(dir, "events.jsonl"),
+    /** A link to the fake-macOS server's door, where the shims say what they need. */
+    door: join(dir, "door"),
     /** One file set per program call in flight (the shims' arguments, output and reply FIFO). */
     calls: join(dir, "calls"),
     /** The calls of `sleep` waiting for the clock: `[{ pid, ppid, until }]`, kept by the server. */

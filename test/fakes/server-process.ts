@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildSync } from "esbuild";
 
-/** Set by the global setup: the bundle every test process of the run starts. */
+/** Set by the global setup: the bundle every test process of the run starts, and the fake programs' binary. */
 export const SERVER_BUNDLE_VARIABLE = "VPN_KILL_SWITCH_FAKE_MAC_SERVER";
+export const SHIM_BINARY_VARIABLE = "VPN_KILL_SWITCH_FAKE_MAC_SHIM";
 
 interface Server {
   directory: string;
@@ -33,6 +34,26 @@ export function buildServerBundle(directory: string): string {
     logLevel: "warning",
   });
   return outfile;
+}
+
+/**
+ * Compiles shim.c, the program every fake macOS executable is a hard link of. Static: no dynamic loader to
+ * run at each of the thousands of calls the integration tests make. Needs a C compiler (CI installs gcc).
+ */
+export function buildShimBinary(directory: string): string {
+  const output = join(directory, "fake-mac-shim");
+  execFileSync("cc", ["-O2", "-static", "-o", output, resolve(__dirname, "shim.c")], { stdio: "inherit" });
+  return output;
+}
+
+let shim: string | null = null;
+
+/** The shim binary of this run (the global setup's), or one built now beside this process's server. */
+export function shimBinary(): string {
+  const shared = process.env[SHIM_BINARY_VARIABLE];
+  if (shared && existsSync(shared)) return shared;
+  shim ??= buildShimBinary(mkdtempSync(join(serverDirectory(), "shim-")));
+  return shim;
 }
 
 function start(): Server {
@@ -63,6 +84,11 @@ process.once("exit", stopServer);
 export function serverDoor(): string {
   server ??= start();
   return server.door;
+}
+
+function serverDirectory(): string {
+  server ??= start();
+  return server.directory;
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));

@@ -85,10 +85,7 @@ describe("installing the watchdog", () => {
 
 /** launchctl missing altogether (a stand-in for launchd refusing): every call fails. */
 function rmLaunchctl(fake: FakeMac) {
-  writeFileSync(
-    fake.system.binaries.launchctl,
-    "#!/bin/sh\necho 'Bootstrap failed: 5: Input/output error' >&2\nexit 5\n",
-  );
+  fake.replaceProgram("launchctl", "#!/bin/sh\necho 'Bootstrap failed: 5: Input/output error' >&2\nexit 5\n");
 }
 
 describe("at boot", () => {

@@ -1,6 +1,6 @@
 /**
- * The fake macOS programs' one long-lived process. Each executable in a fake tree is a tiny sh shim (see
- * ../shim.ts) that writes its arguments to `<root>/.fake/calls/<slot>.args`, names that call on this
+ * The fake macOS programs' one long-lived process. Each executable in a fake tree is a small C program (see
+ * ../shim.c) that writes its arguments to `<root>/.fake/calls/<slot>.args`, names that call on this
  * server's door (a FIFO) and waits on the slot's reply FIFO; the server runs the program here and answers
  * with its output and exit status. One Node start per test file instead of one per program call.
  *
@@ -81,8 +81,8 @@ function linesOf(lines: string[]): string[] {
   return lines.length > 0 ? lines.join("\n").split("\n") : [];
 }
 
-/** Past this, stdout goes through a file the shim cats (reading a FIFO, sh takes a system call a byte). */
-const INLINE_OUTPUT_BYTES = 512;
+/** Past this, stdout goes through a file, which the shim copies to its own. */
+const INLINE_OUTPUT_BYTES = 32_768;
 
 function answer(call: Call, status: number, io: ProgramIo): void {
   const out = linesOf(io.stdout);
