@@ -3,7 +3,7 @@
 // in one vitest run (unit first). Each step's output is printed whole, in order; the first failure stops it.
 import { spawn } from "node:child_process";
 
-const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const npm = "npm";
 
 /** Runs `npm run <script> [args]`, keeping its output; resolves with its exit status and that output. */
 function run(script, args = []) {

@@ -1,7 +1,7 @@
 /** The fake macOS itself: its programs pass arguments through intact, its clock moves only when told, and it leaves nothing behind. */
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type FakeMac, createFakeMac } from "./fake-mac";
 
 let mac: FakeMac;
@@ -47,7 +47,7 @@ describe("the fake macOS", () => {
     const sleeper = shell('"$1/bin/sleep" 30 && "$1/bin/date" +%s');
     let woke = false;
     void sleeper.then(() => (woke = true));
-    await vi.waitUntil(() => mac.sleepers().length === 1, { timeout: 30_000 });
+    await mac.whenAsleep(1);
     expect(mac.sleepers()[0].until).toBe(1_800_000_030);
     await mac.advanceClock(29);
     expect(woke).toBe(false);

@@ -10,7 +10,6 @@ import {
   linkSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   readdirSync,
   rmSync,
   symlinkSync,
@@ -41,7 +40,7 @@ import {
 import { type PfState, appleDefaultPf } from "./pf-model";
 import { type LaunchdJob, readLaunchd, readLaunchdJob, writeLaunchd } from "./programs/launchctl";
 import type { RecordedOutput } from "./programs/recorded-output";
-import { serverDoor, shimBinary, tellServer } from "./server-process";
+import { askServer, serverDoor, shimBinary, tellServer } from "./server-process";
 
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
 
@@ -121,6 +120,8 @@ export interface FakeMac {
    * or sleeps again (the captive-portal timer after closing its window, say).
    */
   advanceClock(seconds: number): Promise<void>;
+  /** Resolves once `count` calls of `sleep` wait for the clock (started by the test itself, say). */
+  whenAsleep(count: number): Promise<void>;
   /** The calls of `sleep` now waiting for the clock, with when they are due (seconds since 1970). */
   sleepers(): { pid: number; ppid: number; until: number }[];
   /**
@@ -143,34 +144,6 @@ const REPLY_SLOTS = 32;
 
 /** The macOS programs the root script runs besides the product's own list: its clock. */
 const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
-
-interface ProcessEntry {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  zombie: boolean;
-}
-
-/** Every process now, from /proc (Linux: where the tests run). */
-function processes(): ProcessEntry[] {
-  const list: ProcessEntry[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    list.push({ pid: Number(name), ppid: Number(fields[1]), pgid: Number(fields[2]), zombie: fields[0] === "Z" });
-  }
-  return list;
-}
-
-const SETTLE_LIMIT_MS = 60_000;
-const tick = () => new Promise((resolveTick) => setTimeout(resolveTick, 5));
 
 export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
@@ -220,26 +193,10 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
 
   const system = createSystemCommands({ root });
   /**
-   * Resolves once `ready` holds and every process the root shells left behind (they stay in the process groups
-   * the fake osascript and sudo started them in) has ended or waits in `sleep` for the clock.
+   * Resolves once every root shell the fake osascript and sudo started here has ended, and what it left behind
+   * (the captive-portal timer) has ended or waits in `sleep` for the clock: the server says so (groups.ts).
    */
-  const settle = async (ready: () => boolean = () => true) => {
-    const limit = Date.now() + SETTLE_LIMIT_MS; // a safety net only: settling takes milliseconds
-    const idle = () => {
-      if (!ready()) return false;
-      const groups = new Set(
-        existsSync(paths.groups) ? readFileSync(paths.groups, "utf8").split("\n").filter(Boolean).map(Number) : [],
-      );
-      if (groups.size === 0) return true;
-      const asleep = sleeping();
-      const waiting = new Set(asleep.flatMap((entry) => [entry.pid, entry.ppid]));
-      return processes().every((entry) => !groups.has(entry.pgid) || entry.zombie || waiting.has(entry.pid));
-    };
-    while (!idle()) {
-      if (Date.now() > limit) throw new Error("the fake Mac's background processes did not settle");
-      await tick();
-    }
-  };
+  const settle = () => askServer("settle", root);
   const sleeping = (): Sleeping[] => {
     try {
       return readJson<Sleeping[]>(paths.sleeping);
@@ -313,17 +270,12 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     async advanceClock(seconds) {
       await settle();
       const machine = readJson<MachineState>(paths.machine);
-      const now = machine.now + seconds;
-      writeJson(paths.machine, { ...machine, now });
-      // Read after the clock moved: a sleep the server takes from now on is due later than `now`.
-      const due = new Set(
-        sleeping()
-          .filter((entry) => entry.until <= now)
-          .map((entry) => entry.pid),
-      );
+      writeJson(paths.machine, { ...machine, now: machine.now + seconds });
+      // The server wakes the sleeps now due before it reads the next line, the settle.
       tellServer(`tick ${root}`);
-      await settle(() => !sleeping().some((entry) => due.has(entry.pid)));
+      await settle();
     },
+    whenAsleep: (count) => askServer("asleep", `${count} ${root}`),
     sleepers: () => sleeping(),
     replaceProgram(tool, script) {
       const path = system.binaries[tool];

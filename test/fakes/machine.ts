@@ -42,8 +42,6 @@ export function fakePaths(root: string) {
     calls: join(dir, "calls"),
     /** The calls of `sleep` waiting for the clock: `[{ pid, ppid, until }]`, kept by the server. */
     sleeping: join(dir, "sleeping.json"),
-    /** The process groups the root shells of the fake osascript and sudo ran in, one a line. */
-    groups: join(dir, "groups"),
   };
 }
 
@@ -77,7 +75,3 @@ export function readEvents(root: string): FakeEvent[] {
 
 /** The environment marker the fake osascript and sudo set for the commands they run "as root". */
 export const FAKE_ROOT_MARKER = "FAKE_MAC_UID";
-
-export function recordGroup(root: string, pgid: number): void {
-  appendFileSync(fakePaths(root).groups, `${pgid}\n`);
-}

@@ -17,6 +17,11 @@ interface Server {
   directory: string;
   door: string;
   child: ChildProcess;
+  /** Resolved once the server has its door open (its "ready" message). */
+  ready: Promise<void>;
+  isReady: boolean;
+  /** Answers awaited by id (`settle`, `asleep`). */
+  answers: Map<string, () => void>;
 }
 
 let server: Server | null = null;
@@ -66,7 +71,26 @@ function start(): Server {
   // Neither keeps this process alive; when it ends, the server sees its channel close and ends too.
   child.unref();
   child.channel?.unref();
-  return { directory, door, child };
+  const answers = new Map<string, () => void>();
+  let opened: () => void = () => {};
+  const started: Server = {
+    directory,
+    door,
+    child,
+    ready: new Promise((resolve) => (opened = resolve)),
+    isReady: false,
+    answers,
+  };
+  child.on("message", (message: "ready" | { settled: string }) => {
+    if (message === "ready") {
+      started.isReady = true;
+      opened();
+      return;
+    }
+    answers.get(message.settled)?.();
+    answers.delete(message.settled);
+  });
+  return started;
 }
 
 /** Ends the server (it wakes whatever still sleeps, so no shim waits for ever) and removes its folder. */
@@ -91,27 +115,33 @@ function serverDirectory(): string {
   return server.directory;
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** Tells the server something (`tick <root>`, `forget <root>`); waits for it to open its door if it is starting. */
+/** Tells the server something (`tick <root>`, `forget <root>`). Before it is ready it holds nothing to tell. */
 export function tellServer(line: string): void {
-  const door = serverDoor();
-  for (let attempt = 0; ; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(door, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      // ENXIO: nobody has the door open for reading yet.
-      const starting = (error as NodeJS.ErrnoException).code === "ENXIO" && server?.child.exitCode === null;
-      if (!starting || attempt > 5000) throw new Error(`the fake macOS server does not answer: ${error}`);
-      Atomics.wait(pause, 0, 0, 2);
-      continue;
-    }
-    try {
-      writeSync(fd, `${line}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    return;
+  serverDoor();
+  const current = server as Server;
+  if (!current.isReady) return;
+  let fd: number;
+  try {
+    fd = openSync(current.door, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new Error(`the fake macOS server does not answer: ${error}`);
   }
+  try {
+    writeSync(fd, `${line}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+let nextAnswer = 0;
+
+/** Asks the server to answer once something holds (`settle <root>`, `asleep <count> <root>`), and waits for it. */
+export async function askServer(verb: "settle" | "asleep", rest: string): Promise<void> {
+  serverDoor();
+  const current = server as Server;
+  await current.ready;
+  const id = String(++nextAnswer);
+  const answered = new Promise<void>((resolve) => current.answers.set(id, resolve));
+  tellServer(`${verb} ${id} ${rest}`);
+  await answered;
 }

@@ -4,7 +4,7 @@
  * privileges`. It quotes as AppleScript does and hands the result to the real /bin/sh, so quoting
  * mistakes show up exactly as they would on a Mac. Anything else is a syntax error.
  */
-import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson, recordGroup } from "../machine";
+import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson } from "../machine";
 import type { ProgramIo } from "./pfctl";
 import { runProgram } from "./spawn";
 
@@ -139,7 +139,7 @@ async function runShell(
   }
   const env: NodeJS.ProcessEnv = { PATH: ROOT_SHELL_PATH };
   if (admin) env[FAKE_ROOT_MARKER] = "0";
-  const result = await runProgram("/bin/sh", ["-c", command], env, (pgid) => recordGroup(root, pgid));
+  const result = await runProgram("/bin/sh", ["-c", command], env, root);
   if (result.status === 0) return { output: result.stdout };
   const said = (result.stderr || result.stdout).replace(/\n$/, "").replace(/\n/g, "\r");
   return { error: { message: said || "The command exited with a non-zero status.", code: result.status ?? 1 } };

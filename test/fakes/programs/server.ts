@@ -5,13 +5,16 @@
  * with its output and exit status. One Node start per test file instead of one per program call.
  *
  * Door lines: `call <slot path>` (a shim's call), `done <slot path>` (it has read the answer: the slot is
- * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `forget <root>` (it is gone).
+ * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `forget <root>` (it is gone),
+ * `settle <id> <root>` (answer `{ settled: id }` on the IPC channel once the tree's root shells and what they
+ * left have ended or sleep) and `asleep <id> <count> <root>` (answer once that many sleeps wait).
  */
 import { constants, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { dirname } from "node:path";
 import { type MachineState, fakePaths, logEvent, readJson, writeJson } from "../machine";
 import { runDate, sleepSeconds } from "./clock";
+import { forgetGroups, groupsIdle, onGroupChange } from "./groups";
 import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
 import { type ProgramIo, runPfctl } from "./pfctl";
@@ -66,7 +69,31 @@ function clockOf(root: string): number {
   return readJson<MachineState>(fakePaths(root).machine).now;
 }
 
-/** Who sleeps until when, for the test side (FakeMac.advanceClock waits for those it woke). */
+/** What the test side waits for, by tree: each resolved when `done` holds, on the first event it does. */
+const waits = new Map<string, { id: string; done: () => boolean }[]>();
+
+/** Something in `root` changed (a sleep began or ended, a shell or its life line ended): answer the waits met. */
+function changed(root: string): void {
+  const list = waits.get(root);
+  if (!list) return;
+  const left = list.filter((wait) => {
+    if (!wait.done()) return true;
+    process.send?.({ settled: wait.id });
+    return false;
+  });
+  waits.set(root, left);
+}
+
+function waitFor(root: string, id: string, done: () => boolean): void {
+  waits.set(root, [...(waits.get(root) ?? []), { id, done }]);
+  changed(root);
+}
+
+onGroupChange(changed);
+
+/** Who sleeps until when, for the test side (FakeMac.sleepers, and killed by its cleanup). */
+const sleepersOf = (root: string) => (sleepers.get(root) ?? []).map(({ call }) => call);
+
 function recordSleepers(root: string): void {
   const list = (sleepers.get(root) ?? []).map(({ call, until }) => ({ pid: call.pid, ppid: call.ppid, until }));
   try {
@@ -124,6 +151,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
     list.push({ call, until });
     sleepers.set(root, list);
     recordSleepers(root);
+    changed(root);
     return "asleep";
   }
   if (program !== "osascript" && program !== "sudo") logEvent(root, { program, args, asRoot: call.asRoot });
@@ -169,6 +197,7 @@ function wakeDue(root: string): void {
   );
   recordSleepers(root);
   for (const sleeper of due) answer(sleeper.call, 0, { stdout: [], stderr: [] });
+  changed(root);
 }
 
 function serve(door: string): void {
@@ -189,7 +218,18 @@ function serve(door: string): void {
       if (verb === "call") void handleCall(subject);
       else if (verb === "tick") wakeDue(subject);
       else if (verb === "done") rmSync(`${subject}.lock`, { force: true });
-      else if (verb === "forget") sleepers.delete(subject);
+      else if (verb === "forget") {
+        sleepers.delete(subject);
+        waits.delete(subject);
+        forgetGroups(subject);
+      } else if (verb === "settle") {
+        const [id, root] = [subject.slice(0, subject.indexOf(" ")), subject.slice(subject.indexOf(" ") + 1)];
+        waitFor(root, id, () => groupsIdle(root, sleepersOf(root)));
+      } else if (verb === "asleep") {
+        const [id, count, ...rest] = subject.split(" ");
+        const root = rest.join(" ");
+        waitFor(root, id, () => sleepersOf(root).length >= Number(count));
+      }
     }
   });
   // Stopped, or the test process is gone: wake every sleeper (so no shim waits for ever), remove the door, end.

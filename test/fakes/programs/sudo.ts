@@ -2,7 +2,7 @@
  * A fake /usr/bin/sudo with Touch ID (pam_tid.so): approves or declines as <root>/.fake/machine.json
  * says. Declined, it fails as sudo does without a terminal to ask for the password on.
  */
-import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson, recordGroup } from "../machine";
+import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson } from "../machine";
 import type { ProgramIo } from "./pfctl";
 import { runProgram } from "./spawn";
 
@@ -28,7 +28,7 @@ export async function runSudo(root: string, args: string[], io: ProgramIo): Prom
       PATH: "/usr/bin:/bin:/usr/sbin:/sbin",
       [FAKE_ROOT_MARKER]: "0",
     },
-    (pgid) => recordGroup(root, pgid),
+    root,
   );
   if (result.stdout) io.stdout.push(result.stdout.replace(/\n$/, ""));
   if (result.stderr) io.stderr.push(result.stderr.replace(/\n$/, ""));
