@@ -1,7 +1,8 @@
 /*
  * Every executable of a fake macOS tree (pfctl, osascript, date, ...) is a copy of this program. It hands its
  * call to the fake-macOS server (programs/server.ts) and prints the answer: one small process a call, where a
- * shell script would start a shell and more. Tests only; built by the test setup (see ../fakes/shim-binary.ts).
+ * shell script would start a shell and more. Tests only; built by the test setup (buildShimBinary in
+ * server-process.ts).
  *
  * It finds its tree and its name from its own path (/proc/self/exe): <root>/sbin/pfctl is pfctl of <root>.
  * The call: take a free slot of <root>/.fake/calls by creating <slot>.lock (O_EXCL: one caller wins), write
