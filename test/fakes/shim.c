@@ -1,5 +1,5 @@
 /*
- * Every executable of a fake macOS tree (pfctl, osascript, date, ...) is a copy of this program. It hands its
+ * Every executable of a fake macOS tree (pfctl, osascript, date, ...) is a hard link of this program. It hands its
  * call to the fake-macOS server (programs/server.ts) and prints the answer: one small process a call, where a
  * shell script would start a shell and more. Tests only; built by the test setup (buildShimBinary in
  * server-process.ts).
