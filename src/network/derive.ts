@@ -1,4 +1,4 @@
-import { type Cidr, familyOf, parseCidr, stripZone } from "../address/ip";
+import { type Cidr, addressToBigInt, familyOf, ipv4Network, parseCidr, stripZone } from "../address/ip";
 import { type IfconfigInterface, emptyIfconfigInterface } from "./ifconfig";
 import { computeNetworkIdentity } from "./identity";
 import { interfaceKind, isPhysicalInterfaceName, isTunnelInterfaceName } from "./interface-kind";
@@ -19,6 +19,24 @@ const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 const missing = (field: SnapshotTextField) => `${SNAPSHOT_FILES[field]} missing`;
 const isLinkLocalIpv6 = (address: string) => /^fe[89ab][0-9a-f]:/i.test(address);
 
+/** The first four groups of an IPv6 address, each without leading zeros: `2001:db8:5:0` for 2001:db8:5::23. */
+function ipv6Slash64(address: string): string {
+  const n = addressToBigInt(address) >> 64n;
+  return [48n, 32n, 16n, 0n].map((shift) => ((n >> shift) & 0xffffn).toString(16)).join(":");
+}
+
+/** The networks an interface is attached to; the root script's `link_subnets` prints the same text. */
+export function attachedSubnets(entry: IfconfigInterface): string[] {
+  const v4 = entry.ipv4.flatMap(({ address, prefix, peer }) =>
+    prefix === null || prefix >= 32 || prefix < 8 || peer !== null ? [] : [`${ipv4Network(address, prefix)}/${prefix}`],
+  );
+  // IPv6 links are /64 (RFC 4291); other prefixes are left out rather than guessed.
+  const v6 = entry.ipv6.flatMap(({ address, prefix }) =>
+    prefix !== 64 || isLinkLocalIpv6(address) ? [] : [`${ipv6Slash64(address)}::/64`],
+  );
+  return unique([...v4, ...v6]);
+}
+
 function toNetworkInterface(entry: IfconfigInterface): NetworkInterface {
   return {
     name: entry.name,
@@ -26,6 +44,11 @@ function toNetworkInterface(entry: IfconfigInterface): NetworkInterface {
     ipv6: unique(entry.ipv6.map((address) => address.address)),
   };
 }
+
+const toPhysicalInterface = (entry: IfconfigInterface): NetworkInterface => ({
+  ...toNetworkInterface(entry),
+  subnets: attachedSubnets(entry),
+});
 
 /** Without `ifconfig`, `scutil --nwi` still names the interfaces in use and one address each. */
 function interfacesFromNwi(nwi: ScutilNwi | null): IfconfigInterface[] {
@@ -128,7 +151,7 @@ function describeInterfaces(parsed: ParsedSnapshot, undetermined: string[]) {
     // An inactive interface without an address (an unplugged port) says nothing about the network.
     physical: interfaces
       .filter((entry) => isPhysicalInterfaceName(entry.name) && (hasAddress(entry) || entry.status === "active"))
-      .map(toNetworkInterface),
+      .map(toPhysicalInterface),
     tunnels: interfaces.filter(isVpnTunnel).map(toNetworkInterface),
     peerToPeer: unique(interfaces.filter((entry) => interfaceKind(entry.name) === "peer-to-peer").map((e) => e.name)),
   };

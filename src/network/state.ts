@@ -3,6 +3,12 @@ export interface NetworkInterface {
   name: string;
   ipv4: string[];
   ipv6: string[];
+  /**
+   * The networks the interface is attached to, as ifconfig gives them: IPv4 as `network/prefix`
+   * (`192.168.1.0/24`), IPv6 /64s as `2001:db8:5:0::/64`; link-local and host-only (/32, /128) left out.
+   * Absent when unknown: then no local network is let through on it.
+   */
+  subnets?: string[];
 }
 
 /** The IPv4 next hop of the physical network. */

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { isIpAddress, parseCidr } from "../address/ip";
+import { exceptionWidth, exceptionWidthProblem, indexCompletingDefaultRoute } from "./exception-width";
 
 /** The transport protocols a VPN server or an exception can name. */
 export const TRANSPORTS = ["tcp", "udp"] as const;
@@ -94,40 +95,83 @@ const isoDate = z.string().check(
   }),
 );
 
-export const exceptionSchema = z.strictObject({
-  id: z.optional(z.string()),
-  address: z.string().check(
-    z.refine((text) => isExceptionTarget(text.trim()), {
-      error: (issue) => `${quote(issue.input)} is not an IPv4/IPv6 address, CIDR network or host name`,
-    }),
-  ),
-  protocol: z._default(z.enum(["tcp", "udp", "any"]), "any"),
-  port: z.optional(portSchema),
-  /** `all` for every network, otherwise a network identity id (see network/identity). */
-  scope: z._default(z.string().check(z.minLength(1, "must not be empty")), "all"),
-  label: z._default(z.string(), ""),
-  expiresAt: z.optional(z.nullable(isoDate)),
-  enabled: z._default(z.boolean(), true),
-});
+/** A network too wide to be an exception at all; the field's own check, so a form can say so as it is left. */
+function tooWide(text: string): boolean {
+  const cidr = parseCidr(text.trim());
+  return cidr !== null && exceptionWidth(cidr) === "too-wide";
+}
 
-export const settingsSchema = z.strictObject({
-  vpnServers: z._default(z.array(vpnServerSchema), []),
-  tunnelInterface: z._default(
-    z.string().check(
-      z.refine((text) => text.trim() === "" || TUNNEL_NAME.test(text.trim()), {
-        error: (issue) => `${quote(issue.input)} is not a tunnel interface name such as utun4, ipsec0 or ppp0`,
+export const exceptionSchema = z
+  .strictObject({
+    id: z.optional(z.string()),
+    address: z.string().check(
+      z.refine((text) => isExceptionTarget(text.trim()), {
+        error: (issue) => `${quote(issue.input)} is not an IPv4/IPv6 address, CIDR network or host name`,
+      }),
+      z.refine((text) => !tooWide(text), {
+        error: (issue) => {
+          const cidr = parseCidr(String(issue.input).trim());
+          return `${quote(issue.input)} ${cidr ? exceptionWidthProblem(cidr, true) : "is too wide"}`;
+        },
       }),
     ),
-    "",
-  ),
-  allowLan: z._default(z.boolean(), false),
-  allowDiscovery: z._default(z.boolean(), true),
-  allowAirDrop: z._default(z.boolean(), true),
-  dnsResolvers: z._default(z.array(resolverSchema), []),
-  exceptions: z._default(z.array(exceptionSchema), []),
-  authentication: z._default(z.enum(["password", "touchid"]), "password"),
-  protectFromStartup: z._default(z.boolean(), false),
-});
+    /** Confirms an exception wider than a /24 (IPv4) or /64 (IPv6). */
+    wide: z.optional(z.boolean()),
+    protocol: z._default(z.enum(["tcp", "udp", "any"]), "any"),
+    port: z.optional(portSchema),
+    /** `all` for every network, otherwise a network identity id (see network/identity). */
+    scope: z._default(z.string().check(z.minLength(1, "must not be empty")), "all"),
+    label: z._default(z.string(), ""),
+    expiresAt: z.optional(z.nullable(isoDate)),
+    enabled: z._default(z.boolean(), true),
+  })
+  .check(
+    z.superRefine((exception, context) => {
+      const cidr = parseCidr(exception.address.trim());
+      if (!cidr || exceptionWidth(cidr) !== "wide" || exception.wide) return;
+      context.issues.push({
+        code: "custom",
+        path: ["address"],
+        input: exception.address,
+        message: `${quote(exception.address)} ${exceptionWidthProblem(cidr, false)}`,
+      });
+    }),
+  );
+
+/** Exceptions that add up to every address of a family are a default route outside the VPN. */
+function refuseDefaultRouteCover(exceptions: readonly { address: string }[], context: z.core.$RefinementCtx) {
+  // A network too wide on its own is already refused by its field; this catches the ones that add up.
+  const narrowEnough = exceptions.map((e) => (tooWide(e.address) ? null : parseCidr(e.address.trim())));
+  const index = indexCompletingDefaultRoute(narrowEnough);
+  if (index === null) return;
+  context.issues.push({
+    code: "custom",
+    path: ["exceptions", index, "address"],
+    input: exceptions[index].address,
+    message: `${quote(exceptions[index].address)} completes a default route: together with the exceptions before it, it covers every address, so nothing would stay inside the VPN`,
+  });
+}
+
+export const settingsSchema = z
+  .strictObject({
+    vpnServers: z._default(z.array(vpnServerSchema), []),
+    tunnelInterface: z._default(
+      z.string().check(
+        z.refine((text) => text.trim() === "" || TUNNEL_NAME.test(text.trim()), {
+          error: (issue) => `${quote(issue.input)} is not a tunnel interface name such as utun4, ipsec0 or ppp0`,
+        }),
+      ),
+      "",
+    ),
+    allowLan: z._default(z.boolean(), false),
+    allowDiscovery: z._default(z.boolean(), true),
+    allowAirDrop: z._default(z.boolean(), true),
+    dnsResolvers: z._default(z.array(resolverSchema), []),
+    exceptions: z._default(z.array(exceptionSchema), []),
+    authentication: z._default(z.enum(["password", "touchid"]), "password"),
+    protectFromStartup: z._default(z.boolean(), false),
+  })
+  .check(z.superRefine((settings, context) => refuseDefaultRouteCover(settings.exceptions, context)));
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;

@@ -29,6 +29,8 @@ describe("deriveNetworkState", () => {
         "2600:1700:bab0:d40:fdd1:e943:edd4:5187",
         "2600:1700:bab0:d40::39",
       ],
+      // One /64 for the five global addresses; link-local left out (passed as fe80::/10 where allowed).
+      subnets: ["192.168.1.0/24", "2600:1700:bab0:d40::/64"],
     });
     expect(state.tunnels).toEqual([]);
     expect(state.peerToPeer).toEqual(["awdl0"]);
@@ -80,6 +82,7 @@ describe("deriveNetworkState", () => {
             "2001:db8:1a2b:10:1849:8e2:c3d1:5a07",
             "2001:db8:1a2b:10:9d4:6b11:e0c2:3f88",
           ],
+          subnets: ["192.168.1.0/24", "2001:db8:1a2b:10::/64"],
         },
       ],
       tunnels: [{ name: "utun4", ipv4: ["10.8.0.2"], ipv6: [] }],
@@ -155,8 +158,9 @@ describe("deriveNetworkState", () => {
   it("lists two physical interfaces from scutil --nwi when ifconfig is missing", () => {
     const state = deriveNetworkState({ scutilNwi: scutil("scutil-nwi_marslo_two-physical-en8-en0.txt") });
     expect(state.physical).toEqual([
-      { name: "en8", ipv4: ["10.1.1.1"], ipv6: [] },
-      { name: "en0", ipv4: ["192.168.6.55"], ipv6: [] },
+      // scutil --nwi gives no prefix: the attached subnets are unknown, so no local network passes there.
+      { name: "en8", ipv4: ["10.1.1.1"], ipv6: [], subnets: [] },
+      { name: "en0", ipv4: ["192.168.6.55"], ipv6: [], subnets: [] },
     ]);
     expect(state.defaultInterface).toBe("en8");
     expect(state.undetermined).toContain(

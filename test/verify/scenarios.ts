@@ -100,7 +100,7 @@ const exceptions: SettingsInput["exceptions"] = [
     label: "expired",
     expiresAt: "2026-11-01T00:00:00Z",
   },
-  { address: "2001:db8:abcd::/48", protocol: "tcp", port: 22, scope: "all", label: "v6 servers" },
+  { address: "2001:db8:abcd::/48", protocol: "tcp", port: 22, scope: "all", label: "v6 servers", wide: true },
   { address: "198.51.100.250", scope: "all", label: "disabled", enabled: false },
   { address: "192.0.2.10", protocol: "udp", port: "5000-5010", scope: HOME, label: "game" },
 ];
