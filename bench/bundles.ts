@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-export const BUNDLE_BUDGET_BYTES = 200 * 1024;
+/** Per command; the verifier's probes and the settings schema are most of it. */
+export const BUNDLE_BUDGET_BYTES = 256 * 1024;
 
 export interface BundleSize {
   command: string;

@@ -1,6 +1,6 @@
 import { type AddressFamily, type Cidr, addressToBigInt, familyOf, parseCidr } from "../address/ip";
 import type { NetworkState } from "../network/state";
-import { type AnchorSummary, LAN_RANGES } from "../pf/anchor";
+import type { AnchorSummary } from "../pf/anchor";
 import type { StateKill } from "../privileged/root-protocol";
 
 /**
@@ -12,7 +12,8 @@ import type { StateKill } from "../privileged/root-protocol";
  * `ALL`, not an interface), so `pfctl -i en0 -k ...` would match nothing: the states are picked by
  * address instead. Killed: every state from a physical interface's address to a destination the new
  * rules do not pass as a whole, and every inbound state to it. Kept: the VPN servers (cutting the VPN's
- * own connection would drop the tunnel), plus exceptions without port limits and the LAN when allowed.
+ * own connection would drop the tunnel), plus exceptions without port limits and, when allowed, the
+ * networks the links are attached to.
  * Link-local IPv6 sources are left alone: they only reach the link, and pf stores them with a scope.
  */
 export function stateKillsFor(network: NetworkState, summary: AnchorSummary): StateKill[] {
@@ -21,7 +22,12 @@ export function stateKillsFor(network: NetworkState, summary: AnchorSummary): St
     ...summary.exceptions
       .filter((exception) => exception.ports.length === 0 && exception.protocol === "any")
       .flatMap((exception) => exception.addresses),
-    ...(summary.allowLan ? LAN_RANGES.flatMap((range) => parseCidr(range) ?? []) : []),
+    // The local network as the rules pass it: the subnets the links are attached to, and IPv4 link-local.
+    ...(summary.allowLan
+      ? [...network.physical.flatMap((link) => link.subnets ?? []), "169.254.0.0/16"].flatMap(
+          (range) => parseCidr(range) ?? [],
+        )
+      : []),
   ];
   const kills: StateKill[] = [];
   const sources = new Set<string>();

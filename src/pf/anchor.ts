@@ -5,17 +5,21 @@
  * Every rule is `quick`: inside an anchor a quick match ends evaluation of the whole ruleset, so no
  * later rule (Apple's or anyone's) can re-open what we block. The final block catches every interface,
  * including ones that appear after the rules were built (a new USB adapter).
+ *
+ * The network may be run by an adversary, so every pass names the narrowest thing it needs, and only
+ * packets going out create state. Passes for the tunnel and the VPN servers keep `(if-bound)` states: pf's
+ * states float by default, so a retransmit of a tunnel connection leaving en0 after the tunnel went away
+ * would match the old state and pass without any rule being looked at. `flags any` on every pass that can
+ * see TCP means a killed state is re-created by the flow's next packet while it is still allowed.
  */
-import { type Cidr, cidrContains, familyOf, formatCidr, parseCidr } from "../address/ip";
+import { type Cidr, familyOf, formatCidr } from "../address/ip";
 import { type Endpoint, type KillSwitchPolicy, type ResolvedException, isExceptionActive } from "../policy/policy";
-import type { NetworkState } from "../network/state";
+import type { NetworkInterface, NetworkState } from "../network/state";
 
 /** Ports DNS is spoken on outside a tunnel: plain DNS and DNS over TLS. */
 const DNS_PORTS = "{ 53, 853 }";
 /** ICMPv6 the link needs: router/neighbour solicitation and advertisement, redirect (133-137), MLDv2 report (143). */
 const NEIGHBOUR_DISCOVERY_TYPES = [133, 134, 135, 136, 137, 143];
-/** Private, link-local and unique-local ranges (RFC 1918, RFC 3927, RFC 4193, RFC 4291). */
-export const LAN_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fe80::/10", "fc00::/7"];
 /** Interfaces macOS uses for AirDrop, Sidecar and Continuity: link-local only. */
 export const PEER_TO_PEER_INTERFACES = ["awdl0", "llw0"];
 
@@ -30,6 +34,10 @@ export interface AnchorInput {
 /** What the ruleset lets through, in words and values, for `preview` and the Raycast HUD. */
 export interface AnchorSummary {
   tunnels: string[];
+  /** Tunnels that are up but not let through: not carrying the default route, not named in the settings. */
+  untrustedTunnels: string[];
+  /** The physical interfaces the link plumbing (DHCP, neighbour discovery) is passed on. */
+  links: string[];
   endpoints: Endpoint[];
   dnsResolvers: string[];
   exceptions: ResolvedException[];
@@ -40,17 +48,38 @@ export interface AnchorSummary {
   blockingMode: boolean;
 }
 
-/** The tunnels to let through: the user's override, else every VPN tunnel detected (named exactly: pf has no interface families). */
-export function tunnelsToAllow(policy: KillSwitchPolicy, network: NetworkState): string[] {
+/**
+ * The tunnels to let through (named exactly: pf has no interface families): the user's override alone, else
+ * the tunnel that carries the default route (or the 0/1 + 128.0/1 split) and those named in the settings.
+ * Any other tunnel is some app's (Tailscale, a second VPN) and is not trusted to be the VPN.
+ */
+export function tunnelsToAllow(
+  policy: Pick<KillSwitchPolicy, "tunnelOverride" | "trustedTunnels">,
+  network: NetworkState,
+): string[] {
   if (policy.tunnelOverride) return [policy.tunnelOverride];
-  return network.tunnels.map((tunnel) => tunnel.name);
+  const up = network.tunnels.map((tunnel) => tunnel.name);
+  const named = policy.trustedTunnels.filter((name) => up.includes(name));
+  return [...new Set([...(network.vpnInterface ? [network.vpnInterface] : []), ...named])];
 }
+
+export function untrustedTunnels(
+  policy: Pick<KillSwitchPolicy, "tunnelOverride" | "trustedTunnels">,
+  network: NetworkState,
+): string[] {
+  const trusted = tunnelsToAllow(policy, network);
+  return network.tunnels.map((tunnel) => tunnel.name).filter((name) => !trusted.includes(name));
+}
+
+/** An IPsec tunnel is the evidence that a server seen in the routes speaks IKEv2. */
+const isIpsecTunnel = (name: string) => /^ipsec\d+$/.test(name);
 
 /** Configured VPN servers plus those seen in the routing table, without duplicates. */
 export function endpointsToAllow(policy: KillSwitchPolicy, network: NetworkState): Endpoint[] {
   const seen = new Set<string>();
   const result: Endpoint[] = [];
-  const detected = network.endpoints.map((address): Endpoint => ({ address }));
+  const ikev2 = network.tunnels.some((tunnel) => isIpsecTunnel(tunnel.name));
+  const detected = network.endpoints.map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
   for (const endpoint of [...policy.endpoints, ...detected]) {
     const key = `${endpoint.address}|${endpoint.port ?? ""}|${endpoint.protocol ?? ""}`;
     // A detected address with no port is covered by a configured one for the same address only if that one is as wide.
@@ -66,6 +95,8 @@ export function summarizeAnchor(input: AnchorInput): AnchorSummary {
   const tunnels = tunnelsToAllow(policy, network);
   return {
     tunnels,
+    untrustedTunnels: untrustedTunnels(policy, network),
+    links: network.physical.map((link) => link.name),
     endpoints: endpointsToAllow(policy, network),
     dnsResolvers: policy.dnsResolvers,
     exceptions: policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now)),
@@ -90,38 +121,63 @@ function portClause(ports: { from: number; to: number }[]): string {
   return items.length === 1 ? ` port ${items[0]}` : ` port { ${items.join(", ")} }`;
 }
 
-/** DHCP requests go to the broadcast address, or on renewal to the server: local in practice, the gateway otherwise. */
-function dhcpServerList(network: NetworkState): string {
-  const targets = ["255.255.255.255", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
-  const gateway = network.gateway?.ipv4;
-  const local = gateway ? targets.slice(1).some((range) => cidrContains(parseCidr(range) as Cidr, gateway)) : true;
-  if (gateway && !local) targets.push(gateway);
-  return `{ ${targets.join(", ")} }`;
-}
+/** States of the tunnel and the VPN servers stay on the interface they were made on. */
+const BOUND_STATE = "keep state (if-bound)";
 
 function endpointRules(endpoint: Endpoint): string[] {
   const family = af(endpoint.address);
   const host = endpoint.address;
-  if (endpoint.protocol && endpoint.port !== undefined) {
-    const p = endpoint.protocol;
-    // `flags any` and a stateless inbound pass keep a VPN connection that predates the rules alive.
-    const flags = p === "tcp" ? " flags any" : "";
+  // Out only: the server's answers ride on the state. A connection that predates the rules is adopted by
+  // `flags any` on its next outgoing packet; an inbound pass would let anyone spoofing the server's address
+  // reach every local port.
+  if (endpoint.protocol === "ikev2") {
     return [
-      `pass out quick ${family} proto ${p} from any to ${host} port ${endpoint.port}${flags} keep state`,
-      `pass in quick ${family} proto ${p} from ${host} port ${endpoint.port} to any no state`,
+      `pass out quick ${family} proto udp from any to ${host} port { 500, 4500 } ${BOUND_STATE}`,
+      `pass out quick ${family} proto esp from any to ${host} ${BOUND_STATE}`,
     ];
   }
+  const transports = endpoint.protocol ? [endpoint.protocol] : endpoint.port !== undefined ? ["tcp", "udp"] : [];
   if (endpoint.port !== undefined) {
-    return ["tcp", "udp"].flatMap((p) => [
-      `pass out quick ${family} proto ${p} from any to ${host} port ${endpoint.port}${p === "tcp" ? " flags any" : ""} keep state`,
-      `pass in quick ${family} proto ${p} from ${host} port ${endpoint.port} to any no state`,
-    ]);
+    return transports.map(
+      (p) =>
+        `pass out quick ${family} proto ${p} from any to ${host} port ${endpoint.port}${p === "tcp" ? " flags any" : ""} ${BOUND_STATE}`,
+    );
   }
-  // No port known: any protocol to the server (covers IKEv2's udp 500/4500 and ESP).
+  // Port not known: any protocol to the server, out only.
+  return [`pass out quick ${family} from any to ${host} flags any ${BOUND_STATE}`];
+}
+
+/** ICMPv6 the link needs out: router/neighbour solicitation and advertisement, redirect, MLDv2 report. */
+const NEIGHBOUR_DISCOVERY_OUT = NEIGHBOUR_DISCOVERY_TYPES;
+/** And in: the same but MLDv2 reports (other hosts' business), plus MLD queries (130). */
+const NEIGHBOUR_DISCOVERY_IN = [130, 133, 134, 135, 136, 137];
+
+/**
+ * What it takes to join a network on one physical link. DHCPv4 goes to the broadcast address only (a renewal
+ * that cannot reach the server unicast rebinds by broadcast); DHCPv6 and neighbour discovery only to
+ * link-local and link-scope multicast. None of it can carry data to a routed address.
+ */
+function linkPlumbingRules(link: string): string[] {
   return [
-    `pass out quick ${family} from any to ${host} flags any keep state`,
-    `pass in quick ${family} from ${host} to any no state`,
+    `pass out quick on ${link} inet proto udp from any port 68 to 255.255.255.255 port 67 keep state`,
+    `pass in quick on ${link} inet proto udp from any port 67 to any port 68 no state`,
+    `pass out quick on ${link} inet6 proto udp from fe80::/10 port 546 to ff02::1:2 port 547 keep state`,
+    `pass in quick on ${link} inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state`,
+    `pass out quick on ${link} inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { ${NEIGHBOUR_DISCOVERY_OUT.join(", ")} } no state`,
+    `pass in quick on ${link} inet6 proto icmp6 from any to any icmp6-type { ${NEIGHBOUR_DISCOVERY_IN.join(", ")} } no state`,
   ];
+}
+
+/** The networks one link is attached to (never a range the VPN routes), and link-local; in only from them. */
+function localNetworkRules(link: NetworkInterface): string[] {
+  const networks = [...(link.subnets ?? []), "169.254.0.0/16", "fe80::/10"];
+  return networks.flatMap((network) => {
+    const family = network.includes(":") ? "inet6" : "inet";
+    return [
+      `pass out quick on ${link.name} ${family} from any to ${network} flags any keep state`,
+      `pass in quick on ${link.name} ${family} from ${network} to any flags any keep state`,
+    ];
+  });
 }
 
 function exceptionRules(exception: ResolvedException): string[] {
@@ -130,7 +186,8 @@ function exceptionRules(exception: ResolvedException): string[] {
   return exception.addresses.flatMap((cidr) =>
     protocols.map((p) => {
       const proto = p ? ` proto ${p}` : "";
-      return `pass out quick ${cidrAf(cidr)}${proto} from any to ${formatCidr(cidr)}${portClause(exception.ports)} keep state`;
+      const flags = p === "udp" ? "" : " flags any";
+      return `pass out quick ${cidrAf(cidr)}${proto} from any to ${formatCidr(cidr)}${portClause(exception.ports)}${flags} keep state`;
     }),
   );
 }
@@ -173,27 +230,20 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
     ]),
     ...section(
       "VPN tunnel",
-      "Everything inside the tunnel is protected by the VPN (IPv4 and IPv6).",
-      summary.tunnels.map((tunnel) => `pass quick on ${tunnel} all flags any keep state`),
+      "Everything sent into the tunnel is protected by the VPN (IPv4 and IPv6); answers ride on the states.",
+      summary.tunnels.map((tunnel) => `pass out quick on ${tunnel} all flags any ${BOUND_STATE}`),
     ),
     ...section(
       "VPN servers",
-      "The tunnel's own packets, so the VPN can connect and reconnect (also a connection older than these rules).",
+      "The tunnel's own packets, out only and on their protocol and port, so the VPN can connect and reconnect.",
       summary.endpoints.flatMap(endpointRules),
     ),
-    ...section("DHCP", "So the Mac can join or rejoin a network (after sleep, on a Wi-Fi change); servers are local.", [
-      `pass out quick inet proto udp from any port 68 to ${dhcpServerList(input.network)} port 67 keep state`,
-      "pass in quick inet proto udp from any port 67 to any port 68 no state",
-      "pass out quick inet6 proto udp from fe80::/10 port 546 to { ff02::1:2, ff05::1:3 } port 547 keep state",
-      "pass in quick inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state",
-    ]),
-    ...section(
-      "IPv6 neighbour discovery",
-      "Router and neighbour discovery, sent only to link-local and link-scope multicast: IPv6 cannot work without them.",
-      [
-        `pass out quick inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { ${NEIGHBOUR_DISCOVERY_TYPES.join(", ")} } no state`,
-        `pass in quick inet6 proto icmp6 from any to any icmp6-type { ${NEIGHBOUR_DISCOVERY_TYPES.join(", ")} } no state`,
-      ],
+    ...input.network.physical.flatMap((link) =>
+      section(
+        `Link plumbing on ${link.name}`,
+        "DHCP and IPv6 neighbour discovery, so the Mac can join or rejoin this network; nothing routed.",
+        linkPlumbingRules(link.name),
+      ),
     ),
   );
 
@@ -203,8 +253,8 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
         `Captive portal window (until ${input.captivePortalUntil?.toISOString()})`,
         "Open for a few minutes so a hotel or airport sign-in page can load; closed again by a timer.",
         [
-          `pass out quick proto { tcp, udp } from any to any port 53 keep state`,
-          `pass out quick proto tcp from any to any port { 80, 443 } keep state`,
+          `pass out quick proto { tcp, udp } from any to any port 53 flags any keep state`,
+          `pass out quick proto tcp from any to any port { 80, 443 } flags any keep state`,
         ],
       ),
     );
@@ -215,7 +265,7 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
       "DNS resolvers allowed outside the tunnel",
       "Only the resolvers named in the settings may be asked directly.",
       policy.dnsResolvers.map(
-        (r) => `pass out quick ${af(r)} proto { tcp, udp } from any to ${r} port ${DNS_PORTS} keep state`,
+        (r) => `pass out quick ${af(r)} proto { tcp, udp } from any to ${r} port ${DNS_PORTS} flags any keep state`,
       ),
     ),
     ...section(
@@ -239,19 +289,16 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
       "AirDrop and Continuity",
       "awdl0 and llw0 carry only link-local IPv6 to nearby Apple devices; nothing routed passes there.",
       summary.peerToPeer.flatMap((name) => [
-        `pass out quick on ${name} inet6 from any to { fe80::/10, ff02::/16 } keep state`,
-        `pass in quick on ${name} inet6 from fe80::/10 to any keep state`,
+        `pass out quick on ${name} inet6 from any to { fe80::/10, ff02::/16 } flags any keep state`,
+        `pass in quick on ${name} inet6 from fe80::/10 to any flags any keep state`,
       ]),
     ),
-    ...section(
-      "Local network",
-      "Allowed in the settings: private, link-local and unique-local ranges, both ways.",
-      summary.allowLan
-        ? LAN_RANGES.flatMap((range) => [
-            `pass out quick ${af(range.split("/")[0])} from any to ${range} keep state`,
-            `pass in quick ${af(range.split("/")[0])} from ${range} to any keep state`,
-          ])
-        : [],
+    ...input.network.physical.flatMap((link) =>
+      section(
+        `Local network on ${link.name}`,
+        "Allowed in the settings: only the networks this link is attached to, and link-local, both ways.",
+        summary.allowLan ? localNetworkRules(link) : [],
+      ),
     ),
     ...summary.exceptions.flatMap((exception) =>
       section(

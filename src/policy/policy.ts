@@ -1,12 +1,19 @@
 import { lookup } from "node:dns/promises";
 import { type Cidr, parseCidr } from "../address/ip";
-import { type PortRange, type Settings, type Transport, parsePorts, parseVpnServer } from "./settings";
+import {
+  type PortRange,
+  type ServerProtocol,
+  type Settings,
+  type Transport,
+  parsePorts,
+  parseVpnServer,
+} from "./settings";
 
 /** A VPN server address the tunnel's own packets go to; port and protocol narrow the rule when known. */
 export interface Endpoint {
   address: string;
   port?: number;
-  protocol?: Transport;
+  protocol?: ServerProtocol;
 }
 
 export interface ResolvedException {
@@ -27,6 +34,8 @@ export interface ResolvedException {
 export interface KillSwitchPolicy {
   endpoints: Endpoint[];
   tunnelOverride: string | null;
+  /** Tunnels trusted besides the one carrying the default route. */
+  trustedTunnels: string[];
   allowLan: boolean;
   allowDiscovery: boolean;
   allowAirDrop: boolean;
@@ -109,6 +118,7 @@ export async function resolvePolicy(
     policy: {
       endpoints,
       tunnelOverride: settings.tunnelInterface.trim() || null,
+      trustedTunnels: [...new Set(settings.trustedTunnels.map((name) => name.trim()))],
       allowLan: settings.allowLan,
       allowDiscovery: settings.allowDiscovery,
       allowAirDrop: settings.allowAirDrop,

@@ -11,11 +11,17 @@ export interface PortRange {
   to: number;
 }
 
-/** A VPN server as the user wrote it: `IP`, `IP:port/proto`, `[IPv6]:port/proto`, or a host name (optionally `:port/proto`). */
+/** How a VPN reaches its server: a transport on one port, or IKEv2 (udp 500 and 4500, and ESP). */
+export type ServerProtocol = Transport | "ikev2";
+
+/**
+ * A VPN server as the user wrote it: `IP`, `IP:port/proto`, `[IPv6]:port/proto`, `IP/ikev2`, or a host name
+ * (optionally `:port/proto` or `/ikev2`).
+ */
 export interface VpnServerSpec {
   host: string;
   port?: number;
-  protocol?: Transport;
+  protocol?: ServerProtocol;
 }
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
@@ -34,6 +40,12 @@ function parsePort(text: string): number | null {
 /** Parses one VPN server entry; returns null when it is none of the accepted forms. */
 export function parseVpnServer(text: string): VpnServerSpec | null {
   const trimmed = text.trim();
+  const ikev2 = /^(.+)\/ikev2$/i.exec(trimmed);
+  if (ikev2) {
+    const host = ikev2[1];
+    if (isIpAddress(host) && !host.includes("%")) return { host, protocol: "ikev2" };
+    return isHostName(host) ? { host: host.replace(/\.$/, ""), protocol: "ikev2" } : null;
+  }
   if (isIpAddress(trimmed) && !trimmed.includes("%")) return { host: trimmed };
   if (isHostName(trimmed)) return { host: trimmed.replace(/\.$/, "") };
   const match = trimmed.match(/^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)(?:\/(tcp|udp))?$/i);
@@ -73,7 +85,7 @@ const quote = (value: unknown) => JSON.stringify(value);
 
 const vpnServerSchema = z.string().check(
   z.refine((text) => parseVpnServer(text) !== null, {
-    error: (issue) => `${quote(issue.input)} is not an IP address, IP:port/proto, or host name`,
+    error: (issue) => `${quote(issue.input)} is not an IP address, IP:port/proto, IP/ikev2, or host name`,
   }),
 );
 
@@ -155,6 +167,17 @@ function refuseDefaultRouteCover(exceptions: readonly { address: string }[], con
 export const settingsSchema = z
   .strictObject({
     vpnServers: z._default(z.array(vpnServerSchema), []),
+    /** Tunnels let through besides the one that carries the default route (a second VPN, Tailscale). */
+    trustedTunnels: z._default(
+      z.array(
+        z.string().check(
+          z.refine((text) => TUNNEL_NAME.test(text.trim()), {
+            error: (issue) => `${quote(issue.input)} is not a tunnel interface name such as utun4, ipsec0 or ppp0`,
+          }),
+        ),
+      ),
+      [],
+    ),
     tunnelInterface: z._default(
       z.string().check(
         z.refine((text) => text.trim() === "" || TUNNEL_NAME.test(text.trim()), {

@@ -24,6 +24,7 @@
 #   --other-rules TEXT        the watchdog's rule template for any network not named below
 #   --network-rules ID TEXT   the template for the network whose identity is ID (repeatable)
 #   --fixed-tunnel NAME       the templates let through this tunnel only (the user named it): never follow others
+#   --trusted-tunnel NAME     the templates also let through this tunnel when it is up (repeatable)
 #   --network ID              the network the rules were built for, recorded for the status
 #   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
 #   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
@@ -32,7 +33,9 @@
 # Rule templates are pf text in which lines starting with "#@@ " are filled in by the watchdog:
 #   #@@ tunnels-none:TEXT     TEXT when no VPN tunnel is up
 #   #@@ tunnels-some:TEXT     TEXT when one is, @TUNNEL@ replaced by the tunnels' names joined by ", "
-#   #@@ each-tunnel:TEXT      TEXT once per tunnel that is up, @TUNNEL@ replaced by its name
+#   #@@ each-tunnel:TEXT      TEXT once per tunnel let through, @TUNNEL@ replaced by its name
+# The tunnels let through are the trusted ones that are up: the one `route -n get 1.1.1.1` names (it
+# carries the default route, or the 0/1 + 128.0/1 split) first, then those --trusted-tunnel named.
 #   #@@ until=SECONDS:TEXT    TEXT until then (a captive portal window, an exception that ends)
 # Unfilled, every marker is a comment, so a template loaded as it is blocks everything but link plumbing.
 #
@@ -526,22 +529,31 @@ read_interfaces() {
 	"$IFCONFIG" -a >"$WORK/ifconfig" 2>/dev/null || : >"$WORK/ifconfig"
 }
 
-# VPN tunnels, in ifconfig order: utun/tun/tap/ipsec/ppp with an IPv4 or a non-link-local IPv6 address
-# (macOS's own utuns carry only link-local ones).
-vpn_tunnels() {
-	awk '
+# The tunnels to let through (see the head of this file): the tunnel carrying the default route, then the
+# named ones of the VPN tunnels that are up (utun/tun/tap/ipsec/ppp with an IPv4 or a non-link-local IPv6
+# address; macOS's own utuns carry only link-local ones). Any other tunnel is some app's, not the VPN.
+# With "*" for INTERNET_INTERFACE: every VPN tunnel that is up, in ifconfig order (for inspect).
+vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
+	awk -v internet="$1" -v named="$2" '
 		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+</ {
 			name = $1; sub(/:$/, "", name); sub(/^[ \t]+/, "", name)
 			tunnel = name ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/
 			next
 		}
-		!tunnel || found[name] { next }
-		$1 == "inet" && $2 ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ { found[name] = 1; order[++n] = name; next }
+		!tunnel || up[name] { next }
+		$1 == "inet" && $2 ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ { up[name] = 1; listed[++m] = name; next }
 		$1 == "inet6" {
 			address = tolower($2); sub(/%.*/, "", address)
-			if (address ~ /:/ && address !~ /[^0-9a-f:.]/ && address !~ /^fe[89ab][0-9a-f]:/) { found[name] = 1; order[++n] = name }
+			if (address ~ /:/ && address !~ /[^0-9a-f:.]/ && address !~ /^fe[89ab][0-9a-f]:/) { up[name] = 1; listed[++m] = name }
 		}
-		END { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), order[i]; if (n) printf "\n" }
+		END {
+			if (internet == "*") for (i = 1; i <= m; i++) order[++n] = listed[i]
+			else if (internet ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/) { order[++n] = internet; seen[internet] = 1 }
+			count = split(named, names, " ")
+			for (i = 1; i <= count; i++) if (up[names[i]] && !seen[names[i]]) { order[++n] = names[i]; seen[names[i]] = 1 }
+			for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), order[i]
+			if (n) printf "\n"
+		}
 	' "$WORK/ifconfig"
 }
 
@@ -549,6 +561,8 @@ vpn_tunnels() {
 # the kernel's route to the Internet when it leaves through a physical interface, else the table's
 # default routes on a physical interface (unscoped first: a full-tunnel VPN leaves en0's scoped), else
 # `route -n get default`.
+# `route -n get TARGET` as "GATEWAY INTERFACE INTERFACE": the physical gateway and its interface, or
+# "- -", then the interface the route leaves by (a tunnel for a full-tunnel VPN), or "-".
 route_get_gateway() { # TARGET
 	"$ROUTE" -n get "$1" 2>/dev/null | awk '
 		function ipv4(a,   p, i) {
@@ -558,7 +572,10 @@ route_get_gateway() { # TARGET
 		}
 		$1 == "gateway:" { gateway = $2 }
 		$1 == "interface:" { ifname = $2 }
-		END { if (ipv4(gateway) && ifname ~ /^(en|bridge|ap|vmnet)[0-9]+$/) print gateway, ifname }
+		END {
+			physical = ipv4(gateway) && ifname ~ /^(en|bridge|ap|vmnet)[0-9]+$/
+			print (physical ? gateway " " ifname : "- -"), (ifname ~ /^[a-z]+[0-9]+$/ ? ifname : "-")
+		}
 	'
 }
 
@@ -585,12 +602,25 @@ netstat_gateway() {
 	'
 }
 
-# Sets GATEWAY ("ADDRESS INTERFACE" or empty). The lookups set variables rather than print, so no
-# subshell wraps another: each one started costs time.
+# Sets GATEWAY ("ADDRESS INTERFACE" or empty) and INTERNET_IF (the interface the kernel sends 1.1.1.1
+# out of, or empty). The lookups set variables rather than print, so no subshell wraps another: each
+# one started costs time.
 physical_gateway() {
-	GATEWAY=$(route_get_gateway 1.1.1.1)
+	read -r gateway_address gateway_interface INTERNET_IF <<EOF
+$(route_get_gateway 1.1.1.1)
+EOF
+	GATEWAY=""
+	[ "$gateway_address" = - ] || GATEWAY="$gateway_address $gateway_interface"
+	[ "${INTERNET_IF:--}" != - ] || INTERNET_IF=""
 	[ -n "$GATEWAY" ] || GATEWAY=$(netstat_gateway)
-	[ -n "$GATEWAY" ] || GATEWAY=$(route_get_gateway default)
+	# Without a route to 1.1.1.1, the default route tells both (an IKEv2 default on ipsec0 has no gateway).
+	if [ -z "$GATEWAY" ] || [ -z "$INTERNET_IF" ]; then
+		read -r gateway_address gateway_interface default_interface <<EOF
+$(route_get_gateway default)
+EOF
+		if [ -z "$GATEWAY" ] && [ "$gateway_address" != - ]; then GATEWAY="$gateway_address $gateway_interface"; fi
+		if [ -z "$INTERNET_IF" ] && [ "$default_interface" != - ]; then INTERNET_IF=$default_interface; fi
+	fi
 }
 
 # awk: normal(TEXT) is the MAC in TEXT in normal form (network/mac-address.ts), or "" when TEXT is none.
@@ -720,14 +750,19 @@ desired_rules() { # OUTPUT NOW
 		cp "$STATE_DIR/anchor.pf" "$1"
 		return
 	fi
-	# The index: "network FILE ID", "other FILE", "tunnels fixed NAME" or "tunnels auto", a line each.
+	# The index: "network FILE ID", "other FILE", "tunnels fixed NAME" or "tunnels auto [NAME...]" (the
+	# trusted tunnels), a line each.
 	other=""
 	fixed=""
+	trusted=""
 	while read -r kind first second; do
 		case $kind in
 		network) if [ -z "$TEMPLATE" ] && [ -n "$IDENTITY" ] && [ "$second" = "$IDENTITY" ]; then TEMPLATE=$first; fi ;;
 		other) [ -n "$other" ] || other=$first ;;
-		tunnels) if [ "$first" = fixed ] && [ -z "$fixed" ]; then fixed=$second; fi ;;
+		tunnels)
+			if [ "$first" = fixed ] && [ -z "$fixed" ]; then fixed=$second; fi
+			if [ "$first" = auto ]; then trusted=$second; fi
+			;;
 		esac
 	done <"$index"
 	[ -n "$TEMPLATE" ] || TEMPLATE=$other
@@ -735,7 +770,7 @@ desired_rules() { # OUTPUT NOW
 		TUNNELS=$fixed
 		fill_template "$STATE_DIR/rules/$TEMPLATE" "" "$2" >"$1"
 	else
-		TUNNELS=$(vpn_tunnels)
+		TUNNELS=$(vpn_tunnels "$INTERNET_IF" "$trusted")
 		fill_template "$STATE_DIR/rules/$TEMPLATE" "$TUNNELS" "$2" >"$1"
 	fi
 }
@@ -1176,9 +1211,9 @@ do_inspect() {
 	else
 		read_interfaces
 		network_identity
-		TUNNELS=$(vpn_tunnels)
+		TUNNELS=$(vpn_tunnels "$INTERNET_IF" "")
 	fi
-	printf '@@ watchdog\nnetwork=%s\nrules=%s\ntunnels=%s\n' "$IDENTITY" "$TEMPLATE" "$TUNNELS"
+	printf '@@ watchdog\nnetwork=%s\nrules=%s\ntunnels=%s\nup=%s\n' "$IDENTITY" "$TEMPLATE" "$TUNNELS" "$(vpn_tunnels "*" "")"
 	if [ -f "$WORK/desired.pf" ]; then
 		printf '@@ rules\n'
 		cat "$WORK/desired.pf"
@@ -1234,6 +1269,7 @@ KILLS=""
 FIXED_TUNNEL=""
 NETWORK_ID=""
 PORTAL=""
+TRUSTED_TUNNELS=""
 STARTUP=no
 STARTUP_SCRIPT=""
 templates=0
@@ -1279,6 +1315,11 @@ while [ $# -gt 0 ]; do
 		FIXED_TUNNEL=$2
 		shift 2
 		;;
+	--trusted-tunnel)
+		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail 64 "--trusted-tunnel needs a tunnel interface name"; fi
+		TRUSTED_TUNNELS="$TRUSTED_TUNNELS${TRUSTED_TUNNELS:+ }$2"
+		shift 2
+		;;
 	--network)
 		if [ $# -lt 2 ] || ! is_identity "$2"; then fail 64 "--network needs a network identity (gw=...,mac=...,net=...)"; fi
 		NETWORK_ID=$2
@@ -1311,7 +1352,7 @@ if [ "$HAVE_TEMPLATES" = yes ]; then
 	if [ -n "$FIXED_TUNNEL" ]; then
 		printf 'tunnels fixed %s\n' "$FIXED_TUNNEL" >>"$WORK/templates/index"
 	else
-		printf 'tunnels auto\n' >>"$WORK/templates/index"
+		printf 'tunnels auto %s\n' "$TRUSTED_TUNNELS" >>"$WORK/templates/index"
 	fi
 fi
 
@@ -1325,6 +1366,7 @@ WAS_ON=yes
 WATCHDOG=none
 LAUNCHCTL_PROBLEM=""
 IDENTITY=""
+INTERNET_IF=""
 TEMPLATE=""
 
 case $ACTION in

@@ -84,6 +84,7 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
       args.push("--network-rules", checkIdentity(network.id), checkRules(network.rules));
     }
     if (templates.fixedTunnel) args.push("--fixed-tunnel", checkTunnel(templates.fixedTunnel));
+    for (const tunnel of templates.trustedTunnels) args.push("--trusted-tunnel", checkTunnel(tunnel));
   }
   if (request.network) args.push("--network", checkIdentity(request.network));
   if (request.captivePortalUntil != null) {

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "086db443bf47347a6a1caeaa9fd3613eb1a02999813a24150c0afe7b786ea7cc";
+export const ROOT_SCRIPT_SHA256 = "4d48a114b3d3a78a1c2836ddfbd62328a23e17e5a402d53691beb10baa605de4";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

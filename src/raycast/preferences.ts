@@ -5,6 +5,7 @@ import { type ExceptionSetting, type SettingsResult, parseSettings } from "../po
 export interface ExtensionPreferences {
   vpnServers?: string;
   tunnelInterface?: string;
+  trustedTunnels?: string;
   allowLan?: boolean;
   allowDiscovery?: boolean;
   allowAirDrop?: boolean;
@@ -19,6 +20,7 @@ export interface ExtensionPreferences {
 export const PREFERENCE_TITLES: Record<string, string> = {
   vpnServers: "VPN Servers",
   tunnelInterface: "Tunnel Interface",
+  trustedTunnels: "Trusted Tunnels",
   allowLan: "Allow Local Network",
   allowDiscovery: "Allow Bonjour Discovery",
   allowAirDrop: "Allow AirDrop",
@@ -54,6 +56,7 @@ export function settingsFromPreferences(
   const result = parseSettings({
     vpnServers: splitList(preferences.vpnServers),
     tunnelInterface: (preferences.tunnelInterface ?? "").trim(),
+    trustedTunnels: splitList(preferences.trustedTunnels),
     allowLan: preferences.allowLan ?? false,
     allowDiscovery: preferences.allowDiscovery ?? true,
     allowAirDrop: preferences.allowAirDrop ?? true,

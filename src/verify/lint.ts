@@ -23,7 +23,10 @@ export interface LintFinding {
     | "silent-outbound-block"
     | "undefined-table"
     | "unused-table"
-    | "pfctl-error";
+    | "pfctl-error"
+    | "pass-to-everything"
+    | "stateless-inbound"
+    | "floating-tunnel-state";
   severity: LintSeverity;
   /** 1-based line; 0 for the text as a whole. */
   line: number;
@@ -55,6 +58,7 @@ function matchesEverything(rule: PfRule): boolean {
 }
 
 const PROTO_TCP = 6;
+const TUNNEL = /^(utun|tun|tap|ipsec|ppp)\d+$/;
 const PROTO_UDP = 17;
 
 export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(text)): LintFinding[] {
@@ -226,6 +230,32 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
         "warning",
         rule.line,
         "outbound traffic is dropped silently: apps hang until they time out (use `block return out`)",
+      );
+    }
+  }
+
+  for (const rule of parsed.rules) {
+    if (rule.action !== "pass") continue;
+    const to = rule.to.address;
+    if (to.kind === "cidr" && !to.negated && to.cidr.prefix === 0 && once("pass-to-everything", rule.line)) {
+      add("pass-to-everything", "error", rule.line, "passes to /0: every address of the Internet, outside the VPN");
+    }
+    const narrowed = rule.from.port !== null || rule.to.port !== null || rule.icmpType !== null;
+    if (rule.direction === "in" && rule.state === "none" && !narrowed && once("stateless-inbound", rule.line)) {
+      add(
+        "stateless-inbound",
+        "error",
+        rule.line,
+        "a stateless inbound pass on every port: anyone who spoofs its source reaches every local service (let answers ride on the state of an outbound pass)",
+      );
+    }
+    const tunnel = rule.interface && !rule.interface.negated && TUNNEL.test(rule.interface.name);
+    if (tunnel && rule.stateBinding === "floating" && once("floating-tunnel-state", rule.line)) {
+      add(
+        "floating-tunnel-state",
+        "error",
+        rule.line,
+        "the tunnel's states float: when the tunnel goes, a packet of its connections leaving another interface matches them and passes (use `keep state (if-bound)`)",
       );
     }
   }

@@ -80,9 +80,16 @@ export interface PfRule extends RuleMatch {
   quick: boolean;
   log: boolean;
   state: StatePolicy;
+  /**
+   * Where the rule's states match: `floating` (pf's default) on any interface, `if-bound` only on the one
+   * the state was made on. Null for rules that keep no state.
+   */
+  stateBinding: StateBinding | null;
   label: string | null;
   anchor: AnchorBlock | null;
 }
+
+export type StateBinding = "floating" | "if-bound";
 
 export interface TableEntry {
   cidr: Cidr;
@@ -467,6 +474,7 @@ interface RuleTemplate {
   icmpTypes: ({ type: number; family: AddressFamily } | null)[];
   icmpCode: number | null;
   state: StatePolicy | null;
+  stateBinding: StateBinding;
   label: string | null;
   fragment: boolean;
   opensBlock: boolean;
@@ -535,6 +543,7 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
     icmpTypes: [null],
     icmpCode: null,
     state: null,
+    stateBinding: "floating",
     label: null,
     fragment: false,
     opensBlock: false,
@@ -614,6 +623,7 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
         rule.state = word === "keep" ? "keep" : word;
         const options = skipParens(tokens);
         if (/\bsloppy\b/.test(options)) fail(`${NEWER_PF_KEYWORDS.sloppy} is not accepted by macOS pfctl`);
+        if (/\bif-bound\b/.test(options)) rule.stateBinding = "if-bound";
         break;
       }
       case "no":
@@ -844,6 +854,7 @@ export function parsePfRules(text: string): ParsedRuleset {
               quick: template.quick,
               log: template.log,
               state: expanded.state,
+              stateBinding: expanded.state === "none" ? null : template.stateBinding,
               label: template.label,
               anchor,
             });

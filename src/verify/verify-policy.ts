@@ -5,7 +5,8 @@
  * Works on the builder's text and on what `pfctl -sr` prints back from a Mac.
  */
 import { cidrContains, familyOf, parseCidr } from "../address/ip";
-import { LAN_RANGES, PEER_TO_PEER_INTERFACES } from "../pf/anchor";
+import { PEER_TO_PEER_INTERFACES } from "../pf/anchor";
+import { exceptionWidth } from "../policy/exception-width";
 import type { NetworkState } from "../network/state";
 import { type Endpoint, type KillSwitchPolicy, type ResolvedException, isExceptionActive } from "../policy/policy";
 import { type Evaluation, type Packet, createEvaluator, describePacket } from "./evaluate";
@@ -47,6 +48,7 @@ export type ClauseId =
   | "lan"
   | "exceptions"
   | "airdrop"
+  | "attacker"
   | "blocking-mode"
   | "captive-portal";
 
@@ -71,6 +73,8 @@ export interface VerificationResult {
 
 interface PolicyView {
   tunnels: string[];
+  /** Physical links with the networks they are attached to: where plumbing and the local network pass. */
+  links: { name: string; subnets: string[] }[];
   endpoints: Endpoint[];
   resolvers: string[];
   exceptions: ResolvedException[];
@@ -85,16 +89,26 @@ interface PolicyView {
 function viewPolicy(input: VerifyInput): PolicyView {
   const { policy, network, now } = input;
   const seen = new Set<string>();
-  const endpoints = [...policy.endpoints, ...network.endpoints.map((address): Endpoint => ({ address }))].filter(
-    (e) => {
-      const key = `${e.address}|${e.port ?? ""}|${e.protocol ?? ""}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    },
-  );
+  const ikev2 = network.tunnels.some((t) => /^ipsec\d+$/.test(t.name));
+  const detected = network.endpoints.map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
+  const up = network.tunnels.map((t) => t.name);
+  const tunnels = policy.tunnelOverride
+    ? [policy.tunnelOverride]
+    : [
+        ...new Set([
+          ...(network.vpnInterface ? [network.vpnInterface] : []),
+          ...policy.trustedTunnels.filter((name) => up.includes(name)),
+        ]),
+      ];
+  const endpoints = [...policy.endpoints, ...detected].filter((e) => {
+    const key = `${e.address}|${e.port ?? ""}|${e.protocol ?? ""}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   return {
-    tunnels: policy.tunnelOverride ? [policy.tunnelOverride] : network.tunnels.map((t) => t.name),
+    tunnels,
+    links: network.physical.map((link) => ({ name: link.name, subnets: link.subnets ?? [] })),
     endpoints,
     resolvers: policy.dnsResolvers,
     exceptions: policy.exceptions,
@@ -112,64 +126,69 @@ const within = (range: string, address: string) => {
   return cidr !== null && cidrContains(cidr, address);
 };
 const sameAddress = (a: string, b: string) => within(a, b);
-const isLan = (address: string) => LAN_RANGES.some((range) => within(range, address));
+/** Private ranges (RFC 1918): where a LAN host to probe with can be guessed from the router's address. */
+const PRIVATE_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const isLan = (address: string) => PRIVATE_V4.some((range) => within(range, address));
 const LINK_SCOPE = ["fe80::/10", "ff02::/16"];
-const DHCP_SERVER_RANGES = ["255.255.255.255", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
 const DNS_PORTS = [53, 853];
 const NEIGHBOUR_DISCOVERY_TYPES = [133, 134, 135, 136, 137, 143];
 const MDNS_GROUPS = ["224.0.0.251", "ff02::fb"];
 const isTransport = (p: Packet) => p.protocol === "tcp" || p.protocol === "udp";
 
+/** A packet to a VPN server that its pass lets out (its answers ride on the state: see `answers`). */
 function endpointCovers(endpoint: Endpoint, p: Packet): boolean {
-  const outbound = p.direction === "out";
-  const remote = outbound ? p.destination : p.source;
-  const remotePort = outbound ? p.destinationPort : p.sourcePort;
-  if (!sameAddress(endpoint.address, remote)) return false;
+  if (p.direction !== "out" || !sameAddress(endpoint.address, p.destination)) return false;
+  if (endpoint.protocol === "ikev2") {
+    return p.protocol === "esp" || (p.protocol === "udp" && [500, 4500].includes(p.destinationPort ?? -1));
+  }
   if (endpoint.protocol && p.protocol !== endpoint.protocol) return false;
   if (endpoint.port === undefined) return true;
-  return isTransport(p) && remotePort === endpoint.port;
+  return isTransport(p) && p.destinationPort === endpoint.port;
 }
 
 function exceptionCovers(exception: ResolvedException, p: Packet): boolean {
-  if (p.direction !== "out" || !exception.addresses.some((cidr) => cidrContains(cidr, p.destination))) return false;
+  if (p.direction !== "out") return false;
+  // A network too wide to be an exception is never intended, whatever the settings say.
+  const allowed = exception.addresses.filter((cidr) => exceptionWidth(cidr) !== "too-wide");
+  if (!allowed.some((cidr) => cidrContains(cidr, p.destination))) return false;
   if (exception.protocol !== "any" && p.protocol !== exception.protocol) return false;
   if (exception.ports.length === 0) return true;
   const port = p.destinationPort;
   return isTransport(p) && port !== undefined && exception.ports.some((r) => port >= r.from && port <= r.to);
 }
 
+const NEIGHBOUR_DISCOVERY_IN = [130, 133, 134, 135, 136, 137];
+
+/** DHCP and neighbour discovery on a physical link: to broadcast, link-local and link-scope multicast only. */
 function isPlumbing(p: Packet, view: PolicyView): string | null {
+  if (!view.links.some((link) => link.name === p.interface)) return null;
   const out = p.direction === "out";
   if (p.family === "inet" && p.protocol === "udp") {
-    const local =
-      DHCP_SERVER_RANGES.some((r) => within(r, p.destination)) ||
-      (!!view.gateway && sameAddress(view.gateway, p.destination));
-    if (out && p.sourcePort === 68 && p.destinationPort === 67 && local) return "DHCP request";
+    if (out && p.sourcePort === 68 && p.destinationPort === 67 && p.destination === "255.255.255.255")
+      return "DHCP request";
     if (!out && p.sourcePort === 67 && p.destinationPort === 68) return "DHCP reply";
   }
-  if (p.family === "inet6" && p.protocol === "udp") {
-    const dhcpServers = ["ff02::1:2", "ff05::1:3"];
-    if (
-      out &&
-      within("fe80::/10", p.source) &&
-      p.sourcePort === 546 &&
-      p.destinationPort === 547 &&
-      dhcpServers.some((a) => sameAddress(a, p.destination))
-    )
+  if (p.family === "inet6" && p.protocol === "udp" && within("fe80::/10", p.source)) {
+    if (out && p.sourcePort === 546 && p.destinationPort === 547 && sameAddress("ff02::1:2", p.destination))
       return "DHCPv6 request";
-    if (
-      !out &&
-      within("fe80::/10", p.source) &&
-      p.sourcePort === 547 &&
-      within("fe80::/10", p.destination) &&
-      p.destinationPort === 546
-    )
+    if (!out && p.sourcePort === 547 && within("fe80::/10", p.destination) && p.destinationPort === 546)
       return "DHCPv6 reply";
   }
-  if (p.family === "inet6" && p.protocol === "icmp6" && NEIGHBOUR_DISCOVERY_TYPES.includes(p.icmpType ?? -1)) {
-    if (!out || LINK_SCOPE.some((r) => within(r, p.destination))) return "IPv6 neighbour discovery";
+  if (p.family === "inet6" && p.protocol === "icmp6") {
+    const type = p.icmpType ?? -1;
+    if (out && NEIGHBOUR_DISCOVERY_TYPES.includes(type) && LINK_SCOPE.some((r) => within(r, p.destination)))
+      return "IPv6 neighbour discovery";
+    if (!out && NEIGHBOUR_DISCOVERY_IN.includes(type)) return "IPv6 neighbour discovery";
   }
   return null;
+}
+
+/** The local network as allowed: on a link, to (or from) a network it is attached to, or link-local. */
+function isLocalNetwork(p: Packet, view: PolicyView): boolean {
+  const link = view.links.find((l) => l.name === p.interface);
+  if (!link) return false;
+  const peer = p.direction === "out" ? p.destination : p.source;
+  return [...link.subnets, "169.254.0.0/16", "fe80::/10"].some((network) => within(network, peer));
 }
 
 /** The kill switch's promise for one packet, with the reason in words. */
@@ -177,7 +196,7 @@ function intendedVerdict(p: Packet, view: PolicyView): { expected: Expectation; 
   const pass = (because: string) => ({ expected: "pass" as const, because });
   const out = p.direction === "out";
   if (p.interface === "lo0") return pass("loopback");
-  if (view.tunnels.includes(p.interface)) return pass(`inside the VPN tunnel ${p.interface}`);
+  if (out && view.tunnels.includes(p.interface)) return pass(`inside the VPN tunnel ${p.interface}`);
   const endpoint = view.endpoints.find((e) => endpointCovers(e, p));
   if (endpoint) return pass(`VPN server ${endpoint.address}`);
   const plumbing = isPlumbing(p, view);
@@ -204,12 +223,55 @@ function intendedVerdict(p: Packet, view: PolicyView): { expected: Expectation; 
     if (out ? LINK_SCOPE.some((r) => within(r, p.destination)) : within("fe80::/10", p.source))
       return pass("AirDrop/Continuity, link-local");
   }
-  if (view.allowLan && (out ? isLan(p.destination) : isLan(p.source))) return pass("local network is allowed");
+  if (view.allowLan && isLocalNetwork(p, view)) return pass("local network is allowed");
   const exception = view.activeExceptions.find((e) => exceptionCovers(e, p));
   if (exception) return pass(`exception ${exception.label || exception.target}`);
   return out
     ? { expected: "block-return", because: "outside the VPN and not allowed" }
     : { expected: "block", because: "inbound outside the VPN and not allowed" };
+}
+
+/**
+ * The promise for a probe: a packet that follows one the policy lets out is an answer on its state, and
+ * passes only on the interface the state was made on; anything else is judged on its own.
+ */
+function intendedForProbe(p: ProbePacket, view: PolicyView): { expected: Expectation; because: string } {
+  if (p.after && p.after.interface === p.interface && p.direction !== p.after.direction) {
+    const opener = intendedVerdict(p.after, view);
+    if (opener.expected === "pass")
+      return { expected: "pass", because: `an answer to traffic allowed as ${opener.because}` };
+  }
+  return intendedVerdict(p, view);
+}
+
+/**
+ * pf's state table for one probe: a state made by the rule that let `after` through matches the probe
+ * first (before any rule), on any interface for a floating state, only on the same one for `(if-bound)`.
+ */
+export function evaluateProbe(
+  p: ProbePacket,
+  evaluate: (packet: Packet) => Evaluation,
+): Evaluation & { viaState?: true } {
+  if (p.after) {
+    const opener = evaluate(p.after);
+    const rule = opener.rule;
+    const keepsState = opener.action === "pass" && rule !== null && rule.state !== "none";
+    if (keepsState && (rule.stateBinding !== "if-bound" || p.after.interface === p.interface)) {
+      return { ...opener, viaState: true };
+    }
+  }
+  return evaluate(withoutOpener(p));
+}
+
+function withoutOpener(p: ProbePacket): Packet {
+  const packet = { ...p };
+  delete packet.after;
+  return packet;
+}
+
+function describeProbe(p: ProbePacket): string {
+  if (!p.after) return describePacket(p);
+  return `${describePacket(withoutOpener(p))} (after ${describePacket(p.after)})`;
 }
 
 /** What the policy wants for one packet (for `explain`): the verdict and why. */
@@ -241,7 +303,10 @@ function chooseAddresses(view: PolicyView): Addresses {
   const allowed = (address: string) =>
     !view.endpoints.some((e) => sameAddress(e.address, address)) &&
     !view.resolvers.some((r) => sameAddress(r, address)) &&
-    !view.exceptions.some((e) => e.addresses.some((cidr) => cidrContains(cidr, address)));
+    // A network too wide to be an exception must not hide the Internet from the probes.
+    !view.exceptions.some((e) =>
+      e.addresses.some((cidr) => exceptionWidth(cidr) !== "too-wide" && cidrContains(cidr, address)),
+    );
   const pick = (candidates: string[]) => candidates.find(allowed) ?? null;
   const router = view.gateway && familyOf(view.gateway) === "inet" ? view.gateway : "192.168.1.1";
   const lanGuess = router.replace(/\.\d+$/, router.endsWith(".20") ? ".21" : ".20");
@@ -355,7 +420,33 @@ const other = (
   destination,
 });
 
-type ClauseSpec = { id: ClauseId; description: string; packets: Packet[] };
+/**
+ * A probe packet; with `after`, it comes once `after` has been let through, so it can match the state
+ * `after` made (an answer on the same interface, or the same connection moved to another one).
+ */
+export type ProbePacket = Packet & { after?: Packet };
+
+/** `packet`, sent once `opener` went through. */
+const following = (packet: Packet, opener: Packet): ProbePacket => ({ ...packet, after: opener });
+
+/** The answer to `opener` from its destination, on the same interface. */
+function answerTo(opener: Packet, tcpFlags = "SA"): ProbePacket {
+  const answer: Packet = {
+    ...opener,
+    direction: opener.direction === "out" ? "in" : "out",
+    source: opener.destination,
+    destination: opener.source,
+    sourcePort: opener.destinationPort,
+    destinationPort: opener.sourcePort,
+  };
+  if (opener.protocol === "tcp") answer.tcpFlags = tcpFlags;
+  else delete answer.tcpFlags;
+  if (answer.sourcePort === undefined) delete answer.sourcePort;
+  if (answer.destinationPort === undefined) delete answer.destinationPort;
+  return following(answer, opener);
+}
+
+type ClauseSpec = { id: ClauseId; description: string; packets: ProbePacket[] };
 
 function outsideProbes(iface: string, local: Local, a: Addresses): Packet[] {
   const packets: Packet[] = [];
@@ -405,10 +496,14 @@ function buildClauses(input: VerifyInput, view: PolicyView): ClauseSpec[] {
     const v4 = network.tunnels.find((t) => t.name === name)?.ipv4[0] ?? "10.8.0.2";
     const farSide = v4.replace(/\.\d+$/, v4.endsWith(".1") ? ".2" : ".1");
     const v6 = network.tunnels.find((t) => t.name === name)?.ipv6.find((x) => !within("fe80::/10", x)) ?? "fd00:8::2";
+    const opener = tcp("out", name, v4, a.publicV4 ?? "203.0.113.50", 443);
     return [
       udp("out", name, v4, farSide, 53),
+      // Out only: answers ride on the state; nothing unasked comes in, even through the tunnel.
       tcp("in", name, farSide, v4, 22),
-      tcp("out", name, v4, a.publicV4 ?? "203.0.113.50", 443),
+      answerTo(opener),
+      answerTo(udp("out", name, v4, a.publicDnsV4 ?? "9.9.9.9", 53)),
+      opener,
       udp("out", name, v4, a.publicV4 ?? "203.0.113.50", 443),
       icmp("out", name, v4, a.publicV4 ?? "203.0.113.50", 8),
       udp("out", name, v4, a.publicDnsV4 ?? "9.9.9.9", 53),
@@ -428,10 +523,8 @@ function buildClauses(input: VerifyInput, view: PolicyView): ClauseSpec[] {
       if (endpoint.port !== undefined) {
         for (const proto of transports) {
           const make = proto === "tcp" ? tcp : udp;
-          packets.push(
-            make("out", iface, source, endpoint.address, endpoint.port),
-            make("in", iface, endpoint.address, source, EPHEMERAL, endpoint.port),
-          );
+          const opener = make("out", iface, source, endpoint.address, endpoint.port);
+          packets.push(opener, answerTo(opener));
           if (proto === "tcp") packets.push(tcp("out", iface, source, endpoint.address, endpoint.port, EPHEMERAL, "A"));
         }
         // Narrow: another port, and the other transport when the protocol is known.
@@ -441,15 +534,30 @@ function buildClauses(input: VerifyInput, view: PolicyView): ClauseSpec[] {
           packets.push(
             (endpoint.protocol === "tcp" ? udp : tcp)("out", iface, source, endpoint.address, endpoint.port),
           );
-      } else {
+      } else if (endpoint.protocol === "ikev2") {
+        const ike = udp("out", iface, source, endpoint.address, 500, 500);
+        const esp = other("esp", "out", iface, source, endpoint.address);
         packets.push(
-          udp("out", iface, source, endpoint.address, 51820),
+          ike,
+          answerTo(ike),
+          udp("out", iface, source, endpoint.address, 4500, 4500),
+          esp,
+          answerTo(esp),
+          // IKEv2 needs nothing else: other ports and protocols to the server stay blocked.
+          udp("out", iface, source, endpoint.address, 1194),
+          tcp("out", iface, source, endpoint.address, 443),
+        );
+      } else {
+        const wireguard = udp("out", iface, source, endpoint.address, 51820);
+        const esp = other("esp", "out", iface, source, endpoint.address);
+        packets.push(
+          wireguard,
           udp("out", iface, source, endpoint.address, 4500, 4500),
           tcp("out", iface, source, endpoint.address, 443),
           tcp("out", iface, source, endpoint.address, 443, EPHEMERAL, "A"),
-          other("esp", "out", iface, source, endpoint.address),
-          udp("in", iface, endpoint.address, source, EPHEMERAL, 51820),
-          other("esp", "in", iface, endpoint.address, source),
+          esp,
+          answerTo(wireguard),
+          answerTo(esp),
         );
       }
       return packets;
@@ -580,6 +688,50 @@ function buildClauses(input: VerifyInput, view: PolicyView): ClauseSpec[] {
     ];
   });
 
+  // What a hostile network can send or lure out: spoofed server packets, the plumbing as a covert path, a
+  // tunnel connection pushed out of the physical link after the tunnel went away.
+  const attacker = reachable.flatMap((iface) => {
+    const local = at(iface);
+    const packets: ProbePacket[] = [];
+    for (const endpoint of view.endpoints) {
+      const v6 = familyOf(endpoint.address) === "inet6";
+      const mine = v6 ? local.global : local.v4;
+      const serverPort = endpoint.port ?? 51820;
+      packets.push(
+        tcp("in", iface, endpoint.address, mine, 22, serverPort),
+        udp("in", iface, endpoint.address, mine, 5353, serverPort),
+        udp("in", iface, endpoint.address, mine, EPHEMERAL + 7, serverPort),
+        tcp("in", iface, endpoint.address, mine, 443, EPHEMERAL, "A"),
+      );
+      if (endpoint.port !== undefined || endpoint.protocol === "ikev2") {
+        packets.push(
+          tcp("out", iface, mine, endpoint.address, 22),
+          udp("out", iface, mine, endpoint.address, 9999),
+          icmp("out", iface, mine, endpoint.address, v6 ? 128 : 8),
+        );
+      }
+    }
+    packets.push(
+      udp("out", iface, local.v4, "10.1.2.3", 67, 68),
+      udp("out", iface, local.v4, "192.168.77.1", 67, 68),
+      udp("out", iface, "0.0.0.0", a.publicV4 ?? "203.0.113.50", 67, 68),
+      udp("out", iface, local.linkLocal, "ff05::1:3", 547, 546),
+      udp("out", iface, local.global, a.publicV6 ?? "2001:db8:ffff::50", 547, 546),
+      icmp("out", iface, local.global, a.publicV6 ?? "2001:db8:ffff::50", 135),
+      udp("in", iface, a.publicV4 ?? "203.0.113.50", local.v4, 5353, 67),
+    );
+    for (const name of view.tunnels) {
+      const tunnelV4 = network.tunnels.find((t) => t.name === name)?.ipv4[0] ?? "10.8.0.2";
+      const target = a.publicV4 ?? "203.0.113.50";
+      const opener = tcp("out", name, tunnelV4, target, 443);
+      packets.push(
+        following(tcp("out", iface, tunnelV4, target, 443, EPHEMERAL, "A"), opener),
+        following(tcp("in", iface, target, tunnelV4, EPHEMERAL, 443, "A"), opener),
+      );
+    }
+    return packets;
+  });
+
   const blocking =
     view.tunnels.length === 0
       ? [...new Set([...outside, "utun1", "utun2", "utun3", "utun4", "utun5"])].flatMap((iface) =>
@@ -644,6 +796,12 @@ function buildClauses(input: VerifyInput, view: PolicyView): ClauseSpec[] {
       packets: airdrop,
     },
     {
+      id: "attacker",
+      description:
+        "what a hostile network can craft stays out: spoofed VPN-server packets, other ports to the server, DHCP and ND to routed addresses, a tunnel connection moved onto the physical link",
+      packets: attacker,
+    },
+    {
       id: "blocking-mode",
       description: "with no tunnel, nothing but plumbing and the VPN servers leaves",
       packets: blocking,
@@ -659,7 +817,11 @@ function buildClauses(input: VerifyInput, view: PolicyView): ClauseSpec[] {
 // ---------------------------------------------------------------------------------------------------------
 // Judging
 
-function describeActual(evaluation: Evaluation): string {
+function describeActual(evaluation: Evaluation & { viaState?: true }): string {
+  if (evaluation.viaState) {
+    const bound = evaluation.rule?.stateBinding === "if-bound" ? "" : ", a floating state";
+    return `pass on the state of line ${evaluation.rule?.line}${bound}`;
+  }
   if (evaluation.action === "pass") return evaluation.rule ? "pass" : "pass (no rule matched)";
   if (!evaluation.quick) return "block, but not quick (a later rule in the main ruleset can still pass it)";
   return evaluation.returns ? "block (return)" : "block (drop)";
@@ -684,7 +846,7 @@ export function describeExpectation(expected: Expectation): string {
 
 export interface PolicyProbe {
   clause: ClauseId;
-  packet: Packet;
+  packet: ProbePacket;
   description: string;
   expected: Expectation;
   because: string;
@@ -701,13 +863,13 @@ export function policyProbes(input: VerifyInput): {
   for (const spec of specs) {
     const seen = new Set<string>();
     for (const packet of spec.packets) {
-      const description = describePacket(packet);
+      const description = describeProbe(packet);
       if (seen.has(description)) continue;
       seen.add(description);
-      const intended = intendedVerdict(packet, view);
+      const intended = intendedForProbe(packet, view);
       // Only the VPN's own connection is promised to survive without state; other allowed traffic in the
       // middle of a connection rides on the state table, which the evaluator does not model.
-      const midConnection = packet.protocol === "tcp" && (packet.tcpFlags ?? "S") !== "S";
+      const midConnection = !packet.after && packet.protocol === "tcp" && (packet.tcpFlags ?? "S") !== "S";
       if (midConnection && intended.expected === "pass" && !view.endpoints.some((e) => endpointCovers(e, packet)))
         continue;
       probes.push({ clause: spec.id, packet, description, ...intended });
@@ -727,7 +889,7 @@ export function verifyRuleset(text: string, input: VerifyInput): VerificationRes
     const failures: ClauseFailure[] = [];
     const mine = probes.filter((probe) => probe.clause === spec.id);
     for (const { packet, description, expected, because } of mine) {
-      const evaluation = evaluate(packet);
+      const evaluation = evaluateProbe(packet, evaluate);
       const verdict = judge(expected, evaluation);
       if (verdict.ok) continue;
       failures.push({

@@ -21,8 +21,10 @@ export interface NetworkRuleTemplate {
 }
 
 export interface RuleTemplates {
-  /** The tunnel named in the settings, which the rules let through alone; null: every VPN tunnel that is up. */
+  /** The tunnel named in the settings, which the rules let through alone; null: the watchdog follows tunnels. */
   fixedTunnel: string | null;
+  /** Besides the tunnel carrying the default route, the tunnels the settings trust (when they are up). */
+  trustedTunnels: string[];
   /** For any network not in `networks` (its exceptions: only those for all networks). */
   other: string;
   networks: NetworkRuleTemplate[];
@@ -73,13 +75,17 @@ export function diffLines(a: readonly string[], b: readonly string[]): Edit[] {
 }
 
 const linesOf = (text: string) => text.slice(0, -1).split("\n");
-const withTunnels = (input: AnchorInput, names: string[]): AnchorInput => ({
+/** The rules as if `name` were the one tunnel let through (it carries the default route; nothing else is named). */
+const withTunnel = (input: AnchorInput, name: string): AnchorInput => ({
   ...input,
-  network: { ...input.network, tunnels: names.map((name) => ({ name, ipv4: [], ipv6: [] })) },
+  policy: { ...input.policy, trustedTunnels: [] },
+  // The tunnels that are up stay listed: an ipsec one is the evidence that a server seen in the routes is IKEv2.
+  network: { ...input.network, tunnels: [...input.network.tunnels, { name, ipv4: [], ipv6: [] }], vpnInterface: name },
 });
 /** No VPN up: no tunnel, and no VPN server seen in the routes (they are only seen while a tunnel is up). */
 const withoutVpn = (input: AnchorInput): AnchorInput => ({
   ...input,
+  policy: { ...input.policy, trustedTunnels: [] },
   network: { ...input.network, tunnels: [], vpnInterface: null, endpoints: [] },
 });
 
@@ -117,7 +123,7 @@ function timedParts(input: AnchorInput): TimedPart[] {
  */
 export function buildRuleTemplate(input: AnchorInput): string {
   const follow = !input.policy.tunnelOverride;
-  const base = follow ? withTunnels(input, [TUNNEL_PLACEHOLDER]) : input;
+  const base = follow ? withTunnel(input, TUNNEL_PLACEHOLDER) : input;
   const lines = linesOf(buildKillSwitchAnchor(base));
   const marks: (string | null)[] = lines.map(() => null);
   const before = new Map<number, string[]>();
@@ -187,6 +193,7 @@ export function buildRuleTemplates(input: AnchorInput): RuleTemplates {
   }
   return {
     fixedTunnel: input.policy.tunnelOverride,
+    trustedTunnels: input.policy.tunnelOverride ? [] : input.policy.trustedTunnels,
     other: buildRuleTemplate({ ...input, network: { ...input.network, identity: null } }),
     networks,
   };

@@ -72,8 +72,8 @@ describe("killswitch explain", () => {
       verdict: "pass",
       quick: true,
       rule: {
-        line: lineOf("pass quick on utun4 all flags any keep state"),
-        text: "pass quick on utun4 all flags any keep state",
+        line: lineOf("pass out quick on utun4 all flags any keep state (if-bound)"),
+        text: "pass out quick on utun4 all flags any keep state (if-bound)",
       },
       walked: 2,
       packet: {
@@ -155,7 +155,7 @@ describe("killswitch explain", () => {
     expect(run.stdout).toContain("Packet:   out en0 inet tcp 192.168.1.23:49152 -> 198.51.100.7:443 flags A\n");
     expect(run.stdout).toContain("Verdict:  PASS\n");
     expect(run.stdout).toContain(
-      `line ${lineOf("pass out quick inet from any to 198.51.100.7 flags any keep state")}:`,
+      `line ${lineOf("pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)")}:`,
     );
   });
 

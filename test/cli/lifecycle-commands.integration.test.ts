@@ -35,7 +35,7 @@ describe("killswitch enable / status / disable", () => {
     expect(on.stdout).toContain(`in force in pf anchor ${ANCHOR_NAME}, evaluated first through Apple's anchor point.`);
     expect(on.stdout).toContain("pf is enabled (reference taken).");
     expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain(
-      "pass out quick inet from any to 192.168.0.0/16 keep state",
+      "pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state",
     );
 
     const status = await onMac(["status", "--json"]);

@@ -33,7 +33,7 @@ describe("killswitch preview", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("embedded sample");
     expect(run.stdout).toContain("VPN tunnel      utun4");
-    expect(run.stdout).toContain("pass quick on utun4 all");
+    expect(run.stdout).toContain("pass out quick on utun4 all flags any keep state (if-bound)");
     expect(run.stdout).toContain("block return out quick all");
   });
 
@@ -71,9 +71,13 @@ describe("killswitch preview", () => {
     );
     const run = await runKillswitch(["preview", "--config", config]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("pass out quick inet proto udp from any to 203.0.113.5 port 51820 keep state");
-    expect(run.stdout).toContain("pass out quick inet from any to 192.168.0.0/16 keep state");
-    expect(run.stdout).toContain("pass out quick inet proto tcp from any to 192.168.1.20 port 631 keep state");
+    expect(run.stdout).toContain(
+      "pass out quick inet proto udp from any to 203.0.113.5 port 51820 keep state (if-bound)",
+    );
+    expect(run.stdout).toContain("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
+    expect(run.stdout).toContain(
+      "pass out quick inet proto tcp from any to 192.168.1.20 port 631 flags any keep state",
+    );
     expect(run.stdout).toContain("Exceptions active here: Printer: 192.168.1.20 tcp port 631");
   });
 

@@ -57,7 +57,7 @@ describe("enable then disable", () => {
     expect(pf.main).toEqual(before.main);
     expect(pf.states.map((s) => `${s.lan}>${s.ext}`)).toEqual(["192.168.1.23>198.51.100.7", "10.8.0.2>93.184.216.34"]);
     expect(on.report).toMatchObject({ attachment: "com.apple", reference: "taken", killedStates: 3 });
-    expect(on.report.anchorRules).toContainEqual(expect.stringMatching(/^pass quick on utun4 /));
+    expect(on.report.anchorRules).toContainEqual(expect.stringMatching(/^pass out quick on utun4 /));
     expect(on.report.pfInfo[0]).toMatch(/^Status: Enabled/);
     expect(on.status.state).toBe("protected");
     expect(on.method).toBe("password");
@@ -352,7 +352,7 @@ describe("apply", () => {
     const applied = await applyKillSwitch({ system: mac.system, settings, network: WIFI_WITH_VPN, now: NOW });
     expect(applied.report.reference).toBe("kept");
     expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain(
-      "pass out quick inet proto tcp from any to 192.168.1.40 port 631 keep state",
+      "pass out quick inet proto tcp from any to 192.168.1.40 port 631 flags any keep state",
     );
     expect(mac.readPf().references).toHaveLength(2);
     expect(mac.prompts()).toHaveLength(2);

@@ -46,7 +46,7 @@ describe("host names while DNS is blocked", () => {
     const applied = await applyKillSwitch(request(dnsBlocked));
     expect(applied.rules).toBe(on.rules);
     expect(applied.rules).toContain("to 203.0.113.9 port 51820");
-    expect(applied.rules).toContain("to 198.51.100.40 keep state");
+    expect(applied.rules).toContain("to 198.51.100.40 flags any keep state");
     expect(applied.notes[0]).toBe(
       "vpn.example.com, nas.example.net could not be resolved now (DNS outside the VPN is blocked while the kill switch is on), so the addresses recorded when they last resolved were used.",
     );

@@ -6,7 +6,14 @@ import { type PfState, appleDefaultPf, emptyRuleset } from "../fakes/pf-model";
 export const NOW = new Date("2025-03-01T12:00:00Z");
 
 export const WIFI_WITH_VPN: NetworkState = {
-  physical: [{ name: "en0", ipv4: ["192.168.1.23"], ipv6: ["fe80::1c2a:3bff:fe4c:5d6e", "2001:db8:1::23"] }],
+  physical: [
+    {
+      name: "en0",
+      ipv4: ["192.168.1.23"],
+      ipv6: ["fe80::1c2a:3bff:fe4c:5d6e", "2001:db8:1::23"],
+      subnets: ["192.168.1.0/24", "2001:db8:1:0::/64"],
+    },
+  ],
   tunnels: [{ name: "utun4", ipv4: ["10.8.0.2"], ipv6: [] }],
   peerToPeer: ["awdl0", "llw0"],
   defaultInterface: "utun4",

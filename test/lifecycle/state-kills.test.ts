@@ -66,6 +66,8 @@ describe("stateKillsFor", () => {
       .filter((k) => k.source === "192.168.1.23")
       .map((k) => k.destination);
     expect(covered(fromIpv4, "192.168.1.40")).toBe(false);
+    // Only the network en0 is on is local: a state to another private range is killed.
+    expect(covered(fromIpv4, "10.20.30.40")).toBe(true);
     expect(covered(fromIpv4, "203.0.113.50")).toBe(false);
     expect(covered(fromIpv4, "203.0.113.60")).toBe(true);
   });

@@ -8,7 +8,7 @@ const NOW = new Date("2026-11-22T12:00:00Z");
 const HOME = "gw=192.168.1.1,mac=f8:ce:21:39:5b:f4,net=192.168.1.0/24";
 const CAFE = "gw=10.0.0.1,mac=00:11:22:33:44:55,net=10.0.0.0/24";
 
-const wifi = { name: "en0", ipv4: ["192.168.1.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"] };
+const wifi = { name: "en0", ipv4: ["192.168.1.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"], subnets: ["192.168.1.0/24"] };
 const homeIdentity = {
   id: HOME,
   gatewayIpv4: "192.168.1.1",
@@ -38,7 +38,7 @@ const states: Record<string, NetworkState> = {
   },
   twoPhysical: {
     ...EMPTY_NETWORK_STATE,
-    physical: [wifi, { name: "en8", ipv4: ["10.1.2.3"], ipv6: [] }],
+    physical: [wifi, { name: "en8", ipv4: ["10.1.2.3"], ipv6: [], subnets: ["10.1.2.0/24"] }],
     tunnels: [{ name: "utun5", ipv4: ["10.8.0.2"], ipv6: ["fd00:8::2"] }],
     defaultInterface: "utun5",
     vpnInterface: "utun5",
@@ -91,44 +91,81 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     const text = buildKillSwitchAnchor({ policy, network: states.noVpn, now: NOW });
     expect(text).toContain("blocking mode");
     expect(text).not.toMatch(/pass quick on (utun|ipsec|ppp)/);
-    expect(text).toContain("pass out quick inet proto udp from any to 203.0.113.5 port 51820 keep state");
-    expect(text).toContain("pass in quick inet proto udp from 203.0.113.5 port 51820 to any no state");
+    expect(text).toContain("pass out quick inet proto udp from any to 203.0.113.5 port 51820 keep state (if-bound)");
+    // Out only: an inbound pass would let anyone spoofing the server reach every local port.
+    expect(text).not.toMatch(/pass in .*203\.0\.113\.5/);
     expect(summarizeAnchor({ policy, network: states.noVpn, now: NOW }).blockingMode).toBe(true);
   });
 
   it("VPN on a utun with split routes: the tunnel named exactly, the endpoint from the routes allowed", async () => {
     const policy = await policyOf({});
     const text = buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW });
-    expect(text).toContain("pass quick on utun4 all");
-    expect(text).toContain("pass out quick inet from any to 198.51.100.7 flags any keep state");
-    expect(text).toContain("pass in quick inet from 198.51.100.7 to any no state");
+    expect(text).toContain("pass out quick on utun4 all flags any keep state (if-bound)");
+    expect(text).toContain("pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)");
+    expect(text).not.toMatch(/pass in .*198\.51\.100\.7/);
   });
 
-  it("IKEv2 on ipsec0: the tunnel passes and a server without port is reachable over any protocol (ESP too)", async () => {
-    const policy = await policyOf({ vpnServers: ["vpn.example.net"] });
+  it("IKEv2: udp 500 and 4500 and ESP to the server, nothing else; an ipsec tunnel makes a seen server IKEv2", async () => {
+    const policy = await policyOf({ vpnServers: ["vpn.example.net/ikev2"] });
     const text = buildKillSwitchAnchor({ policy, network: states.ikev2, now: NOW });
-    expect(text).toContain("pass quick on ipsec0 all");
-    expect(text).toContain("pass out quick inet from any to 198.51.100.20 flags any keep state");
-    expect(text).toContain("pass out quick inet6 from any to 2001:db8::20 flags any keep state");
+    expect(text).toContain("pass out quick on ipsec0 all flags any keep state (if-bound)");
+    expect(text).toContain(
+      "pass out quick inet proto udp from any to 198.51.100.20 port { 500, 4500 } keep state (if-bound)",
+    );
+    expect(text).toContain("pass out quick inet proto esp from any to 198.51.100.20 keep state (if-bound)");
+    expect(text).toContain("pass out quick inet6 proto esp from any to 2001:db8::20 keep state (if-bound)");
+    expect(text).not.toMatch(/to 198\.51\.100\.20 flags any/);
+    const seen = buildKillSwitchAnchor({
+      policy: await policyOf({}),
+      network: { ...states.ikev2, endpoints: ["198.51.100.30"] },
+      now: NOW,
+    });
+    expect(seen).toContain("pass out quick inet proto esp from any to 198.51.100.30 keep state (if-bound)");
   });
 
-  it("two physical interfaces: nothing is passed per physical interface; the final block covers both", async () => {
+  it("two physical interfaces: link plumbing on each by name, nothing routed; the final block covers both", async () => {
     const policy = await policyOf({});
     const text = buildKillSwitchAnchor({ policy, network: states.twoPhysical, now: NOW });
-    expect(text).not.toMatch(/ on en\d/);
-    expect(text).toContain("pass quick on utun5 all");
+    for (const link of ["en0", "en8"]) {
+      expect(text).toContain(`# Link plumbing on ${link}`);
+      expect(text).toContain(
+        `pass out quick on ${link} inet proto udp from any port 68 to 255.255.255.255 port 67 keep state`,
+      );
+    }
+    expect(text).toContain("pass out quick on utun5 all flags any keep state (if-bound)");
+    expect(text).not.toMatch(/^pass (in )?quick on utun5/m);
+  });
+
+  it("trusts the tunnel carrying the default route and the ones the settings name, no other", async () => {
+    const tailscale = { name: "utun6", ipv4: ["100.101.102.103"], ipv6: [] };
+    const network = { ...states.splitUtun, tunnels: [...states.splitUtun.tunnels, tailscale] };
+    const text = buildKillSwitchAnchor({ policy: await policyOf({}), network, now: NOW });
+    expect(text).toContain("pass out quick on utun4 all");
+    expect(text).not.toContain("on utun6");
+    expect(summarizeAnchor({ policy: await policyOf({}), network, now: NOW }).untrustedTunnels).toEqual(["utun6"]);
+    const named = buildKillSwitchAnchor({ policy: await policyOf({ trustedTunnels: ["utun6"] }), network, now: NOW });
+    expect(named).toContain("pass out quick on utun6 all flags any keep state (if-bound)");
+    // A split tunnel that carries no default route is not the VPN until it is named.
+    const split = { ...network, vpnInterface: null, defaultInterface: "en0" };
+    expect(buildKillSwitchAnchor({ policy: await policyOf({}), network: split, now: NOW })).toContain("blocking mode");
   });
 
   it("IPv6 present: IPv6 tunnel passes; DHCPv6 and neighbour discovery stay link-scoped", async () => {
     const policy = await policyOf({ vpnServers: ["[2001:db8::9]:443/tcp"] });
     const text = buildKillSwitchAnchor({ policy, network: states.ipv6, now: NOW });
-    expect(text).toContain("pass quick on utun7 all");
-    expect(text).toContain("pass out quick inet6 proto tcp from any to 2001:db8::9 port 443 flags any keep state");
+    expect(text).toContain("pass out quick on utun7 all flags any keep state (if-bound)");
     expect(text).toContain(
-      "pass out quick inet6 proto udp from fe80::/10 port 546 to { ff02::1:2, ff05::1:3 } port 547 keep state",
+      "pass out quick inet6 proto tcp from any to 2001:db8::9 port 443 flags any keep state (if-bound)",
+    );
+    expect(text).toContain(
+      "pass out quick on en0 inet6 proto udp from fe80::/10 port 546 to ff02::1:2 port 547 keep state",
     );
     expect(text).toMatch(
-      /pass out quick inet6 proto icmp6 from any to \{ fe80::\/10, ff02::\/16 \} icmp6-type \{ 133, 134, 135, 136, 137, 143 \} no state/,
+      /pass out quick on en0 inet6 proto icmp6 from any to \{ fe80::\/10, ff02::\/16 \} icmp6-type \{ 133, 134, 135, 136, 137, 143 \} no state/,
+    );
+    // MLD queries (130) come in; nothing but neighbour discovery types does.
+    expect(text).toContain(
+      "pass in quick on en0 inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state",
     );
   });
 
@@ -143,9 +180,20 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
       network: states.splitUtun,
       now: NOW,
     });
-    expect(on).toContain("pass out quick inet from any to 192.168.0.0/16 keep state");
-    expect(on).toContain("pass in quick inet6 from fc00::/7 to any keep state");
-    expect(off).not.toContain("192.168.0.0/16 keep state");
+    // Only the network en0 is attached to, and link-local; never all of RFC 1918 or ULA.
+    expect(on).toContain("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
+    expect(on).toContain("pass in quick on en0 inet from 192.168.1.0/24 to any flags any keep state");
+    expect(on).toContain("pass out quick on en0 inet6 from any to fe80::/10 flags any keep state");
+    expect(on).not.toMatch(/192\.168\.0\.0\/16|10\.0\.0\.0\/8|fc00::\/7/);
+    expect(ruleLines(off).join("\n")).not.toContain("192.168.1.0/24");
+    // An interface whose subnets are unknown gets link-local only.
+    const unknown = { ...states.splitUtun, physical: [{ ...wifi, subnets: undefined }] };
+    const linkLocalOnly = buildKillSwitchAnchor({
+      policy: await policyOf({ allowLan: true }),
+      network: unknown,
+      now: NOW,
+    });
+    expect(ruleLines(linkLocalOnly).join("\n")).not.toContain("192.168.1.0/24");
   });
 
   it("DNS outside the tunnel is blocked before LAN and exceptions; configured resolvers come first", async () => {
@@ -157,8 +205,9 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     const lines = ruleLines(buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW }));
     const dnsBlock = lines.indexOf("block return out quick proto { tcp, udp } from any to any port { 53, 853 }");
     const resolver = lines.findIndex((l) => l.includes("to 9.9.9.9 port { 53, 853 }"));
-    const lan = lines.indexOf("pass out quick inet from any to 192.168.0.0/16 keep state");
-    const exception = lines.findIndex((l) => l.includes("to 192.168.1.1 keep state"));
+    const lan = lines.indexOf("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
+    const exception = lines.findIndex((l) => l.includes("to 192.168.1.1 flags any keep state"));
+    expect(lan).toBeGreaterThan(-1);
     expect(resolver).toBeGreaterThan(-1);
     expect(resolver).toBeLessThan(dnsBlock);
     expect(dnsBlock).toBeLessThan(lan);
@@ -177,9 +226,9 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
       ],
     });
     const text = buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW });
-    expect(text).toContain("pass out quick inet proto tcp from any to 192.168.1.20 port 631 keep state");
-    expect(text).toContain("pass out quick inet from any to 192.0.2.44 keep state");
-    expect(text).toContain("pass out quick inet from any to 192.168.1.31 keep state");
+    expect(text).toContain("pass out quick inet proto tcp from any to 192.168.1.20 port 631 flags any keep state");
+    expect(text).toContain("pass out quick inet from any to 192.0.2.44 flags any keep state");
+    expect(text).toContain("pass out quick inet from any to 192.168.1.31 flags any keep state");
     expect(text).not.toContain("10.0.0.50");
     expect(text).not.toContain("192.168.1.30");
     expect(text).not.toContain("192.168.1.40");
@@ -193,7 +242,7 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     const policy = await policyOf({ exceptions: [{ address: "192.168.1.0/24", port: "8000-8080,9100" }] });
     const text = buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW });
     expect(text).toContain(
-      "pass out quick inet proto tcp from any to 192.168.1.0/24 port { 8000:8080, 9100 } keep state",
+      "pass out quick inet proto tcp from any to 192.168.1.0/24 port { 8000:8080, 9100 } flags any keep state",
     );
     expect(text).toContain(
       "pass out quick inet proto udp from any to 192.168.1.0/24 port { 8000:8080, 9100 } keep state",
@@ -208,7 +257,7 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
       now: NOW,
     });
     expect(on).toContain("224.0.0.251 port 5353");
-    expect(on).toContain("pass out quick on awdl0 inet6 from any to { fe80::/10, ff02::/16 } keep state");
+    expect(on).toContain("pass out quick on awdl0 inet6 from any to { fe80::/10, ff02::/16 } flags any keep state");
     expect(off).not.toContain("5353");
     expect(off).not.toContain("awdl0");
   });
@@ -216,7 +265,7 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
   it("a tunnel override replaces detection", async () => {
     const policy = await policyOf({ tunnelInterface: "utun9" });
     const text = buildKillSwitchAnchor({ policy, network: states.noVpn, now: NOW });
-    expect(text).toContain("pass quick on utun9 all");
+    expect(text).toContain("pass out quick on utun9 all flags any keep state (if-bound)");
   });
 
   it("the captive portal window opens web and DNS only while it lasts", async () => {
@@ -233,7 +282,7 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
       now: NOW,
       captivePortalUntil: new Date(NOW.getTime() - 1),
     });
-    expect(open).toContain("pass out quick proto tcp from any to any port { 80, 443 } keep state");
+    expect(open).toContain("pass out quick proto tcp from any to any port { 80, 443 } flags any keep state");
     expect(closed).not.toContain("port { 80, 443 }");
   });
 
@@ -244,12 +293,14 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     expect(text).toContain("# Exception: Printer pass out quick all (all networks)");
   });
 
-  it("DHCPv4 is limited to broadcast and local servers, plus a gateway outside private ranges", async () => {
+  it("DHCPv4 goes to the broadcast address only, on the physical links: port 68 is no path to routed hosts", async () => {
     const policy = await policyOf({});
     const carrier = { ...states.noVpn, gateway: { ipv4: "100.64.0.1", mac: null, interface: "en0" } };
     const text = buildKillSwitchAnchor({ policy, network: carrier, now: NOW });
-    expect(text).toContain(
-      "pass out quick inet proto udp from any port 68 to { 255.255.255.255, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.1 } port 67 keep state",
-    );
+    const dhcp = ruleLines(text).filter((line) => line.includes("port 67"));
+    expect(dhcp).toEqual([
+      "pass out quick on en0 inet proto udp from any port 68 to 255.255.255.255 port 67 keep state",
+      "pass in quick on en0 inet proto udp from any port 67 to any port 68 no state",
+    ]);
   });
 });

@@ -13,7 +13,12 @@ describe("parseSettings", () => {
   });
 
   it.each([
-    [{ vpnServers: ["vpn example"] }, 'vpnServers[0]: "vpn example" is not an IP address, IP:port/proto, or host name'],
+    [
+      { vpnServers: ["vpn example"] },
+      'vpnServers[0]: "vpn example" is not an IP address, IP:port/proto, IP/ikev2, or host name',
+    ],
+    [{ vpnServers: ["vpn example/ikev2"] }, 'vpnServers[0]: "vpn example/ikev2" is not'],
+    [{ trustedTunnels: ["en0"] }, 'trustedTunnels[0]: "en0" is not a tunnel interface name'],
     [{ vpnServers: ["1.2.3.4:0/udp"] }, 'vpnServers[0]: "1.2.3.4:0/udp"'],
     [{ tunnelInterface: "utun" }, 'tunnelInterface: "utun" is not a tunnel interface name'],
     [{ tunnelInterface: "en0; rm -rf /" }, 'tunnelInterface: "en0; rm -rf /"'],
@@ -46,7 +51,10 @@ describe("parseSettings", () => {
         "[2001:db8::1]:51820/udp",
         "vpn.example.net",
         "vpn.example.net:443/tcp",
+        "203.0.113.8/ikev2",
+        "vpn.example.net/IKEv2",
       ],
+      trustedTunnels: ["utun6"],
       tunnelInterface: "utun4",
       dnsResolvers: ["9.9.9.9", "2620:fe::fe"],
       exceptions: [{ address: "printer.local", port: "631,9100", protocol: "tcp", scope: "all", label: "Printer" }],
@@ -58,6 +66,9 @@ describe("parseSettings", () => {
 describe("value parsers", () => {
   it("parses VPN server forms", () => {
     expect(parseVpnServer("[2001:db8::1]:51820/udp")).toEqual({ host: "2001:db8::1", port: 51820, protocol: "udp" });
+    expect(parseVpnServer("2001:db8::1/ikev2")).toEqual({ host: "2001:db8::1", protocol: "ikev2" });
+    expect(parseVpnServer("vpn.example.net./ikev2")).toEqual({ host: "vpn.example.net", protocol: "ikev2" });
+    expect(parseVpnServer("fe80::1%en0/ikev2")).toBeNull();
     expect(parseVpnServer("vpn.example.net:1194")).toEqual({ host: "vpn.example.net", port: 1194 });
     expect(parseVpnServer("2001:db8::1")).toEqual({ host: "2001:db8::1" });
     expect(parseVpnServer("fe80::1%en0")).toBeNull();

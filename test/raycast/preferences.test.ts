@@ -19,6 +19,7 @@ describe("settingsFromPreferences", () => {
       ok: true,
       settings: {
         vpnServers: [],
+        trustedTunnels: [],
         tunnelInterface: "",
         allowLan: false,
         allowDiscovery: true,
@@ -36,6 +37,7 @@ describe("settingsFromPreferences", () => {
       {
         vpnServers: "vpn.example.com, 198.51.100.7",
         tunnelInterface: " utun4 ",
+        trustedTunnels: "utun6, utun7",
         allowLan: true,
         allowDiscovery: false,
         allowAirDrop: false,
@@ -49,6 +51,7 @@ describe("settingsFromPreferences", () => {
       ok: true,
       settings: {
         vpnServers: ["vpn.example.com", "198.51.100.7"],
+        trustedTunnels: ["utun6", "utun7"],
         tunnelInterface: "utun4",
         allowLan: true,
         allowDiscovery: false,
@@ -67,13 +70,15 @@ describe("settingsFromPreferences", () => {
     const result = settingsFromPreferences({
       vpnServers: "vpn.example.com, vpn example",
       tunnelInterface: "en0",
+      trustedTunnels: "tailscale",
       dnsResolvers: "9.9.9.9%en0",
       authentication: "faceid",
     });
     expect(result).toEqual({
       ok: false,
       errors: [
-        'VPN Servers: "vpn example" is not an IP address, IP:port/proto, or host name',
+        'VPN Servers: "vpn example" is not an IP address, IP:port/proto, IP/ikev2, or host name',
+        'Trusted Tunnels: "tailscale" is not a tunnel interface name such as utun4, ipsec0 or ppp0',
         'Tunnel Interface: "en0" is not a tunnel interface name such as utun4, ipsec0 or ppp0',
         'DNS Resolvers: "9.9.9.9%en0" is not an IPv4 or IPv6 address',
         'Authentication: expected one of "password", "touchid", got "faceid"',

@@ -110,6 +110,7 @@ describe("HUD after Enable", () => {
   const policy = {
     endpoints: [{ address: "198.51.100.7" }, { address: "198.51.100.7", port: 1194, protocol: "udp" as const }],
     tunnelOverride: null,
+    trustedTunnels: [],
     allowLan: true,
     allowDiscovery: true,
     allowAirDrop: true,

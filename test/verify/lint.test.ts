@@ -21,11 +21,32 @@ describe("lintRuleset", () => {
 
   it("flags a bare interface family: macOS pf has no interface groups", () => {
     for (const family of ["utun", "ipsec", "ppp", "en", "egress"]) {
-      const findings = lintRuleset(`pass quick on ${family} all\n${FINAL}`);
+      const findings = lintRuleset(`pass quick on ${family} all keep state (if-bound)\n${FINAL}`);
       expect(ids(findings)).toEqual(["1:bare-interface:error"]);
       expect(findings[0].message).toContain(`literally named "${family}"`);
     }
-    expect(lintRuleset(`pass quick on utun12 all\n${FINAL}`)).toEqual([]);
+    expect(lintRuleset(`pass out quick on utun12 all keep state (if-bound)\n${FINAL}`)).toEqual([]);
+  });
+
+  it("flags what a hostile network can use: a pass to /0, a stateless inbound pass, floating tunnel states", () => {
+    expect(ids(lintRuleset(`pass out quick inet from any to 192.168.1.20/0 keep state\n${FINAL}`))).toEqual([
+      "1:pass-to-everything:error",
+    ]);
+    expect(ids(lintRuleset(`pass out quick inet6 from any to ::/0 keep state\n${FINAL}`))).toEqual([
+      "1:pass-to-everything:error",
+    ]);
+    expect(ids(lintRuleset(`pass in quick inet from 198.51.100.7 to any no state\n${FINAL}`))).toEqual([
+      "1:stateless-inbound:error",
+    ]);
+    // Narrowed to a port or an ICMP type (DHCP replies, neighbour discovery), a stateless inbound pass is fine.
+    expect(
+      lintRuleset(`pass in quick on en0 inet proto udp from any port 67 to any port 68 no state\n${FINAL}`),
+    ).toEqual([]);
+    const floating = lintRuleset(`pass quick on utun4 all flags any keep state\n${FINAL}`);
+    expect(ids(floating)).toEqual(["1:floating-tunnel-state:error"]);
+    expect(floating[0].message).toContain("keep state (if-bound)");
+    expect(ids(lintRuleset(`pass out quick on ipsec0 all\n${FINAL}`))).toEqual(["1:floating-tunnel-state:error"]);
+    expect(lintRuleset(`pass out quick on utun4 all no state\n${FINAL}`)).toEqual([]);
   });
 
   it("flags `set` options inside the anchor", () => {
@@ -38,7 +59,7 @@ describe("lintRuleset", () => {
   });
 
   it("flags rules that are not quick", () => {
-    expect(ids(lintRuleset(`pass out on utun4 all\n${FINAL}`))).toEqual(["1:not-quick:error"]);
+    expect(ids(lintRuleset(`pass out on utun4 all keep state (if-bound)\n${FINAL}`))).toEqual(["1:not-quick:error"]);
   });
 
   it("flags rules after the final quick block that can never matter", () => {

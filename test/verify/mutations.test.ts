@@ -90,8 +90,8 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("`pass quick on utun` replacing the tunnel rule: the tunnel is blocked and the lint names the bare family", () => {
-    const text = replaceLine(original, "pass quick on utun4 all flags any keep state", [
-      "pass quick on utun all flags any keep state",
+    const text = replaceLine(original, "pass out quick on utun4 all flags any keep state (if-bound)", [
+      "pass out quick on utun all flags any keep state (if-bound)",
     ]);
     const result = verifyRuleset(text, input);
     expect(result.passed).toBe(false);
@@ -109,7 +109,7 @@ describe("weakened rulesets fail verification", () => {
     const result = verifyRuleset(text, input);
     expect(failing(result)).toEqual(["dns"]);
     const toRouter = leaks(result, "dns").find((f) => f.packet.destination === "192.168.1.1");
-    expect(toRouter?.rule?.text).toBe("pass out quick inet from any to 192.168.0.0/16 keep state");
+    expect(toRouter?.rule?.text).toBe("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
     expect(
       leaks(result, "dns").some((f) => f.packet.destination === "203.0.113.80" && f.packet.destinationPort === 853),
     ).toBe(false);
@@ -117,7 +117,7 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("DHCP removed: the plumbing clause fails (the Mac could not rejoin Wi-Fi)", () => {
-    const dhcp = lines(original).filter((l) => /port (67|68|546|547)\b/.test(l));
+    const dhcp = lines(original).filter((l) => /^pass .*port (67|68|546|547)\b/.test(l));
     expect(dhcp).toHaveLength(4);
     const text = lines(original)
       .filter((l) => !dhcp.includes(l))
@@ -148,20 +148,106 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("an exception widened to every port: only its port may pass", () => {
-    const text = replaceLine(original, "pass out quick inet proto tcp from any to 203.0.113.80 port 443 keep state", [
-      "pass out quick inet from any to 203.0.113.80 keep state",
-    ]);
+    const text = replaceLine(
+      original,
+      "pass out quick inet proto tcp from any to 203.0.113.80 port 443 flags any keep state",
+      ["pass out quick inet from any to 203.0.113.80 flags any keep state"],
+    );
     const result = verifyRuleset(text, input);
     expect(failing(result)).toEqual(["exceptions"]);
   });
 
   it("the VPN server rule without its port: other ports to the server leak", () => {
-    const text = replaceLine(original, "pass out quick inet proto udp from any to 198.51.100.10 port 1194 keep state", [
-      "pass out quick inet from any to 198.51.100.10 keep state",
+    const text = replaceLine(
+      original,
+      "pass out quick inet proto udp from any to 198.51.100.10 port 1194 keep state (if-bound)",
+      ["pass out quick inet from any to 198.51.100.10 keep state (if-bound)"],
+    );
+    const result = verifyRuleset(text, input);
+    expect(failing(result)).toEqual(["vpn-endpoints", "attacker"]);
+    expect(leaks(result, "vpn-endpoints")[0].packet.destination).toBe("198.51.100.10");
+    expect(leaks(result, "attacker").map((f) => f.description)).toContain(
+      "out en0 inet tcp 192.168.1.23:49152 -> 198.51.100.10:22",
+    );
+  });
+
+  it("the old stateless inbound pass from the VPN server: a spoofed server reaches local ports", () => {
+    const text = replaceLine(original, "block return out quick all", [
+      "pass in quick inet from 198.51.100.10 to any no state",
+      "block return out quick all",
     ]);
     const result = verifyRuleset(text, input);
-    expect(failing(result)).toEqual(["vpn-endpoints"]);
-    expect(leaks(result, "vpn-endpoints")[0].packet.destination).toBe("198.51.100.10");
+    expect(failing(result)).toEqual(["attacker"]);
+    const spoofed = leaks(result, "attacker").map((f) => f.description);
+    expect(spoofed).toContain("in en0 inet tcp 198.51.100.10:1194 -> 192.168.1.23:22");
+    expect(spoofed).toContain("in en0 inet udp 198.51.100.10:1194 -> 192.168.1.23:5353");
+    expect(result.lint).toContainEqual(expect.objectContaining({ id: "stateless-inbound", severity: "error" }));
+  });
+
+  it("floating tunnel states: a tunnel connection pushed out of en0 matches its old state", () => {
+    const text = replaceLine(original, "pass out quick on utun4 all flags any keep state (if-bound)", [
+      "pass out quick on utun4 all flags any keep state",
+    ]);
+    const result = verifyRuleset(text, input);
+    expect(failing(result)).toEqual(["attacker"]);
+    const moved = leaks(result, "attacker")[0];
+    expect(moved.description).toMatch(/^out en0 inet tcp 10\.8\.0\.2:49152 -> \S+:443 flags A \(after out utun4 /);
+    expect(moved.actual).toMatch(/a floating state/);
+    expect(result.lint).toContainEqual(expect.objectContaining({ id: "floating-tunnel-state" }));
+  });
+
+  it("the old DHCP pass to every private range: port 68 becomes a path to routed hosts", () => {
+    const text = replaceLine(
+      original,
+      "pass out quick on en0 inet proto udp from any port 68 to 255.255.255.255 port 67 keep state",
+      [
+        "pass out quick inet proto udp from any port 68 to { 255.255.255.255, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 } port 67 keep state",
+      ],
+    );
+    const result = verifyRuleset(text, input);
+    expect(failing(result)).toEqual(["link-plumbing", "attacker"]);
+    expect(leaks(result, "attacker").map((f) => f.packet.destination)).toEqual(
+      expect.arrayContaining(["10.1.2.3", "192.168.77.1"]),
+    );
+  });
+
+  it("the old local-network pass for all of RFC 1918: a range the VPN routes leaks out of en0", () => {
+    const text = replaceLine(original, "block return out quick all", [
+      "pass out quick inet from any to 10.0.0.0/8 keep state",
+      "block return out quick all",
+    ]);
+    const result = verifyRuleset(text, input);
+    expect(failing(result)).toContain("lan");
+    expect(leaks(result, "lan").map((f) => f.packet.destination)).toContain("10.20.30.40");
+  });
+
+  it("an exception to /0 (or its two halves) fails verification even though the settings asked for it", () => {
+    const wide: KillSwitchPolicy = {
+      ...input.policy,
+      exceptions: [
+        ...input.policy.exceptions,
+        {
+          ...input.policy.exceptions[0],
+          id: "wide",
+          label: "Printer",
+          target: "192.168.1.20/0",
+          addresses: [{ family: "inet", address: "192.168.1.20", prefix: 0 }],
+          protocol: "any",
+          ports: [],
+          scope: "all",
+        },
+      ],
+    };
+    const text = buildKillSwitchAnchor({ ...input, policy: wide });
+    const result = verifyRuleset(text, { ...input, policy: wide });
+    expect(result.passed).toBe(false);
+    expect(result.lint).toContainEqual(expect.objectContaining({ id: "pass-to-everything", severity: "error" }));
+    expect(failing(result)).toContain("outside-blocked");
+    const halves = text.replace(
+      "block return out quick all",
+      "pass out quick inet from any to 0.0.0.0/1 keep state\npass out quick inet from any to 128.0.0.0/1 keep state\nblock return out quick all",
+    );
+    expect(failing(verifyRuleset(halves, input))).toContain("outside-blocked");
   });
 
   it("mDNS passed although discovery is off", () => {
@@ -175,7 +261,7 @@ describe("weakened rulesets fail verification", () => {
   it("AirDrop widened to routed addresses", () => {
     const text = replaceLine(
       original,
-      "pass out quick on awdl0 inet6 from any to { fe80::/10, ff02::/16 } keep state",
+      "pass out quick on awdl0 inet6 from any to { fe80::/10, ff02::/16 } flags any keep state",
       ["pass out quick on awdl0 all"],
     );
     const result = verifyRuleset(text, input);

@@ -15,7 +15,7 @@ const identity = (id: string, gateway: string, subnet: string): NetworkIdentity 
   label: null,
 });
 
-const wifi = { name: "en0", ipv4: ["192.168.1.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"] };
+const wifi = { name: "en0", ipv4: ["192.168.1.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"], subnets: ["192.168.1.0/24"] };
 const home = {
   physical: [wifi],
   gateway: { ipv4: "192.168.1.1", mac: "f8:ce:21:39:5b:f4", interface: "en0" },
@@ -49,7 +49,7 @@ export const NETWORKS = {
   newPhysical: {
     ...EMPTY_NETWORK_STATE,
     ...home,
-    physical: [wifi, { name: "en7", ipv4: ["10.1.2.3"], ipv6: ["fe80::aa:bbff:fecc:1"] }],
+    physical: [wifi, { name: "en7", ipv4: ["10.1.2.3"], ipv6: ["fe80::aa:bbff:fecc:1"], subnets: ["10.1.2.0/24"] }],
     tunnels: [utun4],
     defaultInterface: "utun4",
     vpnInterface: "utun4",
@@ -58,7 +58,7 @@ export const NETWORKS = {
   ipv6: {
     ...EMPTY_NETWORK_STATE,
     ...home,
-    physical: [{ ...wifi, ipv6: [...wifi.ipv6, "2001:db8:1::23"] }],
+    physical: [{ ...wifi, ipv6: [...wifi.ipv6, "2001:db8:1::23"], subnets: [...wifi.subnets, "2001:db8:1:0::/64"] }],
     tunnels: [{ name: "utun7", ipv4: [], ipv6: ["2001:db8:77::2"] }],
     defaultInterface: "utun7",
     vpnInterface: "utun7",

@@ -43,7 +43,7 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
     const boot = joinNetwork(mac, { wifi: "home", vpn: null });
     await runWatchdog(mac); // RunAtLoad
     expectNoLeak(mac, policy, boot, new Date(), "boot, before login");
-    expect(anchorRules(mac)).toContain("to 192.168.1.40 keep state");
+    expect(anchorRules(mac)).toContain("to 192.168.1.40 flags any keep state");
     await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]); // com.apple.pfctl
     expectNoLeak(mac, policy, boot, new Date(), "boot, Apple's rules loaded");
     await runWatchdog(mac); // StartInterval
@@ -61,7 +61,7 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
     await runWatchdog(mac);
     expectNoLeak(mac, policy, cafe, new Date(), "Wi-Fi changed");
     expect(anchorRules(mac)).not.toContain("192.168.1.40");
-    expect(anchorRules(mac)).toContain("to 192.168.50.9 port 631 keep state");
+    expect(anchorRules(mac)).toContain("to 192.168.50.9 port 631 flags any keep state");
 
     // The VPN reconnects on a new tunnel.
     const renumbered = joinNetwork(mac, { wifi: "cafe", vpn: "utun5" });

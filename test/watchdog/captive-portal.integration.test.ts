@@ -11,7 +11,7 @@ afterEach(() => mac?.cleanup());
 
 const SETTINGS = settingsFrom({ vpnServers: ["198.51.100.7"] });
 const HOTEL = { wifi: "cafe", vpn: null } as const;
-const WEB = "pass out quick proto tcp from any to any port { 80, 443 } keep state";
+const WEB = "pass out quick proto tcp from any to any port { 80, 443 } flags any keep state";
 
 const recorded = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
 const windowOpen = () => anchorRules(mac).includes(WEB);

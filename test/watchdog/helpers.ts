@@ -52,7 +52,10 @@ export async function runWatchdog(mac: FakeMac): Promise<CommandResult> {
 export interface Inspection {
   network: string;
   rulesFile: string;
+  /** The tunnels it lets through: the one carrying the default route, then those the settings trust. */
   tunnels: string;
+  /** Every VPN tunnel that is up, trusted or not. */
+  up: string;
   rules: string | null;
 }
 
@@ -62,7 +65,7 @@ export async function inspect(mac: FakeMac): Promise<Inspection> {
   expect(run.stderr).toBe("");
   const field = (name: string) => run.stdout.match(new RegExp(`^${name}=(.*)$`, "m"))?.[1] ?? "";
   const rules = run.stdout.match(/^@@ rules\n([\s\S]*)^@@ end$/m)?.[1] ?? null;
-  return { network: field("network"), rulesFile: field("rules"), tunnels: field("tunnels"), rules };
+  return { network: field("network"), rulesFile: field("rules"), tunnels: field("tunnels"), up: field("up"), rules };
 }
 
 /** Our anchor as pf holds it now (what `pfctl -a ... -sr` prints). */

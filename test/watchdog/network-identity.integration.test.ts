@@ -7,6 +7,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveNetworkState } from "../../src/network/derive";
+import { tunnelsToAllow } from "../../src/pf/anchor";
+import { DEFAULT_SETTINGS } from "../../src/policy/settings";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
@@ -63,6 +65,9 @@ const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfi
   (name) => name !== "ifconfig-l_samples.txt",
 );
 
+/** The policy of the default settings, as far as choosing tunnels goes: none named, none fixed. */
+const NO_SETTINGS = { tunnelOverride: null, trustedTunnels: DEFAULT_SETTINGS.trustedTunnels };
+
 let mac: FakeMac;
 beforeAll(() => {
   mac = createFakeMac();
@@ -75,13 +80,24 @@ describe("the watchdog reads the network as the extension does", () => {
     mac.setNetwork(snapshot);
     const seen = await inspect(mac);
     expect(seen.network).toBe(state.identity?.id ?? "");
-    expect(seen.tunnels).toBe(state.tunnels.map((tunnel) => tunnel.name).join(" "));
+    expect(seen.up).toBe(state.tunnels.map((tunnel) => tunnel.name).join(" "));
+    // Trusted: only the tunnel the route to the Internet leaves by, as the builder decides.
+    expect(seen.tunnels).toBe(tunnelsToAllow(NO_SETTINGS, state).join(" "));
+  });
+
+  it("trusts the tunnel carrying the default route, not another one that is up (Tailscale)", async () => {
+    const snapshot = macSnapshot({ wifi: "home", vpn: "utun4", moreTunnels: ["utun6"] });
+    mac.setNetwork(snapshot);
+    const seen = await inspect(mac);
+    expect(seen.up).toBe("utun4 utun6");
+    expect(seen.tunnels).toBe("utun4");
+    expect(tunnelsToAllow(NO_SETTINGS, deriveNetworkState(snapshot))).toEqual(["utun4"]);
   });
 
   it.each(IFCONFIG_FIXTURES)("VPN tunnels of %s", async (name) => {
     const snapshot = { ifconfig: ifconfig(name) };
     mac.setNetwork(snapshot);
-    expect((await inspect(mac)).tunnels).toBe(
+    expect((await inspect(mac)).up).toBe(
       deriveNetworkState(snapshot)
         .tunnels.map((tunnel) => tunnel.name)
         .join(" "),

@@ -39,12 +39,14 @@ describe("buildRuleTemplate", () => {
     const network = macNetworkState({ wifi: "home", vpn: "utun4" });
     const template = buildRuleTemplate({ policy, network, now, captivePortalUntil: new Date(now.getTime() + 300_000) });
     const marked = template.split("\n").filter((line) => line.startsWith("#@@ "));
-    expect(marked).toContainEqual(`#@@ each-tunnel:pass quick on ${TUNNEL_PLACEHOLDER} all flags any keep state`);
+    expect(marked).toContainEqual(
+      `#@@ each-tunnel:pass out quick on ${TUNNEL_PLACEHOLDER} all flags any keep state (if-bound)`,
+    );
     expect(marked).toContainEqual(`#@@ tunnels-some:# VPN tunnel: ${TUNNEL_PLACEHOLDER}.`);
     expect(marked).toContainEqual(expect.stringMatching(/^#@@ tunnels-none:# No VPN tunnel is up/));
     const portalEnd = Math.floor(now.getTime() / 1000) + 300;
     expect(marked).toContainEqual(
-      `#@@ until=${portalEnd}:pass out quick proto tcp from any to any port { 80, 443 } keep state`,
+      `#@@ until=${portalEnd}:pass out quick proto tcp from any to any port { 80, 443 } flags any keep state`,
     );
     expect(marked.filter((line) => line.includes("203.0.113.80"))).toHaveLength(1);
     expect(marked.every((line) => /^#@@ (tunnels-none|tunnels-some|each-tunnel|until=\d+):/.test(line))).toBe(true);
@@ -86,7 +88,7 @@ describe("buildRuleTemplate", () => {
       now: new Date(),
     });
     expect(templates.networks.map((n) => n.id)).toEqual([HOME_ID]);
-    expect(templates.networks[0].rules).toContain("to 192.168.1.40 keep state");
+    expect(templates.networks[0].rules).toContain("to 192.168.1.40 flags any keep state");
     expect(templates.networks[0].rules).toContain(`# Built `);
     expect(templates.other).not.toContain("192.168.1.40");
     expect(templates.other).toContain("for an unidentified network");
@@ -146,7 +148,8 @@ describe("the watchdog fills the templates in exactly as the builder writes the 
       const seen = await inspect(mac);
       expect(seen.network, name).toBe(HOME_ID);
       expect(seen.rulesFile, name).toBe("network-1.pf");
-      expect(seen.tunnels, name).toBe(state.tunnels.map((t) => t.name).join(" "));
+      // Only the tunnel carrying the default route is let through; utun12 is up, but some other app's.
+      expect(seen.tunnels, name).toBe(state.vpnInterface ?? "");
       expect(seen.rules, name).toBe(buildKillSwitchAnchor({ policy, network: state, now, captivePortalUntil }));
     }
     // The rules Enable loaded are the watchdog's for the network it was on.

@@ -101,7 +101,7 @@ describe("at boot", () => {
     await runWatchdog(mac);
 
     expectNoLeak(mac, policy, booting, new Date(), "boot");
-    expect(anchorRules(mac)).not.toMatch(/pass quick on utun/);
+    expect(anchorRules(mac)).not.toMatch(/pass (out )?quick on utun/);
     expect(mac.readPf().main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`]);
     const state = recordedState();
     expect(state.reference).not.toBe(token);
@@ -250,7 +250,7 @@ describe("following the network", () => {
     const policy = await policyOf(PROTECTED);
     const renumbered = joinNetwork(mac, { wifi: "home", vpn: "utun5", moreTunnels: [] });
     await runWatchdog(mac);
-    expect(anchorRules(mac)).toContain("pass quick on utun5 all flags any keep state");
+    expect(anchorRules(mac)).toContain("pass out quick on utun5 all flags any keep state (if-bound)");
     expect(anchorRules(mac)).not.toContain("utun4");
     expectNoLeak(mac, policy, renumbered, new Date(), "renumbered");
     expect(recordedState().tunnels).toEqual(["utun5"]);
@@ -273,7 +273,7 @@ describe("following the network", () => {
     expect(anchorRules(mac)).toContain("192.168.1.40");
     const cafe = joinNetwork(mac, { wifi: "cafe", vpn: null });
     await runWatchdog(mac);
-    expect(anchorRules(mac)).toContain("to 192.168.50.9 keep state");
+    expect(anchorRules(mac)).toContain("to 192.168.50.9 flags any keep state");
     expect(anchorRules(mac)).not.toContain("192.168.1.40");
     expectNoLeak(mac, policy, cafe, new Date(), "cafe");
     expect(recordedState().network).toBe(CAFE_ID);
