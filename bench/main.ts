@@ -29,6 +29,7 @@ import {
   withoutTunnels,
 } from "./rule-cost";
 import { BENCH_NOW, benchNetwork, benchPolicy, benchSettings, noHostLookup } from "./scenario";
+import { manyExceptionMeasurements } from "./many-exceptions";
 
 const REPOSITORY = resolve(__dirname, "..");
 const ROUNDS = 7;
@@ -307,9 +308,11 @@ async function fakeCallMeasurement(): Promise<Measurement> {
 async function main(): Promise<void> {
   const bundles = bundleMeasurements();
   const rules = await ruleMeasurements();
-  const paths = pathMeasurements(await measurePaths());
+  const samples = await measurePaths();
+  const paths = pathMeasurements(samples);
+  const many = await manyExceptionMeasurements(median(samples.reference.map((s) => s.cpuMs)));
   const fakeCall = await fakeCallMeasurement();
-  const measurements = [...paths, fakeCall, ...bundles, ...rules];
+  const measurements = [...paths, ...many, fakeCall, ...bundles, ...rules];
   console.log(renderTable(measurements));
   process.exitCode = exitStatus(measurements);
 }

@@ -74,20 +74,26 @@ export function untrustedTunnels(
 /** An IPsec tunnel is the evidence that a server seen in the routes speaks IKEv2. */
 const isIpsecTunnel = (name: string) => /^ipsec\d+$/.test(name);
 
-/** Configured VPN servers plus those seen in the routing table, without duplicates. */
-export function endpointsToAllow(policy: KillSwitchPolicy, network: NetworkState): Endpoint[] {
+/** Configured VPN servers, then those seen in the routing table (only while a tunnel is up), without duplicates. */
+export function endpointsByOrigin(
+  policy: KillSwitchPolicy,
+  network: NetworkState,
+): { configured: Endpoint[]; detected: Endpoint[] } {
   const seen = new Set<string>();
-  const result: Endpoint[] = [];
+  const fresh = (endpoint: Endpoint) => {
+    const key = `${endpoint.address}|${endpoint.port ?? ""}|${endpoint.protocol ?? ""}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   const ikev2 = network.tunnels.some((tunnel) => isIpsecTunnel(tunnel.name));
   const detected = network.endpoints.map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
-  for (const endpoint of [...policy.endpoints, ...detected]) {
-    const key = `${endpoint.address}|${endpoint.port ?? ""}|${endpoint.protocol ?? ""}`;
-    // A detected address with no port is covered by a configured one for the same address only if that one is as wide.
-    if (seen.has(key)) continue;
-    seen.add(key);
-    result.push(endpoint);
-  }
-  return result;
+  return { configured: policy.endpoints.filter(fresh), detected: detected.filter(fresh) };
+}
+
+export function endpointsToAllow(policy: KillSwitchPolicy, network: NetworkState): Endpoint[] {
+  const { configured, detected } = endpointsByOrigin(policy, network);
+  return [...configured, ...detected];
 }
 
 export function summarizeAnchor(input: AnchorInput): AnchorSummary {
@@ -200,9 +206,27 @@ export function commentText(text: string): string {
     .slice(0, 120);
 }
 
-function section(title: string, why: string, rules: string[]): string[] {
+/** Stands for a tunnel's name in a template; the watchdog replaces it. Never a valid interface name. */
+export const TUNNEL_PLACEHOLDER = "@TUNNEL@";
+
+/**
+ * When a line of the anchor applies, for the watchdog's templates (the `#@@` marks at the head of
+ * killswitch-root.sh): only with no tunnel up, only with one, once per tunnel, or until a time.
+ */
+export type LineCondition =
+  { kind: "tunnels-none" } | { kind: "tunnels-some" } | { kind: "each-tunnel" } | { kind: "until"; seconds: number };
+
+export interface AnchorLine {
+  text: string;
+  when: LineCondition | null;
+}
+
+const plain = (text: string): AnchorLine => ({ text, when: null });
+const tagged = (when: LineCondition | null) => (text: string) => ({ text, when });
+
+function section(title: string, why: string, rules: string[], when: LineCondition | null = null): AnchorLine[] {
   if (rules.length === 0) return [];
-  return ["", `# ${commentText(title)}`, `# ${why}`, ...rules];
+  return ["", `# ${commentText(title)}`, `# ${why}`, ...rules].map(tagged(when));
 }
 
 function describeNetwork(network: NetworkState): string {
@@ -211,17 +235,37 @@ function describeNetwork(network: NetworkState): string {
   return commentText(`network ${network.identity.id}${label}`);
 }
 
-/** Builds the text of our pf anchor: deterministic for the same input, ends with a newline, `quick` everywhere. */
-export function buildKillSwitchAnchor(input: AnchorInput): string {
+/**
+ * The anchor as lines, each with what it depends on. With `template`, the lines of the tunnels the watchdog
+ * follows are written once with TUNNEL_PLACEHOLDER and marked, and lines that end at a time are marked with
+ * it: the watchdog fills them in later. Without, the same lines come out for `input` as it is.
+ */
+export function buildAnchorLines(
+  input: AnchorInput,
+  options: { template: boolean } = { template: false },
+): AnchorLine[] {
   const summary = summarizeAnchor(input);
   const { policy } = input;
-  const lines: string[] = [
-    "# VPN Kill Switch: no packet leaves this Mac outside the VPN tunnel, except what is passed below.",
-    `# Built ${input.now.toISOString()} for ${describeNetwork(input.network)}.`,
-    summary.blockingMode
-      ? "# No VPN tunnel is up: blocking mode, only link plumbing and the VPN servers can be reached."
-      : `# VPN tunnel: ${summary.tunnels.join(", ")}.`,
+  const follow = options.template && !policy.tunnelOverride;
+  const some: LineCondition | null = follow ? { kind: "tunnels-some" } : null;
+  const until = (at: Date): LineCondition | null =>
+    options.template ? { kind: "until", seconds: Math.floor(at.getTime() / 1000) } : null;
+  const tunnels = follow ? [TUNNEL_PLACEHOLDER] : summary.tunnels;
+  const { configured, detected } = endpointsByOrigin(policy, input.network);
+
+  const lines: AnchorLine[] = [
+    plain("# VPN Kill Switch: no packet leaves this Mac outside the VPN tunnel, except what is passed below."),
+    plain(`# Built ${input.now.toISOString()} for ${describeNetwork(input.network)}.`),
   ];
+  const blocking = "# No VPN tunnel is up: blocking mode, only link plumbing and the VPN servers can be reached.";
+  if (follow) {
+    lines.push(
+      { text: blocking, when: { kind: "tunnels-none" } },
+      { text: `# VPN tunnel: ${TUNNEL_PLACEHOLDER}.`, when: some },
+    );
+  } else {
+    lines.push(plain(summary.blockingMode ? blocking : `# VPN tunnel: ${summary.tunnels.join(", ")}.`));
+  }
 
   lines.push(
     ...section("Loopback", "Local services talk to each other through lo0; nothing there leaves the Mac.", [
@@ -231,12 +275,23 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
     ...section(
       "VPN tunnel",
       "Everything sent into the tunnel is protected by the VPN (IPv4 and IPv6); answers ride on the states.",
-      summary.tunnels.map((tunnel) => `pass out quick on ${tunnel} all flags any ${BOUND_STATE}`),
+      tunnels.map((tunnel) => `pass out quick on ${tunnel} all flags any ${BOUND_STATE}`),
+      some,
+    ).map((line) =>
+      follow && line.text.startsWith("pass ") ? { ...line, when: { kind: "each-tunnel" as const } } : line,
     ),
+  );
+  // Servers seen in the routes are only seen while a tunnel is up: the watchdog passes them only then.
+  const configuredRules = configured.flatMap(endpointRules);
+  const detectedRules = detected.flatMap(endpointRules);
+  lines.push(
     ...section(
       "VPN servers",
       "The tunnel's own packets, out only and on their protocol and port, so the VPN can connect and reconnect.",
-      summary.endpoints.flatMap(endpointRules),
+      [...configuredRules, ...detectedRules],
+      configuredRules.length === 0 ? some : null,
+    ).map((line) =>
+      detectedRules.includes(line.text) && !configuredRules.includes(line.text) ? { ...line, when: some } : line,
     ),
     ...input.network.physical.flatMap((link) =>
       section(
@@ -247,15 +302,16 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
     ),
   );
 
-  if (summary.captivePortal) {
+  if (summary.captivePortal && input.captivePortalUntil) {
     lines.push(
       ...section(
-        `Captive portal window (until ${input.captivePortalUntil?.toISOString()})`,
+        `Captive portal window (until ${input.captivePortalUntil.toISOString()})`,
         "Open for a few minutes so a hotel or airport sign-in page can load; closed again by a timer.",
         [
           `pass out quick proto { tcp, udp } from any to any port 53 flags any keep state`,
           `pass out quick proto tcp from any to any port { 80, 443 } flags any keep state`,
         ],
+        until(input.captivePortalUntil),
       ),
     );
   }
@@ -305,6 +361,7 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
         `Exception: ${exception.label || exception.target}${exception.scope === "all" ? " (all networks)" : " (this network)"}`,
         exception.expiresAt ? `Allowed by the user until ${exception.expiresAt}.` : "Allowed by the user.",
         exceptionRules(exception),
+        exception.expiresAt ? until(new Date(exception.expiresAt)) : null,
       ),
     ),
     ...section(
@@ -313,6 +370,12 @@ export function buildKillSwitchAnchor(input: AnchorInput): string {
       ["block return out quick all", "block drop in quick all"],
     ),
   );
+  return lines;
+}
 
-  return `${lines.join("\n")}\n`;
+/** Builds the text of our pf anchor: deterministic for the same input, ends with a newline, `quick` everywhere. */
+export function buildKillSwitchAnchor(input: AnchorInput): string {
+  return `${buildAnchorLines(input)
+    .map((line) => line.text)
+    .join("\n")}\n`;
 }

@@ -14,7 +14,7 @@
  * beyond one level, routes (`no-route` never matches), skip steps (the walk is linear; `walked` counts every
  * rule looked at), `set block-policy` (a bare `block` drops), tags, users and groups (the parser rejects them).
  */
-import { type AddressFamily, cidrContains, familyOf, stripZone } from "../address/ip";
+import { type AddressFamily, type Cidr, addressToBigInt, familyOf, stripZone } from "../address/ip";
 import {
   type AddressMatch,
   type Direction,
@@ -73,9 +73,30 @@ export function protocolNumber(protocol: string): number | null {
 interface PreparedPacket {
   packet: Packet;
   protocol: number;
-  source: string;
-  destination: string;
+  source: bigint;
+  destination: bigint;
   flags: number;
+}
+
+const BITS: Readonly<Record<AddressFamily, bigint>> = { inet: 32n, inet6: 128n };
+
+/** A network as the integers a packet's address is compared with, computed once per rule. */
+const networks = new WeakMap<Cidr, { shift: bigint; base: bigint }>();
+function networkOf(cidr: Cidr): { shift: bigint; base: bigint } {
+  let found = networks.get(cidr);
+  if (!found) {
+    const shift = BITS[cidr.family] - BigInt(cidr.prefix);
+    found = { shift, base: addressToBigInt(cidr.address) >> shift };
+    networks.set(cidr, found);
+  }
+  return found;
+}
+
+/** Whether `address` (of the packet's family) lies in `cidr`. */
+function inNetwork(cidr: Cidr, family: AddressFamily, address: bigint): boolean {
+  if (cidr.family !== family) return false;
+  const { shift, base } = networkOf(cidr);
+  return address >> shift === base;
 }
 
 function prepare(packet: Packet): PreparedPacket {
@@ -95,7 +116,7 @@ function prepare(packet: Packet): PreparedPacket {
   }
   const flags = parseTcpFlags(packet.tcpFlags ?? "S");
   if (flags === null) throw new Error(`tcpFlags ${JSON.stringify(packet.tcpFlags)} are not TCP flag letters`);
-  return { packet, protocol, source, destination, flags };
+  return { packet, protocol, source: addressToBigInt(source), destination: addressToBigInt(destination), flags };
 }
 
 function portMatches(match: PortMatch, port: number): boolean {
@@ -122,25 +143,30 @@ function portMatches(match: PortMatch, port: number): boolean {
 }
 
 /** Longest-prefix match as pf's radix tables do; a best match on a `!` entry means "not in the table". */
-function tableContains(table: PfTable | undefined, address: string): boolean {
+function tableContains(table: PfTable | undefined, family: AddressFamily, address: bigint): boolean {
   if (!table) return false;
   let best: { prefix: number; negated: boolean } | null = null;
   for (const entry of table.entries) {
-    if (cidrContains(entry.cidr, address) && (!best || entry.cidr.prefix > best.prefix)) {
+    if (inNetwork(entry.cidr, family, address) && (!best || entry.cidr.prefix > best.prefix)) {
       best = { prefix: entry.cidr.prefix, negated: entry.negated };
     }
   }
   return best !== null && !best.negated;
 }
 
-function addressMatches(match: AddressMatch, address: string, tables: Map<string, PfTable>): boolean {
+function addressMatches(
+  match: AddressMatch,
+  family: AddressFamily,
+  address: bigint,
+  tables: Map<string, PfTable>,
+): boolean {
   switch (match.kind) {
     case "any":
       return true;
     case "cidr":
-      return cidrContains(match.cidr, address) !== match.negated;
+      return inNetwork(match.cidr, family, address) !== match.negated;
     case "table":
-      return tableContains(tables.get(match.table), address) !== match.negated;
+      return tableContains(tables.get(match.table), family, address) !== match.negated;
     case "no-route":
       return match.negated;
   }
@@ -148,12 +174,12 @@ function addressMatches(match: AddressMatch, address: string, tables: Map<string
 
 function hostMatches(
   host: RuleHost,
-  address: string,
+  address: bigint,
   port: number | undefined,
   p: PreparedPacket,
   tables: Map<string, PfTable>,
 ) {
-  if (!addressMatches(host.address, address, tables)) return false;
+  if (!addressMatches(host.address, p.packet.family, address, tables)) return false;
   if (!host.port) return true;
   // Port conditions only ever match TCP and UDP.
   if (p.protocol !== TCP && p.protocol !== UDP) return false;
@@ -192,39 +218,82 @@ function returns(rule: PfRule, protocol: number): boolean {
 
 export type PacketEvaluator = (packet: Packet) => Evaluation;
 
-/** Prepares the tables once; the returned function decides packets (throws on a malformed packet). */
+/** A rule that can only match packets to one host: where the index files it. */
+function hostKey(rule: PfRule): string | null {
+  const to = rule.to.address;
+  if (to.kind !== "cidr" || to.negated || to.cidr.prefix !== (to.cidr.family === "inet" ? 32 : 128)) return null;
+  return `${to.cidr.family}|${addressToBigInt(to.cidr.address)}`;
+}
+
+/**
+ * Prepares the tables once; the returned function decides packets (throws on a malformed packet). Rules are
+ * walked in order as pf does; without anchor blocks, rules that name one destination host are filed under it,
+ * so a packet is only compared with the rules that can match it (a thousand exceptions stay cheap) while the
+ * verdict and `walked` come out as the linear walk gives them.
+ */
 export function createEvaluator(ruleset: Pick<ParsedRuleset, "rules" | "tables">): PacketEvaluator {
   const tables = new Map(ruleset.tables.map((table) => [table.name, table]));
   const rules = ruleset.rules;
-  return (packet) => {
-    const p = prepare(packet);
-    let decided: PfRule | null = null;
-    let walked = 0;
-    let index = 0;
-    while (index < rules.length) {
-      const rule = rules[index];
-      const block = rule.anchor;
-      if (block && (index === 0 || rules[index - 1].anchor !== block)) {
-        walked++;
-        if (!ruleMatches(block.gate, p, tables)) {
-          while (index < rules.length && rules[index].anchor === block) index++;
-          continue;
-        }
-      }
-      walked++;
-      index++;
-      if (!ruleMatches(rule, p, tables)) continue;
-      decided = rule;
-      if (rule.quick) break;
-    }
+  const decide = (decided: PfRule | null, walked: number, protocol: number): Evaluation => {
     if (!decided) return { action: "pass", rule: null, quick: false, returns: false, walked };
     return {
       action: decided.action,
       rule: decided,
       quick: decided.quick,
-      returns: decided.action === "block" && returns(decided, p.protocol),
+      returns: decided.action === "block" && returns(decided, protocol),
       walked,
     };
+  };
+
+  if (rules.some((rule) => rule.anchor)) {
+    return (packet) => {
+      const p = prepare(packet);
+      let decided: PfRule | null = null;
+      let walked = 0;
+      let index = 0;
+      while (index < rules.length) {
+        const rule = rules[index];
+        const block = rule.anchor;
+        if (block && (index === 0 || rules[index - 1].anchor !== block)) {
+          walked++;
+          if (!ruleMatches(block.gate, p, tables)) {
+            while (index < rules.length && rules[index].anchor === block) index++;
+            continue;
+          }
+        }
+        walked++;
+        index++;
+        if (!ruleMatches(rule, p, tables)) continue;
+        decided = rule;
+        if (rule.quick) break;
+      }
+      return decide(decided, walked, p.protocol);
+    };
+  }
+
+  const general: number[] = [];
+  const byHost = new Map<string, number[]>();
+  rules.forEach((rule, index) => {
+    const key = hostKey(rule);
+    if (key === null) general.push(index);
+    else byHost.set(key, [...(byHost.get(key) ?? []), index]);
+  });
+  return (packet) => {
+    const p = prepare(packet);
+    const filed = byHost.get(`${packet.family}|${p.destination}`) ?? [];
+    let decided: PfRule | null = null;
+    let decidedAt = -1;
+    // The two sorted lists, merged: the candidates in rule order.
+    for (let g = 0, h = 0; g < general.length || h < filed.length;) {
+      const index = h >= filed.length || (g < general.length && general[g] < filed[h]) ? general[g++] : filed[h++];
+      const rule = rules[index];
+      if (!ruleMatches(rule, p, tables)) continue;
+      decided = rule;
+      decidedAt = index;
+      if (rule.quick) break;
+    }
+    // pf's walk stops at a quick match and otherwise looks at every rule.
+    return decide(decided, decided?.quick ? decidedAt + 1 : rules.length, p.protocol);
   };
 }
 

@@ -4,7 +4,7 @@
  * (evaluate.ts) for a matrix of packets: interface kinds x direction x family x protocol x destination.
  * Works on the builder's text and on what `pfctl -sr` prints back from a Mac.
  */
-import { cidrContains, familyOf, parseCidr } from "../address/ip";
+import { addressToBigInt, cidrContains, familyOf, parseCidr } from "../address/ip";
 import { PEER_TO_PEER_INTERFACES } from "../pf/anchor";
 import { exceptionWidth } from "../policy/exception-width";
 import type { NetworkState } from "../network/state";
@@ -79,11 +79,38 @@ interface PolicyView {
   resolvers: string[];
   exceptions: ResolvedException[];
   activeExceptions: ResolvedException[];
+  /** The active exceptions that can cover a destination: by host, and those that name networks. */
+  exceptionsFor: (destination: string) => ResolvedException[];
   allowLan: boolean;
   allowDiscovery: boolean;
   allowAirDrop: boolean;
   captivePortal: boolean;
   gateway: string | null;
+}
+
+/** Exceptions filed by the single hosts they name, so judging a packet does not look at all of them. */
+function indexExceptions(exceptions: readonly ResolvedException[]): (destination: string) => ResolvedException[] {
+  const byHost = new Map<string, ResolvedException[]>();
+  const networks: ResolvedException[] = [];
+  const keyOf = (address: string) => `${familyOf(address)}|${addressToBigInt(address)}`;
+  for (const exception of exceptions) {
+    const hostsOnly = exception.addresses.every((cidr) => cidr.prefix === (cidr.family === "inet" ? 32 : 128));
+    if (!hostsOnly) {
+      networks.push(exception);
+      continue;
+    }
+    for (const cidr of exception.addresses) {
+      const key = keyOf(cidr.address);
+      byHost.set(key, [...(byHost.get(key) ?? []), exception]);
+    }
+  }
+  const order = new Map(exceptions.map((exception, index) => [exception, index]));
+  return (destination) => {
+    const filed = familyOf(destination) ? (byHost.get(keyOf(destination)) ?? []) : [];
+    if (filed.length === 0) return networks;
+    // In settings order, as a search of every exception would find them.
+    return [...new Set([...filed, ...networks])].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+  };
 }
 
 function viewPolicy(input: VerifyInput): PolicyView {
@@ -100,6 +127,7 @@ function viewPolicy(input: VerifyInput): PolicyView {
           ...policy.trustedTunnels.filter((name) => up.includes(name)),
         ]),
       ];
+  const active = policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now));
   const endpoints = [...policy.endpoints, ...detected].filter((e) => {
     const key = `${e.address}|${e.port ?? ""}|${e.protocol ?? ""}`;
     if (seen.has(key)) return false;
@@ -112,7 +140,8 @@ function viewPolicy(input: VerifyInput): PolicyView {
     endpoints,
     resolvers: policy.dnsResolvers,
     exceptions: policy.exceptions,
-    activeExceptions: policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now)),
+    activeExceptions: active,
+    exceptionsFor: indexExceptions(active),
     allowLan: policy.allowLan,
     allowDiscovery: policy.allowDiscovery,
     allowAirDrop: policy.allowAirDrop,
@@ -224,7 +253,7 @@ function intendedVerdict(p: Packet, view: PolicyView): { expected: Expectation; 
       return pass("AirDrop/Continuity, link-local");
   }
   if (view.allowLan && isLocalNetwork(p, view)) return pass("local network is allowed");
-  const exception = view.activeExceptions.find((e) => exceptionCovers(e, p));
+  const exception = view.exceptionsFor(p.destination).find((e) => exceptionCovers(e, p));
   if (exception) return pass(`exception ${exception.label || exception.target}`);
   return out
     ? { expected: "block-return", because: "outside the VPN and not allowed" }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type Packet, describePacket, evaluatePacket } from "../../src/verify/evaluate";
-import { parsePfRules } from "../../src/verify/parse-rules";
+import { buildKillSwitchAnchor } from "../../src/pf/anchor";
+import { type Packet, createEvaluator, describePacket, evaluatePacket } from "../../src/verify/evaluate";
+import { type PfRule, parsePfRules } from "../../src/verify/parse-rules";
+import { policyProbes } from "../../src/verify/verify-policy";
+import { NETWORKS, NOW, policyOf } from "./scenarios";
 
 const web: Packet = {
   direction: "out",
@@ -185,5 +188,37 @@ describe("evaluatePacket", () => {
     expect(
       describePacket({ ...web, family: "inet6", source: "fe80::1", destination: "2001:db8::1", tcpFlags: "A" }),
     ).toBe("out en0 inet6 tcp [fe80::1]:49152 -> [2001:db8::1]:443 flags A");
+  });
+});
+
+describe("the evaluator's index of rules by destination host", () => {
+  it("gives the verdict, the deciding rule and the rules walked of pf's linear walk, over many exceptions", async () => {
+    const exceptions = Array.from({ length: 300 }, (_, i) => ({
+      address: `10.${(i >> 8) & 255}.${i & 255}.7`,
+      protocol: "tcp" as const,
+      port: 443,
+    }));
+    const policy = await policyOf({ vpnServers: ["198.51.100.7:1194/udp"], allowLan: true, exceptions });
+    const input = { policy, network: NETWORKS.vpnUp, now: NOW };
+    const parsed = parsePfRules(buildKillSwitchAnchor(input));
+    const indexed = createEvaluator(parsed);
+    // pf's walk, one rule at a time: a rule matches when a ruleset of it alone decides by it.
+    const linear = (packet: Packet) => {
+      let decided: PfRule | null = null;
+      let walked = 0;
+      for (const rule of parsed.rules) {
+        walked++;
+        if (evaluatePacket({ rules: [rule], tables: [] }, packet).rule === null) continue;
+        decided = rule;
+        if (rule.quick) break;
+      }
+      return { line: decided?.line ?? null, walked: decided?.quick ? walked : parsed.rules.length };
+    };
+    const probes = policyProbes(input).probes.filter((probe) => !probe.packet.after);
+    expect(probes.length).toBeGreaterThan(600);
+    for (const { packet, description } of probes.filter((_, i) => i % 3 === 0)) {
+      const fast = indexed(packet);
+      expect({ line: fast.rule?.line ?? null, walked: fast.walked }, description).toEqual(linear(packet));
+    }
   });
 });

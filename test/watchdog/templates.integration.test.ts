@@ -5,7 +5,6 @@ import {
   TUNNEL_PLACEHOLDER,
   buildRuleTemplate,
   buildRuleTemplates,
-  diffLines,
   parseNetworkIdentityId,
 } from "../../src/watchdog/templates";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
@@ -108,17 +107,6 @@ describe("parseNetworkIdentityId", () => {
     expect(parseNetworkIdentityId("gw=10.0.0.1,mac=unknown,net=unknown")?.gatewayMac).toBeNull();
     expect(parseNetworkIdentityId("gw-192.168.1.1-7c10c9000090")).toBeNull();
     expect(parseNetworkIdentityId("gw=10.0.0.1,mac=7C:10:C9:00:00:90,net=unknown")).toBeNull();
-  });
-});
-
-describe("diffLines", () => {
-  it("keeps the common lines and tells which side each other line is from", () => {
-    expect(diffLines(["a", "b", "c"], ["a", "x", "c"]).map((e) => `${e.kind}:${e.line}`)).toEqual([
-      "same:a",
-      "only-a:b",
-      "only-b:x",
-      "same:c",
-    ]);
   });
 });
 
