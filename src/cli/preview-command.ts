@@ -1,6 +1,8 @@
 import { buildKillSwitchAnchor, summarizeAnchor, type AnchorSummary } from "../pf/anchor";
 import type { NetworkState } from "../network/state";
+import { formatCidr } from "../address/ip";
 import type { Endpoint } from "../policy/policy";
+import { trustWarnings } from "../policy/warnings";
 import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { loadCliContext } from "./context";
@@ -15,11 +17,14 @@ Reads this Mac's network on macOS; elsewhere, or with --snapshot, a snapshot dir
   --json          print one JSON object instead of text`;
 
 const formatEndpoint = (e: Endpoint) =>
-  `${e.address}${e.port !== undefined ? ` port ${e.port}` : ""}${e.protocol ? `/${e.protocol}` : ""}`;
+  `${e.address}${e.port !== undefined ? ` port ${e.port}` : ""}${e.protocol ? `/${e.protocol}` : ""}${e.host ? ` (${e.host})` : ""}`;
 
 function describeDetected(network: NetworkState): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(16)}${value}`;
-  const tunnels = network.tunnels.map((t) => `${t.name} (${[...t.ipv4, ...t.ipv6].join(", ") || "no address"})`);
+  const tunnels = network.tunnels.map(
+    (t) =>
+      `${t.name} (${[...t.ipv4, ...t.ipv6].join(", ") || "no address"})${t.name === network.vpnInterface ? ", carries the default route" : ""}`,
+  );
   const gateway = network.gateway;
   return [
     "Detected",
@@ -41,26 +46,34 @@ function describeDetected(network: NetworkState): string[] {
   ];
 }
 
+/** "Printer: 192.168.1.20 tcp port 631"; a host name with what it resolved to, "nas.local (192.168.1.60)". */
+function describeException(e: AnchorSummary["exceptions"][number]): string {
+  const addresses = e.addresses.map(formatCidr);
+  const target =
+    addresses.length === 1 && addresses[0] === e.target ? e.target : `${e.target} (${addresses.join(", ")})`;
+  const ports = e.ports.map((p) => (p.from === p.to ? p.from : `${p.from}-${p.to}`)).join(",");
+  return `${e.label ? `${e.label}: ` : ""}${target}${e.protocol !== "any" ? ` ${e.protocol}` : ""}${ports ? ` port ${ports}` : ""}`;
+}
+
 function describeAllowed(summary: AnchorSummary): string[] {
-  const exceptions = summary.exceptions.map(
-    (e) =>
-      `${e.label ? `${e.label}: ` : ""}${e.target}${e.protocol !== "any" ? ` ${e.protocol}` : ""}${
-        e.ports.length ? ` port ${e.ports.map((p) => (p.from === p.to ? p.from : `${p.from}-${p.to}`)).join(",")}` : ""
-      }`,
-  );
+  const exceptions = summary.exceptions.map(describeException);
   return [
     summary.blockingMode
       ? "Blocking mode: no VPN tunnel is up, so nothing but the items below leaves this Mac."
       : `Allowed: everything inside ${summary.tunnels.join(", ")}; outside the tunnel only:`,
+    ...(summary.untrustedTunnels.length > 0
+      ? [`Not trusted (blocked like Wi-Fi): ${summary.untrustedTunnels.join(", ")}`]
+      : []),
     `  - VPN servers: ${summary.endpoints.map(formatEndpoint).join(", ") || "none (configure vpnServers so the VPN can connect)"}`,
-    "  - DHCP and IPv6 neighbour discovery (to rejoin Wi-Fi), loopback",
+    `  - DHCP and IPv6 neighbour discovery (to rejoin Wi-Fi) on ${summary.links.join(", ") || "no physical interface"}, loopback`,
     `  - Bonjour (mDNS): ${summary.allowDiscovery ? "yes" : "no"}`,
     `  - AirDrop/Continuity: ${summary.peerToPeer.join(", ") || "no"}`,
-    `  - Local network: ${summary.allowLan ? "yes" : "no"}`,
+    `  - Local network: ${summary.allowLan ? "the subnets of the physical interfaces, and link-local" : "no"}`,
     `  - DNS resolvers: ${summary.dnsResolvers.join(", ") || "none (DNS only through the tunnel)"}`,
     `  - Exceptions active here: ${exceptions.join("; ") || "none"}`,
     ...(summary.captivePortal ? ["  - Captive portal window: DNS and web ports, for a few minutes"] : []),
     "Blocked: everything else, on every interface (including ones that appear later).",
+    ...trustWarnings(summary).map((warning) => `Warning: ${warning}`),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { buildKillSwitchAnchor } from "../pf/anchor";
+import { buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
+import { trustWarnings } from "../policy/warnings";
 import { type ParseError, parsePfRules } from "../verify/parse-rules";
 import { type ClauseResult, describeFailure, verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
@@ -77,9 +78,14 @@ export const verifyCommand: CliCommand = {
     rejectUnreadableRules(parsePfRules(rules.text).errors, rules.origin);
     const result = verifyRuleset(rules.text, { policy: context.policy, network: context.network, now: io.now() });
     const summary = verificationSummary(result);
+    const warnings = trustWarnings(
+      summarizeAnchor({ policy: context.policy, network: context.network, now: io.now() }),
+    );
 
     if (values.json) {
-      io.stdout(`${JSON.stringify({ rules: rules.origin, source: context.source, ...summary, result }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ rules: rules.origin, source: context.source, ...summary, warnings, result }, null, 2)}\n`,
+      );
       return result.passed ? 0 : 1;
     }
     const failing = result.clauses.filter((c) => !c.passed);
@@ -103,6 +109,7 @@ export const verifyCommand: CliCommand = {
         ...clauseTable(result.clauses),
         "",
         ...(lintLines.length ? ["Lint", ...lintLines, ""] : []),
+        ...warnings.map((warning) => `Warning: ${warning}`),
         verdict,
         "",
       ].join("\n"),

@@ -11,6 +11,7 @@ import { readRecordedState, readResolvedHosts } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
+import { trustWarnings } from "../policy/warnings";
 
 export interface KillSwitchRequest {
   system: SystemCommands;
@@ -122,6 +123,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     settings.authentication,
   );
   const fromRecordNote = describeFromRecord(fromRecord);
+  notes.push(...trustWarnings(summary));
   const status = await getKillSwitchStatus({ system, network, now: input.now });
   return {
     action,

@@ -87,7 +87,11 @@ export function endpointsByOrigin(
     return true;
   };
   const ikev2 = network.tunnels.some((tunnel) => isIpsecTunnel(tunnel.name));
-  const detected = network.endpoints.map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
+  // A server the settings name is passed on their protocol and port only, even when the routes show it too.
+  const named = new Set(policy.endpoints.map((endpoint) => endpoint.address));
+  const detected = network.endpoints
+    .filter((address) => !named.has(address))
+    .map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
   return { configured: policy.endpoints.filter(fresh), detected: detected.filter(fresh) };
 }
 

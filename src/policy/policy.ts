@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import { type Cidr, parseCidr } from "../address/ip";
+import { type Cidr, cidrContains, parseCidr } from "../address/ip";
 import {
   type PortRange,
   type ServerProtocol,
@@ -14,6 +14,8 @@ export interface Endpoint {
   address: string;
   port?: number;
   protocol?: ServerProtocol;
+  /** The host name the address was resolved from, through the DNS of the network the Mac was on. */
+  host?: string;
 }
 
 export interface ResolvedException {
@@ -42,6 +44,12 @@ export interface KillSwitchPolicy {
   dnsResolvers: string[];
   exceptions: ResolvedException[];
 }
+
+/** Where a `.local` (mDNS) name may point: private, link-local and unique-local ranges. */
+const LOCAL_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fe80::/10", "fc00::/7"].map(
+  (range) => parseCidr(range) as Cidr,
+);
+const isLocalName = (name: string) => /\.local\.?$/i.test(name);
 
 /** Resolves a host name to all its addresses; injectable so tests and previews need no DNS. */
 export type HostLookup = (host: string) => Promise<string[]>;
@@ -85,7 +93,7 @@ export async function resolvePolicy(
     if (!spec) continue; // the schema already rejected it
     const addresses = parseCidr(spec.host) ? [spec.host] : await resolve(`vpnServers[${index}]`, spec.host);
     for (const address of addresses) {
-      const endpoint: Endpoint = { address };
+      const endpoint: Endpoint = address === spec.host ? { address } : { address, host: spec.host };
       if (spec.port !== undefined) endpoint.port = spec.port;
       if (spec.protocol !== undefined) endpoint.protocol = spec.protocol;
       endpoints.push(endpoint);
@@ -96,9 +104,17 @@ export async function resolvePolicy(
   for (const [index, e] of settings.exceptions.entries()) {
     const target = e.address.trim();
     const cidr = parseCidr(target);
-    const addresses = cidr
-      ? [cidr]
-      : (await resolve(`exceptions[${index}].address`, target)).flatMap((a) => parseCidr(a) ?? []);
+    const field = `exceptions[${index}].address`;
+    const addresses = cidr ? [cidr] : (await resolve(field, target)).flatMap((a) => parseCidr(a) ?? []);
+    // mDNS answers come from the local network, which may be hostile: a .local name must stay on it.
+    const offLink = isLocalName(target)
+      ? addresses.filter((a) => !LOCAL_RANGES.some((r) => cidrContains(r, a.address)))
+      : [];
+    if (offLink.length > 0) {
+      errors.push(
+        `${field}: "${target}" resolved to ${offLink.map((a) => a.address).join(", ")}, which is not a private or link-local address; a .local name is accepted only on the local network`,
+      );
+    }
     exceptions.push({
       id: e.id ?? exceptionKey(e),
       target,

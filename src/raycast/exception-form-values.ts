@@ -1,5 +1,6 @@
 import type * as z from "zod/mini";
-import { parseCidr } from "../address/ip";
+import { formatCidr, parseCidr } from "../address/ip";
+import { describeAddressCount, exceptionWidth } from "../policy/exception-width";
 import type { HostLookup } from "../policy/policy";
 import { exceptionSchema } from "../policy/settings";
 import type { StoredException } from "./exception-store";
@@ -108,7 +109,7 @@ export async function checkTargetResolves(address: string, lookup: HostLookup): 
 /** Turns valid form values into the stored exception (validated again by the schema, which fills defaults). */
 export function exceptionFromForm(
   values: ExceptionFormValues,
-  options: { id: string; now: Date; existing?: StoredException },
+  options: { id: string; now: Date; existing?: StoredException; wide?: boolean },
 ): StoredException {
   const choice = EXPIRY_CHOICES.find((c) => c.value === values.expiry);
   const expiresAt =
@@ -126,6 +127,22 @@ export function exceptionFromForm(
     label: values.label.trim(),
     expiresAt,
     enabled: options.existing?.enabled ?? true,
+    ...(options.wide ? { wide: true } : {}),
   });
   return { ...parsed, id: options.id };
+}
+
+/**
+ * For a network wider than a /24 (IPv4) or /64 (IPv6): the confirmation to ask, saying how many addresses it
+ * opens outside the VPN; null when the target needs none (a host, a small subnet, a host name).
+ */
+export function wideExceptionQuestion(address: string): { title: string; message: string } | null {
+  const cidr = parseCidr(address.trim());
+  if (!cidr || exceptionWidth(cidr) !== "wide") return null;
+  const count = describeAddressCount(cidr);
+  return {
+    // Title case, as Raycast's alerts read: "Open 65,536 Addresses Outside the VPN?"
+    title: `Open ${count.replace(/\baddresses\b/, "Addresses")} Outside the VPN?`,
+    message: `${formatCidr(cidr)} is wider than a home or office subnet: traffic to all ${count} leaves outside the tunnel, where the network can see it.`,
+  };
 }

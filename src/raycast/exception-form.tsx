@@ -1,4 +1,4 @@
-import { Action, ActionPanel, Form, Icon, popToRoot, useNavigation } from "@raycast/api";
+import { Action, ActionPanel, Alert, Form, Icon, confirmAlert, popToRoot, useNavigation } from "@raycast/api";
 import { useForm } from "@raycast/utils";
 import { useEffect, useState } from "react";
 import { type HostLookup, systemHostLookup } from "../policy/policy";
@@ -12,6 +12,7 @@ import {
   exceptionFieldValidation,
   exceptionFromForm,
   initialFormValues,
+  wideExceptionQuestion,
 } from "./exception-form-values";
 import { type StoredException, newExceptionId, saveException } from "./exception-store";
 import { describeExpiry } from "./exception-text";
@@ -57,10 +58,21 @@ export function ExceptionForm(props: ExceptionFormProps) {
         setValidationError("address", unresolved);
         return false;
       }
+      const question = wideExceptionQuestion(submitted.address);
+      const wide =
+        question !== null &&
+        (await confirmAlert({
+          title: question.title,
+          message: question.message,
+          primaryAction: { title: "Allow Wide Exception", style: Alert.ActionStyle.Destructive },
+          dismissAction: { title: "Cancel" },
+        }));
+      if (question && !wide) return false;
       const exception = exceptionFromForm(submitted, {
         id: existing?.id ?? newExceptionId(),
         now: new Date(),
         existing,
+        wide,
       });
       await saveException(exception);
       if (network?.id && exception.scope === network.id) {

@@ -1,4 +1,8 @@
+import { type Cidr, formatCidr } from "../address/ip";
 import type { AnchorSummary } from "../pf/anchor";
+
+/** How many bits of the address the network leaves open: more is wider. */
+const openBits = (cidr: Cidr) => (cidr.family === "inet" ? 32 : 128) - cidr.prefix;
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
@@ -11,7 +15,15 @@ export function describeEnabled(summary: AnchorSummary): string {
     parts.push(`${plural(servers, "VPN server", "VPN servers")} allowed`);
   }
   if (summary.allowLan) parts.push("local network allowed");
-  if (summary.exceptions.length > 0) parts.push(plural(summary.exceptions.length, "exception", "exceptions"));
+  if (summary.exceptions.length > 0) {
+    // The widest network an exception opens is what to notice: a whole subnet outside the VPN.
+    const widest = summary.exceptions
+      .flatMap((exception) => exception.addresses)
+      .filter((cidr) => openBits(cidr) > 0)
+      .sort((a, b) => openBits(b) - openBits(a))[0];
+    const count = plural(summary.exceptions.length, "exception", "exceptions");
+    parts.push(widest ? `${count} (widest ${formatCidr(widest)})` : count);
+  }
   if (summary.captivePortal) parts.push("captive portal open");
   return parts.join(" · ");
 }

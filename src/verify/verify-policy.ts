@@ -117,7 +117,10 @@ function viewPolicy(input: VerifyInput): PolicyView {
   const { policy, network, now } = input;
   const seen = new Set<string>();
   const ikev2 = network.tunnels.some((t) => /^ipsec\d+$/.test(t.name));
-  const detected = network.endpoints.map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
+  const named = new Set(policy.endpoints.map((e) => e.address));
+  const detected = network.endpoints
+    .filter((address) => !named.has(address))
+    .map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
   const up = network.tunnels.map((t) => t.name);
   const tunnels = policy.tunnelOverride
     ? [policy.tunnelOverride]

@@ -105,6 +105,14 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     expect(text).not.toMatch(/pass in .*198\.51\.100\.7/);
   });
 
+  it("a server the settings name is passed on their port only, even when the routes show it too", async () => {
+    const policy = await policyOf({ vpnServers: ["198.51.100.7:1194/udp"] });
+    const rules = ruleLines(buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW }));
+    expect(rules.filter((line) => line.includes("198.51.100.7"))).toEqual([
+      "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)",
+    ]);
+  });
+
   it("IKEv2: udp 500 and 4500 and ESP to the server, nothing else; an ipsec tunnel makes a seen server IKEv2", async () => {
     const policy = await policyOf({ vpnServers: ["vpn.example.net/ikev2"] });
     const text = buildKillSwitchAnchor({ policy, network: states.ikev2, now: NOW });

@@ -97,6 +97,30 @@ describe("resolvePolicy", () => {
     });
   });
 
+  it("records which host name a server address came from", async () => {
+    const parsed = parseSettings({ vpnServers: ["vpn.example.net:51820/udp", "198.51.100.9:443/tcp"] });
+    if (!parsed.ok) throw new Error();
+    const result = await resolvePolicy(parsed.settings, async () => ["198.51.100.1"]);
+    expect(result.ok && result.policy.endpoints).toEqual([
+      { address: "198.51.100.1", port: 51820, protocol: "udp", host: "vpn.example.net" },
+      { address: "198.51.100.9", port: 443, protocol: "tcp" },
+    ]);
+  });
+
+  it("accepts a .local name only when every address it resolved to is on the local network", async () => {
+    const parsed = parseSettings({ exceptions: [{ address: "printer.local" }, { address: "nas.local." }] });
+    if (!parsed.ok) throw new Error();
+    const result = await resolvePolicy(parsed.settings, async (host) =>
+      host === "printer.local" ? ["192.168.1.20", "fe80::1"] : ["192.168.1.30", "203.0.113.5"],
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'exceptions[1].address: "nas.local." resolved to 203.0.113.5, which is not a private or link-local address; a .local name is accepted only on the local network',
+      ],
+    });
+  });
+
   it("an exception is active only on its network, before expiry, when enabled", () => {
     const now = new Date("2026-01-01T00:00:00Z");
     const base = { scope: "net-a", expiresAt: null, enabled: true };

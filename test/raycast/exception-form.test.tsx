@@ -163,6 +163,28 @@ describe("Add Exception form", () => {
     expect(raycast.navigation).toEqual(["popToRoot"]);
   });
 
+  it("refuses a network that opens the Internet on the field, and asks before a wide one", async () => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "192.168.1.20/0");
+    await leave(renderer, "address");
+    expect(errors(renderer).address).toContain("the whole IPv4 Internet");
+    await submit(renderer);
+    expect(await stored()).toEqual([]);
+
+    await type(renderer, "address", "10.1.0.0/16");
+    raycast.alertAnswer = false;
+    await submit(renderer);
+    expect(raycast.alerts.at(-1)).toMatchObject({
+      title: "Open 65,536 Addresses Outside the VPN?",
+      message: expect.stringContaining("10.1.0.0/16 is wider than a home or office subnet"),
+    });
+    expect(await stored()).toEqual([]);
+
+    raycast.alertAnswer = true;
+    await submit(renderer);
+    expect(await stored()).toMatchObject([{ address: "10.1.0.0/16", wide: true }]);
+  });
+
   it("has Enable apply it at once (one prompt there) when the kill switch is on", async () => {
     lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);

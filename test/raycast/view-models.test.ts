@@ -133,6 +133,24 @@ describe("HUD after Enable", () => {
       ),
     ).toBe("Kill Switch On · Blocking until the VPN connects · 1 VPN server allowed · captive portal open");
   });
+
+  it("shows the widest network an exception opens beside the count", () => {
+    const exception = (address: string, prefix: number) => ({
+      id: address,
+      target: `${address}/${prefix}`,
+      label: "",
+      addresses: [{ family: "inet" as const, address, prefix }],
+      protocol: "any" as const,
+      ports: [],
+      scope: "all",
+      expiresAt: null,
+      enabled: true,
+    });
+    const wide = { ...policy, allowLan: false, exceptions: [exception("192.168.1.20", 32), exception("10.1.0.0", 16)] };
+    expect(describeEnabled(summarizeAnchor({ policy: wide, network: VPN_UP, now: NOW }))).toBe(
+      "Kill Switch On · utun4 · 1 VPN server allowed · 2 exceptions (widest 10.1.0.0/16)",
+    );
+  });
 });
 
 describe("wouldBlockVpnForever", () => {
