@@ -13,7 +13,7 @@ import {
 } from "./routing";
 import type { ScutilNwi } from "./scutil-nwi";
 import { INTERNET_PROBE_ADDRESS, type NetworkSnapshot, SNAPSHOT_FILES, type SnapshotTextField } from "./snapshot";
-import type { Gateway, NetworkInterface, NetworkState } from "./state";
+import type { Gateway, NetworkInterface, NetworkState, ServerConnection } from "./state";
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 const missing = (field: SnapshotTextField) => `${SNAPSHOT_FILES[field]} missing`;
@@ -206,6 +206,8 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     undetermined.push("VPN server address unknown (no host route via the gateway, no VPN server in scutil --nwi)");
   }
 
+  const serverConnections = connectionsTo(endpoints, parsed);
+
   const dns = collectDnsServers(parsed);
   if (parsed.dns === null) undetermined.push(`DNS resolvers unknown (${missing("scutilDns")})`);
   else if (dns.length === 0) undetermined.push("no DNS resolver listed by scutil --dns");
@@ -230,8 +232,26 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     vpnInterface,
     gateway,
     endpoints,
+    ...(serverConnections ? { serverConnections } : {}),
     dns,
     identity,
     undetermined,
   };
+}
+
+/** Open connections to the VPN servers: a UDP socket connected to one, a TCP connection being made or up. */
+function connectionsTo(servers: readonly string[], parsed: ParsedSnapshot): ServerConnection[] | undefined {
+  if (!parsed.sockets) return undefined;
+  const seen = new Set<string>();
+  const found: ServerConnection[] = [];
+  for (const socket of parsed.sockets) {
+    const { remoteAddress: address, remotePort: port, protocol } = socket;
+    if (address === null || port === null || !servers.includes(address)) continue;
+    if (protocol === "tcp" && socket.state !== "ESTABLISHED" && socket.state !== "SYN_SENT") continue;
+    const key = `${address}|${protocol}|${port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push({ address, protocol, port });
+  }
+  return found;
 }

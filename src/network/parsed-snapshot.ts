@@ -2,6 +2,7 @@ import { type ArpEntry, parseArpTable } from "./arp";
 import { type IfconfigInterface, parseIfconfig } from "./ifconfig";
 import { type IpconfigSummary, parseIpconfigSummary } from "./ipconfig-summary";
 import { type NetstatRoutes, parseNetstatRoutes } from "./netstat";
+import { type InternetSocket, parseNetstatSockets } from "./netstat-sockets";
 import { parseRouteGet, type RouteGetResult } from "./route-get";
 import type { RoutingInputs } from "./routing";
 import { parseScutilDns, type ScutilDns } from "./scutil-dns";
@@ -15,6 +16,7 @@ export interface ParsedSnapshot extends RoutingInputs {
   dns: ScutilDns | null;
   vpnServices: NetworkConnectionService[] | null;
   arp: ArpEntry[] | null;
+  sockets: InternetSocket[] | null;
   ipconfigSummaries: Record<string, IpconfigSummary>;
 }
 
@@ -32,6 +34,7 @@ export function parseNetworkSnapshot(snapshot: NetworkSnapshot): ParsedSnapshot 
     dns: parseIfPresent(snapshot.scutilDns, parseScutilDns),
     vpnServices: parseIfPresent(snapshot.scutilNcList, parseScutilNcList),
     arp: parseIfPresent(snapshot.arp, parseArpTable),
+    sockets: parseIfPresent(snapshot.netstatSockets, parseNetstatSockets),
     ipconfigSummaries: Object.fromEntries(
       Object.entries(snapshot.ipconfigSummaries ?? {}).map(([name, text]) => [name, parseIpconfigSummary(text)]),
     ),

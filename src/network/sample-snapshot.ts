@@ -7,7 +7,8 @@
  * - utun0-3: macOS's own tunnels, IPv6 link-local only; awdl0/llw0: AirDrop and Continuity;
  * - utun4: the VPN, 10.8.0.2, with `0/1` and `128.0/1` via 10.8.0.1 and the server 198.51.100.7 pinned to the
  *   router by a /32 host route; `default` stays on en0, as OpenVPN and wg-quick leave it;
- * - DNS: resolver #1 is the VPN's 10.8.0.1; the router answers only scoped queries.
+ * - DNS: resolver #1 is the VPN's 10.8.0.1; the router answers only scoped queries;
+ * - sockets: OpenVPN's UDP socket connected to 198.51.100.7 port 1194, and a web connection inside the tunnel.
  */
 import type { NetworkSnapshot } from "./snapshot";
 
@@ -299,6 +300,14 @@ const ARP_AN = `? (192.168.1.1) at 3c:a6:2f:8:1e:7b on en0 ifscope [ethernet]
 ? (224.0.0.251) at 1:0:5e:0:0:fb on en0 ifscope permanent [ethernet]
 `;
 
+/** `netstat -anv` (macOS 26 columns; the UDP row follows the TCP rows' layout without a state) */
+const NETSTAT_ANV = `Active Internet connections (including servers)
+Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)          rxbytes      txbytes  rhiwat  shiwat          process:pid    state  options           gencnt    flags   flags1 usecnt rtncnt fltrs
+tcp4       0      0  10.8.0.2.50112         93.184.216.34.443      ESTABLISHED        48213         6120  131072  131768          Safari:812  00102 00000008 0000000000a3c1f2 00000080 04000900      1      0 000004
+tcp4       0      0  127.0.0.1.49515        127.0.0.1.49472        ESTABLISHED       118268        40208  408008  146988   openvpn-helper:540  00002 00000000 000000000025c5ff 00000081 04000800      3      0 000000
+udp4       0      0  192.168.1.23.50001     198.51.100.7.1194                       9912044      1822370  786896    9216         openvpn:611  00000 00000000 0000000000a3b077 00000000 00000800      1      0 000000
+`;
+
 /** `ipconfig getsummary en0` (macOS before 15.6 still shows the SSID) */
 const IPCONFIG_GETSUMMARY_EN0 = `<dictionary> {
   Hashed-BSSID : 5e:31:a2:0c:77:d4
@@ -348,5 +357,6 @@ export const SAMPLE_SNAPSHOT: NetworkSnapshot = {
   scutilDns: SCUTIL_DNS,
   scutilNcList: SCUTIL_NC_LIST,
   arp: ARP_AN,
+  netstatSockets: NETSTAT_ANV,
   ipconfigSummaries: { en0: IPCONFIG_GETSUMMARY_EN0 },
 };

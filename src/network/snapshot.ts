@@ -26,6 +26,8 @@ export interface NetworkSnapshot {
   scutilNcList?: string;
   /** `arp -an` */
   arp?: string;
+  /** `netstat -anv`: the sockets, for the protocol and port of the VPN's connection to its server. */
+  netstatSockets?: string;
   /** `ipconfig getsummary <if>`, by interface name. */
   ipconfigSummaries?: Record<string, string>;
 }
@@ -45,6 +47,7 @@ export const SNAPSHOT_FILES: Readonly<Record<SnapshotTextField, string>> = {
   scutilDns: "scutil-dns.txt",
   scutilNcList: "scutil-nc-list.txt",
   arp: "arp-an.txt",
+  netstatSockets: "netstat-anv.txt",
 };
 
 const SNAPSHOT_COMMANDS: Readonly<Record<SnapshotTextField, readonly [SystemTool, readonly string[]]>> = {
@@ -56,6 +59,7 @@ const SNAPSHOT_COMMANDS: Readonly<Record<SnapshotTextField, readonly [SystemTool
   scutilDns: ["scutil", ["--dns"]],
   scutilNcList: ["scutil", ["--nc", "list"]],
   arp: ["arp", ["-an"]],
+  netstatSockets: ["netstat", ["-anv"]],
 };
 
 const SNAPSHOT_FIELDS = Object.keys(SNAPSHOT_FILES) as SnapshotTextField[];
@@ -117,9 +121,14 @@ async function runForStdout(
 /** What the menu bar reads every minute: tunnels, routes (split routes included), gateway and its MAC, subnet. */
 export const QUICK_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["ifconfig", "netstatRoutes"];
 
-/** The rest: the kernel's route answers, DNS, VPN services, ARP and the Wi-Fi summary. */
+/** Only the rules need them (the VPN servers' protocol and port): the menu bar never reads the sockets. */
+export const RULES_ONLY_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["netstatSockets"];
+
+/** The rest the menu bar shows: the kernel's route answers, DNS, VPN services, ARP and the Wi-Fi summary. */
 export const DETAIL_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = [
-  ...SNAPSHOT_FIELDS.filter((field) => !QUICK_SNAPSHOT_FIELDS.includes(field)),
+  ...SNAPSHOT_FIELDS.filter(
+    (field) => !QUICK_SNAPSHOT_FIELDS.includes(field) && !RULES_ONLY_SNAPSHOT_FIELDS.includes(field),
+  ),
   "ipconfigSummaries",
 ];
 

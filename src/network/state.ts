@@ -32,6 +32,12 @@ export interface NetworkIdentity {
   label: string | null;
 }
 
+export interface ServerConnection {
+  address: string;
+  protocol: "tcp" | "udp";
+  port: number;
+}
+
 /** What the Mac's network looks like right now, as far as unprivileged commands tell. */
 export interface NetworkState {
   /** Interfaces that reach a network directly (en*, bridge*, ...), loopback and tunnels excluded. */
@@ -47,6 +53,11 @@ export interface NetworkState {
   gateway: Gateway | null;
   /** VPN server addresses seen in routes or `scutil --nwi` (placeholders dropped). */
   endpoints: string[];
+  /**
+   * The connections open to those servers (`netstat -anv`): the evidence of the protocol and port the VPN
+   * speaks. Absent when the sockets were not read.
+   */
+  serverConnections?: ServerConnection[];
   /** DNS resolvers in use (resolver #1 first, then the rest, deduplicated). */
   dns: string[];
   identity: NetworkIdentity | null;

@@ -89,9 +89,15 @@ export function endpointsByOrigin(
   const ikev2 = network.tunnels.some((tunnel) => isIpsecTunnel(tunnel.name));
   // A server the settings name is passed on their protocol and port only, even when the routes show it too.
   const named = new Set(policy.endpoints.map((endpoint) => endpoint.address));
+  // The evidence of how the VPN speaks to a server it found: an IPsec tunnel (IKEv2), else its open connections.
   const detected = network.endpoints
     .filter((address) => !named.has(address))
-    .map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
+    .flatMap((address): Endpoint[] => {
+      if (ikev2) return [{ address, protocol: "ikev2" }];
+      const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
+      if (connections.length === 0) return [{ address }];
+      return connections.map(({ protocol, port }) => ({ address, protocol, port }));
+    });
   return { configured: policy.endpoints.filter(fresh), detected: detected.filter(fresh) };
 }
 

@@ -120,7 +120,13 @@ function viewPolicy(input: VerifyInput): PolicyView {
   const named = new Set(policy.endpoints.map((e) => e.address));
   const detected = network.endpoints
     .filter((address) => !named.has(address))
-    .map((address): Endpoint => (ikev2 ? { address, protocol: "ikev2" } : { address }));
+    .flatMap((address): Endpoint[] => {
+      const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
+      if (ikev2) return [{ address, protocol: "ikev2" }];
+      return connections.length > 0
+        ? connections.map(({ protocol, port }) => ({ address, protocol, port }))
+        : [{ address }];
+    });
   const up = network.tunnels.map((t) => t.name);
   const tunnels = policy.tunnelOverride
     ? [policy.tunnelOverride]

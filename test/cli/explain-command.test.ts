@@ -153,9 +153,23 @@ describe("killswitch explain", () => {
       "A",
     ]);
     expect(run.stdout).toContain("Packet:   out en0 inet tcp 192.168.1.23:49152 -> 198.51.100.7:443 flags A\n");
-    expect(run.stdout).toContain("Verdict:  PASS\n");
-    expect(run.stdout).toContain(
-      `line ${lineOf("pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)")}:`,
+    // The sample's VPN speaks udp 1194 to this server (its socket in netstat -anv): nothing else goes there.
+    expect(run.stdout).toContain("Verdict:  BLOCK (refused with an answer)\n");
+    const vpn = await runKillswitch([
+      "explain",
+      "--out",
+      "--if",
+      "en0",
+      "--proto",
+      "udp",
+      "--to",
+      "198.51.100.7",
+      "--port",
+      "1194",
+    ]);
+    expect(vpn.stdout).toContain("Verdict:  PASS\n");
+    expect(vpn.stdout).toContain(
+      `line ${lineOf("pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)")}:`,
     );
   });
 

@@ -54,6 +54,7 @@ const SNAPSHOT_COMMAND_LINES: Record<Exclude<keyof NetworkSnapshot, "ipconfigSum
   scutilDns: "scutil --dns",
   scutilNcList: "scutil --nc list",
   arp: "arp -an",
+  netstatSockets: "netstat -anv",
 };
 
 function snapshotOutputs(snapshot: NetworkSnapshot): Record<string, RecordedOutput> {

@@ -91,6 +91,8 @@ describe("deriveNetworkState", () => {
       vpnInterface: "utun4",
       gateway: { ipv4: "192.168.1.1", mac: "3c:a6:2f:08:1e:7b", interface: "en0" },
       endpoints: ["198.51.100.7"],
+      // OpenVPN's UDP socket to it (netstat -anv): the protocol and port the server pass names.
+      serverConnections: [{ address: "198.51.100.7", protocol: "udp", port: 1194 }],
       dns: ["10.8.0.1"],
       identity: {
         id: "gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24",

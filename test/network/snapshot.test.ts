@@ -29,6 +29,7 @@ describe("snapshot directories", () => {
       "arp-an.txt",
       "ifconfig.txt",
       "ipconfig-getsummary-en0.txt",
+      "netstat-anv.txt",
       "netstat-rn.txt",
       "route-get-1.1.1.1.txt",
       "route-get-default.txt",
@@ -97,6 +98,7 @@ const sampleOutputs = (): Record<string, CommandResult> => ({
   "scutil --dns": ok(SAMPLE_SNAPSHOT.scutilDns ?? ""),
   "scutil --nc list": ok(SAMPLE_SNAPSHOT.scutilNcList ?? ""),
   "arp -an": ok(SAMPLE_SNAPSHOT.arp ?? ""),
+  "netstat -anv": ok(SAMPLE_SNAPSHOT.netstatSockets ?? ""),
   "ipconfig getsummary en0": ok(SAMPLE_SNAPSHOT.ipconfigSummaries?.en0 ?? ""),
 });
 
@@ -111,14 +113,16 @@ describe("collectLiveSnapshot", () => {
       "scutil --dns": ok(SAMPLE_SNAPSHOT.scutilDns ?? ""),
       "scutil --nc list": new Error("spawn failed"),
       "arp -an": ok(SAMPLE_SNAPSHOT.arp ?? ""),
+      "netstat -anv": ok(SAMPLE_SNAPSHOT.netstatSockets ?? ""),
       "ipconfig getsummary en0": ok(SAMPLE_SNAPSHOT.ipconfigSummaries?.en0 ?? ""),
     });
     const snapshot = await collectLiveSnapshot(fake.system);
-    expect(fake.mostAtOnce()).toBe(8);
+    expect(fake.mostAtOnce()).toBe(9);
     expect(fake.calls.sort()).toEqual([
       "arp -an",
       "ifconfig -a",
       "ipconfig getsummary en0",
+      "netstat -anv",
       "netstat -rn",
       "route -n get 1.1.1.1",
       "route -n get default",
@@ -152,7 +156,10 @@ describe("collectLiveSnapshot", () => {
       "scutil --nc list",
       "scutil --nwi",
     ]);
-    expect(full).toEqual(SAMPLE_SNAPSHOT);
+    // The sockets are for the rules only: the menu bar's details leave them out.
+    const { netstatSockets, ...shown } = SAMPLE_SNAPSHOT;
+    expect(netstatSockets).toBeDefined();
+    expect(full).toEqual(shown);
   });
 
   it("skips the Wi-Fi summary when no physical gateway is known", async () => {

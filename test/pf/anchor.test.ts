@@ -105,6 +105,23 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     expect(text).not.toMatch(/pass in .*198\.51\.100\.7/);
   });
 
+  it("a server seen in the routes gets the protocol and port of the VPN's connection to it", async () => {
+    const policy = await policyOf({});
+    const network = {
+      ...states.splitUtun,
+      serverConnections: [{ address: "198.51.100.7", protocol: "udp" as const, port: 1194 }],
+    };
+    const rules = ruleLines(buildKillSwitchAnchor({ policy, network, now: NOW }));
+    expect(rules.filter((line) => line.includes("198.51.100.7"))).toEqual([
+      "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)",
+    ]);
+    // Without that evidence, every protocol to it, out only.
+    const unknown = ruleLines(buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW }));
+    expect(unknown.filter((line) => line.includes("198.51.100.7"))).toEqual([
+      "pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)",
+    ]);
+  });
+
   it("a server the settings name is passed on their port only, even when the routes show it too", async () => {
     const policy = await policyOf({ vpnServers: ["198.51.100.7:1194/udp"] });
     const rules = ruleLines(buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW }));
