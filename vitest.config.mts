@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -5,6 +7,21 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Tests that start programs (the fake macOS, the root script, the CLI) are named *.integration.test.ts. */
 const INTEGRATION = ["test/**/*.integration.test.ts"];
+
+/**
+ * Unit test files that replace modules (`vi.mock`): each gets its own module registry, so a mock never leaks
+ * into another file's imports, whatever order the files run in. Found by reading the files, so a new one
+ * cannot be forgotten here.
+ */
+function filesThatMock(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return filesThatMock(path);
+    const unitTest = /\.test\.tsx?$/.test(entry.name) && !entry.name.endsWith(".integration.test.ts");
+    return unitTest && readFileSync(path, "utf8").includes("vi.mock(") ? [relative(here("."), path)] : [];
+  });
+}
+const MOCKING = filesThatMock(here("test"));
 
 export default defineConfig({
   resolve: {
@@ -25,12 +42,16 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-          exclude: INTEGRATION,
+          exclude: [...INTEGRATION, ...MOCKING],
           // Pure code: one module registry per worker (imports dominate otherwise), both cores.
           isolate: false,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
+      },
+      {
+        extends: true,
+        test: { name: "mocking", include: MOCKING, isolate: true, maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       // Mostly waiting on processes: more test files at once than cores keeps both cores busy.
       {

@@ -5,7 +5,8 @@
  */
 import { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../lifecycle";
 import type { NetworkState } from "../network/state";
-import type { AnchorSummary } from "../pf/anchor";
+import { type AnchorSummary, untrustedTunnels } from "../pf/anchor";
+import { trustWarnings } from "../policy/warnings";
 import type { Settings } from "../policy/settings";
 import { readNetworkState, summarizeNetwork } from "./network";
 import { type KillSwitchSnapshot, readCaptivePortalUntil } from "./status";
@@ -69,14 +70,19 @@ export function snapshotFromStatus(
     ? unique(extras.summary.endpoints.map((endpoint) => endpoint.address))
     : unique([...(settings?.vpnServers ?? []), ...(network?.endpoints ?? [])]);
   const portal = extras.captivePortalUntil;
+  const trust = settings
+    ? { tunnelOverride: settings.tunnelInterface.trim() || null, trustedTunnels: settings.trustedTunnels }
+    : null;
   return {
     state: status.state,
     headline: status.headline,
     checkedAt: extras.now.toISOString(),
     tunnels,
     vpnServers,
+    untrustedTunnels: network && trust ? untrustedTunnels(trust, network) : [],
     network: network ? summarizeNetwork(network) : null,
     captivePortalUntil: on && portal && portal.getTime() > extras.now.getTime() ? portal.toISOString() : null,
-    notes: status.notes,
+    // What the rules just loaded trust that people should know: host-name servers, tunnels left out.
+    notes: [...status.notes, ...(extras.summary ? trustWarnings(extras.summary) : [])],
   };
 }

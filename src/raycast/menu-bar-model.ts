@@ -73,6 +73,9 @@ function vpnLines(snapshot: KillSwitchSnapshot | undefined): MenuBarLine[] {
   if (snapshot.tunnels.length === 0) lines.push({ title: "No VPN tunnel" });
   for (const tunnel of snapshot.tunnels) lines.push({ title: "Tunnel", subtitle: tunnel });
   for (const server of snapshot.vpnServers) lines.push({ title: "Server", subtitle: server });
+  for (const tunnel of snapshot.untrustedTunnels ?? []) {
+    lines.push({ title: "Not Trusted", subtitle: `${tunnel}: blocked; add it to Trusted Tunnels to let it through` });
+  }
   return lines;
 }
 

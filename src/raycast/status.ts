@@ -24,6 +24,8 @@ export interface KillSwitchSnapshot {
   tunnels: string[];
   /** VPN server addresses let through outside the tunnel. */
   vpnServers: string[];
+  /** Tunnels that are up but not trusted as the VPN (blocked); absent in snapshots cached before there were any. */
+  untrustedTunnels?: string[];
   network: NetworkSummary | null;
   /** ISO time until which the captive-portal window is open; null when closed. */
   captivePortalUntil: string | null;

@@ -179,6 +179,7 @@ describe("snapshotFromStatus", () => {
       checkedAt: "2025-03-01T12:00:00.000Z",
       tunnels: ["utun4"],
       vpnServers: ["vpn.example.com", "198.51.100.7"],
+      untrustedTunnels: [],
       network: {
         id: HOME_ID,
         label: "Example Home",
@@ -191,6 +192,50 @@ describe("snapshotFromStatus", () => {
       notes: [],
     });
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+  });
+
+  it("names a tunnel that is up but not trusted, and what the loaded rules trust that people should know", () => {
+    const tailscale = { name: "utun6", ipv4: ["100.101.102.103"], ipv6: [] };
+    const network = { ...VPN_UP, tunnels: [...VPN_UP.tunnels, tailscale] };
+    const summary = {
+      ...summarizeAnchor({
+        policy: {
+          endpoints: [],
+          tunnelOverride: null,
+          trustedTunnels: [],
+          allowLan: false,
+          allowDiscovery: true,
+          allowAirDrop: true,
+          dnsResolvers: [],
+          exceptions: [],
+        },
+        network,
+        now: NOW,
+      }),
+      endpoints: [{ address: "198.51.100.20", port: 1194, protocol: "udp" as const, host: "vpn.example.com" }],
+    };
+    const snapshot = snapshotFromStatus(statusFor("protected"), network, DEFAULT_SETTINGS, { now: NOW, summary });
+    expect(snapshot.untrustedTunnels).toEqual(["utun6"]);
+    expect(snapshot.notes.join("\n")).toContain("VPN server vpn.example.com was resolved through this network's DNS");
+    expect(snapshot.notes.join("\n")).toContain("utun6 is up but not trusted as the VPN");
+    const trusted = snapshotFromStatus(
+      statusFor("protected"),
+      network,
+      { ...DEFAULT_SETTINGS, trustedTunnels: ["utun6"] },
+      { now: NOW },
+    );
+    expect(trusted.untrustedTunnels).toEqual([]);
+    const menu = buildMenuBarModel({
+      snapshot,
+      exceptions: [],
+      rejectedExceptions: 0,
+      now: NOW,
+      showStateTitle: false,
+    });
+    expect(menu.vpn).toContainEqual({
+      title: "Not Trusted",
+      subtitle: "utun6: blocked; add it to Trusted Tunnels to let it through",
+    });
   });
 
   it("drops a captive-portal window when the kill switch is off or the window has passed", () => {
