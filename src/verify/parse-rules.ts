@@ -524,8 +524,8 @@ function readBlockPolicy(tokens: Tokens): BlockPolicy {
   return "drop";
 }
 
-function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
-  const rule: RuleTemplate = {
+function newRuleTemplate(first: string): RuleTemplate {
+  return {
     action: first === "anchor" ? "anchor" : (first as "pass" | "block"),
     anchorName: null,
     blockPolicy: null,
@@ -548,6 +548,10 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
     fragment: false,
     opensBlock: false,
   };
+}
+
+/** What comes before the addresses: action, anchor name, block policy, direction, log, quick, on, af, proto. */
+function readRuleHead(tokens: Tokens, rule: RuleTemplate): void {
   if (rule.action === "anchor") {
     const name = tokens.peek();
     if (name !== undefined && /^"/.test(name)) rule.anchorName = JSON.parse(tokens.next() as string) as string;
@@ -574,7 +578,10 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
   else if (tokens.accept("inet6")) rule.family = "inet6";
   if (tokens.accept("proto"))
     rule.protocols = readList(tokens, (t) => parseProtocol(t.expect("protocol")), "protocols");
+}
 
+/** `all`, or `from HOSTS [port PORTS] to HOSTS [port PORTS]`. */
+function readRuleAddresses(tokens: Tokens, rule: RuleTemplate): void {
   if (tokens.accept("all")) {
     // from any to any
   } else {
@@ -587,7 +594,41 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
       if (tokens.accept("port")) rule.toPorts = readPorts(tokens);
     }
   }
+}
 
+/** `flags S/SA`, `flags any`. */
+function readFlagsOption(tokens: Tokens, rule: RuleTemplate): void {
+  const value = tokens.expect("flags");
+  if (value === "any") {
+    rule.flags = "any";
+    return;
+  }
+  const [setText, maskText] = value.includes("/") ? value.split("/") : [value, "FSRPAUEW"];
+  const set = parseTcpFlags(setText);
+  const mask = parseTcpFlags(maskText);
+  if (set === null || mask === null) fail(`${JSON.stringify(value)} is not a TCP flag set such as S/SA`);
+  rule.flags = { set: set as number, mask: mask as number };
+}
+
+/** `icmp-type echoreq`, `icmp6-type { 133, 134 } code 0`. */
+function readIcmpTypeOption(tokens: Tokens, rule: RuleTemplate, word: "icmp-type" | "icmp6-type"): void {
+  const family: AddressFamily = word === "icmp-type" ? "inet" : "inet6";
+  const names = family === "inet" ? ICMP_TYPES : ICMP6_TYPES;
+  rule.icmpTypes = readList(tokens, (t) => ({ type: readIcmpType(t, names, word), family }), word);
+  if (tokens.accept("code")) rule.icmpCode = parseNumber(tokens.expect("code"), 0, 255, "icmp code");
+}
+
+/** `keep state`, `modulate state`, `synproxy state`, with options in parentheses (`(if-bound)`). */
+function readStateOption(tokens: Tokens, rule: RuleTemplate, word: "keep" | "modulate" | "synproxy"): void {
+  if (!tokens.accept("state")) fail(`"state" expected after "${word}"`);
+  rule.state = word === "keep" ? "keep" : word;
+  const options = skipParens(tokens);
+  if (/\bsloppy\b/.test(options)) fail(`${NEWER_PF_KEYWORDS.sloppy} is not accepted by macOS pfctl`);
+  if (/\bif-bound\b/.test(options)) rule.stateBinding = "if-bound";
+}
+
+/** The options after the addresses, up to the end of the rule (or the `{` of an anchor block). */
+function readRuleOptions(tokens: Tokens, rule: RuleTemplate): void {
   while (!tokens.done()) {
     const word = tokens.next() as string;
     if (word === "{" && rule.action === "anchor" && tokens.done()) {
@@ -595,37 +636,18 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
       break;
     }
     switch (word) {
-      case "flags": {
-        const value = tokens.expect("flags");
-        if (value === "any") {
-          rule.flags = "any";
-          break;
-        }
-        const [setText, maskText] = value.includes("/") ? value.split("/") : [value, "FSRPAUEW"];
-        const set = parseTcpFlags(setText);
-        const mask = parseTcpFlags(maskText);
-        if (set === null || mask === null) fail(`${JSON.stringify(value)} is not a TCP flag set such as S/SA`);
-        rule.flags = { set: set as number, mask: mask as number };
+      case "flags":
+        readFlagsOption(tokens, rule);
         break;
-      }
       case "icmp-type":
-      case "icmp6-type": {
-        const family: AddressFamily = word === "icmp-type" ? "inet" : "inet6";
-        const names = family === "inet" ? ICMP_TYPES : ICMP6_TYPES;
-        rule.icmpTypes = readList(tokens, (t) => ({ type: readIcmpType(t, names, word), family }), word);
-        if (tokens.accept("code")) rule.icmpCode = parseNumber(tokens.expect("code"), 0, 255, "icmp code");
+      case "icmp6-type":
+        readIcmpTypeOption(tokens, rule, word);
         break;
-      }
       case "keep":
       case "modulate":
-      case "synproxy": {
-        if (!tokens.accept("state")) fail(`"state" expected after "${word}"`);
-        rule.state = word === "keep" ? "keep" : word;
-        const options = skipParens(tokens);
-        if (/\bsloppy\b/.test(options)) fail(`${NEWER_PF_KEYWORDS.sloppy} is not accepted by macOS pfctl`);
-        if (/\bif-bound\b/.test(options)) rule.stateBinding = "if-bound";
+      case "synproxy":
+        readStateOption(tokens, rule, word);
         break;
-      }
       case "no":
         if (tokens.accept("state")) rule.state = "none";
         else fail(`"state" expected after "no"`);
@@ -665,6 +687,13 @@ function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
       }
     }
   }
+}
+
+function readRuleTemplate(tokens: Tokens, first: string): RuleTemplate {
+  const rule = newRuleTemplate(first);
+  readRuleHead(tokens, rule);
+  readRuleAddresses(tokens, rule);
+  readRuleOptions(tokens, rule);
   return rule;
 }
 
@@ -785,6 +814,127 @@ function stripComment(line: string): string {
 }
 
 /** Parses pf rule text; see the file header for what counts as understood. */
+/** One statement as pf.conf reads it: continuation lines joined, its first line's number. */
+interface LogicalLine {
+  line: number;
+  text: string;
+}
+
+/** The lines that say something: a line ending in a backslash continues on the next; blanks and comments go. */
+function logicalLines(text: string): LogicalLine[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  const result: LogicalLine[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    const line = index + 1;
+    let raw = lines[index];
+    while (/\\\s*$/.test(stripComment(raw)) && index + 1 < lines.length) {
+      raw = stripComment(raw).replace(/\\\s*$/, " ") + lines[++index];
+    }
+    const trimmed = raw.trim();
+    if (trimmed !== "" && !trimmed.startsWith("#")) result.push({ line, text: trimmed });
+  }
+  return result;
+}
+
+/** Where a statement is read: its line, its text and pfctl's `@N` number. */
+interface StatementAt extends LogicalLine {
+  number: number | null;
+}
+
+/** One statement, first word `first`, into `result`; `open` holds the inline anchor block it sits in. */
+function readStatement(
+  tokens: Tokens,
+  first: string,
+  at: StatementAt,
+  result: ParsedRuleset,
+  open: { anchor: AnchorBlock | null },
+): void {
+  const other = (kind: OtherLineKind) => result.others.push({ line: at.line, kind, text: at.text });
+  if (first === "}") {
+    if (!open.anchor) fail('"}" without an open anchor block');
+    open.anchor = null;
+    return;
+  }
+  switch (first) {
+    case "pass":
+    case "block": {
+      const template = readRuleTemplate(tokens, first);
+      for (const expanded of expandTemplate(template)) {
+        result.rules.push({
+          ...expanded.match,
+          line: at.line,
+          text: at.text,
+          number: at.number,
+          action: first,
+          blockPolicy: template.blockPolicy,
+          quick: template.quick,
+          log: template.log,
+          state: expanded.state,
+          stateBinding: expanded.state === "none" ? null : template.stateBinding,
+          label: template.label,
+          anchor: open.anchor,
+        });
+      }
+      break;
+    }
+    case "anchor": {
+      const template = readRuleTemplate(tokens, first);
+      if (template.opensBlock) {
+        if (open.anchor) fail("anchors nested more than one level deep are not modelled");
+        const [gate] = expandTemplate({ ...template, action: "block" });
+        open.anchor = { name: template.anchorName ?? "", line: at.line, text: at.text, gate: gate.match };
+      }
+      other("anchor");
+      break;
+    }
+    case "table":
+      result.tables.push(parseTable(tokens, at.line));
+      break;
+    case "scrub":
+    case "scrub-anchor":
+      other("scrub");
+      break;
+    case "nat":
+    case "rdr":
+    case "binat":
+    case "nat-anchor":
+    case "rdr-anchor":
+    case "binat-anchor":
+      other("translation");
+      break;
+    case "no":
+      if (["nat", "rdr", "binat"].includes(tokens.peek() ?? "")) other("translation");
+      else fail(`unexpected "no ${tokens.peek() ?? ""}"`);
+      break;
+    case "dummynet":
+    case "dummynet-anchor":
+      other("dummynet");
+      break;
+    case "altq":
+    case "queue":
+      other("queue");
+      break;
+    case "load":
+      if (tokens.peek() !== "anchor") fail('"anchor" expected after "load"');
+      other("load-anchor");
+      break;
+    case "include":
+      other("include");
+      break;
+    case "set":
+      if (tokens.peek() === "prio") fail(`${NEWER_PF_KEYWORDS["set-prio"]} is not accepted by macOS pfctl`);
+      other("option");
+      break;
+    default: {
+      const newer = NEWER_PF_KEYWORDS[first];
+      if (newer) fail(`${newer} is not accepted by macOS pfctl`);
+      if (/^[A-Za-z_]\w*$/.test(first) && tokens.peek() === "=") fail("macro definitions are not expanded");
+      fail(`not a pf rule: unknown keyword ${JSON.stringify(first)}`);
+    }
+  }
+}
+
 export function parsePfRules(text: string): ParsedRuleset {
   const result: ParsedRuleset = {
     rules: [],
@@ -793,22 +943,11 @@ export function parsePfRules(text: string): ParsedRuleset {
     errors: [],
     endsWithNewline: text.length === 0 || text.endsWith("\n"),
   };
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   let section: string | null = null;
-  let anchor: AnchorBlock | null = null;
+  const open: { anchor: AnchorBlock | null } = { anchor: null };
 
-  for (let index = 0; index < lines.length; index++) {
-    const lineNumber = index + 1;
-    let raw = lines[index];
-    // pf.conf joins a line ending in a backslash with the next one.
-    while (/\\\s*$/.test(stripComment(raw)) && index + 1 < lines.length) {
-      raw = stripComment(raw).replace(/\\\s*$/, " ") + lines[++index];
-    }
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const other = (kind: OtherLineKind) => result.others.push({ line: lineNumber, kind, text: trimmed });
-
+  for (const { line, text: trimmed } of logicalLines(text)) {
+    const other = (kind: OtherLineKind) => result.others.push({ line, kind, text: trimmed });
     if (PFCTL_MESSAGES.some((pattern) => pattern.test(trimmed))) {
       other("pfctl-message");
       continue;
@@ -827,104 +966,27 @@ export function parsePfRules(text: string): ParsedRuleset {
       other("counter");
       continue;
     }
-
     const body = stripComment(trimmed).trim();
     const numbered = /^@(\d+)\s+(.*)$/.exec(body);
-    const ruleText = numbered ? numbered[2] : body;
     try {
-      const tokens = new Tokens(tokenize(ruleText));
+      const tokens = new Tokens(tokenize(numbered ? numbered[2] : body));
       const first = tokens.next() as string;
-      if (first === "}") {
-        if (!anchor) fail('"}" without an open anchor block');
-        anchor = null;
-        continue;
-      }
-      switch (first) {
-        case "pass":
-        case "block": {
-          const template = readRuleTemplate(tokens, first);
-          for (const expanded of expandTemplate(template)) {
-            result.rules.push({
-              ...expanded.match,
-              line: lineNumber,
-              text: trimmed,
-              number: numbered ? Number(numbered[1]) : null,
-              action: first,
-              blockPolicy: template.blockPolicy,
-              quick: template.quick,
-              log: template.log,
-              state: expanded.state,
-              stateBinding: expanded.state === "none" ? null : template.stateBinding,
-              label: template.label,
-              anchor,
-            });
-          }
-          break;
-        }
-        case "anchor": {
-          const template = readRuleTemplate(tokens, first);
-          if (template.opensBlock) {
-            if (anchor) fail("anchors nested more than one level deep are not modelled");
-            const [gate] = expandTemplate({ ...template, action: "block" });
-            anchor = { name: template.anchorName ?? "", line: lineNumber, text: trimmed, gate: gate.match };
-          }
-          other("anchor");
-          break;
-        }
-        case "table":
-          result.tables.push(parseTable(tokens, lineNumber));
-          break;
-        case "scrub":
-        case "scrub-anchor":
-          other("scrub");
-          break;
-        case "nat":
-        case "rdr":
-        case "binat":
-        case "nat-anchor":
-        case "rdr-anchor":
-        case "binat-anchor":
-          other("translation");
-          break;
-        case "no":
-          if (["nat", "rdr", "binat"].includes(tokens.peek() ?? "")) other("translation");
-          else fail(`unexpected "no ${tokens.peek() ?? ""}"`);
-          break;
-        case "dummynet":
-        case "dummynet-anchor":
-          other("dummynet");
-          break;
-        case "altq":
-        case "queue":
-          other("queue");
-          break;
-        case "load":
-          if (tokens.peek() !== "anchor") fail('"anchor" expected after "load"');
-          other("load-anchor");
-          break;
-        case "include":
-          other("include");
-          break;
-        case "set":
-          if (tokens.peek() === "prio") fail(`${NEWER_PF_KEYWORDS["set-prio"]} is not accepted by macOS pfctl`);
-          other("option");
-          break;
-        default: {
-          const newer = NEWER_PF_KEYWORDS[first];
-          if (newer) fail(`${newer} is not accepted by macOS pfctl`);
-          if (/^[A-Za-z_]\w*$/.test(first) && tokens.peek() === "=") fail("macro definitions are not expanded");
-          fail(`not a pf rule: unknown keyword ${JSON.stringify(first)}`);
-        }
-      }
+      readStatement(
+        tokens,
+        first,
+        { line, text: trimmed, number: numbered ? Number(numbered[1]) : null },
+        result,
+        open,
+      );
     } catch (error) {
       if (!(error instanceof RuleSyntaxError)) throw error;
-      result.errors.push({ line: lineNumber, text: trimmed, reason: error.message });
+      result.errors.push({ line, text: trimmed, reason: error.message });
     }
   }
-  if (anchor) {
+  if (open.anchor) {
     result.errors.push({
-      line: anchor.line,
-      text: anchor.text,
+      line: open.anchor.line,
+      text: open.anchor.text,
       reason: 'anchor block opened here is never closed with "}"',
     });
   }

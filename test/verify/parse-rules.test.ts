@@ -26,6 +26,24 @@ describe("parsePfRules: the builder's forms", () => {
     });
   });
 
+  it("joins a line ending in a backslash with the next, numbering the rule by its first line", () => {
+    const parsed = parsePfRules(
+      "# rules\npass out quick on en0 inet proto udp \\\n  from any port 68 to 255.255.255.255 port 67 keep state\nblock return out quick all\n",
+    );
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.rules.map((r) => [r.line, r.to.port?.low ?? null])).toEqual([
+      [2, 67],
+      [4, null],
+    ]);
+  });
+
+  it("reads the state's options: `(if-bound)` binds the state to its interface, floating otherwise", () => {
+    const [bound, floating, none] = parsePfRules(
+      "pass out quick on utun4 all flags any keep state (if-bound)\npass out quick on utun4 all keep state\npass in quick on en0 proto udp from any port 67 to any port 68 no state\n",
+    ).rules;
+    expect([bound.stateBinding, floating.stateBinding, none.stateBinding]).toEqual(["if-bound", "floating", null]);
+  });
+
   it("expands { } lists into one rule each, in pfctl's order, keeping the line", () => {
     const parsed = parsePfRules(
       "# comment\n\nblock return out quick proto { tcp, udp } from any to any port { 53, 853 }\n",
