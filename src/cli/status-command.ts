@@ -1,4 +1,5 @@
 import { describeStatus, getKillSwitchStatus } from "../lifecycle";
+import { describeUntrustedTunnels, untrustedTunnelsNow } from "../lifecycle/describe";
 import type { NetworkState } from "../network/state";
 import { parseCommandArgs } from "./args";
 import { readNetwork } from "./context";
@@ -28,7 +29,12 @@ export const statusCommand: CliCommand = {
       if (values.snapshot !== undefined) throw error;
     }
     const status = await getKillSwitchStatus({ system: io.system, network });
-    io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${describeStatus(status).join("\n")}\n`);
+    const untrustedTunnels = untrustedTunnelsNow(status, network);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ ...status, untrustedTunnels }, null, 2)}\n`
+        : `${[...describeStatus(status), ...describeUntrustedTunnels(untrustedTunnels)].join("\n")}\n`,
+    );
     return 0;
   },
 };

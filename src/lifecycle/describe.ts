@@ -1,5 +1,6 @@
 import { ANCHOR_NAME, WATCHDOG_INTERVAL_SECONDS } from "../privileged/paths";
 import type { KillSwitchChange } from "./actions";
+import type { NetworkState } from "../network/state";
 import type { KillSwitchStatus } from "./status";
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -93,4 +94,22 @@ export function describeStatus(status: KillSwitchStatus): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * VPN tunnels that are up but that the rules in force do not let through (they are not the VPN's: another
+ * app's, a second VPN); empty when the kill switch is off or the network is unknown.
+ */
+export function untrustedTunnelsNow(status: KillSwitchStatus, network: NetworkState | null): string[] {
+  if (!status.recorded || !network) return [];
+  const trusted = status.recorded.tunnels;
+  return network.tunnels.map((tunnel) => tunnel.name).filter((name) => !trusted.includes(name));
+}
+
+/** The line Status adds for them, saying how to trust one. */
+export function describeUntrustedTunnels(names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  return [
+    `  Not trusted as the VPN, so blocked like Wi-Fi: ${names.join(", ")}. To let one through, add it to trustedTunnels (Raycast: Trusted Tunnels) and turn the kill switch on again.`,
+  ];
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ANCHOR_NAME, LAUNCH_DAEMON_FILE, PRODUCT_ID, STATE_DIRECTORY } from "../../src/lifecycle";
 import { createSystemCommands } from "../../src/system/commands";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { macSnapshot } from "../fakes/networks";
 import { runKillswitch } from "./cli-harness";
 import { temporaryDirectory } from "../temporary-directory";
 
@@ -39,7 +40,19 @@ describe("killswitch enable / status / disable", () => {
     );
 
     const status = await onMac(["status", "--json"]);
-    expect(JSON.parse(status.stdout)).toMatchObject({ state: "protected", activeTunnel: "utun4" });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      state: "protected",
+      activeTunnel: "utun4",
+      untrustedTunnels: [],
+    });
+
+    // Another app's tunnel comes up (Tailscale): Status names it as not trusted, and how to trust it.
+    mac.setNetwork(macSnapshot({ wifi: "home", vpn: "utun4", moreTunnels: ["utun6"] }));
+    const withTailscale = await onMac(["status"]);
+    expect(withTailscale.stdout).toContain(
+      "Not trusted as the VPN, so blocked like Wi-Fi: utun6. To let one through, add it to trustedTunnels",
+    );
+    expect(JSON.parse((await onMac(["status", "--json"])).stdout).untrustedTunnels).toEqual(["utun6"]);
 
     const off = await onMac(["disable", "--json"]);
     expect(off.code).toBe(0);
