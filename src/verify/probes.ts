@@ -273,6 +273,7 @@ export function plumbingProbes(c: ProbeContext): ProbePacket[] {
       icmp("in", iface, ROUTER_V6, local.linkLocal, 135),
       icmp("in", iface, ROUTER_V6, local.linkLocal, 136),
       icmp("in", iface, ROUTER_V6, local.linkLocal, 137),
+      icmp("in", iface, ROUTER_V6, "ff02::1", 130),
       // The plumbing must not be a hole: the same ports and types to anything else stay blocked.
       ...(a.publicV4 ? [udp("out", iface, local.v4, a.publicV4, 67, 68)] : []),
       ...(a.publicV6 ? [icmp("out", iface, local.global, a.publicV6, 135)] : []),
@@ -430,6 +431,13 @@ export function attackerProbes(c: ProbeContext): ProbePacket[] {
       udp("out", iface, local.global, a.publicV6 ?? "2001:db8:ffff::50", 547, 546),
       icmp("out", iface, local.global, a.publicV6 ?? "2001:db8:ffff::50", 135),
       udp("in", iface, a.publicV4 ?? "203.0.113.50", local.v4, 5353, 67),
+      // The DHCPv6 and neighbour-discovery passes in: only from link-local, only their types.
+      udp("in", iface, a.publicV6 ?? "2001:db8:ffff::50", local.global, 546, 547),
+      icmp("in", iface, a.publicV6 ?? "2001:db8:ffff::50", local.global, 128),
+      // The local-network passes: not from a private range the link is not on, not to the LAN from another link.
+      tcp("in", iface, "10.20.30.40", local.v4, 22),
+      tcp("in", iface, "10.20.30.40", local.v4, 445, EPHEMERAL, "A"),
+      ...(c.sets.added.includes(iface) ? [tcp("out", iface, local.v4, a.lanHost, 631)] : []),
     );
     for (const name of view.tunnels) {
       const tunnelV4 = network.tunnels.find((t) => t.name === name)?.ipv4[0] ?? "10.8.0.2";

@@ -211,6 +211,41 @@ describe("weakened rulesets fail verification", () => {
     );
   });
 
+  it("the plumbing and local-network passes widened in: the attacker's packets get through and are named", () => {
+    const widened = [
+      [
+        "pass in quick on en0 inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state",
+        "pass in quick on en0 inet6 proto udp from any port 547 to any port 546 no state",
+        "in en0 inet6 udp [2001:db8:ffff::50]:547",
+      ],
+      [
+        "pass in quick on en0 inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state",
+        "pass in quick on en0 inet6 proto icmp6 all no state",
+        "in en0 inet6 icmp6 type 128",
+      ],
+      [
+        "pass in quick on en0 inet from 192.168.1.0/24 to any flags any keep state",
+        "pass in quick on en0 inet from 10.0.0.0/8 to any flags any keep state",
+        "in en0 inet tcp 10.20.30.40:49152 -> 192.168.1.23:22",
+      ],
+      [
+        "pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state",
+        "pass out quick inet from any to 192.168.1.0/24 flags any keep state",
+        "out en7 inet tcp",
+      ],
+    ];
+    for (const [line, wider, packet] of widened) {
+      const result = verifyRuleset(replaceLine(original, line, [wider]), input);
+      expect(failing(result), wider).toContain("attacker");
+      expect(
+        leaks(result, "attacker")
+          .map((f) => f.description)
+          .join("\n"),
+        wider,
+      ).toContain(packet);
+    }
+  });
+
   it("the old local-network pass for all of RFC 1918: a range the VPN routes leaks out of en0", () => {
     const text = replaceLine(original, "block return out quick all", [
       "pass out quick inet from any to 10.0.0.0/8 keep state",
