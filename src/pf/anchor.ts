@@ -234,9 +234,16 @@ export interface AnchorLine {
 const plain = (text: string): AnchorLine => ({ text, when: null });
 const tagged = (when: LineCondition | null) => (text: string) => ({ text, when });
 
-function section(title: string, why: string, rules: string[], when: LineCondition | null = null): AnchorLine[] {
+/** A commented block of rules; `when` applies to its comments and to rules given as text, not to tagged ones. */
+function section(
+  title: string,
+  why: string,
+  rules: (string | AnchorLine)[],
+  when: LineCondition | null = null,
+): AnchorLine[] {
   if (rules.length === 0) return [];
-  return ["", `# ${commentText(title)}`, `# ${why}`, ...rules].map(tagged(when));
+  const line = (rule: string | AnchorLine) => (typeof rule === "string" ? { text: rule, when } : rule);
+  return [...["", `# ${commentText(title)}`, `# ${why}`].map(tagged(when)), ...rules.map(line)];
 }
 
 function describeNetwork(network: NetworkState): string {
@@ -285,23 +292,20 @@ export function buildAnchorLines(
     ...section(
       "VPN tunnel",
       "Everything sent into the tunnel is protected by the VPN (IPv4 and IPv6); answers ride on the states.",
-      tunnels.map((tunnel) => `pass out quick on ${tunnel} all flags any ${BOUND_STATE}`),
+      tunnels.map((tunnel) =>
+        tagged(follow ? { kind: "each-tunnel" } : null)(`pass out quick on ${tunnel} all flags any ${BOUND_STATE}`),
+      ),
       some,
-    ).map((line) =>
-      follow && line.text.startsWith("pass ") ? { ...line, when: { kind: "each-tunnel" as const } } : line,
     ),
   );
   // Servers seen in the routes are only seen while a tunnel is up: the watchdog passes them only then.
   const configuredRules = configured.flatMap(endpointRules);
-  const detectedRules = detected.flatMap(endpointRules);
   lines.push(
     ...section(
       "VPN servers",
       "The tunnel's own packets, out only and on their protocol and port, so the VPN can connect and reconnect.",
-      [...configuredRules, ...detectedRules],
+      [...configuredRules, ...detected.flatMap(endpointRules).map(tagged(some))],
       configuredRules.length === 0 ? some : null,
-    ).map((line) =>
-      detectedRules.includes(line.text) && !configuredRules.includes(line.text) ? { ...line, when: some } : line,
     ),
     ...input.network.physical.flatMap((link) =>
       section(

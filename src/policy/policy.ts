@@ -133,14 +133,23 @@ export async function resolvePolicy(
     ok: true,
     policy: {
       endpoints,
-      tunnelOverride: settings.tunnelInterface.trim() || null,
-      trustedTunnels: [...new Set(settings.trustedTunnels.map((name) => name.trim()))],
+      ...tunnelTrust(settings),
       allowLan: settings.allowLan,
       allowDiscovery: settings.allowDiscovery,
       allowAirDrop: settings.allowAirDrop,
       dnsResolvers: settings.dnsResolvers.map((r) => r.trim()),
       exceptions,
     },
+  };
+}
+
+/** Which tunnels the settings trust: the one they fix (alone), else those named besides the default route's. */
+export function tunnelTrust(
+  settings: Pick<Settings, "tunnelInterface" | "trustedTunnels">,
+): Pick<KillSwitchPolicy, "tunnelOverride" | "trustedTunnels"> {
+  return {
+    tunnelOverride: settings.tunnelInterface.trim() || null,
+    trustedTunnels: [...new Set(settings.trustedTunnels.map((name) => name.trim()))],
   };
 }
 

@@ -1,8 +1,6 @@
-import { type Cidr, formatCidr } from "../address/ip";
+import { formatCidr } from "../address/ip";
 import type { AnchorSummary } from "../pf/anchor";
-
-/** How many bits of the address the network leaves open: more is wider. */
-const openBits = (cidr: Cidr) => (cidr.family === "inet" ? 32 : 128) - cidr.prefix;
+import { addressCount } from "../policy/exception-width";
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
@@ -19,8 +17,8 @@ export function describeEnabled(summary: AnchorSummary): string {
     // The widest network an exception opens is what to notice: a whole subnet outside the VPN.
     const widest = summary.exceptions
       .flatMap((exception) => exception.addresses)
-      .filter((cidr) => openBits(cidr) > 0)
-      .sort((a, b) => openBits(b) - openBits(a))[0];
+      .filter((cidr) => addressCount(cidr) > 1n)
+      .sort((a, b) => Number(addressCount(b) - addressCount(a)))[0];
     const count = plural(summary.exceptions.length, "exception", "exceptions");
     parts.push(widest ? `${count} (widest ${formatCidr(widest)})` : count);
   }

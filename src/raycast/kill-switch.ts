@@ -6,6 +6,7 @@
 import { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../lifecycle";
 import type { NetworkState } from "../network/state";
 import { type AnchorSummary, untrustedTunnels } from "../pf/anchor";
+import { tunnelTrust } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
 import type { Settings } from "../policy/settings";
 import { readNetworkState, summarizeNetwork } from "./network";
@@ -70,16 +71,13 @@ export function snapshotFromStatus(
     ? unique(extras.summary.endpoints.map((endpoint) => endpoint.address))
     : unique([...(settings?.vpnServers ?? []), ...(network?.endpoints ?? [])]);
   const portal = extras.captivePortalUntil;
-  const trust = settings
-    ? { tunnelOverride: settings.tunnelInterface.trim() || null, trustedTunnels: settings.trustedTunnels }
-    : null;
   return {
     state: status.state,
     headline: status.headline,
     checkedAt: extras.now.toISOString(),
     tunnels,
     vpnServers,
-    untrustedTunnels: network && trust ? untrustedTunnels(trust, network) : [],
+    untrustedTunnels: network && settings ? untrustedTunnels(tunnelTrust(settings), network) : [],
     network: network ? summarizeNetwork(network) : null,
     captivePortalUntil: on && portal && portal.getTime() > extras.now.getTime() ? portal.toISOString() : null,
     // What the rules just loaded trust that people should know: host-name servers, tunnels left out.
