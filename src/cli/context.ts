@@ -4,7 +4,14 @@ import { deriveNetworkState } from "../network/derive";
 import { SAMPLE_SNAPSHOT } from "../network/sample-snapshot";
 import { collectLiveSnapshot, readSnapshotDirectory } from "../network/snapshot";
 import type { NetworkState } from "../network/state";
-import { type HostLookup, type KillSwitchPolicy, resolvePolicy, systemHostLookup } from "../policy/policy";
+import { readRecordedState, rememberedServers } from "../lifecycle/record";
+import {
+  type Endpoint,
+  type HostLookup,
+  type KillSwitchPolicy,
+  resolvePolicy,
+  systemHostLookup,
+} from "../policy/policy";
 import { type Settings, parseSettings } from "../policy/settings";
 import { CliError, type CliIo } from "./io";
 
@@ -34,6 +41,8 @@ export interface NetworkReading {
   network: NetworkState;
   /** Where the state came from, for people: "this Mac", "snapshot <dir>", "embedded sample". */
   source: string;
+  /** On this Mac: the VPN servers the last Enable found in the routes (passed while the routes show none). */
+  rememberedServers: Endpoint[];
 }
 
 /** The live state on macOS; a snapshot directory when given; the embedded sample anywhere else. */
@@ -41,15 +50,17 @@ export async function readNetwork(snapshotDir: string | undefined, io: CliIo): P
   if (snapshotDir !== undefined) {
     const dir = resolve(io.cwd, snapshotDir);
     try {
-      return { network: deriveNetworkState(await readSnapshotDirectory(dir)), source: `snapshot ${dir}` };
+      const network = deriveNetworkState(await readSnapshotDirectory(dir));
+      return { network, source: `snapshot ${dir}`, rememberedServers: [] };
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error));
     }
   }
   if (io.platform === "darwin") {
-    return { network: deriveNetworkState(await collectLiveSnapshot(io.system)), source: "this Mac" };
+    const network = deriveNetworkState(await collectLiveSnapshot(io.system));
+    return { network, source: "this Mac", rememberedServers: rememberedServers(await readRecordedState(io.system)) };
   }
-  return { network: deriveNetworkState(SAMPLE_SNAPSHOT), source: "embedded sample (not a Mac)" };
+  return { network: deriveNetworkState(SAMPLE_SNAPSHOT), source: "embedded sample (not a Mac)", rememberedServers: [] };
 }
 
 export async function resolveSettings(
@@ -72,4 +83,9 @@ export async function loadCliContext(options: { config?: string; snapshot?: stri
   const reading = await readNetwork(options.snapshot, io);
   const policy = await resolveSettings(settings);
   return { ...reading, settings, policy };
+}
+
+/** What the builder and the verifier take, from the CLI's context at `now`. */
+export function anchorInputOf(context: CliContext, now: Date) {
+  return { policy: context.policy, network: context.network, now, rememberedServers: context.rememberedServers };
 }

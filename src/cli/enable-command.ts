@@ -8,9 +8,11 @@ const USAGE = `Usage: killswitch enable [--config FILE] [--snapshot DIR] [--json
 
 Turns the kill switch on: every packet outside the VPN tunnel is blocked, except what the settings allow.
 Asks once for an administrator password (or Touch ID with "authentication": "touchid"). Run it again to
-reload the rules after changing the settings. With "protectFromStartup": true the same prompt installs a
-root watchdog that loads the rules at boot, puts them back when other software removes them and follows
-the VPN to a new tunnel and the Mac to another network; without it, an installed watchdog is removed.
+reload the rules after changing the settings. With "protectFromStartup" (on by default) the same prompt
+installs a root watchdog that loads the rules at boot, puts them back when other software removes them and
+follows the VPN to a new tunnel and the Mac to another network; it needs a VPN server to keep reachable (in
+vpnServers, or found while the VPN is connected). With "protectFromStartup": false an installed watchdog
+is removed.
   --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README)
   --snapshot DIR  build the rules from a saved snapshot instead of this Mac's network
   --json          print one JSON object instead of text`;

@@ -4,7 +4,7 @@ import { type Packet, createEvaluator, describePacket, protocolNumber } from "..
 import { parsePfRules, parseTcpFlags } from "../verify/parse-rules";
 import { describeExpectation, intendedVerdictFor } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
-import { loadCliContext } from "./context";
+import { anchorInputOf, loadCliContext } from "./context";
 import { type CliCommand, CliError } from "./io";
 import { loadRulesText, rejectUnreadableRules } from "./verify-command";
 
@@ -148,7 +148,7 @@ export const explainCommand: CliCommand = {
           : {}),
     };
     const evaluation = createEvaluator(parsed)(packet);
-    const intended = intendedVerdictFor(packet, { policy: context.policy, network: context.network, now: io.now() });
+    const intended = intendedVerdictFor(packet, anchorInputOf(context, io.now()));
     const rule = evaluation.rule ? { line: evaluation.rule.line, text: evaluation.rule.text } : null;
 
     if (values.json) {

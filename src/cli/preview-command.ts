@@ -5,7 +5,7 @@ import type { Endpoint } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
 import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
-import { loadCliContext } from "./context";
+import { anchorInputOf, loadCliContext } from "./context";
 import type { CliCommand } from "./io";
 
 const USAGE = `Usage: killswitch preview [--snapshot DIR] [--config FILE] [--json]
@@ -88,7 +88,7 @@ export const previewCommand: CliCommand = {
       json: { type: "boolean" },
     });
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
-    const input = { policy: context.policy, network: context.network, now: io.now() };
+    const input = anchorInputOf(context, io.now());
     const ruleset = buildKillSwitchAnchor(input);
     const summary = summarizeAnchor(input);
     const verification = verificationSummary(verifyRuleset(ruleset, input));

@@ -5,7 +5,7 @@ import { trustWarnings } from "../policy/warnings";
 import { type ParseError, parsePfRules } from "../verify/parse-rules";
 import { type ClauseResult, describeFailure, verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
-import { type CliContext, loadCliContext } from "./context";
+import { type CliContext, anchorInputOf, loadCliContext } from "./context";
 import { type CliCommand, CliError, type CliIo } from "./io";
 
 const USAGE = `Usage: killswitch verify [--rules FILE|-] [--snapshot DIR] [--config FILE] [--json]
@@ -28,7 +28,7 @@ export interface RulesSource {
 /** The rules to judge: a file, standard input (`-`), or the anchor the builder makes from the context. */
 export async function loadRulesText(path: string | undefined, context: CliContext, io: CliIo): Promise<RulesSource> {
   if (path === undefined) {
-    const text = buildKillSwitchAnchor({ policy: context.policy, network: context.network, now: io.now() });
+    const text = buildKillSwitchAnchor(anchorInputOf(context, io.now()));
     return { text, origin: `the anchor preview builds (network read from: ${context.source})` };
   }
   if (path === "-") return { text: await io.readStdin(), origin: "standard input" };
@@ -76,11 +76,9 @@ export const verifyCommand: CliCommand = {
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
     const rules = await loadRulesText(values.rules, context, io);
     rejectUnreadableRules(parsePfRules(rules.text).errors, rules.origin);
-    const result = verifyRuleset(rules.text, { policy: context.policy, network: context.network, now: io.now() });
+    const result = verifyRuleset(rules.text, anchorInputOf(context, io.now()));
     const summary = verificationSummary(result);
-    const warnings = trustWarnings(
-      summarizeAnchor({ policy: context.policy, network: context.network, now: io.now() }),
-    );
+    const warnings = trustWarnings(summarizeAnchor(anchorInputOf(context, io.now())));
 
     if (values.json) {
       io.stdout(

@@ -1,13 +1,13 @@
 import type { NetworkState } from "../network/state";
-import { type AnchorSummary, buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
-import { type HostLookup, systemHostLookup } from "../policy/policy";
+import { type AnchorSummary, buildKillSwitchAnchor, endpointsByOrigin, summarizeAnchor } from "../pf/anchor";
+import { type HostLookup, formatEndpoint, systemHostLookup } from "../policy/policy";
 import type { Settings } from "../policy/settings";
 import { type RootReport, type RootRequest, parseRootReport, rootCommand } from "../privileged/root-protocol";
 import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privileged/runner";
 import type { SystemCommands } from "../system/commands";
 import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
 import { KillSwitchError, explainPrivilegedError } from "./errors";
-import { readRecordedState, readResolvedHosts } from "./record";
+import { readRecordedState, readResolvedHosts, rememberedServers } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
@@ -78,6 +78,11 @@ async function runRootAction(
   }
 }
 
+const NO_SERVER_TO_KEEP =
+  "Protect from startup needs a VPN server to keep reachable after a restart, and none is known, so nothing was " +
+  "changed. Connect the VPN and enable again (its server is then found and kept), or name it in vpnServers " +
+  "(Raycast: VPN Servers), or turn protectFromStartup off (Raycast: Protect From Startup).";
+
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
@@ -99,9 +104,14 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     network,
     now: request.now ?? new Date(),
     captivePortalUntil: request.captivePortalUntil ?? null,
+    rememberedServers: rememberedServers(await readRecordedState(system)),
   };
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);
+  if (settings.protectFromStartup && summary.endpoints.length === 0) {
+    throw new KillSwitchError("no-server", NO_SERVER_TO_KEEP, true);
+  }
+  const { detected } = endpointsByOrigin(input.policy, network, input.rememberedServers);
   const kills = action === "apply" && request.keepConnections ? [] : stateKillsFor(network, summary);
   const identity = network.identity?.id ?? null;
   const { report, method, notes } = await runRootAction(
@@ -119,6 +129,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
           : null,
       resolved: addresses,
       startup: settings.protectFromStartup,
+      servers: detected.map(formatEndpoint),
     },
     settings.authentication,
   );

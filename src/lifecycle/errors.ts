@@ -10,6 +10,8 @@ export type KillSwitchErrorKind =
   | "authorization-failed"
   /** A VPN server or exception host name did not resolve; nothing was asked or loaded. */
   | "resolve"
+  /** Protect from startup with no VPN server to keep reachable; nothing was asked or loaded. */
+  | "no-server"
   /** pfctl -n refused the rules; its message is in `detail`. */
   | "rules-rejected"
   /** pf could not load (enable, apply) or flush (disable) our anchor. */

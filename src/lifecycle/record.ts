@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { uptime } from "node:os";
 import * as z from "zod/mini";
+import { type Endpoint, parseRecordedEndpoint } from "../policy/policy";
 import { RESOLVED_FILE, STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
 import { type SystemCommands, systemPath, systemRootOf } from "../system/commands";
 
@@ -25,6 +26,8 @@ export const recordedStateSchema = z.object({
   protectFromStartup: z.optional(z.boolean()),
   /** The network identity id the rules were built for (by Enable/Apply, or the watchdog following the network). */
   network: z.optional(z.nullable(z.string())),
+  /** VPN servers found in the routes at Enable or Apply (`IP`, `IP:port/proto`, `IP/ikev2`), kept for when the VPN is down. */
+  servers: z.optional(z.array(z.string())),
 });
 export type RecordedState = z.infer<typeof recordedStateSchema>;
 
@@ -85,6 +88,12 @@ async function readJsonFile<T>(
   const parsed = schema.safeParse(value);
   if (!parsed.success) return { kind: "unreadable", reason: `${path} does not have the expected fields` };
   return { kind: "present", value: parsed.data };
+}
+
+/** The VPN servers the last Enable or Apply found in the routes; none when nothing (valid) is recorded. */
+export function rememberedServers(reading: FileReading<RecordedState>): Endpoint[] {
+  if (reading.kind !== "present") return [];
+  return (reading.value.servers ?? []).flatMap((text) => parseRecordedEndpoint(text) ?? []);
 }
 
 /** What the last root action recorded; readable without root. */

@@ -29,6 +29,11 @@ export interface AnchorInput {
   now: Date;
   /** While set and in the future, DNS and web ports are open outside the tunnel so a captive portal can be signed in to. */
   captivePortalUntil?: Date | null;
+  /**
+   * VPN servers an earlier Enable found in the routes (recorded in state.json): passed while the routes show
+   * none, so with the VPN down (and after a restart) it can still reach its server.
+   */
+  rememberedServers?: readonly Endpoint[];
 }
 
 /** What the ruleset lets through, in words and values, for `preview` and the Raycast HUD. */
@@ -74,10 +79,14 @@ export function untrustedTunnels(
 /** An IPsec tunnel is the evidence that a server seen in the routes speaks IKEv2. */
 const isIpsecTunnel = (name: string) => /^ipsec\d+$/.test(name);
 
-/** Configured VPN servers, then those seen in the routing table (only while a tunnel is up), without duplicates. */
+/**
+ * Configured VPN servers, then those seen in the routing table (only while a tunnel is up) or, when the
+ * routes show none, those an earlier Enable saw; without duplicates.
+ */
 export function endpointsByOrigin(
   policy: KillSwitchPolicy,
   network: NetworkState,
+  remembered: readonly Endpoint[] = [],
 ): { configured: Endpoint[]; detected: Endpoint[] } {
   const seen = new Set<string>();
   const fresh = (endpoint: Endpoint) => {
@@ -90,7 +99,7 @@ export function endpointsByOrigin(
   // A server the settings name is passed on their protocol and port only, even when the routes show it too.
   const named = new Set(policy.endpoints.map((endpoint) => endpoint.address));
   // The evidence of how the VPN speaks to a server it found: an IPsec tunnel (IKEv2), else its open connections.
-  const detected = network.endpoints
+  const routed = network.endpoints
     .filter((address) => !named.has(address))
     .flatMap((address): Endpoint[] => {
       if (ikev2) return [{ address, protocol: "ikev2" }];
@@ -98,11 +107,17 @@ export function endpointsByOrigin(
       if (connections.length === 0) return [{ address }];
       return connections.map(({ protocol, port }) => ({ address, protocol, port }));
     });
+  const detected =
+    network.endpoints.length > 0 ? routed : remembered.filter((endpoint) => !named.has(endpoint.address));
   return { configured: policy.endpoints.filter(fresh), detected: detected.filter(fresh) };
 }
 
-export function endpointsToAllow(policy: KillSwitchPolicy, network: NetworkState): Endpoint[] {
-  const { configured, detected } = endpointsByOrigin(policy, network);
+export function endpointsToAllow(
+  policy: KillSwitchPolicy,
+  network: NetworkState,
+  remembered: readonly Endpoint[] = [],
+): Endpoint[] {
+  const { configured, detected } = endpointsByOrigin(policy, network, remembered);
   return [...configured, ...detected];
 }
 
@@ -113,7 +128,7 @@ export function summarizeAnchor(input: AnchorInput): AnchorSummary {
     tunnels,
     untrustedTunnels: untrustedTunnels(policy, network),
     links: network.physical.map((link) => link.name),
-    endpoints: endpointsToAllow(policy, network),
+    endpoints: endpointsToAllow(policy, network, input.rememberedServers),
     dnsResolvers: policy.dnsResolvers,
     exceptions: policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now)),
     allowLan: policy.allowLan,
@@ -268,7 +283,7 @@ export function buildAnchorLines(
   const until = (at: Date): LineCondition | null =>
     options.template ? { kind: "until", seconds: Math.floor(at.getTime() / 1000) } : null;
   const tunnels = follow ? [TUNNEL_PLACEHOLDER] : summary.tunnels;
-  const { configured, detected } = endpointsByOrigin(policy, input.network);
+  const servers = endpointsToAllow(policy, input.network, input.rememberedServers);
 
   const lines: AnchorLine[] = [
     plain("# VPN Kill Switch: no packet leaves this Mac outside the VPN tunnel, except what is passed below."),
@@ -298,14 +313,12 @@ export function buildAnchorLines(
       some,
     ),
   );
-  // Servers seen in the routes are only seen while a tunnel is up: the watchdog passes them only then.
-  const configuredRules = configured.flatMap(endpointRules);
+  // Every template passes every server, the no-VPN one too: after a restart the VPN must reach its server.
   lines.push(
     ...section(
       "VPN servers",
       "The tunnel's own packets, out only and on their protocol and port, so the VPN can connect and reconnect.",
-      [...configuredRules, ...detected.flatMap(endpointRules).map(tagged(some))],
-      configuredRules.length === 0 ? some : null,
+      servers.flatMap(endpointRules),
     ),
     ...input.network.physical.flatMap((link) =>
       section(

@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import { type Cidr, cidrContains, parseCidr } from "../address/ip";
+import { type Cidr, cidrContains, isIpAddress, parseCidr } from "../address/ip";
 import {
   type PortRange,
   type ServerProtocol,
@@ -16,6 +16,25 @@ export interface Endpoint {
   protocol?: ServerProtocol;
   /** The host name the address was resolved from, through the DNS of the network the Mac was on. */
   host?: string;
+}
+
+/** An endpoint as the settings write a VPN server (`IP`, `IP:port/proto`, `[IPv6]:port/proto`, `IP/ikev2`). */
+export function formatEndpoint(endpoint: Endpoint): string {
+  const { address, port, protocol } = endpoint;
+  if (protocol === "ikev2") return `${address}/ikev2`;
+  if (port === undefined) return address;
+  const host = address.includes(":") ? `[${address}]` : address;
+  return `${host}:${port}${protocol ? `/${protocol}` : ""}`;
+}
+
+/** A server the root script recorded (formatEndpoint's text) back as an endpoint; null unless an address form. */
+export function parseRecordedEndpoint(text: string): Endpoint | null {
+  const spec = parseVpnServer(text);
+  if (!spec || !isIpAddress(spec.host)) return null;
+  const endpoint: Endpoint = { address: spec.host };
+  if (spec.port !== undefined) endpoint.port = spec.port;
+  if (spec.protocol !== undefined) endpoint.protocol = spec.protocol;
+  return formatEndpoint(endpoint) === text ? endpoint : null;
 }
 
 export interface ResolvedException {

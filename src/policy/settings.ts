@@ -53,7 +53,8 @@ export function parseVpnServer(text: string): VpnServerSpec | null {
   const host = match[1] ?? match[2];
   const port = parsePort(match[3]);
   if (port === null) return null;
-  if (match[1] !== undefined && !isIpAddress(host)) return null;
+  // A scoped address (`fe80::1%en0`) names a link, not a server pf can pass by address.
+  if (match[1] !== undefined && (!isIpAddress(host) || host.includes("%"))) return null;
   if (match[2] !== undefined && !isIpAddress(host) && !isHostName(host)) return null;
   const protocol = match[4]?.toLowerCase() as Transport | undefined;
   return protocol ? { host, port, protocol } : { host, port };
@@ -192,7 +193,7 @@ export const settingsSchema = z
     dnsResolvers: z._default(z.array(resolverSchema), []),
     exceptions: z._default(z.array(exceptionSchema), []),
     authentication: z._default(z.enum(["password", "touchid"]), "password"),
-    protectFromStartup: z._default(z.boolean(), false),
+    protectFromStartup: z._default(z.boolean(), true),
   })
   .check(z.superRefine((settings, context) => refuseDefaultRouteCover(settings.exceptions, context)));
 

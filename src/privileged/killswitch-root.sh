@@ -28,6 +28,8 @@
 #   --network ID              the network the rules were built for, recorded for the status
 #   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
 #   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
+#   --server SPEC             a VPN server found in the routes (IP, IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2),
+#                             recorded so a later Enable with the VPN down still passes it (repeatable)
 #   --startup SCRIPT          install the watchdog, SCRIPT being this script's text; without it, remove it
 #
 # Rule templates are pf text in which lines starting with "#@@ " are filled in by the watchdog:
@@ -125,6 +127,13 @@ is_host_name() {
 	[ "${#1}" -le 253 ]
 }
 
+is_server() { # an address with an optional [..]:port/proto or /ikev2, as policy.ts formatEndpoint writes it
+	case $1 in
+	'' | *[!]0-9A-Fa-f.:/ikevtcpud[]*) return 1 ;;
+	esac
+	[ "${#1}" -le 64 ]
+}
+
 is_seconds() {
 	case $1 in
 	'' | *[!0-9]*) return 1 ;;
@@ -205,7 +214,9 @@ state_field() { # NAME: $FIELD is the raw value, up to the next comma or brace (
 		FIELD=${FIELD#\"}
 		FIELD="\"${FIELD%%\"*}\""
 		;;
-	\[*) FIELD=${FIELD%%]*}] ;;
+	# A list of strings ends at its first `"]` (a string never holds a quote; a server may hold a bracket).
+	\[\]*) FIELD="[]" ;;
+	\[*) FIELD="${FIELD%%\"]*}\"]" ;;
 	*) FIELD=${FIELD%%[,\}]*} ;;
 	esac
 }
@@ -831,9 +842,9 @@ write_state() {
 	if [ -n "$NETWORK_ID" ]; then network="\"$NETWORK_ID\""; fi
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s}\n' \
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s]}\n' \
 		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
-		"${PORTAL:-null}" "$startup" "$network" >"$STATE_DIR/state.json.new" &&
+		"${PORTAL:-null}" "$startup" "$network" "$(json_list "$SERVERS")" >"$STATE_DIR/state.json.new" &&
 		mv -f "$STATE_DIR/state.json.new" "$STATE_DIR/state.json"
 }
 
@@ -1016,6 +1027,8 @@ refresh() { # WHO
 	fi
 	STARTUP=no
 	if recorded_true protectFromStartup; then STARTUP=yes; fi
+	state_list servers
+	SERVERS=$FIELD
 	state_list tunnels
 	was_tunnels=$FIELD
 	state_string network
@@ -1272,6 +1285,7 @@ PORTAL=""
 TRUSTED_TUNNELS=""
 STARTUP=no
 STARTUP_SCRIPT=""
+SERVERS=""
 templates=0
 : >"$WORK/resolved"
 while [ $# -gt 0 ]; do
@@ -1337,6 +1351,11 @@ while [ $# -gt 0 ]; do
 		done
 		printf '%s %s\n' "$2" "$3" >>"$WORK/resolved"
 		shift 3
+		;;
+	--server)
+		if [ $# -lt 2 ] || ! is_server "$2"; then fail 64 "--server needs a VPN server address"; fi
+		SERVERS="$SERVERS${SERVERS:+ }$2"
+		shift 2
 		;;
 	--startup)
 		if [ $# -lt 2 ] || [ -z "$2" ]; then fail 64 "--startup needs the watchdog script"; fi

@@ -1,4 +1,5 @@
 import { isIpAddress, parseCidr } from "../address/ip";
+import { parseRecordedEndpoint } from "../policy/policy";
 import { isHostName } from "../policy/settings";
 import { type SystemCommands, systemRootOf } from "../system/commands";
 import type { RuleTemplates } from "../watchdog/templates";
@@ -42,6 +43,8 @@ export interface RootRequest {
   resolved?: Readonly<Record<string, readonly string[]>>;
   /** Install the boot-time watchdog (true) or remove it (false); enable and apply. */
   startup?: boolean;
+  /** VPN servers found in the routes (formatEndpoint's text), recorded so a later Enable with the VPN down keeps them. */
+  servers?: readonly string[];
 }
 
 const TUNNEL_NAME = /^(utun|tun|tap|ipsec|ppp)\d{1,4}$/;
@@ -61,6 +64,11 @@ function checkIdentity(id: string): string {
 function checkRules(rules: string): string {
   if (!rules.endsWith("\n")) throw new Error("pf rules must end with a newline");
   return rules;
+}
+
+function checkServer(text: string): string {
+  if (!parseRecordedEndpoint(text)) throw new Error(`not a VPN server address: ${JSON.stringify(text)}`);
+  return text;
 }
 
 function checkAddress(text: string): string {
@@ -87,6 +95,7 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
     for (const tunnel of templates.trustedTunnels) args.push("--trusted-tunnel", checkTunnel(tunnel));
   }
   if (request.network) args.push("--network", checkIdentity(request.network));
+  for (const server of request.servers ?? []) args.push("--server", checkServer(server));
   if (request.captivePortalUntil != null) {
     if (!Number.isSafeInteger(request.captivePortalUntil) || request.captivePortalUntil < 0) {
       throw new Error(`not a time in seconds: ${request.captivePortalUntil}`);

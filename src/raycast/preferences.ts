@@ -63,7 +63,7 @@ export function settingsFromPreferences(
     dnsResolvers: splitList(preferences.dnsResolvers),
     exceptions: [...exceptions],
     authentication: preferences.authentication || "password",
-    protectFromStartup: preferences.protectFromStartup ?? false,
+    protectFromStartup: preferences.protectFromStartup ?? true,
   });
   return result.ok ? result : { ok: false, errors: result.errors.map(withPreferenceTitle) };
 }

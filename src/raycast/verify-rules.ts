@@ -1,6 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { showHUD, showToast, Toast } from "@raycast/api";
-import { readRecordedState, readResolvedHosts } from "../lifecycle/record";
+import {
+  type FileReading,
+  type RecordedState,
+  readRecordedState,
+  readResolvedHosts,
+  rememberedServers,
+} from "../lifecycle/record";
 import { resolveWithRecord } from "../lifecycle/resolution";
 import { RULES_FILE } from "../privileged/paths";
 import { systemHostLookup } from "../policy/policy";
@@ -21,8 +27,7 @@ async function readLoadedRules(): Promise<string | null> {
 }
 
 /** The open captive-portal window as the state file records it, else as the command that opened it remembers it. */
-async function openCaptivePortalUntil(now: Date): Promise<Date | null> {
-  const record = await readRecordedState(systemCommands());
+async function openCaptivePortalUntil(record: FileReading<RecordedState>, now: Date): Promise<Date | null> {
   if (record.kind !== "present") return readCaptivePortalUntil(now);
   const until = record.value.captivePortalUntil;
   return until && until * 1000 > now.getTime() ? new Date(until * 1000) : null;
@@ -44,11 +49,13 @@ export function runVerifyRules(now: Date = new Date()): Promise<void> {
     const recorded = await readResolvedHosts(systemCommands());
     const { result: resolved } = await resolveWithRecord(settings, systemHostLookup, recorded);
     if (!resolved.ok) throw new Error(`Cannot resolve host names:\n${resolved.errors.join("\n")}`);
+    const record = await readRecordedState(systemCommands());
     const result = verifyRuleset(rules, {
       policy: resolved.policy,
       network,
       now,
-      captivePortalUntil: await openCaptivePortalUntil(now),
+      captivePortalUntil: await openCaptivePortalUntil(record, now),
+      rememberedServers: rememberedServers(record),
     });
     const summary = verificationSummary(result);
     if (summary.passed) {

@@ -2,7 +2,7 @@
  * What verification reports: the input it judges, the clauses of the promise, and each failing packet.
  */
 import type { NetworkState } from "../network/state";
-import type { KillSwitchPolicy } from "../policy/policy";
+import type { Endpoint, KillSwitchPolicy } from "../policy/policy";
 import type { Packet } from "./evaluate";
 import type { LintFinding } from "./lint";
 import type { ParseError } from "./parse-rules";
@@ -12,6 +12,8 @@ export interface VerifyInput {
   network: NetworkState;
   now: Date;
   captivePortalUntil?: Date | null;
+  /** Servers an earlier Enable found in the routes: intended while the routes show none. */
+  rememberedServers?: readonly Endpoint[];
 }
 
 /** What should happen to a packet; `block-return` = refused with an answer, so apps fail fast. */

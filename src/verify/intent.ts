@@ -61,7 +61,7 @@ export function viewPolicy(input: VerifyInput): PolicyView {
   const seen = new Set<string>();
   const ikev2 = network.tunnels.some((t) => /^ipsec\d+$/.test(t.name));
   const named = new Set(policy.endpoints.map((e) => e.address));
-  const detected = network.endpoints
+  const routed = network.endpoints
     .filter((address) => !named.has(address))
     .flatMap((address): Endpoint[] => {
       const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
@@ -70,6 +70,9 @@ export function viewPolicy(input: VerifyInput): PolicyView {
         ? connections.map(({ protocol, port }) => ({ address, protocol, port }))
         : [{ address }];
     });
+  // With no server in the routes (the VPN down), those an earlier Enable found keep the way out open.
+  const remembered = (input.rememberedServers ?? []).filter((e) => !named.has(e.address));
+  const detected = network.endpoints.length > 0 ? routed : remembered;
   const up = network.tunnels.map((t) => t.name);
   const tunnels = policy.tunnelOverride
     ? [policy.tunnelOverride]

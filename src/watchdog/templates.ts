@@ -51,8 +51,8 @@ function mark(line: AnchorLine): string {
 /**
  * The template for one network: the builder's lines for `input`, those that depend on the tunnels or end at
  * a time marked as the builder tagged them. Filled in with the tunnels of `input` at `input.now`, it gives back
- * the builder's text. VPN servers seen in the routes (not in the settings) are let through while a VPN tunnel
- * is up, as the builder does, since they are only ever seen then.
+ * the builder's text. Every VPN server is passed in every variant, the no-tunnel one included, so the VPN can
+ * reach its server after a restart.
  */
 export function buildRuleTemplate(input: AnchorInput): string {
   return `${buildAnchorLines(input, { template: true }).map(mark).join("\n")}\n`;

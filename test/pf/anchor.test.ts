@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildKillSwitchAnchor, summarizeAnchor } from "../../src/pf/anchor";
+import { buildRuleTemplates } from "../../src/watchdog/templates";
 import { EMPTY_NETWORK_STATE, type NetworkState } from "../../src/network/state";
 import { resolvePolicy, type KillSwitchPolicy } from "../../src/policy/policy";
 import { parseSettings, type SettingsInput } from "../../src/policy/settings";
@@ -327,5 +328,42 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
       "pass out quick on en0 inet proto udp from any port 68 to 255.255.255.255 port 67 keep state",
       "pass in quick on en0 inet proto udp from any port 67 to any port 68 no state",
     ]);
+  });
+});
+
+describe("VPN servers found at an earlier Enable", () => {
+  const remembered = [{ address: "198.51.100.7", protocol: "udp" as const, port: 1194 }];
+  const serverPass = "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)";
+
+  it("are passed while the routes show no server, and give way to what the routes show", async () => {
+    const policy = await policyOf({});
+    const down = buildKillSwitchAnchor({ policy, network: states.noVpn, now: NOW, rememberedServers: remembered });
+    expect(ruleLines(down)).toContain(serverPass);
+    expect(summarizeAnchor({ policy, network: states.noVpn, now: NOW, rememberedServers: remembered })).toMatchObject({
+      blockingMode: true,
+      endpoints: remembered,
+    });
+    // The routes show the server now: their evidence (no connection known: every protocol) replaces the record.
+    const up = buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW, rememberedServers: remembered });
+    expect(ruleLines(up)).not.toContain(serverPass);
+    expect(ruleLines(up)).toContain("pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)");
+  });
+
+  it("are left to the settings when the settings name the same address", async () => {
+    const policy = await policyOf({ vpnServers: ["198.51.100.7:443/tcp"] });
+    const rules = ruleLines(
+      buildKillSwitchAnchor({ policy, network: states.noVpn, now: NOW, rememberedServers: remembered }),
+    );
+    expect(rules.filter((line) => line.includes("198.51.100.7"))).toEqual([
+      "pass out quick inet proto tcp from any to 198.51.100.7 port 443 flags any keep state (if-bound)",
+    ]);
+  });
+
+  it("every watchdog template passes every server, the no-tunnel variant too", async () => {
+    const policy = await policyOf({});
+    const templates = buildRuleTemplates({ policy, network: states.splitUtun, now: NOW });
+    const serverLine = "pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)";
+    expect(templates.other.split("\n")).toContain(serverLine);
+    expect(templates.other).not.toMatch(/^#@@ [a-z-]+:pass out quick inet from any to 198\.51\.100\.7/m);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, parsePorts, parseSettings, parseVpnServer } from "../../src/policy/settings";
-import { isExceptionActive, resolvePolicy } from "../../src/policy/policy";
+import { formatEndpoint, isExceptionActive, parseRecordedEndpoint, resolvePolicy } from "../../src/policy/policy";
 
 describe("parseSettings", () => {
   it("fills defaults: LAN off, discovery and AirDrop on, no resolvers", () => {
@@ -129,5 +129,27 @@ describe("resolvePolicy", () => {
     expect(isExceptionActive({ ...base, scope: "all" }, null, now)).toBe(true);
     expect(isExceptionActive({ ...base, expiresAt: "2025-12-31T23:00:00Z" }, "net-a", now)).toBe(false);
     expect(isExceptionActive({ ...base, enabled: false }, "net-a", now)).toBe(false);
+  });
+});
+
+describe("VPN servers as the root script records them", () => {
+  it("read back exactly what formatEndpoint writes, and nothing else", () => {
+    const endpoints = [
+      { address: "198.51.100.7" },
+      { address: "198.51.100.7", port: 1194, protocol: "udp" as const },
+      { address: "198.51.100.7", port: 443 },
+      { address: "2001:db8::7", port: 51820, protocol: "udp" as const },
+      { address: "2001:db8::7", protocol: "ikev2" as const },
+    ];
+    for (const endpoint of endpoints) expect(parseRecordedEndpoint(formatEndpoint(endpoint))).toEqual(endpoint);
+    expect(formatEndpoint(endpoints[3])).toBe("[2001:db8::7]:51820/udp");
+    for (const text of ["vpn.example.com", "198.51.100.7:1194/UDP", " 198.51.100.7", "[fe80::1%en0]:443/tcp", ""]) {
+      expect(parseRecordedEndpoint(text), text).toBeNull();
+    }
+  });
+
+  it("refuses a scoped IPv6 address in brackets, as it does without", () => {
+    expect(parseVpnServer("[fe80::1%en0]:443/tcp")).toBeNull();
+    expect(parseSettings({ vpnServers: ["[fe80::1%en0]:443/tcp"] }).ok).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
-import { symlinkSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { ANCHOR_NAME } from "../../src/privileged/paths";
+import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
 import { ROOT_EXIT, parseRootReport, rootCommand } from "../../src/privileged/root-protocol";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
 
@@ -44,6 +44,7 @@ describe("rootCommand", () => {
     mac = createFakeMac();
     expect(() => rootCommand(mac.system, { action: "enable", rules: "no newline" })).toThrow(/newline/);
     expect(() => rootCommand(mac.system, { action: "enable", tunnels: ["utun4; reboot"] })).toThrow(/tunnel/);
+    expect(() => rootCommand(mac.system, { action: "enable", servers: ["vpn.example.com"] })).toThrow(/VPN server/);
     expect(() => rootCommand(mac.system, { action: "enable", kills: [{ source: "-F", destination: "all" }] })).toThrow(
       /address/,
     );
@@ -102,6 +103,8 @@ describe("the root script's own checks", () => {
       ["enable", mac.root, "--rules", "block drop in quick all\n", "--tunnel", "utun4;reboot"],
       ["enable", mac.root, "--rules", "block drop in quick all\n", "--kill", "-F", "all"],
       ["enable", mac.root, "--rules", "no newline"],
+      ["enable", mac.root, "--rules", "block drop in quick all\n", "--server", '198.51.100.7","x'],
+      ["enable", mac.root, "--rules", "block drop in quick all\n", "--server", "198.51.100.7 1194"],
       ["enable", "relative/root", "--rules", "block drop in quick all\n"],
       ["enable", "/tmp/../etc", "--rules", "block drop in quick all\n"],
       ["halt", mac.root],
@@ -110,6 +113,20 @@ describe("the root script's own checks", () => {
       expect(error, args.join(" ")).toMatchObject({ exitStatus: ROOT_EXIT.badArguments });
     }
     expect(mac.pfctlCalls()).toEqual([]);
+  });
+
+  it("records the VPN servers it is given, IPv6 in brackets too, and the watchdog keeps them", async () => {
+    mac = createFakeMac();
+    const servers = ["198.51.100.7:1194/udp", "[2001:db8::7]:51820/udp", "203.0.113.9/ikev2"];
+    const rules = "block return out quick all\nblock drop in quick all\n";
+    await runAsRoot(mac.system, rootCommand(mac.system, { action: "enable", rules, servers, startup: true }));
+    const recorded = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
+    expect(recorded().servers).toEqual(servers);
+    mac.writePf({ ...mac.readPf(), anchors: {} }); // something for the watchdog to repair, so it writes state.json
+    const run = await mac.runLaunchDaemon(PRODUCT_ID);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8")).result).toBe("repaired");
+    expect(recorded().servers).toEqual(servers);
   });
 
   it("will not use a state directory that is a symbolic link", async () => {

@@ -27,7 +27,8 @@ describe("settingsFromPreferences", () => {
         dnsResolvers: [],
         exceptions: [],
         authentication: "password",
-        protectFromStartup: false,
+        // On by default: a kill switch that is off after a restart breaks the promise.
+        protectFromStartup: true,
       },
     });
   });

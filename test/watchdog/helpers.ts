@@ -2,7 +2,8 @@
 import { expect } from "vitest";
 import { enableKillSwitch, type KillSwitchChange } from "../../src/lifecycle";
 import type { NetworkState } from "../../src/network/state";
-import { type KillSwitchPolicy, resolvePolicy } from "../../src/policy/policy";
+import { existsSync, readFileSync } from "node:fs";
+import { type Endpoint, type KillSwitchPolicy, parseRecordedEndpoint, resolvePolicy } from "../../src/policy/policy";
 import { type Settings, parseSettings } from "../../src/policy/settings";
 import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
@@ -68,6 +69,14 @@ export async function inspect(mac: FakeMac): Promise<Inspection> {
   return { network: field("network"), rulesFile: field("rules"), tunnels: field("tunnels"), up: field("up"), rules };
 }
 
+/** The VPN servers state.json records as found in the routes (none without the file). */
+export function rememberedServers(mac: FakeMac): Endpoint[] {
+  const path = `${mac.stateDirectory}/state.json`;
+  if (!existsSync(path)) return [];
+  const servers: string[] = JSON.parse(readFileSync(path, "utf8")).servers ?? [];
+  return servers.flatMap((text) => parseRecordedEndpoint(text) ?? []);
+}
+
 /** Our anchor as pf holds it now (what `pfctl -a ... -sr` prints). */
 export function anchorRules(mac: FakeMac): string {
   const rules = mac.readPf().anchors[ANCHOR_NAME]?.filter ?? [];
@@ -82,7 +91,7 @@ export function expectNoLeak(mac: FakeMac, policy: KillSwitchPolicy, network: Ne
   const pf = mac.readPf();
   expect(pf.enabled, `${step}: pf enabled`).toBe(true);
   expect(evaluationOrder(pf)[0], `${step}: our anchor first`).toBe(ANCHOR_NAME);
-  const result = verifyRuleset(anchorRules(mac), { policy, network, now });
+  const result = verifyRuleset(anchorRules(mac), { policy, network, now, rememberedServers: rememberedServers(mac) });
   expect(verificationSummary(result).failures, `${step}: verifier`).toEqual([]);
   expect(result.passed, step).toBe(true);
 }

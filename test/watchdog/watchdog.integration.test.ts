@@ -63,7 +63,11 @@ describe("installing the watchdog", () => {
 
   it("removes an installed watchdog when Enable runs with the setting off", async () => {
     await onAtHome();
-    const off = await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"] }), macNetworkState(HOME_VPN));
+    const off = await enable(
+      mac,
+      settingsFrom({ vpnServers: ["198.51.100.7"], protectFromStartup: false }),
+      macNetworkState(HOME_VPN),
+    );
     expect(off.report.watchdog).toBe("removed");
     expect(mac.launchDaemons()).toEqual([]);
     expect(existsSync(`${mac.root}${LAUNCH_DAEMON_FILE}`)).toBe(false);
@@ -350,7 +354,9 @@ describe("the status", () => {
     await runWatchdog(mac);
     expect((await status()).state).toBe("protected");
     // Without the setting, nobody is expected to check.
-    await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"] }), network, { now: mac.now() });
+    await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"], protectFromStartup: false }), network, {
+      now: mac.now(),
+    });
     await mac.advanceClock(3600);
     expect((await status()).state).toBe("protected");
   });
