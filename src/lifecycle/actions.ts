@@ -1,5 +1,11 @@
 import type { NetworkState } from "../network/state";
-import { type AnchorSummary, buildKillSwitchAnchor, endpointsByOrigin, summarizeAnchor } from "../pf/anchor";
+import {
+  type AnchorSummary,
+  buildFailClosedAnchor,
+  buildKillSwitchAnchor,
+  endpointsByOrigin,
+  summarizeAnchor,
+} from "../pf/anchor";
 import { type HostLookup, formatEndpoint, systemHostLookup } from "../policy/policy";
 import type { Settings } from "../policy/settings";
 import { type RootReport, type RootRequest, parseRootReport, rootCommand } from "../privileged/root-protocol";
@@ -122,6 +128,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       tunnels: summary.tunnels,
       kills,
       templates: buildRuleTemplates(input),
+      failClosedRules: buildFailClosedAnchor(input),
       network: identity && parseNetworkIdentityId(identity) ? identity : null,
       captivePortalUntil:
         summary.captivePortal && input.captivePortalUntil

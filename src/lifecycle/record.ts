@@ -57,6 +57,8 @@ export const watchdogStatusSchema = z.object({
   tunnels: z.optional(z.array(z.string())),
   /** The network identity id the watchdog computed. */
   network: z.optional(z.nullable(z.string())),
+  /** The rules it should load could not be used, so it loaded blocking rules (VPN servers and link plumbing) instead. */
+  failedClosed: z.optional(z.boolean()),
   /** The last repair: when (seconds since 1970) and what was put back. */
   lastRepairAt: z.optional(z.nullable(z.number())),
   lastRepair: z.optional(z.nullable(z.string())),

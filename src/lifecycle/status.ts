@@ -62,6 +62,16 @@ const status = (
 
 const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
+/** The watchdog could not use the kill switch's rules and loaded blocking ones (servers, link plumbing) instead. */
+function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchStatus>): KillSwitchStatus {
+  return status(
+    "degraded",
+    "Degraded: blocking all but the VPN servers, since the kill switch's rules could not be loaded.",
+    [watchdog.message, "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again."],
+    extra,
+  );
+}
+
 /** Notes on the watchdog of this boot for people: its last repair in this boot, an outdated version. */
 function watchdogNotes(watchdog: WatchdogStatus | null): string[] {
   if (!watchdog) return [];
@@ -107,6 +117,11 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   const watchdog = watchdogReading.kind === "present" ? watchdogReading.value : null;
   if (reading.kind === "absent") return status("off", "Off: traffic flows normally.", [], { watchdog });
   if (reading.kind === "unreadable") {
+    // A damaged record, and the watchdog loaded its blocking rules for it in this boot.
+    if (watchdog?.failedClosed && watchdog.result === "failed") {
+      const bootTime = await readBootTimeFor(request);
+      if (bootTime !== null && sameBoot(watchdog.bootTime, bootTime)) return failedClosedStatus(watchdog, { watchdog });
+    }
     return status(
       "unknown",
       "Unknown: the kill switch's state file cannot be read.",
@@ -132,11 +147,15 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     );
   }
   const watchdogThisBoot = watchdog && sameBoot(watchdog.bootTime, bootTime) ? watchdog : null;
-  if (watchdogThisBoot?.result === "failed") {
+  // A failure the watchdog found before the last Enable or Apply is that action's to have repaired.
+  const failedSinceChange =
+    watchdogThisBoot?.result === "failed" && watchdogThisBoot.checkedAt > recorded.changedAt ? watchdogThisBoot : null;
+  if (failedSinceChange?.failedClosed) return failedClosedStatus(failedSinceChange, extra);
+  if (failedSinceChange) {
     return status(
       "degraded",
       "Degraded: the watchdog could not put the kill switch rules back.",
-      [watchdogThisBoot.message],
+      [failedSinceChange.message],
       extra,
     );
   }

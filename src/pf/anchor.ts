@@ -400,6 +400,36 @@ export function buildAnchorLines(
   return lines;
 }
 
+/**
+ * The rules the watchdog loads when those it should load are missing, corrupt or refused by pf: loopback, the
+ * VPN servers (the settings', and those found in the routes or recorded) and link plumbing, nothing else, so
+ * nothing leaks and the VPN can still reach its server. No tunnel passes: the VPN connects, and the status
+ * says to enable again.
+ */
+export function buildFailClosedAnchor(input: AnchorInput): string {
+  const { policy, network } = input;
+  const lines = buildAnchorLines({
+    now: input.now,
+    policy: {
+      ...policy,
+      endpoints: endpointsToAllow(policy, network, input.rememberedServers),
+      tunnelOverride: null,
+      trustedTunnels: [],
+      allowLan: false,
+      allowDiscovery: false,
+      allowAirDrop: false,
+      dnsResolvers: [],
+      exceptions: [],
+    },
+    network: { ...network, tunnels: [], vpnInterface: null, endpoints: [], serverConnections: [] },
+  });
+  const head = [
+    "# VPN Kill Switch, fail-closed rules: loaded by the watchdog only when the rules it should load are missing,",
+    "# corrupt or refused. Only the VPN servers and link plumbing pass; enable the kill switch again to repair.",
+  ];
+  return `${[...head, ...lines.slice(2).map((line) => line.text)].join("\n")}\n`;
+}
+
 /** Builds the text of our pf anchor: deterministic for the same input, ends with a newline, `quick` everywhere. */
 export function buildKillSwitchAnchor(input: AnchorInput): string {
   return `${buildAnchorLines(input)

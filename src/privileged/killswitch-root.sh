@@ -22,6 +22,8 @@
 #   --tunnel NAME             a tunnel the rules let through, recorded for the status (repeatable)
 #   --kill SRC DST            kill pf states from SRC to DST, addresses or CIDR networks (repeatable)
 #   --other-rules TEXT        the watchdog's rule template for any network not named below
+#   --fail-closed-rules TEXT  what the watchdog loads when the rules it should load are missing, corrupt or
+#                             refused: the VPN servers and link plumbing only (fail-closed.pf)
 #   --network-rules ID TEXT   the template for the network whose identity is ID (repeatable)
 #   --fixed-tunnel NAME       the templates let through this tunnel only (the user named it): never follow others
 #   --trusted-tunnel NAME     the templates also let through this tunnel when it is up (repeatable)
@@ -758,7 +760,7 @@ desired_rules() { # OUTPUT NOW
 		TEMPLATE=anchor.pf
 		state_list tunnels
 		TUNNELS=$FIELD
-		cp "$STATE_DIR/anchor.pf" "$1"
+		cp "$STATE_DIR/anchor.pf" "$1" 2>/dev/null || : >"$1"
 		return
 	fi
 	# The index: "network FILE ID", "other FILE", "tunnels fixed NAME" or "tunnels auto [NAME...]" (the
@@ -822,6 +824,67 @@ check_templates() { # NOW
 		pf -n -a "$KS_ANCHOR" -f "$WORK/template.check" ||
 			fail 65 "pf rejected the watchdog's rules (${file##*/}): $(pf_said)"
 	done
+}
+
+# --- Failing closed -----------------------------------------------------------------------------------
+
+# Keeps the fail-closed rules Enable/Apply gave (none given: none kept, the built-in ones stand in).
+save_fail_closed() {
+	if [ "$HAVE_FAIL_CLOSED" = no ]; then
+		rm -f "$STATE_DIR/fail-closed.pf"
+		return 0
+	fi
+	cp "$WORK/fail-closed.pf" "$STATE_DIR/fail-closed.pf.new" && mv -f "$STATE_DIR/fail-closed.pf.new" "$STATE_DIR/fail-closed.pf"
+}
+
+# The last resort, when fail-closed.pf is missing, corrupt or refused too: loopback and link plumbing on
+# every Ethernet and Wi-Fi interface (the same lines as the builder's), everything else blocked. No VPN
+# server is known here, but nothing leaks and the Mac can still join its network.
+builtin_fail_closed_rules() {
+	printf '%s\n' "# VPN Kill Switch, built-in fail-closed rules: the kill switch's own rules could not be loaded." \
+		"# Only loopback and link plumbing pass; enable the kill switch again to repair." \
+		"pass quick on lo0 all flags any keep state"
+	awk '/^en[0-9]+: / { sub(/:.*/, ""); print }' "$WORK/ifconfig" | while read -r link; do
+		printf '%s\n' \
+			"pass out quick on $link inet proto udp from any port 68 to 255.255.255.255 port 67 keep state" \
+			"pass in quick on $link inet proto udp from any port 67 to any port 68 no state" \
+			"pass out quick on $link inet6 proto udp from fe80::/10 port 546 to ff02::1:2 port 547 keep state" \
+			"pass in quick on $link inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state" \
+			"pass out quick on $link inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { 133, 134, 135, 136, 137, 143 } no state" \
+			"pass in quick on $link inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state"
+	done
+	printf '%s\n' "block return out quick proto { tcp, udp } from any to any port { 53, 853 }" \
+		"block return out quick all" "block drop in quick all"
+}
+
+# Loads blocking rules in place of rules that cannot be used (REASON says why), puts them first and keeps
+# pf on: fail-closed.pf when pf takes it, else the built-in rules. Records the result; never leaves pf open.
+fail_closed() { # REASON
+	loaded=""
+	if [ -f "$STATE_DIR/fail-closed.pf" ] && rules_complete "$STATE_DIR/fail-closed.pf" &&
+		pf -n -a "$KS_ANCHOR" -f "$STATE_DIR/fail-closed.pf" && load "$STATE_DIR/fail-closed.pf"; then
+		loaded="the fail-closed rules (VPN servers and link plumbing only)"
+	else
+		[ -s "$WORK/ifconfig" ] || read_interfaces
+		builtin_fail_closed_rules >"$WORK/built-in.pf"
+		if load "$WORK/built-in.pf"; then loaded="the built-in fail-closed rules (link plumbing only)"; fi
+	fi
+	if [ -z "$loaded" ]; then
+		write_watchdog_status failed "$1; no blocking rules could be loaded in their place: $(pf_message)" no
+		return 1
+	fi
+	if ! attach; then
+		write_watchdog_status failed "$1; $loaded are loaded but cannot be put ahead of the other pf rules: $ATTACH_PROBLEM" no
+		return 1
+	fi
+	if ! hold_reference; then
+		write_watchdog_status failed "$1; $loaded are loaded but pf could not be enabled: $(pf_message)" no
+		return 1
+	fi
+	FAILED_CLOSED=yes
+	TUNNELS=""
+	write_watchdog_status failed "$1; blocking with $loaded" no
+	return 1
 }
 
 # --- Records ------------------------------------------------------------------------------------------
@@ -888,9 +951,11 @@ write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 		[ -n "$repair_at" ] || repair_at=null
 		[ -n "$repair" ] || repair=null
 	fi
-	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"network":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
+	failed_closed=false
+	if [ "$FAILED_CLOSED" = yes ]; then failed_closed=true; fi
+	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"network":%s,"failedClosed":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
 		"$KS_VERSION" "$KS_WATCHDOG_INTERVAL" "$now" "${boot:-0}" "$1" "$(json_text "$2")" "$enabled" "$ATTACHMENT" \
-		"$hash" "$template" "$(json_list "$TUNNELS")" "$network" "$repair_at" "$repair" >"$STATE_DIR/watchdog.json.new" &&
+		"$hash" "$template" "$(json_list "$TUNNELS")" "$network" "$failed_closed" "$repair_at" "$repair" >"$STATE_DIR/watchdog.json.new" &&
 		mv -f "$STATE_DIR/watchdog.json.new" "$STATE_DIR/watchdog.json"
 }
 
@@ -1039,7 +1104,7 @@ refresh() { # WHO
 	was_attachment=$FIELD
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
-		write_watchdog_status failed "the watchdog's rules for this network ($TEMPLATE) are missing or incomplete; the rules in force were left as they are" no
+		fail_closed "the watchdog's rules for this network (${TEMPLATE:-none}) are missing or incomplete"
 		return 1
 	fi
 	NETWORK_ID=$IDENTITY
@@ -1062,7 +1127,7 @@ refresh() { # WHO
 	fi
 	if [ "$reload" = yes ]; then
 		if ! pf -n -a "$KS_ANCHOR" -f "$WORK/desired.pf" || ! load "$WORK/desired.pf"; then
-			write_watchdog_status failed "pf refused the rules for this network ($TEMPLATE): $(pf_message)" no
+			fail_closed "pf refused the rules for this network ($TEMPLATE): $(pf_message)"
 			return 1
 		fi
 		cp "$WORK/desired.pf" "$STATE_DIR/anchor.pf.new" && mv -f "$STATE_DIR/anchor.pf.new" "$STATE_DIR/anchor.pf"
@@ -1130,6 +1195,10 @@ do_on() {
 	printf '%s' "$RULES" >"$WORK/anchor.pf" || fail 69 "cannot write the rules to $WORK"
 	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail 65 "$(pf_said)"
 	check_templates "$now"
+	if [ "$HAVE_FAIL_CLOSED" = yes ]; then
+		rules_complete "$WORK/fail-closed.pf" || fail 64 "the fail-closed rules must end with the kill switch's final blocks"
+		pf -n -a "$KS_ANCHOR" -f "$WORK/fail-closed.pf" || fail 65 "pf rejected the fail-closed rules: $(pf_said)"
+	fi
 	PREVIOUS=""
 	if recorded_on && [ -f "$STATE_DIR/anchor.pf" ] && cp "$STATE_DIR/anchor.pf" "$WORK/previous.pf"; then
 		PREVIOUS="$WORK/previous.pf"
@@ -1148,6 +1217,7 @@ do_on() {
 		warn "The rules in force could not be saved to $STATE_DIR/anchor.pf."
 	fi
 	save_templates || warn "The watchdog's rules could not be saved; it will keep the rules loaded now."
+	save_fail_closed || warn "The fail-closed rules could not be saved; the watchdog would fall back to link plumbing only."
 	printf '%s' "$KILLS" >"$WORK/kills"
 	# Kept for the watchdog, which kills what opened while the rules were not in force (an Apply that
 	# keeps connections sends none and leaves the last list).
@@ -1182,7 +1252,8 @@ turn_off() {
 		rm -rf "$STATE_DIR/rules" "$STATE_DIR/rules.new" "$STATE_DIR/rules.old"
 		rm -f "$STATE_DIR/anchor.pf" "$STATE_DIR/anchor.pf.new" "$STATE_DIR/token" "$STATE_DIR/token.new" \
 			"$STATE_DIR/state.json" "$STATE_DIR/state.json.new" "$STATE_DIR/kills" "$STATE_DIR/resolved.json" \
-			"$STATE_DIR/resolved.json.new" "$STATE_DIR/watchdog.json" "$STATE_DIR/watchdog.json.new"
+			"$STATE_DIR/resolved.json.new" "$STATE_DIR/watchdog.json" "$STATE_DIR/watchdog.json.new" \
+			"$STATE_DIR/fail-closed.pf" "$STATE_DIR/fail-closed.pf.new"
 		rmdir "$STATE_DIR" 2>/dev/null || true
 	fi
 }
@@ -1210,9 +1281,14 @@ do_uninstall() {
 
 do_watch() {
 	take_lock 0 || exit 0
-	# Off means off: after Disable nothing is put back, whatever launchd still runs.
-	recorded_on || exit 0
 	state_dir_is_ours || exit 0
+	# Off means off: after Disable (which removes state.json) nothing is put back, whatever launchd still runs.
+	[ -f "$STATE_DIR/state.json" ] || exit 0
+	if ! recorded_on; then
+		# Only this script writes state.json, always with "status":"on": anything else is a damaged record.
+		fail_closed "the kill switch's record (state.json) is unreadable"
+		exit 1
+	fi
 	refresh watchdog
 }
 
@@ -1276,6 +1352,8 @@ trap 'exit 143' TERM
 
 HAVE_RULES=no
 HAVE_TEMPLATES=no
+HAVE_FAIL_CLOSED=no
+FAILED_CLOSED=no
 RULES=""
 TUNNELS=""
 KILLS=""
@@ -1323,6 +1401,12 @@ while [ $# -gt 0 ]; do
 		printf '%s' "$3" >"$WORK/templates/network-$templates.pf"
 		printf 'network network-%s.pf %s\n' "$templates" "$2" >>"$WORK/templates/index"
 		shift 3
+		;;
+	--fail-closed-rules)
+		if [ $# -lt 2 ] || ! ends_with_newline "$2"; then fail 64 "--fail-closed-rules needs rules ending with a newline"; fi
+		printf '%s' "$2" >"$WORK/fail-closed.pf" || fail 69 "cannot write to $WORK"
+		HAVE_FAIL_CLOSED=yes
+		shift 2
 		;;
 	--fixed-tunnel)
 		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail 64 "--fixed-tunnel needs a tunnel interface name"; fi

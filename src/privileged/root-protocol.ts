@@ -43,6 +43,8 @@ export interface RootRequest {
   resolved?: Readonly<Record<string, readonly string[]>>;
   /** Install the boot-time watchdog (true) or remove it (false); enable and apply. */
   startup?: boolean;
+  /** The rules the watchdog loads when the ones it should load are missing, corrupt or refused (enable, apply). */
+  failClosedRules?: string;
   /** VPN servers found in the routes (formatEndpoint's text), recorded so a later Enable with the VPN down keeps them. */
   servers?: readonly string[];
 }
@@ -94,6 +96,7 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
     if (templates.fixedTunnel) args.push("--fixed-tunnel", checkTunnel(templates.fixedTunnel));
     for (const tunnel of templates.trustedTunnels) args.push("--trusted-tunnel", checkTunnel(tunnel));
   }
+  if (request.failClosedRules !== undefined) args.push("--fail-closed-rules", checkRules(request.failClosedRules));
   if (request.network) args.push("--network", checkIdentity(request.network));
   for (const server of request.servers ?? []) args.push("--server", checkServer(server));
   if (request.captivePortalUntil != null) {

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "fa40bbd01477121ce6209020b76c667601bf25d937e015b20e87f7d88d51a0a6";
+export const ROOT_SCRIPT_SHA256 = "4a241dbc9b0731c8ccda66ca3094f9734c4b2ba88f92326dc2ca7847f2cef2db";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

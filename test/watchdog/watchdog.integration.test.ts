@@ -209,18 +209,26 @@ describe("repairs", () => {
     expect(watchdogStatus().lastRepair).toMatch(/put back the kill switch rules, which were gone from pf/);
   });
 
-  it("never loads a lost or truncated rules file in place of the kill switch", async () => {
+  it("never loads a lost or truncated rules file in place of the kill switch: it fails closed", async () => {
     await onAtHome();
-    const before = anchorRules(mac);
     const template = `${mac.stateDirectory}/rules/other.pf`;
     writeFileSync(template, readFileSync(template, "utf8").split("# Everything else")[0]);
     joinNetwork(mac, { wifi: "cafe", vpn: "utun4" });
+    await mac.advanceClock(10);
     // A failed check exits non-zero (launchd logs it) and runs again at the next interval.
     expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
-    expect(anchorRules(mac)).toBe(before);
+    // Neither the truncated rules nor the home network's: the fail-closed rules (VPN servers, link plumbing).
+    const failClosed = readFileSync(`${mac.stateDirectory}/fail-closed.pf`, "utf8");
+    expect(anchorRules(mac)).toBe(
+      `${failClosed
+        .split("\n")
+        .filter((l) => l !== "" && !l.startsWith("#"))
+        .join("\n")}\n`,
+    );
     expect(watchdogStatus()).toMatchObject({
       result: "failed",
-      message: expect.stringMatching(/missing or incomplete/),
+      failedClosed: true,
+      message: expect.stringMatching(/missing or incomplete; blocking with the fail-closed rules/),
     });
     const status = await getKillSwitchStatus({
       system: mac.system,

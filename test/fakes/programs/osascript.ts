@@ -4,6 +4,9 @@
  * privileges`. It quotes as AppleScript does and hands the result to the real /bin/sh, so quoting
  * mistakes show up exactly as they would on a Mac. Anything else is a syntax error.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson } from "../machine";
 import type { ProgramIo } from "./pfctl";
 import { runProgram } from "./spawn";
@@ -139,7 +142,15 @@ async function runShell(
   }
   const env: NodeJS.ProcessEnv = { PATH: ROOT_SHELL_PATH };
   if (admin) env[FAKE_ROOT_MARKER] = "0";
-  const result = await runProgram("/bin/sh", ["-c", command], env, root);
+  // A Mac runs the command with `/bin/sh -c`, all arguments together limited to ARG_MAX (1 MB). Linux also caps
+  // any one argument at 128 KB, which the command (the root script twice with --startup) can pass: the same
+  // text goes to the same shell from a file, parsed and quoted exactly alike.
+  const directory = mkdtempSync(join(tmpdir(), "fake-osascript-"));
+  const file = join(directory, "command");
+  writeFileSync(file, command);
+  const result = await runProgram("/bin/sh", [file], env, root).finally(() =>
+    rmSync(directory, { recursive: true, force: true }),
+  );
   if (result.status === 0) return { output: result.stdout };
   const said = (result.stderr || result.stdout).replace(/\n$/, "").replace(/\n/g, "\r");
   return { error: { message: said || "The command exited with a non-zero status.", code: result.status ?? 1 } };

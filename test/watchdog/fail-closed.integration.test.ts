@@ -1,0 +1,135 @@
+/**
+ * Fail closed: whenever the rules the watchdog should load are missing, corrupt or refused by pf, at boot or
+ * later, it loads blocking rules in their place (the fail-closed rules Enable prepared: VPN servers and link
+ * plumbing; failing those, its built-in ones), puts them first and keeps pf on. Never open.
+ */
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { getKillSwitchStatus } from "../../src/lifecycle";
+import type { NetworkState } from "../../src/network/state";
+import { buildFailClosedAnchor } from "../../src/pf/anchor";
+import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
+import { verifyRuleset } from "../../src/verify/verify-policy";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
+import { emptyRuleset, evaluationOrder } from "../fakes/pf-model";
+import { anchorRules, enable, joinNetwork, policyOf, settingsFrom } from "./helpers";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+const SETTINGS = settingsFrom({
+  vpnServers: ["198.51.100.7:1194/udp"],
+  exceptions: [{ address: "192.168.1.40", label: "Home printer", scope: HOME_ID }],
+});
+const SERVER_PASS = "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)";
+const ruleLines = (text: string) => text.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
+const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8"));
+
+/** On at home with the VPN, then a restart (pf empty and stopped) with the VPN not yet connected. */
+async function restartedAfter(damage: () => void): Promise<NetworkState> {
+  mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
+  await enable(mac, SETTINGS, macNetworkState({ wifi: "home", vpn: "utun4" }));
+  damage();
+  mac.reboot();
+  await mac.advanceClock(60); // a restart takes a while
+  mac.writePf({ ...mac.readPf(), main: emptyRuleset(), anchors: {}, enabled: false });
+  const boot = joinNetwork(mac, { wifi: "home", vpn: null });
+  const run = await mac.runLaunchDaemon(PRODUCT_ID); // RunAtLoad
+  expect(run.stderr).toBe("");
+  expect(run.exitCode).toBe(1); // launchd logs it; the next interval tries again
+  return boot;
+}
+
+/** pf runs our rules first, nothing the policy blocks gets through, and nothing but `allowed` passes out. */
+async function expectBlocking(network: NetworkState, step: string) {
+  const pf = mac.readPf();
+  expect(pf.enabled, `${step}: pf enabled`).toBe(true);
+  expect(evaluationOrder(pf)[0], `${step}: our anchor first`).toBe(ANCHOR_NAME);
+  const result = verifyRuleset(anchorRules(mac), { policy: await policyOf(SETTINGS), network, now: mac.now() });
+  const leaks = result.clauses.flatMap((clause) => clause.failures.filter((failure) => failure.leak));
+  expect(leaks, `${step}: leaks`).toEqual([]);
+  expect(anchorRules(mac), step).not.toMatch(/192\.168\.1\.40/); // the exception is not among them
+  const status = await getKillSwitchStatus({ system: mac.system, network, now: mac.now() });
+  expect(status.state, step).toBe("degraded");
+  expect(status.headline).toMatch(/blocking all but the VPN servers/);
+  expect(watchdogStatus()).toMatchObject({ result: "failed", failedClosed: true });
+}
+
+const failClosedFile = () => `${mac.stateDirectory}/fail-closed.pf`;
+
+/** Rewrites every template of the watchdog (this network's and any other network's). */
+function damageTemplates(change: (text: string) => string) {
+  const rules = `${mac.stateDirectory}/rules`;
+  for (const name of readdirSync(rules).filter((file) => file.endsWith(".pf"))) {
+    writeFileSync(`${rules}/${name}`, change(readFileSync(`${rules}/${name}`, "utf8")));
+  }
+}
+
+describe("failing closed at boot", () => {
+  it("loads the fail-closed rules when the template is corrupt, the VPN server still reachable", async () => {
+    const boot = await restartedAfter(() => damageTemplates((text) => text.split("# Everything else")[0]));
+    expect(anchorRules(mac)).toBe(`${ruleLines(readFileSync(failClosedFile(), "utf8")).join("\n")}\n`);
+    expect(anchorRules(mac)).toContain(SERVER_PASS);
+    expect(anchorRules(mac)).toContain(
+      "pass out quick on en0 inet proto udp from any port 68 to 255.255.255.255 port 67 keep state",
+    );
+    await expectBlocking(boot, "corrupt template");
+    expect(watchdogStatus().message).toMatch(
+      /network-1\.pf\) are missing or incomplete; blocking with the fail-closed rules/,
+    );
+  });
+
+  it("loads them when the rules and their record are gone", async () => {
+    const boot = await restartedAfter(() => {
+      rmSync(`${mac.stateDirectory}/rules`, { recursive: true });
+      rmSync(`${mac.stateDirectory}/anchor.pf`);
+    });
+    expect(anchorRules(mac)).toContain(SERVER_PASS);
+    await expectBlocking(boot, "rules missing");
+  });
+
+  it("loads them when pf refuses the rules", async () => {
+    const boot = await restartedAfter(() =>
+      damageTemplates(
+        (text) => `pass out quick on en0 received-on en0 all
+${text}`,
+      ),
+    );
+    expect(anchorRules(mac)).toContain(SERVER_PASS);
+    await expectBlocking(boot, "rules refused");
+    expect(watchdogStatus().message).toMatch(/pf refused the rules for this network \(network-1\.pf\)/);
+  });
+
+  it("loads them when state.json is damaged", async () => {
+    const boot = await restartedAfter(() => writeFileSync(`${mac.stateDirectory}/state.json`, '{"vers'));
+    expect(anchorRules(mac)).toContain(SERVER_PASS);
+    await expectBlocking(boot, "state.json damaged");
+    expect(watchdogStatus().message).toMatch(/state\.json\) is unreadable/);
+  });
+
+  it("falls back to its built-in rules, the builder's link plumbing, when the fail-closed rules are damaged too", async () => {
+    const boot = await restartedAfter(() => {
+      damageTemplates(() => "garbage\n");
+      writeFileSync(failClosedFile(), "pass out quick all\n");
+    });
+    // No server is known to the built-in rules: loopback and the link plumbing of each en* interface only.
+    const links = ["en4", "en1", "en2", "en0"].map((name) => ({ name, ipv4: [], ipv6: [] }));
+    const built = buildFailClosedAnchor({
+      policy: { ...(await policyOf(settingsFrom({}))), endpoints: [] },
+      network: { ...boot, physical: links },
+      now: mac.now(),
+    });
+    expect(ruleLines(anchorRules(mac))).toEqual(ruleLines(built));
+    await expectBlocking(boot, "built-in rules");
+    expect(watchdogStatus().message).toMatch(/blocking with the built-in fail-closed rules/);
+  });
+
+  it("goes back to the kill switch's own rules once Enable repairs them", async () => {
+    await restartedAfter(() => damageTemplates(() => "garbage\n"));
+    const vpn = joinNetwork(mac, { wifi: "home", vpn: "utun4" });
+    const on = await enable(mac, SETTINGS, vpn);
+    expect(on.status.state).toBe("protected");
+    expect(anchorRules(mac)).toContain("to 192.168.1.40 flags any keep state");
+  });
+});
