@@ -150,7 +150,9 @@ async function runWithTouchId(system: SystemCommands, command: RootCommand): Pro
   // No -n: it forbids every prompt, Touch ID included. Standard input is empty and Raycast has no
   // terminal, so when Touch ID is declined or unavailable sudo stops ("a terminal is required")
   // instead of waiting for a password nobody can type; the password dialog takes over then.
-  return system.run("sudo", ["--", system.binaries.sh, "-c", command.script, command.name, ...command.args], {
+  // -k: with no terminal, sudo would keep its timestamp for the parent process, and for minutes a later
+  // `sudo -n` from Raycast would be root without asking; -k neither uses nor leaves one.
+  return system.run("sudo", ["-k", "--", system.binaries.sh, "-c", command.script, command.name, ...command.args], {
     input: "",
   });
 }

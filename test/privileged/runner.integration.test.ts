@@ -91,6 +91,8 @@ describe("runAsRoot", () => {
       expect(run.stdout.trim()).toBe("root");
       expect(writtenArguments(out)).toEqual(["probe", ...AWKWARD_VALUES]);
       expect(mac.prompts().map((p) => p.prompt)).toEqual(["touchid"]);
+      // sudo -k: no cached credential is used or left behind for a later `sudo -n` to be root without asking.
+      expect(mac.prompts()[0].args).toEqual(["-k"]);
     });
 
     it("falls back to the password dialog when Touch ID is declined", async () => {

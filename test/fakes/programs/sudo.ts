@@ -7,13 +7,15 @@ import type { ProgramIo } from "./pfctl";
 import { runProgram } from "./spawn";
 
 export async function runSudo(root: string, args: string[], io: ProgramIo): Promise<number> {
-  const command = args[0] === "--" ? args.slice(1) : args;
-  if (command.length === 0 || command[0].startsWith("-")) {
-    io.stderr.push("usage: sudo -- command [arg ...] (the fake sudo knows no options)");
+  // -k: ask (Touch ID) whatever was cached, and cache nothing for later calls; the only option it knows.
+  const options = args.slice(0, args.indexOf("--") === -1 ? 0 : args.indexOf("--"));
+  const command = args.indexOf("--") === -1 ? args : args.slice(args.indexOf("--") + 1);
+  if (command.length === 0 || command[0].startsWith("-") || options.some((option) => option !== "-k")) {
+    io.stderr.push("usage: sudo [-k] -- command [arg ...] (the fake sudo knows no other option)");
     return 1;
   }
   const machine = readJson<MachineState>(fakePaths(root).machine);
-  logEvent(root, { program: "sudo", args: [], asRoot: false, prompt: "touchid", answer: machine.touchId });
+  logEvent(root, { program: "sudo", args: options, asRoot: false, prompt: "touchid", answer: machine.touchId });
   if (machine.touchId !== "approve") {
     io.stderr.push(
       "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper",
