@@ -137,6 +137,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       resolved: addresses,
       startup: settings.protectFromStartup,
       servers: detected.map(formatEndpoint),
+      serverAddresses: [...new Set(summary.endpoints.map((endpoint) => endpoint.address))],
     },
     settings.authentication,
   );

@@ -28,6 +28,8 @@ export const recordedStateSchema = z.object({
   network: z.optional(z.nullable(z.string())),
   /** VPN servers found in the routes at Enable or Apply (`IP`, `IP:port/proto`, `IP/ikev2`), kept for when the VPN is down. */
   servers: z.optional(z.array(z.string())),
+  /** Every VPN server address the rules pass (settings and routes): the watchdog never cuts their connections. */
+  serverAddresses: z.optional(z.array(z.string())),
 });
 export type RecordedState = z.infer<typeof recordedStateSchema>;
 

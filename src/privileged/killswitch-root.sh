@@ -30,6 +30,7 @@
 #   --network ID              the network the rules were built for, recorded for the status
 #   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
 #   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
+#   --server-address ADDRESS  a VPN server's address (any origin): its connections are never cut (repeatable)
 #   --server SPEC             a VPN server found in the routes (IP, IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2),
 #                             recorded so a later Enable with the VPN down still passes it (repeatable)
 #   --startup SCRIPT          install the watchdog, SCRIPT being this script's text; without it, remove it
@@ -517,6 +518,46 @@ kill_states() { # FILE of "SRC DST" lines
 	done <"$WORK/kills.now"
 }
 
+# Cuts what the rules just loaded may no longer pass: every state outside the tunnels let through now
+# ($TUNNELS), the VPN servers' connections, loopback and link-local IPv6 aside. Computed from the states
+# and addresses of now, so it also catches what an old address or a closed window left. A flow the rules
+# still pass makes a new state with its next packet (every pass is `flags any` or stateless).
+withdraw_states() {
+	pf -s states >"$WORK/states" || return 0
+	[ -s "$WORK/ifconfig" ] || read_interfaces
+	# pfctl -s states: "IF PROTO LOCAL ARROW REMOTE [ARROW REMOTE] STATE", IPv4 as a:port, IPv6 as a[port].
+	awk -v tunnels="$TUNNELS" -v servers="$SERVER_ADDRESSES" '
+		BEGIN {
+			n = split(tunnels, list, " "); for (i = 1; i <= n; i++) tunnel[list[i]] = 1
+			n = split(servers, list, " "); for (i = 1; i <= n; i++) server[list[i]] = 1
+		}
+		function host(token) {
+			if (token ~ /\[/) { sub(/\[.*/, "", token); return token }
+			if (token ~ /^[0-9.]+:[0-9]+$/) sub(/:[0-9]+$/, "", token)
+			return token
+		}
+		FILENAME == ARGV[1] {
+			if ($0 ~ /^[a-z]/) { name = $1; sub(/:$/, "", name); next }
+			if (tunnel[name] && ($1 == "inet" || $1 == "inet6")) { a = $2; sub(/%.*/, "", a); ours[a] = 1 }
+			next
+		}
+		$4 == "->" || $4 == "<-" {
+			local = host($3)
+			remote = host(($6 == "->" || $6 == "<-") ? $7 : $5)
+			if (ours[local] || server[remote] || server[local]) next
+			if (local ~ /^(127\.|::1$|fe[89ab][0-9a-f]:)/ || remote ~ /^(127\.|::1$)/) next
+			# xnu matches -k SRC -k DST against the Mac side of an outbound state, the far side of an inbound one.
+			print ($4 == "->") ? local " " remote : remote " " local
+		}
+	' "$WORK/ifconfig" "$WORK/states" | sort -u >"$WORK/withdrawn"
+	while read -r src dst; do
+		if pf -k "$src" -k "$dst"; then
+			n=$(sed -n 's/^killed \([0-9][0-9]*\) states.*/\1/p' "$WORK/pf.err" | sed -n 1p)
+			KILLED=$((KILLED + ${n:-0}))
+		fi
+	done <"$WORK/withdrawn"
+}
+
 # The boot time, read once a run into $BOOT_TIME (each program started costs time).
 read_boot_time() {
 	[ -z "$BOOT_TIME" ] || return 0
@@ -883,6 +924,9 @@ fail_closed() { # REASON
 	fi
 	FAILED_CLOSED=yes
 	TUNNELS=""
+	state_list serverAddresses
+	SERVER_ADDRESSES=$FIELD
+	withdraw_states
 	write_watchdog_status failed "$1; blocking with $loaded" no
 	return 1
 }
@@ -905,9 +949,10 @@ write_state() {
 	if [ -n "$NETWORK_ID" ]; then network="\"$NETWORK_ID\""; fi
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s]}\n' \
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s],"serverAddresses":[%s]}\n' \
 		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
-		"${PORTAL:-null}" "$startup" "$network" "$(json_list "$SERVERS")" >"$STATE_DIR/state.json.new" &&
+		"${PORTAL:-null}" "$startup" "$network" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
+		>"$STATE_DIR/state.json.new" &&
 		mv -f "$STATE_DIR/state.json.new" "$STATE_DIR/state.json"
 }
 
@@ -1094,6 +1139,8 @@ refresh() { # WHO
 	if recorded_true protectFromStartup; then STARTUP=yes; fi
 	state_list servers
 	SERVERS=$FIELD
+	state_list serverAddresses
+	SERVER_ADDRESSES=$FIELD
 	state_list tunnels
 	was_tunnels=$FIELD
 	state_string network
@@ -1143,6 +1190,10 @@ refresh() { # WHO
 	fi
 	if [ "$REFERENCE" = taken ] && [ "$was_boot" = "$boot" ]; then
 		repairs="$repairs${repairs:+, }enabled pf again (it was stopped or the kill switch's reference was released)"
+	fi
+	if [ "$reload" = yes ]; then
+		withdraw_states
+		if [ "$KILLED" -gt 0 ]; then done_list="$done_list${done_list:+, }cut $KILLED connections the new rules do not pass"; fi
 	fi
 	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$was_attachment" ]; then
 		write_state || warn "The state file could not be written."
@@ -1364,6 +1415,7 @@ TRUSTED_TUNNELS=""
 STARTUP=no
 STARTUP_SCRIPT=""
 SERVERS=""
+SERVER_ADDRESSES=""
 templates=0
 : >"$WORK/resolved"
 while [ $# -gt 0 ]; do
@@ -1435,6 +1487,11 @@ while [ $# -gt 0 ]; do
 		done
 		printf '%s %s\n' "$2" "$3" >>"$WORK/resolved"
 		shift 3
+		;;
+	--server-address)
+		if [ $# -lt 2 ] || ! is_address "$2"; then fail 64 "--server-address needs an address"; fi
+		SERVER_ADDRESSES="$SERVER_ADDRESSES${SERVER_ADDRESSES:+ }$2"
+		shift 2
 		;;
 	--server)
 		if [ $# -lt 2 ] || ! is_server "$2"; then fail 64 "--server needs a VPN server address"; fi

@@ -45,6 +45,8 @@ export interface RootRequest {
   startup?: boolean;
   /** The rules the watchdog loads when the ones it should load are missing, corrupt or refused (enable, apply). */
   failClosedRules?: string;
+  /** Every VPN server address the rules pass: the watchdog never cuts their connections. */
+  serverAddresses?: readonly string[];
   /** VPN servers found in the routes (formatEndpoint's text), recorded so a later Enable with the VPN down keeps them. */
   servers?: readonly string[];
 }
@@ -99,6 +101,7 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
   if (request.failClosedRules !== undefined) args.push("--fail-closed-rules", checkRules(request.failClosedRules));
   if (request.network) args.push("--network", checkIdentity(request.network));
   for (const server of request.servers ?? []) args.push("--server", checkServer(server));
+  for (const address of request.serverAddresses ?? []) args.push("--server-address", checkAddress(address));
   if (request.captivePortalUntil != null) {
     if (!Number.isSafeInteger(request.captivePortalUntil) || request.captivePortalUntil < 0) {
       throw new Error(`not a time in seconds: ${request.captivePortalUntil}`);

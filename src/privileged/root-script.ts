@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "4a241dbc9b0731c8ccda66ca3094f9734c4b2ba88f92326dc2ca7847f2cef2db";
+export const ROOT_SCRIPT_SHA256 = "b4169ed64129c45cf27dcbff4fd1cc5f43e830f72c62eb9bc3468d9bc824b22a";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {
