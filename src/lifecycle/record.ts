@@ -30,6 +30,8 @@ export const recordedStateSchema = z.object({
   servers: z.optional(z.array(z.string())),
   /** Every VPN server address the rules pass (settings and routes): the watchdog never cuts their connections. */
   serverAddresses: z.optional(z.array(z.string())),
+  /** Seconds since 1970 when the next template line stops (a portal window, an exception); a root timer acts then. */
+  nextChangeAt: z.optional(z.nullable(z.number())),
 });
 export type RecordedState = z.infer<typeof recordedStateSchema>;
 

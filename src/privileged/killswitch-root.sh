@@ -178,7 +178,7 @@ take_lock() { # SECONDS_TO_WAIT
 		"$SLEEP" 1
 	done
 	LOCKED=yes
-	# $$ names the main shell even in a subshell (the portal timer); the parent of a new sh is this one.
+	# $$ names the main shell even in a subshell (the change timer); the parent of a new sh is this one.
 	# shellcheck disable=SC2016 # expanded by that new sh, on purpose
 	"$SH" -c 'echo "$PPID"' >"$LOCK_DIR/pid"
 }
@@ -949,9 +949,10 @@ write_state() {
 	if [ -n "$NETWORK_ID" ]; then network="\"$NETWORK_ID\""; fi
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s],"serverAddresses":[%s]}\n' \
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s}\n' \
 		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
 		"${PORTAL:-null}" "$startup" "$network" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
+		"${NEXT_CHANGE:-null}" \
 		>"$STATE_DIR/state.json.new" &&
 		mv -f "$STATE_DIR/state.json.new" "$STATE_DIR/state.json"
 }
@@ -1085,41 +1086,61 @@ remove_watchdog() {
 	fi
 }
 
-# --- The captive portal timer ---------------------------------------------------------------------------
+# --- The timer for the next change ------------------------------------------------------------------------
 
-# A detached root process closes the window at its end, even if nothing else runs then. It sleeps in
-# short steps against the wall clock, since a sleeping Mac does not count down `sleep`. It acts only
-# if state.json still records this very window: a later Enable, Apply or Disable has the last word.
-start_portal_timer() { # UNTIL
+# The earliest time after NOW at which a template line stops (`#@@ until=`: a captive portal window, an
+# exception that ends); empty when none does.
+next_change_at() { # NOW
+	[ -d "$STATE_DIR/rules" ] || return 0
+	awk -v now="$1" '
+		/^#@@ until=[0-9]+:/ {
+			at = substr($0, 11); sub(/:.*/, "", at); at += 0
+			if (at > now && (next_at == "" || at < next_at)) next_at = at
+		}
+		END { if (next_at != "") print next_at }
+	' "$STATE_DIR/rules/"*.pf 2>/dev/null
+}
+
+# A detached root process loads the rules again when the next change is due (closing a portal window,
+# ending an exception), with or without the watchdog, then waits for the one after. It sleeps in short
+# steps against the wall clock, since a sleeping Mac does not count down `sleep`. It acts only if
+# state.json still records this very time: a later Enable, Apply, watchdog check or Disable has the last word.
+start_change_timer() { # AT
 	(
 		trap - EXIT
 		trap '' HUP
 		LOCKED=no
-		while :; do
-			left=$(($1 - $("$DATE" +%s)))
-			[ "$left" -gt 0 ] || break
-			[ "$left" -le 10 ] || left=10
-			"$SLEEP" "$left"
+		at=$1
+		while [ -n "$at" ]; do
+			left=$((at - $("$DATE" +%s)))
+			if [ "$left" -gt 0 ]; then
+				[ "$left" -le 10 ] || left=10
+				"$SLEEP" "$left"
+				continue
+			fi
+			# In a subshell of its own, so its lock and work folder are gone before the next wait.
+			at=$(change_due "$at")
 		done
-		close_portal "$1"
 	) </dev/null >/dev/null 2>&1 &
 }
 
-close_portal() { # UNTIL
+# Prints the change after this one, when this run did it and there is one.
+change_due() { # AT
 	WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || exit 1
 	trap 'release_lock; rm -rf "$WORK"' EXIT
 	: >"$WORK/warnings"
 	take_lock 60 || exit 0
 	NOW=$("$DATE" +%s)
 	recorded_on || exit 0
-	state_number captivePortalUntil
+	state_number nextChangeAt
 	[ "$FIELD" = "$1" ] || exit 0
-	refresh portal-timer
+	refresh change-timer >/dev/null
+	printf '%s\n' "$NEXT_CHANGE"
 }
 
 # --- Putting the kill switch back as recorded -------------------------------------------------------------
 
-# The watchdog's check, also run by the portal timer: loads the rules this network and these tunnels
+# The watchdog's check, also run by the change timer: loads the rules this network and these tunnels
 # call for (closing an expired captive portal window), re-attaches our anchor, re-takes our pf reference,
 # and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
 # stopped or our reference released.
@@ -1149,6 +1170,9 @@ refresh() { # WHO
 	was_boot=$FIELD
 	state_string attachment
 	was_attachment=$FIELD
+	state_number nextChangeAt
+	was_next_change=$FIELD
+	NEXT_CHANGE=$(next_change_at "$now")
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
 		fail_closed "the watchdog's rules for this network (${TEMPLATE:-none}) are missing or incomplete"
@@ -1195,7 +1219,8 @@ refresh() { # WHO
 		withdraw_states
 		if [ "$KILLED" -gt 0 ]; then done_list="$done_list${done_list:+, }cut $KILLED connections the new rules do not pass"; fi
 	fi
-	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$was_attachment" ]; then
+	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$was_attachment" ] ||
+		[ "$NEXT_CHANGE" != "$was_next_change" ]; then
 		write_state || warn "The state file could not be written."
 	fi
 	# Connections opened while the rules were not in force would outlive them.
@@ -1283,8 +1308,9 @@ do_on() {
 	else
 		remove_watchdog
 	fi
+	NEXT_CHANGE=$(next_change_at "$now")
 	write_state || warn "The state file $STATE_DIR/state.json could not be written; the status may be wrong."
-	if [ -n "$PORTAL" ]; then start_portal_timer "$PORTAL"; fi
+	if [ -n "$NEXT_CHANGE" ]; then start_change_timer "$NEXT_CHANGE"; fi
 	kill_states "$WORK/kills"
 	report
 }
@@ -1405,6 +1431,7 @@ HAVE_RULES=no
 HAVE_TEMPLATES=no
 HAVE_FAIL_CLOSED=no
 FAILED_CLOSED=no
+NEXT_CHANGE=""
 RULES=""
 TUNNELS=""
 KILLS=""

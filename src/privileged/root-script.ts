@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "b4169ed64129c45cf27dcbff4fd1cc5f43e830f72c62eb9bc3468d9bc824b22a";
+export const ROOT_SCRIPT_SHA256 = "7d99c7e21aba3ef8f055435e6e5000ac53cf886c548bc15ddf2c173e19488691";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -80,7 +80,8 @@ describe("the captive portal window", () => {
     // The timer acts only on the window it was started for: recording another end leaves it idle.
     const state = recorded();
     const end = Math.floor(until.getTime() / 1000);
-    writeFileSync(`${mac.stateDirectory}/state.json`, `${JSON.stringify({ ...state, captivePortalUntil: end + 1 })}\n`);
+    expect(state.nextChangeAt).toBe(end);
+    writeFileSync(`${mac.stateDirectory}/state.json`, `${JSON.stringify({ ...state, nextChangeAt: end + 1 })}\n`);
     await mac.advanceClock(600);
     expect(windowOpen()).toBe(true);
     await runWatchdog(mac);
