@@ -328,12 +328,15 @@ attach() {
 			;;
 		esac
 	done <"$WORK/main"
+	# Exactly these lines: `anchor "com.apple/*" on en1 all` would run our rules for en1 only.
 	case $first in
-	'anchor "com.apple/*"'*)
-		ATTACHMENT=com.apple
-		return 0
+	'anchor "com.apple/*" all')
+		if ! sibling_first; then
+			ATTACHMENT=com.apple
+			return 0
+		fi
 		;;
-	"anchor \"$KS_ANCHOR\""*)
+	"anchor \"$KS_ANCHOR\" all")
 		ATTACHMENT=main
 		return 0
 		;;
@@ -347,11 +350,22 @@ attach() {
 	if pf -n -R -f "$WORK/main.pf" && pf -R -f "$WORK/main.pf"; then
 		ATTACHMENT=main
 		ATTACH_CHANGED=yes
-		warn "The main ruleset did not start with Apple's anchor point (another app replaced it); a reference to the kill switch anchor was added at its top."
+		warn "Apple's anchor point is not the main ruleset's first rule for every interface, or another anchor runs ahead of ours there; a reference to the kill switch anchor was added at the top of the main ruleset."
 		return 0
 	fi
 	ATTACH_PROBLEM="pf refused the main ruleset with the kill switch reference added: $(pf_message)"
 	return 1
+}
+
+# Whether another child of com.apple sorts before ours (`com.apple/0x`, `com.apple/-x`): pf runs the
+# children of `anchor "com.apple/*"` in path order, so its rules would decide packets before ours do.
+sibling_first() {
+	pf -a com.apple -s Anchors >"$WORK/siblings" || return 1
+	awk -v ours="${KS_ANCHOR#com.apple/}" '
+		{ name = $1; sub(/^com\.apple\//, "", name) }
+		name != "" && name !~ /\// && name != ours && name < ours { found = 1 }
+		END { exit !found }
+	' "$WORK/siblings"
 }
 
 # Takes back the reference attach added, if it is there; Apple's own lines are never touched.

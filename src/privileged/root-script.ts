@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "7d99c7e21aba3ef8f055435e6e5000ac53cf886c548bc15ddf2c173e19488691";
+export const ROOT_SCRIPT_SHA256 = "e9fe5d4879c104ada4c0b05d5da4708b09b691a015b52048cff5c397b169f314";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -221,7 +221,7 @@ describe("restarts and other software", () => {
     expect(loaded.main.nat).toEqual(before.main.nat);
     expect(loaded.main.dummynet).toEqual(before.main.dummynet);
     expect(on.report.attachment).toBe("main");
-    expect(on.notes.join(" ")).toMatch(/did not start with Apple's anchor point/);
+    expect(on.notes.join(" ")).toMatch(/Apple's anchor point is not the main ruleset's first rule/);
 
     await disable();
     expect(othersOf(mac.readPf())).toEqual(othersOf(before));
