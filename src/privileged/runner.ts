@@ -82,10 +82,21 @@ export function parseOsascriptError(stderr: string): { message: string; code: nu
   return { message: match[1].trim(), code: Number(match[2]) };
 }
 
+/**
+ * The root shell, started with nothing of the caller's environment: macOS's /bin/sh is bash 3.2, which
+ * imports SHELLOPTS and PS4 even as root (xtrace with `PS4='$(...)'` runs code), and `do shell script`
+ * may pass the caller's environment on.
+ */
+function cleanRootShell(system: SystemCommands): string[] {
+  return [system.binaries.env, "-i", `PATH=${ROOT_PATH}`, system.binaries.sh];
+}
+
+const ROOT_PATH = "/bin:/usr/bin:/sbin:/usr/sbin";
+
 export function administratorArguments(system: SystemCommands, command: RootCommand): string[] {
   return [
     ...ADMINISTRATOR_APPLESCRIPT.flatMap((line) => ["-e", line]),
-    system.binaries.sh,
+    ...cleanRootShell(system),
     "-c",
     command.script,
     command.name,
@@ -152,9 +163,13 @@ async function runWithTouchId(system: SystemCommands, command: RootCommand): Pro
   // instead of waiting for a password nobody can type; the password dialog takes over then.
   // -k: with no terminal, sudo would keep its timestamp for the parent process, and for minutes a later
   // `sudo -n` from Raycast would be root without asking; -k neither uses nor leaves one.
-  return system.run("sudo", ["-k", "--", system.binaries.sh, "-c", command.script, command.name, ...command.args], {
-    input: "",
-  });
+  return system.run(
+    "sudo",
+    ["-k", "--", ...cleanRootShell(system), "-c", command.script, command.name, ...command.args],
+    {
+      input: "",
+    },
+  );
 }
 
 /** Runs `command` as root once; throws PrivilegedError when it did not run or failed. */

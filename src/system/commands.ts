@@ -12,6 +12,7 @@ export const MACOS_BINARIES = {
   osascript: "/usr/bin/osascript",
   sudo: "/usr/bin/sudo",
   sh: "/bin/sh",
+  env: "/usr/bin/env",
   launchctl: "/bin/launchctl",
   sysctl: "/usr/sbin/sysctl",
 } as const;

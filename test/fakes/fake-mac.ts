@@ -159,6 +159,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const shim = shimBinary();
   const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES };
   delete programs.sh;
+  delete programs.env;
   for (const macPath of Object.values(programs)) {
     mkdirSync(dirname(`${root}${macPath}`), { recursive: true });
     linkSync(shim, `${root}${macPath}`); // the shim knows its program by this name
@@ -166,6 +167,12 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   // The root script runs under the real /bin/sh, as `do shell script` does.
   mkdirSync(`${root}/bin`, { recursive: true });
   symlinkSync(options.shell ?? "/bin/sh", `${root}${MACOS_BINARIES.sh}`);
+  // The real env, keeping the fake's uid marker through `env -i`, as a real `env -i` keeps the real uid.
+  writeFileSync(
+    `${root}${MACOS_BINARIES.env}`,
+    `#!/bin/sh\nif [ "$1" = -i ]; then shift; exec /usr/bin/env -i ${FAKE_ROOT_MARKER}="\${${FAKE_ROOT_MARKER}:-}" "$@"; fi\nexec /usr/bin/env "$@"\n`,
+    { mode: 0o755 },
+  );
   mkdirSync(`${root}/Library/Application Support`, { recursive: true });
   mkdirSync(`${root}/Library/LaunchDaemons`, { recursive: true });
   mkdirSync(`${root}/var/run`, { recursive: true });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ADMINISTRATOR_APPLESCRIPT,
@@ -54,6 +54,9 @@ describe("runAsRoot", () => {
     const scriptLines = args.filter((_, i) => args[i - 1] === "-e");
     expect(scriptLines).toEqual(ADMINISTRATOR_APPLESCRIPT);
     expect(args.slice(ADMINISTRATOR_APPLESCRIPT.length * 2)).toEqual([
+      mac.system.binaries.env,
+      "-i",
+      "PATH=/bin:/usr/bin:/sbin:/usr/sbin",
       mac.system.binaries.sh,
       "-c",
       "echo hi",
@@ -61,6 +64,31 @@ describe("runAsRoot", () => {
       "v1",
       "v2",
     ]);
+  });
+
+  it("starts the root shell with nothing of the caller's environment, under bash in sh mode too", async () => {
+    for (const shell of ["/bin/sh", "/bin/bash"]) {
+      mac = createFakeMac({ shell });
+      const out = `${mac.root}/env.txt`;
+      const marker = `${mac.root}/traced`;
+      // bash 3.2 (macOS's /bin/sh) imports SHELLOPTS even as root: xtrace would expand PS4, running its $(...).
+      const caller = { SHELLOPTS: "xtrace", PS4: `$(touch ${marker})`, KILLSWITCH_CALLER_SECRET: "1" };
+      Object.assign(process.env, caller);
+      try {
+        await runAsRoot(mac.system, { script: 'env > "$1"', name: "probe", args: [out] });
+      } finally {
+        for (const name of Object.keys(caller)) delete process.env[name];
+      }
+      const names = readFileSync(out, "utf8")
+        .split("\n")
+        .filter((line) => line.includes("="))
+        .map((line) => line.slice(0, line.indexOf("=")));
+      expect(names, shell).not.toContain("KILLSWITCH_CALLER_SECRET");
+      expect(names, shell).not.toContain("SHELLOPTS");
+      expect(names, shell).toContain("PATH");
+      expect(existsSync(marker), shell).toBe(false);
+      mac.cleanup();
+    }
   });
 
   it("reports a cancelled dialog by its error number", async () => {

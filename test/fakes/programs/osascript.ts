@@ -4,7 +4,7 @@
  * privileges`. It quotes as AppleScript does and hands the result to the real /bin/sh, so quoting
  * mistakes show up exactly as they would on a Mac. Anything else is a syntax error.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MachineState, fakePaths, FAKE_ROOT_MARKER, logEvent, readJson } from "../machine";
@@ -85,6 +85,7 @@ async function execute(
   statements: Statement[],
   argv: string[],
   vars: Map<string, string>,
+  callerEnv: NodeJS.ProcessEnv,
 ): Promise<Outcome | null> {
   for (const statement of statements) {
     switch (statement.kind) {
@@ -94,7 +95,7 @@ async function execute(
       case "repeat":
         for (const item of argv) {
           vars.set(statement.item, item);
-          const outcome = await execute(root, statement.body, argv, vars);
+          const outcome = await execute(root, statement.body, argv, vars, callerEnv);
           if (outcome) return outcome;
         }
         break;
@@ -105,12 +106,12 @@ async function execute(
         );
         break;
       case "timeout": {
-        const outcome = await execute(root, statement.body, argv, vars);
+        const outcome = await execute(root, statement.body, argv, vars, callerEnv);
         if (outcome) return outcome;
         break;
       }
       case "shell": {
-        const result = await runShell(root, vars.get(statement.command) ?? "", statement.admin);
+        const result = await runShell(root, vars.get(statement.command) ?? "", statement.admin, callerEnv);
         if ("error" in result) return result;
         const text = result.output.replace(/\n$/, "");
         vars.set(statement.result, statement.altering ? text.replace(/\n/g, "\r") : text);
@@ -127,6 +128,7 @@ async function runShell(
   root: string,
   command: string,
   admin: boolean,
+  callerEnv: NodeJS.ProcessEnv,
 ): Promise<{ output: string } | { error: Outcome["error"] }> {
   const machine = readJson<MachineState>(fakePaths(root).machine);
   if (admin) {
@@ -140,7 +142,10 @@ async function runShell(
     if (machine.passwordDialog === "cancel") return { error: { message: "User canceled.", code: -128 } };
     if (machine.passwordDialog === "no-ui") return { error: { message: "No user interaction allowed.", code: -1713 } };
   }
-  const env: NodeJS.ProcessEnv = { PATH: ROOT_SHELL_PATH };
+  // As on a Mac, `do shell script` may hand the caller's environment to the (root) shell: what it must not
+  // trust is there to be ignored (the product starts the root shell with `env -i`).
+  const env: NodeJS.ProcessEnv = { ...callerEnv, PATH: ROOT_SHELL_PATH };
+  delete env[FAKE_ROOT_MARKER];
   if (admin) env[FAKE_ROOT_MARKER] = "0";
   // A Mac runs the command with `/bin/sh -c`, all arguments together limited to ARG_MAX (1 MB). Linux also caps
   // any one argument at 128 KB, which the command (the root script twice with --startup) can pass: the same
@@ -156,7 +161,21 @@ async function runShell(
   return { error: { message: said || "The command exited with a non-zero status.", code: result.status ?? 1 } };
 }
 
-export async function runOsascript(root: string, args: string[], io: ProgramIo): Promise<number> {
+/** The environment of the process that ran osascript (the shim waits for its answer, so it is there to read). */
+function environmentOf(pid: number): NodeJS.ProcessEnv {
+  try {
+    const entries = readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .filter((entry) => entry.includes("="));
+    return Object.fromEntries(
+      entries.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+export async function runOsascript(root: string, args: string[], io: ProgramIo, pid: number): Promise<number> {
   const lines: string[] = [];
   let i = 0;
   while (i < args.length && args[i] === "-e") {
@@ -169,7 +188,7 @@ export async function runOsascript(root: string, args: string[], io: ProgramIo):
     io.stderr.push(`${statements}:${statements}: syntax error: Expected end of line but found identifier. (-2741)`);
     return 1;
   }
-  const outcome = await execute(root, statements, argv, new Map());
+  const outcome = await execute(root, statements, argv, new Map(), environmentOf(pid));
   if (outcome?.error) {
     const at = lines.join("\n").length;
     io.stderr.push(`0:${at}: execution error: ${outcome.error.message} (${outcome.error.code})`);

@@ -156,7 +156,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   }
   if (program !== "osascript" && program !== "sudo") logEvent(root, { program, args, asRoot: call.asRoot });
   if (program === "pfctl") return runPfctl(root, args, io, Math.floor(clockOf(root)), call);
-  if (program === "osascript") return runOsascript(root, args, io);
+  if (program === "osascript") return runOsascript(root, args, io, call.pid);
   if (program === "sudo") return runSudo(root, args, io);
   if (program === "launchctl") return runLaunchctl(root, args, io, call.asRoot);
   return runRecorded(root, program, args, io);
