@@ -5,6 +5,7 @@ import type { Endpoint } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
 import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
+import { printable } from "./printable";
 import { anchorInputOf, loadCliContext } from "./context";
 import type { CliCommand } from "./io";
 
@@ -37,7 +38,7 @@ function describeDetected(network: NetworkState): string[] {
     row(
       "Network",
       network.identity
-        ? `${network.identity.id}${network.identity.label ? ` (${network.identity.label})` : ""}`
+        ? printable(`${network.identity.id}${network.identity.label ? ` (${network.identity.label})` : ""}`)
         : "unknown",
     ),
     row("VPN servers", network.endpoints.join(", ") || "none seen in routes"),
@@ -52,7 +53,9 @@ function describeException(e: AnchorSummary["exceptions"][number]): string {
   const target =
     addresses.length === 1 && addresses[0] === e.target ? e.target : `${e.target} (${addresses.join(", ")})`;
   const ports = e.ports.map((p) => (p.from === p.to ? p.from : `${p.from}-${p.to}`)).join(",");
-  return `${e.label ? `${e.label}: ` : ""}${target}${e.protocol !== "any" ? ` ${e.protocol}` : ""}${ports ? ` port ${ports}` : ""}`;
+  return printable(
+    `${e.label ? `${e.label}: ` : ""}${target}${e.protocol !== "any" ? ` ${e.protocol}` : ""}${ports ? ` port ${ports}` : ""}`,
+  );
 }
 
 function describeAllowed(summary: AnchorSummary): string[] {
@@ -71,6 +74,9 @@ function describeAllowed(summary: AnchorSummary): string[] {
     `  - Local network: ${summary.allowLan ? "the subnets of the physical interfaces, and link-local" : "no"}`,
     `  - DNS resolvers: ${summary.dnsResolvers.join(", ") || "none (DNS only through the tunnel)"}`,
     `  - Exceptions active here: ${exceptions.join("; ") || "none"}`,
+    ...summary.expiredExceptions.map(
+      (e) => `  - Expired, no longer passed: ${describeException(e)} (ended ${e.expiresAt ?? "?"})`,
+    ),
     ...(summary.captivePortal ? ["  - Captive portal window: DNS and web ports, for a few minutes"] : []),
     "Blocked: everything else, on every interface (including ones that appear later).",
     ...trustWarnings(summary).map((warning) => `Warning: ${warning}`),

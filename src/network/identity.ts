@@ -20,6 +20,19 @@ export function formatNetworkIdentityId(gatewayIpv4: string, gatewayMac: string 
   return `gw=${gatewayIpv4},mac=${mac},net=${subnet ?? "unknown"}`;
 }
 
+const IDENTITY_ID =
+  /^gw=(\d{1,3}(?:\.\d{1,3}){3}),mac=([0-9a-f]{2}(?::[0-9a-f]{2}){5}|unknown),net=([0-9./]+|unknown)$/;
+
+/** Reads an identity id back into its parts; null unless it is exactly what network/identity.ts prints. */
+export function parseNetworkIdentityId(id: string): NetworkIdentity | null {
+  const match = IDENTITY_ID.exec(id);
+  if (!match || familyOf(match[1]) !== "inet") return null;
+  const gatewayMac = match[2] === "unknown" ? null : match[2];
+  const subnet = match[3] === "unknown" ? null : match[3];
+  if (formatNetworkIdentityId(match[1], gatewayMac, subnet) !== id) return null;
+  return { id, gatewayIpv4: match[1], gatewayMac, subnet, label: null };
+}
+
 /**
  * The subnet of the gateway's interface: the network address of its first IPv4 (in `ifconfig` order) whose
  * address/netmask contains the gateway, e.g. `192.168.1.0/24`; null when none does.

@@ -46,6 +46,8 @@ export interface AnchorSummary {
   endpoints: Endpoint[];
   dnsResolvers: string[];
   exceptions: ResolvedException[];
+  /** Enabled exceptions whose time is up: no longer passed, listed so nobody wonders where they went. */
+  expiredExceptions: ResolvedException[];
   allowLan: boolean;
   allowDiscovery: boolean;
   peerToPeer: string[];
@@ -131,6 +133,9 @@ export function summarizeAnchor(input: AnchorInput): AnchorSummary {
     endpoints: endpointsToAllow(policy, network, input.rememberedServers),
     dnsResolvers: policy.dnsResolvers,
     exceptions: policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now)),
+    expiredExceptions: policy.exceptions.filter(
+      (e) => e.enabled && e.expiresAt !== null && new Date(e.expiresAt).getTime() <= now.getTime(),
+    ),
     allowLan: policy.allowLan,
     allowDiscovery: policy.allowDiscovery,
     peerToPeer: policy.allowAirDrop ? PEER_TO_PEER_INTERFACES : [],

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { isIpAddress, parseCidr } from "../address/ip";
+import { parseNetworkIdentityId } from "../network/identity";
 import { exceptionWidth, exceptionWidthProblem, indexCompletingDefaultRoute } from "./exception-width";
 
 /** The transport protocols a VPN server or an exception can name. */
@@ -102,9 +103,21 @@ const portSchema = z.union([z.number(), z.string()]).check(
   }),
 );
 
+/** ISO 8601 with a time and a time zone (`2026-12-01T18:00:00Z`): "1" or a bare date mean different things to different readers. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 const isoDate = z.string().check(
-  z.refine((text) => !Number.isNaN(Date.parse(text)), {
-    error: (issue) => `${quote(issue.input)} is not a date and time (ISO 8601)`,
+  z.refine((text) => ISO_DATE_TIME.test(text) && !Number.isNaN(Date.parse(text)), {
+    error: (issue) =>
+      `${quote(issue.input)} is not a date and time with a time zone (ISO 8601, such as 2026-12-01T18:00:00Z)`,
+  }),
+);
+
+/** `all`, or a network's identity as `preview` prints it (`gw=192.168.1.1,mac=...,net=192.168.1.0/24`). */
+const scopeSchema = z.string().check(
+  z.refine((text) => text === "all" || parseNetworkIdentityId(text) !== null, {
+    error: (issue) =>
+      `${quote(issue.input)} is not "all" or a network identity such as gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24 (preview prints this network's)`,
   }),
 );
 
@@ -133,7 +146,7 @@ export const exceptionSchema = z
     protocol: z._default(z.enum(["tcp", "udp", "any"]), "any"),
     port: z.optional(portSchema),
     /** `all` for every network, otherwise a network identity id (see network/identity). */
-    scope: z._default(z.string().check(z.minLength(1, "must not be empty")), "all"),
+    scope: z._default(scopeSchema, "all"),
     label: z._default(z.string(), ""),
     expiresAt: z.optional(z.nullable(isoDate)),
     enabled: z._default(z.boolean(), true),

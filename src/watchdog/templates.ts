@@ -5,13 +5,12 @@
  * that stop at a time (a captive portal window, an exception that ends). The builder tags those lines itself
  * (`buildAnchorLines`), so it stays the one place that writes pf rules, and a template costs one build.
  */
-import { familyOf } from "../address/ip";
 import type { NetworkIdentity, NetworkState } from "../network/state";
-import { formatNetworkIdentityId } from "../network/identity";
+import { parseNetworkIdentityId } from "../network/identity";
 import { type AnchorInput, type AnchorLine, TUNNEL_PLACEHOLDER, buildAnchorLines } from "../pf/anchor";
 import { isExceptionActive } from "../policy/policy";
 
-export { TUNNEL_PLACEHOLDER };
+export { TUNNEL_PLACEHOLDER, parseNetworkIdentityId };
 
 export interface NetworkRuleTemplate {
   /** The network identity id (`gw=...,mac=...,net=...`) these rules are for. */
@@ -27,19 +26,6 @@ export interface RuleTemplates {
   /** For any network not in `networks` (its exceptions: only those for all networks). */
   other: string;
   networks: NetworkRuleTemplate[];
-}
-
-const IDENTITY_ID =
-  /^gw=(\d{1,3}(?:\.\d{1,3}){3}),mac=([0-9a-f]{2}(?::[0-9a-f]{2}){5}|unknown),net=([0-9./]+|unknown)$/;
-
-/** Reads an identity id back into its parts; null unless it is exactly what network/identity.ts prints. */
-export function parseNetworkIdentityId(id: string): NetworkIdentity | null {
-  const match = IDENTITY_ID.exec(id);
-  if (!match || familyOf(match[1]) !== "inet") return null;
-  const gatewayMac = match[2] === "unknown" ? null : match[2];
-  const subnet = match[3] === "unknown" ? null : match[3];
-  if (formatNetworkIdentityId(match[1], gatewayMac, subnet) !== id) return null;
-  return { id, gatewayIpv4: match[1], gatewayMac, subnet, label: null };
 }
 
 function mark(line: AnchorLine): string {

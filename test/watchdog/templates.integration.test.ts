@@ -77,10 +77,12 @@ describe("buildRuleTemplate", () => {
         exceptions: [
           { address: "192.168.1.40", scope: HOME_ID },
           { address: "192.168.50.9", scope: CAFE_ID, enabled: false },
-          { address: "192.168.77.2", scope: "an old, unreadable scope" },
+          { address: "192.168.77.2" },
         ],
       }),
     );
+    // A scope the settings no longer accept (kept from an older version) gets no template.
+    policy.exceptions[2] = { ...policy.exceptions[2], scope: "an old, unreadable scope" };
     const templates = buildRuleTemplates({
       policy,
       network: macNetworkState({ wifi: "cafe", vpn: null }),
