@@ -3,12 +3,25 @@ import { CliError } from "./io";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** Strict option parsing: an unknown option or a missing value is a clear error, never ignored. */
-export function parseCommandArgs<T extends Options>(command: string, args: string[], options: T) {
+/**
+ * Strict option parsing: an unknown option, a missing value or a repeated single-value option is a clear
+ * error, never ignored. `command` is named by the caller's prefix (`killswitch explain: ...`), not here.
+ */
+export function parseCommandArgs<T extends Options>(_command: string, args: string[], options: T) {
+  let parsed;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CliError(`${command}: ${reason.replace(/\. To specify.*$/s, "")}`);
+    // Node's hint names a syntax (`--port=-XYZ`) that would only be refused later: one plain sentence instead.
+    const ambiguous = reason.match(/^Option '(--[^']+)' argument is ambiguous/);
+    throw new CliError(ambiguous ? `${ambiguous[1]} needs a value, and a value cannot start with "-"` : reason);
   }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option" || options[token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new CliError(`--${token.name} was given more than once`);
+    seen.add(token.name);
+  }
+  return parsed;
 }

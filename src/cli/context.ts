@@ -27,7 +27,8 @@ export async function loadSettingsFile(path: string | undefined, io: CliIo): Pro
       throw new CliError(`cannot read config file ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     try {
-      input = JSON.parse(text);
+      // A byte-order mark (some Windows editors write one) is not part of the JSON.
+      input = JSON.parse(text.replace(/^\uFEFF/, ""));
     } catch (error) {
       throw new CliError(`config file ${full} is not valid JSON: ${(error as Error).message}`);
     }

@@ -18,9 +18,9 @@ is removed.
   --json          print one JSON object instead of text`;
 
 /** Only a Mac has the pf to change; a system root (KILLSWITCH_SYSTEM_ROOT) points at a stand-in tree. */
-export function requireMacOs(command: string, io: CliIo): void {
+export function requireMacOs(command: string, io: CliIo, does: "changes" | "reads" = "changes"): void {
   if (io.platform !== "darwin" && systemRootOf(io.system) === "") {
-    throw new CliError(`${command} changes the pf firewall of a Mac; this system is ${io.platform}.`);
+    throw new CliError(`${command} ${does} the pf firewall of a Mac; this system is ${io.platform}.`);
   }
 }
 

@@ -43,9 +43,23 @@ function parseAddressOption(option: string, value: string | undefined): string |
 }
 
 /** This Mac's address on an interface, for the side of the packet the user did not give. */
-function localAddress(network: NetworkState, iface: string, family: AddressFamily, remote: string): string {
+function localAddress(
+  network: NetworkState,
+  iface: string,
+  family: AddressFamily,
+  remote: string,
+  option: string,
+): string {
+  if (iface === "lo0") return family === "inet" ? "127.0.0.1" : "::1";
   const known = [...network.physical, ...network.tunnels].find((i) => i.name === iface);
-  if (family === "inet") return known?.ipv4[0] ?? "192.168.1.23";
+  // Another interface's address would explain a packet that interface never sends.
+  if (!known) {
+    const names = [...network.physical, ...network.tunnels].map((i) => i.name).join(", ") || "none";
+    throw new CliError(
+      `--if ${quote(iface)}: the network read has no such interface (it has ${names}); give the Mac's address on it with ${option}`,
+    );
+  }
+  if (family === "inet") return known.ipv4[0] ?? "192.168.1.23";
   const linkScope = /^(fe[89ab]|ff02)/i.test(remote);
   const linkLocal = known?.ipv6.find((a) => /^fe[89ab]/i.test(a));
   const global = known?.ipv6.find((a) => !/^fe[89ab]/i.test(a));
@@ -131,7 +145,8 @@ export const explainCommand: CliCommand = {
     rejectUnreadableRules(parsed.errors, rules.origin);
 
     const remote = (direction === "out" ? to : from) as string;
-    const local = localAddress(context.network, iface, family, remote);
+    const mine = direction === "out" ? from : to;
+    const local = mine ?? localAddress(context.network, iface, family, remote, direction === "out" ? "--from" : "--to");
     const packet: Packet = {
       direction,
       interface: iface,

@@ -25,6 +25,9 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 2,
+    /** The setting, option or file at fault and its value, when one is: for `--json` errors. */
+    readonly field: string | null = null,
+    readonly value: string | null = null,
   ) {
     super(message);
     this.name = "CliError";

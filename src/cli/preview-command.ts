@@ -7,15 +7,17 @@ import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { printable } from "./printable";
 import { anchorInputOf, loadCliContext } from "./context";
-import type { CliCommand } from "./io";
+import { type CliCommand, CliError } from "./io";
 
-const USAGE = `Usage: killswitch preview [--snapshot DIR] [--config FILE] [--json]
+const USAGE = `Usage: killswitch preview [--snapshot DIR] [--config FILE] [--json | --rules-only]
 
 Shows what was detected, what the kill switch would allow and block, and the pf anchor it would load.
 Reads this Mac's network on macOS; elsewhere, or with --snapshot, a snapshot directory (default: an embedded sample).
   --snapshot DIR  read command outputs saved by \`killswitch snapshot DIR\`
   --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README)
-  --json          print one JSON object instead of text`;
+  --json          print one JSON object instead of text
+  --rules-only    print the anchor's rules alone, as \`killswitch verify --rules -\` reads them
+Exit status: 0, 1 when the rules built fail verification (not with --rules-only), 2 bad input.`;
 
 const formatEndpoint = (e: Endpoint) =>
   `${e.address}${e.port !== undefined ? ` port ${e.port}` : ""}${e.protocol ? `/${e.protocol}` : ""}${e.host ? ` (${e.host})` : ""}`;
@@ -92,10 +94,16 @@ export const previewCommand: CliCommand = {
       snapshot: { type: "string" },
       config: { type: "string" },
       json: { type: "boolean" },
+      "rules-only": { type: "boolean" },
     });
+    if (values.json && values["rules-only"]) throw new CliError("--json and --rules-only cannot be used together");
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
     const input = anchorInputOf(context, io.now());
     const ruleset = buildKillSwitchAnchor(input);
+    if (values["rules-only"]) {
+      io.stdout(ruleset);
+      return 0;
+    }
     const summary = summarizeAnchor(input);
     const verification = verificationSummary(verifyRuleset(ruleset, input));
 

@@ -3,6 +3,7 @@ import { describeUntrustedTunnels, untrustedTunnelsNow } from "../lifecycle/desc
 import type { NetworkState } from "../network/state";
 import { parseCommandArgs } from "./args";
 import { readNetwork } from "./context";
+import { requireMacOs } from "./enable-command";
 import type { CliCommand } from "./io";
 
 const USAGE = `Usage: killswitch status [--snapshot DIR] [--json]
@@ -22,6 +23,8 @@ export const statusCommand: CliCommand = {
       snapshot: { type: "string" },
       json: { type: "boolean" },
     });
+    // Only a Mac (or a stand-in tree) has a kill switch to tell of: anywhere else "Off" would be a guess.
+    requireMacOs("status", io, "reads");
     let network: NetworkState | null = null;
     try {
       network = (await readNetwork(values.snapshot, io)).network;
