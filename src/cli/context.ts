@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { TEXT_FILE_LIMITS, readTextFile } from "../files/text-file";
 import { resolve } from "node:path";
 import { deriveNetworkState } from "../network/derive";
 import { SAMPLE_SNAPSHOT } from "../network/sample-snapshot";
@@ -22,9 +22,9 @@ export async function loadSettingsFile(path: string | undefined, io: CliIo): Pro
     const full = resolve(io.cwd, path);
     let text: string;
     try {
-      text = await readFile(full, "utf8");
+      text = await readTextFile(full, "config file", TEXT_FILE_LIMITS.config);
     } catch (error) {
-      throw new CliError(`cannot read config file ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new CliError((error as Error).message);
     }
     try {
       // A byte-order mark (some Windows editors write one) is not part of the JSON.

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { TEXT_FILE_LIMITS, readTextFile } from "../files/text-file";
+import { printable } from "./printable";
 import { resolve } from "node:path";
 import { buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
 import { trustWarnings } from "../policy/warnings";
@@ -31,19 +32,31 @@ export async function loadRulesText(path: string | undefined, context: CliContex
     const text = buildKillSwitchAnchor(anchorInputOf(context, io.now()));
     return { text, origin: `the anchor preview builds (network read from: ${context.source})` };
   }
-  if (path === "-") return { text: await io.readStdin(), origin: "standard input" };
+  if (path === "-") {
+    const text = await io.readStdin();
+    if (Buffer.byteLength(text) > TEXT_FILE_LIMITS.rules) {
+      throw new CliError(
+        `the rules on standard input are over the limit of ${TEXT_FILE_LIMITS.rules / 1024 / 1024} MB`,
+      );
+    }
+    if (text.includes("\0")) throw new CliError("the rules on standard input are not text (they hold NUL bytes)");
+    return { text, origin: "standard input" };
+  }
   const full = resolve(io.cwd, path);
   try {
-    return { text: await readFile(full, "utf8"), origin: full };
+    return { text: await readTextFile(full, "rules file", TEXT_FILE_LIMITS.rules), origin: full };
   } catch (error) {
-    throw new CliError(`cannot read rules file ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new CliError((error as Error).message);
   }
 }
 
 /** Rules that cannot be read are bad input (exit 2), listed with their line numbers. */
 export function rejectUnreadableRules(errors: ParseError[], origin: string): void {
   if (errors.length === 0) return;
-  const lines = errors.map((e) => `  line ${e.line}: ${e.reason}\n    ${e.text}`);
+  // A readable message whatever the file: each line cut short, at most 20 of them.
+  const cut = (text: string) => printable(text.length > 160 ? `${text.slice(0, 160)}…` : text);
+  const lines = errors.slice(0, 20).map((e) => `  line ${e.line}: ${cut(e.reason)}\n    ${cut(e.text)}`);
+  if (errors.length > 20) lines.push(`  …and ${errors.length - 20} more`);
   throw new CliError(
     `${errors.length} line(s) of ${origin} are not pf rules this tool understands:\n${lines.join("\n")}`,
   );

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { TEXT_FILE_LIMITS, readTextFile } from "../files/text-file";
 import { join } from "node:path";
 import type { SystemCommands, SystemTool } from "../system/commands";
 import { isInterfaceName } from "./interface-kind";
@@ -69,6 +70,8 @@ export function ipconfigSummaryFileName(interfaceName: string): string {
   return `ipconfig-getsummary-${interfaceName}.txt`;
 }
 
+const readSnapshotFile = (path: string) => readTextFile(path, "snapshot file", TEXT_FILE_LIMITS.snapshot);
+
 /** Reads every known file present in `dir`; unknown files are ignored, missing ones left out. */
 export async function readSnapshotDirectory(dir: string): Promise<NetworkSnapshot> {
   const info = await stat(dir).catch(() => null);
@@ -77,13 +80,13 @@ export async function readSnapshotDirectory(dir: string): Promise<NetworkSnapsho
   const present = new Set(await readdir(dir));
   const snapshot: NetworkSnapshot = {};
   for (const field of SNAPSHOT_FIELDS) {
-    if (present.has(SNAPSHOT_FILES[field])) snapshot[field] = await readFile(join(dir, SNAPSHOT_FILES[field]), "utf8");
+    if (present.has(SNAPSHOT_FILES[field])) snapshot[field] = await readSnapshotFile(join(dir, SNAPSHOT_FILES[field]));
   }
   for (const name of [...present].sort()) {
     const interfaceName = name.match(IPCONFIG_SUMMARY_FILE)?.[1];
     if (interfaceName === undefined || !isInterfaceName(interfaceName)) continue;
     snapshot.ipconfigSummaries ??= {};
-    snapshot.ipconfigSummaries[interfaceName] = await readFile(join(dir, name), "utf8");
+    snapshot.ipconfigSummaries[interfaceName] = await readSnapshotFile(join(dir, name));
   }
   return snapshot;
 }

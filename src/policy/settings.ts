@@ -83,7 +83,19 @@ export function isExceptionTarget(text: string): boolean {
   return parseCidr(text) !== null || isHostName(text);
 }
 
-const quote = (value: unknown) => JSON.stringify(value);
+/** A value in a message: strings and numbers as JSON (cut short), anything else by its kind, never recursing. */
+const quote = (value: unknown): string => {
+  if (typeof value === "string") {
+    const text = JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
+    // eslint-disable-next-line no-control-regex -- JSON keeps U+007F-U+009F and some escapes as they are
+    return text.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === "object") return "an object";
+  return typeof value;
+};
 
 const vpnServerSchema = z.string().check(
   z.refine((text) => parseVpnServer(text) !== null, {
@@ -225,7 +237,7 @@ function formatPath(path: PropertyKey[]): string {
 
 /** Our own refinements already quote the value; zod/mini's built-in issues get a plain-English message here. */
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const got = "input" in issue ? `, got ${quote(issue.input) ?? "nothing"}` : "";
+  const got = "input" in issue ? `, got ${quote(issue.input)}` : "";
   switch (issue.code) {
     case "custom":
       return issue.message;

@@ -98,7 +98,7 @@ describe("killswitch preview", () => {
     [["preview", "--bogus"], /preview: Unknown option '--bogus'/],
     [["preview", "--snapshot"], /preview: Option '--snapshot <value>' argument missing/],
     [["preview", "--snapshot", "/no/such/dir"], /Snapshot directory not found: \/no\/such\/dir/],
-    [["preview", "--config", "/no/such/file.json"], /cannot read config file \/no\/such\/file.json: ENOENT/],
+    [["preview", "--config", "/no/such/file.json"], /config file \/no\/such\/file.json does not exist/],
     [["nonsense"], /unknown command "nonsense"/],
   ])("%j fails with a clear message and prints nothing as if it worked", async (argv, message) => {
     const run = await runKillswitch(argv);

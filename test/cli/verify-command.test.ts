@@ -112,7 +112,7 @@ describe("killswitch verify", () => {
   it("exits 2 when the rules file does not exist", async () => {
     const run = await runKillswitch(["verify", "--rules", "missing.conf"], { cwd: dir });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`killswitch verify: cannot read rules file ${join(dir, "missing.conf")}: ENOENT\n`);
+    expect(run.stderr).toBe(`killswitch verify: rules file ${join(dir, "missing.conf")} does not exist\n`);
   });
 
   it("rejects an unknown option", async () => {

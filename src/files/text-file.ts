@@ -1,0 +1,56 @@
+/**
+ * Reading a text file someone handed us (settings, rules, a snapshot's command output): bounded in size, text
+ * only, and every failure said in words with the file's name, so nothing huge, binary or unreadable goes on.
+ */
+import { open } from "node:fs/promises";
+
+/** Generous for real use: a settings file of thousands of exceptions, rules or command output of a busy Mac. */
+export const TEXT_FILE_LIMITS = { config: 1024 * 1024, rules: 4 * 1024 * 1024, snapshot: 4 * 1024 * 1024 } as const;
+
+export class TextFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TextFileError";
+  }
+}
+
+const size = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+
+const REASONS: Record<string, string> = {
+  ENOENT: "does not exist",
+  EISDIR: "is a folder, not a file",
+  EACCES: "cannot be read (permission denied)",
+  EPERM: "cannot be read (permission denied)",
+  ELOOP: "is a loop of symbolic links",
+  ENOTDIR: "is not inside a folder",
+};
+
+/** The file's text; throws TextFileError naming `what` and `path` when it is missing, too big, or not text. */
+export async function readTextFile(path: string, what: string, limit: number): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+    const info = await handle.stat();
+    if (info.isDirectory()) throw Object.assign(new Error(), { code: "EISDIR" });
+    if (info.size > limit) {
+      throw new TextFileError(`${what} ${path} is ${size(info.size)}; the limit is ${size(limit)}`);
+    }
+    const buffer = Buffer.alloc(Math.min(info.size, limit) + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > limit) throw new TextFileError(`${what} ${path} is over the limit of ${size(limit)}`);
+    const bytes = buffer.subarray(0, bytesRead);
+    if (bytes.includes(0)) throw new TextFileError(`${what} ${path} is not a text file (it holds NUL bytes)`);
+    const text = bytes.toString("utf8");
+    if (text.includes("\uFFFD") && !bytes.includes(Buffer.from("\uFFFD"))) {
+      throw new TextFileError(`${what} ${path} is not a text file (it is not UTF-8)`);
+    }
+    return text;
+  } catch (error) {
+    if (error instanceof TextFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    throw new TextFileError(`${what} ${path} ${REASONS[code] ?? `cannot be read (${code || String(error)})`}`);
+  } finally {
+    await handle?.close();
+  }
+}
