@@ -5,6 +5,9 @@ import { createSystemCommands } from "../../src/system/commands";
 import { runKillswitch } from "./cli-harness";
 import { temporaryDirectory } from "../temporary-directory";
 
+/** An outgoing TCP packet to explain, without its port. */
+const EXPLAIN_OUT = ["explain", "--out", "--if", "en0", "--proto", "tcp", "--to", "8.8.8.8"];
+
 let dir: string;
 beforeAll(() => {
   dir = temporaryDirectory("killswitch-messages-");
@@ -38,34 +41,10 @@ describe("the killswitch command line's messages", () => {
   it("names the command once, and says plainly what is wrong with an option", async () => {
     const bogus = await runKillswitch(["explain", "--bogus"]);
     expect(bogus.stderr).toBe("killswitch explain: Unknown option '--bogus'\n");
-    const dash = await runKillswitch([
-      "explain",
-      "--out",
-      "--if",
-      "en0",
-      "--proto",
-      "tcp",
-      "--to",
-      "8.8.8.8",
-      "--port",
-      "-5",
-    ]);
+    const dash = await runKillswitch([...EXPLAIN_OUT, "--port", "-5"]);
     expect(dash.code).toBe(2);
     expect(dash.stderr).toBe('killswitch explain: --port needs a value, and a value cannot start with "-"\n');
-    const twice = await runKillswitch([
-      "explain",
-      "--out",
-      "--if",
-      "en0",
-      "--proto",
-      "tcp",
-      "--to",
-      "8.8.8.8",
-      "--port",
-      "443",
-      "--port",
-      "80",
-    ]);
+    const twice = await runKillswitch([...EXPLAIN_OUT, "--port", "443", "--port", "80"]);
     expect(twice).toMatchObject({ code: 2, stderr: "killswitch explain: --port was given more than once\n" });
   });
 
