@@ -87,7 +87,6 @@ export function isExceptionTarget(text: string): boolean {
 const quote = (value: unknown): string => {
   if (typeof value === "string") {
     const text = JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
-    // eslint-disable-next-line no-control-regex -- JSON keeps U+007F-U+009F and some escapes as they are
     return text.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }
   if (value === undefined) return "nothing";
