@@ -44,6 +44,16 @@ export interface NetworkReading {
   source: string;
   /** On this Mac: the VPN servers the last Enable found in the routes (passed while the routes show none). */
   rememberedServers: Endpoint[];
+  /** What people should know about the reading: a snapshot with nothing usable in it. */
+  warnings: string[];
+}
+
+/** A snapshot that lists no interface the rules could name holds nothing usable: say so rather than pass it. */
+function snapshotWarnings(network: NetworkState, dir: string): string[] {
+  if (network.physical.length > 0 || network.tunnels.length > 0) return [];
+  return [
+    `snapshot ${dir} holds nothing usable: no Ethernet, Wi-Fi or tunnel interface in its ifconfig.txt, so the rules are those of a Mac without a network`,
+  ];
 }
 
 /** The live state on macOS; a snapshot directory when given; the embedded sample anywhere else. */
@@ -52,16 +62,18 @@ export async function readNetwork(snapshotDir: string | undefined, io: CliIo): P
     const dir = resolve(io.cwd, snapshotDir);
     try {
       const network = deriveNetworkState(await readSnapshotDirectory(dir));
-      return { network, source: `snapshot ${dir}`, rememberedServers: [] };
+      return { network, source: `snapshot ${dir}`, rememberedServers: [], warnings: snapshotWarnings(network, dir) };
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error));
     }
   }
   if (io.platform === "darwin") {
     const network = deriveNetworkState(await collectLiveSnapshot(io.system));
-    return { network, source: "this Mac", rememberedServers: rememberedServers(await readRecordedState(io.system)) };
+    const remembered = rememberedServers(await readRecordedState(io.system));
+    return { network, source: "this Mac", rememberedServers: remembered, warnings: [] };
   }
-  return { network: deriveNetworkState(SAMPLE_SNAPSHOT), source: "embedded sample (not a Mac)", rememberedServers: [] };
+  const sample = deriveNetworkState(SAMPLE_SNAPSHOT);
+  return { network: sample, source: "embedded sample (not a Mac)", rememberedServers: [], warnings: [] };
 }
 
 export async function resolveSettings(

@@ -98,6 +98,7 @@ export const previewCommand: CliCommand = {
     });
     if (values.json && values["rules-only"]) throw new CliError("--json and --rules-only cannot be used together");
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
+    for (const warning of context.warnings) io.stderr(`killswitch preview: warning: ${printable(warning)}\n`);
     const input = anchorInputOf(context, io.now());
     const ruleset = buildKillSwitchAnchor(input);
     if (values["rules-only"]) {

@@ -87,6 +87,9 @@ export const verifyCommand: CliCommand = {
       json: { type: "boolean" },
     });
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
+    for (const warning of context.warnings) io.stderr(`killswitch verify: warning: ${printable(warning)}\n`);
+    // A verdict on a network that is not there proves nothing: not a pass.
+    const unusable = context.warnings.length > 0 ? 1 : 0;
     const rules = await loadRulesText(values.rules, context, io);
     rejectUnreadableRules(parsePfRules(rules.text).errors, rules.origin);
     const result = verifyRuleset(rules.text, anchorInputOf(context, io.now()));
@@ -97,7 +100,7 @@ export const verifyCommand: CliCommand = {
       io.stdout(
         `${JSON.stringify({ rules: rules.origin, source: context.source, ...summary, warnings, result }, null, 2)}\n`,
       );
-      return result.passed ? 0 : 1;
+      return result.passed ? unusable : 1;
     }
     const failing = result.clauses.filter((c) => !c.passed);
     const leaking = failing.filter((c) => c.failures.some((f) => f.leak));
@@ -125,6 +128,6 @@ export const verifyCommand: CliCommand = {
         "",
       ].join("\n"),
     );
-    return result.passed ? 0 : 1;
+    return result.passed ? unusable : 1;
   },
 };

@@ -96,9 +96,15 @@ export function emptyIfconfigInterface(name: string): IfconfigInterface {
 export function parseIfconfig(text: string): IfconfigInterface[] {
   const interfaces: IfconfigInterface[] = [];
   let current: IfconfigInterface | null = null;
+  let headerIndent = 0;
   for (const line of text.split(/\r?\n/)) {
     const header = line.match(HEADER);
+    const indent = line.length - line.trimStart().length;
+    // A line no deeper than the headers that is not a header (a header this parser cannot read) starts a
+    // block of its own: its addresses must never land on the interface before it.
+    if (!header && current && line.trim() !== "" && indent <= headerIndent) current = null;
     if (header) {
+      headerIndent = indent;
       current = {
         ...emptyIfconfigInterface(header[1]),
         flags: header[2] ? header[2].split(",") : [],

@@ -51,3 +51,22 @@ describe("files that are too big, binary or not files at all", () => {
     expect(run.stderr).toMatch(/exceptions\[0\]: expected object, got a list of 1/);
   });
 });
+
+describe("a snapshot with nothing usable", () => {
+  it("is a warning for preview and fails verify (exit 1), for an empty folder and for garbage", async () => {
+    const empty = join(dir, "empty-snapshot");
+    await mkdir(empty, { recursive: true });
+    const garbage = join(dir, "garbage-snapshot");
+    await mkdir(garbage, { recursive: true });
+    await writeFile(join(garbage, "ifconfig.txt"), "lorem ipsum\ndolor sit amet\n");
+    await writeFile(join(garbage, "netstat-rn.txt"), "%%%%\n");
+    for (const snapshot of [empty, garbage]) {
+      const preview = await runKillswitch(["preview", "--snapshot", snapshot]);
+      expect(preview.code).toBe(0);
+      expect(preview.stderr).toContain(`warning: snapshot ${snapshot} holds nothing usable`);
+      const verify = await runKillswitch(["verify", "--snapshot", snapshot]);
+      expect(verify.code).toBe(1);
+      expect(verify.stderr).toContain("holds nothing usable");
+    }
+  });
+});

@@ -7,6 +7,18 @@ const fixture = (name: string) => readMacosFixture("ifconfig", name);
 const byName = (text: string, name: string) => parseIfconfig(text).find((entry) => entry.name === name);
 
 describe("parseIfconfig", () => {
+  it("never moves the addresses of a header it cannot read onto the interface before it", () => {
+    const text = fixture("macos-10.14.6_jc_ifconfig_utun0-4_awdl0_bridge0.txt");
+    const broken = text.replace(/^utun3: flags=/m, "utun 3 flags=");
+    expect(broken).not.toBe(text);
+    const before = byName(text, "utun2");
+    expect(byName(broken, "utun2")).toEqual(before);
+    expect(byName(broken, "utun3")).toBeUndefined();
+    // Indented as a whole (a paste), the same holds.
+    const indented = broken.replace(/^/gm, "    ");
+    expect(byName(indented, "utun2")).toEqual(before);
+  });
+
   it("reads every interface of a full `ifconfig -a` with its addresses", () => {
     const text = fixture("macos-10.14.6_jc_ifconfig_utun0-4_awdl0_bridge0.txt");
     expect(parseIfconfig(text).map((entry) => entry.name)).toEqual([
