@@ -8,6 +8,8 @@ import { withSettingsAndNetwork } from "./settings-source";
 import { parseLaunchContext } from "./launch-context";
 import { wouldBlockVpnForever } from "./network";
 import { writeCaptivePortalUntil } from "./status";
+import { readRecordedState, rememberedServers } from "../lifecycle/record";
+import { systemCommands } from "./system";
 
 /** The alert shown before enabling with nothing to let the VPN connect. */
 export const NO_VPN_ALERT = {
@@ -21,7 +23,9 @@ export const NO_VPN_ALERT = {
 /** Turns the kill switch on: one password prompt, then a HUD saying what is in force. */
 function enableKillSwitchNow(): Promise<void> {
   return withSettingsAndNetwork("Could Not Enable the Kill Switch", async (settings, network) => {
-    if (wouldBlockVpnForever(network, settings.vpnServers)) {
+    const remembered = rememberedServers(await readRecordedState(systemCommands()));
+    // With startup protection Enable refuses this case itself, saying what to set: no question to ask first.
+    if (!settings.protectFromStartup && wouldBlockVpnForever(network, settings.vpnServers, remembered)) {
       const proceed = await confirmAlert({
         title: NO_VPN_ALERT.title,
         message: NO_VPN_ALERT.message,

@@ -117,10 +117,14 @@ export function summarizeNetwork(network: NetworkState): NetworkSummary | null {
 }
 
 /**
- * True when enabling now would lock the VPN out: no tunnel is up and no VPN server is known, from the settings
- * or from the routing table, so the VPN app could never reach its server to connect.
+ * True when enabling now would lock the VPN out: no tunnel is up and no VPN server is known, from the settings,
+ * the routing table or an earlier Enable (`remembered`), so the VPN app could never reach its server to connect.
  */
-export function wouldBlockVpnForever(network: NetworkState, configuredServers: readonly string[]): boolean {
+export function wouldBlockVpnForever(
+  network: NetworkState,
+  configuredServers: readonly string[],
+  remembered: readonly unknown[] = [],
+): boolean {
   const tunnelUp = network.tunnels.length > 0 || network.vpnInterface !== null;
-  return !tunnelUp && configuredServers.length === 0 && network.endpoints.length === 0;
+  return !tunnelUp && configuredServers.length === 0 && network.endpoints.length === 0 && remembered.length === 0;
 }

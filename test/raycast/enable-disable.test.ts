@@ -74,6 +74,7 @@ describe("Enable Kill Switch", () => {
   });
 
   it("asks before enabling when no VPN is connected and no server is known, and stops quietly on Cancel", async () => {
+    raycast.preferences = { protectFromStartup: false };
     networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
     raycast.alertAnswer = false;
 
@@ -87,7 +88,22 @@ describe("Enable Kill Switch", () => {
     expect(raycast.toasts).toEqual([]);
   });
 
+  it("leaves the question to Enable when startup protection is on: it refuses, saying what to set", async () => {
+    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    lifecycle.enableKillSwitch.mockRejectedValue(
+      new KillSwitchError("no-server", "Protect from startup needs a VPN server to keep reachable…", true),
+    );
+
+    await enableCommand(launchProps());
+
+    expect(raycast.alerts).toEqual([]);
+    expect(raycast.toasts).toEqual([
+      expect.objectContaining({ message: expect.stringContaining("Protect from startup needs a VPN server") }),
+    ]);
+  });
+
   it("enables in blocking mode when the user confirms", async () => {
+    raycast.preferences = { protectFromStartup: false };
     networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
     raycast.alertAnswer = true;
     lifecycle.enableKillSwitch.mockImplementation(async (request) =>

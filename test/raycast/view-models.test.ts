@@ -159,6 +159,8 @@ describe("wouldBlockVpnForever", () => {
     expect(wouldBlockVpnForever(VPN_DOWN, ["vpn.example.com"])).toBe(false);
     expect(wouldBlockVpnForever({ ...VPN_DOWN, endpoints: ["198.51.100.7"] }, [])).toBe(false);
     expect(wouldBlockVpnForever(VPN_UP, [])).toBe(false);
+    // A server an earlier Enable found is kept reachable: no lock-out.
+    expect(wouldBlockVpnForever(VPN_DOWN, [], [{ address: "198.51.100.7" }])).toBe(false);
   });
 });
 
