@@ -34,7 +34,15 @@ export async function loadSettingsFile(path: string | undefined, io: CliIo): Pro
     }
   }
   const parsed = parseSettings(input);
-  if (!parsed.ok) throw new CliError(`invalid settings${path ? ` in ${path}` : ""}:\n  ${parsed.errors.join("\n  ")}`);
+  if (!parsed.ok) {
+    const first = parsed.problems?.[0];
+    throw new CliError(
+      `invalid settings${path ? ` in ${path}` : ""}:\n  ${parsed.errors.join("\n  ")}`,
+      2,
+      first?.field ?? null,
+      first?.value ?? null,
+    );
+  }
   return parsed.settings;
 }
 

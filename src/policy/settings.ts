@@ -225,7 +225,15 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type ExceptionSetting = z.infer<typeof exceptionSchema>;
 
-export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: string[] };
+/** One problem with the settings: the field (`exceptions[0].scope`), its value as a message quotes it, and why. */
+export interface SettingsProblem {
+  field: string;
+  value: string | null;
+  message: string;
+}
+
+export type SettingsResult =
+  { ok: true; settings: Settings } | { ok: false; errors: string[]; problems?: SettingsProblem[] };
 
 function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>(
@@ -255,8 +263,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function parseSettings(input: unknown): SettingsResult {
   const result = settingsSchema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, settings: result.data };
-  const errors = result.error.issues.map((issue) => `${formatPath(issue.path) || "settings"}: ${describeIssue(issue)}`);
-  return { ok: false, errors };
+  const problems = result.error.issues.map((issue) => ({
+    field: formatPath(issue.path) || "settings",
+    value: "input" in issue ? quote(issue.input) : null,
+    message: describeIssue(issue),
+  }));
+  return { ok: false, errors: problems.map((p) => `${p.field}: ${p.message}`), problems };
 }
 
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});

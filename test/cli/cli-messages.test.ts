@@ -72,7 +72,8 @@ describe("the killswitch command line's messages", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("");
     const parsed = JSON.parse(run.stdout);
-    expect(parsed.error.message).toMatch(/allowLan/);
+    expect(parsed.error).toMatchObject({ field: "allowLan", value: '"yes"' });
+    expect(parsed.error.message).toMatch(/allowLan: expected boolean, got "yes"/);
   });
 });
 
