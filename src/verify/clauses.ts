@@ -46,7 +46,8 @@ export type ClauseId =
   | "airdrop"
   | "attacker"
   | "blocking-mode"
-  | "captive-portal";
+  | "captive-portal"
+  | "rule-destinations";
 
 export interface ClauseResult {
   id: ClauseId;

@@ -5,7 +5,9 @@
  * Works on the builder's text and on what `pfctl -sr` prints back from a Mac. The promise per packet is in
  * intent.ts, the packets that probe each clause in probes.ts; this file judges, with pf's state table.
  */
-import { type Evaluation, type Packet, createEvaluator } from "./evaluate";
+import { type Evaluation, type Packet, createEvaluator, describePacket } from "./evaluate";
+import { intendedVerdict, viewPolicy } from "./intent";
+import { ruleDestinationPackets } from "./rule-probes";
 import { lintRuleset } from "./lint";
 import { parsePfRules } from "./parse-rules";
 import type { ClauseFailure, ClauseResult, Expectation, VerificationResult, VerifyInput } from "./clauses";
@@ -90,9 +92,48 @@ export function verifyRuleset(text: string, input: VerifyInput): VerificationRes
     return { ...spec, passed: failures.length === 0, checked: mine.length, failures };
   });
 
+  clauses.push(ruleDestinationsClause(parsed, input, evaluate));
+
   const passed =
     parsed.errors.length === 0 && !lint.some((f) => f.severity === "error") && clauses.every((c) => c.passed);
   return { passed, clauses, lint, parseErrors: parsed.errors };
+}
+
+/**
+ * Every destination an outbound pass names, tried from each physical link: only a leak counts here (the
+ * policy says block, the rules pass), since what should pass is the other clauses' to prove.
+ */
+function ruleDestinationsClause(
+  parsed: ReturnType<typeof parsePfRules>,
+  input: VerifyInput,
+  evaluate: (packet: Packet) => Evaluation,
+): ClauseResult {
+  const view = viewPolicy(input);
+  const packets = ruleDestinationPackets(parsed, input.network);
+  const failures: ClauseFailure[] = [];
+  for (const packet of packets) {
+    const { expected, because } = intendedVerdict(packet, view);
+    if (expected === "pass") continue;
+    const evaluation = evaluate(packet);
+    const verdict = judge(expected, evaluation);
+    if (!verdict.leak) continue;
+    failures.push({
+      packet,
+      description: describePacket(packet),
+      expected,
+      because,
+      actual: describeActual(evaluation),
+      leak: true,
+      ...(evaluation.rule ? { rule: { line: evaluation.rule.line, text: evaluation.rule.text } } : {}),
+    });
+  }
+  return {
+    id: "rule-destinations",
+    description: "No pass in the rules reaches, outside the VPN, a place the policy does not open",
+    passed: failures.length === 0,
+    checked: packets.length,
+    failures,
+  };
 }
 
 /** One line per failing clause: `dns: out en0 ... expected block (return), got pass (line 31: ...)`. */

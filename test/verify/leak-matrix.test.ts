@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildKillSwitchAnchor } from "../../src/pf/anchor";
+import { buildFailClosedAnchor, buildKillSwitchAnchor } from "../../src/pf/anchor";
 import type { NetworkState } from "../../src/network/state";
 import type { KillSwitchPolicy } from "../../src/policy/policy";
 import { type Packet, evaluatePacket } from "../../src/verify/evaluate";
@@ -423,5 +423,47 @@ describe("rules built for one state, checked on another", () => {
     const exceptions = result.clauses.find((c) => c.id === "exceptions");
     expect(exceptions?.passed).toBe(false);
     expect(exceptions?.failures.some((f) => f.leak && f.packet.destination === "192.168.1.50")).toBe(true);
+  });
+});
+
+describe("attackers against the passes of blocking mode: remembered servers and the fail-closed rules", () => {
+  const remembered = [{ address: "198.51.100.7", protocol: "udp" as const, port: 1194 }];
+  const serverPass = "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)";
+
+  it("probes a remembered server like any other: spoofed, other ports and protocols", async () => {
+    const policy = await policyOf({});
+    const input = { policy, network: NETWORKS.vpnDown as NetworkState, now: NOW, rememberedServers: remembered };
+    const text = buildKillSwitchAnchor(input);
+    expect(text).toContain(serverPass);
+    const probes = policyProbes(input).probes.filter((p) => p.clause === "attacker");
+    const toServer = probes.filter(
+      (p) => p.packet.destination === "198.51.100.7" || p.packet.source === "198.51.100.7",
+    );
+    expect(toServer.map((p) => `${p.packet.direction} ${p.packet.protocol}`)).toEqual(
+      expect.arrayContaining(["in tcp", "in udp", "out tcp", "out udp", "out icmp"]),
+    );
+    expect(failuresOf(verifyRuleset(text, input))).toEqual([]);
+    // Widened to every protocol and both ways, the attacker's packets get through and the verifier says so.
+    const widened = text.replace(
+      serverPass,
+      "pass quick inet from any to 198.51.100.7 flags any keep state\npass in quick inet from 198.51.100.7 to any no state",
+    );
+    expect(failuresOf(verifyRuleset(widened, input)).filter((f) => f.startsWith("attacker:")).length).toBeGreaterThan(
+      0,
+    );
+    // Unknown to the verifier, the same pass is a leak: a remembered server is intended only when recorded.
+    expect(verifyRuleset(text, { ...input, rememberedServers: [] }).passed).toBe(false);
+  });
+
+  it("holds the fail-closed rules to the same attacker, against the full policy", async () => {
+    const policy = await policyOf(SETTINGS.exceptionsWithLan);
+    const input = { policy, network: NETWORKS.vpnDown as NetworkState, now: NOW };
+    const text = buildFailClosedAnchor(input);
+    const result = verifyRuleset(text, input);
+    const leaks = result.clauses.flatMap((c) =>
+      c.failures.filter((f) => f.leak).map((f) => `${c.id}: ${f.description}`),
+    );
+    expect(leaks).toEqual([]);
+    expect(result.clauses.find((c) => c.id === "attacker")?.failures).toEqual([]);
   });
 });

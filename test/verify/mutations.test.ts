@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildKillSwitchAnchor } from "../../src/pf/anchor";
 import type { KillSwitchPolicy } from "../../src/policy/policy";
 import { type VerificationResult, type VerifyInput, verifyRuleset } from "../../src/verify/verify-policy";
-import { HOME, NETWORKS, NOW, policyOf } from "./scenarios";
+import { HOME, NETWORKS, NOW, SETTINGS, policyOf } from "./scenarios";
+import type { NetworkState } from "../../src/network/state";
 
 /** Every weakened ruleset must fail verification, in the clause that names the weakness. */
 let input: VerifyInput;
@@ -143,7 +144,7 @@ describe("weakened rulesets fail verification", () => {
     };
     const text = buildKillSwitchAnchor({ ...input, policy: stale });
     const result = verifyRuleset(text, input);
-    expect(failing(result)).toEqual(["exceptions"]);
+    expect(failing(result)).toEqual(["exceptions", "rule-destinations"]);
     expect(leaks(result, "exceptions")[0].packet.destination).toBe("203.0.113.9");
   });
 
@@ -164,7 +165,7 @@ describe("weakened rulesets fail verification", () => {
       ["pass out quick inet from any to 198.51.100.10 keep state (if-bound)"],
     );
     const result = verifyRuleset(text, input);
-    expect(failing(result)).toEqual(["vpn-endpoints", "attacker"]);
+    expect(failing(result)).toEqual(["vpn-endpoints", "attacker", "rule-destinations"]);
     expect(leaks(result, "vpn-endpoints")[0].packet.destination).toBe("198.51.100.10");
     expect(leaks(result, "attacker").map((f) => f.description)).toContain(
       "out en0 inet tcp 192.168.1.23:49152 -> 198.51.100.10:22",
@@ -205,7 +206,7 @@ describe("weakened rulesets fail verification", () => {
       ],
     );
     const result = verifyRuleset(text, input);
-    expect(failing(result)).toEqual(["link-plumbing", "attacker"]);
+    expect(failing(result)).toEqual(["link-plumbing", "attacker", "rule-destinations"]);
     expect(leaks(result, "attacker").map((f) => f.packet.destination)).toEqual(
       expect.arrayContaining(["10.1.2.3", "192.168.77.1"]),
     );
@@ -290,7 +291,7 @@ describe("weakened rulesets fail verification", () => {
       "pass out quick inet proto udp from any to 224.0.0.251 port 5353 keep state",
       "block return out quick all",
     ]);
-    expect(failing(verifyRuleset(text, input))).toEqual(["discovery"]);
+    expect(failing(verifyRuleset(text, input))).toEqual(["discovery", "rule-destinations"]);
   });
 
   it("AirDrop widened to routed addresses", () => {
@@ -316,5 +317,22 @@ describe("weakened rulesets fail verification", () => {
     const result = verifyRuleset(original.trimEnd(), input);
     expect(result.passed).toBe(false);
     expect(result.lint).toContainEqual(expect.objectContaining({ id: "final-newline" }));
+  });
+});
+
+describe("passes the policy's probes never try", () => {
+  it("a pass to a host nobody named (an attacker's server on udp 1194) is a leak", async () => {
+    const policy = await policyOf(SETTINGS.base);
+    const input = { policy, network: NETWORKS.vpnDown as NetworkState, now: NOW };
+    const text = buildKillSwitchAnchor(input).replace(
+      "block return out quick all",
+      "pass out quick inet proto udp from any to 203.0.113.66 port 1194 keep state\nblock return out quick all",
+    );
+    const result = verifyRuleset(text, input);
+    expect(failing(result)).toEqual(["rule-destinations"]);
+    expect(leaks(result, "rule-destinations")[0].packet).toMatchObject({
+      destination: "203.0.113.66",
+      destinationPort: 1194,
+    });
   });
 });
