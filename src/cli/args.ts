@@ -5,9 +5,9 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
  * Strict option parsing: an unknown option, a missing value or a repeated single-value option is a clear
- * error, never ignored. `command` is named by the caller's prefix (`killswitch explain: ...`), not here.
+ * error, never ignored. The command is named by the caller's prefix (`killswitch explain: ...`).
  */
-export function parseCommandArgs<T extends Options>(_command: string, args: string[], options: T) {
+export function parseCommandArgs<T extends Options>(args: string[], options: T) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: false, tokens: true });

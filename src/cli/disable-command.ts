@@ -16,7 +16,7 @@ export const disableCommand: CliCommand = {
   summary: "turn the kill switch off (one administrator prompt)",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("disable", args, {
+    const { values } = parseCommandArgs(args, {
       config: { type: "string" },
       json: { type: "boolean" },
     });

@@ -51,7 +51,7 @@ export const enableCommand: CliCommand = {
   summary: "turn the kill switch on (one administrator prompt)",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("enable", args, {
+    const { values } = parseCommandArgs(args, {
       config: { type: "string" },
       snapshot: { type: "string" },
       json: { type: "boolean" },

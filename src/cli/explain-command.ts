@@ -71,7 +71,7 @@ export const explainCommand: CliCommand = {
   summary: "show whether one packet passes or is blocked, and the rule (with its line) that decides",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("explain", args, {
+    const { values } = parseCommandArgs(args, {
       out: { type: "boolean" },
       in: { type: "boolean" },
       if: { type: "string" },

@@ -90,7 +90,7 @@ export const previewCommand: CliCommand = {
   summary: "show the detected network and the pf anchor the kill switch would load",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("preview", args, {
+    const { values } = parseCommandArgs(args, {
       snapshot: { type: "string" },
       config: { type: "string" },
       json: { type: "boolean" },

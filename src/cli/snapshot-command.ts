@@ -16,7 +16,7 @@ export const snapshotCommand: CliCommand = {
     const dirArg = args[0];
     if (dirArg === undefined || dirArg.startsWith("-"))
       throw new CliError("needs a directory: killswitch snapshot DIR");
-    parseCommandArgs("snapshot", args.slice(1), {});
+    parseCommandArgs(args.slice(1), {});
     if (io.platform !== "darwin") throw new CliError("reads this Mac's network, so it runs only on macOS");
     const dir = resolve(io.cwd, dirArg);
     const snapshot = await collectLiveSnapshot(io.system);

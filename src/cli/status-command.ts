@@ -19,7 +19,7 @@ export const statusCommand: CliCommand = {
   summary: "show whether traffic is protected (no password needed)",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("status", args, {
+    const { values } = parseCommandArgs(args, {
       snapshot: { type: "string" },
       json: { type: "boolean" },
     });

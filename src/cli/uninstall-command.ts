@@ -17,7 +17,7 @@ export const uninstallCommand: CliCommand = {
   summary: "remove the kill switch and its startup watchdog, leaving no trace (one prompt)",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("uninstall", args, {
+    const { values } = parseCommandArgs(args, {
       config: { type: "string" },
       json: { type: "boolean" },
     });

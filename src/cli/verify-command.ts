@@ -80,7 +80,7 @@ export const verifyCommand: CliCommand = {
   summary: "check that a pf ruleset (built, or printed by pfctl) does not leak outside the VPN",
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs("verify", args, {
+    const { values } = parseCommandArgs(args, {
       rules: { type: "string" },
       snapshot: { type: "string" },
       config: { type: "string" },

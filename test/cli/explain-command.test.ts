@@ -27,20 +27,13 @@ beforeAll(async () => {
 
 const lineOf = (text: string) => built.indexOf(text) + 1;
 
+/** `killswitch explain --out --if en0` for one packet; `more` adds options such as `--sport` or `--tcp-flags`. */
+const explainOutOfEn0 = (proto: string, to: string, port: string, ...more: string[]) =>
+  runKillswitch(["explain", "--out", "--if", "en0", "--proto", proto, "--to", to, "--port", port, ...more]);
+
 describe("killswitch explain", () => {
   it("says the printer is blocked on the default context, by which rule, and why the policy wants it", async () => {
-    const run = await runKillswitch([
-      "explain",
-      "--out",
-      "--if",
-      "en0",
-      "--proto",
-      "tcp",
-      "--to",
-      "192.168.1.20",
-      "--port",
-      "631",
-    ]);
+    const run = await explainOutOfEn0("tcp", "192.168.1.20", "631");
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Packet:   out en0 inet tcp 192.168.1.23:49152 -> 192.168.1.20:631\n");
@@ -117,20 +110,7 @@ describe("killswitch explain", () => {
       },
       intended: { because: "IPv6 neighbour discovery" },
     });
-    const dns = await runKillswitch([
-      "explain",
-      "--out",
-      "--if",
-      "en0",
-      "--proto",
-      "udp",
-      "--to",
-      "192.168.1.1",
-      "--port",
-      "53",
-      "--sport",
-      "5353",
-    ]);
+    const dns = await explainOutOfEn0("udp", "192.168.1.1", "53", "--sport", "5353");
     expect(dns.stdout).toContain("-> 192.168.1.1:53");
     expect(dns.stdout).toContain(
       `line ${lineOf("block return out quick proto { tcp, udp } from any to any port { 53, 853 }")}:`,
@@ -138,35 +118,11 @@ describe("killswitch explain", () => {
   });
 
   it("judges a packet of a connection older than the rules with --tcp-flags", async () => {
-    const run = await runKillswitch([
-      "explain",
-      "--out",
-      "--if",
-      "en0",
-      "--proto",
-      "tcp",
-      "--to",
-      "198.51.100.7",
-      "--port",
-      "443",
-      "--tcp-flags",
-      "A",
-    ]);
+    const run = await explainOutOfEn0("tcp", "198.51.100.7", "443", "--tcp-flags", "A");
     expect(run.stdout).toContain("Packet:   out en0 inet tcp 192.168.1.23:49152 -> 198.51.100.7:443 flags A\n");
     // The sample's VPN speaks udp 1194 to this server (its socket in netstat -anv): nothing else goes there.
     expect(run.stdout).toContain("Verdict:  BLOCK (refused with an answer)\n");
-    const vpn = await runKillswitch([
-      "explain",
-      "--out",
-      "--if",
-      "en0",
-      "--proto",
-      "udp",
-      "--to",
-      "198.51.100.7",
-      "--port",
-      "1194",
-    ]);
+    const vpn = await explainOutOfEn0("udp", "198.51.100.7", "1194");
     expect(vpn.stdout).toContain("Verdict:  PASS\n");
     expect(vpn.stdout).toContain(
       `line ${lineOf("pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)")}:`,
