@@ -2,6 +2,15 @@
 // two at a time since each mostly uses one core, then the manifest and bundle check, then both test tiers
 // in one vitest run (unit first). Each step's output is printed whole, in order; the first failure stops it.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// Every step's temporary files (tsx's cache, the tests' fake Macs) in one folder, removed however it ends:
+// a run leaves nothing in /tmp.
+const scratch = mkdtempSync(join(tmpdir(), "vpn-kill-switch-npm-test-"));
+process.env.TMPDIR = scratch;
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 const npm = "npm";
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CliError } from "./io";
+import { optionError } from "./io";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -15,12 +15,20 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T) 
     const reason = error instanceof Error ? error.message : String(error);
     // Node's hint names a syntax (`--port=-XYZ`) that would only be refused later: one plain sentence instead.
     const ambiguous = reason.match(/^Option '(--[^']+)' argument is ambiguous/);
-    throw new CliError(ambiguous ? `${ambiguous[1]} needs a value, and a value cannot start with "-"` : reason);
+    const option = reason.match(/'(-{1,2}[^' ]+)/)?.[1] ?? null;
+    const value = ambiguous ? (args[args.indexOf(ambiguous[1]) + 1] ?? null) : null;
+    throw optionError(
+      option,
+      value,
+      ambiguous ? `${ambiguous[1]} needs a value, and a value cannot start with "-"` : reason,
+    );
   }
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== "option" || options[token.name]?.multiple) continue;
-    if (seen.has(token.name)) throw new CliError(`--${token.name} was given more than once`);
+    if (seen.has(token.name)) {
+      throw optionError(`--${token.name}`, token.value ?? null, `--${token.name} was given more than once`);
+    }
     seen.add(token.name);
   }
   return parsed;

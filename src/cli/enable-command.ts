@@ -3,6 +3,7 @@ import { systemRootOf } from "../system/commands";
 import { parseCommandArgs } from "./args";
 import { loadSettingsFile, readNetwork } from "./context";
 import { CliError, type CliIo, type CliCommand } from "./io";
+import { printable } from "./printable";
 
 const USAGE = `Usage: killswitch enable [--config FILE] [--snapshot DIR] [--json]
 
@@ -32,7 +33,12 @@ export async function reportChange(run: () => Promise<KillSwitchChange>, json: b
       const { action, method, notes, report, status } = change;
       io.stdout(`${JSON.stringify({ ok: true, action, method, notes, report, status }, null, 2)}\n`);
     } else {
-      io.stdout(`${describeChange(change).join("\n")}\n`);
+      // Notes carry labels and network names from settings and the Mac: one printable line each.
+      io.stdout(
+        `${describeChange(change)
+          .map((line) => printable(line))
+          .join("\n")}\n`,
+      );
     }
     return 0;
   } catch (error) {

@@ -5,7 +5,7 @@ import { parsePfRules, parseTcpFlags } from "../verify/parse-rules";
 import { describeExpectation, intendedVerdictFor } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { anchorInputOf, loadCliContext } from "./context";
-import { type CliCommand, CliError } from "./io";
+import { type CliCommand, optionError } from "./io";
 import { loadRulesText, rejectUnreadableRules } from "./verify-command";
 
 const USAGE = `Usage: killswitch explain --out|--in --if IF --proto P (--to ADDR | --from ADDR) [options]
@@ -31,14 +31,15 @@ const quote = (value: string) => JSON.stringify(value);
 function parsePortOption(option: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > 65535) {
-    throw new CliError(`--${option} ${quote(value)} is not a port (${min}-65535)`);
+    throw optionError(`--${option}`, value, `--${option} ${quote(value)} is not a port (${min}-65535)`);
   }
   return Number(value);
 }
 
 function parseAddressOption(option: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (familyOf(value) === null) throw new CliError(`--${option} ${quote(value)} is not an IP address`);
+  if (familyOf(value) === null)
+    throw optionError(`--${option}`, value, `--${option} ${quote(value)} is not an IP address`);
   return value;
 }
 
@@ -55,7 +56,9 @@ function localAddress(
   // Another interface's address would explain a packet that interface never sends.
   if (!known) {
     const names = [...network.physical, ...network.tunnels].map((i) => i.name).join(", ") || "none";
-    throw new CliError(
+    throw optionError(
+      "--if",
+      iface,
       `--if ${quote(iface)}: the network read has no such interface (it has ${names}); give the Mac's address on it with ${option}`,
     );
   }
@@ -89,55 +92,71 @@ export const explainCommand: CliCommand = {
       json: { type: "boolean" },
     });
 
-    if (values.out === values.in) throw new CliError("give exactly one of --out or --in");
+    if (values.out === values.in)
+      throw optionError(values.out ? "--out" : "--in", null, "give exactly one of --out or --in");
     const direction = values.out ? "out" : "in";
     const iface = values.if;
-    if (iface === undefined) throw new CliError("--if is required (the interface, e.g. en0 or utun4)");
+    if (iface === undefined) throw optionError("--if", null, "--if is required (the interface, e.g. en0 or utun4)");
     if (!/^[a-z][a-z0-9]{0,14}$/i.test(iface))
-      throw new CliError(`--if ${quote(iface)} is not an interface name such as en0 or utun4`);
+      throw optionError("--if", iface, `--if ${quote(iface)} is not an interface name such as en0 or utun4`);
     const proto = values.proto?.toLowerCase();
-    if (proto === undefined) throw new CliError("--proto is required (tcp, udp, icmp, icmp6, esp, ...)");
+    if (proto === undefined)
+      throw optionError("--proto", null, "--proto is required (tcp, udp, icmp, icmp6, esp, ...)");
     if (protocolNumber(proto) === null) {
-      throw new CliError(
+      throw optionError(
+        "--proto",
+        values.proto ?? null,
         `--proto ${quote(values.proto ?? "")} is not a protocol (tcp, udp, icmp, icmp6, esp, ah, gre or a number 0-255)`,
       );
     }
     const to = parseAddressOption("to", values.to);
     const from = parseAddressOption("from", values.from);
     if (direction === "out" && to === undefined)
-      throw new CliError("--to is required with --out (the address the packet goes to)");
+      throw optionError("--to", null, "--to is required with --out (the address the packet goes to)");
     if (direction === "in" && from === undefined)
-      throw new CliError("--from is required with --in (the address the packet comes from)");
+      throw optionError("--from", null, "--from is required with --in (the address the packet comes from)");
     const given = [to, from].filter((a): a is string => a !== undefined);
     const families = new Set(given.map((a) => familyOf(a)));
     if (families.size > 1)
-      throw new CliError(`--from ${quote(from ?? "")} and --to ${quote(to ?? "")} are not the same address family`);
+      throw optionError(
+        "--from",
+        from ?? null,
+        `--from ${quote(from ?? "")} and --to ${quote(to ?? "")} are not the same address family`,
+      );
     const family: AddressFamily = families.has("inet6") ? "inet6" : "inet";
     if (values.inet6 && family !== "inet6")
-      throw new CliError(`--inet6 was given but ${quote(given[0])} is an IPv4 address`);
+      throw optionError("--inet6", given[0], `--inet6 was given but ${quote(given[0])} is an IPv4 address`);
     const port = parsePortOption("port", values.port);
     const sport = parsePortOption("sport", values.sport);
     const transport = proto === "tcp" || proto === "udp";
     if ((port !== undefined || sport !== undefined) && !transport)
-      throw new CliError(`--port and --sport apply to tcp and udp only, not ${quote(proto)}`);
-    if (transport && port === undefined) throw new CliError(`--port is required with --proto ${proto}`);
+      throw optionError(
+        port !== undefined ? "--port" : "--sport",
+        String(port ?? sport),
+        `--port and --sport apply to tcp and udp only, not ${quote(proto)}`,
+      );
+    if (transport && port === undefined) throw optionError("--port", null, `--port is required with --proto ${proto}`);
     const icmpTypeText = values["icmp-type"];
     const isIcmp = proto === "icmp" || proto === "icmp6" || proto === "ipv6-icmp";
     if (icmpTypeText !== undefined && !isIcmp)
-      throw new CliError(`--icmp-type applies to icmp and icmp6 only, not ${quote(proto)}`);
+      throw optionError("--icmp-type", icmpTypeText, `--icmp-type applies to icmp and icmp6 only, not ${quote(proto)}`);
     if (icmpTypeText !== undefined && (!/^\d{1,3}$/.test(icmpTypeText) || Number(icmpTypeText) > 255)) {
-      throw new CliError(`--icmp-type ${quote(icmpTypeText)} is not an ICMP type (0-255)`);
+      throw optionError("--icmp-type", icmpTypeText, `--icmp-type ${quote(icmpTypeText)} is not an ICMP type (0-255)`);
     }
     const tcpFlags = values["tcp-flags"];
     if (tcpFlags !== undefined && proto !== "tcp")
-      throw new CliError(`--tcp-flags applies to tcp only, not ${quote(proto)}`);
+      throw optionError("--tcp-flags", tcpFlags, `--tcp-flags applies to tcp only, not ${quote(proto)}`);
     if (tcpFlags !== undefined && parseTcpFlags(tcpFlags) === null) {
-      throw new CliError(`--tcp-flags ${quote(tcpFlags)} is not a set of TCP flag letters (F S R P A U E W)`);
+      throw optionError(
+        "--tcp-flags",
+        tcpFlags,
+        `--tcp-flags ${quote(tcpFlags)} is not a set of TCP flag letters (F S R P A U E W)`,
+      );
     }
     if (proto === "icmp" && family === "inet6")
-      throw new CliError("--proto icmp is IPv4; use --proto icmp6 with IPv6 addresses");
+      throw optionError("--proto", proto, "--proto icmp is IPv4; use --proto icmp6 with IPv6 addresses");
     if (isIcmp && proto !== "icmp" && family === "inet")
-      throw new CliError(`--proto ${proto} is IPv6; use --proto icmp with IPv4 addresses`);
+      throw optionError("--proto", proto, `--proto ${proto} is IPv6; use --proto icmp with IPv4 addresses`);
 
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
     const rules = await loadRulesText(values.rules, context, io);

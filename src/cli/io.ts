@@ -33,3 +33,8 @@ export class CliError extends Error {
     this.name = "CliError";
   }
 }
+
+/** A bad command-line option: the message, and the option and its value for `--json` errors. */
+export function optionError(option: string | null, value: string | null, message: string): CliError {
+  return new CliError(message, 2, option, value);
+}

@@ -5,6 +5,7 @@ import { parseCommandArgs } from "./args";
 import { readNetwork } from "./context";
 import { requireMacOs } from "./enable-command";
 import type { CliCommand } from "./io";
+import { printable } from "./printable";
 
 const USAGE = `Usage: killswitch status [--snapshot DIR] [--json]
 
@@ -36,7 +37,7 @@ export const statusCommand: CliCommand = {
     io.stdout(
       values.json
         ? `${JSON.stringify({ ...status, untrustedTunnels }, null, 2)}\n`
-        : `${[...describeStatus(status), ...describeUntrustedTunnels(untrustedTunnels)].join("\n")}\n`,
+        : `${[...describeStatus(status), ...describeUntrustedTunnels(untrustedTunnels)].map((line) => printable(line)).join("\n")}\n`,
     );
     return 0;
   },

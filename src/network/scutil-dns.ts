@@ -49,6 +49,11 @@ export function parseScutilDns(text: string): ScutilDns {
       section.push(current);
       continue;
     }
+    // Fields are indented: any other line (a header it cannot read) ends the resolver before it.
+    if (/^\S/.test(line)) {
+      current = null;
+      continue;
+    }
     const field = current && line.match(/^\s+([a-z_ ]+?)(?:\[\d+\])?\s*:\s*(.*?)\s*$/);
     if (!current || !field) continue;
     const [, key, value] = field;

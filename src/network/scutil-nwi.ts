@@ -44,6 +44,11 @@ export function parseScutilNwi(text: string): ScutilNwi {
       continue;
     }
     const header = line.match(INTERFACE);
+    // A header it cannot read ends the block before it: its address never lands on the interface before it.
+    if (!header && / : flags\b/.test(line)) {
+      current = null;
+      continue;
+    }
     if (header) {
       current = null;
       // `REACH : flags 0x...` summarises the section; it is no interface.

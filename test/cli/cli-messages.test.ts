@@ -77,6 +77,36 @@ describe("the killswitch command line's messages", () => {
   });
 });
 
+describe("option errors under --json", () => {
+  it("name the option and its value", async () => {
+    const error = async (argv: string[]) => {
+      const run = await runKillswitch([...argv, "--json"]);
+      expect(run.code, argv.join(" ")).toBe(2);
+      expect(run.stderr).toBe("");
+      return JSON.parse(run.stdout).error;
+    };
+    expect(await error([...EXPLAIN_OUT, "--port", "70000"])).toEqual({
+      field: "--port",
+      value: "70000",
+      message: '--port "70000" is not a port (1-65535)',
+    });
+    expect(await error([...EXPLAIN_OUT, "--port", "443", "--port", "80"])).toMatchObject({
+      field: "--port",
+      value: "80",
+    });
+    expect(await error(["explain", "--bogus"])).toMatchObject({ field: "--bogus", value: null });
+    expect(await error([...EXPLAIN_OUT, "--port", "-5"])).toMatchObject({ field: "--port", value: "-5" });
+    expect(await error(["explain", "--out", "--if", "en0", "--proto", "tcp", "--to", "nowhere"])).toMatchObject({
+      field: "--to",
+      value: "nowhere",
+    });
+    expect(await error(["explain", "--out", "--if", "en0;rm", "--proto", "tcp"])).toMatchObject({
+      field: "--if",
+      value: "en0;rm",
+    });
+  });
+});
+
 describe("killswitch preview --rules-only", () => {
   it("prints exactly the anchor, which verify --rules - takes as it is", async () => {
     const rules = await runKillswitch(["preview", "--rules-only"]);

@@ -83,6 +83,22 @@ describe("killswitch enable / status / disable", () => {
     expect(on.stdout).toContain("Protected from startup: a root watchdog loads the rules at boot");
     expect(mac.launchDaemons().map((job) => job.label)).toEqual([PRODUCT_ID]);
     expect((await onMac(["status"])).stdout).toContain("Protected from startup by the root watchdog.");
+    // What the watchdog wrote is shown with its control characters escaped, never acting on the terminal.
+    const now = Math.floor(mac.now().getTime() / 1000);
+    writeFileSync(
+      join(mac.stateDirectory, "watchdog.json"),
+      JSON.stringify({
+        version: 1,
+        checkedAt: now + 1,
+        bootTime: 1_700_000_000,
+        result: "failed",
+        message: "pf: \u001b[2Jno\nway",
+      }),
+    );
+    const escaped = (await onMac(["status"])).stdout;
+    expect(escaped).toContain("pf: \\u001b[2Jno\\nway");
+    // eslint-disable-next-line no-control-regex -- no control character but the line ends reaches the terminal
+    expect(escaped).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
 
     const removed = await onMac(["uninstall"]);
     expect(removed.stderr).toBe("");

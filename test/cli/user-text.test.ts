@@ -1,7 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { reportChange } from "../../src/cli/enable-command";
+import type { CliIo } from "../../src/cli/io";
 import { printable } from "../../src/cli/printable";
+import type { KillSwitchChange } from "../../src/lifecycle";
 import { runKillswitch } from "./cli-harness";
 import { temporaryDirectory } from "../temporary-directory";
 
@@ -63,5 +66,29 @@ describe("text that came from the settings", () => {
       ],
     });
     expect((await runKillswitch(["preview", "--config", good])).code).toBe(0);
+  });
+
+  it("is escaped in the lines Enable prints, notes from the root side included", async () => {
+    let stdout = "";
+    const io = { stdout: (text: string) => (stdout += text) } as unknown as CliIo;
+    const change = {
+      action: "enable",
+      method: "password",
+      notes: ["pfctl said \u001b[31mno\r\nsuch\u0007 thing"],
+      report: {
+        anchorRules: [],
+        attachment: "com.apple",
+        pfInfo: [],
+        reference: "taken",
+        killedStates: 0,
+        watchdog: null,
+      },
+      status: { headline: "Protected: \u001b]0;title\u0007" },
+    } as unknown as KillSwitchChange;
+    expect(await reportChange(async () => change, false, io)).toBe(0);
+    expect(stdout).toContain("Note: pfctl said \\u001b[31mno\\r\\nsuch\\u0007 thing");
+    expect(stdout).toContain("Protected: \\u001b]0;title\\u0007");
+    // eslint-disable-next-line no-control-regex -- no control character but the line ends reaches the terminal
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
   });
 });

@@ -7,6 +7,13 @@ import { readMacosFixture } from "./fixtures";
 const fixture = (name: string) => readMacosFixture("scutil", name);
 
 describe("parseScutilNwi", () => {
+  it("never moves the address of a header it cannot read onto the interface before it", () => {
+    const text = fixture("scutil-nwi_marslo_two-physical-en8-en0.txt").replace("     en0 : flags", "     en 0 : flags");
+    expect(parseScutilNwi(text).ipv4).toEqual([
+      { name: "en8", flags: ["IPv4", "DNS"], address: "10.1.1.1", vpnServer: null },
+    ]);
+  });
+
   it("reads two physical interfaces in rank order", () => {
     expect(parseScutilNwi(fixture("scutil-nwi_marslo_two-physical-en8-en0.txt"))).toEqual({
       ipv4: [
@@ -57,6 +64,15 @@ describe("parseScutilNwi", () => {
 });
 
 describe("parseScutilDns", () => {
+  it("never moves the name servers of a header it cannot read onto the resolver before it", () => {
+    const file = "scutil-dns_macos-10.15.4_openfortivpn534_ppp0-supplemental_user-elided.txt";
+    const text = fixture(file).replace("resolver #2", "resolver 2");
+    const [first, ...rest] = parseScutilDns(text).resolvers;
+    expect(first.nameservers).toEqual(["<dns1>", "<dns2>"]);
+    expect(first.interfaceName).toBe("ppp0");
+    expect(rest.map((resolver) => resolver.number)).not.toContain(2);
+  });
+
   it("reads a supplemental resolver on ppp0, the default resolver and the scoped section", () => {
     const dns = parseScutilDns(fixture("scutil-dns_macos-10.15.4_openfortivpn534_ppp0-supplemental_user-elided.txt"));
     expect(dns.resolvers).toEqual([

@@ -1,8 +1,9 @@
 /**
  * Whatever arrives, every parser answers and never throws: settings, each snapshot parser, the rules parser and
  * the command line. Fixed seeds, so a run is the same on every machine; bounded input sizes (stated per
- * property), so each property stays well under a second. A failure found here is kept as a regression case in
- * REGRESSIONS below.
+ * property), so each property stays well under a second (the suite's 60 s timeout is the safety net, not a
+ * measure: no test here reads the clock), and bounded output. A failure found here is kept as a regression case
+ * in REGRESSIONS below.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -172,6 +173,8 @@ describe("the command line", () => {
         expect([0, 1, 2]).toContain(result.code);
         expect(result.stderr).not.toMatch(/\n\s+at /);
         expect(result.stdout + result.stderr).not.toMatch(CONTROL);
+        // Bounded output: a message echoes at most a cut value, whatever the arguments were.
+        expect(result.stderr.length).toBeLessThan(4_096);
       }),
       { seed: SEED, numRuns: 120 },
     );
