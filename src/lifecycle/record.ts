@@ -3,10 +3,14 @@ import { uptime } from "node:os";
 import * as z from "zod/mini";
 import { type Endpoint, parseRecordedEndpoint } from "../policy/policy";
 import { RESOLVED_FILE, STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
+import type { StateField, WatchdogStatusField } from "../privileged/root-contract";
 import { type SystemCommands, systemPath, systemRootOf } from "../system/commands";
 
-/** state.json, written by the root script after Enable and Apply and by the watchdog (Disable removes it). */
-export const recordedStateSchema = z.object({
+/**
+ * state.json, written by the root script after Enable and Apply and by the watchdog (Disable removes it):
+ * exactly the fields the script writes (root-contract.json), or this fails to compile.
+ */
+const recordedStateShape = {
   version: z.literal(1),
   status: z.literal("on"),
   anchor: z.string(),
@@ -32,14 +36,16 @@ export const recordedStateSchema = z.object({
   serverAddresses: z.optional(z.array(z.string())),
   /** Seconds since 1970 when the next template line stops (a portal window, an exception); a root timer acts then. */
   nextChangeAt: z.optional(z.nullable(z.number())),
-});
+} satisfies Record<StateField, z.ZodMiniType>;
+export const recordedStateSchema = z.object(recordedStateShape);
 export type RecordedState = z.infer<typeof recordedStateSchema>;
 
 /**
  * watchdog.json: the boot-time watchdog (a LaunchDaemon running the root script's `watch` action) writes it
  * atomically after every check, 0644 and root's, next to state.json. The status reads it when present.
+ * Exactly the fields the script writes (root-contract.json), or this fails to compile.
  */
-export const watchdogStatusSchema = z.object({
+const watchdogStatusShape = {
   version: z.literal(1),
   /** Seconds since 1970. */
   checkedAt: z.number(),
@@ -66,7 +72,8 @@ export const watchdogStatusSchema = z.object({
   /** The last repair: when (seconds since 1970) and what was put back. */
   lastRepairAt: z.optional(z.nullable(z.number())),
   lastRepair: z.optional(z.nullable(z.string())),
-});
+} satisfies Record<WatchdogStatusField, z.ZodMiniType>;
+export const watchdogStatusSchema = z.object(watchdogStatusShape);
 export type WatchdogStatus = z.infer<typeof watchdogStatusSchema>;
 
 export type FileReading<T> =

@@ -1,7 +1,8 @@
+import { ROOT_FILES } from "./root-contract";
 import { ROOT_SCRIPT_CONSTANTS } from "./root-script";
 
-// The root script owns the names of everything it creates as root; scripts/generate-root-script.mjs reads
-// them from its text, so TypeScript and the script can never disagree.
+// The root script owns the names of everything it creates as root: scripts/generate-root-script.mjs reads
+// them from its text and from root-contract.json, so TypeScript and the script can never disagree.
 
 /** The product's reverse-DNS id: the state directory's name. */
 export const PRODUCT_ID = ROOT_SCRIPT_CONSTANTS.KS_ID;
@@ -13,25 +14,25 @@ export const ANCHOR_NAME = ROOT_SCRIPT_CONSTANTS.KS_ANCHOR;
 export const STATE_DIRECTORY = ROOT_SCRIPT_CONSTANTS.KS_STATE_DIR;
 
 /** Written by the root script after each action (0644, root's): what is in force, read without root. */
-export const STATE_FILE = `${STATE_DIRECTORY}/state.json`;
+export const STATE_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.state}`;
 
 /** The rules loaded into our anchor, as last loaded. */
-export const RULES_FILE = `${STATE_DIRECTORY}/anchor.pf`;
+export const RULES_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.rules}`;
 
 /** The pf reference token (0600, root's). */
-export const TOKEN_FILE = `${STATE_DIRECTORY}/token`;
+export const TOKEN_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.token}`;
 
 /** Written by the boot-time watchdog after each check; see lifecycle/record.ts for its shape. */
-export const WATCHDOG_STATUS_FILE = `${STATE_DIRECTORY}/watchdog.json`;
+export const WATCHDOG_STATUS_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.watchdogStatus}`;
 
 /** Host names of the settings and the addresses they last resolved to (0644): used while DNS is blocked. */
-export const RESOLVED_FILE = `${STATE_DIRECTORY}/resolved.json`;
+export const RESOLVED_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.resolved}`;
 
 /** The watchdog's rule templates, one per network with its own exceptions plus one for any other. */
-export const RULE_TEMPLATES_DIRECTORY = `${STATE_DIRECTORY}/rules`;
+export const RULE_TEMPLATES_DIRECTORY = `${STATE_DIRECTORY}/${ROOT_FILES.templates}`;
 
 /** The boot-time watchdog: a copy of the root script, root-owned 0755. */
-export const WATCHDOG_SCRIPT_FILE = `${STATE_DIRECTORY}/watchdog.sh`;
+export const WATCHDOG_SCRIPT_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.watchdogScript}`;
 
 /** The LaunchDaemon that runs the watchdog at boot, every few seconds and on network changes. */
 export const LAUNCH_DAEMON_FILE = ROOT_SCRIPT_CONSTANTS.KS_LAUNCH_DAEMON;

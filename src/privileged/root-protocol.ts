@@ -6,17 +6,8 @@ import type { RuleTemplates } from "../watchdog/templates";
 import { loadRootScript } from "./root-script-loader";
 import type { RootCommand } from "./runner";
 
-/** The root script's exit statuses (see the head of killswitch-root.sh). */
-export const ROOT_EXIT = {
-  badArguments: 64,
-  rulesRejected: 65,
-  loadFailed: 66,
-  notAttached: 67,
-  noReference: 68,
-  unsafeStateDirectory: 69,
-  notOn: 70,
-  busy: 71,
-} as const;
+/** The root script's exit statuses, from root-contract.json as the script has them. */
+export { ROOT_EXIT } from "./root-contract";
 
 export type RootAction = "enable" | "apply" | "disable" | "uninstall";
 

@@ -7,18 +7,67 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT_SCRIPT_SHA256 } from "../../src/privileged/root-script";
+import { ROOT_EXIT, ROOT_FILES, STATE_FIELDS, WATCHDOG_STATUS_FIELDS } from "../../src/privileged/root-contract";
+import { assembleRootScript, readContract, readParts } from "../../scripts/root-script-build.mjs";
 import { ANCHOR_NAME, PRODUCT_ID, STATE_DIRECTORY, STATE_FILE } from "../../src/privileged/paths";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
 import { temporaryDirectory } from "../temporary-directory";
 
 const ROOT_SCRIPT = loadRootScript();
 
-const SCRIPT_FILE = resolve(__dirname, "../../src/privileged/killswitch-root.sh");
+const SCRIPT_FILE = resolve(__dirname, "../../assets/killswitch-root.sh");
 
 describe("the root script", () => {
-  it("ships exactly as killswitch-root.sh reads, with its hash (run `node scripts/generate-root-script.mjs` after editing it)", () => {
-    expect(ROOT_SCRIPT).toBe(readFileSync(SCRIPT_FILE, "utf8"));
+  it("ships exactly as its parts join, with its hash (run `node scripts/generate-root-script.mjs` after editing them)", () => {
+    expect(ROOT_SCRIPT).toBe(assembleRootScript());
+    expect(readFileSync(SCRIPT_FILE, "utf8")).toBe(ROOT_SCRIPT);
     expect(createHash("sha256").update(readFileSync(SCRIPT_FILE)).digest("hex")).toBe(ROOT_SCRIPT_SHA256);
+  });
+
+  it("is in parts of one concern each, under 300 lines, each saying what it holds", () => {
+    const parts = readParts();
+    expect(parts.map((part) => part.name)).toEqual([
+      "00-about.sh",
+      "10-checks.sh",
+      "20-records.sh",
+      "30-pf.sh",
+      "40-states.sh",
+      "50-network.sh",
+      "60-rules.sh",
+      "70-watchdog.sh",
+      "80-actions.sh",
+      "90-main.sh",
+    ]);
+    for (const { name, text } of parts) {
+      expect(text.split("\n").length, name).toBeLessThan(300);
+      expect(text, name).toMatch(name === "00-about.sh" ? /^#!\/bin\/sh\n# VPN Kill Switch: / : /^# --- \S/);
+    }
+  });
+
+  it("takes its exit statuses and state file names from root-contract.json, as TypeScript does", () => {
+    const contract = readContract();
+    const codes = Object.fromEntries(Object.entries(contract.exitStatus).map(([key, { code }]) => [key, code]));
+    expect(ROOT_EXIT).toEqual(codes);
+    expect(ROOT_FILES).toEqual(contract.files);
+    expect(STATE_FIELDS).toEqual(contract.stateFields);
+    expect(WATCHDOG_STATUS_FIELDS).toEqual(contract.watchdogStatusFields);
+    expect(STATE_FILE).toBe(`${STATE_DIRECTORY}/${contract.files.state}`);
+    for (const [key, { code }] of Object.entries(contract.exitStatus)) {
+      const name = `KS_EXIT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+      expect(ROOT_SCRIPT).toContain(`\n${name}=${code} # `);
+    }
+    for (const { name, text } of readParts()) {
+      const code = text.split("\n").filter((line) => !line.trim().startsWith("#"));
+      // No number or file name typed twice: a status is KS_EXIT_..., a file of the state directory KS_FILE_....
+      expect(
+        code.filter((line) => /\bfail [0-9]/.test(line)),
+        name,
+      ).toEqual([]);
+      expect(
+        code.filter((line) => /\$STATE_DIR\/(?!\$KS_FILE_|\$\{KS_FILE_)/.test(line)),
+        name,
+      ).toEqual([]);
+    }
   });
 
   it("is never run when the asset was altered or is missing", () => {

@@ -8,6 +8,7 @@ import {
   WATCHDOG_INTERVAL_SECONDS,
   WATCHDOG_SCRIPT_FILE,
 } from "../../src/privileged/paths";
+import { STATE_FIELDS, WATCHDOG_STATUS_FIELDS } from "../../src/privileged/root-contract";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
 
 const ROOT_SCRIPT = loadRootScript();
@@ -373,6 +374,9 @@ describe("the status", () => {
     await onAtHome();
     await runWatchdog(mac);
     expect(mode(`${mac.stateDirectory}/watchdog.json`)).toBe("644");
+    // The records hold exactly the fields of root-contract.json, the ones TypeScript's schemas read.
+    expect(Object.keys(watchdogStatus())).toEqual([...WATCHDOG_STATUS_FIELDS]);
+    expect(Object.keys(recordedState())).toEqual([...STATE_FIELDS]);
     const status = await getKillSwitchStatus({
       system: mac.system,
       network: macNetworkState(HOME_VPN),

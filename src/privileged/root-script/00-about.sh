@@ -1,0 +1,76 @@
+#!/bin/sh
+# VPN Kill Switch: everything the product does as root, in one POSIX sh script. The same text is the
+# boot-time watchdog: Enable with "Protect from startup" installs it as <state dir>/watchdog.sh, and a
+# LaunchDaemon runs its `watch` action at boot, every few seconds and on network changes.
+#
+# Each user action runs it exactly once, behind one administrator prompt:
+#   /bin/sh -c "<this script>" killswitch-root ACTION SYSTEM_ROOT [OPTIONS...]
+# launchd runs the installed copy:
+#   /bin/sh "<state dir>/watchdog.sh" watch SYSTEM_ROOT
+#
+#   ACTION        enable | apply: load the rules, keep the watchdog's rule templates, install or remove it
+#                 disable: remove our rules, our pf reference, the watchdog and our files
+#                 uninstall: disable, and remove every file of ours whatever state it is in
+#                 watch (the watchdog): put the kill switch back as recorded, following tunnel and network
+#                 inspect: print the network and tunnels the watchdog sees and the rules it would load;
+#                 changes nothing, needs no root
+#   SYSTEM_ROOT   "" on a Mac. Tests name a fake macOS tree here, so this very script runs the fake
+#                 pfctl and writes under the fake /Library. It only chooses which programs and files are
+#                 used, which whoever can start this script as root could do anyway.
+# Options of enable and apply:
+#   --rules TEXT              the anchor's pf rules to load now; must end with a newline
+#   --tunnel NAME             a tunnel the rules let through, recorded for the status (repeatable)
+#   --kill SRC DST            kill pf states from SRC to DST, addresses or CIDR networks (repeatable)
+#   --other-rules TEXT        the watchdog's rule template for any network not named below
+#   --fail-closed-rules TEXT  what the watchdog loads when the rules it should load are missing, corrupt or
+#                             refused: the VPN servers and link plumbing only (fail-closed.pf)
+#   --network-rules ID TEXT   the template for the network whose identity is ID (repeatable)
+#   --fixed-tunnel NAME       the templates let through this tunnel only (the user named it): never follow others
+#   --trusted-tunnel NAME     the templates also let through this tunnel when it is up (repeatable)
+#   --network ID              the network the rules were built for, recorded for the status
+#   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
+#   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
+#   --server-address ADDRESS  a VPN server's address (any origin): its connections are never cut (repeatable)
+#   --server SPEC             a VPN server found in the routes (IP, IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2),
+#                             recorded so a later Enable with the VPN down still passes it (repeatable)
+#   --startup SCRIPT          install the watchdog, SCRIPT being this script's text; without it, remove it
+#
+# Rule templates are pf text in which lines starting with "#@@ " are filled in by the watchdog:
+#   #@@ tunnels-none:TEXT     TEXT when no VPN tunnel is up
+#   #@@ tunnels-some:TEXT     TEXT when one is, @TUNNEL@ replaced by the tunnels' names joined by ", "
+#   #@@ each-tunnel:TEXT      TEXT once per tunnel let through, @TUNNEL@ replaced by its name
+# The tunnels let through are the trusted ones that are up: the one `route -n get 1.1.1.1` names (it
+# carries the default route, or the 0/1 + 128.0/1 split) first, then those --trusted-tunnel named.
+#   #@@ until=SECONDS:TEXT    TEXT until then (a captive portal window, an exception that ends)
+# Unfilled, every marker is a comment, so a template loaded as it is blocks everything but link plumbing.
+#
+# Exit status: 0 done, else one of the KS_EXIT_... below (from src/privileged/root-contract.json).
+# Standard output: a report read back from pf after the change, in sections that start with "@@ ".
+#
+# Every value arrives as an argument and is only ever expanded inside double quotes: nothing given to
+# this script is evaluated as shell text.
+#
+# The source is in parts, one concern each (src/privileged/root-script/NN-*.sh: checks, records, pf,
+# states, network, rules, watchdog, actions, main), joined in order into the one script that ships by
+# scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
+
+set -u
+umask 022
+# System directories only (read-only under SIP); pf's own programs are called by absolute path.
+PATH=/bin:/usr/bin:/sbin:/usr/sbin
+export PATH
+LC_ALL=C
+export LC_ALL
+
+KS_ID=com.vpnkillswitch.raycast
+# A child of com.apple: the stock main ruleset's `anchor "com.apple/*"` evaluates children in path
+# order, so 000.* runs before Apple's 200.AirDrop and 250.ApplicationFirewall, and attaching needs no
+# change to the main ruleset. A child also survives a reload of the main ruleset (pf keeps non-empty
+# rulesets), where a line of ours at the top of the main ruleset would be wiped by it.
+KS_ANCHOR=com.apple/000.vpnkillswitch
+KS_STATE_DIR="/Library/Application Support/$KS_ID"
+KS_LAUNCH_DAEMON="/Library/LaunchDaemons/$KS_ID.plist"
+# Written into watchdog.json, so the status can tell an outdated watchdog.
+KS_VERSION=2
+# Seconds between two watchdog checks (launchd StartInterval); the status calls it stale after three.
+KS_WATCHDOG_INTERVAL=10

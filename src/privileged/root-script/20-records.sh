@@ -1,0 +1,180 @@
+# --- The lock, the state directory and the records in it: state.json (read with the shell's builtins),
+# resolved.json and watchdog.json
+
+# One action at a time: a watchdog check must never run in the middle of a Disable (and re-arm what it
+# removes). mkdir is atomic; a lock whose holder is gone (killed) is taken over by one contender only.
+take_lock() { # SECONDS_TO_WAIT
+	waited=0
+	while ! mkdir "$LOCK_DIR" 2>/dev/null; do
+		[ -d "${LOCK_DIR%/*}" ] || return 1
+		holder=""
+		run=""
+		{ IFS=' ' read -r holder run <"$LOCK_DIR/pid"; } 2>/dev/null || :
+		case $holder in '' | *[!0-9]*) holder="" ;; esac
+		case $run in *[!A-Za-z0-9.]*) holder="" ;; esac
+		if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+			# Only the contender that first claims this holder's run (its pid and work folder's name, never
+			# reused) removes its lock: another that read the same holder finds the claim and waits, since
+			# the lock may be a new holder's by then. Claims are empty folders; /var/run is emptied at boot.
+			if mkdir "$LOCK_DIR.broken-$holder-$run" 2>/dev/null; then
+				rm -rf "$LOCK_DIR"
+				continue
+			fi
+		fi
+		[ "$waited" -lt "$1" ] || return 1
+		waited=$((waited + 1))
+		"$SLEEP" 1
+	done
+	LOCKED=yes
+	# $$ names the main shell even in a subshell (the change timer); the parent of a new sh is this one.
+	# shellcheck disable=SC2016 # expanded by that new sh, on purpose
+	"$SH" -c 'echo "$PPID $1"' sh "${WORK##*/}" >"$LOCK_DIR/pid"
+}
+
+release_lock() {
+	if [ "$LOCKED" = yes ]; then rm -rf "$LOCK_DIR"; fi
+	LOCKED=no
+}
+
+# The directory is created by root and must stay root's: anything else could swap the files pf loads.
+ensure_state_dir() {
+	if [ -L "$STATE_DIR" ]; then fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "$STATE_DIR is a symbolic link; not using it"; fi
+	if [ ! -d "$STATE_DIR" ]; then
+		mkdir -p "$STATE_DIR" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create $STATE_DIR"
+	fi
+	[ -O "$STATE_DIR" ] || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "$STATE_DIR belongs to another user; not using it"
+	chmod 0755 "$STATE_DIR" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot set the permissions of $STATE_DIR"
+}
+
+state_dir_is_ours() {
+	[ -d "$STATE_DIR" ] && [ ! -L "$STATE_DIR" ] && [ -O "$STATE_DIR" ]
+}
+
+# Fields of state.json, which this script writes on one line in a fixed shape. They are read with the
+# shell's own commands into $FIELD (empty when missing or of another kind): no program is started, since
+# each one costs time and a run reads several fields.
+state_field() { # NAME: $FIELD is the raw value, up to the next comma or brace (or the whole string or list)
+	FIELD=""
+	state_line=""
+	[ -f "$STATE_DIR/$KS_FILE_STATE" ] || return 0
+	IFS= read -r state_line <"$STATE_DIR/$KS_FILE_STATE" || [ -n "$state_line" ] || return 0
+	case $state_line in *"\"$1\":"*) ;; *) return 0 ;; esac
+	FIELD=${state_line#*"\"$1\":"}
+	case $FIELD in
+	\"*)
+		FIELD=${FIELD#\"}
+		FIELD="\"${FIELD%%\"*}\""
+		;;
+	# A list of strings ends at its first `"]` (a string never holds a quote; a server may hold a bracket).
+	\[\]*) FIELD="[]" ;;
+	\[*) FIELD="${FIELD%%\"]*}\"]" ;;
+	*) FIELD=${FIELD%%[,\}]*} ;;
+	esac
+}
+
+state_number() { # NAME
+	state_field "$1"
+	case $FIELD in '' | *[!0-9]*) FIELD="" ;; esac
+}
+
+state_string() { # NAME
+	state_field "$1"
+	case $FIELD in
+	\"*\") FIELD=${FIELD#\"}; FIELD=${FIELD%\"} ;;
+	*) FIELD="" ;;
+	esac
+}
+
+state_list() { # NAME: ["a","b"] -> "a b"
+	state_field "$1"
+	case $FIELD in \[*\]) ;; *)
+		FIELD=""
+		return 0
+		;;
+	esac
+	list=${FIELD#\[}
+	list=${list%\]}
+	FIELD=""
+	while [ -n "$list" ]; do
+		item=${list%%,*}
+		item=${item#\"}
+		FIELD="$FIELD${FIELD:+ }${item%\"}"
+		case $list in *,*) list=${list#*,} ;; *) list="" ;; esac
+	done
+}
+
+recorded_on() {
+	state_string status
+	[ "$FIELD" = on ]
+}
+
+recorded_true() { # NAME
+	state_field "$1"
+	[ "$FIELD" = true ]
+}
+
+# state.json: what is in force, for the status (read without root) and the watchdog. Root's only.
+write_state() {
+	read_boot_time
+	boot=$BOOT_TIME
+	reference=null
+	if [ -n "$TOKEN" ]; then reference="\"$TOKEN\""; fi
+	network=null
+	if [ -n "$NETWORK_ID" ]; then network="\"$NETWORK_ID\""; fi
+	startup=false
+	if [ "$STARTUP" = yes ]; then startup=true; fi
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s}\n' \
+		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
+		"${PORTAL:-null}" "$startup" "$network" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
+		"${NEXT_CHANGE:-null}" \
+		>"$STATE_DIR/$KS_FILE_STATE.new" &&
+		mv -f "$STATE_DIR/$KS_FILE_STATE.new" "$STATE_DIR/$KS_FILE_STATE"
+}
+
+# resolved.json: what each host name in the settings resolved to, for when DNS is blocked later.
+write_resolved() {
+	[ -s "$WORK/resolved" ] || return 0
+	hosts=""
+	while read -r host addresses; do
+		hosts="$hosts${hosts:+,}\"$host\":[$(json_list "$(printf '%s' "$addresses" | tr ',' ' ')")]"
+	done <"$WORK/resolved"
+	printf '{"version":1,"hosts":{%s}}\n' "$hosts" >"$STATE_DIR/$KS_FILE_RESOLVED.new" &&
+		mv -f "$STATE_DIR/$KS_FILE_RESOLVED.new" "$STATE_DIR/$KS_FILE_RESOLVED"
+}
+
+# watchdog.json: what the last check found and did, world-readable for the status.
+write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
+	now=$NOW
+	read_boot_time
+	boot=$BOOT_TIME
+	enabled=false
+	if pf_enabled; then enabled=true; fi
+	hash=null
+	if [ -f "$STATE_DIR/$KS_FILE_RULES" ]; then
+		sum=$(cksum <"$STATE_DIR/$KS_FILE_RULES")
+		hash="\"${sum%% *}\""
+	fi
+	network=null
+	if [ -n "$IDENTITY" ]; then network="\"$IDENTITY\""; fi
+	template=null
+	if [ -n "$TEMPLATE" ]; then template="\"$TEMPLATE\""; fi
+	repair_at=null
+	repair=null
+	if [ "$3" = yes ]; then
+		repair_at=$now
+		repair="\"$(json_text "$2")\""
+	elif [ -f "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS" ]; then
+		# The last repair stays on show until the next one.
+		repair_at=$(sed -n 's/.*"lastRepairAt":\([0-9][0-9]*\).*/\1/p' "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS")
+		# lastRepair is the last field, so its string runs to the closing quote before the final brace.
+		repair=$(sed -n 's/.*"lastRepair":\(".*"\)}$/\1/p' "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS")
+		[ -n "$repair_at" ] || repair_at=null
+		[ -n "$repair" ] || repair=null
+	fi
+	failed_closed=false
+	if [ "$FAILED_CLOSED" = yes ]; then failed_closed=true; fi
+	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"network":%s,"failedClosed":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
+		"$KS_VERSION" "$KS_WATCHDOG_INTERVAL" "$now" "${boot:-0}" "$1" "$(json_text "$2")" "$enabled" "$ATTACHMENT" \
+		"$hash" "$template" "$(json_list "$TUNNELS")" "$network" "$failed_closed" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
+		mv -f "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
+}

@@ -1,0 +1,214 @@
+# --- pf: loading our anchor, putting it first (Apple's anchor point or a reference of our own at the top of
+# the main ruleset), and the pf reference that keeps pf enabled
+
+# Runs pfctl; what it says on stderr is left in $WORK/pf.err for the caller's message.
+pf() {
+	"$PFCTL" "$@" 2>"$WORK/pf.err"
+}
+
+# What pfctl said, without the two ALTQ notices every call prints (read only when needed: each
+# program started costs time, and most calls need no message).
+pf_said() {
+	grep -v -e '^No ALTQ support in kernel$' -e '^ALTQ related functions disabled$' "$WORK/pf.err"
+}
+
+pf_message() {
+	pf_said | tr '\n' ' ' | sed 's/ *$//'
+}
+
+# Replaces our anchor's rules and tables in one transaction: pf runs the old rules or the new ones,
+# never a mix and never none.
+load() { # FILE
+	pf -a "$KS_ANCHOR" -f "$1"
+}
+
+anchor_is_empty() {
+	if pf -a "$KS_ANCHOR" -sr >"$WORK/ours"; then
+		[ ! -s "$WORK/ours" ]
+		return
+	fi
+	# pf answers "Invalid argument" for an anchor that does not exist.
+	grep -q 'Invalid argument' "$WORK/pf.err"
+}
+
+# Our rules are in force when pf lists our anchor's last rule (every ruleset we build ends with it).
+anchor_in_force() {
+	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in quick all' "$WORK/ours"
+}
+
+# Rules the watchdog may load: they end with our two final blocks, so a lost or truncated file can never
+# replace the kill switch with nothing.
+rules_complete() { # FILE
+	awk '$0 == "block return out quick all" { out = 1 } $0 == "block drop in quick all" { in_ = 1 } END { exit !(out && in_) }' "$1"
+}
+
+flush_anchor() {
+	# Scoped by -a to our own anchor: its rules and tables go, every other rule and anchor stays.
+	pf -a "$KS_ANCHOR" -F all && return 0
+	anchor_is_empty
+}
+
+# The main ruleset as `pfctl -R -f` reloads it, from `pfctl -sr` output ($1) with the lines of $2 put
+# before the first filter rule: scrub rules, then the dummynet rules (Apple's pfctl may count those with
+# the filter rules, so they are carried over rather than risked), then the filter rules.
+main_filter_rules() { # PRINTED_RULES FIRST_LINES
+	grep '^scrub' "$1"
+	if pf -s dummynet >"$WORK/dummynet"; then grep '^dummynet' "$WORK/dummynet"; fi
+	cat "$2"
+	grep -v '^scrub' "$1"
+}
+
+# Our rules must come before any rule that could pass traffic. On a stock Mac the main ruleset's first
+# filter rule is `anchor "com.apple/*"`, which runs our com.apple/000 child first. Internet Sharing and
+# virtualisation tools replace the main ruleset, sometimes without that line; then we put a reference to
+# our anchor at the top of the main filter rules and keep every other rule as pf prints it. `-R` reloads
+# the filter rules only: translation rules, tables and other anchors stay as they are.
+# /etc/pf.conf is never read or loaded.
+attach() {
+	ATTACHMENT=none
+	ATTACH_CHANGED=no
+	if ! pf -sr >"$WORK/main"; then
+		ATTACH_PROBLEM="pf could not list the main ruleset: $(pf_message)"
+		return 1
+	fi
+	first=""
+	while IFS= read -r line; do
+		case $line in scrub*) ;; *)
+			first=$line
+			break
+			;;
+		esac
+	done <"$WORK/main"
+	# Exactly these lines: `anchor "com.apple/*" on en1 all` would run our rules for en1 only.
+	case $first in
+	'anchor "com.apple/*" all')
+		if ! sibling_first; then
+			ATTACHMENT=com.apple
+			return 0
+		fi
+		;;
+	"anchor \"$KS_ANCHOR\" all")
+		ATTACHMENT=main
+		return 0
+		;;
+	esac
+	if grep -q '[{}]' "$WORK/main"; then
+		ATTACH_PROBLEM="the main ruleset holds inline anchors, which cannot be reloaded as pf prints them"
+		return 1
+	fi
+	printf 'anchor "%s" all\n' "$KS_ANCHOR" >"$WORK/ours.line"
+	main_filter_rules "$WORK/main" "$WORK/ours.line" >"$WORK/main.pf"
+	if pf -n -R -f "$WORK/main.pf" && pf -R -f "$WORK/main.pf"; then
+		ATTACHMENT=main
+		ATTACH_CHANGED=yes
+		warn "Apple's anchor point is not the main ruleset's first rule for every interface, or another anchor runs ahead of ours there; a reference to the kill switch anchor was added at the top of the main ruleset."
+		return 0
+	fi
+	ATTACH_PROBLEM="pf refused the main ruleset with the kill switch reference added: $(pf_message)"
+	return 1
+}
+
+# Whether another child of com.apple sorts before ours (`com.apple/0x`, `com.apple/-x`): pf runs the
+# children of `anchor "com.apple/*"` in path order, so its rules would decide packets before ours do.
+sibling_first() {
+	pf -a com.apple -s Anchors >"$WORK/siblings" || return 1
+	awk -v ours="${KS_ANCHOR#com.apple/}" '
+		{ name = $1; sub(/^com\.apple\//, "", name) }
+		name != "" && name !~ /\// && name != ours && name < ours { found = 1 }
+		END { exit !found }
+	' "$WORK/siblings"
+}
+
+# Takes back the reference attach added, if it is there; Apple's own lines are never touched.
+detach() {
+	pf -sr >"$WORK/main" || return 1
+	grep -qF "anchor \"$KS_ANCHOR\"" "$WORK/main" || return 0
+	if grep -q '[{}]' "$WORK/main"; then return 1; fi
+	grep -vF "anchor \"$KS_ANCHOR\"" "$WORK/main" >"$WORK/main.rest"
+	: >"$WORK/none.line"
+	main_filter_rules "$WORK/main.rest" "$WORK/none.line" >"$WORK/main.pf"
+	pf -n -R -f "$WORK/main.pf" && pf -R -f "$WORK/main.pf"
+}
+
+# Our pf reference (pfctl -E): pf runs while anyone holds one, and releasing ours never stops pf for
+# the others. The token is kept twice (token, state.json), both writable by root only.
+# Sets TOKEN to the recorded token: the token file, else state.json; digits only.
+read_recorded_token() {
+	TOKEN=""
+	if [ -f "$STATE_DIR/$KS_FILE_TOKEN" ]; then IFS= read -r TOKEN <"$STATE_DIR/$KS_FILE_TOKEN" || true; fi
+	if [ -z "$TOKEN" ]; then
+		state_string reference
+		TOKEN=$FIELD
+	fi
+	case $TOKEN in *[!0-9]*) TOKEN="" ;; esac
+}
+
+reference_listed() { # TOKEN
+	pf -s References >"$WORK/references" || return 1
+	awk -v token="$1" 'NR > 1 { for (i = 1; i <= NF; i++) if ($i == token) found = 1 } END { exit !found }' "$WORK/references"
+}
+
+take_reference() {
+	if ! "$PFCTL" -E >"$WORK/enable.out" 2>&1; then
+		cp "$WORK/enable.out" "$WORK/pf.err"
+		return 1
+	fi
+	TOKEN=$(sed -n 's/^Token : \([0-9][0-9]*\)$/\1/p' "$WORK/enable.out" | sed -n 1p)
+	if [ -z "$TOKEN" ]; then
+		echo "pfctl -E printed no token" >"$WORK/pf.err"
+		return 1
+	fi
+	# Written at once, before anything else can fail, so Disable can always give it back.
+	(umask 077 && printf '%s\n' "$TOKEN" >"$STATE_DIR/$KS_FILE_TOKEN.new") && mv -f "$STATE_DIR/$KS_FILE_TOKEN.new" "$STATE_DIR/$KS_FILE_TOKEN"
+}
+
+hold_reference() {
+	read_recorded_token
+	if [ -n "$TOKEN" ] && reference_listed "$TOKEN"; then
+		REFERENCE=kept
+		return 0
+	fi
+	take_reference || return 1
+	REFERENCE=taken
+}
+
+release() {
+	read_recorded_token
+	if [ -z "$TOKEN" ] && [ "$WAS_ON" = no ]; then
+		REFERENCE=none
+		return 0
+	fi
+	if [ -z "$TOKEN" ]; then
+		REFERENCE=unidentified
+		warn "No record of the kill switch's pf reference was found, so none was released. A leftover reference only keeps pf running with the other rules; it is gone after a restart."
+		return 0
+	fi
+	if ! reference_listed "$TOKEN"; then
+		REFERENCE=gone
+		return 0
+	fi
+	if pf -X "$TOKEN"; then
+		REFERENCE=released
+	else
+		REFERENCE=release-failed
+		warn "pf did not release the kill switch's reference $TOKEN: $(pf_message)"
+	fi
+}
+
+# The boot time, read once a run into $BOOT_TIME (each program started costs time).
+read_boot_time() {
+	[ -z "$BOOT_TIME" ] || return 0
+	# { sec = 1700000000, usec = 123456 } Tue Nov 14 22:13:20 2023
+	boot_line=$("$SYSCTL" -n kern.boottime 2>/dev/null)
+	case $boot_line in *"{ sec = "*) ;; *) return 0 ;; esac
+	BOOT_TIME=${boot_line#*"{ sec = "}
+	BOOT_TIME=${BOOT_TIME%%,*}
+	case $BOOT_TIME in '' | *[!0-9]*) BOOT_TIME="" ;; esac
+}
+
+pf_enabled() {
+	pf -s info >"$WORK/info" || return 1
+	IFS= read -r info_line <"$WORK/info" || return 1
+	case $info_line in "Status: Enabled"*) return 0 ;; esac
+	return 1
+}

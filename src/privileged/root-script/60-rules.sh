@@ -1,0 +1,162 @@
+# --- The rules the watchdog loads: templates filled in for this network, tunnels and time, and the
+# fail-closed rules for when those are missing, corrupt or refused
+
+fill_template() { # TEMPLATE TUNNELS NOW
+	awk -v tunnels="$2" -v now="$3" '
+		BEGIN {
+			n = split(tunnels, name, " ")
+			joined = ""
+			for (i = 1; i <= n; i++) joined = joined (i > 1 ? ", " : "") name[i]
+		}
+		/^#@@ tunnels-none:/ { if (n == 0) print substr($0, 18); next }
+		/^#@@ tunnels-some:/ { if (n > 0) { line = substr($0, 18); gsub(/@TUNNEL@/, joined, line); print line }; next }
+		/^#@@ each-tunnel:/ { for (i = 1; i <= n; i++) { line = substr($0, 17); gsub(/@TUNNEL@/, name[i], line); print line }; next }
+		/^#@@ until=[0-9]+:/ {
+			rest = substr($0, 11); at = index(rest, ":")
+			if (now + 0 < substr(rest, 1, at - 1) + 0) print substr(rest, at + 1)
+			next
+		}
+		{ print }
+	' "$1"
+}
+
+# The rules the kill switch should have now: the template of this network (or of any other network),
+# filled in with the VPN tunnels that are up. Sets IDENTITY, TEMPLATE and TUNNELS; writes $1.
+desired_rules() { # OUTPUT NOW
+	read_interfaces
+	network_identity
+	TEMPLATE=""
+	TUNNELS=""
+	index="$STATE_DIR/$KS_FILE_TEMPLATES/index"
+	if [ ! -f "$index" ]; then
+		# Enabled without templates: the rules stay as loaded, tunnels as recorded.
+		TEMPLATE=$KS_FILE_RULES
+		state_list tunnels
+		TUNNELS=$FIELD
+		cp "$STATE_DIR/$KS_FILE_RULES" "$1" 2>/dev/null || : >"$1"
+		return
+	fi
+	# The index: "network FILE ID", "other FILE", "tunnels fixed NAME" or "tunnels auto [NAME...]" (the
+	# trusted tunnels), a line each.
+	other=""
+	fixed=""
+	trusted=""
+	while read -r kind first second; do
+		case $kind in
+		network) if [ -z "$TEMPLATE" ] && [ -n "$IDENTITY" ] && [ "$second" = "$IDENTITY" ]; then TEMPLATE=$first; fi ;;
+		other) [ -n "$other" ] || other=$first ;;
+		tunnels)
+			if [ "$first" = fixed ] && [ -z "$fixed" ]; then fixed=$second; fi
+			if [ "$first" = auto ]; then trusted=$second; fi
+			;;
+		esac
+	done <"$index"
+	[ -n "$TEMPLATE" ] || TEMPLATE=$other
+	if [ -n "$fixed" ]; then
+		TUNNELS=$fixed
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" >"$1"
+	else
+		TUNNELS=$(vpn_tunnels "$INTERNET_IF" "$trusted")
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" >"$1"
+	fi
+}
+
+# The same rules, comments and blank lines aside: two such files load the same ruleset. One awk
+# reads both (each program started costs time).
+same_rules() { # FILE FILE
+	[ -f "$2" ] || return 1
+	awk '
+		/^[ \t]*#/ || /^[ \t]*$/ { next }
+		FILENAME == ARGV[1] { a[++na] = $0; next }
+		{ b[++nb] = $0 }
+		END {
+			if (na != nb) exit 1
+			for (i = 1; i <= na; i++) if (a[i] != b[i]) exit 1
+		}
+	' "$1" "$2"
+}
+
+# Keeps the templates given to enable/apply in rules/, replacing the previous set at once.
+save_templates() {
+	rm -rf "$STATE_DIR/$KS_FILE_TEMPLATES.new"
+	if [ "$HAVE_TEMPLATES" = no ]; then
+		rm -rf "$STATE_DIR/${KS_FILE_TEMPLATES:?}"
+		return 0
+	fi
+	if ! { mkdir "$STATE_DIR/$KS_FILE_TEMPLATES.new" && cp "$WORK/templates/"* "$STATE_DIR/$KS_FILE_TEMPLATES.new/"; }; then return 1; fi
+	rm -rf "$STATE_DIR/$KS_FILE_TEMPLATES.old"
+	if [ -d "$STATE_DIR/$KS_FILE_TEMPLATES" ]; then mv "$STATE_DIR/$KS_FILE_TEMPLATES" "$STATE_DIR/$KS_FILE_TEMPLATES.old"; fi
+	mv "$STATE_DIR/$KS_FILE_TEMPLATES.new" "$STATE_DIR/$KS_FILE_TEMPLATES" && rm -rf "$STATE_DIR/$KS_FILE_TEMPLATES.old"
+}
+
+# Each template must be rules pf accepts once filled in, or the watchdog could not load it later.
+check_templates() { # NOW
+	[ "$HAVE_TEMPLATES" = yes ] || return 0
+	for file in "$WORK/templates/"*.pf; do
+		fill_template "$file" "$TUNNELS" "$1" >"$WORK/template.check"
+		pf -n -a "$KS_ANCHOR" -f "$WORK/template.check" ||
+			fail "$KS_EXIT_RULES_REJECTED" "pf rejected the watchdog's rules (${file##*/}): $(pf_said)"
+	done
+}
+
+# Keeps the fail-closed rules Enable/Apply gave (none given: none kept, the built-in ones stand in).
+save_fail_closed() {
+	if [ "$HAVE_FAIL_CLOSED" = no ]; then
+		rm -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES"
+		return 0
+	fi
+	cp "$WORK/fail-closed.pf" "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES.new" && mv -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES.new" "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES"
+}
+
+# The last resort, when fail-closed.pf is missing, corrupt or refused too: loopback and link plumbing on
+# every Ethernet and Wi-Fi interface (the same lines as the builder's), everything else blocked. No VPN
+# server is known here, but nothing leaks and the Mac can still join its network.
+builtin_fail_closed_rules() {
+	printf '%s\n' "# VPN Kill Switch, built-in fail-closed rules: the kill switch's own rules could not be loaded." \
+		"# Only loopback and link plumbing pass; enable the kill switch again to repair." \
+		"pass quick on lo0 all flags any keep state"
+	awk '/^en[0-9]+: / { sub(/:.*/, ""); print }' "$WORK/ifconfig" | while read -r link; do
+		printf '%s\n' \
+			"pass out quick on $link inet proto udp from any port 68 to 255.255.255.255 port 67 keep state" \
+			"pass in quick on $link inet proto udp from any port 67 to any port 68 no state" \
+			"pass out quick on $link inet6 proto udp from fe80::/10 port 546 to ff02::1:2 port 547 keep state" \
+			"pass in quick on $link inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state" \
+			"pass out quick on $link inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { 133, 134, 135, 136, 137, 143 } no state" \
+			"pass in quick on $link inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state"
+	done
+	printf '%s\n' "block return out quick proto { tcp, udp } from any to any port { 53, 853 }" \
+		"block return out quick all" "block drop in quick all"
+}
+
+# Loads blocking rules in place of rules that cannot be used (REASON says why), puts them first and keeps
+# pf on: fail-closed.pf when pf takes it, else the built-in rules. Records the result; never leaves pf open.
+fail_closed() { # REASON
+	loaded=""
+	if [ -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" ] && rules_complete "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" &&
+		pf -n -a "$KS_ANCHOR" -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" && load "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES"; then
+		loaded="the fail-closed rules (VPN servers and link plumbing only)"
+	else
+		[ -s "$WORK/ifconfig" ] || read_interfaces
+		builtin_fail_closed_rules >"$WORK/built-in.pf"
+		if load "$WORK/built-in.pf"; then loaded="the built-in fail-closed rules (link plumbing only)"; fi
+	fi
+	if [ -z "$loaded" ]; then
+		write_watchdog_status failed "$1; no blocking rules could be loaded in their place: $(pf_message)" no
+		return 1
+	fi
+	if ! attach; then
+		write_watchdog_status failed "$1; $loaded are loaded but cannot be put ahead of the other pf rules: $ATTACH_PROBLEM" no
+		return 1
+	fi
+	if ! hold_reference; then
+		write_watchdog_status failed "$1; $loaded are loaded but pf could not be enabled: $(pf_message)" no
+		return 1
+	fi
+	FAILED_CLOSED=yes
+	TUNNELS=""
+	state_list serverAddresses
+	SERVER_ADDRESSES=$FIELD
+	withdraw_states
+	write_watchdog_status failed "$1; blocking with $loaded" no
+	return 1
+}

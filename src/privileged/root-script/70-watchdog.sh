@@ -1,0 +1,223 @@
+# --- The watchdog: its LaunchDaemon, the root timer for the next change (a portal window or an exception
+# that ends), and its check, which puts the kill switch back as recorded
+
+# RunAtLoad: launchd loads /Library/LaunchDaemons at boot, before anyone logs in. StartInterval: a check
+# every few seconds catches what no event announces (another program reloading pf) and runs after wake.
+# WatchPaths: configd rewrites /var/run/resolv.conf whenever the DNS configuration changes, which every
+# network join and VPN connect does, and SystemConfiguration/ holds the network preferences; launchd
+# starts the job when either changes, so a new network or tunnel is followed within a moment.
+launch_daemon_plist() {
+	cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>Label</key>
+	<string>$KS_ID</string>
+	<key>ProgramArguments</key>
+	<array>
+		<string>$SH</string>
+		<string>$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT</string>
+		<string>watch</string>
+		<string>$SYSROOT</string>
+	</array>
+	<key>RunAtLoad</key>
+	<true/>
+	<key>StartInterval</key>
+	<integer>$KS_WATCHDOG_INTERVAL</integer>
+	<key>WatchPaths</key>
+	<array>
+		<string>/private/var/run/resolv.conf</string>
+		<string>/Library/Preferences/SystemConfiguration</string>
+	</array>
+</dict>
+</plist>
+EOF
+}
+
+daemon_loaded() {
+	"$LAUNCHCTL" print "system/$KS_ID" >/dev/null 2>&1
+}
+
+# Installs (or refreshes) the watchdog: the script root-owned 0755, the plist root:wheel 0644 (BSD gives
+# a new file its directory's group, wheel in /Library/LaunchDaemons), then loads it into launchd.
+install_watchdog() {
+	plist="$SYSROOT$KS_LAUNCH_DAEMON"
+	mkdir -p "${plist%/*}" || return 1
+	if ! { printf '%s' "$STARTUP_SCRIPT" >"$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT.new" && chmod 0755 "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT.new"; }; then
+		return 1
+	fi
+	if ! { launch_daemon_plist >"$plist.new" && chmod 0644 "$plist.new"; }; then return 1; fi
+	if cmp -s "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT.new" "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT" && cmp -s "$plist.new" "$plist" && daemon_loaded; then
+		rm -f "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT.new" "$plist.new"
+		WATCHDOG=kept
+		return 0
+	fi
+	if ! { mv -f "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT.new" "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT" && mv -f "$plist.new" "$plist"; }; then return 1; fi
+	"$LAUNCHCTL" bootout "system/$KS_ID" >/dev/null 2>&1
+	"$LAUNCHCTL" enable "system/$KS_ID" >/dev/null 2>&1
+	if "$LAUNCHCTL" bootstrap system "$plist" 2>"$WORK/launchctl.err" || "$LAUNCHCTL" load -w "$plist" 2>>"$WORK/launchctl.err"; then
+		WATCHDOG=installed
+		return 0
+	fi
+	LAUNCHCTL_PROBLEM=$(tr '\n' ' ' <"$WORK/launchctl.err")
+	return 1
+}
+
+# Stops and removes the watchdog; nothing of it is left in launchd or on disk.
+remove_watchdog() {
+	plist="$SYSROOT$KS_LAUNCH_DAEMON"
+	if [ ! -f "$plist" ] && [ ! -f "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT" ] && ! daemon_loaded; then
+		WATCHDOG=none
+		return 0
+	fi
+	"$LAUNCHCTL" bootout "system/$KS_ID" >/dev/null 2>&1 || "$LAUNCHCTL" unload "$plist" >/dev/null 2>&1
+	rm -f "$plist" "$plist.new" "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT" "$STATE_DIR/$KS_FILE_WATCHDOG_SCRIPT.new"
+	WATCHDOG=removed
+	if daemon_loaded; then
+		WATCHDOG=remove-failed
+		warn "launchd still runs the kill switch's watchdog ($KS_ID); it changes nothing while the kill switch is off."
+	fi
+}
+
+# The earliest time after NOW at which a template line stops (`#@@ until=`: a captive portal window, an
+# exception that ends); empty when none does.
+next_change_at() { # NOW
+	[ -d "$STATE_DIR/$KS_FILE_TEMPLATES" ] || return 0
+	awk -v now="$1" '
+		/^#@@ until=[0-9]+:/ {
+			at = substr($0, 11); sub(/:.*/, "", at); at += 0
+			if (at > now && (next_at == "" || at < next_at)) next_at = at
+		}
+		END { if (next_at != "") print next_at }
+	' "$STATE_DIR/$KS_FILE_TEMPLATES/"*.pf 2>/dev/null
+}
+
+# A detached root process loads the rules again when the next change is due (closing a portal window,
+# ending an exception), with or without the watchdog, then waits for the one after. It sleeps in short
+# steps against the wall clock, since a sleeping Mac does not count down `sleep`. It acts only if
+# state.json still records this very time: a later Enable, Apply, watchdog check or Disable has the last word.
+start_change_timer() { # AT
+	(
+		trap - EXIT
+		trap '' HUP
+		LOCKED=no
+		at=$1
+		while [ -n "$at" ]; do
+			left=$((at - $("$DATE" +%s)))
+			if [ "$left" -gt 0 ]; then
+				[ "$left" -le 10 ] || left=10
+				"$SLEEP" "$left"
+				continue
+			fi
+			# In a subshell of its own, so its lock and work folder are gone before the next wait.
+			at=$(change_due "$at")
+		done
+	) </dev/null >/dev/null 2>&1 &
+}
+
+# Prints the change after this one, when this run did it and there is one.
+change_due() { # AT
+	WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || exit 1
+	trap 'release_lock; rm -rf "$WORK"' EXIT
+	: >"$WORK/warnings"
+	take_lock 60 || exit 0
+	NOW=$("$DATE" +%s)
+	recorded_on || exit 0
+	state_number nextChangeAt
+	[ "$FIELD" = "$1" ] || exit 0
+	refresh change-timer >/dev/null
+	printf '%s\n' "$NEXT_CHANGE"
+}
+
+# The watchdog's check, also run by the change timer: loads the rules this network and these tunnels
+# call for (closing an expired captive portal window), re-attaches our anchor, re-takes our pf reference,
+# and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
+# stopped or our reference released.
+refresh() { # WHO
+	now=$NOW
+	read_boot_time
+	boot=$BOOT_TIME
+	done_list=""
+	repairs=""
+	state_number captivePortalUntil
+	PORTAL=$FIELD
+	if [ -n "$PORTAL" ] && [ "$now" -ge "$PORTAL" ]; then
+		PORTAL=""
+		done_list="closed the captive portal window"
+	fi
+	STARTUP=no
+	if recorded_true protectFromStartup; then STARTUP=yes; fi
+	state_list servers
+	SERVERS=$FIELD
+	state_list serverAddresses
+	SERVER_ADDRESSES=$FIELD
+	state_list tunnels
+	was_tunnels=$FIELD
+	state_string network
+	was_network=$FIELD
+	state_number bootTime
+	was_boot=$FIELD
+	state_string attachment
+	was_attachment=$FIELD
+	state_number nextChangeAt
+	was_next_change=$FIELD
+	NEXT_CHANGE=$(next_change_at "$now")
+	desired_rules "$WORK/desired.pf" "$now"
+	if ! rules_complete "$WORK/desired.pf"; then
+		fail_closed "the watchdog's rules for this network (${TEMPLATE:-none}) are missing or incomplete"
+		return 1
+	fi
+	NETWORK_ID=$IDENTITY
+	reload=no
+	if ! anchor_in_force; then
+		reload=yes
+		if [ "$was_boot" != "$boot" ]; then
+			repairs="loaded the rules after a restart"
+		else
+			repairs="put back the kill switch rules, which were gone from pf"
+		fi
+	elif ! same_rules "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES"; then
+		reload=yes
+	fi
+	if [ "$TUNNELS" != "$was_tunnels" ]; then
+		done_list="$done_list${done_list:+, }now letting through ${TUNNELS:-no tunnel (blocking mode)}"
+	fi
+	if [ "$IDENTITY" != "$was_network" ]; then
+		done_list="$done_list${done_list:+, }on network ${IDENTITY:-unknown} (rules $TEMPLATE)"
+	fi
+	if [ "$reload" = yes ]; then
+		if ! pf -n -a "$KS_ANCHOR" -f "$WORK/desired.pf" || ! load "$WORK/desired.pf"; then
+			fail_closed "pf refused the rules for this network ($TEMPLATE): $(pf_message)"
+			return 1
+		fi
+		cp "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES.new" && mv -f "$STATE_DIR/$KS_FILE_RULES.new" "$STATE_DIR/$KS_FILE_RULES"
+	fi
+	if ! attach; then
+		write_watchdog_status failed "the kill switch rules cannot be put ahead of the other pf rules: $ATTACH_PROBLEM" no
+		return 1
+	fi
+	if [ "$ATTACH_CHANGED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi
+	if ! hold_reference; then
+		write_watchdog_status failed "pf could not be enabled for the kill switch: $(pf_message)" no
+		return 1
+	fi
+	if [ "$REFERENCE" = taken ] && [ "$was_boot" = "$boot" ]; then
+		repairs="$repairs${repairs:+, }enabled pf again (it was stopped or the kill switch's reference was released)"
+	fi
+	if [ "$reload" = yes ]; then
+		withdraw_states
+		if [ "$KILLED" -gt 0 ]; then done_list="$done_list${done_list:+, }cut $KILLED connections the new rules do not pass"; fi
+	fi
+	if [ "$reload" = yes ] || [ -n "$repairs" ] || [ -n "$done_list" ] || [ "$ATTACHMENT" != "$was_attachment" ] ||
+		[ "$NEXT_CHANGE" != "$was_next_change" ]; then
+		write_state || warn "The state file could not be written."
+	fi
+	# Connections opened while the rules were not in force would outlive them.
+	if [ -n "$repairs" ] && [ -f "$STATE_DIR/$KS_FILE_KILLS" ]; then kill_states "$STATE_DIR/$KS_FILE_KILLS"; fi
+	if [ -n "$repairs" ]; then
+		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
+	else
+		write_watchdog_status ok "${done_list:-rules in force}" no
+	fi
+}

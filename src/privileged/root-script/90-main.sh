@@ -1,0 +1,178 @@
+# --- The entry: the action and the system root, the options, then the action
+
+[ $# -ge 2 ] || fail "$KS_EXIT_BAD_ARGUMENTS" "usage: killswitch-root enable|apply|disable|uninstall|watch|inspect SYSTEM_ROOT [OPTIONS]"
+ACTION=$1
+SYSROOT=$2
+shift 2
+case $SYSROOT in
+'') ;;
+/*)
+	case $SYSROOT in *..* | *[!A-Za-z0-9._/-]*) fail "$KS_EXIT_BAD_ARGUMENTS" "invalid system root: $SYSROOT" ;; esac
+	;;
+*) fail "$KS_EXIT_BAD_ARGUMENTS" "invalid system root: $SYSROOT" ;;
+esac
+case $ACTION in
+enable | apply | disable | uninstall | watch | inspect) ;;
+*) fail "$KS_EXIT_BAD_ARGUMENTS" "unknown action: $ACTION" ;;
+esac
+PFCTL="$SYSROOT/sbin/pfctl"
+SYSCTL="$SYSROOT/usr/sbin/sysctl"
+IFCONFIG="$SYSROOT/sbin/ifconfig"
+ROUTE="$SYSROOT/sbin/route"
+NETSTAT="$SYSROOT/usr/sbin/netstat"
+ARP="$SYSROOT/usr/sbin/arp"
+LAUNCHCTL="$SYSROOT/bin/launchctl"
+SH="$SYSROOT/bin/sh"
+# The clock and the waits come from the system's own programs, so a test's fake macOS can move time on.
+DATE="$SYSROOT/bin/date"
+SLEEP="$SYSROOT/bin/sleep"
+STATE_DIR="$SYSROOT$KS_STATE_DIR"
+LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
+LOCKED=no
+
+WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"
+# One reading of the clock a run: what it records and the rules it picks all speak of the same second.
+NOW=$("$DATE" +%s)
+BOOT_TIME=""
+trap 'release_lock; rm -rf "$WORK"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+: >"$WORK/warnings"
+
+HAVE_RULES=no
+HAVE_TEMPLATES=no
+HAVE_FAIL_CLOSED=no
+FAILED_CLOSED=no
+NEXT_CHANGE=""
+RULES=""
+TUNNELS=""
+KILLS=""
+FIXED_TUNNEL=""
+NETWORK_ID=""
+PORTAL=""
+TRUSTED_TUNNELS=""
+STARTUP=no
+STARTUP_SCRIPT=""
+SERVERS=""
+SERVER_ADDRESSES=""
+templates=0
+: >"$WORK/resolved"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rules)
+		[ $# -ge 2 ] || fail "$KS_EXIT_BAD_ARGUMENTS" "--rules needs a value"
+		RULES=$2
+		HAVE_RULES=yes
+		shift 2
+		;;
+	--tunnel)
+		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--tunnel needs a tunnel interface name"; fi
+		TUNNELS="$TUNNELS${TUNNELS:+ }$2"
+		shift 2
+		;;
+	--kill)
+		if [ $# -lt 3 ] || ! is_address "$2" || ! is_address "$3"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--kill needs two addresses"; fi
+		KILLS="$KILLS$2 $3
+"
+		shift 3
+		;;
+	--other-rules)
+		if [ $# -lt 2 ] || ! ends_with_newline "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--other-rules needs rules ending with a newline"; fi
+		[ -d "$WORK/templates" ] || mkdir "$WORK/templates" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot write to $WORK"
+		printf '%s' "$2" >"$WORK/templates/other.pf"
+		printf 'other other.pf\n' >>"$WORK/templates/index"
+		HAVE_TEMPLATES=yes
+		shift 2
+		;;
+	--network-rules)
+		if [ $# -lt 3 ] || ! is_identity "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs a network identity (gw=...,mac=...,net=...)"; fi
+		ends_with_newline "$3" || fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs rules ending with a newline"
+		templates=$((templates + 1))
+		[ -d "$WORK/templates" ] || mkdir "$WORK/templates" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot write to $WORK"
+		printf '%s' "$3" >"$WORK/templates/network-$templates.pf"
+		printf 'network network-%s.pf %s\n' "$templates" "$2" >>"$WORK/templates/index"
+		shift 3
+		;;
+	--fail-closed-rules)
+		if [ $# -lt 2 ] || ! ends_with_newline "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--fail-closed-rules needs rules ending with a newline"; fi
+		printf '%s' "$2" >"$WORK/fail-closed.pf" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot write to $WORK"
+		HAVE_FAIL_CLOSED=yes
+		shift 2
+		;;
+	--fixed-tunnel)
+		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--fixed-tunnel needs a tunnel interface name"; fi
+		FIXED_TUNNEL=$2
+		shift 2
+		;;
+	--trusted-tunnel)
+		if [ $# -lt 2 ] || ! is_tunnel_name "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--trusted-tunnel needs a tunnel interface name"; fi
+		TRUSTED_TUNNELS="$TRUSTED_TUNNELS${TRUSTED_TUNNELS:+ }$2"
+		shift 2
+		;;
+	--network)
+		if [ $# -lt 2 ] || ! is_identity "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--network needs a network identity (gw=...,mac=...,net=...)"; fi
+		NETWORK_ID=$2
+		shift 2
+		;;
+	--portal-until)
+		if [ $# -lt 2 ] || ! is_seconds "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--portal-until needs seconds since 1970"; fi
+		PORTAL=$2
+		shift 2
+		;;
+	--resolved)
+		if [ $# -lt 3 ] || ! is_host_name "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--resolved needs a host name and its addresses"; fi
+		for address in $(printf '%s' "$3" | tr ',' ' '); do
+			is_address "$address" || fail "$KS_EXIT_BAD_ARGUMENTS" "--resolved needs a host name and its addresses"
+		done
+		printf '%s %s\n' "$2" "$3" >>"$WORK/resolved"
+		shift 3
+		;;
+	--server-address)
+		if [ $# -lt 2 ] || ! is_address "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--server-address needs an address"; fi
+		SERVER_ADDRESSES="$SERVER_ADDRESSES${SERVER_ADDRESSES:+ }$2"
+		shift 2
+		;;
+	--server)
+		if [ $# -lt 2 ] || ! is_server "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--server needs a VPN server address"; fi
+		SERVERS="$SERVERS${SERVERS:+ }$2"
+		shift 2
+		;;
+	--startup)
+		if [ $# -lt 2 ] || [ -z "$2" ]; then fail "$KS_EXIT_BAD_ARGUMENTS" "--startup needs the watchdog script"; fi
+		STARTUP=yes
+		STARTUP_SCRIPT=$2
+		shift 2
+		;;
+	*) fail "$KS_EXIT_BAD_ARGUMENTS" "unknown argument: $1" ;;
+	esac
+done
+if [ "$templates" -gt 0 ] && [ "$HAVE_TEMPLATES" = no ]; then fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs --other-rules too"; fi
+if [ "$HAVE_TEMPLATES" = yes ]; then
+	if [ -n "$FIXED_TUNNEL" ]; then
+		printf 'tunnels fixed %s\n' "$FIXED_TUNNEL" >>"$WORK/templates/index"
+	else
+		printf 'tunnels auto %s\n' "$TRUSTED_TUNNELS" >>"$WORK/templates/index"
+	fi
+fi
+
+ATTACHMENT=none
+ATTACH_CHANGED=no
+ATTACH_PROBLEM=""
+REFERENCE=none
+TOKEN=""
+KILLED=0
+WAS_ON=yes
+WATCHDOG=none
+LAUNCHCTL_PROBLEM=""
+IDENTITY=""
+INTERNET_IF=""
+TEMPLATE=""
+
+case $ACTION in
+enable | apply) do_on ;;
+disable) do_off ;;
+uninstall) do_uninstall ;;
+watch) do_watch ;;
+inspect) do_inspect ;;
+esac
