@@ -28,8 +28,6 @@ const recordedStateShape = {
   captivePortalUntil: z.optional(z.nullable(z.number())),
   /** Whether the boot-time watchdog was installed with these rules. */
   protectFromStartup: z.optional(z.boolean()),
-  /** The network identity id the rules were built for (by Enable/Apply, or the watchdog following the network). */
-  network: z.optional(z.nullable(z.string())),
   /** VPN servers found in the routes at Enable or Apply (`IP`, `IP:port/proto`, `IP/ikev2`), kept for when the VPN is down. */
   servers: z.optional(z.array(z.string())),
   /** Every VPN server address the rules pass (settings and routes): the watchdog never cuts their connections. */
@@ -42,7 +40,8 @@ export type RecordedState = z.infer<typeof recordedStateSchema>;
 
 /**
  * watchdog.json: the boot-time watchdog (a LaunchDaemon running the root script's `watch` action) writes it
- * atomically after every check, 0644 and root's, next to state.json. The status reads it when present.
+ * atomically after every check, 0644 and root's, next to state.json (neither names a network: that record is
+ * root's alone). The status reads it when present.
  * Exactly the fields the script writes (root-contract.json), or this fails to compile.
  */
 const watchdogStatusShape = {
@@ -65,8 +64,6 @@ const watchdogStatusShape = {
   /** Which template the rules came from: other.pf, network-N.pf. */
   rulesFile: z.optional(z.nullable(z.string())),
   tunnels: z.optional(z.array(z.string())),
-  /** The network identity id the watchdog computed. */
-  network: z.optional(z.nullable(z.string())),
   /** The rules it should load could not be used, so it loaded blocking rules (VPN servers and link plumbing) instead. */
   failedClosed: z.optional(z.boolean()),
   /** The last repair: when (seconds since 1970) and what was put back. */

@@ -36,6 +36,7 @@ export const ROOT_FILES = {
   token: "token",
   kills: "kills",
   watchdogScript: "watchdog.sh",
+  network: "network",
 } as const;
 
 /** The fields of state.json, as the root script writes them. */
@@ -50,7 +51,6 @@ export const STATE_FIELDS = [
   "reference",
   "captivePortalUntil",
   "protectFromStartup",
-  "network",
   "servers",
   "serverAddresses",
   "nextChangeAt",
@@ -71,7 +71,6 @@ export const WATCHDOG_STATUS_FIELDS = [
   "rulesHash",
   "rulesFile",
   "tunnels",
-  "network",
   "failedClosed",
   "lastRepairAt",
   "lastRepair",

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "709771f7a54fc4d2ae26de89f92a44779286a1fe496a95e948f50d2ac72e24d1";
+export const ROOT_SCRIPT_SHA256 = "cefe9e979cd96677997aca693235988e968aba15eea0d652ecf06358451c4057";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

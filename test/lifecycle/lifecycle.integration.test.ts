@@ -72,7 +72,7 @@ describe("enable then disable", () => {
     const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
     expect(mode(mac.stateDirectory)).toBe("755");
     expect(mode(`${mac.stateDirectory}/state.json`)).toBe("644");
-    expect(mode(`${mac.stateDirectory}/anchor.pf`)).toBe("644");
+    expect(mode(`${mac.stateDirectory}/anchor.pf`)).toBe("600");
     expect(mode(`${mac.stateDirectory}/token`)).toBe("600");
 
     const off = await disable();

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { disableKillSwitch, getKillSwitchStatus, uninstallKillSwitch } from "../../src/lifecycle";
 import {
@@ -26,6 +26,8 @@ const HOME_VPN = { wifi: "home", vpn: "utun4" } as const;
 const readJsonFile = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 const watchdogStatus = () => readJsonFile(`${mac.stateDirectory}/watchdog.json`);
 const recordedState = () => readJsonFile(`${mac.stateDirectory}/state.json`);
+/** The network the rules were built for: root's alone, beside the world-readable records. */
+const recordedNetwork = () => readFileSync(`${mac.stateDirectory}/network`, "utf8").trim();
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 async function onAtHome(settings = PROTECTED) {
@@ -54,7 +56,8 @@ describe("installing the watchdog", () => {
         watchPaths: ["/private/var/run/resolv.conf", "/Library/Preferences/SystemConfiguration"],
       },
     ]);
-    expect(recordedState()).toMatchObject({ protectFromStartup: true, network: HOME_ID });
+    expect(recordedState()).toMatchObject({ protectFromStartup: true });
+    expect(recordedNetwork()).toBe(HOME_ID);
     expect(on.status.protectFromStartup).toBe(true);
 
     // Enabling again with nothing changed leaves launchd alone.
@@ -117,7 +120,6 @@ describe("at boot", () => {
         "loaded the rules after a restart, re-attached the kill switch anchor to the main ruleset; now letting through no tunnel (blocking mode)",
       pfEnabled: true,
       tunnels: [],
-      network: HOME_ID,
       rulesFile: "other.pf",
     });
     const status = await getKillSwitchStatus({ system: mac.system, network: booting, now: mac.now() });
@@ -289,7 +291,7 @@ describe("following the network", () => {
     expect(anchorRules(mac)).toContain("to 192.168.50.9 flags any keep state");
     expect(anchorRules(mac)).not.toContain("192.168.1.40");
     expectNoLeak(mac, policy, cafe, new Date(), "cafe");
-    expect(recordedState().network).toBe(CAFE_ID);
+    expect(recordedNetwork()).toBe(CAFE_ID);
     expect(watchdogStatus().rulesFile).toBe("network-2.pf");
 
     const elsewhere = joinNetwork(mac, { wifi: "cafe", vpn: "utun4" });
@@ -370,6 +372,39 @@ describe("the status", () => {
     expect((await status()).state).toBe("protected");
   });
 
+  it("keeps everything that names the user's networks readable by root only", async () => {
+    const settings = settingsFrom({
+      vpnServers: ["198.51.100.7"],
+      protectFromStartup: true,
+      exceptions: [{ address: "192.168.1.40", label: "Living-room printer", scope: HOME_ID }],
+    });
+    await onAtHome(settings);
+    await runWatchdog(mac);
+    const secrets = ["3c:a6:2f:08:1e:7b", "192.168.1.0/24", "192.168.1.40", "Living-room printer", HOME_ID];
+    const entries = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = `${dir}/${name}`;
+        return statSync(path).isDirectory() ? [path, ...entries(path)] : [path];
+      });
+    const readable = entries(mac.stateDirectory).filter((path) => statSync(path).mode & 0o004);
+    // What others may read: the records the status shows (resolved.json too, with host names in the
+    // settings), the watchdog's code. None names a network.
+    expect(readable.map((path) => path.slice(mac.stateDirectory.length + 1)).sort()).toEqual([
+      "state.json",
+      "watchdog.json",
+      "watchdog.sh",
+    ]);
+    for (const path of readable) {
+      for (const secret of secrets) expect(readFileSync(path, "utf8"), path).not.toContain(secret);
+    }
+    // The rules, the templates and the network record do name it: root's alone.
+    for (const path of [`${mac.stateDirectory}/anchor.pf`, `${mac.stateDirectory}/network`]) {
+      expect(mode(path), path).toBe("600");
+    }
+    expect(mode(`${mac.stateDirectory}/rules`)).toBe("700");
+    expect(readFileSync(`${mac.stateDirectory}/anchor.pf`, "utf8")).toContain("Living-room printer");
+  });
+
   it("reports what the watchdog found, readable without root", async () => {
     await onAtHome();
     await runWatchdog(mac);
@@ -389,7 +424,6 @@ describe("the status", () => {
       pfEnabled: true,
       attachment: "com.apple",
       tunnels: ["utun4"],
-      network: HOME_ID,
       rulesHash: expect.stringMatching(/^\d+$/),
     });
   });

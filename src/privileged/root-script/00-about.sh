@@ -55,7 +55,9 @@
 # scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
 
 set -u
-umask 022
+# Root's alone unless made readable on purpose: the rules, templates and records of networks name the
+# user's routers, subnets and exception labels. Only what the status shows is world-readable (0644).
+umask 077
 # System directories only (read-only under SIP); pf's own programs are called by absolute path.
 PATH=/bin:/usr/bin:/sbin:/usr/sbin
 export PATH

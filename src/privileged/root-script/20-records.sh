@@ -113,22 +113,31 @@ recorded_true() { # NAME
 	[ "$FIELD" = true ]
 }
 
-# state.json: what is in force, for the status (read without root) and the watchdog. Root's only.
+# Moves FILE.new over FILE, world-readable: for the records the status reads without root, which hold
+# nothing of the networks themselves.
+publish() { # FILE
+	chmod 0644 "$1.new" && mv -f "$1.new" "$1"
+}
+
+# state.json: what is in force, for the status (read without root) and the watchdog; writable by root
+# only. The network the rules were built for is kept apart, readable by root only.
 write_state() {
 	read_boot_time
 	boot=$BOOT_TIME
 	reference=null
 	if [ -n "$TOKEN" ]; then reference="\"$TOKEN\""; fi
-	network=null
-	if [ -n "$NETWORK_ID" ]; then network="\"$NETWORK_ID\""; fi
+	if [ -n "$NETWORK_ID" ]; then
+		printf '%s\n' "$NETWORK_ID" >"$STATE_DIR/$KS_FILE_NETWORK.new" && mv -f "$STATE_DIR/$KS_FILE_NETWORK.new" "$STATE_DIR/$KS_FILE_NETWORK"
+	else
+		rm -f "$STATE_DIR/$KS_FILE_NETWORK"
+	fi
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"network":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s}\n' \
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s}\n' \
 		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
-		"${PORTAL:-null}" "$startup" "$network" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
+		"${PORTAL:-null}" "$startup" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
 		"${NEXT_CHANGE:-null}" \
-		>"$STATE_DIR/$KS_FILE_STATE.new" &&
-		mv -f "$STATE_DIR/$KS_FILE_STATE.new" "$STATE_DIR/$KS_FILE_STATE"
+		>"$STATE_DIR/$KS_FILE_STATE.new" && publish "$STATE_DIR/$KS_FILE_STATE"
 }
 
 # resolved.json: what each host name in the settings resolved to, for when DNS is blocked later.
@@ -139,10 +148,10 @@ write_resolved() {
 		hosts="$hosts${hosts:+,}\"$host\":[$(json_list "$(printf '%s' "$addresses" | tr ',' ' ')")]"
 	done <"$WORK/resolved"
 	printf '{"version":1,"hosts":{%s}}\n' "$hosts" >"$STATE_DIR/$KS_FILE_RESOLVED.new" &&
-		mv -f "$STATE_DIR/$KS_FILE_RESOLVED.new" "$STATE_DIR/$KS_FILE_RESOLVED"
+		publish "$STATE_DIR/$KS_FILE_RESOLVED"
 }
 
-# watchdog.json: what the last check found and did, world-readable for the status.
+# watchdog.json: what the last check found and did, world-readable for the status (no network's identity).
 write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 	now=$NOW
 	read_boot_time
@@ -154,8 +163,6 @@ write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 		sum=$(cksum <"$STATE_DIR/$KS_FILE_RULES")
 		hash="\"${sum%% *}\""
 	fi
-	network=null
-	if [ -n "$IDENTITY" ]; then network="\"$IDENTITY\""; fi
 	template=null
 	if [ -n "$TEMPLATE" ]; then template="\"$TEMPLATE\""; fi
 	repair_at=null
@@ -173,8 +180,8 @@ write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 	fi
 	failed_closed=false
 	if [ "$FAILED_CLOSED" = yes ]; then failed_closed=true; fi
-	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"network":%s,"failedClosed":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
+	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"failedClosed":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
 		"$KS_VERSION" "$KS_WATCHDOG_INTERVAL" "$now" "${boot:-0}" "$1" "$(json_text "$2")" "$enabled" "$ATTACHMENT" \
-		"$hash" "$template" "$(json_list "$TUNNELS")" "$network" "$failed_closed" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
-		mv -f "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
+		"$hash" "$template" "$(json_list "$TUNNELS")" "$failed_closed" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
+		publish "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
 }

@@ -154,8 +154,8 @@ refresh() { # WHO
 	SERVER_ADDRESSES=$FIELD
 	state_list tunnels
 	was_tunnels=$FIELD
-	state_string network
-	was_network=$FIELD
+	was_network=""
+	if [ -f "$STATE_DIR/$KS_FILE_NETWORK" ]; then IFS= read -r was_network <"$STATE_DIR/$KS_FILE_NETWORK" || :; fi
 	state_number bootTime
 	was_boot=$FIELD
 	state_string attachment
@@ -184,7 +184,7 @@ refresh() { # WHO
 		done_list="$done_list${done_list:+, }now letting through ${TUNNELS:-no tunnel (blocking mode)}"
 	fi
 	if [ "$IDENTITY" != "$was_network" ]; then
-		done_list="$done_list${done_list:+, }on network ${IDENTITY:-unknown} (rules $TEMPLATE)"
+		done_list="$done_list${done_list:+, }on another network (rules $TEMPLATE)"
 	fi
 	if [ "$reload" = yes ]; then
 		if ! pf -n -a "$KS_ANCHOR" -f "$WORK/desired.pf" || ! load "$WORK/desired.pf"; then
