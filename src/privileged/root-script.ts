@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "cefe9e979cd96677997aca693235988e968aba15eea0d652ecf06358451c4057";
+export const ROOT_SCRIPT_SHA256 = "c4c7378a21202d366533572cf74fb624308bce33c4b18e34e54b94c67c5337ea";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -9,6 +9,14 @@ warn() {
 	printf '%s\n' "$*" >>"$WORK/warnings"
 }
 
+# A system root other than "" picks the pfctl and the files this script uses: that is for the tests' stand-in
+# macOS only. On a Mac, as root, it is refused, so that no caller can point root at programs of its own.
+system_root_allowed() { # SYSTEM_ROOT
+	[ -z "$1" ] && return 0
+	[ "$(uname -s)" = Darwin ] && [ "$(id -u)" = 0 ] && return 1
+	return 0
+}
+
 is_address() { # an IPv4/IPv6 address or CIDR network: hex digits, dots, colons and one slash at most
 	case $1 in
 	'' | *[!0-9A-Fa-f.:/]* | */*/*) return 1 ;;

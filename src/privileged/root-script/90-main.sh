@@ -11,6 +11,7 @@ case $SYSROOT in
 	;;
 *) fail "$KS_EXIT_BAD_ARGUMENTS" "invalid system root: $SYSROOT" ;;
 esac
+system_root_allowed "$SYSROOT" || fail "$KS_EXIT_BAD_ARGUMENTS" "a system root is for tests only; on a Mac it must be \"\": $SYSROOT"
 case $ACTION in
 enable | apply | disable | uninstall | watch | inspect) ;;
 *) fail "$KS_EXIT_BAD_ARGUMENTS" "unknown action: $ACTION" ;;
