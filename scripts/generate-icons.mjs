@@ -128,6 +128,7 @@ const question = union(
 const MENU_BAR_SHAPES = {
   protected: minus(shield(), check),
   blocking: minus(shield(), bar),
+  unverified: minus(shield(), question),
   degraded: minus(shield(), exclamation),
   off: union(minus(outline, slashGap), slash),
   unknown: union(outline, question),

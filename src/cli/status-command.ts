@@ -9,8 +9,9 @@ import { printable } from "./printable";
 
 const USAGE = `Usage: killswitch status [--snapshot DIR] [--json]
 
-Tells what the kill switch is doing, without a password: protected (on, VPN up), blocking (on, VPN
-down: nothing leaves), degraded (its rules may be gone, e.g. after a restart, or its startup watchdog
+Tells what the kill switch is doing, without a password: protected (on, VPN up, checked by the startup
+watchdog), blocking (the same with the VPN down: nothing leaves), unverified (on, but no watchdog checks that
+pf still runs the rules), degraded (its rules may be gone, e.g. after a restart, or its startup watchdog
 stopped checking), off or unknown.
   --snapshot DIR  judge the VPN from a saved snapshot instead of this Mac's network
   --json          print one JSON object instead of text`;

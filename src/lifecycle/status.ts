@@ -10,7 +10,11 @@ import {
 } from "./record";
 
 /** What the kill switch is doing, from best to worst news (the menu bar's states). */
-export type KillSwitchState = "protected" | "blocking" | "degraded" | "off" | "unknown";
+/**
+ * protected and blocking: on, and the watchdog's last check (or the last Enable) found pf running our rules
+ * first; unverified: on, but no watchdog is installed to check that pf still runs them.
+ */
+export type KillSwitchState = "protected" | "blocking" | "unverified" | "degraded" | "off" | "unknown";
 
 export interface KillSwitchStatus {
   state: KillSwitchState;
@@ -41,6 +45,8 @@ export interface StatusRequest {
    */
   bootTime?: () => Promise<number | null>;
 }
+
+const UNVERIFIED_NOTE = `Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks every ${WATCHDOG_INTERVAL_SECONDS} seconds that pf is on and runs the kill switch rules first, and puts them back.`;
 
 /** The watchdog counts as stopped after missing this many checks. */
 export const WATCHDOG_STALE_AFTER_CHECKS = 3;
@@ -195,6 +201,16 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   }
   const up = network.tunnels.map((tunnel) => tunnel.name);
   const activeTunnel = recorded.tunnels.find((name) => up.includes(name)) ?? null;
+  // Without the watchdog nobody reads pf after the action: another program may have turned it off since.
+  const verified = recorded.protectFromStartup === true;
+  if (activeTunnel && !verified) {
+    return status(
+      "unverified",
+      `Unverified: the rules let traffic out only through the VPN (${activeTunnel}), but nothing checks that pf still runs them.`,
+      [UNVERIFIED_NOTE, ...repairNotes],
+      { ...extra, activeTunnel },
+    );
+  }
   if (activeTunnel) {
     return status("protected", `Protected: traffic leaves only through the VPN (${activeTunnel}).`, repairNotes, {
       ...extra,
@@ -213,6 +229,14 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
           }`,
         ]
       : ["Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing."];
+  if (!verified) {
+    return status(
+      "unverified",
+      "Unverified: no allowed VPN tunnel is up, so the rules stop traffic, but nothing checks that pf still runs them.",
+      [...notes, UNVERIFIED_NOTE, ...repairNotes],
+      extra,
+    );
+  }
   return status(
     "blocking",
     "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",

@@ -3,7 +3,7 @@
  * a cacheable snapshot. The privileged actions are in kill-switch-actions.ts, so only the commands that change
  * pf carry that code.
  */
-import { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../lifecycle";
+import { type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../lifecycle";
 import type { NetworkState } from "../network/state";
 import { type AnchorSummary, untrustedTunnels } from "../pf/anchor";
 import { tunnelTrust } from "../policy/policy";
@@ -30,10 +30,9 @@ export async function readKillSwitch(
   return getKillSwitchStatus({ system: options.system ?? systemCommands(), network, bootTime: options.bootTime });
 }
 
-/** True while the kill switch has rules in force (whatever the VPN is doing). */
-export function isOn(state: KillSwitchState): boolean {
-  return state === "protected" || state === "blocking" || state === "degraded";
-}
+import { isOn } from "./kill-switch-state";
+
+export { isOn };
 
 /**
  * When the open captive-portal window closes (a root timer closes it): as the state file records it, else as the

@@ -9,7 +9,7 @@ import {
   isExpired,
   isForNetwork,
 } from "./exception-text";
-import { STATE_TITLES, menuBarIconFile } from "./kill-switch-state";
+import { STATE_TITLES, isOn, menuBarIconFile } from "./kill-switch-state";
 import type { KillSwitchSnapshot } from "./status";
 
 export interface MenuBarInput {
@@ -62,6 +62,7 @@ export interface MenuBarModel {
 const HEADLINES: Record<KillSwitchState, string> = {
   protected: "Kill Switch On · Protected",
   blocking: "Kill Switch On · Blocking",
+  unverified: "Kill Switch On · Unverified",
   degraded: "Kill Switch On · Degraded",
   off: "Kill Switch Off",
   unknown: "Kill Switch Status Unknown",
@@ -105,7 +106,7 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
   const { snapshot, now } = input;
   const state: KillSwitchState = snapshot?.state ?? "unknown";
   const networkId = snapshot?.network?.id ?? null;
-  const on = state === "protected" || state === "blocking" || state === "degraded";
+  const on = isOn(state);
   const portalUntil = snapshot?.captivePortalUntil ? new Date(snapshot.captivePortalUntil) : null;
   const portalOpen = on && portalUntil !== null && portalUntil.getTime() > now.getTime();
   const { title: networkTitle, lines: network } = networkLines(snapshot);
@@ -134,10 +135,10 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
         enabled: e.enabled,
         active: appliesNow(e, networkId, now),
       })),
-    canEnable: state === "off" || state === "unknown" || state === "degraded",
+    canEnable: state === "off" || state === "unknown" || state === "degraded" || state === "unverified",
     canDisable: state !== "off",
     captivePortalTimeLeft: portalOpen && portalUntil ? formatTimeLeft(portalUntil, now) : null,
-    canOpenCaptivePortal: state === "blocking" || state === "protected" || state === "degraded",
+    canOpenCaptivePortal: isOn(state),
     checked: snapshot ? minutesAgo(snapshot.checkedAt, now) : null,
   };
 }

@@ -14,8 +14,9 @@ afterEach(() => mac?.cleanup());
 
 const BOOT = 1_700_000_000;
 
+/** Rules recorded with the startup watchdog, which checks them: Protected and Blocking are its to say. */
 function record(fields: Record<string, unknown> = {}) {
-  writeRecordedState(mac, BOOT, fields);
+  writeRecordedState(mac, BOOT, { protectFromStartup: true, ...fields });
 }
 
 function watchdog(fields: Record<string, unknown>) {
@@ -30,7 +31,10 @@ function watchdog(fields: Record<string, unknown>) {
   writeFileSync(`${mac.stateDirectory}/watchdog.json`, JSON.stringify(status));
 }
 
-const status = (network = WIFI_WITH_VPN) => getKillSwitchStatus({ system: mac.system, network });
+/** A moment after the recorded Enable: its watchdog counts as on time (the clock is never read). */
+const NOW = new Date((BOOT + 61) * 1000);
+
+const status = (network = WIFI_WITH_VPN) => getKillSwitchStatus({ system: mac.system, network, now: NOW });
 
 describe("getKillSwitchStatus", () => {
   it("is Off with no record, and never asks for a password or runs pfctl", async () => {
@@ -47,6 +51,18 @@ describe("getKillSwitchStatus", () => {
     const blocking = await status(WIFI_WITHOUT_VPN);
     expect(blocking.state).toBe("blocking");
     expect(blocking.notes[0]).toMatch(/Connect the VPN/);
+  });
+
+  it("is Unverified without the watchdog, the VPN up or down: nobody checks that pf still runs the rules", async () => {
+    mac = createFakeMac();
+    record({ protectFromStartup: false });
+    const up = await status();
+    expect(up).toMatchObject({ state: "unverified", activeTunnel: "utun4" });
+    expect(up.notes[0]).toMatch(/^Turn on Protect from Startup \(protectFromStartup\) and enable again/);
+    const down = await status(WIFI_WITHOUT_VPN);
+    expect(down.state).toBe("unverified");
+    expect(down.headline).toMatch(/no allowed VPN tunnel is up, so the rules stop traffic/);
+    expect(down.notes[0]).toMatch(/Connect the VPN/);
   });
 
   it("says when the VPN came back on a tunnel the rules do not name", async () => {
@@ -81,7 +97,7 @@ describe("getKillSwitchStatus", () => {
     record({ status: "maybe" });
     expect((await status()).state).toBe("unknown");
     record();
-    expect((await getKillSwitchStatus({ system: mac.system, network: null })).state).toBe("unknown");
+    expect((await getKillSwitchStatus({ system: mac.system, network: null, now: NOW })).state).toBe("unknown");
     rmSync(mac.system.binaries.sysctl);
     expect((await status()).headline).toMatch(/cannot tell whether the rules are still loaded/);
   });
@@ -89,7 +105,7 @@ describe("getKillSwitchStatus", () => {
 
 describe("getKillSwitchStatus with the boot time given (as the menu bar reads it, without a process)", () => {
   const at = (bootTime: number | null) =>
-    getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN, bootTime: async () => bootTime });
+    getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN, bootTime: async () => bootTime, now: NOW });
 
   it("takes a boot time a few seconds off the recorded one for the same boot, and never runs sysctl", async () => {
     mac = createFakeMac();
@@ -110,6 +126,7 @@ describe("getKillSwitchStatus with the boot time given (as the menu bar reads it
       system: mac.system,
       network: WIFI_WITH_VPN,
       bootTime: () => Promise.reject(new Error("no clock")),
+      now: NOW,
     });
     expect(failing.state).toBe("unknown");
   });

@@ -30,6 +30,8 @@ export const HOME_ID = VPN_UP.identity?.id ?? "";
 const HEADLINES: Record<KillSwitchState, string> = {
   protected: "Protected: traffic leaves only through the VPN (utun4).",
   blocking: "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",
+  unverified:
+    "Unverified: the rules let traffic out only through the VPN (utun4), but nothing checks that pf still runs them.",
   degraded: "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
   off: "Off: traffic flows normally.",
   unknown: "Unknown: the kill switch's state file cannot be read.",
@@ -38,6 +40,9 @@ const HEADLINES: Record<KillSwitchState, string> = {
 const NOTES: Record<KillSwitchState, string[]> = {
   protected: [],
   blocking: ["Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing."],
+  unverified: [
+    "Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks that pf runs the rules.",
+  ],
   degraded: ["pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN."],
   off: [],
   unknown: ["/Library/Application Support/com.vpnkillswitch.raycast/state.json: EACCES"],

@@ -14,7 +14,7 @@ afterEach(() => mac?.cleanup());
 
 /** What Enable leaves behind: rules for utun4, loaded in the boot that started at BOOT. */
 function recordKillSwitchOn() {
-  writeRecordedState(mac, BOOT);
+  writeRecordedState(mac, BOOT, { protectFromStartup: true, changedAt: Math.floor(Date.now() / 1000) });
 }
 
 describe("the menu bar's status reading on a fake Mac", () => {

@@ -364,12 +364,12 @@ describe("the status", () => {
     // A check, and it is fresh again.
     await runWatchdog(mac);
     expect((await status()).state).toBe("protected");
-    // Without the setting, nobody is expected to check.
+    // Without the setting nobody checks: never stale, but never more than Unverified either.
     await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7"], protectFromStartup: false }), network, {
       now: mac.now(),
     });
     await mac.advanceClock(3600);
-    expect((await status()).state).toBe("protected");
+    expect((await status()).state).toBe("unverified");
   });
 
   it("keeps everything that names the user's networks readable by root only", async () => {
