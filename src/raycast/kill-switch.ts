@@ -25,9 +25,9 @@ export async function readNetworkOrNull(): Promise<NetworkState | null> {
 /** Reads the status without root and without a prompt (safe in background runs); the options default to the Mac's. */
 export async function readKillSwitch(
   network: NetworkState | null,
-  options: Partial<Pick<StatusRequest, "system" | "bootTime">> = {},
+  options: Partial<Pick<StatusRequest, "system" | "bootTime" | "now">> = {},
 ): Promise<KillSwitchStatus> {
-  return getKillSwitchStatus({ system: options.system ?? systemCommands(), network, bootTime: options.bootTime });
+  return getKillSwitchStatus({ ...options, system: options.system ?? systemCommands(), network });
 }
 
 import { isOn } from "./kill-switch-state";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import * as z from "zod/mini";
 import { deriveNetworkState } from "../network/derive";
 import {
@@ -30,6 +31,10 @@ const optionalText = z.optional(z.string());
 const networkDetailsSchema = z.object({
   version: z.literal(1),
   network: z.string(),
+  /** interfacesKey of Node's interface list when `quick` was read. */
+  interfaces: z.optional(z.string()),
+  /** That reading's quick outputs, for a run that finds every interface as it was and starts no process. */
+  quick: z.optional(z.object({ ifconfig: z.string(), netstatRoutes: z.string() })),
   outputs: z.object({
     routeGetDefault: optionalText,
     routeGetInternet: optionalText,
@@ -59,6 +64,17 @@ export function quickNetworkKey(network: NetworkState): string {
   return createHash("sha256").update(JSON.stringify(network)).digest("hex");
 }
 
+/** Node's own list of the Mac's interfaces and their addresses (`os.networkInterfaces()`): no process. */
+export type InterfaceList = () => ReturnType<typeof networkInterfaces>;
+
+/** The interface list as a short key: a tunnel coming up or going away, or a new address, changes it. */
+export function interfacesKey(list: ReturnType<typeof networkInterfaces>): string {
+  const rows = Object.entries(list).flatMap(([name, infos]) =>
+    (infos ?? []).map((info) => `${name} ${info.family} ${info.address}/${info.netmask}`),
+  );
+  return createHash("sha256").update(rows.sort().join("\n")).digest("hex");
+}
+
 export interface StatusNetworkRequest {
   /** Where the last full reading's slower outputs are kept between runs. */
   details: TextStore;
@@ -66,6 +82,8 @@ export interface StatusNetworkRequest {
   refreshDetails: boolean;
   /** Default: the Mac's programs. */
   system?: SystemCommands;
+  /** Default: Node's `os.networkInterfaces`. */
+  interfaces?: InterfaceList;
 }
 
 export interface StatusNetworkReading {
@@ -75,30 +93,41 @@ export interface StatusNetworkReading {
 }
 
 /**
- * The network for the menu bar's status. Every run reads `ifconfig -a` and `netstat -rn` (tunnels, routes,
- * gateway, subnet: all the status needs). The slower details shown beside it (DNS, Wi-Fi name, VPN services)
- * cost six more processes: they are read again only when those two outputs describe another network, or when
- * asked to, so a background refresh on an unchanged network starts two processes.
+ * The network for the menu bar's status. A background run on a Mac whose interfaces and addresses are as at the
+ * last reading (Node's own list, no process) takes that reading as it is: it starts no process. Otherwise it
+ * reads `ifconfig -a` and `netstat -rn` (tunnels, routes, gateway, subnet: all the status needs); the slower
+ * details shown beside it (DNS, Wi-Fi name, VPN services) cost six more processes and are read again only when
+ * those two outputs describe another network, or when asked to (the user opened the menu). Whether pf still runs
+ * the rules is the watchdog's to check, as root; the status reads its report.
  */
 export async function readStatusNetwork(request: StatusNetworkRequest): Promise<StatusNetworkReading> {
   const system = request.system ?? systemCommands();
+  const interfaces = interfacesKey((request.interfaces ?? networkInterfaces)());
+  const stored = request.refreshDetails ? null : readNetworkDetails(request.details);
+  if (stored?.quick && stored.interfaces === interfaces) {
+    return { network: deriveNetworkState({ ...stored.outputs, ...stored.quick }), detailsReadNow: false };
+  }
   const quick = await collectLiveSnapshot(system, { only: QUICK_SNAPSHOT_FIELDS });
   const key = quickNetworkKey(deriveNetworkState(quick));
+  const { ifconfig, netstatRoutes } = quick;
   // Without both quick outputs the key says little, and the old details would stand in for what is missing.
-  const complete = QUICK_SNAPSHOT_FIELDS.every((field) => quick[field] !== undefined);
-  const stored = request.refreshDetails || !complete ? null : readNetworkDetails(request.details);
-  if (stored && stored.network === key) {
+  const seen =
+    ifconfig !== undefined && netstatRoutes !== undefined ? { interfaces, quick: { ifconfig, netstatRoutes } } : null;
+  const keep = (details: NetworkDetails) => {
+    try {
+      request.details.set(NETWORK_DETAILS_KEY, JSON.stringify(details));
+    } catch {
+      // Only a saving for the next run: this reading stands without it.
+    }
+  };
+  if (seen && stored?.network === key) {
+    keep({ version: 1, network: key, outputs: stored.outputs, ...seen });
     return { network: deriveNetworkState({ ...stored.outputs, ...quick }), detailsReadNow: false };
   }
   const full = await collectLiveSnapshot(system, { only: DETAIL_SNAPSHOT_FIELDS, known: quick });
   const outputs: NetworkSnapshot = { ...full };
   for (const field of QUICK_SNAPSHOT_FIELDS) delete outputs[field];
-  const details: NetworkDetails = { version: 1, network: key, outputs };
-  try {
-    request.details.set(NETWORK_DETAILS_KEY, JSON.stringify(details));
-  } catch {
-    // Only a saving for the next run: this reading stands without it.
-  }
+  keep({ version: 1, network: key, outputs, ...seen });
   return { network: deriveNetworkState(full), detailsReadNow: true };
 }
 

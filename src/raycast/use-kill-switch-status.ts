@@ -4,7 +4,7 @@ import type { StatusRequest } from "../lifecycle";
 import type { SystemCommands } from "../system/commands";
 import { type ExceptionList, loadExceptions, readCachedExceptions } from "./exception-store";
 import { captivePortalUntil, readKillSwitch, snapshotFromStatus } from "./kill-switch";
-import { type TextStore, readStatusNetwork } from "./network";
+import { type InterfaceList, type TextStore, readStatusNetwork } from "./network";
 import { readPreferences, settingsFromPreferences } from "./preferences";
 import { type KillSwitchSnapshot, readCachedSnapshot, writeCachedSnapshot } from "./status";
 
@@ -39,6 +39,7 @@ export interface StatusSnapshotRequest {
   details?: TextStore;
   system?: SystemCommands;
   bootTime?: StatusRequest["bootTime"];
+  interfaces?: InterfaceList;
 }
 
 /** One reading for the menu bar, without React: the network, then the status, cached for the next instant render. */
@@ -49,10 +50,11 @@ export async function readStatusSnapshot(request: StatusSnapshotRequest): Promis
     details: request.details ?? networkDetails,
     refreshDetails: request.refreshDetails,
     system,
+    interfaces: request.interfaces,
   })
     .then((reading) => reading.network)
     .catch(() => null);
-  const status = await readKillSwitch(network, { system, bootTime: request.bootTime });
+  const status = await readKillSwitch(network, { system, bootTime: request.bootTime, now });
   const next = snapshotFromStatus(status, network, settings.ok ? settings.settings : null, {
     now,
     captivePortalUntil: captivePortalUntil(status, now),

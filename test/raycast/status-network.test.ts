@@ -1,7 +1,9 @@
+import type { networkInterfaces } from "node:os";
 import { describe, expect, it } from "vitest";
 import { deriveNetworkState } from "../../src/network/derive";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
+import { parseIfconfig } from "../../src/network/ifconfig";
 import { NETWORK_DETAILS_KEY, type TextStore, readStatusNetwork } from "../../src/raycast/network";
 import { type CommandResult, MACOS_BINARIES, type SystemCommands } from "../../src/system/commands";
 
@@ -42,9 +44,31 @@ function fakeMac(initial: NetworkSnapshot) {
       return stdout === undefined ? { exitCode: 1, stdout: "", stderr: "failed" } : { exitCode: 0, stdout, stderr: "" };
     },
   };
+  let extraAddress: string | null = null;
   return {
     system,
     setNetwork: (next: NetworkSnapshot) => (snapshot = next),
+    /** Node's interface list for this Mac: the addresses ifconfig prints (as `os.networkInterfaces()` has them). */
+    interfaces: () =>
+      Object.fromEntries(
+        parseIfconfig(snapshot.ifconfig ?? "").map((i) => [
+          i.name,
+          [
+            ...i.ipv4.map((a) => a.address),
+            ...i.ipv6.map((a) => a.address),
+            ...(extraAddress ? [extraAddress] : []),
+          ].map((address) => ({
+            address,
+            netmask: "",
+            family: address.includes(":") ? "IPv6" : "IPv4",
+            mac: "",
+            internal: false,
+            cidr: null,
+          })),
+        ]),
+      ) as ReturnType<typeof networkInterfaces>,
+    /** An address Node lists that ifconfig's reading does not change the network for (a new temporary IPv6). */
+    addNodeAddress: (address: string) => (extraAddress = address),
     /** The command lines run since the last call, sorted. */
     takeCalls: () => {
       const taken = [...calls].sort();
@@ -81,69 +105,79 @@ const VPN_DROPPED: NetworkSnapshot = {
 const FULL_STATE = deriveNetworkState({ ...SAMPLE_SNAPSHOT, netstatSockets: undefined });
 
 describe("readStatusNetwork (the menu bar's network reading)", () => {
-  it("reads everything once, then only ifconfig and netstat while the network stays the same", async () => {
-    const mac = fakeMac(SAMPLE_SNAPSHOT);
-    const details = memoryStore();
+  /** One reading the way the menu bar makes it, on this fake Mac and its interface list. */
+  const reader =
+    (mac: ReturnType<typeof fakeMac>, details: TextStore) =>
+    (refreshDetails = false) =>
+      readStatusNetwork({ system: mac.system, details, refreshDetails, interfaces: mac.interfaces });
 
-    const first = await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+  it("reads everything once, then starts no process while every interface and address stays as it was", async () => {
+    const mac = fakeMac(SAMPLE_SNAPSHOT);
+    const read = reader(mac, memoryStore());
+
+    const first = await read();
     expect(mac.takeCalls()).toEqual(FULL_READ);
     expect(first).toEqual({ network: FULL_STATE, detailsReadNow: true });
 
-    const again = await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
-    expect(mac.takeCalls()).toEqual(QUICK_READ);
-    // DNS, the Wi-Fi name and the rest come from the first reading: the same network state as a full read.
+    // The routes tick on (netstat's Expire column, a LAN host leaving): no interface changed, nothing is run.
+    mac.setNetwork(A_MINUTE_LATER);
+    const again = await read();
+    expect(mac.takeCalls()).toEqual([]);
     expect(again).toEqual({ network: FULL_STATE, detailsReadNow: false });
   });
 
-  it("counts netstat's ticking Expire column and passing LAN hosts as the same network", async () => {
+  it("reads only ifconfig and netstat when Node lists another address but the network is the same", async () => {
     const mac = fakeMac(SAMPLE_SNAPSHOT);
-    const details = memoryStore();
-    await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+    const read = reader(mac, memoryStore());
+    await read();
     mac.takeCalls();
 
     mac.setNetwork(A_MINUTE_LATER);
-    const later = await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+    mac.addNodeAddress("fe80::aede:48ff:fe00:1122");
+    const later = await read();
     expect(mac.takeCalls()).toEqual(QUICK_READ);
     expect(later.network.identity?.label).toBe("Example Home");
+    await read();
+    expect(mac.takeCalls()).toEqual([]);
   });
 
   it("reads everything again when the network changed, and sees the tunnel gone at once", async () => {
     const mac = fakeMac(SAMPLE_SNAPSHOT);
-    const details = memoryStore();
-    await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+    const read = reader(mac, memoryStore());
+    await read();
     mac.takeCalls();
 
     mac.setNetwork(VPN_DROPPED);
-    const dropped = await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+    const dropped = await read();
     expect(mac.takeCalls()).toEqual(FULL_READ);
     expect(dropped.detailsReadNow).toBe(true);
     expect(dropped.network.tunnels).toEqual([]);
     expect(dropped.network).toEqual(deriveNetworkState({ ...VPN_DROPPED, netstatSockets: undefined }));
 
-    await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
-    expect(mac.takeCalls()).toEqual(QUICK_READ);
+    await read();
+    expect(mac.takeCalls()).toEqual([]);
   });
 
   it("reads everything when asked to, on an unchanged network (the user opened the menu)", async () => {
     const mac = fakeMac(SAMPLE_SNAPSHOT);
-    const details = memoryStore();
-    await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+    const read = reader(mac, memoryStore());
+    await read();
     mac.takeCalls();
 
-    const opened = await readStatusNetwork({ system: mac.system, details, refreshDetails: true });
+    const opened = await read(true);
     expect(mac.takeCalls()).toEqual(FULL_READ);
     expect(opened.detailsReadNow).toBe(true);
   });
 
   it("never stands old details in for a quick output that could not be read", async () => {
     const mac = fakeMac(SAMPLE_SNAPSHOT);
-    const details = memoryStore();
-    await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+    const read = reader(mac, memoryStore());
+    await read();
     mac.takeCalls();
 
     mac.setNetwork({ ...SAMPLE_SNAPSHOT, ifconfig: undefined });
     for (let run = 0; run < 2; run++) {
-      const reading = await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+      const reading = await read();
       expect(mac.takeCalls()).toEqual(FULL_READ);
       expect(reading.network.undetermined).toContain("no interface list (ifconfig.txt missing)");
     }
@@ -154,7 +188,7 @@ describe("readStatusNetwork (the menu bar's network reading)", () => {
     const details = memoryStore();
     for (const stored of ["not json", JSON.stringify({ version: 2 }), JSON.stringify({ version: 1, network: 7 })]) {
       details.values.set(NETWORK_DETAILS_KEY, stored);
-      await readStatusNetwork({ system: mac.system, details, refreshDetails: false });
+      await reader(mac, details)();
       expect(mac.takeCalls()).toEqual(FULL_READ);
     }
 
@@ -164,7 +198,7 @@ describe("readStatusNetwork (the menu bar's network reading)", () => {
         throw new Error("disk full");
       },
     };
-    const reading = await readStatusNetwork({ system: mac.system, details: broken, refreshDetails: false });
+    const reading = await reader(mac, broken)();
     expect(reading.network).toEqual(FULL_STATE);
   });
 });

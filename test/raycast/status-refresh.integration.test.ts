@@ -1,3 +1,4 @@
+import type { networkInterfaces } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countingCommands } from "../../bench/measure";
 import { readCachedSnapshot } from "../../src/raycast/status";
@@ -12,25 +13,33 @@ let mac: FakeMac;
 beforeEach(() => resetRaycast());
 afterEach(() => mac?.cleanup());
 
-/** What Enable leaves behind: rules for utun4, loaded in the boot that started at BOOT. */
+/** What Enable leaves behind: rules for utun4, loaded in the boot that started at BOOT, with the watchdog. */
 function recordKillSwitchOn() {
-  writeRecordedState(mac, BOOT, { protectFromStartup: true, changedAt: Math.floor(Date.now() / 1000) });
+  writeRecordedState(mac, BOOT, { protectFromStartup: true });
 }
 
+/** A moment after that Enable (the watchdog counts as on time); the clock is never read. */
+const NOW = new Date((BOOT + 70) * 1000);
+
 describe("the menu bar's status reading on a fake Mac", () => {
-  it("starts only ifconfig and netstat in a background run on an unchanged network, never sysctl", async () => {
+  it("starts no process in a background run while the interfaces are as they were, and never sysctl", async () => {
     mac = createFakeMac({ bootTime: BOOT });
     recordKillSwitchOn();
     const counting = countingCommands(mac.system);
     const details = new Map<string, string>();
     let bootTime = BOOT;
+    let interfaces: Record<string, { address: string }[]> = {
+      en0: [{ address: "192.168.1.23" }],
+      utun4: [{ address: "10.8.0.2" }],
+    };
     const reading = (refreshDetails: boolean): StatusSnapshotRequest => ({
       exceptions: { exceptions: [], rejected: [] },
-      now: new Date(),
+      now: NOW,
       refreshDetails,
       system: counting.system,
       details: { get: (key) => details.get(key), set: (key, value) => void details.set(key, value) },
       bootTime: async () => bootTime,
+      interfaces: () => interfaces as unknown as ReturnType<typeof networkInterfaces>,
     });
 
     const opened = await readStatusSnapshot(reading(true));
@@ -39,16 +48,23 @@ describe("the menu bar's status reading on a fake Mac", () => {
 
     counting.reset();
     const background = await readStatusSnapshot(reading(false));
-    expect(counting.started().sort()).toEqual(["ifconfig", "netstat"]);
+    expect(counting.started()).toEqual([]);
     expect(background).toMatchObject({ state: "protected", tunnels: ["utun4"], vpnServers: ["198.51.100.7"] });
     expect(background.network).toMatchObject({ label: "Example Home", gatewayMac: "3c:a6:2f:08:1e:7b" });
     expect(readCachedSnapshot()).toEqual(background);
 
-    // A restart is seen from the boot time alone, still with two processes.
+    // A restart is seen from the boot time alone, still with no process.
     counting.reset();
     bootTime = BOOT + 86_400;
     const restarted = await readStatusSnapshot(reading(false));
     expect(restarted.state).toBe("degraded");
+    expect(counting.started()).toEqual([]);
+
+    // Node lists other addresses: ifconfig and netstat are read again.
+    counting.reset();
+    bootTime = BOOT;
+    interfaces = { en0: [{ address: "192.168.1.23" }] };
+    await readStatusSnapshot(reading(false));
     expect(counting.started().sort()).toEqual(["ifconfig", "netstat"]);
   });
 });
