@@ -37,6 +37,7 @@ export const ROOT_FILES = {
   kills: "kills",
   watchdogScript: "watchdog.sh",
   network: "network",
+  loadedRulesSum: "loaded.sum",
 } as const;
 
 /** The fields of state.json, as the root script writes them. */

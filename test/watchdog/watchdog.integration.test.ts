@@ -186,6 +186,24 @@ describe("repairs", () => {
     expect(mac.readPf().references).toHaveLength(1);
   });
 
+  it("puts the rules back when another program replaced them, even with rules that end as ours do", async () => {
+    await onAtHome();
+    const before = anchorRules(mac);
+    const replaced = `${mac.root}/tmp/other-rules.pf`;
+    writeFileSync(replaced, "pass out quick all\nblock return out quick all\nblock drop in quick all\n");
+    expect((await mac.pfctlAsRoot(["-a", ANCHOR_NAME, "-f", replaced])).exitCode).toBe(0);
+    expect(anchorRules(mac)).toMatch(/^pass out quick all$/m);
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).toBe(before);
+    expect(watchdogStatus()).toMatchObject({
+      result: "repaired",
+      message: "put back the kill switch rules, which another program had replaced",
+    });
+    // The next check finds them as loaded: nothing more to repair.
+    await runWatchdog(mac);
+    expect(watchdogStatus().result).toBe("ok");
+  });
+
   it("puts the rules back when our anchor was flushed, and kills what opened meanwhile", async () => {
     await onAtHome();
     const before = anchorRules(mac);

@@ -19,7 +19,27 @@ pf_message() {
 # Replaces our anchor's rules and tables in one transaction: pf runs the old rules or the new ones,
 # never a mix and never none.
 load() { # FILE
-	pf -a "$KS_ANCHOR" -f "$1"
+	pf -a "$KS_ANCHOR" -f "$1" || return 1
+	remember_loaded_rules
+}
+
+# What pf prints of our anchor just after a load, as a checksum: a later check that reads something else
+# finds rules another program replaced, even ones that end as ours do. No reading: no record, not a failure.
+remember_loaded_rules() {
+	if pf -a "$KS_ANCHOR" -sr >"$WORK/loaded" && cksum <"$WORK/loaded" >"$STATE_DIR/$KS_FILE_LOADED_RULES_SUM.new"; then
+		mv -f "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM.new" "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM"
+	else
+		rm -f "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM" "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM.new"
+	fi
+	return 0
+}
+
+# After anchor_in_force (which leaves pf's listing in $WORK/ours): whether it is what was loaded last.
+anchor_as_loaded() {
+	[ -f "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM" ] || return 0
+	loaded=""
+	IFS= read -r loaded <"$STATE_DIR/$KS_FILE_LOADED_RULES_SUM" || :
+	[ "$(cksum <"$WORK/ours")" = "$loaded" ]
 }
 
 anchor_is_empty() {

@@ -177,6 +177,9 @@ refresh() { # WHO
 		else
 			repairs="put back the kill switch rules, which were gone from pf"
 		fi
+	elif ! anchor_as_loaded; then
+		reload=yes
+		repairs="put back the kill switch rules, which another program had replaced"
 	elif ! same_rules "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES"; then
 		reload=yes
 	fi
