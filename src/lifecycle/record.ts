@@ -20,6 +20,8 @@ const recordedStateShape = {
   bootTime: z.nullable(z.number()),
   /** Seconds since 1970. */
   changedAt: z.number(),
+  /** Who wrote it: an action (enable, apply) or the watchdog's check (watchdog, change-timer). */
+  changedBy: z.optional(z.enum(["enable", "apply", "watchdog", "change-timer"])),
   /** Tunnels the rules let through; none means blocking mode. */
   tunnels: z.array(z.string()),
   /** The pf reference token, or null when none is held. */

@@ -153,9 +153,14 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     );
   }
   const watchdogThisBoot = watchdog && sameBoot(watchdog.bootTime, bootTime) ? watchdog : null;
-  // A failure the watchdog found before the last Enable or Apply is that action's to have repaired.
+  // A failure the watchdog found before the last Enable or Apply is that action's to have repaired; one found
+  // by the very check that rewrote state.json (the same second) still stands.
+  const byCheck = recorded.changedBy === "watchdog" || recorded.changedBy === "change-timer";
   const failedSinceChange =
-    watchdogThisBoot?.result === "failed" && watchdogThisBoot.checkedAt > recorded.changedAt ? watchdogThisBoot : null;
+    watchdogThisBoot?.result === "failed" &&
+    (watchdogThisBoot.checkedAt > recorded.changedAt || (byCheck && watchdogThisBoot.checkedAt === recorded.changedAt))
+      ? watchdogThisBoot
+      : null;
   if (failedSinceChange?.failedClosed) return failedClosedStatus(failedSinceChange, extra);
   if (failedSinceChange) {
     return status(

@@ -48,6 +48,7 @@ export const STATE_FIELDS = [
   "attachment",
   "bootTime",
   "changedAt",
+  "changedBy",
   "tunnels",
   "reference",
   "captivePortalUntil",

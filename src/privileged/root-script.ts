@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "dc4e27716d959c9144f81de5a0599c76bdfa97dadf946c3797b6908b5f637502";
+export const ROOT_SCRIPT_SHA256 = "4751fa9360c7dfbb9ac2a785762e17ad7170828b6444e8424aa4362cd0b1d53e";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

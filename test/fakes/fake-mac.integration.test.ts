@@ -1,7 +1,8 @@
 /** The fake macOS itself: its programs pass arguments through intact, its clock moves only when told, and it leaves nothing behind. */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
+import { readMacosFixture } from "../network/fixtures";
 import { type FakeMac, createFakeMac } from "./fake-mac";
 
 let mac: FakeMac;
@@ -29,6 +30,25 @@ describe("the fake macOS", () => {
       if (i % 2) expect(run).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^\{ sec = 1700000000,/) });
       else expect(run).toMatchObject({ exitCode: 1, stderr: 'fake-mac: no output recorded for "sysctl -x"\n' });
     });
+  });
+
+  it("lists pf's interfaces as macOS's pfctl does, with the skip flags of the main ruleset's set skip", async () => {
+    mac = createFakeMac();
+    const real = readMacosFixture("pfctl", "osx-10.11.1-pfctl-s-Interfaces-v_sshuttle43.txt")
+      .trim()
+      .split("\n")
+      .slice(2);
+    const shape = (lines: string[]) => [
+      lines[0],
+      lines.every((line) => /^[a-z][a-z0-9]*\d( \(skip\))?$|^ALL$/.test(line)),
+    ];
+    writeFileSync(`${mac.root}/tmp/skip.conf`, "set skip on lo0\npass all\n");
+    await mac.pfctlAsRoot(["-f", `${mac.root}/tmp/skip.conf`]);
+    const listed = (await mac.pfctlAsRoot(["-s", "Interfaces", "-v"])).stdout.trim().split("\n");
+    expect(shape(listed)).toEqual(shape(real));
+    expect(listed).toContain("lo0 (skip)");
+    expect((await mac.pfctlAsRoot(["-s", "Interfaces", "-v", "-i", "lo0"])).stdout.trim()).toBe("lo0 (skip)");
+    expect(mac.readPf().main.filter).toEqual(["pass all"]); // options are not rules
   });
 
   it("prints long output whole", async () => {

@@ -48,6 +48,8 @@ export interface PfState {
   states: PfStateEntry[];
   /** Next token number, so tokens are predictable in tests. */
   nextToken: string;
+  /** Interfaces flagged by the main ruleset's `set skip on ...`: pf filters nothing on them. */
+  skip?: string[];
 }
 
 export const emptyRuleset = (): PfRuleset => ({ filter: [], nat: [], dummynet: [], tables: [] });
@@ -143,10 +145,22 @@ export function printedRule(line: string): string {
 }
 
 /** Sorts parsed lines into the ruleset types; `load anchor` lines are returned for the caller to follow. */
-export function parseRuleset(text: string): { ruleset: PfRuleset; loads: { anchor: string; file: string }[] } {
+export function parseRuleset(text: string): {
+  ruleset: PfRuleset;
+  loads: { anchor: string; file: string }[];
+  /** `set skip on IF` / `set skip on { IF IF }`: pf applies it from a main ruleset only (ignored in anchors). */
+  skip: string[];
+} {
   const ruleset = emptyRuleset();
   const loads: { anchor: string; file: string }[] = [];
+  const skip: string[] = [];
   for (const { line } of ruleLines(text)) {
+    const skipped = line.match(/^set skip on (?:\{\s*([^}]*)\}|(\S+))$/);
+    if (skipped) {
+      skip.push(...(skipped[1] ?? skipped[2]).split(/[\s,]+/).filter(Boolean));
+      continue;
+    }
+    if (line.startsWith("set ")) continue; // options are not rules: `pfctl -sr` never prints them
     const load = line.match(/^load anchor "([^"]+)" from "([^"]+)"$/);
     if (load) {
       loads.push({ anchor: load[1], file: load[2] });
@@ -158,7 +172,7 @@ export function parseRuleset(text: string): { ruleset: PfRuleset; loads: { ancho
     else if (first === "dummynet-anchor" || first === "dummynet") ruleset.dummynet.push(printedRule(line));
     else ruleset.filter.push(printedRule(line));
   }
-  return { ruleset, loads };
+  return { ruleset, loads, skip };
 }
 
 /**
@@ -242,4 +256,15 @@ export function printReferences(references: PfReference[], now: number): string 
     lines.push(`${String(r.pid).padEnd(9)}${r.process.padEnd(29)}${r.token.padEnd(25)}${age(r.since)}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Interfaces the fake pf knows (as `pfctl -s Interfaces` lists them), besides those named by `set skip`. */
+const KNOWN_INTERFACES = ["awdl0", "bridge0", "en0", "en1", "gif0", "lo0", "llw0", "stf0", "utun0", "utun4"];
+
+/** `pfctl -s Interfaces -v` (real layout: osx-10.11.1 and nym-vpn fixtures): `ALL`, then names, `lo0 (skip)`. */
+export function printInterfaces(state: PfState, only: string | null): string[] {
+  const skip = new Set(state.skip ?? []);
+  const names = [...new Set([...KNOWN_INTERFACES, ...skip])].sort();
+  const lines = ["ALL", ...names].map((name) => (skip.has(name) ? `${name} (skip)` : name));
+  return only === null ? lines : lines.filter((line) => line.split(" ")[0] === only);
 }

@@ -186,6 +186,55 @@ describe("repairs", () => {
     expect(mac.readPf().references).toHaveLength(1);
   });
 
+  it("says Degraded while another program's main ruleset makes pf skip a physical interface", async () => {
+    await onAtHome();
+    const conf = readFileSync(`${mac.root}/etc/pf.conf`, "utf8");
+    const other = `${mac.root}/tmp/other-pf.conf`;
+    // lo0 skipped, as VPN apps do: harmless, our rules pass it anyway.
+    writeFileSync(other, `set skip on lo0\n${conf}`);
+    await mac.pfctlAsRoot(["-f", other]);
+    await runWatchdog(mac);
+    expect(watchdogStatus().result).not.toBe("failed");
+    expect(evaluationOrder(mac.readPf())[0]).toBe(ANCHOR_NAME);
+
+    writeFileSync(other, `set skip on { lo0 en0 }\n${conf}`);
+    await mac.pfctlAsRoot(["-f", other]);
+    await mac.advanceClock(1); // a check after the Enable, as launchd runs it
+    expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1); // a check that failed, as for others
+    expect(watchdogStatus()).toMatchObject({ result: "failed", failedClosed: false });
+    expect(watchdogStatus().message).toMatch(
+      /^pf skips en0 \(set skip on, in the main ruleset\): nothing is filtered there/,
+    );
+    const status = await getKillSwitchStatus({
+      system: mac.system,
+      network: macNetworkState(HOME_VPN),
+      now: mac.now(),
+    });
+    expect(status.state).toBe("degraded");
+    expect(status.notes[0]).toMatch(/^pf skips en0/);
+    // Enable says so too, and the rules stay loaded.
+    const again = await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
+    expect(again.notes.join(" ")).toMatch(/pf skips en0 \(set skip on, in the main ruleset of another program\)/);
+
+    // A check that repairs (and so rewrites state.json) in the same second as that Enable still says so.
+    await mac.pfctlAsRoot(["-a", ANCHOR_NAME, "-F", "all"]);
+    expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
+    expect(watchdogStatus().message).toMatch(/put back the kill switch rules, which were gone from pf$/);
+    expect(recordedState().changedBy).toBe("watchdog");
+    const repaired = await getKillSwitchStatus({
+      system: mac.system,
+      network: macNetworkState(HOME_VPN),
+      now: mac.now(),
+    });
+    expect(repaired.state).toBe("degraded");
+
+    // Once the other program's rules no longer skip it, the next check is good again.
+    await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]);
+    await mac.advanceClock(1);
+    await runWatchdog(mac);
+    expect(watchdogStatus().result).not.toBe("failed");
+  });
+
   it("puts the rules back when another program replaced them, even with rules that end as ours do", async () => {
     await onAtHome();
     const before = anchorRules(mac);

@@ -133,8 +133,8 @@ write_state() {
 	fi
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s}\n' \
-		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "$(json_list "$TUNNELS")" "$reference" \
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s}\n' \
+		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "${CHANGED_BY:-$ACTION}" "$(json_list "$TUNNELS")" "$reference" \
 		"${PORTAL:-null}" "$startup" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
 		"${NEXT_CHANGE:-null}" \
 		>"$STATE_DIR/$KS_FILE_STATE.new" && publish "$STATE_DIR/$KS_FILE_STATE"

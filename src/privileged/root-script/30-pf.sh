@@ -34,6 +34,17 @@ remember_loaded_rules() {
 	return 0
 }
 
+# Interfaces pf skips (`set skip on` in the main ruleset; options in an anchor are ignored): pf filters
+# nothing there, our rules included. lo0 is harmless, and so is a tunnel the rules let through; any other is a
+# way out. Prints them joined by ", ", nothing when none (or when pf does not say).
+skipped_interfaces() { # TUNNELS
+	pf -s Interfaces -v >"$WORK/interfaces" || return 0
+	awk -v tunnels="$1" '
+		BEGIN { n = split(tunnels, t, " "); for (i = 1; i <= n; i++) fine[t[i]] = 1; fine["lo0"] = 1 }
+		$2 == "(skip)" && !($1 in fine) { printf "%s%s", sep, $1; sep = ", " }
+	' "$WORK/interfaces"
+}
+
 # After anchor_in_force (which leaves pf's listing in $WORK/ours): whether it is what was loaded last.
 anchor_as_loaded() {
 	[ -f "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM" ] || return 0

@@ -134,7 +134,8 @@ change_due() { # AT
 # call for (closing an expired captive portal window), re-attaches our anchor, re-takes our pf reference,
 # and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
 # stopped or our reference released.
-refresh() { # WHO
+refresh() { # WHO (watchdog, change-timer): recorded as changedBy when it rewrites state.json
+	CHANGED_BY=$1
 	now=$NOW
 	read_boot_time
 	boot=$BOOT_TIME
@@ -218,6 +219,12 @@ refresh() { # WHO
 	fi
 	# Connections opened while the rules were not in force would outlive them.
 	if [ -n "$repairs" ] && [ -f "$STATE_DIR/$KS_FILE_KILLS" ]; then kill_states "$STATE_DIR/$KS_FILE_KILLS"; fi
+	skipped=$(skipped_interfaces "$TUNNELS")
+	if [ -n "$skipped" ]; then
+		# Not ours to undo: the main ruleset is another program's. Said until it is gone.
+		write_watchdog_status failed "pf skips $skipped (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"
+		return 1
+	fi
 	if [ -n "$repairs" ]; then
 		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
 	else

@@ -55,6 +55,10 @@ do_on() {
 		roll_back
 		fail "$KS_EXIT_NO_REFERENCE" "pf could not be enabled for the kill switch: $said"
 	fi
+	skipped=$(skipped_interfaces "$TUNNELS")
+	if [ -n "$skipped" ]; then
+		warn "pf skips $skipped (set skip on, in the main ruleset of another program): nothing is filtered there, the kill switch rules included, until that program removes it."
+	fi
 	if ! { cp "$WORK/anchor.pf" "$STATE_DIR/$KS_FILE_RULES.new" && mv -f "$STATE_DIR/$KS_FILE_RULES.new" "$STATE_DIR/$KS_FILE_RULES"; }; then
 		warn "The rules in force could not be saved to $STATE_DIR/$KS_FILE_RULES."
 	fi

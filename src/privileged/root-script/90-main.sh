@@ -30,6 +30,7 @@ SLEEP="$SYSROOT/bin/sleep"
 STATE_DIR="$SYSROOT$KS_STATE_DIR"
 LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
 LOCKED=no
+CHANGED_BY=""
 
 WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"
 # One reading of the clock a run: what it records and the rules it picks all speak of the same second.

@@ -9,6 +9,7 @@ import {
   emptyRuleset,
   parseKillHost,
   parseRuleset,
+  printInterfaces,
   printReferences,
   printState,
   stateMatches,
@@ -210,7 +211,7 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
       return 1;
     }
     if (!options.flags.has("n")) {
-      const { ruleset, loads } = parseRuleset(text);
+      const { ruleset, loads, skip } = parseRuleset(text);
       if (anchor) {
         if (anchor.startsWith("_") || anchor.includes("/_")) {
           io.stderr.push("pfctl: anchor names beginning with '_' cannot be modified from the command line");
@@ -225,6 +226,8 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
         io.stderr.push(...F_OPTION_WARNING);
       } else {
         state.main = ruleset;
+        // Modelled on pfctl: a main ruleset's `set skip` flags its interfaces and clears the others'.
+        state.skip = skip;
         for (const load of loads) {
           const loaded = parseRuleset(readFileSync(`${root}${load.file}`, "utf8")).ruleset;
           state.anchors[load.anchor] = { ...(state.anchors[load.anchor] ?? emptyRuleset()), ...loaded };
@@ -281,12 +284,26 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
       io.stderr.push(`pfctl: Unknown show modifier '${options.show}'`);
       return 1;
     }
-    return show(state, what, anchor, options.flags.has("v"), io, now);
+    return show(state, what, anchor, options.flags.has("v"), io, now, options.iface);
   }
   return 0;
 }
 
-function show(state: PfState, what: string, anchor: string, verbose: boolean, io: ProgramIo, now: number): number {
+function show(
+  state: PfState,
+  what: string,
+  anchor: string,
+  verbose: boolean,
+  io: ProgramIo,
+  now: number,
+  iface: string | null,
+): number {
+  if (what === "Interfaces") {
+    // Without -v pfctl prints the names alone; -v adds the (skip) flag.
+    const lines = printInterfaces(state, iface);
+    io.stdout.push(...(verbose ? lines : lines.map((line) => line.split(" ")[0])));
+    return 0;
+  }
   if (what === "dummynet") {
     io.stdout.push(...(anchor ? (state.anchors[anchor]?.dummynet ?? []) : state.main.dummynet));
     return 0;
