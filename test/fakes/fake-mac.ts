@@ -212,6 +212,17 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       return [];
     }
   };
+  const killSleepers = () => {
+    for (const entry of sleeping()) {
+      for (const pid of [entry.ppid, entry.pid]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  };
   const updateMachine = (change: Partial<MachineState>) =>
     writeJson(paths.machine, { ...readJson<MachineState>(paths.machine), ...change });
 
@@ -261,6 +272,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       });
     },
     reboot() {
+      // A restart ends every process: the timers sleeping in the tree too.
+      killSleepers();
       const before = readJson<PfState>(paths.pf);
       writeJson(paths.pf, { ...appleDefaultPf(), nextToken: before.nextToken });
       const current = readJson<MachineState>(paths.machine);
@@ -291,15 +304,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       writeFileSync(path, script, { mode: 0o755 });
     },
     cleanup() {
-      for (const entry of sleeping()) {
-        for (const pid of [entry.ppid, entry.pid]) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // Already gone.
-          }
-        }
-      }
+      killSleepers();
       tellServer(`forget ${root}`);
       rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     },

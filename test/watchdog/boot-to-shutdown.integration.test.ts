@@ -1,15 +1,18 @@
 /**
  * A day with "Protect from startup" on, on the fake Mac, checked by the verifier at every step: the rules pf
  * holds are run through the policy's packet matrix for that step's network, pf runs, and our anchor is
- * evaluated first. Only the root watchdog acts between Enable and Disable (no prompt, no extension).
+ * evaluated first. In the first day only the root watchdog acts between Enable and Disable (no prompt, no
+ * extension); the second adds every withdrawal, each of which must cut the connections it no longer passes.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { disableKillSwitch, getKillSwitchStatus } from "../../src/lifecycle";
-import { ANCHOR_NAME } from "../../src/privileged/paths";
-import { createFakeMac } from "../fakes/fake-mac";
+import type { NetworkState } from "../../src/network/state";
+import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
+import { verifyRuleset } from "../../src/verify/verify-policy";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
-import { appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
+import { type PfStateEntry, appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
 import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
 
 const SETTINGS = settingsFrom({
@@ -23,7 +26,11 @@ const SETTINGS = settingsFrom({
 });
 
 const mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
-afterAll(() => mac.cleanup());
+let withdrawals: FakeMac | undefined;
+afterAll(() => {
+  mac.cleanup();
+  withdrawals?.cleanup();
+});
 
 describe("from boot to shutdown, nothing leaves outside the VPN", () => {
   it("holds at every step of the day", async () => {
@@ -96,5 +103,112 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
     expect(mac.launchDaemons()).toEqual([]);
     expect(mac.readPf().main.filter).toEqual(appleMainRuleset().filter);
     expect((await status(renumbered)).state).toBe("off");
+  });
+
+  it("holds through every withdrawal of a day: a corrupt template, a portal window, an exception that ends, a new network, a renumbered tunnel", async () => {
+    const day = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
+    withdrawals = day;
+    const at = (seconds: number) => new Date(day.now().getTime() + seconds * 1000);
+    const settings = settingsFrom({
+      vpnServers: ["198.51.100.7:1194/udp"],
+      protectFromStartup: true,
+      exceptions: [
+        { address: "192.168.1.40", label: "Home printer", scope: HOME_ID },
+        { address: "203.0.113.80", label: "Build server", expiresAt: at(3_600).toISOString() },
+      ],
+    });
+    const policy = await policyOf(settings);
+    const state = (lan: string, lanPort: number, ext: string, extPort: number): PfStateEntry => ({
+      iface: "ALL",
+      proto: extPort === 1194 ? "udp" : "tcp",
+      direction: "out",
+      lan,
+      lanPort,
+      ext,
+      extPort,
+      description: "ESTABLISHED:ESTABLISHED",
+    });
+    const open = (...entries: PfStateEntry[]) => day.writePf({ ...day.readPf(), states: entries });
+    const connections = () => day.readPf().states.map((s) => `${s.lan}:${s.lanPort} -> ${s.ext}:${s.extPort}`);
+    const status = (network: NetworkState) => getKillSwitchStatus({ system: day.system, network, now: day.now() });
+    const check = (network: NetworkState, step: string) => expectNoLeak(day, policy, network, day.now(), step);
+    /** Only leaks count: the fail-closed rules block more than the policy asks. */
+    const checkLeaksOnly = (network: NetworkState, step: string) => {
+      const pf = day.readPf();
+      expect(pf.enabled, step).toBe(true);
+      expect(evaluationOrder(pf)[0], step).toBe(ANCHOR_NAME);
+      const result = verifyRuleset(anchorRules(day), { policy, network, now: day.now() });
+      expect(
+        result.clauses.flatMap((c) => c.failures.filter((f) => f.leak)),
+        step,
+      ).toEqual([]);
+    };
+    const VPN_TO_SERVER = "192.168.1.23:50001 -> 198.51.100.7:1194";
+
+    // On at home the evening before; then the home template is damaged (a disk error, a bad edit).
+    await enable(day, settings, macNetworkState({ wifi: "home", vpn: "utun4" }), { now: day.now() });
+    const index = readFileSync(`${day.stateDirectory}/rules/index`, "utf8");
+    const home = index.match(new RegExp(`^network (\\S+) ${HOME_ID.replace(/[.]/g, "\\.")}$`, "m"))?.[1];
+    expect(home).toBeDefined();
+    const template = `${day.stateDirectory}/rules/${home}`;
+    writeFileSync(template, readFileSync(template, "utf8").split("# Everything else")[0]);
+
+    // Boot: the watchdog fails closed, never open; Status says so.
+    day.reboot();
+    await day.advanceClock(60);
+    day.writePf({ ...day.readPf(), main: emptyRuleset(), anchors: {}, enabled: false });
+    const boot = joinNetwork(day, { wifi: "home", vpn: null });
+    expect((await day.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
+    checkLeaksOnly(boot, "boot, template corrupt");
+    expect((await status(boot)).state).toBe("degraded");
+
+    // Enable again repairs it; the VPN connects; the build server and the printer are used.
+    await enable(day, settings, boot, { now: day.now() });
+    const vpn = joinNetwork(day, { wifi: "home", vpn: "utun4" });
+    await runWatchdog(day);
+    check(vpn, "home, VPN up");
+    expect((await status(vpn)).state).toBe("protected");
+    open(
+      state("192.168.1.23", 50200, "203.0.113.80", 22),
+      state("192.168.1.23", 50001, "198.51.100.7", 1194),
+      state("10.8.0.2", 50400, "93.184.216.34", 443),
+    );
+
+    // The exception ends: the root timer loads the rules without it and cuts its connection.
+    await day.advanceClock(3_600 - 60);
+    expect(anchorRules(day)).not.toContain("203.0.113.80");
+    expect(connections()).toEqual([VPN_TO_SERVER, "10.8.0.2:50400 -> 93.184.216.34:443"]);
+    check(vpn, "exception ended");
+
+    // Off to a hotel: the VPN drops; the home printer's connection is cut with the network switch, and the
+    // gone tunnel's with it.
+    open(state("192.168.1.23", 50300, "192.168.1.40", 631), state("10.8.0.2", 50400, "93.184.216.34", 443));
+    const hotel = joinNetwork(day, { wifi: "cafe", vpn: null });
+    await runWatchdog(day);
+    check(hotel, "hotel, VPN down");
+    expect(anchorRules(day)).not.toContain("192.168.1.40");
+    expect(connections()).toEqual([]);
+
+    // Its sign-in page: a portal window, and what opened in it is cut when the root timer closes it.
+    await enable(day, settings, hotel, { now: day.now(), captivePortalUntil: at(120) });
+    open(state("192.168.50.57", 50123, "93.184.216.34", 443), state("192.168.50.57", 50001, "198.51.100.7", 1194));
+    await day.advanceClock(120);
+    expect(connections()).toEqual(["192.168.50.57:50001 -> 198.51.100.7:1194"]);
+    check(hotel, "portal window closed");
+
+    // The VPN connects, then reconnects on a new tunnel: an app bound to Wi-Fi meanwhile is cut.
+    const connected = joinNetwork(day, { wifi: "cafe", vpn: "utun4" });
+    await runWatchdog(day);
+    check(connected, "hotel, VPN up");
+    open(state("192.168.50.57", 50600, "93.184.216.34", 443), state("192.168.50.57", 50001, "198.51.100.7", 1194));
+    const renumbered = joinNetwork(day, { wifi: "cafe", vpn: "utun5" });
+    await runWatchdog(day);
+    check(renumbered, "VPN on utun5");
+    expect(connections()).toEqual(["192.168.50.57:50001 -> 198.51.100.7:1194"]);
+    expect(await status(renumbered)).toMatchObject({ state: "protected", activeTunnel: "utun5" });
+
+    await disableKillSwitch({ system: day.system });
+    expect(day.readPf().anchors[ANCHOR_NAME]).toBeUndefined();
+    expect(day.launchDaemons()).toEqual([]);
   });
 });
