@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "4751fa9360c7dfbb9ac2a785762e17ad7170828b6444e8424aa4362cd0b1d53e";
+export const ROOT_SCRIPT_SHA256 = "f08d2cf8af51c902b70c8f68535d90ecddfe1806801a88f2aa3c9804477ecea9";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

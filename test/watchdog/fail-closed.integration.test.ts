@@ -27,13 +27,13 @@ const ruleLines = (text: string) => text.split("\n").filter((line) => line.trim(
 const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8"));
 
 /** On at home with the VPN, then a restart (pf empty and stopped) with the VPN not yet connected. */
-async function restartedAfter(damage: () => void): Promise<NetworkState> {
+async function restartedAfter(damage: () => void, main = emptyRuleset()): Promise<NetworkState> {
   mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
   await enable(mac, SETTINGS, macNetworkState({ wifi: "home", vpn: "utun4" }));
   damage();
   mac.reboot();
   await mac.advanceClock(60); // a restart takes a while
-  mac.writePf({ ...mac.readPf(), main: emptyRuleset(), anchors: {}, enabled: false });
+  mac.writePf({ ...mac.readPf(), main, anchors: {}, enabled: false });
   const boot = joinNetwork(mac, { wifi: "home", vpn: null });
   const run = await mac.runLaunchDaemon(PRODUCT_ID); // RunAtLoad
   expect(run.stderr).toBe("");
@@ -78,6 +78,13 @@ describe("failing closed at boot", () => {
     expect(watchdogStatus().message).toMatch(
       /network-1\.pf\) are missing or incomplete; blocking with the fail-closed rules/,
     );
+  });
+
+  it("puts them ahead of another program's main rules that cannot be kept, by setting those aside", async () => {
+    const passAll = { ...emptyRuleset(), filter: ['anchor "_1" all {', "pass quick all", "}"] };
+    const boot = await restartedAfter(() => damageTemplates((text) => text.split("# Everything else")[0]), passAll);
+    expect(mac.readPf().main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`]);
+    await expectBlocking(boot, "corrupt template, main rules that cannot be kept");
   });
 
   it("loads them when the rules and their record are gone", async () => {

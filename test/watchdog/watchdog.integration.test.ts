@@ -235,6 +235,26 @@ describe("repairs", () => {
     expect(watchdogStatus().result).not.toBe("failed");
   });
 
+  it("sets another program's main rules aside, never leaving ours behind them, when they cannot be kept", async () => {
+    await onAtHome();
+    const policy = await policyOf(PROTECTED);
+    // A main ruleset with an inline anchor that passes everything: pf cannot reload it as it prints it.
+    const pf = mac.readPf();
+    mac.writePf({ ...pf, main: { ...emptyRuleset(), filter: ['anchor "_1" all {', "pass quick all", "}"] } });
+    expect(evaluationOrder(mac.readPf())).not.toContain(ANCHOR_NAME);
+    await mac.advanceClock(1);
+    await runWatchdog(mac);
+    expect(mac.readPf().main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`]);
+    expectNoLeak(mac, policy, macNetworkState(HOME_VPN), mac.now(), "other rules set aside");
+    expect(watchdogStatus()).toMatchObject({ result: "repaired", attachment: "main" });
+    expect(watchdogStatus().message).toMatch(
+      /set the other main pf rules aside to put the kill switch first \(the main ruleset holds inline anchors/,
+    );
+    // The next check finds our anchor first and changes nothing.
+    await runWatchdog(mac);
+    expect(watchdogStatus().result).toBe("ok");
+  });
+
   it("puts the rules back when another program replaced them, even with rules that end as ours do", async () => {
     await onAtHome();
     const before = anchorRules(mac);

@@ -139,6 +139,20 @@ attach() {
 	return 1
 }
 
+# The watchdog's last resort when attach cannot keep the other rules (inline anchors, or pf refused them
+# with our reference added): the main filter rules become our anchor alone, scrub rules kept. The other
+# program's filter rules are set aside until it loads them again: blocking is the promise, never open.
+attach_alone() {
+	printf 'anchor "%s" all\n' "$KS_ANCHOR" >"$WORK/ours.line"
+	{
+		grep '^scrub' "$WORK/main" 2>/dev/null
+		cat "$WORK/ours.line"
+	} >"$WORK/alone.pf"
+	pf -R -f "$WORK/alone.pf" || return 1
+	ATTACHMENT=main
+	ATTACH_CHANGED=yes
+}
+
 # Whether another child of com.apple sorts before ours (`com.apple/0x`, `com.apple/-x`): pf runs the
 # children of `anchor "com.apple/*"` in path order, so its rules would decide packets before ours do.
 sibling_first() {

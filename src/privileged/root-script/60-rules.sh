@@ -144,7 +144,7 @@ fail_closed() { # REASON
 		write_watchdog_status failed "$1; no blocking rules could be loaded in their place: $(pf_message)" no
 		return 1
 	fi
-	if ! attach; then
+	if ! attach && ! attach_alone; then
 		write_watchdog_status failed "$1; $loaded are loaded but cannot be put ahead of the other pf rules: $ATTACH_PROBLEM" no
 		return 1
 	fi

@@ -197,11 +197,14 @@ refresh() { # WHO (watchdog, change-timer): recorded as changedBy when it rewrit
 		fi
 		cp "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES.new" && mv -f "$STATE_DIR/$KS_FILE_RULES.new" "$STATE_DIR/$KS_FILE_RULES"
 	fi
-	if ! attach; then
-		write_watchdog_status failed "the kill switch rules cannot be put ahead of the other pf rules: $ATTACH_PROBLEM" no
+	if attach; then
+		if [ "$ATTACH_CHANGED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi
+	elif attach_alone; then
+		repairs="$repairs${repairs:+, }set the other main pf rules aside to put the kill switch first ($ATTACH_PROBLEM)"
+	else
+		write_watchdog_status failed "the kill switch rules cannot be put ahead of the other pf rules: $ATTACH_PROBLEM; $(pf_message)" no
 		return 1
 	fi
-	if [ "$ATTACH_CHANGED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi
 	if ! hold_reference; then
 		write_watchdog_status failed "pf could not be enabled for the kill switch: $(pf_message)" no
 		return 1
