@@ -5,6 +5,7 @@ import { statusCommand } from "./status-command";
 import { previewCommand } from "./preview-command";
 import { verifyCommand } from "./verify-command";
 import { explainCommand } from "./explain-command";
+import { logCommand } from "./log-command";
 import { snapshotCommand } from "./snapshot-command";
 import { uninstallCommand } from "./uninstall-command";
 
@@ -16,6 +17,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   previewCommand,
   verifyCommand,
   explainCommand,
+  logCommand,
   snapshotCommand,
   uninstallCommand,
 ];

@@ -7,6 +7,9 @@ import { open } from "node:fs/promises";
 /** Generous for real use: a settings file of thousands of exceptions, rules or command output of a busy Mac. */
 export const TEXT_FILE_LIMITS = { config: 1024 * 1024, rules: 4 * 1024 * 1024, snapshot: 4 * 1024 * 1024 } as const;
 
+/** A pf log capture (pcap) handed to `killswitch log --capture`: binary, so read by readBoundedFile alone. */
+export const CAPTURE_FILE_LIMIT = 64 * 1024 * 1024;
+
 export class TextFileError extends Error {
   constructor(message: string) {
     super(message);
@@ -26,8 +29,8 @@ const REASONS: Record<string, string> = {
   ENOTDIR: "is not inside a folder",
 };
 
-/** The file's text; throws TextFileError naming `what` and `path` when it is missing, too big, or not text. */
-export async function readTextFile(path: string, what: string, limit: number): Promise<string> {
+/** The file's bytes; throws TextFileError naming `what` and `path` when it is missing, a folder or too big. */
+export async function readBoundedFile(path: string, what: string, limit: number): Promise<Buffer> {
   let handle;
   try {
     handle = await open(path, "r");
@@ -39,13 +42,7 @@ export async function readTextFile(path: string, what: string, limit: number): P
     const buffer = Buffer.alloc(Math.min(info.size, limit) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (bytesRead > limit) throw new TextFileError(`${what} ${path} is over the limit of ${size(limit)}`);
-    const bytes = buffer.subarray(0, bytesRead);
-    if (bytes.includes(0)) throw new TextFileError(`${what} ${path} is not a text file (it holds NUL bytes)`);
-    const text = bytes.toString("utf8");
-    if (text.includes("\uFFFD") && !bytes.includes(Buffer.from("\uFFFD"))) {
-      throw new TextFileError(`${what} ${path} is not a text file (it is not UTF-8)`);
-    }
-    return text;
+    return buffer.subarray(0, bytesRead);
   } catch (error) {
     if (error instanceof TextFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? "";
@@ -53,4 +50,15 @@ export async function readTextFile(path: string, what: string, limit: number): P
   } finally {
     await handle?.close();
   }
+}
+
+/** The file's text; throws TextFileError naming `what` and `path` when it is missing, too big, or not text. */
+export async function readTextFile(path: string, what: string, limit: number): Promise<string> {
+  const bytes = await readBoundedFile(path, what, limit);
+  if (bytes.includes(0)) throw new TextFileError(`${what} ${path} is not a text file (it holds NUL bytes)`);
+  const text = bytes.toString("utf8");
+  if (text.includes("\uFFFD") && !bytes.includes(Buffer.from("\uFFFD"))) {
+    throw new TextFileError(`${what} ${path} is not a text file (it is not UTF-8)`);
+  }
+  return text;
 }

@@ -1,0 +1,92 @@
+import { resolve } from "node:path";
+import { CAPTURE_FILE_LIMIT, readBoundedFile } from "../files/text-file";
+import { PflogCaptureError, readPflogCapture } from "../pflog/capture";
+import { type Flow, groupFlows } from "../pflog/flows";
+import { parseCommandArgs } from "./args";
+import { type CliCommand, optionError } from "./io";
+import { printable } from "./printable";
+
+const USAGE = `Usage: killswitch log --capture FILE [--since DURATION] [--json]
+
+Shows what tried to get through pf and was blocked, as flows: direction, interface, protocol, the far side's
+address and port, the process pf found (pid), how many packets, when first and last. Names are never
+looked up: a reverse DNS query outside the tunnel would itself leak.
+  --capture FILE     a pcap of pf's log (link type 117), as \`tcpdump -i pflogN -w FILE\` writes it
+  --since DURATION   only packets of the last 30s, 10m, 2h or 7d
+  --json             print {"flows": [...]} instead of text`;
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function parseDuration(value: string): number {
+  const match = value.match(/^(\d{1,6})([smhd])$/);
+  if (!match) {
+    throw optionError(
+      "--since",
+      value,
+      `--since ${JSON.stringify(value)} is not a duration such as 30s, 10m, 2h or 7d`,
+    );
+  }
+  return Number(match[1]) * UNITS[match[2]];
+}
+
+function describeFlow(flow: Flow): string {
+  const far =
+    flow.remote === null
+      ? "?"
+      : flow.port === null
+        ? flow.remote
+        : flow.remote.includes(":")
+          ? `[${flow.remote}]:${flow.port}`
+          : `${flow.remote}:${flow.port}`;
+  const process = flow.pid === null ? "process unknown" : `pid ${flow.pid}${flow.process ? ` (${flow.process})` : ""}`;
+  const when = flow.firstSeen === flow.lastSeen ? flow.firstSeen : `${flow.firstSeen} to ${flow.lastSeen}`;
+  const packets = `${flow.count} packet${flow.count === 1 ? "" : "s"}`;
+  return printable(
+    `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}`,
+  );
+}
+
+export const logCommand: CliCommand = {
+  name: "log",
+  summary: "show what pf blocked, as flows with the process behind them (from a pflog capture)",
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {
+      capture: { type: "string" },
+      since: { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (values.capture === undefined) {
+      throw optionError(
+        "--capture",
+        null,
+        "--capture FILE is required: a pcap of pf's log (tcpdump -i pflogN -w FILE)",
+      );
+    }
+    const since = values.since === undefined ? null : io.now().getTime() / 1000 - parseDuration(values.since);
+    const path = resolve(io.cwd, values.capture);
+    let packets;
+    try {
+      packets = readPflogCapture(await readBoundedFile(path, "capture", CAPTURE_FILE_LIMIT), `capture ${path}`);
+    } catch (error) {
+      if (error instanceof PflogCaptureError || (error instanceof Error && error.name === "TextFileError")) {
+        throw optionError("--capture", values.capture, error.message);
+      }
+      throw error;
+    }
+    const flows = groupFlows(since === null ? packets : packets.filter((packet) => packet.time >= since));
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ flows }, null, 2)}\n`);
+      return 0;
+    }
+    const blocked = flows.reduce((sum, flow) => sum + flow.count, 0);
+    const lines = [
+      flows.length === 0
+        ? `Nothing blocked in ${path}${values.since ? ` in the last ${values.since}` : ""}.`
+        : `Blocked in ${path}: ${flows.length} flow${flows.length === 1 ? "" : "s"}, ${blocked} packet${blocked === 1 ? "" : "s"}.`,
+      ...flows.map(describeFlow),
+    ];
+    io.stdout(`${lines.map((line) => printable(line)).join("\n")}\n`);
+    return 0;
+  },
+};
