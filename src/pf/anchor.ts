@@ -359,7 +359,7 @@ export function buildAnchorLines(
     ...section(
       "No other DNS outside the tunnel",
       "Refused before any LAN or exception pass, so names never leak to the router or a hotspot.",
-      [`block return out quick proto { tcp, udp } from any to any port ${DNS_PORTS}`],
+      [`block return out log (user) quick proto { tcp, udp } from any to any port ${DNS_PORTS}`],
     ),
     ...section(
       "Bonjour (mDNS)",
@@ -399,7 +399,7 @@ export function buildAnchorLines(
     ...section(
       "Everything else",
       "Refused at once going out (apps fail fast instead of hanging), dropped coming in; on every interface, new ones too.",
-      ["block return out quick all", "block drop in quick all"],
+      ["block return out log (user) quick all", "block drop in log (user) quick all"],
     ),
   );
   return lines;

@@ -112,7 +112,7 @@ describe("killswitch preview --rules-only", () => {
     const rules = await runKillswitch(["preview", "--rules-only"]);
     expect(rules.code).toBe(0);
     expect(rules.stdout).toMatch(/^# VPN Kill Switch: no packet leaves/);
-    expect(rules.stdout).toMatch(/block drop in quick all\n$/);
+    expect(rules.stdout).toMatch(/block drop in log \(user\) quick all\n$/);
     const json = (await runKillswitch(["preview", "--json"])).stdout;
     expect(rules.stdout).toBe(JSON.parse(json).ruleset);
     const verified = await runKillswitch(["verify", "--rules", "-"], { stdin: rules.stdout });

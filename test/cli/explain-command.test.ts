@@ -18,8 +18,8 @@ beforeAll(async () => {
       "# my own rules",
       "pass quick on lo0 all",
       "pass out quick on en0 inet proto tcp from any to 192.168.1.20 port 631 keep state",
-      "block return out quick all",
-      "block drop in quick all",
+      "block return out log (user) quick all",
+      "block drop in log (user) quick all",
       "",
     ].join("\n"),
   );
@@ -39,7 +39,7 @@ describe("killswitch explain", () => {
     expect(run.stdout).toContain("Packet:   out en0 inet tcp 192.168.1.23:49152 -> 192.168.1.20:631\n");
     expect(run.stdout).toContain("Verdict:  BLOCK (refused with an answer)\n");
     expect(run.stdout).toContain(
-      `Rule:     line ${lineOf("block return out quick all")}: block return out quick all\n`,
+      `Rule:     line ${lineOf("block return out log (user) quick all")}: block return out log (user) quick all\n`,
     );
     expect(run.stdout).toMatch(/Walked: {3}\d+ of \d+ rules\n/);
     expect(run.stdout).toContain("Policy:   block (return): outside the VPN and not allowed\n");
@@ -113,7 +113,7 @@ describe("killswitch explain", () => {
     const dns = await explainOutOfEn0("udp", "192.168.1.1", "53", "--sport", "5353");
     expect(dns.stdout).toContain("-> 192.168.1.1:53");
     expect(dns.stdout).toContain(
-      `line ${lineOf("block return out quick proto { tcp, udp } from any to any port { 53, 853 }")}:`,
+      `line ${lineOf("block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }")}:`,
     );
   });
 

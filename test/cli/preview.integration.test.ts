@@ -34,7 +34,7 @@ describe("killswitch preview", () => {
     expect(run.stdout).toContain("embedded sample");
     expect(run.stdout).toContain("VPN tunnel      utun4");
     expect(run.stdout).toContain("pass out quick on utun4 all flags any keep state (if-bound)");
-    expect(run.stdout).toContain("block return out quick all");
+    expect(run.stdout).toContain("block return out log (user) quick all");
   });
 
   it("--json has the documented fields", async () => {
@@ -55,7 +55,7 @@ describe("killswitch preview", () => {
 
   it("shows the verification result under the ruleset", async () => {
     const run = await runKillswitch(["preview"]);
-    expect(run.stdout).toMatch(/block drop in quick all\n\nVerification: passed/);
+    expect(run.stdout).toMatch(/block drop in log \(user\) quick all\n\nVerification: passed/);
   });
 
   it("--config applies settings: servers, LAN and exceptions", async () => {
@@ -91,7 +91,7 @@ describe("killswitch preview", () => {
     expect(out.network.gateway).toEqual({ ipv4: "192.168.68.1", mac: "a4:2b:b0:1d:2b:f4", interface: "en0" });
     // No ifconfig output in this snapshot, so the subnet is unknown but the identity still stands.
     expect(out.network.identity.id).toBe("gw=192.168.68.1,mac=a4:2b:b0:1d:2b:f4,net=unknown");
-    expect(out.ruleset).toContain("block return out quick all");
+    expect(out.ruleset).toContain("block return out log (user) quick all");
   });
 
   it.each([
@@ -161,7 +161,7 @@ describe("the bundled killswitch binary", () => {
   it("runs preview from bin/killswitch.cjs and exits non-zero on bad input", () => {
     const ok = spawnSync("node", ["bin/killswitch.cjs", "preview", "--json"], { cwd: join(__dirname, "../..") });
     expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout.toString()).ruleset).toContain("block drop in quick all");
+    expect(JSON.parse(ok.stdout.toString()).ruleset).toContain("block drop in log (user) quick all");
     const bad = spawnSync("node", ["bin/killswitch.cjs", "preview", "--nope"], { cwd: join(__dirname, "../..") });
     expect(bad.status).toBe(2);
     expect(bad.stdout.toString()).toBe("");

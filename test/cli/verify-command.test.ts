@@ -68,7 +68,7 @@ describe("killswitch verify", () => {
 
   it("reads the rules from standard input with --rules -", async () => {
     const run = await runKillswitch(["verify", "--rules", "-", "--json"], {
-      stdin: built.replace("block drop in quick all\n", ""),
+      stdin: built.replace("block drop in log (user) quick all\n", ""),
     });
     expect(run.code).toBe(1);
     const json = JSON.parse(run.stdout) as { rules: string; passed: boolean; failures: string[] };

@@ -51,7 +51,7 @@ describe("enable then disable", () => {
 
     const on = await enable();
     const pf = mac.readPf();
-    expect(pf.anchors[ANCHOR_NAME].filter).toContain("block return out quick all");
+    expect(pf.anchors[ANCHOR_NAME].filter).toContain("block return out log (user) quick all");
     expect(evaluationOrder(pf)[0]).toBe(ANCHOR_NAME);
     expect(pf.references).toHaveLength(2);
     expect(pf.main).toEqual(before.main);
@@ -199,7 +199,7 @@ describe("restarts and other software", () => {
     const pf = mac.readPf();
     expect(pf.main.filter).toEqual(appleMainRuleset().filter); // sshuttle's line is gone, as on a Mac
     expect(evaluationOrder(pf)[0]).toBe(ANCHOR_NAME);
-    expect(pf.anchors[ANCHOR_NAME].filter).toContain("block drop in quick all");
+    expect(pf.anchors[ANCHOR_NAME].filter).toContain("block drop in log (user) quick all");
   });
 
   it("puts a reference at the top of a main ruleset without Apple's anchor point, and takes it back on disable", async () => {

@@ -80,7 +80,9 @@ describe("buildKillSwitchAnchor: invariants over every state", () => {
         expect(line).not.toMatch(/\bon (utun|tun|tap|ipsec|ppp|en)(\s|$)/);
       }
       const rules = ruleLines(text);
-      expect(rules.slice(-2)).toEqual(["block return out quick all", "block drop in quick all"]);
+      expect(rules.slice(-2)).toEqual(["block return out log (user) quick all", "block drop in log (user) quick all"]);
+      // Every block logs with the socket's user and process (pf's pflog header); no pass logs.
+      for (const line of rules) expect(line, line).toMatch(/^block .* log \(user\) quick |^pass (?!.*\blog\b)/);
       expect(buildKillSwitchAnchor({ policy, network, now: NOW })).toBe(text);
     },
   );
@@ -229,7 +231,9 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
       exceptions: [{ address: "192.168.1.1" }],
     });
     const lines = ruleLines(buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW }));
-    const dnsBlock = lines.indexOf("block return out quick proto { tcp, udp } from any to any port { 53, 853 }");
+    const dnsBlock = lines.indexOf(
+      "block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }",
+    );
     const resolver = lines.findIndex((l) => l.includes("to 9.9.9.9 port { 53, 853 }"));
     const lan = lines.indexOf("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
     const exception = lines.findIndex((l) => l.includes("to 192.168.1.1 flags any keep state"));

@@ -22,7 +22,7 @@ describe("rootCommand", () => {
     mac = createFakeMac();
     const command = rootCommand(mac.system, {
       action: "enable",
-      rules: "block drop in quick all\n",
+      rules: "block drop in log (user) quick all\n",
       tunnels: ["utun4"],
       kills: [{ source: "192.168.1.23", destination: "0.0.0.0/1" }],
     });
@@ -31,7 +31,7 @@ describe("rootCommand", () => {
       "enable",
       mac.root,
       "--rules",
-      "block drop in quick all\n",
+      "block drop in log (user) quick all\n",
       "--tunnel",
       "utun4",
       "--kill",
@@ -100,13 +100,13 @@ describe("the root script's own checks", () => {
   it("checks every value again, whatever the caller sent", async () => {
     mac = createFakeMac();
     for (const args of [
-      ["enable", mac.root, "--rules", "block drop in quick all\n", "--tunnel", "utun4;reboot"],
-      ["enable", mac.root, "--rules", "block drop in quick all\n", "--kill", "-F", "all"],
+      ["enable", mac.root, "--rules", "block drop in log (user) quick all\n", "--tunnel", "utun4;reboot"],
+      ["enable", mac.root, "--rules", "block drop in log (user) quick all\n", "--kill", "-F", "all"],
       ["enable", mac.root, "--rules", "no newline"],
-      ["enable", mac.root, "--rules", "block drop in quick all\n", "--server", '198.51.100.7","x'],
-      ["enable", mac.root, "--rules", "block drop in quick all\n", "--server", "198.51.100.7 1194"],
-      ["enable", "relative/root", "--rules", "block drop in quick all\n"],
-      ["enable", "/tmp/../etc", "--rules", "block drop in quick all\n"],
+      ["enable", mac.root, "--rules", "block drop in log (user) quick all\n", "--server", '198.51.100.7","x'],
+      ["enable", mac.root, "--rules", "block drop in log (user) quick all\n", "--server", "198.51.100.7 1194"],
+      ["enable", "relative/root", "--rules", "block drop in log (user) quick all\n"],
+      ["enable", "/tmp/../etc", "--rules", "block drop in log (user) quick all\n"],
       ["halt", mac.root],
     ]) {
       const error = await failure(runAsRoot(mac.system, { script: ROOT_SCRIPT, name: "killswitch-root", args }));
@@ -118,7 +118,7 @@ describe("the root script's own checks", () => {
   it("records the VPN servers it is given, IPv6 in brackets too, and the watchdog keeps them", async () => {
     mac = createFakeMac();
     const servers = ["198.51.100.7:1194/udp", "[2001:db8::7]:51820/udp", "203.0.113.9/ikev2"];
-    const rules = "block return out quick all\nblock drop in quick all\n";
+    const rules = "block return out log (user) quick all\nblock drop in log (user) quick all\n";
     await runAsRoot(mac.system, rootCommand(mac.system, { action: "enable", rules, servers, startup: true }));
     const recorded = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
     expect(recorded().servers).toEqual(servers);
@@ -133,7 +133,7 @@ describe("the root script's own checks", () => {
     mac = createFakeMac();
     mkdirSync(`${mac.root}/elsewhere`);
     symlinkSync(`${mac.root}/elsewhere`, mac.stateDirectory);
-    const command = rootCommand(mac.system, { action: "enable", rules: "block drop in quick all\n" });
+    const command = rootCommand(mac.system, { action: "enable", rules: "block drop in log (user) quick all\n" });
     const error = await failure(runAsRoot(mac.system, command));
     expect(error).toMatchObject({ exitStatus: ROOT_EXIT.unsafeStateDirectory });
     expect(mac.readPf().anchors[ANCHOR_NAME]).toBeUndefined();

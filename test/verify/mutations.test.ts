@@ -104,7 +104,7 @@ describe("weakened rulesets fail verification", () => {
   it("the DNS block removed: DNS to the router leaks through the LAN pass", () => {
     const text = replaceLine(
       original,
-      "block return out quick proto { tcp, udp } from any to any port { 53, 853 }",
+      "block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }",
       [],
     );
     const result = verifyRuleset(text, input);
@@ -129,7 +129,7 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("the final block turned non-quick: a later ruleset could re-open everything", () => {
-    const text = replaceLine(original, "block return out quick all", ["block return out all"]);
+    const text = replaceLine(original, "block return out log (user) quick all", ["block return out all"]);
     const result = verifyRuleset(text, input);
     expect(failing(result)).toContain("outside-blocked");
     expect(leaks(result, "outside-blocked")[0].actual).toMatch(/not quick/);
@@ -173,9 +173,9 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("the old stateless inbound pass from the VPN server: a spoofed server reaches local ports", () => {
-    const text = replaceLine(original, "block return out quick all", [
+    const text = replaceLine(original, "block return out log (user) quick all", [
       "pass in quick inet from 198.51.100.10 to any no state",
-      "block return out quick all",
+      "block return out log (user) quick all",
     ]);
     const result = verifyRuleset(text, input);
     expect(failing(result)).toEqual(["attacker"]);
@@ -248,9 +248,9 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("the old local-network pass for all of RFC 1918: a range the VPN routes leaks out of en0", () => {
-    const text = replaceLine(original, "block return out quick all", [
+    const text = replaceLine(original, "block return out log (user) quick all", [
       "pass out quick inet from any to 10.0.0.0/8 keep state",
-      "block return out quick all",
+      "block return out log (user) quick all",
     ]);
     const result = verifyRuleset(text, input);
     expect(failing(result)).toContain("lan");
@@ -280,16 +280,16 @@ describe("weakened rulesets fail verification", () => {
     expect(result.lint).toContainEqual(expect.objectContaining({ id: "pass-to-everything", severity: "error" }));
     expect(failing(result)).toContain("outside-blocked");
     const halves = text.replace(
-      "block return out quick all",
-      "pass out quick inet from any to 0.0.0.0/1 keep state\npass out quick inet from any to 128.0.0.0/1 keep state\nblock return out quick all",
+      "block return out log (user) quick all",
+      "pass out quick inet from any to 0.0.0.0/1 keep state\npass out quick inet from any to 128.0.0.0/1 keep state\nblock return out log (user) quick all",
     );
     expect(failing(verifyRuleset(halves, input))).toContain("outside-blocked");
   });
 
   it("mDNS passed although discovery is off", () => {
-    const text = replaceLine(original, "block return out quick all", [
+    const text = replaceLine(original, "block return out log (user) quick all", [
       "pass out quick inet proto udp from any to 224.0.0.251 port 5353 keep state",
-      "block return out quick all",
+      "block return out log (user) quick all",
     ]);
     expect(failing(verifyRuleset(text, input))).toEqual(["discovery", "rule-destinations"]);
   });
@@ -306,7 +306,7 @@ describe("weakened rulesets fail verification", () => {
   });
 
   it("outbound blocked silently instead of refused: apps would hang (not a leak, still a failure)", () => {
-    const text = replaceLine(original, "block return out quick all", ["block drop out quick all"]);
+    const text = replaceLine(original, "block return out log (user) quick all", ["block drop out quick all"]);
     const result = verifyRuleset(text, input);
     expect(failing(result)).toContain("outside-blocked");
     expect(result.clauses.flatMap((c) => c.failures).some((f) => f.leak)).toBe(false);
@@ -325,8 +325,8 @@ describe("passes the policy's probes never try", () => {
     const policy = await policyOf(SETTINGS.base);
     const input = { policy, network: NETWORKS.vpnDown as NetworkState, now: NOW };
     const text = buildKillSwitchAnchor(input).replace(
-      "block return out quick all",
-      "pass out quick inet proto udp from any to 203.0.113.66 port 1194 keep state\nblock return out quick all",
+      "block return out log (user) quick all",
+      "pass out quick inet proto udp from any to 203.0.113.66 port 1194 keep state\nblock return out log (user) quick all",
     );
     const result = verifyRuleset(text, input);
     expect(failing(result)).toEqual(["rule-destinations"]);

@@ -86,7 +86,7 @@ describe("installing the watchdog", () => {
     const on = await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
     expect(on.report.watchdog).toBe("failed");
     expect(on.notes.join(" ")).toMatch(/Protection from startup could not be installed/);
-    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain("block drop in quick all");
+    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain("block drop in log (user) quick all");
     expect(recordedState().protectFromStartup).toBe(false);
   });
 });
@@ -259,7 +259,10 @@ describe("repairs", () => {
     await onAtHome();
     const before = anchorRules(mac);
     const replaced = `${mac.root}/tmp/other-rules.pf`;
-    writeFileSync(replaced, "pass out quick all\nblock return out quick all\nblock drop in quick all\n");
+    writeFileSync(
+      replaced,
+      "pass out quick all\nblock return out log (user) quick all\nblock drop in log (user) quick all\n",
+    );
     expect((await mac.pfctlAsRoot(["-a", ANCHOR_NAME, "-f", replaced])).exitCode).toBe(0);
     expect(anchorRules(mac)).toMatch(/^pass out quick all$/m);
     await runWatchdog(mac);
@@ -431,7 +434,7 @@ describe("respecting the user", () => {
     // The holder is gone (its process ended): the lock is stale and taken over.
     writeFileSync(`${lock}/pid`, "999999999\n");
     await runWatchdog(mac);
-    expect(anchorRules(mac)).toContain("block drop in quick all");
+    expect(anchorRules(mac)).toContain("block drop in log (user) quick all");
     expect(existsSync(lock)).toBe(false);
   });
 });

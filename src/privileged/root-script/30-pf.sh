@@ -64,13 +64,13 @@ anchor_is_empty() {
 
 # Our rules are in force when pf lists our anchor's last rule (every ruleset we build ends with it).
 anchor_in_force() {
-	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in quick all' "$WORK/ours"
+	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in log (user) quick all' "$WORK/ours"
 }
 
 # Rules the watchdog may load: they end with our two final blocks, so a lost or truncated file can never
 # replace the kill switch with nothing.
 rules_complete() { # FILE
-	awk '$0 == "block return out quick all" { out = 1 } $0 == "block drop in quick all" { in_ = 1 } END { exit !(out && in_) }' "$1"
+	awk '$0 == "block return out log (user) quick all" { out = 1 } $0 == "block drop in log (user) quick all" { in_ = 1 } END { exit !(out && in_) }' "$1"
 }
 
 flush_anchor() {

@@ -124,8 +124,8 @@ builtin_fail_closed_rules() {
 			"pass out quick on $link inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { 133, 134, 135, 136, 137, 143 } no state" \
 			"pass in quick on $link inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state"
 	done
-	printf '%s\n' "block return out quick proto { tcp, udp } from any to any port { 53, 853 }" \
-		"block return out quick all" "block drop in quick all"
+	printf '%s\n' "block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }" \
+		"block return out log (user) quick all" "block drop in log (user) quick all"
 }
 
 # Loads blocking rules in place of rules that cannot be used (REASON says why), puts them first and keeps
