@@ -9,10 +9,10 @@ import {
   readWatchdogStatus,
 } from "./record";
 
-/** What the kill switch is doing, from best to worst news (the menu bar's states). */
 /**
- * protected and blocking: on, and the watchdog's last check (or the last Enable) found pf running our rules
- * first; unverified: on, but no watchdog is installed to check that pf still runs them.
+ * What the kill switch is doing, from best to worst news (the menu bar's states). protected and blocking: on,
+ * and the watchdog's last check (or the last Enable) found pf running our rules first; unverified: on, but no
+ * watchdog is installed to check that pf still runs them.
  */
 export type KillSwitchState = "protected" | "blocking" | "unverified" | "degraded" | "off" | "unknown";
 

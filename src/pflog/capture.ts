@@ -103,15 +103,11 @@ function ipv6(bytes: Uint8Array, at: number): string {
   return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
 }
 
-interface Layer3 {
-  family: "inet" | "inet6" | null;
-  protocol: string;
-  source: string | null;
-  destination: string | null;
-  sourcePort: number | null;
-  destinationPort: number | null;
-  icmpType: number | null;
-}
+/** What the IP packet behind the pflog header says. */
+type Layer3 = Pick<
+  PflogPacket,
+  "family" | "protocol" | "source" | "destination" | "sourcePort" | "destinationPort" | "icmpType"
+>;
 
 /** The IP packet after the pflog header; what is cut short stays null (pf logs whole headers, tests cut). */
 function readPacket(bytes: Uint8Array, family: "inet" | "inet6" | null): Layer3 {

@@ -13,7 +13,16 @@ import { verifyRuleset } from "../../src/verify/verify-policy";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
 import { type PfStateEntry, appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
-import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import {
+  anchorRules,
+  enable,
+  expectNoLeak,
+  joinNetwork,
+  openConnection,
+  policyOf,
+  runWatchdog,
+  settingsFrom,
+} from "./helpers";
 
 const SETTINGS = settingsFrom({
   vpnServers: ["198.51.100.7:1194/udp"],
@@ -118,16 +127,8 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
       ],
     });
     const policy = await policyOf(settings);
-    const state = (lan: string, lanPort: number, ext: string, extPort: number): PfStateEntry => ({
-      iface: "ALL",
-      proto: extPort === 1194 ? "udp" : "tcp",
-      direction: "out",
-      lan,
-      lanPort,
-      ext,
-      extPort,
-      description: "ESTABLISHED:ESTABLISHED",
-    });
+    const state = (lan: string, lanPort: number, ext: string, extPort: number) =>
+      openConnection(lan, lanPort, ext, extPort, extPort === 1194 ? "udp" : "tcp");
     const open = (...entries: PfStateEntry[]) => day.writePf({ ...day.readPf(), states: entries });
     const connections = () => day.readPf().states.map((s) => `${s.lan}:${s.lanPort} -> ${s.ext}:${s.extPort}`);
     const status = (network: NetworkState) => getKillSwitchStatus({ system: day.system, network, now: day.now() });

@@ -13,7 +13,7 @@ import type { CommandResult } from "../../src/system/commands";
 import { verificationSummary, verifyRuleset } from "../../src/verify/verify-policy";
 import type { FakeMac } from "../fakes/fake-mac";
 import { type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
-import { evaluationOrder } from "../fakes/pf-model";
+import { type PfStateEntry, evaluationOrder } from "../fakes/pf-model";
 
 export function settingsFrom(input: unknown): Settings {
   const parsed = parseSettings(input);
@@ -94,4 +94,15 @@ export function expectNoLeak(mac: FakeMac, policy: KillSwitchPolicy, network: Ne
   const result = verifyRuleset(anchorRules(mac), { policy, network, now, rememberedServers: rememberedServers(mac) });
   expect(verificationSummary(result).failures, `${step}: verifier`).toEqual([]);
   expect(result.passed, step).toBe(true);
+}
+
+/** An established connection from this Mac (`lan`) in pf's state table, as pfctl -s states lists it. */
+export function openConnection(
+  lan: string,
+  lanPort: number,
+  ext: string,
+  extPort: number,
+  proto: PfStateEntry["proto"] = "tcp",
+): PfStateEntry {
+  return { iface: "ALL", proto, direction: "out", lan, lanPort, ext, extPort, description: "ESTABLISHED:ESTABLISHED" };
 }

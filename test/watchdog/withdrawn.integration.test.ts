@@ -8,27 +8,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { PfStateEntry } from "../fakes/pf-model";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
-import { enable, joinNetwork, runWatchdog, settingsFrom } from "./helpers";
+import { enable, joinNetwork, openConnection, runWatchdog, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
 
-const state = (
-  lan: string,
-  lanPort: number,
-  ext: string,
-  extPort: number,
-  proto: PfStateEntry["proto"] = "tcp",
-): PfStateEntry => ({
-  iface: "ALL",
-  proto,
-  direction: "out",
-  lan,
-  lanPort,
-  ext,
-  extPort,
-  description: "ESTABLISHED:ESTABLISHED",
-});
+const state = openConnection;
 const connections = () => mac.readPf().states.map((s) => `${s.lan}:${s.lanPort} -> ${s.ext}:${s.extPort}`);
 const addStates = (...entries: PfStateEntry[]) => mac.writePf({ ...mac.readPf(), states: entries });
 const secondsFromNow = (seconds: number) => new Date(mac.now().getTime() + seconds * 1000);
