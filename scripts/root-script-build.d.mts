@@ -3,6 +3,7 @@ export interface RootContract {
   exitStatus: Record<string, { code: number; meaning: string }>;
   files: Record<string, string>;
   stateFields: string[];
+  statusFields: string[];
   watchdogStatusFields: string[];
 }
 export const PARTS_DIRECTORY: string;

@@ -28,6 +28,7 @@ export function contractShell(contract) {
     "# The files of the state directory:",
     ...files,
     `# state.json's fields: ${contract.stateFields.join(" ")}`,
+    `# status.json's fields (what Status reads without root): ${contract.statusFields.join(" ")}`,
     `# watchdog.json's fields: ${contract.watchdogStatusFields.join(" ")}`,
     "",
   ].join("\n");

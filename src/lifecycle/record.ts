@@ -2,20 +2,18 @@ import { readFile } from "node:fs/promises";
 import { uptime } from "node:os";
 import * as z from "zod/mini";
 import { type Endpoint, parseRecordedEndpoint } from "../policy/policy";
-import { RESOLVED_FILE, STATE_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
-import type { StateField, WatchdogStatusField } from "../privileged/root-contract";
+import { RESOLVED_FILE, STATE_FILE, STATUS_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
+import type { StatusField, WatchdogStatusField } from "../privileged/root-contract";
 import { type SystemCommands, systemPath, systemRootOf } from "../system/commands";
 
 /**
- * state.json, written by the root script after Enable and Apply and by the watchdog (Disable removes it):
- * exactly the fields the script writes (root-contract.json), or this fails to compile.
+ * status.json, written by the root script beside state.json (root's alone) after Enable and Apply and by the
+ * watchdog (Disable removes both): what Status shows, readable by anyone. Exactly the fields the script writes
+ * (root-contract.json's statusFields), or this fails to compile.
  */
 const recordedStateShape = {
   version: z.literal(1),
   status: z.literal("on"),
-  anchor: z.string(),
-  /** How the main ruleset reaches our anchor: Apple's `anchor "com.apple/*"`, or our own line at its top. */
-  attachment: z.enum(["com.apple", "main", "none"]),
   /** `kern.boottime` seconds when the rules were loaded; pf forgets them at a restart. */
   bootTime: z.nullable(z.number()),
   /** Seconds since 1970. */
@@ -24,19 +22,13 @@ const recordedStateShape = {
   changedBy: z.optional(z.enum(["enable", "apply", "watchdog", "change-timer"])),
   /** Tunnels the rules let through; none means blocking mode. */
   tunnels: z.array(z.string()),
-  /** The pf reference token, or null when none is held. */
-  reference: z.nullable(z.string()),
   /** Seconds since 1970 when the captive portal window in the rules closes; null or absent: no window. */
   captivePortalUntil: z.optional(z.nullable(z.number())),
   /** Whether the boot-time watchdog was installed with these rules. */
   protectFromStartup: z.optional(z.boolean()),
   /** VPN servers found in the routes at Enable or Apply (`IP`, `IP:port/proto`, `IP/ikev2`), kept for when the VPN is down. */
   servers: z.optional(z.array(z.string())),
-  /** Every VPN server address the rules pass (settings and routes): the watchdog never cuts their connections. */
-  serverAddresses: z.optional(z.array(z.string())),
-  /** Seconds since 1970 when the next template line stops (a portal window, an exception); a root timer acts then. */
-  nextChangeAt: z.optional(z.nullable(z.number())),
-} satisfies Record<StateField, z.ZodMiniType>;
+} satisfies Record<StatusField, z.ZodMiniType>;
 export const recordedStateSchema = z.object(recordedStateShape);
 export type RecordedState = z.infer<typeof recordedStateSchema>;
 
@@ -108,9 +100,13 @@ export function rememberedServers(reading: FileReading<RecordedState>): Endpoint
   return (reading.value.servers ?? []).flatMap((text) => parseRecordedEndpoint(text) ?? []);
 }
 
-/** What the last root action recorded; readable without root. */
-export function readRecordedState(system: SystemCommands): Promise<FileReading<RecordedState>> {
-  return readJsonFile(system, STATE_FILE, recordedStateSchema);
+/**
+ * What the last root action recorded; readable without root. From status.json, or, when a kill switch turned
+ * on by an earlier version wrote none, from its state.json (then world-readable, with these fields and more).
+ */
+export async function readRecordedState(system: SystemCommands): Promise<FileReading<RecordedState>> {
+  const reading = await readJsonFile(system, STATUS_FILE, recordedStateSchema);
+  return reading.kind === "absent" ? readJsonFile(system, STATE_FILE, recordedStateSchema) : reading;
 }
 
 export function readWatchdogStatus(system: SystemCommands): Promise<FileReading<WatchdogStatus>> {

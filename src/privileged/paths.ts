@@ -13,8 +13,11 @@ export const ANCHOR_NAME = ROOT_SCRIPT_CONSTANTS.KS_ANCHOR;
 /** Root-owned (0755) directory with the rules in force, the pf token and the state file. */
 export const STATE_DIRECTORY = ROOT_SCRIPT_CONSTANTS.KS_STATE_DIR;
 
-/** Written by the root script after each action (0644, root's): what is in force, read without root. */
+/** Written by the root script after each action (0600, root's alone): what is in force, for the watchdog. */
 export const STATE_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.state}`;
+
+/** Written with it (0644): the part Status shows, read without root. */
+export const STATUS_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.status}`;
 
 /** The rules loaded into our anchor, as last loaded. */
 export const RULES_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.rules}`;

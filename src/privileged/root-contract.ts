@@ -28,6 +28,7 @@ export const ROOT_EXIT_MEANING = {
 /** The files of the state directory, by role. */
 export const ROOT_FILES = {
   state: "state.json",
+  status: "status.json",
   watchdogStatus: "watchdog.json",
   resolved: "resolved.json",
   rules: "anchor.pf",
@@ -58,6 +59,20 @@ export const STATE_FIELDS = [
   "nextChangeAt",
 ] as const;
 export type StateField = (typeof STATE_FIELDS)[number];
+
+/** The fields of status.json (world-readable: what Status reads without root), as the root script writes them. */
+export const STATUS_FIELDS = [
+  "version",
+  "status",
+  "bootTime",
+  "changedAt",
+  "changedBy",
+  "tunnels",
+  "captivePortalUntil",
+  "protectFromStartup",
+  "servers",
+] as const;
+export type StatusField = (typeof STATUS_FIELDS)[number];
 
 /** The fields of watchdog.json, as the root script writes them. */
 export const WATCHDOG_STATUS_FIELDS = [

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "e3129a778f63e21f647bd0bcfd1a53cbb17ba4dce7f01d30325c9d6bc5f91636";
+export const ROOT_SCRIPT_SHA256 = "39c47c5d7c155f9c6a10f42d74f4a1e272cb0a8909ea6afe1a2bb4a060881f66";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

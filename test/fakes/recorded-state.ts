@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { STATUS_FIELDS } from "../../src/privileged/root-contract";
 import type { FakeMac } from "./fake-mac";
 
-/** What Enable leaves in state.json: rules for utun4 loaded in the boot that started at `bootTime`. */
+/** What Enable leaves in state.json and status.json: rules for utun4 loaded in the boot that started at `bootTime`. */
 export function writeRecordedState(mac: FakeMac, bootTime: number, fields: Record<string, unknown> = {}): void {
   mkdirSync(mac.stateDirectory, { recursive: true });
   const state = {
@@ -16,4 +17,9 @@ export function writeRecordedState(mac: FakeMac, bootTime: number, fields: Recor
     ...fields,
   };
   writeFileSync(`${mac.stateDirectory}/state.json`, `${JSON.stringify(state)}\n`);
+  // And the part Status reads, as the root script writes it beside state.json.
+  const shown = Object.fromEntries(
+    Object.entries(state).filter(([key]) => (STATUS_FIELDS as readonly string[]).includes(key)),
+  );
+  writeFileSync(`${mac.stateDirectory}/status.json`, `${JSON.stringify(shown)}\n`);
 }

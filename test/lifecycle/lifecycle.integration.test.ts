@@ -73,7 +73,8 @@ describe("enable then disable", () => {
     expect(readFileSync(`${mac.stateDirectory}/anchor.pf`, "utf8")).toBe(on.rules);
     const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
     expect(mode(mac.stateDirectory)).toBe("755");
-    expect(mode(`${mac.stateDirectory}/state.json`)).toBe("644");
+    expect(mode(`${mac.stateDirectory}/state.json`)).toBe("600");
+    expect(mode(`${mac.stateDirectory}/status.json`)).toBe("644");
     expect(mode(`${mac.stateDirectory}/anchor.pf`)).toBe("600");
     expect(mode(`${mac.stateDirectory}/token`)).toBe("600");
 
@@ -162,6 +163,7 @@ describe("disable without a record", () => {
     await enable();
     rmSync(`${mac.stateDirectory}/token`);
     writeFileSync(`${mac.stateDirectory}/state.json`, "{ garbage");
+    writeFileSync(`${mac.stateDirectory}/status.json`, "{ garbage");
     expect((await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN })).state).toBe("unknown");
     const off = await disable();
     const pf = mac.readPf();

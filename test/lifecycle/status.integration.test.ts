@@ -65,6 +65,15 @@ describe("getKillSwitchStatus", () => {
     expect(down.notes[0]).toMatch(/Connect the VPN/);
   });
 
+  it("reads an earlier version's state.json when no status.json was written yet, and Off when neither is", async () => {
+    mac = createFakeMac();
+    record();
+    rmSync(`${mac.stateDirectory}/status.json`);
+    expect((await status()).state).toBe("protected");
+    rmSync(`${mac.stateDirectory}/state.json`);
+    expect((await status()).state).toBe("off");
+  });
+
   it("says when the VPN came back on a tunnel the rules do not name", async () => {
     mac = createFakeMac();
     record();

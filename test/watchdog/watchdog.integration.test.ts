@@ -8,7 +8,7 @@ import {
   WATCHDOG_INTERVAL_SECONDS,
   WATCHDOG_SCRIPT_FILE,
 } from "../../src/privileged/paths";
-import { STATE_FIELDS, WATCHDOG_STATUS_FIELDS } from "../../src/privileged/root-contract";
+import { STATE_FIELDS, STATUS_FIELDS, WATCHDOG_STATUS_FIELDS } from "../../src/privileged/root-contract";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
 
 const ROOT_SCRIPT = loadRootScript();
@@ -480,7 +480,7 @@ describe("the status", () => {
     // What others may read: the records the status shows (resolved.json too, with host names in the
     // settings), the watchdog's code. None names a network.
     expect(readable.map((path) => path.slice(mac.stateDirectory.length + 1)).sort()).toEqual([
-      "state.json",
+      "status.json",
       "watchdog.json",
       "watchdog.sh",
     ]);
@@ -502,6 +502,9 @@ describe("the status", () => {
     // The records hold exactly the fields of root-contract.json, the ones TypeScript's schemas read.
     expect(Object.keys(watchdogStatus())).toEqual([...WATCHDOG_STATUS_FIELDS]);
     expect(Object.keys(recordedState())).toEqual([...STATE_FIELDS]);
+    expect(Object.keys(readJsonFile(`${mac.stateDirectory}/status.json`))).toEqual([...STATUS_FIELDS]);
+    // Status shows nothing the world-readable file lacks: the pf token and the anchor stay root's.
+    expect(readFileSync(`${mac.stateDirectory}/status.json`, "utf8")).not.toContain(recordedState().reference);
     const status = await getKillSwitchStatus({
       system: mac.system,
       network: macNetworkState(HOME_VPN),

@@ -119,8 +119,8 @@ publish() { # FILE
 	chmod 0644 "$1.new" && mv -f "$1.new" "$1"
 }
 
-# state.json: what is in force, for the status (read without root) and the watchdog; writable by root
-# only. The network the rules were built for is kept apart, readable by root only.
+# state.json: what is in force, for the watchdog, root's alone (0600); status.json: the part Status shows,
+# world-readable. The network the rules were built for is kept apart, root's alone too.
 write_state() {
 	read_boot_time
 	boot=$BOOT_TIME
@@ -137,7 +137,11 @@ write_state() {
 		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "${CHANGED_BY:-$ACTION}" "$(json_list "$TUNNELS")" "$reference" \
 		"${PORTAL:-null}" "$startup" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
 		"${NEXT_CHANGE:-null}" \
-		>"$STATE_DIR/$KS_FILE_STATE.new" && publish "$STATE_DIR/$KS_FILE_STATE"
+		>"$STATE_DIR/$KS_FILE_STATE.new" && mv -f "$STATE_DIR/$KS_FILE_STATE.new" "$STATE_DIR/$KS_FILE_STATE" || return 1
+	# What Status shows, for anyone: the rest (the pf token, the servers' addresses, the anchor) is root's.
+	printf '{"version":1,"status":"on","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s]}\n' \
+		"${boot:-null}" "$NOW" "${CHANGED_BY:-$ACTION}" "$(json_list "$TUNNELS")" "${PORTAL:-null}" "$startup" \
+		"$(json_list "$SERVERS")" >"$STATE_DIR/$KS_FILE_STATUS.new" && publish "$STATE_DIR/$KS_FILE_STATUS"
 }
 
 # resolved.json: what each host name in the settings resolved to, for when DNS is blocked later.
