@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "39c47c5d7c155f9c6a10f42d74f4a1e272cb0a8909ea6afe1a2bb4a060881f66";
+export const ROOT_SCRIPT_SHA256 = "3654bf4013c2dbe444968d7523b95afc027b456b3b13b6d3475a5a0d8caa10c6";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -50,67 +50,47 @@ state_dir_is_ours() {
 	[ -d "$STATE_DIR" ] && [ ! -L "$STATE_DIR" ] && [ -O "$STATE_DIR" ]
 }
 
-# Fields of state.json, which this script writes on one line in a fixed shape. They are read with the
-# shell's own commands into $FIELD (empty when missing or of another kind): no program is started, since
-# each one costs time and a run reads several fields.
-state_field() { # NAME: $FIELD is the raw value, up to the next comma or brace (or the whole string or list)
-	FIELD=""
+# Fields of state.json, which this script writes on one line in a fixed shape, printed one a line in the
+# order asked, each as KIND:NAME: number (digits), string (without its quotes), list (["a","b"] as "a b") or
+# raw (true, false). A field that is missing, null or of another kind prints an empty line. Read with the
+# shell's own commands: no program is started, and a caller reads several fields with one call.
+state_values() { # KIND:NAME...
 	state_line=""
-	[ -f "$STATE_DIR/$KS_FILE_STATE" ] || return 0
-	IFS= read -r state_line <"$STATE_DIR/$KS_FILE_STATE" || [ -n "$state_line" ] || return 0
-	case $state_line in *"\"$1\":"*) ;; *) return 0 ;; esac
-	FIELD=${state_line#*"\"$1\":"}
-	case $FIELD in
-	\"*)
-		FIELD=${FIELD#\"}
-		FIELD="\"${FIELD%%\"*}\""
-		;;
-	# A list of strings ends at its first `"]` (a string never holds a quote; a server may hold a bracket).
-	\[\]*) FIELD="[]" ;;
-	\[*) FIELD="${FIELD%%\"]*}\"]" ;;
-	*) FIELD=${FIELD%%[,\}]*} ;;
-	esac
-}
-
-state_number() { # NAME
-	state_field "$1"
-	case $FIELD in '' | *[!0-9]*) FIELD="" ;; esac
-}
-
-state_string() { # NAME
-	state_field "$1"
-	case $FIELD in
-	\"*\") FIELD=${FIELD#\"}; FIELD=${FIELD%\"} ;;
-	*) FIELD="" ;;
-	esac
-}
-
-state_list() { # NAME: ["a","b"] -> "a b"
-	state_field "$1"
-	case $FIELD in \[*\]) ;; *)
-		FIELD=""
-		return 0
-		;;
-	esac
-	list=${FIELD#\[}
-	list=${list%\]}
-	FIELD=""
-	while [ -n "$list" ]; do
-		item=${list%%,*}
-		item=${item#\"}
-		FIELD="$FIELD${FIELD:+ }${item%\"}"
-		case $list in *,*) list=${list#*,} ;; *) list="" ;; esac
+	if [ -f "$STATE_DIR/$KS_FILE_STATE" ]; then IFS= read -r state_line <"$STATE_DIR/$KS_FILE_STATE" || :; fi
+	for wanted in "$@"; do
+		kind=${wanted%%:*}
+		name=${wanted#*:}
+		raw=""
+		case $state_line in *"\"$name\":"*) raw=${state_line#*"\"$name\":"} ;; esac
+		value=""
+		case $kind:$raw in
+		string:\"*)
+			value=${raw#\"}
+			value=${value%%\"*}
+			;;
+		# A list of strings ends at its first `"]` (a string never holds a quote; a server may hold a bracket).
+		list:\[\"*)
+			list=${raw#\[}
+			list=${list%%\"]*}\"
+			while [ -n "$list" ]; do
+				item=${list%%,*}
+				item=${item#\"}
+				value="$value${value:+ }${item%\"}"
+				case $list in *,*) list=${list#*,} ;; *) list="" ;; esac
+			done
+			;;
+		number:[0-9]*)
+			value=${raw%%[,\}]*}
+			case $value in *[!0-9]*) value="" ;; esac
+			;;
+		raw:*) value=${raw%%[,\}]*} ;;
+		esac
+		printf '%s\n' "$value"
 	done
 }
 
 recorded_on() {
-	state_string status
-	[ "$FIELD" = on ]
-}
-
-recorded_true() { # NAME
-	state_field "$1"
-	[ "$FIELD" = true ]
+	[ "$(state_values string:status)" = on ]
 }
 
 # Moves FILE.new over FILE, world-readable: for the records the status reads without root, which hold

@@ -181,10 +181,7 @@ detach() {
 read_recorded_token() {
 	TOKEN=""
 	if [ -f "$STATE_DIR/$KS_FILE_TOKEN" ]; then IFS= read -r TOKEN <"$STATE_DIR/$KS_FILE_TOKEN" || true; fi
-	if [ -z "$TOKEN" ]; then
-		state_string reference
-		TOKEN=$FIELD
-	fi
+	if [ -z "$TOKEN" ]; then TOKEN=$(state_values string:reference); fi
 	case $TOKEN in *[!0-9]*) TOKEN="" ;; esac
 }
 

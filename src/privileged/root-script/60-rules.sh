@@ -31,8 +31,7 @@ desired_rules() { # OUTPUT NOW
 	if [ ! -f "$index" ]; then
 		# Enabled without templates: the rules stay as loaded, tunnels as recorded.
 		TEMPLATE=$KS_FILE_RULES
-		state_list tunnels
-		TUNNELS=$FIELD
+		TUNNELS=$(state_values list:tunnels)
 		cp "$STATE_DIR/$KS_FILE_RULES" "$1" 2>/dev/null || : >"$1"
 		return
 	fi
@@ -154,8 +153,7 @@ fail_closed() { # REASON
 	fi
 	FAILED_CLOSED=yes
 	TUNNELS=""
-	state_list serverAddresses
-	SERVER_ADDRESSES=$FIELD
+	SERVER_ADDRESSES=$(state_values list:serverAddresses)
 	withdraw_states
 	write_watchdog_status failed "$1; blocking with $loaded" no
 	return 1

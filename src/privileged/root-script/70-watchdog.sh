@@ -124,8 +124,7 @@ change_due() { # AT
 	take_lock 60 || exit 0
 	NOW=$("$DATE" +%s)
 	recorded_on || exit 0
-	state_number nextChangeAt
-	[ "$FIELD" = "$1" ] || exit 0
+	[ "$(state_values number:nextChangeAt)" = "$1" ] || exit 0
 	refresh change-timer >/dev/null
 	printf '%s\n' "$NEXT_CHANGE"
 }
@@ -141,28 +140,28 @@ refresh() { # WHO (watchdog, change-timer): recorded as changedBy when it rewrit
 	boot=$BOOT_TIME
 	done_list=""
 	repairs=""
-	state_number captivePortalUntil
-	PORTAL=$FIELD
+	# What the record says, read once (one line a field, in this order).
+	{
+		IFS= read -r PORTAL
+		IFS= read -r startup_recorded
+		IFS= read -r SERVERS
+		IFS= read -r SERVER_ADDRESSES
+		IFS= read -r was_tunnels
+		IFS= read -r was_boot
+		IFS= read -r was_attachment
+		IFS= read -r was_next_change
+	} <<RECORD
+$(state_values number:captivePortalUntil raw:protectFromStartup list:servers list:serverAddresses list:tunnels \
+		number:bootTime string:attachment number:nextChangeAt)
+RECORD
 	if [ -n "$PORTAL" ] && [ "$now" -ge "$PORTAL" ]; then
 		PORTAL=""
 		done_list="closed the captive portal window"
 	fi
 	STARTUP=no
-	if recorded_true protectFromStartup; then STARTUP=yes; fi
-	state_list servers
-	SERVERS=$FIELD
-	state_list serverAddresses
-	SERVER_ADDRESSES=$FIELD
-	state_list tunnels
-	was_tunnels=$FIELD
+	if [ "$startup_recorded" = true ]; then STARTUP=yes; fi
 	was_network=""
 	if [ -f "$STATE_DIR/$KS_FILE_NETWORK" ]; then IFS= read -r was_network <"$STATE_DIR/$KS_FILE_NETWORK" || :; fi
-	state_number bootTime
-	was_boot=$FIELD
-	state_string attachment
-	was_attachment=$FIELD
-	state_number nextChangeAt
-	was_next_change=$FIELD
 	NEXT_CHANGE=$(next_change_at "$now")
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
