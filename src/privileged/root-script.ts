@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "3654bf4013c2dbe444968d7523b95afc027b456b3b13b6d3475a5a0d8caa10c6";
+export const ROOT_SCRIPT_SHA256 = "7e528c1c67236313ad1b8fcfa61619662655c29a20c7cd68b27dc2156b789e22";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -177,12 +177,12 @@ detach() {
 
 # Our pf reference (pfctl -E): pf runs while anyone holds one, and releasing ours never stops pf for
 # the others. The token is kept twice (token, state.json), both writable by root only.
-# Sets TOKEN to the recorded token: the token file, else state.json; digits only.
-read_recorded_token() {
-	TOKEN=""
-	if [ -f "$STATE_DIR/$KS_FILE_TOKEN" ]; then IFS= read -r TOKEN <"$STATE_DIR/$KS_FILE_TOKEN" || true; fi
-	if [ -z "$TOKEN" ]; then TOKEN=$(state_values string:reference); fi
-	case $TOKEN in *[!0-9]*) TOKEN="" ;; esac
+# Prints the recorded token: the token file's, else state.json's; digits only, nothing when none.
+recorded_token() {
+	token=""
+	if [ -f "$STATE_DIR/$KS_FILE_TOKEN" ]; then IFS= read -r token <"$STATE_DIR/$KS_FILE_TOKEN" || :; fi
+	if [ -z "$token" ]; then token=$(state_values string:reference); fi
+	case $token in '' | *[!0-9]*) ;; *) printf '%s\n' "$token" ;; esac
 }
 
 reference_listed() { # TOKEN
@@ -205,7 +205,7 @@ take_reference() {
 }
 
 hold_reference() {
-	read_recorded_token
+	TOKEN=$(recorded_token)
 	if [ -n "$TOKEN" ] && reference_listed "$TOKEN"; then
 		REFERENCE=kept
 		return 0
@@ -215,7 +215,7 @@ hold_reference() {
 }
 
 release() {
-	read_recorded_token
+	TOKEN=$(recorded_token)
 	if [ -z "$TOKEN" ] && [ "$WAS_ON" = no ]; then
 		REFERENCE=none
 		return 0

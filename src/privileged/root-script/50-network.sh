@@ -115,13 +115,15 @@ AWK_NORMAL_MAC='
 '
 
 # The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
-# per octet. Sets MAC (empty when unknown).
+# per octet. Prints it (nothing when unknown).
 gateway_mac() { # ADDRESS INTERFACE
-	MAC=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_NORMAL_MAC"'
+	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_NORMAL_MAC"'
 		$2 == gw && $3 == "at" && $5 == "on" && $6 == ifname && normal($4) != "" { print normal($4); exit }
 	')
-	if [ -z "$MAC" ]; then
-		MAC=$("$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_NORMAL_MAC"'
+	if [ -n "$mac" ]; then
+		printf '%s\n' "$mac"
+	else
+		"$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_NORMAL_MAC"'
 			$1 == "Internet6:" { done = 1 }
 			$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
 			done || NF < 3 { next }
@@ -132,7 +134,7 @@ gateway_mac() { # ADDRESS INTERFACE
 				else for (i = 4; i <= NF; i++) if ($i ~ /^[a-zA-Z][a-zA-Z0-9]*[0-9]$/) { ifname_here = $i; break }
 				if (destination == gw && ifname_here == ifname && normal($2) != "") { print normal($2); exit }
 			}
-		')
+		'
 	fi
 }
 
@@ -185,7 +187,7 @@ network_identity() {
 	[ -n "$GATEWAY" ] || return 0
 	gateway_ip=${GATEWAY% *}
 	gateway_if=${GATEWAY#* }
-	gateway_mac "$gateway_ip" "$gateway_if"
+	mac=$(gateway_mac "$gateway_ip" "$gateway_if")
 	subnet=$(gateway_subnet "$gateway_ip" "$gateway_if")
-	IDENTITY="gw=$gateway_ip,mac=${MAC:-unknown},net=${subnet:-unknown}"
+	IDENTITY="gw=$gateway_ip,mac=${mac:-unknown},net=${subnet:-unknown}"
 }
