@@ -158,6 +158,8 @@ if [ "$HAVE_TEMPLATES" = yes ]; then
 	fi
 fi
 
+# What this run found and did, in capitals: set by the steps that find it, read by the report at its end
+# (report, write_state, write_watchdog_status). Answers a step only hands to its caller come on standard output.
 ATTACHMENT=none
 ATTACH_CHANGED=no
 ATTACH_PROBLEM=""
