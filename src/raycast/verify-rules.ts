@@ -21,7 +21,11 @@ async function readLoadedRules(): Promise<string | null> {
   try {
     return await readFile(systemPath(systemCommands(), RULES_FILE), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "EACCES" || code === "EPERM") {
+      throw new Error("The rules in force can be read by administrators only: they name your networks and exceptions.");
+    }
     throw error;
   }
 }
@@ -34,7 +38,7 @@ async function openCaptivePortalUntil(record: FileReading<RecordedState>, now: D
 }
 
 /**
- * Verify Kill Switch Rules: checks the rules last loaded (the root-owned copy, readable without a prompt) against the
+ * Verify Kill Switch Rules: checks the rules last loaded (the root-owned copy, readable by admins without a prompt) against the
  * policy on the network the Mac is on now: no leak outside the tunnel, and what should pass passes. It reads files
  * only, not the status, so the command stays small.
  */

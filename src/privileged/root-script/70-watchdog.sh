@@ -194,7 +194,7 @@ RECORD
 			fail_closed "pf refused the rules for this network ($TEMPLATE): $(pf_message)"
 			return 1
 		fi
-		cp "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES.new" && mv -f "$STATE_DIR/$KS_FILE_RULES.new" "$STATE_DIR/$KS_FILE_RULES"
+		cp "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES.new" && share_with_admins "$STATE_DIR/$KS_FILE_RULES"
 	fi
 	if attach; then
 		if [ "$ATTACH_CHANGED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi

@@ -59,7 +59,7 @@ do_on() {
 	if [ -n "$skipped" ]; then
 		warn "pf skips $skipped (set skip on, in the main ruleset of another program): nothing is filtered there, the kill switch rules included, until that program removes it."
 	fi
-	if ! { cp "$WORK/anchor.pf" "$STATE_DIR/$KS_FILE_RULES.new" && mv -f "$STATE_DIR/$KS_FILE_RULES.new" "$STATE_DIR/$KS_FILE_RULES"; }; then
+	if ! { cp "$WORK/anchor.pf" "$STATE_DIR/$KS_FILE_RULES.new" && share_with_admins "$STATE_DIR/$KS_FILE_RULES"; }; then
 		warn "The rules in force could not be saved to $STATE_DIR/$KS_FILE_RULES."
 	fi
 	save_templates || warn "The watchdog's rules could not be saved; it will keep the rules loaded now."
