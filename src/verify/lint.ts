@@ -26,7 +26,8 @@ export interface LintFinding {
     | "pfctl-error"
     | "pass-to-everything"
     | "stateless-inbound"
-    | "floating-tunnel-state";
+    | "floating-tunnel-state"
+    | "every-protocol-to-host";
   severity: LintSeverity;
   /** 1-based line; 0 for the text as a whole. */
   line: number;
@@ -247,6 +248,22 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
         "error",
         rule.line,
         "a stateless inbound pass on every port: anyone who spoofs its source reaches every local service (let answers ride on the state of an outbound pass)",
+      );
+    }
+    const host = to.kind === "cidr" && !to.negated && to.cidr.prefix === (to.cidr.family === "inet" ? 32 : 128);
+    const outside = !rule.interface || (!TUNNEL.test(rule.interface.name) && rule.interface.name !== "lo0");
+    if (
+      rule.direction === "out" &&
+      host &&
+      outside &&
+      rule.protocol === null &&
+      once("every-protocol-to-host", rule.line)
+    ) {
+      add(
+        "every-protocol-to-host",
+        "warning",
+        rule.line,
+        `passes every protocol and port to ${to.kind === "cidr" ? to.cidr.address : "a host"} outside the tunnel: a VPN server needs one (give it as IP:port/proto)`,
       );
     }
     const tunnel = rule.interface && !rule.interface.negated && TUNNEL.test(rule.interface.name);

@@ -30,7 +30,9 @@ describe("the builder's rulesets over settings x network states", () => {
         const { input, text } = await build(settings, network);
         const result = verifyRuleset(text, input);
         expect(result.parseErrors).toEqual([]);
-        expect(lintRuleset(text)).toEqual([]);
+        // A server seen in the routes with no connection to read its port from gets every protocol, with a
+        // warning; nothing else is found.
+        expect(lintRuleset(text).filter((finding) => finding.id !== "every-protocol-to-host")).toEqual([]);
         expect(failuresOf(result)).toEqual([]);
         expect(result.passed).toBe(true);
         const checked = Object.fromEntries(result.clauses.map((c) => [c.id, c.checked]));

@@ -15,8 +15,23 @@ describe("lintRuleset", () => {
     ] as const) {
       const policy = await policyOf(settings);
       const until = new Date(NOW.getTime() + 60_000);
-      expect(lintRuleset(buildKillSwitchAnchor({ policy, network, now: NOW, captivePortalUntil: until }))).toEqual([]);
+      const text = buildKillSwitchAnchor({ policy, network, now: NOW, captivePortalUntil: until });
+      // The only finding: the server seen in the routes, whose port no connection shows (a warning).
+      expect(lintRuleset(text).filter((finding) => finding.id !== "every-protocol-to-host")).toEqual([]);
     }
+  });
+
+  it("warns about a pass of every protocol to one host outside the tunnel, and not with a protocol or on a tunnel", () => {
+    const findings = lintRuleset(`pass out quick inet from any to 198.51.100.7 keep state (if-bound)\n${FINAL}`);
+    expect(ids(findings)).toEqual(["1:every-protocol-to-host:warning"]);
+    expect(findings[0].message).toMatch(/every protocol and port to 198\.51\.100\.7 outside the tunnel/);
+    expect(
+      lintRuleset(`pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)\n${FINAL}`),
+    ).toEqual([]);
+    expect(lintRuleset(`pass out quick on utun4 inet from any to 10.8.0.1 keep state (if-bound)\n${FINAL}`)).toEqual(
+      [],
+    );
+    expect(lintRuleset(`pass out quick inet from any to 192.168.1.0/24 keep state\n${FINAL}`)).toEqual([]);
   });
 
   it("flags a bare interface family: macOS pf has no interface groups", () => {
