@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { CAPTURE_FILE_LIMIT, readBoundedFile } from "../files/text-file";
+import { CAPTURE_FILE_LIMIT, TextFileError, readBoundedFile } from "../files/text-file";
 import { PflogCaptureError, readPflogCapture } from "../pflog/capture";
 import { type Flow, groupFlows } from "../pflog/flows";
 import { parseCommandArgs } from "./args";
@@ -41,9 +41,7 @@ function describeFlow(flow: Flow): string {
   const process = flow.pid === null ? "process unknown" : `pid ${flow.pid}${flow.process ? ` (${flow.process})` : ""}`;
   const when = flow.firstSeen === flow.lastSeen ? flow.firstSeen : `${flow.firstSeen} to ${flow.lastSeen}`;
   const packets = `${flow.count} packet${flow.count === 1 ? "" : "s"}`;
-  return printable(
-    `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}`,
-  );
+  return `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}`;
 }
 
 export const logCommand: CliCommand = {
@@ -69,7 +67,7 @@ export const logCommand: CliCommand = {
     try {
       packets = readPflogCapture(await readBoundedFile(path, "capture", CAPTURE_FILE_LIMIT), `capture ${path}`);
     } catch (error) {
-      if (error instanceof PflogCaptureError || (error instanceof Error && error.name === "TextFileError")) {
+      if (error instanceof PflogCaptureError || error instanceof TextFileError) {
         throw optionError("--capture", values.capture, error.message);
       }
       throw error;

@@ -1,5 +1,6 @@
 import { showHUD } from "@raycast/api";
-import { captivePortalUntil, isOn, readKillSwitch } from "./kill-switch";
+import { captivePortalUntil, readKillSwitch } from "./kill-switch";
+import { isOn } from "./kill-switch-state";
 import { applyFromRaycast, reportChange } from "./kill-switch-actions";
 import { withSettingsAndNetwork } from "./settings-source";
 

@@ -1,5 +1,6 @@
 import { showHUD } from "@raycast/api";
-import { isOn, readKillSwitch } from "./kill-switch";
+import { readKillSwitch } from "./kill-switch";
+import { isOn } from "./kill-switch-state";
 import { applyFromRaycast, reportChange } from "./kill-switch-actions";
 import { withSettingsAndNetwork } from "./settings-source";
 import type { CaptivePortalMinutes } from "./launch-context";

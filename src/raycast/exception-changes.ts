@@ -1,6 +1,7 @@
 import { Toast, showToast } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
-import { isOn, readKillSwitch, readNetworkOrNull } from "./kill-switch";
+import { readKillSwitch, readNetworkOrNull } from "./kill-switch";
+import { isOn } from "./kill-switch-state";
 import { MAX_CHANGE_LENGTH, launchEnableCommand } from "./launch-context";
 import { refreshMenuBar } from "./menu-bar-refresh";
 

@@ -9,6 +9,7 @@ import { type AnchorSummary, untrustedTunnels } from "../pf/anchor";
 import { tunnelTrust } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
 import type { Settings } from "../policy/settings";
+import { isOn } from "./kill-switch-state";
 import { readNetworkState, summarizeNetwork } from "./network";
 import { type KillSwitchSnapshot, readCaptivePortalUntil } from "./status";
 import { systemCommands } from "./system";
@@ -29,10 +30,6 @@ export async function readKillSwitch(
 ): Promise<KillSwitchStatus> {
   return getKillSwitchStatus({ ...options, system: options.system ?? systemCommands(), network });
 }
-
-import { isOn } from "./kill-switch-state";
-
-export { isOn };
 
 /**
  * When the open captive-portal window closes (a root timer closes it): as the state file records it, else as the

@@ -137,46 +137,30 @@ export function pflogCapture(packets: LoggedPacket[]): Buffer {
   return Buffer.concat([global, ...records]);
 }
 
+/** Logged by our anchor's final blocks on Wi-Fi. */
+const OUR_BLOCK = { ifname: "en0", ruleset: "000.vpnkillswit", rule: 41, subrule: 0 } as const;
+/** Safari's connection to a web site, leaving Wi-Fi. */
+const SAFARI_OUT = {
+  ...OUR_BLOCK,
+  uid: 501,
+  pid: 812,
+  dir: 2,
+  family: "inet",
+  protocol: "tcp",
+  source: "192.168.1.23",
+  destination: "93.184.216.34",
+  sourcePort: 50123,
+  destinationPort: 443,
+} as const;
+
 /** A morning's blocked packets on a Mac whose VPN dropped: apps on Wi-Fi, mDNS in, a ping, IPv6. */
 export const MORNING: LoggedPacket[] = [
+  { ...SAFARI_OUT, time: 1_796_000_000.25 },
+  { ...SAFARI_OUT, time: 1_796_000_001.5 },
   {
-    time: 1_796_000_000.25,
-    ifname: "en0",
-    ruleset: "000.vpnkillswit",
-    rule: 41,
-    subrule: 0,
-    uid: 501,
-    pid: 812,
-    dir: 2,
-    family: "inet",
-    protocol: "tcp",
-    source: "192.168.1.23",
-    destination: "93.184.216.34",
-    sourcePort: 50123,
-    destinationPort: 443,
-  },
-  {
-    time: 1_796_000_001.5,
-    ifname: "en0",
-    ruleset: "000.vpnkillswit",
-    rule: 41,
-    subrule: 0,
-    uid: 501,
-    pid: 812,
-    dir: 2,
-    family: "inet",
-    protocol: "tcp",
-    source: "192.168.1.23",
-    destination: "93.184.216.34",
-    sourcePort: 50123,
-    destinationPort: 443,
-  },
-  {
+    ...OUR_BLOCK,
     time: 1_796_000_002,
-    ifname: "en0",
-    ruleset: "000.vpnkillswit",
     rule: 38,
-    subrule: 0,
     uid: 0,
     pid: 301,
     dir: 2,
@@ -188,11 +172,9 @@ export const MORNING: LoggedPacket[] = [
     destinationPort: 53,
   },
   {
+    ...OUR_BLOCK,
     time: 1_796_000_003,
-    ifname: "en0",
-    ruleset: "000.vpnkillswit",
     rule: 42,
-    subrule: 0,
     dir: 1,
     family: "inet6",
     protocol: "udp",
@@ -202,11 +184,8 @@ export const MORNING: LoggedPacket[] = [
     destinationPort: 5353,
   },
   {
+    ...OUR_BLOCK,
     time: 1_796_000_004,
-    ifname: "en0",
-    ruleset: "000.vpnkillswit",
-    rule: 41,
-    subrule: 0,
     uid: 501,
     pid: 900,
     dir: 2,
@@ -217,20 +196,12 @@ export const MORNING: LoggedPacket[] = [
     icmpType: 8,
   },
   {
+    ...SAFARI_OUT,
     time: 1_796_000_005,
-    ifname: "en0",
-    ruleset: "000.vpnkillswit",
-    rule: 41,
-    subrule: 0,
-    uid: 501,
-    pid: 812,
-    dir: 2,
     family: "inet6",
-    protocol: "tcp",
     source: "2001:db8:1::23",
     destination: "2606:2800:220:1:248:1893:25c8:1946",
     sourcePort: 50200,
-    destinationPort: 443,
   },
   {
     time: 1_796_000_006,

@@ -7,8 +7,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assembleRootScript, readParts } from "../../scripts/root-script-build.mjs";
 import { temporaryDirectory } from "../temporary-directory";
+import { writeRootLibrary } from "./root-parts";
 
 const LIBRARY_PARTS = ["00-about.sh", "10-checks.sh", "20-records.sh"];
 
@@ -84,10 +84,7 @@ async function endedPid(): Promise<number> {
 describe("the root script's lock", () => {
   it("is taken over from a holder that is gone by one of two contenders only", async () => {
     const dir = temporaryDirectory("root-lock-");
-    writeFileSync(
-      join(dir, "lib.sh"),
-      assembleRootScript(readParts().filter((part) => LIBRARY_PARTS.includes(part.name))),
-    );
+    writeRootLibrary(dir, LIBRARY_PARTS);
     // A lock left by a run that was killed (in the earlier format, a pid alone, which the earlier code read).
     mkdirSync(join(dir, "lock"));
     writeFileSync(join(dir, "lock", "pid"), `${await endedPid()}\n`);
@@ -115,10 +112,7 @@ describe("the root script's lock", () => {
 
   it("takes over a stale lock in the format it writes (pid and work folder)", async () => {
     const dir = temporaryDirectory("root-lock-");
-    writeFileSync(
-      join(dir, "lib.sh"),
-      assembleRootScript(readParts().filter((part) => LIBRARY_PARTS.includes(part.name))),
-    );
+    writeRootLibrary(dir, LIBRARY_PARTS);
     mkdirSync(join(dir, "lock"));
     writeFileSync(join(dir, "lock", "pid"), `${await endedPid()} killswitch.gone01\n`);
     const a = contender(dir, "a");

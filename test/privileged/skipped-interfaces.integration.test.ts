@@ -6,18 +6,16 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assembleRootScript, readParts } from "../../scripts/root-script-build.mjs";
 import { readMacosFixture } from "../network/fixtures";
 import { temporaryDirectory } from "../temporary-directory";
+import { writeRootLibrary } from "./root-parts";
 
 const EL_CAPITAN = readMacosFixture("pfctl", "osx-10.11.1-pfctl-s-Interfaces-v_sshuttle43.txt");
 const NYM = readMacosFixture("pfctl", "macos-pfctl-s-Interfaces-v-i-lo0_nym-vpn-client3441.txt");
 
 function skipped(output: string, tunnels = ""): string {
   const dir = temporaryDirectory("root-skip-");
-  const library = join(dir, "lib.sh");
-  const parts = ["00-about.sh", "10-checks.sh", "30-pf.sh"];
-  writeFileSync(library, assembleRootScript(readParts().filter((part) => parts.includes(part.name))));
+  const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh", "30-pf.sh"]);
   writeFileSync(join(dir, "output.txt"), output);
   const harness = `. "$1"; WORK=$2; pf() { cat "$WORK/output.txt"; }; skipped_interfaces "$3"`;
   const run = spawnSync("/bin/sh", ["-c", harness, "harness", library, dir, tunnels], { encoding: "utf8" });

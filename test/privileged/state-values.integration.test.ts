@@ -3,14 +3,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assembleRootScript, readParts } from "../../scripts/root-script-build.mjs";
 import { temporaryDirectory } from "../temporary-directory";
+import { writeRootLibrary } from "./root-parts";
 
 function values(record: string | null, ...wanted: string[]): string[] {
   const dir = temporaryDirectory("root-state-");
-  const library = join(dir, "lib.sh");
-  const parts = ["00-about.sh", "10-checks.sh", "20-records.sh"];
-  writeFileSync(library, assembleRootScript(readParts().filter((part) => parts.includes(part.name))));
+  const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh", "20-records.sh"]);
   mkdirSync(join(dir, "state"));
   if (record !== null) writeFileSync(join(dir, "state", "state.json"), record);
   const harness = `. "$1"; STATE_DIR=$2; shift 2; state_values "$@"`;

@@ -6,16 +6,13 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assembleRootScript, readParts } from "../../scripts/root-script-build.mjs";
+import { assembleRootScript } from "../../scripts/root-script-build.mjs";
 import { temporaryDirectory } from "../temporary-directory";
+import { writeRootLibrary } from "./root-parts";
 
 function allowed(systemRoot: string, system: string, uid: string): boolean {
   const dir = temporaryDirectory("root-system-root-");
-  const library = join(dir, "lib.sh");
-  writeFileSync(
-    library,
-    assembleRootScript(readParts().filter((p) => ["00-about.sh", "10-checks.sh"].includes(p.name))),
-  );
+  const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh"]);
   const harness = `. "$1"; uname() { echo "$SYSTEM"; }; id() { echo "$UID_IS"; }; system_root_allowed "$2"`;
   const run = spawnSync("/bin/sh", ["-c", harness, "harness", library, systemRoot], {
     env: { PATH: "/bin:/usr/bin", SYSTEM: system, UID_IS: uid },

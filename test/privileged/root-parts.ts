@@ -1,0 +1,11 @@
+/** Some parts of the root script joined as the shipped script joins them, for a sh harness to source. */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { assembleRootScript, readParts } from "../../scripts/root-script-build.mjs";
+
+/** Writes the parts named (with the contract after the first, as in the script) to DIR/lib.sh; returns its path. */
+export function writeRootLibrary(dir: string, parts: readonly string[]): string {
+  const library = join(dir, "lib.sh");
+  writeFileSync(library, assembleRootScript(readParts().filter((part) => parts.includes(part.name))));
+  return library;
+}
