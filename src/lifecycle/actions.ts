@@ -128,7 +128,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       tunnels: summary.tunnels,
       kills,
       templates: buildRuleTemplates(input),
-      failClosedRules: buildFailClosedAnchor(input),
+      failClosedRules: buildFailClosedAnchor(input, { template: true }),
       network: identity && parseNetworkIdentityId(identity) ? identity : null,
       captivePortalUntil:
         summary.captivePortal && input.captivePortalUntil

@@ -1,4 +1,4 @@
-import { type Cidr, addressToBigInt, familyOf, ipv4Network, parseCidr, stripZone } from "../address/ip";
+import { type Cidr, addressToBigInt, cidrContains, familyOf, ipv4Network, parseCidr, stripZone } from "../address/ip";
 import { type IfconfigInterface, emptyIfconfigInterface } from "./ifconfig";
 import { computeNetworkIdentity } from "./identity";
 import { interfaceKind, isPhysicalInterfaceName, isTunnelInterfaceName } from "./interface-kind";
@@ -25,7 +25,7 @@ function ipv6Slash64(address: string): string {
   return [48n, 32n, 16n, 0n].map((shift) => ((n >> shift) & 0xffffn).toString(16)).join(":");
 }
 
-/** The networks an interface is attached to; the root script's `link_subnets` prints the same text. */
+/** The networks an interface is attached to; the root script's `physical_links` prints the same text. */
 export function attachedSubnets(entry: IfconfigInterface): string[] {
   const v4 = entry.ipv4.flatMap(({ address, prefix, peer }) =>
     prefix === null || prefix >= 32 || prefix < 8 || peer !== null ? [] : [`${ipv4Network(address, prefix)}/${prefix}`],
@@ -45,10 +45,18 @@ function toNetworkInterface(entry: IfconfigInterface): NetworkInterface {
   };
 }
 
-const toPhysicalInterface = (entry: IfconfigInterface): NetworkInterface => ({
-  ...toNetworkInterface(entry),
-  subnets: attachedSubnets(entry),
-});
+/** A physical link, with its lease's DHCP server when that is on one of its IPv4 networks (else a way off the link). */
+function toPhysicalInterface(entry: IfconfigInterface, dhcpServers: Record<string, string>): NetworkInterface {
+  const subnets = attachedSubnets(entry);
+  const server = dhcpServers[entry.name];
+  const onLink =
+    server !== undefined &&
+    subnets.some((subnet) => {
+      const network = parseCidr(subnet);
+      return network !== null && cidrContains(network, server);
+    });
+  return { ...toNetworkInterface(entry), subnets, ...(onLink && server ? { dhcpServer: server } : {}) };
+}
 
 /** Without `ifconfig`, `scutil --nwi` still names the interfaces in use and one address each. */
 function interfacesFromNwi(nwi: ScutilNwi | null): IfconfigInterface[] {
@@ -151,7 +159,7 @@ function describeInterfaces(parsed: ParsedSnapshot, undetermined: string[]) {
     // An inactive interface without an address (an unplugged port) says nothing about the network.
     physical: interfaces
       .filter((entry) => isPhysicalInterfaceName(entry.name) && (hasAddress(entry) || entry.status === "active"))
-      .map(toPhysicalInterface),
+      .map((entry) => toPhysicalInterface(entry, parsed.dhcpServers)),
     tunnels: interfaces.filter(isVpnTunnel).map(toNetworkInterface),
     peerToPeer: unique(interfaces.filter((entry) => interfaceKind(entry.name) === "peer-to-peer").map((e) => e.name)),
   };

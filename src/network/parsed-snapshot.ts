@@ -1,5 +1,6 @@
 import { type ArpEntry, parseArpTable } from "./arp";
 import { type IfconfigInterface, parseIfconfig } from "./ifconfig";
+import { parseDhcpServerIdentifier } from "./ipconfig-packet";
 import { type IpconfigSummary, parseIpconfigSummary } from "./ipconfig-summary";
 import { type NetstatRoutes, parseNetstatRoutes } from "./netstat";
 import { type InternetSocket, parseNetstatSockets } from "./netstat-sockets";
@@ -18,6 +19,8 @@ export interface ParsedSnapshot extends RoutingInputs {
   arp: ArpEntry[] | null;
   sockets: InternetSocket[] | null;
   ipconfigSummaries: Record<string, IpconfigSummary>;
+  /** The lease's DHCP server of each interface whose `ipconfig getpacket` names one. */
+  dhcpServers: Record<string, string>;
 }
 
 function parseIfPresent<T>(text: string | undefined, parse: (text: string) => T): T | null {
@@ -37,6 +40,12 @@ export function parseNetworkSnapshot(snapshot: NetworkSnapshot): ParsedSnapshot 
     sockets: parseIfPresent(snapshot.netstatSockets, parseNetstatSockets),
     ipconfigSummaries: Object.fromEntries(
       Object.entries(snapshot.ipconfigSummaries ?? {}).map(([name, text]) => [name, parseIpconfigSummary(text)]),
+    ),
+    dhcpServers: Object.fromEntries(
+      Object.entries(snapshot.ipconfigPackets ?? {}).flatMap(([name, text]) => {
+        const server = parseDhcpServerIdentifier(text);
+        return server ? [[name, server]] : [];
+      }),
     ),
   };
 }

@@ -348,6 +348,13 @@ const IPCONFIG_GETSUMMARY_EN0 = `<dictionary> {
 }
 `;
 
+/**
+ * `ipconfig getpacket en0`, cut to its `server_identifier` line as in the only real output at hand
+ * (ipconfig/getpacket-server_identifier_and_route_student-tp.txt): the router leases the address.
+ */
+const IPCONFIG_GETPACKET_EN0 = `server_identifier (ip): 192.168.1.1
+`;
+
 export const SAMPLE_SNAPSHOT: NetworkSnapshot = {
   ifconfig: IFCONFIG,
   netstatRoutes: NETSTAT_RN,
@@ -359,4 +366,5 @@ export const SAMPLE_SNAPSHOT: NetworkSnapshot = {
   arp: ARP_AN,
   netstatSockets: NETSTAT_ANV,
   ipconfigSummaries: { en0: IPCONFIG_GETSUMMARY_EN0 },
+  ipconfigPackets: { en0: IPCONFIG_GETPACKET_EN0 },
 };

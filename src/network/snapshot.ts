@@ -2,7 +2,7 @@ import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { TEXT_FILE_LIMITS, readTextFile } from "../files/text-file";
 import { join } from "node:path";
 import type { SystemCommands, SystemTool } from "../system/commands";
-import { isInterfaceName } from "./interface-kind";
+import { isInterfaceName, isPhysicalInterfaceName } from "./interface-kind";
 import { parseNetworkSnapshot } from "./parsed-snapshot";
 import { findPhysicalGateway } from "./routing";
 
@@ -31,9 +31,13 @@ export interface NetworkSnapshot {
   netstatSockets?: string;
   /** `ipconfig getsummary <if>`, by interface name. */
   ipconfigSummaries?: Record<string, string>;
+  /** `ipconfig getpacket <if>` of each physical interface with IPv4: the lease's DHCP server. */
+  ipconfigPackets?: Record<string, string>;
 }
 
-export type SnapshotTextField = Exclude<keyof NetworkSnapshot, "ipconfigSummaries">;
+/** The outputs kept per interface, each in a file of its own. */
+export type SnapshotInterfaceField = "ipconfigSummaries" | "ipconfigPackets";
+export type SnapshotTextField = Exclude<keyof NetworkSnapshot, SnapshotInterfaceField>;
 
 /** The address `route -n get` is asked about; the routing table answers without sending anything. */
 export const INTERNET_PROBE_ADDRESS = "1.1.1.1";
@@ -64,10 +68,19 @@ const SNAPSHOT_COMMANDS: Readonly<Record<SnapshotTextField, readonly [SystemTool
 };
 
 const SNAPSHOT_FIELDS = Object.keys(SNAPSHOT_FILES) as SnapshotTextField[];
-const IPCONFIG_SUMMARY_FILE = /^ipconfig-getsummary-(.+)\.txt$/;
+
+/** The `ipconfig` verb of each per-interface field: its file is `ipconfig-<verb>-<interface>.txt`. */
+const INTERFACE_FIELDS: Readonly<Record<SnapshotInterfaceField, string>> = {
+  ipconfigSummaries: "getsummary",
+  ipconfigPackets: "getpacket",
+};
 
 export function ipconfigSummaryFileName(interfaceName: string): string {
-  return `ipconfig-getsummary-${interfaceName}.txt`;
+  return interfaceFileName("ipconfigSummaries", interfaceName);
+}
+
+function interfaceFileName(field: SnapshotInterfaceField, interfaceName: string): string {
+  return `ipconfig-${INTERFACE_FIELDS[field]}-${interfaceName}.txt`;
 }
 
 const readSnapshotFile = (path: string) => readTextFile(path, "snapshot file", TEXT_FILE_LIMITS.snapshot);
@@ -83,26 +96,28 @@ export async function readSnapshotDirectory(dir: string): Promise<NetworkSnapsho
     if (present.has(SNAPSHOT_FILES[field])) snapshot[field] = await readSnapshotFile(join(dir, SNAPSHOT_FILES[field]));
   }
   for (const name of [...present].sort()) {
-    const interfaceName = name.match(IPCONFIG_SUMMARY_FILE)?.[1];
-    if (interfaceName === undefined || !isInterfaceName(interfaceName)) continue;
-    snapshot.ipconfigSummaries ??= {};
-    snapshot.ipconfigSummaries[interfaceName] = await readSnapshotFile(join(dir, name));
+    const match = name.match(/^ipconfig-(getsummary|getpacket)-(.+)\.txt$/);
+    if (!match || !isInterfaceName(match[2])) continue;
+    const field = match[1] === "getsummary" ? "ipconfigSummaries" : "ipconfigPackets";
+    snapshot[field] = { ...snapshot[field], [match[2]]: await readSnapshotFile(join(dir, name)) };
   }
   return snapshot;
 }
 
 /** Writes each present field to its file in `dir` (created if needed); existing other files are left alone. */
 export async function writeSnapshotDirectory(dir: string, snapshot: NetworkSnapshot): Promise<void> {
-  const summaries = Object.entries(snapshot.ipconfigSummaries ?? {});
+  const perInterface = (Object.keys(INTERFACE_FIELDS) as SnapshotInterfaceField[]).flatMap((field) =>
+    Object.entries(snapshot[field] ?? {}).map(([name, text]) => ({ field, name, text })),
+  );
   // The interface name becomes part of a file name: refuse anything that could leave the directory.
-  const invalid = summaries.find(([name]) => !isInterfaceName(name));
-  if (invalid) throw new Error(`ipconfigSummaries: "${invalid[0]}" is not an interface name`);
+  const invalid = perInterface.find(({ name }) => !isInterfaceName(name));
+  if (invalid) throw new Error(`${invalid.field}: "${invalid.name}" is not an interface name`);
   await mkdir(dir, { recursive: true });
   for (const field of SNAPSHOT_FIELDS) {
     const text = snapshot[field];
     if (text !== undefined) await writeFile(join(dir, SNAPSHOT_FILES[field]), text);
   }
-  for (const [name, text] of summaries) await writeFile(join(dir, ipconfigSummaryFileName(name)), text);
+  for (const { field, name, text } of perInterface) await writeFile(join(dir, interfaceFileName(field, name)), text);
 }
 
 /** Each command gets this long; none of them waits on the network. */
@@ -124,8 +139,11 @@ async function runForStdout(
 /** What the menu bar reads every minute: tunnels, routes (split routes included), gateway and its MAC, subnet. */
 export const QUICK_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["ifconfig", "netstatRoutes"];
 
-/** Only the rules need them (the VPN servers' protocol and port): the menu bar never reads the sockets. */
-export const RULES_ONLY_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["netstatSockets"];
+/**
+ * Only the rules need them (the VPN servers' protocol and port, the DHCP servers): the menu bar never reads
+ * the sockets or the DHCP packets.
+ */
+export const RULES_ONLY_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = ["netstatSockets", "ipconfigPackets"];
 
 /** The rest the menu bar shows: the kernel's route answers, DNS, VPN services, ARP and the Wi-Fi summary. */
 export const DETAIL_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = [
@@ -162,9 +180,22 @@ export async function collectLiveSnapshot(
   );
   const snapshot: NetworkSnapshot = { ...options.known };
   for (const [field, text] of outputs) if (text !== undefined) snapshot[field] = text;
+  const parsed = parseNetworkSnapshot(snapshot);
+
+  if (wanted("ipconfigPackets")) {
+    // The lease of each physical interface with IPv4 names its DHCP server, to which renewals go unicast.
+    const leased = (parsed.interfaces ?? [])
+      .filter((entry) => isPhysicalInterfaceName(entry.name) && entry.ipv4.length > 0)
+      .map((entry) => entry.name);
+    const packets = await Promise.all(
+      leased.map(async (name) => [name, await runForStdout(system, "ipconfig", ["getpacket", name])] as const),
+    );
+    for (const [name, text] of packets)
+      if (text !== undefined) snapshot.ipconfigPackets = { ...snapshot.ipconfigPackets, [name]: text };
+  }
   if (!wanted("ipconfigSummaries")) return snapshot;
 
-  const gateway = findPhysicalGateway(parseNetworkSnapshot(snapshot));
+  const gateway = findPhysicalGateway(parsed);
   if (gateway && /^en\d+$/.test(gateway.interface)) {
     const summary = await runForStdout(system, "ipconfig", ["getsummary", gateway.interface]);
     if (summary !== undefined) snapshot.ipconfigSummaries = { [gateway.interface]: summary };

@@ -9,6 +9,8 @@ export interface NetworkInterface {
    * Absent when unknown: then no local network is let through on it.
    */
   subnets?: string[];
+  /** The lease's DHCP server (`ipconfig getpacket`), only when it is on one of `subnets`; absent when none. */
+  dhcpServer?: string;
 }
 
 /** The IPv4 next hop of the physical network. */

@@ -189,13 +189,28 @@ const NEIGHBOUR_DISCOVERY_OUT = NEIGHBOUR_DISCOVERY_TYPES;
 const NEIGHBOUR_DISCOVERY_IN = [130, 133, 134, 135, 136, 137];
 
 /**
- * What it takes to join a network on one physical link. DHCPv4 goes to the broadcast address only (a renewal
- * that cannot reach the server unicast rebinds by broadcast); DHCPv6 and neighbour discovery only to
- * link-local and link-scope multicast. None of it can carry data to a routed address.
+ * What it takes to join a network on one physical link. DHCPv4 goes to the broadcast address, and to the
+ * lease's server only when it is on the link (renewals are unicast to it); DHCPv6 and neighbour discovery
+ * only to link-local and link-scope multicast. None of it can carry data to a routed address.
  */
-function linkPlumbingRules(link: string): string[] {
+function linkPlumbingRules(link: string, dhcpServer: string | null | undefined, template: boolean): AnchorLine[] {
+  const each = tagged(template ? { kind: "each-link" } : null);
+  const renewal = (server: string) =>
+    `pass out quick on ${link} inet proto udp from any port 68 to ${server} port 67 keep state`;
+  const toServer: AnchorLine[] = template
+    ? [{ text: renewal(DHCP_SERVER_PLACEHOLDER), when: { kind: "each-dhcp" } }]
+    : dhcpServer
+      ? [plain(renewal(dhcpServer))]
+      : [];
   return [
-    `pass out quick on ${link} inet proto udp from any port 68 to 255.255.255.255 port 67 keep state`,
+    each(`pass out quick on ${link} inet proto udp from any port 68 to 255.255.255.255 port 67 keep state`),
+    ...toServer,
+    ...linkPlumbingTail(link).map(each),
+  ];
+}
+
+function linkPlumbingTail(link: string): string[] {
+  return [
     `pass in quick on ${link} inet proto udp from any port 67 to any port 68 no state`,
     `pass out quick on ${link} inet6 proto udp from fe80::/10 port 546 to ff02::1:2 port 547 keep state`,
     `pass in quick on ${link} inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state`,
@@ -204,16 +219,26 @@ function linkPlumbingRules(link: string): string[] {
   ];
 }
 
-/** The networks one link is attached to (never a range the VPN routes), and link-local; in only from them. */
-function localNetworkRules(link: NetworkInterface): string[] {
-  const networks = [...(link.subnets ?? []), "169.254.0.0/16", "fe80::/10"];
-  return networks.flatMap((network) => {
-    const family = network.includes(":") ? "inet6" : "inet";
+const lanRules = (link: string, family: string, network: string) => [
+  `pass out quick on ${link} ${family} from any to ${network} flags any keep state`,
+  `pass in quick on ${link} ${family} from ${network} to any flags any keep state`,
+];
+
+/** The networks one link is attached to, and link-local; in only from them. */
+function localNetworkRules(link: NetworkInterface, template: boolean): AnchorLine[] {
+  const linkLocal = ["169.254.0.0/16", "fe80::/10"].flatMap((network) =>
+    lanRules(link.name, network.includes(":") ? "inet6" : "inet", network),
+  );
+  if (template) {
     return [
-      `pass out quick on ${link.name} ${family} from any to ${network} flags any keep state`,
-      `pass in quick on ${link.name} ${family} from ${network} to any flags any keep state`,
+      ...lanRules(link.name, AF_PLACEHOLDER, SUBNET_PLACEHOLDER).map(tagged({ kind: "each-subnet" })),
+      ...linkLocal.map(tagged({ kind: "each-link" })),
     ];
-  });
+  }
+  const attached = (link.subnets ?? []).flatMap((network) =>
+    lanRules(link.name, network.includes(":") ? "inet6" : "inet", network),
+  );
+  return [...attached, ...linkLocal].map(plain);
 }
 
 function exceptionRules(exception: ResolvedException): string[] {
@@ -236,15 +261,27 @@ export function commentText(text: string): string {
     .slice(0, 120);
 }
 
-/** Stands for a tunnel's name in a template; the watchdog replaces it. Never a valid interface name. */
+/** Stand for a tunnel's name, a physical link's, one of its networks, that network's family and the link's
+ * DHCP server in a template; the watchdog replaces them. None is a valid interface name or address. */
 export const TUNNEL_PLACEHOLDER = "@TUNNEL@";
+export const LINK_PLACEHOLDER = "@LINK@";
+export const SUBNET_PLACEHOLDER = "@SUBNET@";
+export const AF_PLACEHOLDER = "@AF@";
+export const DHCP_SERVER_PLACEHOLDER = "@DHCP@";
 
 /**
  * When a line of the anchor applies, for the watchdog's templates (the `#@@` marks at the head of
- * killswitch-root.sh): only with no tunnel up, only with one, once per tunnel, or until a time.
+ * killswitch-root.sh): only with no tunnel up, only with one, once per tunnel, until a time, once per
+ * physical link, once per network of that link, or when that link has an on-link DHCP server.
  */
 export type LineCondition =
-  { kind: "tunnels-none" } | { kind: "tunnels-some" } | { kind: "each-tunnel" } | { kind: "until"; seconds: number };
+  | { kind: "tunnels-none" }
+  | { kind: "tunnels-some" }
+  | { kind: "each-tunnel" }
+  | { kind: "until"; seconds: number }
+  | { kind: "each-link" }
+  | { kind: "each-subnet" }
+  | { kind: "each-dhcp" };
 
 export interface AnchorLine {
   text: string;
@@ -289,6 +326,11 @@ export function buildAnchorLines(
     options.template ? { kind: "until", seconds: Math.floor(at.getTime() / 1000) } : null;
   const tunnels = follow ? [TUNNEL_PLACEHOLDER] : summary.tunnels;
   const servers = endpointsToAllow(policy, input.network, input.rememberedServers);
+  // A template is filled in with the links of the moment (the Mac may move from Wi-Fi to Ethernet).
+  const links: NetworkInterface[] = options.template
+    ? [{ name: LINK_PLACEHOLDER, ipv4: [], ipv6: [] }]
+    : input.network.physical;
+  const eachLink: LineCondition | null = options.template ? { kind: "each-link" } : null;
 
   const lines: AnchorLine[] = [
     plain("# VPN Kill Switch: no packet leaves this Mac outside the VPN tunnel, except what is passed below."),
@@ -325,11 +367,12 @@ export function buildAnchorLines(
       "The tunnel's own packets, out only and on their protocol and port, so the VPN can connect and reconnect.",
       servers.flatMap(endpointRules),
     ),
-    ...input.network.physical.flatMap((link) =>
+    ...links.flatMap((link) =>
       section(
         `Link plumbing on ${link.name}`,
         "DHCP and IPv6 neighbour discovery, so the Mac can join or rejoin this network; nothing routed.",
-        linkPlumbingRules(link.name),
+        linkPlumbingRules(link.name, link.dhcpServer, options.template),
+        eachLink,
       ),
     ),
   );
@@ -381,11 +424,12 @@ export function buildAnchorLines(
         `pass in quick on ${name} inet6 from fe80::/10 to any flags any keep state`,
       ]),
     ),
-    ...input.network.physical.flatMap((link) =>
+    ...links.flatMap((link) =>
       section(
         `Local network on ${link.name}`,
         "Allowed in the settings: only the networks this link is attached to, and link-local, both ways.",
-        summary.allowLan ? localNetworkRules(link) : [],
+        summary.allowLan ? localNetworkRules(link, options.template) : [],
+        eachLink,
       ),
     ),
     ...summary.exceptions.flatMap((exception) =>
@@ -411,28 +455,41 @@ export function buildAnchorLines(
  * nothing leaks and the VPN can still reach its server. No tunnel passes: the VPN connects, and the status
  * says to enable again.
  */
-export function buildFailClosedAnchor(input: AnchorInput): string {
+export function buildFailClosedAnchor(
+  input: AnchorInput,
+  options: { template: boolean } = { template: false },
+): string {
   const { policy, network } = input;
-  const lines = buildAnchorLines({
-    now: input.now,
-    policy: {
-      ...policy,
-      endpoints: endpointsToAllow(policy, network, input.rememberedServers),
-      tunnelOverride: null,
-      trustedTunnels: [],
-      allowLan: false,
-      allowDiscovery: false,
-      allowAirDrop: false,
-      dnsResolvers: [],
-      exceptions: [],
+  const lines = buildAnchorLines(
+    {
+      now: input.now,
+      policy: {
+        ...policy,
+        endpoints: endpointsToAllow(policy, network, input.rememberedServers),
+        tunnelOverride: null,
+        trustedTunnels: [],
+        allowLan: false,
+        allowDiscovery: false,
+        allowAirDrop: false,
+        dnsResolvers: [],
+        exceptions: [],
+      },
+      network: { ...network, tunnels: [], vpnInterface: null, endpoints: [], serverConnections: [] },
     },
-    network: { ...network, tunnels: [], vpnInterface: null, endpoints: [], serverConnections: [] },
-  });
+    options,
+  );
   const head = [
     "# VPN Kill Switch, fail-closed rules: loaded by the watchdog only when the rules it should load are missing,",
     "# corrupt or refused. Only the VPN servers and link plumbing pass; enable the kill switch again to repair.",
   ];
-  return `${[...head, ...lines.slice(2).map((line) => line.text)].join("\n")}\n`;
+  return `${[...head, ...lines.slice(2).map(templateLine)].join("\n")}\n`;
+}
+
+/** A line as a template holds it: marked `#@@ CONDITION:` when it depends on something the watchdog fills in. */
+export function templateLine(line: AnchorLine): string {
+  if (!line.when) return line.text;
+  const kind = line.when.kind === "until" ? `until=${line.when.seconds}` : line.when.kind;
+  return `#@@ ${kind}:${line.text}`;
 }
 
 /** Builds the text of our pf anchor: deterministic for the same input, ends with a newline, `quick` everywhere. */

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "06c0f8715d75db764ffd4d9349451bd0b4f6a6e0c2ebf1a6b27dfae28c29e345";
+export const ROOT_SCRIPT_SHA256 = "368ee63da372954651f3404634379c326c31c7a4c77a07041cf9656b06ab2179";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -14,8 +14,11 @@ import type { ProbePacket } from "./probe-packets";
 
 export interface PolicyView {
   tunnels: string[];
-  /** Physical links with the networks they are attached to: where plumbing and the local network pass. */
-  links: { name: string; subnets: string[] }[];
+  /**
+   * Physical links with the networks they are attached to and their on-link DHCP server: where plumbing and
+   * the local network pass.
+   */
+  links: { name: string; subnets: string[]; dhcpServer: string | null }[];
   endpoints: Endpoint[];
   resolvers: string[];
   exceptions: ResolvedException[];
@@ -91,7 +94,11 @@ export function viewPolicy(input: VerifyInput): PolicyView {
   });
   return {
     tunnels,
-    links: network.physical.map((link) => ({ name: link.name, subnets: link.subnets ?? [] })),
+    links: network.physical.map((link) => ({
+      name: link.name,
+      subnets: link.subnets ?? [],
+      dhcpServer: link.dhcpServer ?? null,
+    })),
     endpoints,
     resolvers: policy.dnsResolvers,
     exceptions: policy.exceptions,
@@ -143,13 +150,20 @@ export function exceptionCovers(exception: ResolvedException, p: Packet): boolea
 
 export const NEIGHBOUR_DISCOVERY_IN = [130, 133, 134, 135, 136, 137];
 
-/** DHCP and neighbour discovery on a physical link: to broadcast, link-local and link-scope multicast only. */
+/**
+ * DHCP and neighbour discovery on a physical link: to broadcast, the link's own DHCP server, link-local and
+ * link-scope multicast only.
+ */
 export function isPlumbing(p: Packet, view: PolicyView): string | null {
-  if (!view.links.some((link) => link.name === p.interface)) return null;
+  const link = view.links.find((candidate) => candidate.name === p.interface);
+  if (!link) return null;
   const out = p.direction === "out";
   if (p.family === "inet" && p.protocol === "udp") {
     if (out && p.sourcePort === 68 && p.destinationPort === 67 && p.destination === "255.255.255.255")
       return "DHCP request";
+    if (out && p.sourcePort === 68 && p.destinationPort === 67 && link.dhcpServer !== null) {
+      if (sameAddress(link.dhcpServer, p.destination)) return "DHCP renewal to the lease's server";
+    }
     if (!out && p.sourcePort === 67 && p.destinationPort === 68) return "DHCP reply";
   }
   if (p.family === "inet6" && p.protocol === "udp" && within("fe80::/10", p.source)) {

@@ -261,6 +261,9 @@ export function plumbingProbes(c: ProbeContext): ProbePacket[] {
     return [
       udp("out", iface, "0.0.0.0", "255.255.255.255", 67, 68),
       udp("out", iface, local.v4, a.router, 67, 68),
+      ...c.view.links.flatMap((link) =>
+        link.name === iface && link.dhcpServer ? [udp("out", iface, local.v4, link.dhcpServer, 67, 68)] : [],
+      ),
       udp("in", iface, a.router, "255.255.255.255", 68, 67),
       udp("in", iface, a.router, local.v4, 68, 67),
       udp("out", iface, local.linkLocal, "ff02::1:2", 547, 546),
@@ -426,6 +429,10 @@ export function attackerProbes(c: ProbeContext): ProbePacket[] {
     packets.push(
       udp("out", iface, local.v4, "10.1.2.3", 67, 68),
       udp("out", iface, local.v4, "192.168.77.1", 67, 68),
+      // A lease's server is reached on its own link only.
+      ...view.links
+        .filter((link) => link.name !== iface && link.dhcpServer !== null)
+        .map((link) => udp("out", iface, local.v4, link.dhcpServer ?? "", 67, 68)),
       udp("out", iface, "0.0.0.0", a.publicV4 ?? "203.0.113.50", 67, 68),
       udp("out", iface, local.linkLocal, "ff05::1:3", 547, 546),
       udp("out", iface, local.global, a.publicV6 ?? "2001:db8:ffff::50", 547, 546),

@@ -1,13 +1,14 @@
 /**
  * The rules the root watchdog switches between, prepared by the extension: one template for each network that
  * has exceptions of its own, and one for any other network. A template is the builder's text with what the
- * watchdog fills in marked by `#@@ ` lines (see the head of killswitch-root.sh): the tunnel lines, and lines
- * that stop at a time (a captive portal window, an exception that ends). The builder tags those lines itself
+ * watchdog fills in marked by `#@@ ` lines (see the head of killswitch-root.sh): the tunnel lines, lines
+ * that stop at a time (a captive portal window, an exception that ends), and the lines of each physical link
+ * and its networks. The builder tags those lines itself
  * (`buildAnchorLines`), so it stays the one place that writes pf rules, and a template costs one build.
  */
 import type { NetworkIdentity, NetworkState } from "../network/state";
 import { parseNetworkIdentityId } from "../network/identity";
-import { type AnchorInput, type AnchorLine, TUNNEL_PLACEHOLDER, buildAnchorLines } from "../pf/anchor";
+import { type AnchorInput, TUNNEL_PLACEHOLDER, buildAnchorLines, templateLine } from "../pf/anchor";
 import { isExceptionActive } from "../policy/policy";
 
 export { TUNNEL_PLACEHOLDER, parseNetworkIdentityId };
@@ -28,12 +29,6 @@ export interface RuleTemplates {
   networks: NetworkRuleTemplate[];
 }
 
-function mark(line: AnchorLine): string {
-  if (!line.when) return line.text;
-  const kind = line.when.kind === "until" ? `until=${line.when.seconds}` : line.when.kind;
-  return `#@@ ${kind}:${line.text}`;
-}
-
 /**
  * The template for one network: the builder's lines for `input`, those that depend on the tunnels or end at
  * a time marked as the builder tagged them. Filled in with the tunnels of `input` at `input.now`, it gives back
@@ -41,7 +36,7 @@ function mark(line: AnchorLine): string {
  * reach its server after a restart.
  */
 export function buildRuleTemplate(input: AnchorInput): string {
-  return `${buildAnchorLines(input, { template: true }).map(mark).join("\n")}\n`;
+  return `${buildAnchorLines(input, { template: true }).map(templateLine).join("\n")}\n`;
 }
 
 /** The network state as it would be on the network `identity`, everything else as now. */

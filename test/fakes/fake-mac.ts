@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { NetworkSnapshot } from "../../src/network/snapshot";
+import type { NetworkSnapshot, SnapshotTextField } from "../../src/network/snapshot";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import { STATE_DIRECTORY } from "../../src/privileged/paths";
 import {
@@ -45,7 +45,7 @@ import { askServer, serverDoor, shimBinary, tellServer } from "./server-process"
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
 
 /** The command lines `collectLiveSnapshot` runs, for each snapshot field. */
-const SNAPSHOT_COMMAND_LINES: Record<Exclude<keyof NetworkSnapshot, "ipconfigSummaries">, string> = {
+const SNAPSHOT_COMMAND_LINES: Record<SnapshotTextField, string> = {
   ifconfig: "ifconfig -a",
   netstatRoutes: "netstat -rn",
   routeGetDefault: "route -n get default",
@@ -65,6 +65,9 @@ function snapshotOutputs(snapshot: NetworkSnapshot): Record<string, RecordedOutp
   }
   for (const [name, text] of Object.entries(snapshot.ipconfigSummaries ?? {})) {
     outputs[`ipconfig getsummary ${name}`] = { stdout: text };
+  }
+  for (const [name, text] of Object.entries(snapshot.ipconfigPackets ?? {})) {
+    outputs[`ipconfig getpacket ${name}`] = { stdout: text };
   }
   return outputs;
 }
@@ -248,7 +251,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     setNetwork(snapshot) {
       const outputs = readJson<Record<string, RecordedOutput>>(paths.outputs);
       for (const line of Object.keys(outputs)) {
-        if (Object.values(SNAPSHOT_COMMAND_LINES).includes(line) || line.startsWith("ipconfig getsummary ")) {
+        if (Object.values(SNAPSHOT_COMMAND_LINES).includes(line) || /^ipconfig get(summary|packet) /.test(line)) {
           delete outputs[line];
         }
       }

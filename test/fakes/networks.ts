@@ -16,6 +16,8 @@ export interface MacNetwork {
   vpn: string | null;
   /** More tunnels with an address (a second VPN, Tailscale), listed after the others. */
   moreTunnels?: string[];
+  /** The physical interface the Mac is on, en0 unless set (a USB or Thunderbolt adapter: en7). */
+  link?: string;
 }
 
 /** The identity ids the two networks have (network/identity.ts). */
@@ -67,10 +69,9 @@ function mapText(snapshot: NetworkSnapshot, change: (text: string) => string): N
   for (const [field, value] of Object.entries(snapshot)) {
     if (typeof value === "string") (result as Record<string, string>)[field] = change(value);
   }
-  if (snapshot.ipconfigSummaries) {
-    result.ipconfigSummaries = Object.fromEntries(
-      Object.entries(snapshot.ipconfigSummaries).map(([name, text]) => [name, change(text)]),
-    );
+  for (const field of ["ipconfigSummaries", "ipconfigPackets"] as const) {
+    const texts = snapshot[field];
+    if (texts) result[field] = Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, change(text)]));
   }
   return result;
 }
@@ -91,6 +92,16 @@ export function macSnapshot(network: MacNetwork): NetworkSnapshot {
   const vpn = network.vpn;
   if (vpn !== null && vpn !== "utun4") snapshot = mapText(snapshot, (text) => text.replace(/utun4\b/g, vpn));
   if (network.wifi === "cafe") snapshot = mapText(snapshot, toCafe);
+  const link = network.link;
+  if (link !== undefined && link !== "en0") {
+    snapshot = mapText(snapshot, (text) => text.replace(/\ben0\b/g, link));
+    const renamed = (texts: Record<string, string> | undefined) => (texts?.en0 ? { [link]: texts.en0 } : undefined);
+    snapshot = {
+      ...snapshot,
+      ipconfigSummaries: renamed(snapshot.ipconfigSummaries),
+      ipconfigPackets: renamed(snapshot.ipconfigPackets),
+    };
+  }
   const more = (network.moreTunnels ?? []).map(
     (name, index) =>
       `${name}: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> mtu 1420\n\tinet 10.9.${index}.2 --> 10.9.${index}.2 netmask 0xffffffff\n`,

@@ -70,6 +70,20 @@ describe("deriveNetworkState", () => {
     expect(state.undetermined).toContain("subnet unknown (no address of en0 contains 192.168.68.1)");
   });
 
+  it("keeps a link's DHCP server only when it is on one of the link's networks", () => {
+    const server = (packet: string) =>
+      deriveNetworkState({ ...SAMPLE_SNAPSHOT, ipconfigPackets: { en0: packet } }).physical[0].dhcpServer;
+    expect(server("server_identifier (ip): 192.168.1.1\n")).toBe("192.168.1.1");
+    // A lease naming a server elsewhere (the real output of another network): renewals to it would leave the link.
+    expect(
+      server(readMacosFixture("ipconfig", "getpacket-en0_server_identifier-GREP-ONLY_student-tp.txt")),
+    ).toBeUndefined();
+    expect(server("")).toBeUndefined();
+    expect(
+      deriveNetworkState({ ...SAMPLE_SNAPSHOT, ipconfigPackets: undefined }).physical[0].dhcpServer,
+    ).toBeUndefined();
+  });
+
   it("finds a full tunnel by its 0/1 + 128.0/1 routes, whichever source tells", () => {
     const full = deriveNetworkState(SAMPLE_SNAPSHOT);
     expect(full).toEqual({
@@ -83,6 +97,7 @@ describe("deriveNetworkState", () => {
             "2001:db8:1a2b:10:9d4:6b11:e0c2:3f88",
           ],
           subnets: ["192.168.1.0/24", "2001:db8:1a2b:10::/64"],
+          dhcpServer: "192.168.1.1",
         },
       ],
       tunnels: [{ name: "utun4", ipv4: ["10.8.0.2"], ipv6: [] }],
@@ -285,8 +300,8 @@ describe("deriveNetworkState", () => {
       const cut = (text: string) => text.slice(0, Math.floor(text.length * fraction));
       const snapshot: NetworkSnapshot = {};
       for (const field of fields) {
-        if (field === "ipconfigSummaries")
-          snapshot.ipconfigSummaries = { en0: cut(SAMPLE_SNAPSHOT.ipconfigSummaries?.en0 ?? "") };
+        if (field === "ipconfigSummaries" || field === "ipconfigPackets")
+          snapshot[field] = { en0: cut(SAMPLE_SNAPSHOT[field]?.en0 ?? "") };
         else snapshot[field] = cut(SAMPLE_SNAPSHOT[field] ?? "");
       }
       const state = deriveNetworkState(snapshot);

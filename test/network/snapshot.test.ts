@@ -28,6 +28,7 @@ describe("snapshot directories", () => {
     expect((await readdir(dir)).sort()).toEqual([
       "arp-an.txt",
       "ifconfig.txt",
+      "ipconfig-getpacket-en0.txt",
       "ipconfig-getsummary-en0.txt",
       "netstat-anv.txt",
       "netstat-rn.txt",
@@ -100,6 +101,7 @@ const sampleOutputs = (): Record<string, CommandResult> => ({
   "arp -an": ok(SAMPLE_SNAPSHOT.arp ?? ""),
   "netstat -anv": ok(SAMPLE_SNAPSHOT.netstatSockets ?? ""),
   "ipconfig getsummary en0": ok(SAMPLE_SNAPSHOT.ipconfigSummaries?.en0 ?? ""),
+  "ipconfig getpacket en0": ok(SAMPLE_SNAPSHOT.ipconfigPackets?.en0 ?? ""),
 });
 
 describe("collectLiveSnapshot", () => {
@@ -115,12 +117,14 @@ describe("collectLiveSnapshot", () => {
       "arp -an": ok(SAMPLE_SNAPSHOT.arp ?? ""),
       "netstat -anv": ok(SAMPLE_SNAPSHOT.netstatSockets ?? ""),
       "ipconfig getsummary en0": ok(SAMPLE_SNAPSHOT.ipconfigSummaries?.en0 ?? ""),
+      "ipconfig getpacket en0": ok(SAMPLE_SNAPSHOT.ipconfigPackets?.en0 ?? ""),
     });
     const snapshot = await collectLiveSnapshot(fake.system);
     expect(fake.mostAtOnce()).toBe(9);
     expect(fake.calls.sort()).toEqual([
       "arp -an",
       "ifconfig -a",
+      "ipconfig getpacket en0",
       "ipconfig getsummary en0",
       "netstat -anv",
       "netstat -rn",
@@ -156,9 +160,10 @@ describe("collectLiveSnapshot", () => {
       "scutil --nc list",
       "scutil --nwi",
     ]);
-    // The sockets are for the rules only: the menu bar's details leave them out.
-    const { netstatSockets, ...shown } = SAMPLE_SNAPSHOT;
+    // The sockets and the DHCP lease are for the rules only: the menu bar's details leave them out.
+    const { netstatSockets, ipconfigPackets, ...shown } = SAMPLE_SNAPSHOT;
     expect(netstatSockets).toBeDefined();
+    expect(ipconfigPackets).toBeDefined();
     expect(full).toEqual(shown);
   });
 

@@ -28,6 +28,7 @@ describe("the root script", () => {
     const parts = readParts();
     expect(parts.map((part) => part.name)).toEqual([
       "00-about.sh",
+      "05-awk.sh",
       "10-checks.sh",
       "20-records.sh",
       "30-pf.sh",

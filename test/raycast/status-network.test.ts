@@ -101,8 +101,9 @@ const VPN_DROPPED: NetworkSnapshot = {
     .join("\n"),
 };
 
-// The menu bar reads no sockets: the connections to the VPN server are for the rules only.
-const FULL_STATE = deriveNetworkState({ ...SAMPLE_SNAPSHOT, netstatSockets: undefined });
+// The menu bar reads no sockets and no DHCP lease: the VPN server's connections and the lease's server are for
+// the rules only.
+const FULL_STATE = deriveNetworkState({ ...SAMPLE_SNAPSHOT, netstatSockets: undefined, ipconfigPackets: undefined });
 
 describe("readStatusNetwork (the menu bar's network reading)", () => {
   /** One reading the way the menu bar makes it, on this fake Mac and its interface list. */
@@ -152,7 +153,9 @@ describe("readStatusNetwork (the menu bar's network reading)", () => {
     expect(mac.takeCalls()).toEqual(FULL_READ);
     expect(dropped.detailsReadNow).toBe(true);
     expect(dropped.network.tunnels).toEqual([]);
-    expect(dropped.network).toEqual(deriveNetworkState({ ...VPN_DROPPED, netstatSockets: undefined }));
+    expect(dropped.network).toEqual(
+      deriveNetworkState({ ...VPN_DROPPED, netstatSockets: undefined, ipconfigPackets: undefined }),
+    );
 
     await read();
     expect(mac.takeCalls()).toEqual([]);

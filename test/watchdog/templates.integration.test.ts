@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { buildKillSwitchAnchor } from "../../src/pf/anchor";
 import { formatNetworkIdentityId } from "../../src/network/identity";
+import { DHCP_SERVER_PLACEHOLDER, LINK_PLACEHOLDER } from "../../src/pf/anchor";
 import {
   TUNNEL_PLACEHOLDER,
   buildRuleTemplate,
@@ -9,7 +10,7 @@ import {
 } from "../../src/watchdog/templates";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
-import { enable, inspect, joinNetwork, policyOf, settingsFrom } from "./helpers";
+import { enable, expectNoLeak, inspect, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -48,7 +49,17 @@ describe("buildRuleTemplate", () => {
       `#@@ until=${portalEnd}:pass out quick proto tcp from any to any port { 80, 443 } flags any keep state`,
     );
     expect(marked.filter((line) => line.includes("203.0.113.80"))).toHaveLength(1);
-    expect(marked.every((line) => /^#@@ (tunnels-none|tunnels-some|each-tunnel|until=\d+):/.test(line))).toBe(true);
+    // The lines of each physical link, its networks and its DHCP server, written once with placeholders.
+    expect(marked).toContainEqual(
+      `#@@ each-link:pass out quick on ${LINK_PLACEHOLDER} inet proto udp from any port 68 to 255.255.255.255 port 67 keep state`,
+    );
+    expect(marked).toContainEqual(
+      `#@@ each-dhcp:pass out quick on ${LINK_PLACEHOLDER} inet proto udp from any port 68 to ${DHCP_SERVER_PLACEHOLDER} port 67 keep state`,
+    );
+    expect(withoutBuiltLine(template).join("\n")).not.toMatch(/\ben0\b|192\.168\.1\.0\/24|192\.168\.1\.1 port 67/);
+    expect(
+      marked.every((line) => /^#@@ (tunnels-none|tunnels-some|each-tunnel|until=\d+|each-link|each-dhcp):/.test(line)),
+    ).toBe(true);
     // Everything else is the builder's text, line for line.
     const plain = template.split("\n").filter((line) => !line.startsWith("#@@ "));
     const built = buildKillSwitchAnchor({
@@ -66,7 +77,7 @@ describe("buildRuleTemplate", () => {
     expect(
       buildRuleTemplate(input)
         .split("\n")
-        .some((line) => /^#@@ (tunnels|each)/.test(line)),
+        .some((line) => /^#@@ (tunnels|each-tunnel)/.test(line)),
     ).toBe(false);
     expect(buildRuleTemplates(input).fixedTunnel).toBe("utun4");
   });
@@ -166,6 +177,50 @@ describe("the watchdog fills the templates in exactly as the builder writes the 
       const built = buildKillSwitchAnchor({ policy, network: state, now });
       expect(built).not.toContain("192.168.1.40");
       expect(withoutBuiltLine(seen.rules ?? "")).toEqual(withoutBuiltLine(built));
+    }
+  });
+
+  it("for the links of the moment: another network's subnets, another interface, the lease's server", async () => {
+    const now = new Date();
+    const settings = settingsWith({ allowLan: true });
+    const policy = await policyOf(settings);
+    mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
+    const on = await enable(mac, settings, macNetworkState({ wifi: "home", vpn: "utun4" }), { now });
+    expect(on.rules).toContain("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
+    expect(on.rules).toContain("from any port 68 to 192.168.1.1 port 67 keep state");
+    const cases: { network: MacNetwork; rulesFile: string; lan: string }[] = [
+      {
+        network: { wifi: "cafe", vpn: "utun4" },
+        rulesFile: "other.pf",
+        lan: "on en0 inet from any to 192.168.50.0/24",
+      },
+      {
+        network: { wifi: "cafe", vpn: null },
+        rulesFile: "other.pf",
+        lan: "on en0 inet6 from any to 2001:db8:77:20::/64",
+      },
+      {
+        network: { wifi: "home", vpn: "utun4", link: "en7" },
+        rulesFile: "network-1.pf",
+        lan: "on en7 inet from any to 192.168.1.0/24",
+      },
+      { network: { wifi: "cafe", vpn: null, link: "bridge100" }, rulesFile: "other.pf", lan: "on bridge100 inet" },
+    ];
+    for (const { network, rulesFile, lan } of cases) {
+      const name = JSON.stringify(network);
+      const joined = joinNetwork(mac, network);
+      const state = { ...joined, endpoints: joined.tunnels.length > 0 ? joined.endpoints : [] };
+      const seen = await inspect(mac);
+      expect(seen.rulesFile, name).toBe(rulesFile);
+      expect(withoutBuiltLine(seen.rules ?? ""), name).toEqual(
+        withoutBuiltLine(buildKillSwitchAnchor({ policy, network: state, now })),
+      );
+      expect(seen.rules, name).toContain(`pass out quick ${lan}`);
+      // Nothing of the network or interface Enable was on, unless the Mac is still on it.
+      if (network.wifi === "cafe") expect(seen.rules, name).not.toMatch(/192\.168\.1\.0\/24|192\.168\.1\.1 port 67/);
+      if (network.link) expect(seen.rules, name).not.toMatch(/\ben0\b/);
+      await runWatchdog(mac);
+      expectNoLeak(mac, policy, state, now, name);
     }
   });
 

@@ -13,6 +13,7 @@ import { loadRootScript } from "../../src/privileged/root-script-loader";
 
 const ROOT_SCRIPT = loadRootScript();
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { buildFailClosedAnchor } from "../../src/pf/anchor";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
 import { appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
 import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
@@ -310,8 +311,13 @@ describe("repairs", () => {
     await mac.advanceClock(10);
     // A failed check exits non-zero (launchd logs it) and runs again at the next interval.
     expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
-    // Neither the truncated rules nor the home network's: the fail-closed rules (VPN servers, link plumbing).
-    const failClosed = readFileSync(`${mac.stateDirectory}/fail-closed.pf`, "utf8");
+    // Neither the truncated rules nor the home network's: the fail-closed rules (VPN servers, link plumbing)
+    // for the cafe's link.
+    const failClosed = buildFailClosedAnchor({
+      policy: await policyOf(PROTECTED),
+      network: macNetworkState({ wifi: "cafe", vpn: "utun4" }),
+      now: mac.now(),
+    });
     expect(anchorRules(mac)).toBe(
       `${failClosed
         .split("\n")

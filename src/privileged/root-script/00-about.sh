@@ -42,6 +42,13 @@
 # The tunnels let through are the trusted ones that are up: the one `route -n get 1.1.1.1` names (it
 # carries the default route, or the 0/1 + 128.0/1 split) first, then those --trusted-tunnel named.
 #   #@@ until=SECONDS:TEXT    TEXT until then (a captive portal window, an exception that ends)
+#   #@@ each-link:TEXT        consecutive lines so marked are one block, written once per physical link
+#                             (en, bridge, ap, vmnet with an address or an active link), @LINK@ its name
+#   #@@ each-subnet:TEXT      inside such a block: consecutive lines written once per network the link is
+#                             attached to, @SUBNET@ the network, @AF@ its family (inet or inet6)
+#   #@@ each-dhcp:TEXT        inside such a block: TEXT when the link's DHCP server is on the link, @DHCP@ it
+# The links are read as src/network reads them, so a filled-in template is the builder's text for the
+# links of the moment: the Mac may move from Wi-Fi to Ethernet, or to another network, after Enable.
 # Unfilled, every marker is a comment, so a template loaded as it is blocks everything but link plumbing.
 #
 # Exit status: 0 done, else one of the KS_EXIT_... below (from src/privileged/root-contract.json).

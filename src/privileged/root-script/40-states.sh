@@ -6,49 +6,7 @@
 # pairs; pairs that match no state listed now are skipped, since each pfctl call takes time and most of
 # the address space has no connection. Any address this cannot read counts as a match.
 select_kills() {
-	awk '
-		function v4(a,   p) {
-			if (split(a, p, ".") != 4) return -1
-			return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4]
-		}
-		function pad(g) {
-			if (g == "" || length(g) > 4) return "?"
-			while (length(g) < 4) g = "0" g
-			return g
-		}
-		function v6(a,   halves, n, head, tail, nh, nt, i, out) {
-			sub(/%.*/, "", a)
-			if (a ~ /[^0-9A-Fa-f:]/) return ""
-			n = split(a, halves, "::")
-			if (n > 2) return ""
-			nh = halves[1] == "" ? 0 : split(halves[1], head, ":")
-			nt = (n == 2 && halves[2] != "") ? split(halves[2], tail, ":") : 0
-			if ((n == 1 && nh != 8) || (n == 2 && nh + nt > 7)) return ""
-			out = ""
-			for (i = 1; i <= nh; i++) out = out pad(head[i])
-			for (i = nh + nt; n == 2 && i < 8; i++) out = out "0000"
-			for (i = 1; i <= nt; i++) out = out pad(tail[i])
-			return out ~ /\?/ ? "" : tolower(out)
-		}
-		function within(a, spec,   parts, bits, x, y, digits, rest, cx, cy) {
-			if (split(spec, parts, "/") == 1) parts[2] = spec ~ /:/ ? 128 : 32
-			bits = parts[2]
-			if ((a ~ /:/) != (parts[1] ~ /:/)) return 0
-			if (a !~ /:/) {
-				x = v4(a); y = v4(parts[1])
-				if (x < 0 || y < 0) return 1
-				return int(x / 2 ^ (32 - bits)) == int(y / 2 ^ (32 - bits))
-			}
-			x = v6(a); y = v6(parts[1])
-			if (x == "" || y == "") return 1
-			digits = int(bits / 4)
-			if (substr(x, 1, digits) != substr(y, 1, digits)) return 0
-			rest = bits % 4
-			if (rest == 0) return 1
-			cx = index("0123456789abcdef", substr(x, digits + 1, 1)) - 1
-			cy = index("0123456789abcdef", substr(y, digits + 1, 1)) - 1
-			return int(cx / 2 ^ (4 - rest)) == int(cy / 2 ^ (4 - rest))
-		}
+	awk "$AWK_LIB"'
 		FILENAME == ARGV[1] {
 			for (i = 1; i <= NF; i++) {
 				token = $i
@@ -63,7 +21,7 @@ select_kills() {
 			for (line in addresses) {
 				n = split(substr(addresses[line], 2), list, " ")
 				for (i = 1; i <= n; i++) for (j = 1; j <= n; j++)
-					if (i != j && within(list[i], $1) && within(list[j], $2)) { print; next }
+					if (i != j && within(list[i], $1) != 0 && within(list[j], $2) != 0) { print; next }
 			}
 		}
 	' "$1" "$2"

@@ -34,6 +34,84 @@ vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
 	' "$WORK/ifconfig"
 }
 
+# The physical links, as network/derive.ts finds them: every en/bridge/ap/vmnet interface with an
+# address or an active link, one line each, "NAME SUBNET...", its attached networks as attachedSubnets
+# prints them (IPv4 /8 to /31 without a peer, then IPv6 /64s; link-local and host-only left out).
+physical_links() {
+	awk "$AWK_LIB"'
+		function flush(   i, line) {
+			if (name == "" || !physical || !(addressed || active) || (name in done)) return
+			done[name] = 1
+			line = name
+			for (i = 1; i <= n4; i++) line = line " " nets4[i]
+			for (i = 1; i <= n6; i++) line = line " " nets6[i]
+			print line
+		}
+		function after(word,   i) {
+			for (i = 3; i < NF; i++) if ($i == word) return $(i + 1)
+			return ""
+		}
+		{ indent = match($0, /[^ \t]/) - 1 }
+		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+<[^>]*>/ {
+			flush()
+			name = $1; sub(/:$/, "", name)
+			physical = name ~ /^(en|bridge|ap|vmnet)[0-9]+$/
+			header = indent; addressed = 0; active = 0; n4 = 0; n6 = 0
+			split("", seen)
+			next
+		}
+		# A line no deeper than the headers that is not one ends the block, as in network/ifconfig.ts.
+		indent >= 0 && indent <= header { flush(); name = ""; next }
+		name == "" { next }
+		$1 == "status:" && $2 == "active" { active = 1; next }
+		$1 == "inet" && v4($2) >= 0 {
+			addressed = 1
+			bits = mask_bits(after("netmask")); peer = after("-->")
+			if (bits < 8 || bits >= 32 || v4(peer) >= 0) next
+			size = 2 ^ (32 - bits)
+			net = dotted(int(v4($2) / size) * size) "/" bits
+			if (!(net in seen)) { seen[net] = 1; nets4[++n4] = net }
+			next
+		}
+		$1 == "inet6" && v6($2) != "" {
+			addressed = 1
+			bits = ""
+			for (i = 3; i <= NF; i++) if ($i == "prefixlen" || $i == "scopeid" || $i == "-->") {
+				if ($i == "prefixlen" && $(i + 1) ~ /^[0-9]+$/ && length($(i + 1)) <= 3) bits = $(i + 1) + 0
+				i++
+			}
+			if (bits != 64 || v6($2) ~ /^fe[89ab]/) next
+			net = slash64($2)
+			if (!(net in seen)) { seen[net] = 1; nets6[++n6] = net }
+		}
+		END { flush() }
+	' "$WORK/ifconfig"
+}
+
+# The lease's DHCP server of a link (`ipconfig getpacket`, server_identifier), printed only when it is on
+# one of the link's IPv4 networks: renewals go to it unicast, and a server elsewhere would be a way off the link.
+dhcp_server() { # LINK SUBNET...
+	link=$1
+	shift
+	"$IPCONFIG" getpacket "$link" 2>/dev/null | awk -v subnets="$*" "$AWK_LIB"'
+		$1 == "server_identifier" && $2 == "(ip):" && v4($3) >= 0 && server == "" { server = $3 }
+		END {
+			n = split(subnets, list, " ")
+			for (i = 1; i <= n; i++) if (list[i] !~ /:/ && within(server, list[i]) == 1) { print server; exit }
+		}
+	'
+}
+
+# The links the templates are filled in with, in $WORK/links: "NAME DHCP_SERVER|- SUBNET..." a line each.
+describe_links() {
+	physical_links | while read -r link subnets; do
+		server=""
+		# shellcheck disable=SC2086 # one argument per network
+		case " $subnets" in *.*) server=$(dhcp_server "$link" $subnets) ;; esac
+		printf '%s %s%s\n' "$link" "${server:--}" "${subnets:+ $subnets}"
+	done >"$WORK/links"
+}
+
 # The physical network's IPv4 router as "ADDRESS INTERFACE", looked up as network/routing.ts does:
 # the kernel's route to the Internet when it leaves through a physical interface, else the table's
 # default routes on a physical interface (unscoped first: a full-tunnel VPN leaves en0's scoped), else
@@ -41,32 +119,22 @@ vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
 # `route -n get TARGET` as "GATEWAY INTERFACE INTERFACE": the physical gateway and its interface, or
 # "- -", then the interface the route leaves by (a tunnel for a full-tunnel VPN), or "-".
 route_get_gateway() { # TARGET
-	"$ROUTE" -n get "$1" 2>/dev/null | awk '
-		function ipv4(a,   p, i) {
-			if (split(a, p, ".") != 4) return 0
-			for (i = 1; i <= 4; i++) if (p[i] !~ /^[0-9]+$/ || p[i] > 255) return 0
-			return 1
-		}
+	"$ROUTE" -n get "$1" 2>/dev/null | awk "$AWK_LIB"'
 		$1 == "gateway:" { gateway = $2 }
 		$1 == "interface:" { ifname = $2 }
 		END {
-			physical = ipv4(gateway) && ifname ~ /^(en|bridge|ap|vmnet)[0-9]+$/
+			physical = v4(gateway) >= 0 && ifname ~ /^(en|bridge|ap|vmnet)[0-9]+$/
 			print (physical ? gateway " " ifname : "- -"), (ifname ~ /^[a-z]+[0-9]+$/ ? ifname : "-")
 		}
 	'
 }
 
 netstat_gateway() {
-	"$NETSTAT" -rn 2>/dev/null | awk '
-		function ipv4(a,   p, i) {
-			if (split(a, p, ".") != 4) return 0
-			for (i = 1; i <= 4; i++) if (p[i] !~ /^[0-9]+$/ || p[i] > 255) return 0
-			return 1
-		}
+	"$NETSTAT" -rn 2>/dev/null | awk "$AWK_LIB"'
 		$1 == "Internet:" { family = 4; column = 0; next }
 		$1 == "Internet6:" { family = 6; column = 0; next }
 		$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
-		family == 6 || $1 != "default" || NF < 3 || $3 !~ /^[UGHRDMmdCXLS123WcBbIiYrg]+$/ || $3 ~ /[RB]/ || !ipv4($2) { next }
+		family == 6 || $1 != "default" || NF < 3 || $3 !~ /^[UGHRDMmdCXLS123WcBbIiYrg]+$/ || $3 ~ /[RB]/ || v4($2) < 0 { next }
 		{
 			ifname = ""
 			if (column) ifname = $column
@@ -100,30 +168,16 @@ EOF
 	fi
 }
 
-# awk: normal(TEXT) is the MAC in TEXT in normal form (network/mac-address.ts), or "" when TEXT is none.
-AWK_NORMAL_MAC='
-	function normal(text,   o, n, i, out) {
-		n = split(tolower(text), o, ":")
-		if (n != 6) return ""
-		out = ""
-		for (i = 1; i <= 6; i++) {
-			if (o[i] !~ /^[0-9a-f][0-9a-f]?$/) return ""
-			out = out (i > 1 ? ":" : "") (length(o[i]) == 1 ? "0" : "") o[i]
-		}
-		return out
-	}
-'
-
 # The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
 # per octet. Prints it (nothing when unknown).
 gateway_mac() { # ADDRESS INTERFACE
-	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_NORMAL_MAC"'
+	mac=$("$ARP" -an 2>/dev/null | awk -v gw="($1)" -v ifname="$2" "$AWK_LIB"'
 		$2 == gw && $3 == "at" && $5 == "on" && $6 == ifname && normal($4) != "" { print normal($4); exit }
 	')
 	if [ -n "$mac" ]; then
 		printf '%s\n' "$mac"
 	else
-		"$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_NORMAL_MAC"'
+		"$NETSTAT" -rn 2>/dev/null | awk -v gw="$1" -v ifname="$2" "$AWK_LIB"'
 			$1 == "Internet6:" { done = 1 }
 			$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
 			done || NF < 3 { next }
@@ -140,28 +194,7 @@ gateway_mac() { # ADDRESS INTERFACE
 
 # The subnet of the router's interface: its first IPv4 address whose address/netmask holds the router.
 gateway_subnet() { # ADDRESS INTERFACE
-	awk -v gw="$1" -v ifname="$2" '
-		function v4(a,   p, i) {
-			if (split(a, p, ".") != 4) return -1
-			for (i = 1; i <= 4; i++) if (p[i] !~ /^[0-9]+$/ || p[i] > 255) return -1
-			return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4]
-		}
-		function prefix(mask,   hex, i, c, value, bits, seen0) {
-			# No {8}: interval expressions are missing from some awks.
-			if (length(mask) != 10 || tolower(mask) !~ /^0x[0-9a-f]+$/) return -1
-			hex = tolower(substr(mask, 3)); bits = 0; seen0 = 0
-			for (i = 1; i <= 8; i++) {
-				value = index("0123456789abcdef", substr(hex, i, 1)) - 1
-				for (c = 8; c >= 1; c = c / 2) {
-					if (value >= c) { if (seen0) return -1; bits++; value -= c }
-					else seen0 = 1
-				}
-			}
-			return bits
-		}
-		function dotted(n) {
-			return int(n / 16777216) "." int(n / 65536) % 256 "." int(n / 256) % 256 "." n % 256
-		}
+	awk -v gw="$1" -v ifname="$2" "$AWK_LIB"'
 		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+</ {
 			name = $1; sub(/:$/, "", name)
 			if (inside) exit
@@ -171,7 +204,7 @@ gateway_subnet() { # ADDRESS INTERFACE
 		inside && $1 == "inet" {
 			mask = ""
 			for (i = 3; i < NF; i++) if ($i == "netmask") mask = $(i + 1)
-			bits = prefix(mask); address = v4($2); router = v4(gw)
+			bits = mask_bits(mask); address = v4($2); router = v4(gw)
 			if (bits < 0 || address < 0 || router < 0) next
 			size = 2 ^ (32 - bits)
 			if (int(address / size) == int(router / size)) { print dotted(int(address / size) * size) "/" bits; exit }

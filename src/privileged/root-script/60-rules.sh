@@ -1,13 +1,49 @@
 # --- The rules the watchdog loads: templates filled in for this network, tunnels and time, and the
 # fail-closed rules for when those are missing, corrupt or refused
 
-fill_template() { # TEMPLATE TUNNELS NOW
+# Fills a template in (see the head of this file) for the tunnels let through, the time, and the
+# physical links of LINKS (describe_links): consecutive lines marked each-link are one block, repeated
+# for each link; within it, consecutive each-subnet lines are repeated for each network of the link, and
+# an each-dhcp line is kept when the link has an on-link DHCP server.
+fill_template() { # TEMPLATE TUNNELS NOW LINKS
 	awk -v tunnels="$2" -v now="$3" '
 		BEGIN {
 			n = split(tunnels, name, " ")
 			joined = ""
 			for (i = 1; i <= n; i++) joined = joined (i > 1 ? ", " : "") name[i]
 		}
+		function put(text, l, net,   af) {
+			af = net ~ /:/ ? "inet6" : "inet"
+			gsub(/@LINK@/, link[l], text); gsub(/@DHCP@/, dhcp[l], text)
+			gsub(/@SUBNET@/, net, text); gsub(/@AF@/, af, text)
+			print text
+		}
+		function flush(   l, i, j, k, s) {
+			for (l = 1; l <= links; l++) {
+				for (i = 1; i <= held; ) {
+					if (kind[i] != "each-subnet") {
+						if (kind[i] == "each-link" || dhcp[l] != "-") put(body[i], l, "")
+						i++
+						continue
+					}
+					for (j = i; j <= held && kind[j] == "each-subnet"; j++) ;
+					for (s = 1; s <= nets[l]; s++) for (k = i; k < j; k++) put(body[k], l, net[l, s])
+					i = j
+				}
+			}
+			held = 0
+		}
+		FILENAME == ARGV[1] {
+			link[++links] = $1; dhcp[links] = $2; nets[links] = NF - 2
+			for (i = 3; i <= NF; i++) net[links, i - 2] = $i
+			next
+		}
+		/^#@@ each-(link|subnet|dhcp):/ {
+			at = index($0, ":")
+			kind[++held] = substr($0, 5, at - 5); body[held] = substr($0, at + 1)
+			next
+		}
+		held { flush() }
 		/^#@@ tunnels-none:/ { if (n == 0) print substr($0, 18); next }
 		/^#@@ tunnels-some:/ { if (n > 0) { line = substr($0, 18); gsub(/@TUNNEL@/, joined, line); print line }; next }
 		/^#@@ each-tunnel:/ { for (i = 1; i <= n; i++) { line = substr($0, 17); gsub(/@TUNNEL@/, name[i], line); print line }; next }
@@ -17,13 +53,16 @@ fill_template() { # TEMPLATE TUNNELS NOW
 			next
 		}
 		{ print }
-	' "$1"
+		END { if (held) flush() }
+	' "$4" "$1"
 }
 
 # The rules the kill switch should have now: the template of this network (or of any other network),
-# filled in with the VPN tunnels that are up. Sets IDENTITY, TEMPLATE and TUNNELS; writes $1.
+# filled in with the VPN tunnels that are up and the physical links. Sets IDENTITY, TEMPLATE and TUNNELS;
+# writes $1.
 desired_rules() { # OUTPUT NOW
 	read_interfaces
+	describe_links
 	network_identity
 	TEMPLATE=""
 	TUNNELS=""
@@ -53,10 +92,10 @@ desired_rules() { # OUTPUT NOW
 	[ -n "$TEMPLATE" ] || TEMPLATE=$other
 	if [ -n "$fixed" ]; then
 		TUNNELS=$fixed
-		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" >"$1"
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" "$WORK/links" >"$1"
 	else
 		TUNNELS=$(vpn_tunnels "$INTERNET_IF" "$trusted")
-		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" >"$1"
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" "$WORK/links" >"$1"
 	fi
 }
 
@@ -88,11 +127,19 @@ save_templates() {
 	mv "$STATE_DIR/$KS_FILE_TEMPLATES.new" "$STATE_DIR/$KS_FILE_TEMPLATES" && rm -rf "$STATE_DIR/$KS_FILE_TEMPLATES.old"
 }
 
+# The links of now and a sample one with every kind of line, to check templates with (in $WORK/links.check),
+# so the lines of each link are checked even with none attached now.
+links_for_checks() {
+	[ -s "$WORK/ifconfig" ] || read_interfaces
+	describe_links
+	{ cat "$WORK/links"; printf '%s\n' "en0 192.0.2.1 192.0.2.0/24 2001:db8::/64"; } >"$WORK/links.check"
+}
+
 # Each template must be rules pf accepts once filled in, or the watchdog could not load it later.
 check_templates() { # NOW
 	[ "$HAVE_TEMPLATES" = yes ] || return 0
 	for file in "$WORK/templates/"*.pf; do
-		fill_template "$file" "$TUNNELS" "$1" >"$WORK/template.check"
+		fill_template "$file" "$TUNNELS" "$1" "$WORK/links.check" >"$WORK/template.check"
 		pf -n -a "$KS_ANCHOR" -f "$WORK/template.check" ||
 			fail "$KS_EXIT_RULES_REJECTED" "pf rejected the watchdog's rules (${file##*/}): $(pf_said)"
 	done
@@ -108,13 +155,13 @@ save_fail_closed() {
 }
 
 # The last resort, when fail-closed.pf is missing, corrupt or refused too: loopback and link plumbing on
-# every Ethernet and Wi-Fi interface (the same lines as the builder's), everything else blocked. No VPN
+# every physical link (the same lines as the builder's, broadcast DHCP only), everything else blocked. No VPN
 # server is known here, but nothing leaks and the Mac can still join its network.
 builtin_fail_closed_rules() {
 	printf '%s\n' "# VPN Kill Switch, built-in fail-closed rules: the kill switch's own rules could not be loaded." \
 		"# Only loopback and link plumbing pass; enable the kill switch again to repair." \
 		"pass quick on lo0 all flags any keep state"
-	awk '/^en[0-9]+: / { sub(/:.*/, ""); print }' "$WORK/ifconfig" | while read -r link; do
+	while read -r link _; do
 		printf '%s\n' \
 			"pass out quick on $link inet proto udp from any port 68 to 255.255.255.255 port 67 keep state" \
 			"pass in quick on $link inet proto udp from any port 67 to any port 68 no state" \
@@ -122,7 +169,7 @@ builtin_fail_closed_rules() {
 			"pass in quick on $link inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state" \
 			"pass out quick on $link inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { 133, 134, 135, 136, 137, 143 } no state" \
 			"pass in quick on $link inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state"
-	done
+	done <"$WORK/links"
 	printf '%s\n' "block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }" \
 		"block return out log (user) quick all" "block drop in log (user) quick all"
 }
@@ -131,11 +178,14 @@ builtin_fail_closed_rules() {
 # pf on: fail-closed.pf when pf takes it, else the built-in rules. Records the result; never leaves pf open.
 fail_closed() { # REASON
 	loaded=""
-	if [ -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" ] && rules_complete "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" &&
-		pf -n -a "$KS_ANCHOR" -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" && load "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES"; then
+	[ -s "$WORK/ifconfig" ] || read_interfaces
+	[ -f "$WORK/links" ] || describe_links
+	# Filled in for the links of now, as the templates are: the Mac may have moved to another interface.
+	if [ -f "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" ] &&
+		fill_template "$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES" "" "$NOW" "$WORK/links" >"$WORK/fail-closed.now" &&
+		rules_complete "$WORK/fail-closed.now" && pf -n -a "$KS_ANCHOR" -f "$WORK/fail-closed.now" && load "$WORK/fail-closed.now"; then
 		loaded="the fail-closed rules (VPN servers and link plumbing only)"
 	else
-		[ -s "$WORK/ifconfig" ] || read_interfaces
 		builtin_fail_closed_rules >"$WORK/built-in.pf"
 		if load "$WORK/built-in.pf"; then loaded="the built-in fail-closed rules (link plumbing only)"; fi
 	fi

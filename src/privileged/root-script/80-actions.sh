@@ -36,10 +36,12 @@ do_on() {
 	# A window that ended while the prompt waited is still in the rules: the timer closes it at once.
 	printf '%s' "$RULES" >"$WORK/anchor.pf" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot write the rules to $WORK"
 	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail "$KS_EXIT_RULES_REJECTED" "$(pf_said)"
+	links_for_checks
 	check_templates "$now"
 	if [ "$HAVE_FAIL_CLOSED" = yes ]; then
 		rules_complete "$WORK/fail-closed.pf" || fail "$KS_EXIT_BAD_ARGUMENTS" "the fail-closed rules must end with the kill switch's final blocks"
-		pf -n -a "$KS_ANCHOR" -f "$WORK/fail-closed.pf" || fail "$KS_EXIT_RULES_REJECTED" "pf rejected the fail-closed rules: $(pf_said)"
+		fill_template "$WORK/fail-closed.pf" "" "$now" "$WORK/links.check" >"$WORK/fail-closed.check"
+		pf -n -a "$KS_ANCHOR" -f "$WORK/fail-closed.check" || fail "$KS_EXIT_RULES_REJECTED" "pf rejected the fail-closed rules: $(pf_said)"
 	fi
 	PREVIOUS=""
 	if recorded_on && [ -f "$STATE_DIR/$KS_FILE_RULES" ] && cp "$STATE_DIR/$KS_FILE_RULES" "$WORK/previous.pf"; then

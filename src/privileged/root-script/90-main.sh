@@ -22,6 +22,7 @@ IFCONFIG="$SYSROOT/sbin/ifconfig"
 ROUTE="$SYSROOT/sbin/route"
 NETSTAT="$SYSROOT/usr/sbin/netstat"
 ARP="$SYSROOT/usr/sbin/arp"
+IPCONFIG="$SYSROOT/usr/sbin/ipconfig"
 LAUNCHCTL="$SYSROOT/bin/launchctl"
 SH="$SYSROOT/bin/sh"
 # The clock and the waits come from the system's own programs, so a test's fake macOS can move time on.
