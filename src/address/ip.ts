@@ -70,6 +70,16 @@ export function addressToBigInt(address: string): bigint {
   return familyOf(address) === "inet" ? ipv4ToBigInt(address) : ipv6ToBigInt(address);
 }
 
+/** The first host of a network (its base address plus one), or the address itself for a /31, /32, /127 or /128. */
+export function firstHost(cidr: Cidr): string {
+  const bits = cidr.family === "inet" ? 32 : 128;
+  if (cidr.prefix >= bits - 1) return cidr.address;
+  const shift = BigInt(bits - cidr.prefix);
+  const n = ((addressToBigInt(cidr.address) >> shift) << shift) + 1n;
+  if (cidr.family === "inet") return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
+  return [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((n >> s) & 0xffffn).toString(16)).join(":");
+}
+
 /** True when `address` lies inside `cidr` (same family only). */
 export function cidrContains(cidr: Cidr, address: string): boolean {
   const family = familyOf(address);

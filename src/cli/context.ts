@@ -4,7 +4,7 @@ import { deriveNetworkState } from "../network/derive";
 import { SAMPLE_SNAPSHOT } from "../network/sample-snapshot";
 import { collectLiveSnapshot, readSnapshotDirectory } from "../network/snapshot";
 import type { NetworkState } from "../network/state";
-import { readRecordedState, rememberedServers } from "../lifecycle/record";
+import { readRecordedState, rememberedNetwork } from "../lifecycle/record";
 import {
   type Endpoint,
   type HostLookup,
@@ -52,6 +52,8 @@ export interface NetworkReading {
   source: string;
   /** On this Mac: the VPN servers the last Enable found in the routes (passed while the routes show none). */
   rememberedServers: Endpoint[];
+  /** On this Mac: the networks the last Enable saw routed into the tunnel (kept off the LAN while it is down). */
+  rememberedTunnelRoutes: string[];
   /** What people should know about the reading: a snapshot with nothing usable in it. */
   warnings: string[];
 }
@@ -70,18 +72,29 @@ export async function readNetwork(snapshotDir: string | undefined, io: CliIo): P
     const dir = resolve(io.cwd, snapshotDir);
     try {
       const network = deriveNetworkState(await readSnapshotDirectory(dir));
-      return { network, source: `snapshot ${dir}`, rememberedServers: [], warnings: snapshotWarnings(network, dir) };
+      return {
+        network,
+        source: `snapshot ${dir}`,
+        rememberedServers: [],
+        rememberedTunnelRoutes: [],
+        warnings: snapshotWarnings(network, dir),
+      };
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error));
     }
   }
   if (io.platform === "darwin") {
     const network = deriveNetworkState(await collectLiveSnapshot(io.system));
-    const remembered = rememberedServers(await readRecordedState(io.system));
-    return { network, source: "this Mac", rememberedServers: remembered, warnings: [] };
+    return { network, source: "this Mac", ...rememberedNetwork(await readRecordedState(io.system)), warnings: [] };
   }
   const sample = deriveNetworkState(SAMPLE_SNAPSHOT);
-  return { network: sample, source: "embedded sample (not a Mac)", rememberedServers: [], warnings: [] };
+  return {
+    network: sample,
+    source: "embedded sample (not a Mac)",
+    rememberedServers: [],
+    rememberedTunnelRoutes: [],
+    warnings: [],
+  };
 }
 
 export async function resolveSettings(
@@ -108,5 +121,11 @@ export async function loadCliContext(options: { config?: string; snapshot?: stri
 
 /** What the builder and the verifier take, from the CLI's context at `now`. */
 export function anchorInputOf(context: CliContext, now: Date) {
-  return { policy: context.policy, network: context.network, now, rememberedServers: context.rememberedServers };
+  return {
+    policy: context.policy,
+    network: context.network,
+    now,
+    rememberedServers: context.rememberedServers,
+    rememberedTunnelRoutes: context.rememberedTunnelRoutes,
+  };
 }

@@ -74,6 +74,9 @@ function describeAllowed(summary: AnchorSummary): string[] {
     `  - Bonjour (mDNS): ${summary.allowDiscovery ? "yes" : "no"}`,
     `  - AirDrop/Continuity: ${summary.peerToPeer.join(", ") || "no"}`,
     `  - Local network: ${summary.allowLan ? "the subnets of the physical interfaces, and link-local" : "no"}`,
+    ...(summary.allowLan && summary.routedIntoTunnel.length > 0
+      ? [`    but never outside the tunnel what the VPN routes into it: ${summary.routedIntoTunnel.join(", ")}`]
+      : []),
     `  - DNS resolvers: ${summary.dnsResolvers.join(", ") || "none (DNS only through the tunnel)"}`,
     `  - Exceptions active here: ${exceptions.join("; ") || "none"}`,
     ...summary.expiredExceptions.map(

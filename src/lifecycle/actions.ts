@@ -13,7 +13,7 @@ import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privil
 import type { SystemCommands } from "../system/commands";
 import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
 import { KillSwitchError, explainPrivilegedError } from "./errors";
-import { readRecordedState, readResolvedHosts, rememberedServers } from "./record";
+import { readRecordedState, readResolvedHosts, rememberedNetwork } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
@@ -110,7 +110,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     network,
     now: request.now ?? new Date(),
     captivePortalUntil: request.captivePortalUntil ?? null,
-    rememberedServers: rememberedServers(await readRecordedState(system)),
+    ...rememberedNetwork(await readRecordedState(system)),
   };
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);
@@ -137,6 +137,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       resolved: addresses,
       startup: settings.protectFromStartup,
       servers: detected.map(formatEndpoint),
+      tunnelRoutes: summary.routedIntoTunnel,
       serverAddresses: [...new Set(summary.endpoints.map((endpoint) => endpoint.address))],
     },
     settings.authentication,

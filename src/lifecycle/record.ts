@@ -1,3 +1,4 @@
+import { parseCidr } from "../address/ip";
 import { readFile } from "node:fs/promises";
 import { uptime } from "node:os";
 import * as z from "zod/mini";
@@ -28,6 +29,8 @@ const recordedStateShape = {
   protectFromStartup: z.optional(z.boolean()),
   /** VPN servers found in the routes at Enable or Apply (`IP`, `IP:port/proto`, `IP/ikev2`), kept for when the VPN is down. */
   servers: z.optional(z.array(z.string())),
+  /** Networks routed into the tunnel at Enable or Apply (`address/prefix`), kept off the local network when it is down. */
+  tunnelRoutes: z.optional(z.array(z.string())),
 } satisfies Record<StatusField, z.ZodMiniType>;
 export const recordedStateSchema = z.object(recordedStateShape);
 export type RecordedState = z.infer<typeof recordedStateSchema>;
@@ -92,6 +95,20 @@ async function readJsonFile<T>(
   const parsed = schema.safeParse(value);
   if (!parsed.success) return { kind: "unreadable", reason: `${path} does not have the expected fields` };
   return { kind: "present", value: parsed.data };
+}
+
+/** What the last Enable or Apply saw that the routes may no longer show, as the builder takes it. */
+export function rememberedNetwork(reading: FileReading<RecordedState>): {
+  rememberedServers: Endpoint[];
+  rememberedTunnelRoutes: string[];
+} {
+  return { rememberedServers: rememberedServers(reading), rememberedTunnelRoutes: rememberedTunnelRoutes(reading) };
+}
+
+/** The networks the last Enable or Apply saw routed into the tunnel; unreadable ones left out. */
+export function rememberedTunnelRoutes(reading: FileReading<RecordedState>): string[] {
+  if (reading.kind !== "present") return [];
+  return (reading.value.tunnelRoutes ?? []).filter((text) => text.includes("/") && parseCidr(text) !== null);
 }
 
 /** The VPN servers the last Enable or Apply found in the routes; none when nothing (valid) is recorded. */

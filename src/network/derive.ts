@@ -8,6 +8,7 @@ import {
   findDefaultRoute,
   findEndpointHostRoutes,
   findPhysicalGateway,
+  findTunnelRoutes,
   isRemoteAddress,
   type PhysicalGatewayRoute,
 } from "./routing";
@@ -215,6 +216,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
   }
 
   const serverConnections = connectionsTo(endpoints, parsed);
+  const tunnelRoutes = parsed.routes ? findTunnelRoutes(parsed.routes, tunnels) : undefined;
 
   const dns = collectDnsServers(parsed);
   if (parsed.dns === null) undetermined.push(`DNS resolvers unknown (${missing("scutilDns")})`);
@@ -241,6 +243,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     gateway,
     endpoints,
     ...(serverConnections ? { serverConnections } : {}),
+    ...(tunnelRoutes ? { tunnelRoutes } : {}),
     dns,
     identity,
     undetermined,

@@ -3,6 +3,7 @@ import { isPhysicalInterfaceName } from "./interface-kind";
 import { hasRouteFlag, type NetstatRoute, type NetstatRoutes } from "./netstat";
 import type { RouteGetResult } from "./route-get";
 import type { ScutilNwi } from "./scutil-nwi";
+import type { NetworkInterface, TunnelRoute } from "./state";
 
 /** Where the default interface was read from; the weaker sources earn a note in `undetermined`. */
 export type DefaultRouteSource = "route-to-internet" | "split-routes" | "default-route" | "route-get-default" | "nwi";
@@ -145,4 +146,32 @@ export function findEndpointHostRoutes(routes: NetstatRoutes, localNetworks: rea
     endpoints.push(network.address);
   }
   return endpoints;
+}
+
+/** Ranges that are the link's own business, never a network the VPN carries: multicast and link-local. */
+const LINK_SCOPED: Cidr[] = ["224.0.0.0/4", "169.254.0.0/16", "ff00::/8", "fe80::/10"]
+  .map(parseCidr)
+  .filter((cidr): cidr is Cidr => cidr !== null);
+
+/**
+ * The networks routed into a VPN tunnel (a split tunnel's corporate 10.x, a host pinned to it), as
+ * `address/prefix`: the local network must never pass them outside the tunnel. Left out: the tunnel's own
+ * addresses, multicast and link-local, and anything wider than /8 (IPv4) or /16 (IPv6), such as the 0/1 +
+ * 128.0/1 of a full tunnel, which no attached network can lie inside.
+ */
+export function findTunnelRoutes(routes: NetstatRoutes, tunnels: readonly NetworkInterface[]): TunnelRoute[] {
+  const byName = new Map(tunnels.map((tunnel) => [tunnel.name, tunnel]));
+  const found = new Map<string, TunnelRoute>();
+  for (const route of [...routes.ipv4, ...routes.ipv6]) {
+    const network = route.network;
+    const tunnel = route.netif ? byName.get(route.netif) : undefined;
+    if (!network || !tunnel || isDiscarding(route)) continue;
+    if (network.prefix < (network.family === "inet" ? 8 : 16)) continue;
+    if (LINK_SCOPED.some((scope) => scope.family === network.family && cidrContains(scope, network.address))) continue;
+    const own = [...tunnel.ipv4, ...tunnel.ipv6].includes(network.address);
+    if (own && network.prefix === (network.family === "inet" ? 32 : 128)) continue;
+    const text = `${network.address}/${network.prefix}`;
+    found.set(`${text} ${tunnel.name}`, { network: text, tunnel: tunnel.name });
+  }
+  return [...found.values()];
 }

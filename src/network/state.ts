@@ -40,6 +40,12 @@ export interface ServerConnection {
   port: number;
 }
 
+/** A network routed into a tunnel: `address/prefix` and the tunnel's name. */
+export interface TunnelRoute {
+  network: string;
+  tunnel: string;
+}
+
 /** What the Mac's network looks like right now, as far as unprivileged commands tell. */
 export interface NetworkState {
   /** Interfaces that reach a network directly (en*, bridge*, ...), loopback and tunnels excluded. */
@@ -60,6 +66,11 @@ export interface NetworkState {
    * speaks. Absent when the sockets were not read.
    */
   serverConnections?: ServerConnection[];
+  /**
+   * The networks routed into a VPN tunnel that is up (`netstat -rn`), as `address/prefix`: kept off the local
+   * network outside the tunnel. Absent when the routes were not read.
+   */
+  tunnelRoutes?: TunnelRoute[];
   /** DNS resolvers in use (resolver #1 first, then the rest, deduplicated). */
   dns: string[];
   identity: NetworkIdentity | null;

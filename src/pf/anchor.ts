@@ -12,7 +12,7 @@
  * would match the old state and pass without any rule being looked at. `flags any` on every pass that can
  * see TCP means a killed state is re-created by the flow's next packet while it is still allowed.
  */
-import { type Cidr, familyOf, formatCidr } from "../address/ip";
+import { type Cidr, cidrContains, familyOf, formatCidr, parseCidr } from "../address/ip";
 import { type Endpoint, type KillSwitchPolicy, type ResolvedException, isExceptionActive } from "../policy/policy";
 import type { NetworkInterface, NetworkState } from "../network/state";
 
@@ -34,6 +34,11 @@ export interface AnchorInput {
    * none, so with the VPN down (and after a restart) it can still reach its server.
    */
   rememberedServers?: readonly Endpoint[];
+  /**
+   * Networks an earlier Enable saw routed into the tunnel (recorded): kept off the local network while no
+   * tunnel is up, when the routes no longer show them.
+   */
+  rememberedTunnelRoutes?: readonly string[];
 }
 
 /** What the ruleset lets through, in words and values, for `preview` and the Raycast HUD. */
@@ -49,6 +54,8 @@ export interface AnchorSummary {
   /** Enabled exceptions whose time is up: no longer passed, listed so nobody wonders where they went. */
   expiredExceptions: ResolvedException[];
   allowLan: boolean;
+  /** Networks routed into the tunnel: never passed as the local network (`routesIntoTunnel`). */
+  routedIntoTunnel: string[];
   allowDiscovery: boolean;
   peerToPeer: string[];
   captivePortal: boolean;
@@ -123,6 +130,36 @@ export function endpointsToAllow(
   return [...configured, ...detected];
 }
 
+/**
+ * The networks routed into the tunnels let through (a split tunnel's corporate 10.x), or while none of them is
+ * up those an earlier Enable saw: the local network never passes them outside the tunnel, so with the VPN
+ * down their traffic does not go to whoever runs the network the Mac is on.
+ */
+export function routesIntoTunnel(input: Pick<AnchorInput, "policy" | "network" | "rememberedTunnelRoutes">): string[] {
+  const { network } = input;
+  const up = tunnelsToAllow(input.policy, network).filter((name) => network.tunnels.some((t) => t.name === name));
+  const routes =
+    up.length > 0 && network.tunnelRoutes !== undefined
+      ? network.tunnelRoutes.filter((route) => up.includes(route.tunnel)).map((route) => route.network)
+      : (input.rememberedTunnelRoutes ?? []);
+  return [...new Set(routes)];
+}
+
+/** The routes that lie inside one attached network (longer or equal prefix): those the kernel sends to the tunnel. */
+function routesInside(subnet: string, routes: readonly string[]): string[] {
+  const outer = parseCidr(subnet);
+  return routes.filter((route) => {
+    const inner = parseCidr(route);
+    return (
+      !!outer &&
+      !!inner &&
+      inner.family === outer.family &&
+      inner.prefix >= outer.prefix &&
+      cidrContains(outer, inner.address)
+    );
+  });
+}
+
 export function summarizeAnchor(input: AnchorInput): AnchorSummary {
   const { policy, network, now } = input;
   const tunnels = tunnelsToAllow(policy, network);
@@ -137,6 +174,7 @@ export function summarizeAnchor(input: AnchorInput): AnchorSummary {
       (e) => e.enabled && e.expiresAt !== null && new Date(e.expiresAt).getTime() <= now.getTime(),
     ),
     allowLan: policy.allowLan,
+    routedIntoTunnel: routesIntoTunnel(input),
     allowDiscovery: policy.allowDiscovery,
     peerToPeer: policy.allowAirDrop ? PEER_TO_PEER_INTERFACES : [],
     captivePortal: isCaptivePortalOpen(input),
@@ -224,20 +262,36 @@ const lanRules = (link: string, family: string, network: string) => [
   `pass in quick on ${link} ${family} from ${network} to any flags any keep state`,
 ];
 
-/** The networks one link is attached to, and link-local; in only from them. */
-function localNetworkRules(link: NetworkInterface, template: boolean): AnchorLine[] {
+/** A part of the link's network that is routed into the tunnel: refused on the link, both ways. */
+const tunnelRouteRules = (link: string, route: string) => {
+  const family = route.includes(":") ? "inet6" : "inet";
+  return [
+    `block return out log (user) quick on ${link} ${family} from any to ${route}`,
+    `block drop in log (user) quick on ${link} ${family} from ${route} to any`,
+  ];
+};
+
+/**
+ * The networks one link is attached to, and link-local; in only from them. A part of them the VPN routes into
+ * the tunnel is refused first: it is the VPN's network, not this one.
+ */
+function localNetworkRules(link: NetworkInterface, routes: readonly string[], template: boolean): AnchorLine[] {
   const linkLocal = ["169.254.0.0/16", "fe80::/10"].flatMap((network) =>
     lanRules(link.name, network.includes(":") ? "inet6" : "inet", network),
   );
   if (template) {
     return [
+      ...routes.flatMap((route) =>
+        tunnelRouteRules(link.name, route).map((text) => ({ text, when: { kind: "subnet-route" as const, route } })),
+      ),
       ...lanRules(link.name, AF_PLACEHOLDER, SUBNET_PLACEHOLDER).map(tagged({ kind: "each-subnet" })),
       ...linkLocal.map(tagged({ kind: "each-link" })),
     ];
   }
-  const attached = (link.subnets ?? []).flatMap((network) =>
-    lanRules(link.name, network.includes(":") ? "inet6" : "inet", network),
-  );
+  const attached = (link.subnets ?? []).flatMap((network) => [
+    ...routesInside(network, routes).flatMap((route) => tunnelRouteRules(link.name, route)),
+    ...lanRules(link.name, network.includes(":") ? "inet6" : "inet", network),
+  ]);
   return [...attached, ...linkLocal].map(plain);
 }
 
@@ -272,7 +326,8 @@ export const DHCP_SERVER_PLACEHOLDER = "@DHCP@";
 /**
  * When a line of the anchor applies, for the watchdog's templates (the `#@@` marks at the head of
  * killswitch-root.sh): only with no tunnel up, only with one, once per tunnel, until a time, once per
- * physical link, once per network of that link, or when that link has an on-link DHCP server.
+ * physical link, once per network of that link, for each such network that holds a route into the tunnel,
+ * or when that link has an on-link DHCP server.
  */
 export type LineCondition =
   | { kind: "tunnels-none" }
@@ -281,6 +336,7 @@ export type LineCondition =
   | { kind: "until"; seconds: number }
   | { kind: "each-link" }
   | { kind: "each-subnet" }
+  | { kind: "subnet-route"; route: string }
   | { kind: "each-dhcp" };
 
 export interface AnchorLine {
@@ -427,8 +483,8 @@ export function buildAnchorLines(
     ...links.flatMap((link) =>
       section(
         `Local network on ${link.name}`,
-        "Allowed in the settings: only the networks this link is attached to, and link-local, both ways.",
-        summary.allowLan ? localNetworkRules(link, options.template) : [],
+        "Allowed in the settings: only the networks this link is attached to, and link-local, both ways; never what the VPN routes into the tunnel.",
+        summary.allowLan ? localNetworkRules(link, summary.routedIntoTunnel, options.template) : [],
         eachLink,
       ),
     ),
@@ -488,7 +544,13 @@ export function buildFailClosedAnchor(
 /** A line as a template holds it: marked `#@@ CONDITION:` when it depends on something the watchdog fills in. */
 export function templateLine(line: AnchorLine): string {
   if (!line.when) return line.text;
-  const kind = line.when.kind === "until" ? `until=${line.when.seconds}` : line.when.kind;
+  const { when } = line;
+  const kind =
+    when.kind === "until"
+      ? `until=${when.seconds}`
+      : when.kind === "subnet-route"
+        ? `subnet-route=${when.route}`
+        : when.kind;
   return `#@@ ${kind}:${line.text}`;
 }
 

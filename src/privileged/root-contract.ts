@@ -57,6 +57,7 @@ export const STATE_FIELDS = [
   "servers",
   "serverAddresses",
   "nextChangeAt",
+  "tunnelRoutes",
 ] as const;
 export type StateField = (typeof STATE_FIELDS)[number];
 
@@ -71,6 +72,7 @@ export const STATUS_FIELDS = [
   "captivePortalUntil",
   "protectFromStartup",
   "servers",
+  "tunnelRoutes",
 ] as const;
 export type StatusField = (typeof STATUS_FIELDS)[number];
 

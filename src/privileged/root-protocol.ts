@@ -40,6 +40,8 @@ export interface RootRequest {
   serverAddresses?: readonly string[];
   /** VPN servers found in the routes (formatEndpoint's text), recorded so a later Enable with the VPN down keeps them. */
   servers?: readonly string[];
+  /** Networks routed into the tunnel (`address/prefix`), recorded so a later Enable with the VPN down keeps them off the LAN. */
+  tunnelRoutes?: readonly string[];
 }
 
 const TUNNEL_NAME = /^(utun|tun|tap|ipsec|ppp)\d{1,4}$/;
@@ -93,6 +95,10 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
   if (request.network) args.push("--network", checkIdentity(request.network));
   for (const server of request.servers ?? []) args.push("--server", checkServer(server));
   for (const address of request.serverAddresses ?? []) args.push("--server-address", checkAddress(address));
+  for (const route of request.tunnelRoutes ?? []) {
+    if (!route.includes("/") || !parseCidr(route)) throw new Error(`not a network: ${JSON.stringify(route)}`);
+    args.push("--tunnel-route", route);
+  }
   if (request.captivePortalUntil != null) {
     if (!Number.isSafeInteger(request.captivePortalUntil) || request.captivePortalUntil < 0) {
       throw new Error(`not a time in seconds: ${request.captivePortalUntil}`);

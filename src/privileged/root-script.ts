@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "368ee63da372954651f3404634379c326c31c7a4c77a07041cf9656b06ab2179";
+export const ROOT_SCRIPT_SHA256 = "7f4638b71f7e20c8ac4be6993f9decaee8d891519d924c3f355d8fbc0f157443";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

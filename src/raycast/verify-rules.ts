@@ -5,7 +5,7 @@ import {
   type RecordedState,
   readRecordedState,
   readResolvedHosts,
-  rememberedServers,
+  rememberedNetwork,
 } from "../lifecycle/record";
 import { resolveWithRecord } from "../lifecycle/resolution";
 import { RULES_FILE } from "../privileged/paths";
@@ -59,7 +59,7 @@ export function runVerifyRules(now: Date = new Date()): Promise<void> {
       network,
       now,
       captivePortalUntil: await openCaptivePortalUntil(record, now),
-      rememberedServers: rememberedServers(record),
+      ...rememberedNetwork(record),
     });
     const summary = verificationSummary(result);
     if (summary.passed) {

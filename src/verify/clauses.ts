@@ -14,6 +14,8 @@ export interface VerifyInput {
   captivePortalUntil?: Date | null;
   /** Servers an earlier Enable found in the routes: intended while the routes show none. */
   rememberedServers?: readonly Endpoint[];
+  /** Networks an earlier Enable saw routed into the tunnel: never the local network while the routes show none. */
+  rememberedTunnelRoutes?: readonly string[];
 }
 
 /** What should happen to a packet; `block-return` = refused with an answer, so apps fail fast. */

@@ -19,6 +19,8 @@ export interface PolicyView {
    * the local network pass.
    */
   links: { name: string; subnets: string[]; dhcpServer: string | null }[];
+  /** Networks routed into the tunnel (or remembered so while it is down): the VPN's, never the local network. */
+  tunnelRoutes: string[];
   endpoints: Endpoint[];
   resolvers: string[];
   exceptions: ResolvedException[];
@@ -92,8 +94,14 @@ export function viewPolicy(input: VerifyInput): PolicyView {
     seen.add(key);
     return true;
   });
+  const tunnelsUp = tunnels.filter((name) => up.includes(name));
+  const tunnelRoutes =
+    tunnelsUp.length > 0 && network.tunnelRoutes
+      ? network.tunnelRoutes.filter((route) => tunnelsUp.includes(route.tunnel)).map((route) => route.network)
+      : [...(input.rememberedTunnelRoutes ?? [])];
   return {
     tunnels,
+    tunnelRoutes,
     links: network.physical.map((link) => ({
       name: link.name,
       subnets: link.subnets ?? [],
@@ -181,12 +189,23 @@ export function isPlumbing(p: Packet, view: PolicyView): string | null {
   return null;
 }
 
-/** The local network as allowed: on a link, to (or from) a network it is attached to, or link-local. */
+const prefixOf = (network: string) => Number(network.split("/")[1] ?? 128);
+
+/**
+ * The local network as allowed: on a link, to (or from) a network it is attached to, but not a part of it the
+ * VPN routes into the tunnel (a route at least as long as the network's: the kernel sends it to the tunnel),
+ * or link-local.
+ */
 export function isLocalNetwork(p: Packet, view: PolicyView): boolean {
   const link = view.links.find((l) => l.name === p.interface);
   if (!link) return false;
   const peer = p.direction === "out" ? p.destination : p.source;
-  return [...link.subnets, "169.254.0.0/16", "fe80::/10"].some((network) => within(network, peer));
+  const routedAway = (network: string) =>
+    view.tunnelRoutes.some((route) => prefixOf(route) >= prefixOf(network) && within(route, peer));
+  return (
+    link.subnets.some((network) => within(network, peer) && !routedAway(network)) ||
+    ["169.254.0.0/16", "fe80::/10"].some((network) => within(network, peer))
+  );
 }
 
 /** The kill switch's promise for one packet, with the reason in words. */

@@ -2,7 +2,7 @@
  * The packet matrix: for each clause of the promise, the packets that probe it (one function per clause),
  * from the interfaces and addresses of this network, including what a hostile network can craft.
  */
-import { cidrContains, familyOf } from "../address/ip";
+import { cidrContains, familyOf, firstHost, parseCidr } from "../address/ip";
 import { PEER_TO_PEER_INTERFACES } from "../pf/anchor";
 import { exceptionWidth } from "../policy/exception-width";
 import type { NetworkState } from "../network/state";
@@ -345,6 +345,14 @@ export function lanProbes(c: ProbeContext): ProbePacket[] {
       tcp("in", iface, a.lanHost, local.v4, 22),
       tcp("in", iface, "fd00::20", local.global, 22),
       tcp("out", iface, local.v4, "100.64.0.1", 443),
+      // A part of the network the VPN routes into the tunnel is the VPN's: never reached on the link.
+      ...c.view.tunnelRoutes.flatMap((route) => {
+        const cidr = parseCidr(route);
+        if (!cidr) return [];
+        const host = firstHost(cidr);
+        const mine = cidr.family === "inet" ? local.v4 : local.global;
+        return [tcp("out", iface, mine, host, 445), tcp("in", iface, host, mine, 22)];
+      }),
     ];
   });
 }

@@ -18,6 +18,8 @@ export interface MacNetwork {
   moreTunnels?: string[];
   /** The physical interface the Mac is on, en0 unless set (a USB or Thunderbolt adapter: en7). */
   link?: string;
+  /** More IPv4 networks the VPN routes into its tunnel (split-tunnel routes, `192.168.1.128/25`). */
+  routedIntoVpn?: string[];
 }
 
 /** The identity ids the two networks have (network/identity.ts). */
@@ -101,6 +103,14 @@ export function macSnapshot(network: MacNetwork): NetworkSnapshot {
       ipconfigSummaries: renamed(snapshot.ipconfigSummaries),
       ipconfigPackets: renamed(snapshot.ipconfigPackets),
     };
+  }
+  if (vpn !== null && network.routedIntoVpn) {
+    const routes = network.routedIntoVpn.map(
+      (route) => `${route.padEnd(19)}10.8.0.1           UGSc                ${vpn}`,
+    );
+    const table = snapshot.netstatRoutes ?? "";
+    const at = table.indexOf("\n", table.indexOf("0/1 ")) + 1;
+    snapshot = { ...snapshot, netstatRoutes: `${table.slice(0, at)}${routes.join("\n")}\n${table.slice(at)}` };
   }
   const more = (network.moreTunnels ?? []).map(
     (name, index) =>

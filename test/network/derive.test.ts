@@ -84,6 +84,22 @@ describe("deriveNetworkState", () => {
     ).toBeUndefined();
   });
 
+  it("lists the networks a split tunnel routes into it, not its own address nor the 0/1 + 128.0/1 split", () => {
+    const routes = readMacosFixture("netstat", "macos_jenkins-infra5209_netstat-rn_openvpn-split-utun4_PARTIAL.txt");
+    const ifconfig = `utun4: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> mtu 1500\n\tinet 10.9.0.15 --> 10.9.0.15 netmask 0xffffff00\n`;
+    const state = deriveNetworkState({ ifconfig, netstatRoutes: routes });
+    expect(state.tunnelRoutes?.map((route) => route.network)).toEqual([
+      "10.9.0.0/24",
+      "10.244.0.0/14",
+      "10.248.0.0/14",
+      "10.253.0.0/21",
+    ]);
+    expect(state.tunnelRoutes?.every((route) => route.tunnel === "utun4")).toBe(true);
+    // Without a tunnel with an address, no route is a tunnel's; without the table, nothing is known.
+    expect(deriveNetworkState({ netstatRoutes: routes }).tunnelRoutes).toEqual([]);
+    expect(deriveNetworkState({ ifconfig }).tunnelRoutes).toBeUndefined();
+  });
+
   it("finds a full tunnel by its 0/1 + 128.0/1 routes, whichever source tells", () => {
     const full = deriveNetworkState(SAMPLE_SNAPSHOT);
     expect(full).toEqual({
@@ -108,6 +124,7 @@ describe("deriveNetworkState", () => {
       endpoints: ["198.51.100.7"],
       // OpenVPN's UDP socket to it (netstat -anv): the protocol and port the server pass names.
       serverConnections: [{ address: "198.51.100.7", protocol: "udp", port: 1194 }],
+      tunnelRoutes: [{ network: "10.8.0.0/24", tunnel: "utun4" }],
       dns: ["10.8.0.1"],
       identity: {
         id: "gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24",

@@ -224,6 +224,44 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     expect(ruleLines(linkLocalOnly).join("\n")).not.toContain("192.168.1.0/24");
   });
 
+  it("keeps a part of the LAN that the VPN routes into the tunnel off the link, also once the VPN is down", async () => {
+    const policy = await policyOf({ vpnServers: ["198.51.100.7:1194/udp"], allowLan: true });
+    // The VPN routes 192.168.1.128/25 (its own network) and 10/8 into utun4; the Mac's LAN is 192.168.1.0/24.
+    const tunnelRoutes = ["192.168.1.128/25", "10.0.0.0/8", "10.8.0.0/24"].map((network) => ({
+      network,
+      tunnel: "utun4",
+    }));
+    const network = { ...states.splitUtun, tunnelRoutes };
+    const lines = ruleLines(buildKillSwitchAnchor({ policy, network, now: NOW }));
+    const out = lines.indexOf("block return out log (user) quick on en0 inet from any to 192.168.1.128/25");
+    const into = lines.indexOf("block drop in log (user) quick on en0 inet from 192.168.1.128/25 to any");
+    const lan = lines.indexOf("pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state");
+    expect(out).toBeGreaterThan(-1);
+    expect(into).toBe(out + 1);
+    expect(lan).toBe(out + 2);
+    // A route wider than the LAN does not take it over (the kernel sends the LAN to the link); others are no LAN.
+    expect(lines.join("\n")).not.toMatch(/10\.0\.0\.0\/8|10\.8\.0\.0\/24/);
+    expect(summarizeAnchor({ policy, network, now: NOW }).routedIntoTunnel).toEqual([
+      "192.168.1.128/25",
+      "10.0.0.0/8",
+      "10.8.0.0/24",
+    ]);
+    // With the VPN down the routes are gone: those recorded at Enable stand in. Another app's tunnel does not count.
+    const down = { ...states.noVpn, tunnelRoutes: [] };
+    const remembered = ruleLines(
+      buildKillSwitchAnchor({ policy, network: down, now: NOW, rememberedTunnelRoutes: ["192.168.1.128/25"] }),
+    );
+    expect(remembered).toContain("block return out log (user) quick on en0 inet from any to 192.168.1.128/25");
+    const tailscale = {
+      ...states.splitUtun,
+      tunnels: [...states.splitUtun.tunnels, { name: "utun9", ipv4: ["100.101.1.2"], ipv6: [] }],
+      tunnelRoutes: [{ network: "192.168.1.0/26", tunnel: "utun9" }],
+    };
+    expect(ruleLines(buildKillSwitchAnchor({ policy, network: tailscale, now: NOW })).join("\n")).not.toContain(
+      "192.168.1.0/26",
+    );
+  });
+
   it("DNS outside the tunnel is blocked before LAN and exceptions; configured resolvers come first", async () => {
     const policy = await policyOf({
       allowLan: true,

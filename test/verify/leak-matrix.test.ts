@@ -457,6 +457,40 @@ describe("attackers against the passes of blocking mode: remembered servers and 
     expect(verifyRuleset(text, { ...input, rememberedServers: [] }).passed).toBe(false);
   });
 
+  it("keeps a part of the LAN routed into the tunnel off the link, with the VPN down too, and says when not", async () => {
+    const policy = await policyOf(SETTINGS.lanAllowed);
+    const routed = "192.168.1.128/25";
+    const block = `block return out log (user) quick on en0 inet from any to ${routed}`;
+    for (const [name, input] of [
+      ["VPN up", { policy, network: NETWORKS.splitLan as NetworkState, now: NOW }],
+      ["VPN down", { policy, network: NETWORKS.vpnDown as NetworkState, now: NOW, rememberedTunnelRoutes: [routed] }],
+    ] as const) {
+      const text = buildKillSwitchAnchor(input);
+      expect(text, name).toContain(block);
+      const probes = policyProbes(input).probes.filter(
+        (p) => p.clause === "lan" && (p.packet.destination === "192.168.1.129" || p.packet.source === "192.168.1.129"),
+      );
+      expect(
+        probes.map((p) => p.packet.direction),
+        name,
+      ).toEqual(["out", "in"]);
+      expect(failuresOf(verifyRuleset(text, input)), name).toEqual([]);
+      // Without the block, traffic meant for the VPN's network goes to whoever answers on this one.
+      const opened = text
+        .replace(`${block}\n`, "")
+        .replace(`block drop in log (user) quick on en0 inet from ${routed} to any\n`, "");
+      const failures = verifyRuleset(opened, input).clauses.find((c) => c.id === "lan")?.failures ?? [];
+      expect(
+        failures.map((f) => f.description),
+        name,
+      ).toEqual([
+        "out en0 inet tcp 192.168.1.23:49152 -> 192.168.1.129:445",
+        "in en0 inet tcp 192.168.1.129:49152 -> 192.168.1.23:22",
+      ]);
+      expect(failures.every((f) => f.leak)).toBe(true);
+    }
+  });
+
   it("holds the fail-closed rules to the same attacker, against the full policy", async () => {
     const policy = await policyOf(SETTINGS.exceptionsWithLan);
     const input = { policy, network: NETWORKS.vpnDown as NetworkState, now: NOW };

@@ -70,6 +70,19 @@ export const NETWORKS = {
     defaultInterface: "ipsec0",
     vpnInterface: "ipsec0",
   },
+  /** A split tunnel that routes part of the LAN (192.168.1.128/25) and a corporate 10/8 into utun4. */
+  splitLan: {
+    ...EMPTY_NETWORK_STATE,
+    ...home,
+    tunnels: [utun4],
+    defaultInterface: "utun4",
+    vpnInterface: "utun4",
+    endpoints: ["198.51.100.7"],
+    tunnelRoutes: [
+      { network: "192.168.1.128/25", tunnel: "utun4" },
+      { network: "10.0.0.0/8", tunnel: "utun4" },
+    ],
+  },
   cafe: {
     ...EMPTY_NETWORK_STATE,
     physical: [{ name: "en0", ipv4: ["10.0.0.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"] }],

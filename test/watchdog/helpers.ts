@@ -77,6 +77,13 @@ export function rememberedServers(mac: FakeMac): Endpoint[] {
   return servers.flatMap((text) => parseRecordedEndpoint(text) ?? []);
 }
 
+/** The networks state.json records as routed into the tunnel (none without the file). */
+export function rememberedTunnelRoutes(mac: FakeMac): string[] {
+  const path = `${mac.stateDirectory}/state.json`;
+  if (!existsSync(path)) return [];
+  return JSON.parse(readFileSync(path, "utf8")).tunnelRoutes ?? [];
+}
+
 /** Our anchor as pf holds it now (what `pfctl -a ... -sr` prints). */
 export function anchorRules(mac: FakeMac): string {
   const rules = mac.readPf().anchors[ANCHOR_NAME]?.filter ?? [];
@@ -91,7 +98,13 @@ export function expectNoLeak(mac: FakeMac, policy: KillSwitchPolicy, network: Ne
   const pf = mac.readPf();
   expect(pf.enabled, `${step}: pf enabled`).toBe(true);
   expect(evaluationOrder(pf)[0], `${step}: our anchor first`).toBe(ANCHOR_NAME);
-  const result = verifyRuleset(anchorRules(mac), { policy, network, now, rememberedServers: rememberedServers(mac) });
+  const result = verifyRuleset(anchorRules(mac), {
+    policy,
+    network,
+    now,
+    rememberedServers: rememberedServers(mac),
+    rememberedTunnelRoutes: rememberedTunnelRoutes(mac),
+  });
   expect(verificationSummary(result).failures, `${step}: verifier`).toEqual([]);
   expect(result.passed, step).toBe(true);
 }

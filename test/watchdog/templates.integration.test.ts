@@ -10,7 +10,16 @@ import {
 } from "../../src/watchdog/templates";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
-import { enable, expectNoLeak, inspect, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import {
+  enable,
+  expectNoLeak,
+  inspect,
+  joinNetwork,
+  policyOf,
+  rememberedTunnelRoutes,
+  runWatchdog,
+  settingsFrom,
+} from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -222,6 +231,34 @@ describe("the watchdog fills the templates in exactly as the builder writes the 
       await runWatchdog(mac);
       expectNoLeak(mac, policy, state, now, name);
     }
+  });
+
+  it("keeps a part of the LAN the VPN routes into the tunnel off the link, once the VPN is down too", async () => {
+    const now = new Date();
+    const settings = settingsWith({ allowLan: true });
+    const policy = await policyOf(settings);
+    const up: MacNetwork = { wifi: "home", vpn: "utun4", routedIntoVpn: ["192.168.1.128/25"] };
+    const block = "block return out log (user) quick on en0 inet from any to 192.168.1.128/25";
+    mac = createFakeMac({ network: macSnapshot(up) });
+    const on = await enable(mac, settings, macNetworkState(up), { now });
+    expect(on.rules).toContain(block);
+    expect(rememberedTunnelRoutes(mac)).toEqual(["192.168.1.128/25", "10.8.0.0/24"]);
+    for (const network of [up, { wifi: "home", vpn: null }, { ...up, vpn: "utun6" }] as MacNetwork[]) {
+      const name = JSON.stringify(network);
+      const state = joinNetwork(mac, network);
+      const seen = await inspect(mac);
+      expect(seen.rules, name).toContain(block);
+      const remembered = { rememberedTunnelRoutes: rememberedTunnelRoutes(mac) };
+      expect(seen.rules, name).toBe(buildKillSwitchAnchor({ policy, network: state, now, ...remembered }));
+      await runWatchdog(mac);
+      expectNoLeak(mac, policy, state, now, name);
+    }
+    // Enable again with the VPN down: the recorded routes stand in for the ones the table no longer shows.
+    const down = joinNetwork(mac, { wifi: "home", vpn: null });
+    expect(down.tunnelRoutes).toEqual([]);
+    const again = await enable(mac, settings, down, { now });
+    expect(again.rules).toContain(block);
+    expect(rememberedTunnelRoutes(mac)).toEqual(["192.168.1.128/25", "10.8.0.0/24"]);
   });
 
   it("drops a captive portal window, then an exception, once their time is up", async () => {

@@ -47,6 +47,8 @@
 #   #@@ each-subnet:TEXT      inside such a block: consecutive lines written once per network the link is
 #                             attached to, @SUBNET@ the network, @AF@ its family (inet or inet6)
 #   #@@ each-dhcp:TEXT        inside such a block: TEXT when the link's DHCP server is on the link, @DHCP@ it
+#   #@@ subnet-route=ROUTE:TEXT  among the each-subnet lines: TEXT for each network of the link that ROUTE
+#                             (routed into the tunnel) lies inside
 # The links are read as src/network reads them, so a filled-in template is the builder's text for the
 # links of the moment: the Mac may move from Wi-Fi to Ethernet, or to another network, after Enable.
 # Unfilled, every marker is a comment, so a template loaded as it is blocks everything but link plumbing.

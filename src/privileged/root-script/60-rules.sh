@@ -4,9 +4,10 @@
 # Fills a template in (see the head of this file) for the tunnels let through, the time, and the
 # physical links of LINKS (describe_links): consecutive lines marked each-link are one block, repeated
 # for each link; within it, consecutive each-subnet lines are repeated for each network of the link, and
-# an each-dhcp line is kept when the link has an on-link DHCP server.
+# an each-dhcp line is kept when the link has an on-link DHCP server, and a subnet-route=ROUTE line
+# (among the each-subnet lines) for each network of the link that ROUTE lies inside.
 fill_template() { # TEMPLATE TUNNELS NOW LINKS
-	awk -v tunnels="$2" -v now="$3" '
+	awk -v tunnels="$2" -v now="$3" "$AWK_LIB"'
 		BEGIN {
 			n = split(tunnels, name, " ")
 			joined = ""
@@ -18,16 +19,21 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS
 			gsub(/@SUBNET@/, net, text); gsub(/@AF@/, af, text)
 			print text
 		}
+		function inside(route, network,   r, n) {
+			split(route, r, "/"); split(network, n, "/")
+			return within(r[1], network) == 1 && r[2] + 0 >= n[2] + 0
+		}
 		function flush(   l, i, j, k, s) {
 			for (l = 1; l <= links; l++) {
 				for (i = 1; i <= held; ) {
-					if (kind[i] != "each-subnet") {
+					if (kind[i] != "each-subnet" && kind[i] != "subnet-route") {
 						if (kind[i] == "each-link" || dhcp[l] != "-") put(body[i], l, "")
 						i++
 						continue
 					}
-					for (j = i; j <= held && kind[j] == "each-subnet"; j++) ;
-					for (s = 1; s <= nets[l]; s++) for (k = i; k < j; k++) put(body[k], l, net[l, s])
+					for (j = i; j <= held && (kind[j] == "each-subnet" || kind[j] == "subnet-route"); j++) ;
+					for (s = 1; s <= nets[l]; s++) for (k = i; k < j; k++)
+						if (kind[k] == "each-subnet" || inside(route[k], net[l, s])) put(body[k], l, net[l, s])
 					i = j
 				}
 			}
@@ -41,6 +47,10 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS
 		/^#@@ each-(link|subnet|dhcp):/ {
 			at = index($0, ":")
 			kind[++held] = substr($0, 5, at - 5); body[held] = substr($0, at + 1)
+			next
+		}
+		match($0, /^#@@ subnet-route=[0-9A-Fa-f:.]+\/[0-9]+:/) {
+			kind[++held] = "subnet-route"; route[held] = substr($0, 18, RLENGTH - 18); body[held] = substr($0, RLENGTH + 1)
 			next
 		}
 		held { flush() }

@@ -150,9 +150,10 @@ refresh() { # WHO (watchdog, change-timer): recorded as changedBy when it rewrit
 		IFS= read -r was_boot
 		IFS= read -r was_attachment
 		IFS= read -r was_next_change
+		IFS= read -r TUNNEL_ROUTES
 	} <<RECORD
 $(state_values number:captivePortalUntil raw:protectFromStartup list:servers list:serverAddresses list:tunnels \
-		number:bootTime string:attachment number:nextChangeAt)
+		number:bootTime string:attachment number:nextChangeAt list:tunnelRoutes)
 RECORD
 	if [ -n "$PORTAL" ] && [ "$now" -ge "$PORTAL" ]; then
 		PORTAL=""

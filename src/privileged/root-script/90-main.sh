@@ -58,6 +58,7 @@ TRUSTED_TUNNELS=""
 STARTUP=no
 STARTUP_SCRIPT=""
 SERVERS=""
+TUNNEL_ROUTES=""
 SERVER_ADDRESSES=""
 templates=0
 : >"$WORK/resolved"
@@ -139,6 +140,11 @@ while [ $# -gt 0 ]; do
 	--server)
 		if [ $# -lt 2 ] || ! is_server "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--server needs a VPN server address"; fi
 		SERVERS="$SERVERS${SERVERS:+ }$2"
+		shift 2
+		;;
+	--tunnel-route)
+		if [ $# -lt 2 ] || ! is_address "$2" || [ "${2#*/}" = "$2" ]; then fail "$KS_EXIT_BAD_ARGUMENTS" "--tunnel-route needs a network (address/prefix)"; fi
+		TUNNEL_ROUTES="$TUNNEL_ROUTES${TUNNEL_ROUTES:+ }$2"
 		shift 2
 		;;
 	--startup)
