@@ -80,6 +80,12 @@ export function firstHost(cidr: Cidr): string {
   return [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((n >> s) & 0xffffn).toString(16)).join(":");
 }
 
+/** The same address however written (`2001:DB8::1` and `2001:db8:0::1`); false across families or for non-addresses. */
+export function sameAddress(a: string, b: string): boolean {
+  const family = familyOf(a);
+  return family !== null && family === familyOf(b) && addressToBigInt(a) === addressToBigInt(b);
+}
+
 /** True when `address` lies inside `cidr` (same family only). */
 export function cidrContains(cidr: Cidr, address: string): boolean {
   const family = familyOf(address);

@@ -1,11 +1,18 @@
-import { KillSwitchError, describeChange, enableKillSwitch, type KillSwitchChange } from "../lifecycle";
+import {
+  KillSwitchError,
+  ServerTransportError,
+  describeChange,
+  enableKillSwitch,
+  type KillSwitchChange,
+} from "../lifecycle";
+import { parseServerTransport } from "../policy/policy";
 import { systemRootOf } from "../system/commands";
 import { parseCommandArgs } from "./args";
 import { loadSettingsFile, readNetwork } from "./context";
-import { CliError, type CliIo, type CliCommand } from "./io";
+import { CliError, type CliIo, type CliCommand, optionError } from "./io";
 import { printable } from "./printable";
 
-const USAGE = `Usage: killswitch enable [--config FILE] [--snapshot DIR] [--json]
+const USAGE = `Usage: killswitch enable [--config FILE] [--snapshot DIR] [--server-transport SPEC]... [--json]
 
 Turns the kill switch on: every packet outside the VPN tunnel is blocked, except what the settings allow.
 Asks once for an administrator password (or Touch ID with "authentication": "touchid"). Run it again to
@@ -16,6 +23,10 @@ vpnServers, or found while the VPN is connected). With "protectFromStartup": fal
 is removed.
   --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README)
   --snapshot DIR  build the rules from a saved snapshot instead of this Mac's network
+  --server-transport SPEC
+                  how the VPN reaches a server found in the routes when nothing on the Mac says it
+                  (IP:port/proto, IP:port or IP/ikev2; repeatable). Enable asks for it (exit 1) only
+                  then, and keeps the answer for the next Enable
   --json          print one JSON object instead of text`;
 
 /** Only a Mac has the pf to change; a system root (KILLSWITCH_SYSTEM_ROOT) points at a stand-in tree. */
@@ -45,7 +56,9 @@ export async function reportChange(run: () => Promise<KillSwitchChange>, json: b
     if (!(error instanceof KillSwitchError)) throw error;
     if (json) {
       const { kind, message, nothingChanged } = error;
-      io.stdout(`${JSON.stringify({ ok: false, error: { kind, message, nothingChanged } }, null, 2)}\n`);
+      // The servers to answer for, so a script can ask its user and run again with --server-transport.
+      const servers = error instanceof ServerTransportError ? { servers: error.servers } : {};
+      io.stdout(`${JSON.stringify({ ok: false, error: { kind, message, nothingChanged, ...servers } }, null, 2)}\n`);
       return 1;
     }
     throw new CliError(error.message, 1);
@@ -60,13 +73,25 @@ export const enableCommand: CliCommand = {
     const { values } = parseCommandArgs(args, {
       config: { type: "string" },
       snapshot: { type: "string" },
+      "server-transport": { type: "string", multiple: true },
       json: { type: "boolean" },
+    });
+    const serverTransports = (values["server-transport"] ?? []).map((text) => {
+      const endpoint = parseServerTransport(text);
+      if (!endpoint) {
+        throw optionError(
+          "--server-transport",
+          text,
+          `--server-transport: ${JSON.stringify(text)} is not IP:port/proto, IP:port or IP/ikev2`,
+        );
+      }
+      return endpoint;
     });
     requireMacOs("enable", io);
     const settings = await loadSettingsFile(values.config, io);
     const { network } = await readNetwork(values.snapshot, io);
     return reportChange(
-      () => enableKillSwitch({ system: io.system, settings, network, now: io.now() }),
+      () => enableKillSwitch({ system: io.system, settings, network, now: io.now(), serverTransports }),
       values.json ?? false,
       io,
     );

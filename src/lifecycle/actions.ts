@@ -6,13 +6,14 @@ import {
   endpointsByOrigin,
   summarizeAnchor,
 } from "../pf/anchor";
-import { type HostLookup, formatEndpoint, systemHostLookup } from "../policy/policy";
+import { sameAddress } from "../address/ip";
+import { type Endpoint, type HostLookup, formatEndpoint, hasTransport, systemHostLookup } from "../policy/policy";
 import type { Settings } from "../policy/settings";
 import { type RootReport, type RootRequest, parseRootReport, rootCommand } from "../privileged/root-protocol";
 import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privileged/runner";
 import type { SystemCommands } from "../system/commands";
 import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
-import { KillSwitchError, explainPrivilegedError } from "./errors";
+import { KillSwitchError, ServerTransportError, explainPrivilegedError } from "./errors";
 import { readRecordedState, readResolvedHosts, rememberedNetwork } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
@@ -32,6 +33,11 @@ export interface KillSwitchRequest {
    * watchdog, when installed) closes the window on time, whatever the extension does meanwhile.
    */
   captivePortalUntil?: Date | null;
+  /**
+   * The user's answers for VPN servers found in the routes with no evidence of how the VPN reaches them
+   * (`IP:port/proto`, `IP/ikev2`): used now and recorded with the servers, so they are asked once.
+   */
+  serverTransports?: readonly Endpoint[];
 }
 
 export interface ApplyRequest extends KillSwitchRequest {
@@ -89,6 +95,30 @@ const NO_SERVER_TO_KEEP =
   "changed. Connect the VPN and enable again (its server is then found and kept), or name it in vpnServers " +
   "(Raycast: VPN Servers), or turn protectFromStartup off (Raycast: Protect From Startup).";
 
+/** The question Enable asks, as a message: which servers, and the ways to answer. */
+function askForTransport(servers: readonly string[]): string {
+  const list = servers.join(", ");
+  const example = servers[0].includes(":") ? `[${servers[0]}]:1194/udp` : `${servers[0]}:1194/udp`;
+  return (
+    `The VPN server ${list} was found in the routes, but nothing on this Mac says which protocol and port the VPN ` +
+    `uses to reach it, so nothing was changed (the kill switch passes a server on its own protocol and port only). ` +
+    `Answer with IP:port/proto (e.g. ${example}) or IP/ikev2: in Enable's question (CLI: --server-transport), ` +
+    `or in vpnServers (Raycast: VPN Servers). The answer is kept for the next Enable.`
+  );
+}
+
+/** An answer for a server the Mac does not know is a mistake: say so rather than record it. */
+function checkAnswersFound(answers: readonly Endpoint[], known: readonly string[]): void {
+  const stray = answers.filter((answer) => !known.some((address) => sameAddress(address, answer.address)));
+  if (stray.length === 0) return;
+  const found = known.length > 0 ? `the servers found are ${[...new Set(known)].join(", ")}` : "none was found";
+  throw new KillSwitchError(
+    "server-transport",
+    `No VPN server ${stray.map(formatEndpoint).join(", ")} was found in the routes or recorded (${found}), so nothing was changed.`,
+    true,
+  );
+}
+
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
@@ -105,12 +135,20 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       resolved.errors.join("\n"),
     );
   }
+  const recorded = rememberedNetwork(await readRecordedState(system));
+  const answers = request.serverTransports ?? [];
+  checkAnswersFound(answers, [...network.endpoints, ...recorded.rememberedServers.map((e) => e.address)]);
   const input = {
     policy: resolved.policy,
     network,
     now: request.now ?? new Date(),
     captivePortalUntil: request.captivePortalUntil ?? null,
-    ...rememberedNetwork(await readRecordedState(system)),
+    // This time's answers stand in for what was recorded for the same server.
+    rememberedServers: [
+      ...answers,
+      ...recorded.rememberedServers.filter((e) => !answers.some((a) => sameAddress(a.address, e.address))),
+    ],
+    rememberedTunnelRoutes: recorded.rememberedTunnelRoutes,
   };
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);
@@ -118,6 +156,8 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     throw new KillSwitchError("no-server", NO_SERVER_TO_KEEP, true);
   }
   const { detected } = endpointsByOrigin(input.policy, network, input.rememberedServers);
+  const unanswered = detected.filter((endpoint) => !hasTransport(endpoint)).map((endpoint) => endpoint.address);
+  if (unanswered.length > 0) throw new ServerTransportError(unanswered, askForTransport(unanswered));
   const kills = action === "apply" && request.keepConnections ? [] : stateKillsFor(network, summary);
   const identity = network.identity?.id ?? null;
   const { report, method, notes } = await runRootAction(

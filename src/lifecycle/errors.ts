@@ -12,6 +12,8 @@ export type KillSwitchErrorKind =
   | "resolve"
   /** Protect from startup with no VPN server to keep reachable; nothing was asked or loaded. */
   | "no-server"
+  /** A VPN server found in the routes, with nothing saying its protocol and port: the user must answer. */
+  | "server-transport"
   /** pfctl -n refused the rules; its message is in `detail`. */
   | "rules-rejected"
   /** pf could not load (enable, apply) or flush (disable) our anchor. */
@@ -40,6 +42,21 @@ export class KillSwitchError extends Error {
   ) {
     super(message);
     this.name = "KillSwitchError";
+  }
+}
+
+/**
+ * Enable (or Apply) found VPN servers in the routes with nothing on the Mac saying how the VPN reaches them (no
+ * open connection, no IPsec tunnel): it asks rather than pass every protocol to them. Nothing was asked or loaded.
+ */
+export class ServerTransportError extends KillSwitchError {
+  constructor(
+    /** The servers' addresses that need an answer. */
+    readonly servers: readonly string[],
+    message: string,
+  ) {
+    super("server-transport", message, true);
+    this.name = "ServerTransportError";
   }
 }
 

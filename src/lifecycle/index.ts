@@ -39,7 +39,7 @@ export {
   uninstallKillSwitch,
 } from "./actions";
 export { describeChange, describeStatus } from "./describe";
-export { KillSwitchError, type KillSwitchErrorKind } from "./errors";
+export { KillSwitchError, type KillSwitchErrorKind, ServerTransportError } from "./errors";
 export { type RecordedState, type WatchdogStatus, parseBootTime } from "./record";
 export { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "./status";
 export {

@@ -12,8 +12,14 @@
  * would match the old state and pass without any rule being looked at. `flags any` on every pass that can
  * see TCP means a killed state is re-created by the flow's next packet while it is still allowed.
  */
-import { type Cidr, cidrContains, familyOf, formatCidr, parseCidr } from "../address/ip";
-import { type Endpoint, type KillSwitchPolicy, type ResolvedException, isExceptionActive } from "../policy/policy";
+import { type Cidr, cidrContains, familyOf, formatCidr, parseCidr, sameAddress } from "../address/ip";
+import {
+  type Endpoint,
+  type KillSwitchPolicy,
+  type ResolvedException,
+  hasTransport,
+  isExceptionActive,
+} from "../policy/policy";
 import type { NetworkInterface, NetworkState } from "../network/state";
 
 /** Ports DNS is spoken on outside a tunnel: plain DNS and DNS over TLS. */
@@ -90,7 +96,8 @@ const isIpsecTunnel = (name: string) => /^ipsec\d+$/.test(name);
 
 /**
  * Configured VPN servers, then those seen in the routing table (only while a tunnel is up) or, when the
- * routes show none, those an earlier Enable saw; without duplicates.
+ * routes show none, those an earlier Enable saw; without duplicates. A server in the routes takes its protocol
+ * and port from the VPN's connection to it, else from what the user answered for it (kept in `remembered`).
  */
 export function endpointsByOrigin(
   policy: KillSwitchPolicy,
@@ -113,8 +120,10 @@ export function endpointsByOrigin(
     .flatMap((address): Endpoint[] => {
       if (ikev2) return [{ address, protocol: "ikev2" }];
       const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
-      if (connections.length === 0) return [{ address }];
-      return connections.map(({ protocol, port }) => ({ address, protocol, port }));
+      if (connections.length > 0) return connections.map(({ protocol, port }) => ({ address, protocol, port }));
+      // No connection to read it from: what the user answered (now, or at an earlier Enable) for this server.
+      const answered = remembered.filter((e) => sameAddress(e.address, address) && hasTransport(e));
+      return answered.length > 0 ? answered.map((e) => ({ ...e, address })) : [{ address }];
     });
   const detected =
     network.endpoints.length > 0 ? routed : remembered.filter((endpoint) => !named.has(endpoint.address));

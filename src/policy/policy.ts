@@ -37,6 +37,23 @@ export function parseRecordedEndpoint(text: string): Endpoint | null {
   return formatEndpoint(endpoint) === text ? endpoint : null;
 }
 
+/**
+ * How the VPN talks to a server, as the user answers when nothing on the Mac says: `IP:port/proto`, `IP:port`
+ * (TCP and UDP) or `IP/ikev2`. Null for anything else, a bare address or a host name included.
+ */
+export function parseServerTransport(text: string): Endpoint | null {
+  const spec = parseVpnServer(text);
+  if (!spec || !isIpAddress(spec.host) || (spec.port === undefined && spec.protocol !== "ikev2")) return null;
+  const endpoint: Endpoint = { address: spec.host };
+  if (spec.port !== undefined) endpoint.port = spec.port;
+  if (spec.protocol !== undefined) endpoint.protocol = spec.protocol;
+  return endpoint;
+}
+
+/** True when the endpoint says how to reach the server: a port, or IKEv2. */
+export const hasTransport = (endpoint: Endpoint): boolean =>
+  endpoint.port !== undefined || endpoint.protocol === "ikev2";
+
 export interface ResolvedException {
   id: string;
   /** What the user typed (address, CIDR or host name). */

@@ -1,14 +1,16 @@
-import { Alert, confirmAlert } from "@raycast/api";
+import { Alert, LaunchType, confirmAlert, launchCommand } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
 import { applyExceptions } from "./apply-exceptions";
 import { allowCaptivePortal } from "./captive-portal";
 import { describeEnabled } from "./hud-text";
 import { enableFromRaycast, reportChange } from "./kill-switch-actions";
 import { withSettingsAndNetwork } from "./settings-source";
-import { parseLaunchContext } from "./launch-context";
+import { SERVER_PROTOCOL_COMMAND, type ServerProtocolContext, parseLaunchContext } from "./launch-context";
 import { wouldBlockVpnForever } from "./network";
 import { writeCaptivePortalUntil } from "./status";
+import { ServerTransportError } from "../lifecycle/errors";
 import { readRecordedState, rememberedServers } from "../lifecycle/record";
+import { parseServerTransport } from "../policy/policy";
 import { systemCommands } from "./system";
 
 /** The alert shown before enabling with nothing to let the VPN connect. */
@@ -21,7 +23,7 @@ export const NO_VPN_ALERT = {
 };
 
 /** Turns the kill switch on: one password prompt, then a HUD saying what is in force. */
-function enableKillSwitchNow(): Promise<void> {
+function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<void> {
   return withSettingsAndNetwork("Could Not Enable the Kill Switch", async (settings, network) => {
     const remembered = rememberedServers(await readRecordedState(systemCommands()));
     // With startup protection Enable refuses this case itself, saying what to set: no question to ask first.
@@ -34,7 +36,17 @@ function enableKillSwitchNow(): Promise<void> {
       });
       if (!proceed) return;
     }
-    const outcome = await enableFromRaycast(settings, network);
+    const answers = serverTransports.flatMap((text) => parseServerTransport(text) ?? []);
+    let outcome;
+    try {
+      outcome = await enableFromRaycast(settings, network, answers);
+    } catch (error) {
+      // A server with nothing on the Mac saying how the VPN reaches it: ask, and that form runs Enable again.
+      if (!(error instanceof ServerTransportError)) throw error;
+      const context: ServerProtocolContext = { servers: [...error.servers] };
+      await launchCommand({ name: SERVER_PROTOCOL_COMMAND, type: LaunchType.UserInitiated, context });
+      return;
+    }
     if (outcome.kind === "cancelled") return;
     const change = outcome.value;
     // A fresh Enable closes any captive-portal window: its rules are built without one.
@@ -59,7 +71,7 @@ export async function runEnableKillSwitch(launchContext?: unknown): Promise<void
   const context = parsed.context;
   switch (context.reason) {
     case "enable":
-      return enableKillSwitchNow();
+      return enableKillSwitchNow(context.serverTransports);
     case "apply":
       return applyExceptions(context.change ?? null);
     case "captive-portal":

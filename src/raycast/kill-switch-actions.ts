@@ -12,6 +12,7 @@ import {
   uninstallKillSwitch,
 } from "../lifecycle";
 import type { NetworkState } from "../network/state";
+import type { Endpoint } from "../policy/policy";
 import type { Settings } from "../policy/settings";
 import { snapshotFromStatus } from "./kill-switch";
 import { refreshMenuBar } from "./menu-bar-refresh";
@@ -30,8 +31,12 @@ async function unlessCancelled<T>(action: () => Promise<T>): Promise<Outcome<T>>
   }
 }
 
-export function enableFromRaycast(settings: Settings, network: NetworkState): Promise<Outcome<KillSwitchChange>> {
-  return unlessCancelled(() => enableKillSwitch({ system: systemCommands(), settings, network }));
+export function enableFromRaycast(
+  settings: Settings,
+  network: NetworkState,
+  serverTransports: readonly Endpoint[] = [],
+): Promise<Outcome<KillSwitchChange>> {
+  return unlessCancelled(() => enableKillSwitch({ system: systemCommands(), settings, network, serverTransports }));
 }
 
 export function applyFromRaycast(

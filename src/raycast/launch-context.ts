@@ -1,8 +1,15 @@
 import { LaunchType, launchCommand } from "@raycast/api";
 import * as z from "zod/mini";
+import { parseServerTransport } from "../policy/policy";
 
 /** The command that runs every privileged action started from the menu bar or the exception views. */
 export const ENABLE_COMMAND = "enable-kill-switch";
+
+/** The form Enable opens to ask how the VPN reaches a server (server-protocol-form.tsx). */
+export const SERVER_PROTOCOL_COMMAND = "set-vpn-server-protocol";
+
+/** What that form is launched with: the servers' addresses to ask about. */
+export type ServerProtocolContext = { servers: string[] };
 
 /** The captive-portal windows offered, in minutes. */
 export const CAPTIVE_PORTAL_MINUTES = [2, 5] as const;
@@ -16,11 +23,12 @@ const REASONS = ["enable", "apply", "captive-portal"] as const;
 const quote = (value: unknown) => JSON.stringify(value) ?? "nothing";
 
 /**
- * What the Enable command is asked to do. Absent: turn the kill switch on. `apply`: reload the rules after the
+ * What the Enable command is asked to do. Absent: turn the kill switch on (`serverTransports`: the user's
+ * answers from Set VPN Server Protocol, `IP:port/proto` or `IP/ikev2`). `apply`: reload the rules after the
  * exceptions changed (`change` says what, for the HUD). `captive-portal`: open the window for a sign-in page.
  */
 export type KillSwitchLaunchContext =
-  | { reason: "enable" }
+  | { reason: "enable"; serverTransports?: string[] }
   | { reason: "apply"; change?: string }
   | { reason: "captive-portal"; captivePortalMinutes: CaptivePortalMinutes };
 
@@ -35,6 +43,15 @@ const launchContextSchema = z.object({
       z.refine((text) => text.length <= MAX_CHANGE_LENGTH, {
         error: (issue) => `${quote(issue.input)} is longer than ${MAX_CHANGE_LENGTH} characters`,
       }),
+    ),
+  ),
+  serverTransports: z.optional(
+    z.array(
+      z.string().check(
+        z.refine((text) => parseServerTransport(text) !== null, {
+          error: (issue) => `${quote(issue.input)} is not IP:port/proto, IP:port or IP/ikev2`,
+        }),
+      ),
     ),
   ),
   captivePortalMinutes: z.optional(
@@ -64,8 +81,8 @@ export function parseLaunchContext(value: unknown): LaunchContextResult {
       issue.code === "invalid_type" ? `expected ${issue.expected}, got ${quote(issue.input)}` : issue.message;
     return invalid(issue.path.map(String).join("."), message);
   }
-  const { reason, change, captivePortalMinutes } = result.data;
-  if (reason === "enable") return { ok: true, context: { reason } };
+  const { reason, change, captivePortalMinutes, serverTransports } = result.data;
+  if (reason === "enable") return { ok: true, context: serverTransports ? { reason, serverTransports } : { reason } };
   if (reason === "apply") return { ok: true, context: change === undefined ? { reason } : { reason, change } };
   if (captivePortalMinutes === undefined || !isCaptivePortalMinutes(captivePortalMinutes)) {
     return invalid(

@@ -71,9 +71,12 @@ export function viewPolicy(input: VerifyInput): PolicyView {
     .flatMap((address): Endpoint[] => {
       const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
       if (ikev2) return [{ address, protocol: "ikev2" }];
-      return connections.length > 0
-        ? connections.map(({ protocol, port }) => ({ address, protocol, port }))
-        : [{ address }];
+      if (connections.length > 0) return connections.map(({ protocol, port }) => ({ address, protocol, port }));
+      // The user's answer for a server the Mac gives no evidence for, recorded with the servers.
+      const answered = (input.rememberedServers ?? []).filter(
+        (e) => sameAddress(e.address, address) && (e.port !== undefined || e.protocol === "ikev2"),
+      );
+      return answered.length > 0 ? answered.map((e) => ({ ...e, address })) : [{ address }];
     });
   // With no server in the routes (the VPN down), those an earlier Enable found keep the way out open.
   const remembered = (input.rememberedServers ?? []).filter((e) => !named.has(e.address));

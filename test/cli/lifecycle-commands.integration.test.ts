@@ -22,6 +22,35 @@ function configDir(settings: unknown): string {
   return dir;
 }
 
+describe("killswitch enable --server-transport", () => {
+  it("asks how the VPN reaches a server nothing on the Mac describes, and takes the answer", async () => {
+    // The VPN is up, but no socket to its server is listed: nothing says its protocol and port.
+    mac = createFakeMac({ network: { ...macSnapshot({ wifi: "home", vpn: "utun4" }), netstatSockets: "" } });
+    const cwd = configDir({ protectFromStartup: false });
+    const asked = await onMac(["enable", "--config", "settings.json", "--json"], cwd);
+    expect(asked.code).toBe(1);
+    expect(JSON.parse(asked.stdout).error).toMatchObject({
+      kind: "server-transport",
+      nothingChanged: true,
+      servers: ["198.51.100.7"],
+    });
+    expect(mac.prompts()).toHaveLength(0);
+    const text = await onMac(["enable", "--config", "settings.json"], cwd);
+    expect(text.stderr).toMatch(/^killswitch enable: The VPN server 198\.51\.100\.7 was found in the routes/);
+    const bad = await onMac(["enable", "--server-transport", "198.51.100.7", "--json"], cwd);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error).toMatchObject({ field: "--server-transport", value: "198.51.100.7" });
+    const on = await onMac(["enable", "--config", "settings.json", "--server-transport", "198.51.100.7:1194/udp"], cwd);
+    expect(on.code).toBe(0);
+    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain(
+      "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)",
+    );
+    // Kept: the next Enable needs no answer.
+    expect((await onMac(["enable", "--config", "settings.json"], cwd)).code).toBe(0);
+    expect(mac.prompts()).toHaveLength(2);
+  });
+});
+
 describe("killswitch enable / status / disable", () => {
   it("turns the kill switch on and off with one prompt each, reading the Mac's network", async () => {
     mac = createFakeMac();

@@ -377,7 +377,7 @@ describe("VPN servers found at an earlier Enable", () => {
   const remembered = [{ address: "198.51.100.7", protocol: "udp" as const, port: 1194 }];
   const serverPass = "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)";
 
-  it("are passed while the routes show no server, and give way to what the routes show", async () => {
+  it("are passed while the routes show no server, and give way to the VPN's connection when there is one", async () => {
     const policy = await policyOf({});
     const down = buildKillSwitchAnchor({ policy, network: states.noVpn, now: NOW, rememberedServers: remembered });
     expect(ruleLines(down)).toContain(serverPass);
@@ -385,10 +385,22 @@ describe("VPN servers found at an earlier Enable", () => {
       blockingMode: true,
       endpoints: remembered,
     });
-    // The routes show the server now: their evidence (no connection known: every protocol) replaces the record.
+    // The routes show the server now with no connection to read its transport from: the recorded one stands.
     const up = buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW, rememberedServers: remembered });
-    expect(ruleLines(up)).not.toContain(serverPass);
-    expect(ruleLines(up)).toContain("pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)");
+    expect(ruleLines(up)).toContain(serverPass);
+    expect(ruleLines(up).join("\n")).not.toContain("pass out quick inet from any to 198.51.100.7 flags any");
+    // The VPN's open connection is evidence, and replaces the record.
+    const connected = {
+      ...states.splitUtun,
+      serverConnections: [{ address: "198.51.100.7", protocol: "tcp" as const, port: 443 }],
+    };
+    const seen = ruleLines(
+      buildKillSwitchAnchor({ policy, network: connected, now: NOW, rememberedServers: remembered }),
+    );
+    expect(seen).not.toContain(serverPass);
+    expect(seen).toContain(
+      "pass out quick inet proto tcp from any to 198.51.100.7 port 443 flags any keep state (if-bound)",
+    );
   });
 
   it("are left to the settings when the settings name the same address", async () => {

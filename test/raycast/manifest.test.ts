@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 
 import { join, resolve } from "node:path";
@@ -12,6 +13,8 @@ import {
   readPngHeader,
 } from "../../scripts/check-manifest";
 import { KILL_SWITCH_STATES, menuBarIconFile } from "../../src/raycast/kill-switch-state";
+import { ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND } from "../../src/raycast/launch-context";
+import { STATUS_COMMAND } from "../../src/raycast/menu-bar-refresh";
 import { temporaryDirectory } from "../temporary-directory";
 
 const ROOT = resolve(__dirname, "../..");
@@ -58,6 +61,7 @@ describe("the extension's manifest", () => {
     }[];
     expect(commands.map((c) => [c.name, c.title, c.mode, c.interval])).toEqual([
       ["enable-kill-switch", "Enable Kill Switch", "no-view", undefined],
+      ["set-vpn-server-protocol", "Set VPN Server Protocol", "view", undefined],
       ["disable-kill-switch", "Disable Kill Switch", "no-view", undefined],
       ["kill-switch-status", "Kill Switch Status", "menu-bar", "1m"],
       ["add-exception", "Add Exception", "view", undefined],
@@ -69,6 +73,18 @@ describe("the extension's manifest", () => {
     expect(keywords("enable-kill-switch")).toContain("kill switch on");
     expect(keywords("disable-kill-switch")).toContain("kill switch off");
     for (const command of commands) expect(keywords(command.name)).toEqual(expect.arrayContaining(["vpn", "leak"]));
+  });
+
+  it("names in the code only commands it has, each with its entry file in src/", () => {
+    const names = (manifest.commands as { name: string }[]).map((c) => c.name);
+    for (const name of [ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND, STATUS_COMMAND]) expect(names).toContain(name);
+    for (const name of names) {
+      expect(
+        existsSync(join(__dirname, "../../src", `${name}.ts`)) ||
+          existsSync(join(__dirname, "../../src", `${name}.tsx`)),
+        name,
+      ).toBe(true);
+    }
   });
 
   it("has a preference for every setting in the settings model", () => {
