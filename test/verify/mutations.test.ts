@@ -336,3 +336,51 @@ describe("passes the policy's probes never try", () => {
     });
   });
 });
+
+describe("DHCP renewals to the lease's server, weakened", () => {
+  const server = "192.168.1.1";
+  const renewal = `pass out quick on en0 inet proto udp from any port 68 to ${server} port 67 keep state`;
+  const withServer = (network: NetworkState): NetworkState => ({
+    ...network,
+    physical: network.physical.map((link) => (link.name === "en0" ? { ...link, dhcpServer: server } : link)),
+  });
+
+  it("the builder's renewal pass holds; widened to any destination or moved off its link, it leaks", async () => {
+    const policy = await policyOf(SETTINGS.base);
+    const input = { policy, network: withServer(NETWORKS.newPhysical), now: NOW };
+    const text = buildKillSwitchAnchor(input);
+    expect(lines(text)).toContain(renewal);
+    expect(verifyRuleset(text, input).passed).toBe(true);
+
+    const anywhere = replaceLine(text, renewal, [
+      "pass out quick on en0 inet proto udp from any port 68 to any port 67 keep state",
+    ]);
+    const wide = verifyRuleset(anywhere, input);
+    expect(leaks(wide, "attacker").map((f) => f.packet.destination)).toEqual(
+      expect.arrayContaining(["10.1.2.3", "192.168.77.1"]),
+    );
+
+    // The same server reached from the USB adapter, where the lease is not: a way off that link.
+    const elsewhere = replaceLine(text, renewal, [renewal, renewal.replace("on en0", "on en7")]);
+    const moved = verifyRuleset(elsewhere, input);
+    expect(leaks(moved, "attacker").map((f) => `${f.packet.interface} ${f.packet.destination}`)).toEqual([
+      `en7 ${server}`,
+    ]);
+  });
+
+  it("a lease's server that is not on the link gets no pass, and one added is a leak", async () => {
+    const policy = await policyOf(SETTINGS.base);
+    const input = { policy, network: NETWORKS.vpnUp as NetworkState, now: NOW };
+    const text = buildKillSwitchAnchor(input);
+    expect(text).not.toMatch(/port 68 to (?!255\.255\.255\.255 )\d/);
+    const added = text.replace(
+      "block return out log (user) quick all",
+      "pass out quick on en0 inet proto udp from any port 68 to 10.33.79.254 port 67 keep state\nblock return out log (user) quick all",
+    );
+    expect(
+      verifyRuleset(added, input)
+        .clauses.flatMap((c) => c.failures)
+        .some((f) => f.leak),
+    ).toBe(true);
+  });
+});
