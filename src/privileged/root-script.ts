@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "7f4638b71f7e20c8ac4be6993f9decaee8d891519d924c3f355d8fbc0f157443";
+export const ROOT_SCRIPT_SHA256 = "4a7cc9c9f1df26065222a08e8baebb539513a5d1474c084af38a7d8f49437a9d";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -147,25 +147,23 @@ netstat_gateway() {
 	'
 }
 
-# Sets GATEWAY ("ADDRESS INTERFACE" or empty) and INTERNET_IF (the interface the kernel sends 1.1.1.1
-# out of, or empty). The lookups set variables rather than print, so no subshell wraps another: each
-# one started costs time.
+# Prints "ADDRESS INTERFACE INTERNET_IF": the physical router and its interface ("- -" when none), then
+# the interface the kernel sends 1.1.1.1 out of ("-" when unknown).
 physical_gateway() {
-	read -r gateway_address gateway_interface INTERNET_IF <<EOF
+	read -r gateway_address gateway_interface internet_if <<EOF
 $(route_get_gateway 1.1.1.1)
 EOF
-	GATEWAY=""
-	[ "$gateway_address" = - ] || GATEWAY="$gateway_address $gateway_interface"
-	[ "${INTERNET_IF:--}" != - ] || INTERNET_IF=""
-	[ -n "$GATEWAY" ] || GATEWAY=$(netstat_gateway)
+	gateway="$gateway_address $gateway_interface"
+	[ "$gateway_address" != - ] || gateway=$(netstat_gateway)
 	# Without a route to 1.1.1.1, the default route tells both (an IKEv2 default on ipsec0 has no gateway).
-	if [ -z "$GATEWAY" ] || [ -z "$INTERNET_IF" ]; then
+	if [ -z "$gateway" ] || [ "${internet_if:--}" = - ]; then
 		read -r gateway_address gateway_interface default_interface <<EOF
 $(route_get_gateway default)
 EOF
-		if [ -z "$GATEWAY" ] && [ "$gateway_address" != - ]; then GATEWAY="$gateway_address $gateway_interface"; fi
-		if [ -z "$INTERNET_IF" ] && [ "$default_interface" != - ]; then INTERNET_IF=$default_interface; fi
+		if [ -z "$gateway" ] && [ "$gateway_address" != - ]; then gateway="$gateway_address $gateway_interface"; fi
+		if [ "${internet_if:--}" = - ]; then internet_if=$default_interface; fi
 	fi
+	printf '%s %s\n' "${gateway:-- -}" "${internet_if:--}"
 }
 
 # The router's MAC from the ARP table, else from its row in the routing table; lower case, two digits
@@ -212,15 +210,11 @@ gateway_subnet() { # ADDRESS INTERFACE
 	' "$WORK/ifconfig"
 }
 
-# The identity of the network the Mac is on (network/identity.ts): gw=<ip>,mac=<mac|unknown>,net=<cidr|unknown>.
-# Sets IDENTITY (empty without a physical router).
-network_identity() {
-	IDENTITY=""
-	physical_gateway
-	[ -n "$GATEWAY" ] || return 0
-	gateway_ip=${GATEWAY% *}
-	gateway_if=${GATEWAY#* }
-	mac=$(gateway_mac "$gateway_ip" "$gateway_if")
-	subnet=$(gateway_subnet "$gateway_ip" "$gateway_if")
-	IDENTITY="gw=$gateway_ip,mac=${mac:-unknown},net=${subnet:-unknown}"
+# The identity of the network whose router is ADDRESS on INTERFACE (network/identity.ts), printed as
+# gw=<ip>,mac=<mac|unknown>,net=<cidr|unknown>; nothing without a router.
+network_identity() { # ADDRESS INTERFACE
+	[ "$1" != - ] || return 0
+	mac=$(gateway_mac "$1" "$2")
+	subnet=$(gateway_subnet "$1" "$2")
+	printf 'gw=%s,mac=%s,net=%s\n' "$1" "${mac:-unknown}" "${subnet:-unknown}"
 }

@@ -73,7 +73,10 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS
 desired_rules() { # OUTPUT NOW
 	read_interfaces
 	describe_links
-	network_identity
+	read -r gateway_ip gateway_if internet_if <<EOF
+$(physical_gateway)
+EOF
+	IDENTITY=$(network_identity "$gateway_ip" "$gateway_if")
 	TEMPLATE=""
 	TUNNELS=""
 	index="$STATE_DIR/$KS_FILE_TEMPLATES/index"
@@ -104,7 +107,7 @@ desired_rules() { # OUTPUT NOW
 		TUNNELS=$fixed
 		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" "$WORK/links" >"$1"
 	else
-		TUNNELS=$(vpn_tunnels "$INTERNET_IF" "$trusted")
+		TUNNELS=$(vpn_tunnels "$internet_if" "$trusted")
 		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" "$WORK/links" >"$1"
 	fi
 }

@@ -151,8 +151,11 @@ do_inspect() {
 		desired_rules "$WORK/desired.pf" "$NOW"
 	else
 		read_interfaces
-		network_identity
-		TUNNELS=$(vpn_tunnels "$INTERNET_IF" "")
+		read -r gateway_ip gateway_if internet_if <<EOF
+$(physical_gateway)
+EOF
+		IDENTITY=$(network_identity "$gateway_ip" "$gateway_if")
+		TUNNELS=$(vpn_tunnels "$internet_if" "")
 	fi
 	printf '@@ watchdog\nnetwork=%s\nrules=%s\ntunnels=%s\nup=%s\n' "$IDENTITY" "$TEMPLATE" "$TUNNELS" "$(vpn_tunnels "*" "")"
 	if [ -f "$WORK/desired.pf" ]; then
