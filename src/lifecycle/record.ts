@@ -63,12 +63,26 @@ const watchdogStatusShape = {
   tunnels: z.optional(z.array(z.string())),
   /** The rules it should load could not be used, so it loaded blocking rules (VPN servers and link plumbing) instead. */
   failedClosed: z.optional(z.boolean()),
+  /** pf's packet counters of the rules in force, by what they do; null when pf did not say. */
+  counters: z.optional(
+    z.nullable(
+      z.object({
+        /** When the rules were loaded (pf counts from then), seconds since 1970; null when unknown. */
+        since: z.nullable(z.number()),
+        blockedOut: z.number(),
+        blockedIn: z.number(),
+        dnsRefused: z.number(),
+        toVpnServers: z.number(),
+      }),
+    ),
+  ),
   /** The last repair: when (seconds since 1970) and what was put back. */
   lastRepairAt: z.optional(z.nullable(z.number())),
   lastRepair: z.optional(z.nullable(z.string())),
 } satisfies Record<WatchdogStatusField, z.ZodMiniType>;
 export const watchdogStatusSchema = z.object(watchdogStatusShape);
 export type WatchdogStatus = z.infer<typeof watchdogStatusSchema>;
+export type RuleCounters = NonNullable<WatchdogStatus["counters"]>;
 
 export type FileReading<T> =
   { kind: "absent" } | { kind: "unreadable"; reason: string } | { kind: "present"; value: T };

@@ -3,6 +3,7 @@ import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths
 import type { SystemCommands } from "../system/commands";
 import {
   type RecordedState,
+  type RuleCounters,
   type WatchdogStatus,
   readMachineBootTime,
   readRecordedState,
@@ -31,6 +32,8 @@ export interface KillSwitchStatus {
   captivePortalUntil?: Date | null;
   /** Whether the boot-time watchdog guards the rules (the "Protect from startup" setting was on at Enable). */
   protectFromStartup?: boolean;
+  /** What pf counted on the rules in force, from the watchdog's last check in this boot; null when none. */
+  counters?: RuleCounters | null;
 }
 
 export interface StatusRequest {
@@ -78,12 +81,19 @@ function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchS
   );
 }
 
-/** Notes on the watchdog of this boot for people: its last repair in this boot, an outdated version. */
+/** Notes on the watchdog of this boot for people: its last repair in this boot, what pf counted, an outdated version. */
 function watchdogNotes(watchdog: WatchdogStatus | null): string[] {
   if (!watchdog) return [];
   const notes: string[] = [];
   if (watchdog.lastRepairAt && watchdog.lastRepair && watchdog.lastRepairAt >= watchdog.bootTime) {
     notes.push(`The watchdog repaired the kill switch at ${clock(watchdog.lastRepairAt)}: ${watchdog.lastRepair}.`);
+  }
+  const counted = watchdog.counters;
+  if (counted) {
+    const since = counted.since !== null ? `Since ${clock(counted.since)}, pf` : "pf";
+    notes.push(
+      `${since} refused ${counted.blockedOut} packets going out, ${counted.dnsRefused} DNS packets outside the tunnel and ${counted.blockedIn} packets coming in; ${counted.toVpnServers} went to the VPN servers.`,
+    );
   }
   if (watchdog.watchdogVersion !== undefined && watchdog.watchdogVersion !== WATCHDOG_VERSION) {
     notes.push("The startup watchdog is from another version of the extension: Enable the kill switch to update it.");
@@ -142,6 +152,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     watchdog,
     captivePortalUntil: portal !== null && portal > now ? new Date(portal * 1000) : null,
     protectFromStartup: recorded.protectFromStartup ?? false,
+    counters: null as RuleCounters | null,
   };
   const bootTime = await readBootTimeFor(request);
   if (bootTime === null) {
@@ -153,6 +164,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     );
   }
   const watchdogThisBoot = watchdog && sameBoot(watchdog.bootTime, bootTime) ? watchdog : null;
+  extra.counters = watchdogThisBoot?.counters ?? null;
   // A failure the watchdog found before the last Enable or Apply is that action's to have repaired; one found
   // by the very check that rewrote state.json (the same second) still stands.
   const byCheck = recorded.changedBy === "watchdog" || recorded.changedBy === "change-timer";

@@ -39,6 +39,7 @@ export const ROOT_FILES = {
   watchdogScript: "watchdog.sh",
   network: "network",
   loadedRulesSum: "loaded.sum",
+  loadedAt: "loaded.at",
 } as const;
 
 /** The fields of state.json, as the root script writes them. */
@@ -91,6 +92,7 @@ export const WATCHDOG_STATUS_FIELDS = [
   "rulesFile",
   "tunnels",
   "failedClosed",
+  "counters",
   "lastRepairAt",
   "lastRepair",
 ] as const;

@@ -50,6 +50,8 @@ export interface PfState {
   nextToken: string;
   /** Interfaces flagged by the main ruleset's `set skip on ...`: pf filters nothing on them. */
   skip?: string[];
+  /** Packets each filter rule of an anchor matched since it was loaded, by anchor path (absent: none yet). */
+  packets?: Record<string, number[]>;
 }
 
 export const emptyRuleset = (): PfRuleset => ({ filter: [], nat: [], dummynet: [], tables: [] });

@@ -12,6 +12,7 @@ import { STATE_FIELDS, STATUS_FIELDS, WATCHDOG_STATUS_FIELDS } from "../../src/p
 import { loadRootScript } from "../../src/privileged/root-script-loader";
 
 const ROOT_SCRIPT = loadRootScript();
+import { runKillswitch } from "../cli/cli-harness";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { buildFailClosedAnchor } from "../../src/pf/anchor";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
@@ -524,6 +525,53 @@ describe("the status", () => {
       attachment: "com.apple",
       tunnels: ["utun4"],
       rulesHash: expect.stringMatching(/^\d+$/),
+    });
+  });
+});
+
+describe("counters without a password", () => {
+  it("each check writes what pf counted on the rules, and Status and status --json show it", async () => {
+    const on = await onAtHome();
+    const loadedAt = Math.floor(mac.now().getTime() / 1000);
+    const pf = mac.readPf();
+    const rules = pf.anchors[ANCHOR_NAME].filter;
+    const count: Record<string, number> = {
+      "block return out log (user) quick all": 42,
+      "block drop in log (user) quick all": 3,
+      "block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }": 5,
+      "pass out quick inet from any to 198.51.100.7 flags any keep state (if-bound)": 1204,
+    };
+    expect(Object.keys(count).every((rule) => rules.includes(rule))).toBe(true);
+    mac.writePf({ ...pf, packets: { [ANCHOR_NAME]: rules.map((rule) => count[rule] ?? 0) } });
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    const counters = { since: loadedAt, blockedOut: 42, blockedIn: 3, dnsRefused: 5, toVpnServers: 1204 };
+    expect(watchdogStatus().counters).toEqual(counters);
+    const status = await getKillSwitchStatus({
+      system: mac.system,
+      network: macNetworkState(HOME_VPN),
+      now: mac.now(),
+    });
+    expect(status.state).toBe("protected");
+    expect(status.counters).toEqual(counters);
+    expect(status.notes).toContainEqual(
+      expect.stringMatching(
+        /^Since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, pf refused 42 packets going out, 5 DNS packets outside the tunnel and 3 packets coming in; 1204 went to the VPN servers\.$/,
+      ),
+    );
+    const cli = await runKillswitch(["status", "--json"], { platform: "darwin", system: mac.system });
+    expect(JSON.parse(cli.stdout).counters).toEqual(counters);
+    // A reload starts pf's counts again, and the time they count from.
+    expect(on.report.action).toBe("enable");
+    await mac.advanceClock(60);
+    await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
+    await runWatchdog(mac);
+    expect(watchdogStatus().counters).toEqual({
+      since: loadedAt + 70,
+      blockedOut: 0,
+      blockedIn: 0,
+      dnsRefused: 0,
+      toVpnServers: 0,
     });
   });
 });

@@ -218,6 +218,8 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
           return 1;
         }
         state.anchors[anchor] = ruleset;
+        // pf counts a rule's packets from its load.
+        if (state.packets) delete state.packets[anchor];
       } else if (options.flags.has("R")) {
         // Filter rules only: translation rules, tables and anchors stay. Modelled pessimistically, the
         // dummynet rules are replaced too (whether Apple's pfctl counts them with the filter is unknown).
@@ -314,7 +316,22 @@ function show(
       return 1;
     }
     const ruleset = anchor ? (state.anchors[anchor] ?? emptyRuleset()) : state.main;
-    io.stdout.push(...(what === "rules" ? ruleset.filter : ruleset.nat));
+    const rules = what === "rules" ? ruleset.filter : ruleset.nat;
+    if (!verbose || what !== "rules") {
+      io.stdout.push(...rules);
+      return 0;
+    }
+    // -v: each rule's counters and who inserted it, in pfctl's layout (real: OpenBSD `pfctl -v -s rules`).
+    const counted = state.packets?.[anchor] ?? [];
+    rules.forEach((rule, index) => {
+      const packets = counted[index] ?? 0;
+      const column = (value: number, width: number) => String(value).padEnd(width);
+      io.stdout.push(
+        rule,
+        `  [ Evaluations: ${column(packets, 8)}  Packets: ${column(packets, 8)}  Bytes: ${column(packets * 60, 10)}  States: ${column(0, 6)}]`,
+        "  [ Inserted: uid 0 pid 1 ]",
+      );
+    });
     return 0;
   }
   if (what === "info") {
