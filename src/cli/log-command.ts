@@ -1,17 +1,20 @@
 import { resolve } from "node:path";
 import { CAPTURE_FILE_LIMIT, TextFileError, readBoundedFile } from "../files/text-file";
-import { PflogCaptureError, readPflogCapture } from "../pflog/capture";
+import { PflogCaptureError, type PflogPacket, readPflogCapture } from "../pflog/capture";
+import { readBlockedTrafficRecord } from "../pflog/record";
+import { systemRootOf } from "../system/commands";
 import { type Flow, groupFlows } from "../pflog/flows";
 import { parseCommandArgs } from "./args";
-import { type CliCommand, optionError } from "./io";
+import { CliError, type CliCommand, type CliIo, optionError } from "./io";
 import { printable } from "./printable";
 
-const USAGE = `Usage: killswitch log --capture FILE [--since DURATION] [--json]
+const USAGE = `Usage: killswitch log [--capture FILE] [--since DURATION] [--json]
 
 Shows what tried to get through pf and was blocked, as flows: direction, interface, protocol, the far side's
 address and port, the process pf found (pid), how many packets, when first and last. Names are never
 looked up: a reverse DNS query outside the tunnel would itself leak.
-  --capture FILE     a pcap of pf's log (link type 117), as \`tcpdump -i pflogN -w FILE\` writes it
+  --capture FILE     a pcap of pf's log (link type 117), as \`tcpdump -i pflogN -w FILE\` writes it; on a
+                     Mac without it, the kill switch's own record (kept from boot on, admins may read it)
   --since DURATION   only packets of the last 30s, 10m, 2h or 7d
   --json             print {"flows": [...]} instead of text`;
 
@@ -44,6 +47,28 @@ function describeFlow(flow: Flow): string {
   return `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}`;
 }
 
+/** The kill switch's own record on this Mac, or a message saying why there is none to read. */
+async function readThisMac(io: CliIo): Promise<{ path: string; packets: PflogPacket[] }> {
+  let record;
+  try {
+    record = await readBlockedTrafficRecord(io.system);
+  } catch (error) {
+    if (error instanceof PflogCaptureError || error instanceof TextFileError) throw new CliError(error.message, 1);
+    if ((error as NodeJS.ErrnoException).code === "EACCES") {
+      throw new CliError("The record of blocked traffic is readable by admin users only.", 1);
+    }
+    throw error;
+  }
+  if (!record) {
+    throw new CliError(
+      "No record of blocked traffic on this Mac: it is kept while the kill switch is on with blockedTrafficLog " +
+        "above 0 (Raycast: Blocked Traffic Log). Read another capture with --capture FILE.",
+      1,
+    );
+  }
+  return { path: record.directory, packets: record.packets };
+}
+
 export const logCommand: CliCommand = {
   name: "log",
   summary: "show what pf blocked, as flows with the process behind them (from a pflog capture)",
@@ -54,23 +79,29 @@ export const logCommand: CliCommand = {
       since: { type: "string" },
       json: { type: "boolean" },
     });
-    if (values.capture === undefined) {
+    const since = values.since === undefined ? null : io.now().getTime() / 1000 - parseDuration(values.since);
+    const onMac = io.platform === "darwin" || systemRootOf(io.system) !== "";
+    if (values.capture === undefined && !onMac) {
       throw optionError(
         "--capture",
         null,
-        "--capture FILE is required: a pcap of pf's log (tcpdump -i pflogN -w FILE)",
+        "--capture FILE is required off a Mac: a pcap of pf's log (tcpdump -i pflogN -w FILE)",
       );
     }
-    const since = values.since === undefined ? null : io.now().getTime() / 1000 - parseDuration(values.since);
-    const path = resolve(io.cwd, values.capture);
+    let path: string;
     let packets;
-    try {
-      packets = readPflogCapture(await readBoundedFile(path, "capture", CAPTURE_FILE_LIMIT), `capture ${path}`);
-    } catch (error) {
-      if (error instanceof PflogCaptureError || error instanceof TextFileError) {
-        throw optionError("--capture", values.capture, error.message);
+    if (values.capture === undefined) {
+      ({ path, packets } = await readThisMac(io));
+    } else {
+      path = resolve(io.cwd, values.capture);
+      try {
+        packets = readPflogCapture(await readBoundedFile(path, "capture", CAPTURE_FILE_LIMIT), `capture ${path}`);
+      } catch (error) {
+        if (error instanceof PflogCaptureError || error instanceof TextFileError) {
+          throw optionError("--capture", values.capture, error.message);
+        }
+        throw error;
       }
-      throw error;
     }
     const flows = groupFlows(since === null ? packets : packets.filter((packet) => packet.time >= since));
     if (values.json) {

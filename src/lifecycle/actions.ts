@@ -178,6 +178,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       startup: settings.protectFromStartup,
       servers: detected.map(formatEndpoint),
       tunnelRoutes: summary.routedIntoTunnel,
+      captureLimit: settings.blockedTrafficLog,
       serverAddresses: [...new Set(summary.endpoints.map((endpoint) => endpoint.address))],
     },
     settings.authentication,

@@ -148,9 +148,14 @@ function readPacket(bytes: Uint8Array, family: "inet" | "inet6" | null): Layer3 
 
 /**
  * Every packet of a pflog capture. A file that is not a pcap file, of another link type, or cut short is an
- * error that says which and where, never a crash.
+ * error that says which and where, never a crash. `growing`: a file being written, whose last packet may be
+ * cut short for now (it is left out).
  */
-export function readPflogCapture(bytes: Uint8Array, name = "the capture"): PflogPacket[] {
+export function readPflogCapture(
+  bytes: Uint8Array,
+  name = "the capture",
+  options: { growing?: boolean } = {},
+): PflogPacket[] {
   if (bytes.length < 24) throw new PflogCaptureError(`${name} is not a pcap file (${bytes.length} bytes, no header)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
@@ -175,11 +180,18 @@ export function readPflogCapture(bytes: Uint8Array, name = "the capture"): Pflog
   let at = 24;
   while (at < bytes.length) {
     const index = packets.length + 1;
-    if (at + 16 > bytes.length) throw new PflogCaptureError(`${name} is cut short in the header of packet ${index}`);
+    // A file tcpdump is still writing may end inside the packet it writes now: that one is not read yet.
+    if (at + 16 > bytes.length) {
+      if (options.growing) break;
+      throw new PflogCaptureError(`${name} is cut short in the header of packet ${index}`);
+    }
     const seconds = view.getUint32(at, little);
     const fraction = view.getUint32(at + 4, little);
     const captured = view.getUint32(at + 8, little);
-    if (at + 16 + captured > bytes.length) throw new PflogCaptureError(`${name} is cut short in packet ${index}`);
+    if (at + 16 + captured > bytes.length) {
+      if (options.growing) break;
+      throw new PflogCaptureError(`${name} is cut short in packet ${index}`);
+    }
     const data = bytes.subarray(at + 16, at + 16 + captured);
     at += 16 + captured;
     if (data.length < 1 || data[0] < PFLOG_MIN_LENGTH || data.length < data[0]) {

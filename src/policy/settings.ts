@@ -218,6 +218,15 @@ export const settingsSchema = z
     exceptions: z._default(z.array(exceptionSchema), []),
     authentication: z._default(z.enum(["password", "touchid"]), "password"),
     protectFromStartup: z._default(z.boolean(), true),
+    /** Megabytes the record of blocked traffic may take (a rotating capture, root's side); 0: no record. */
+    blockedTrafficLog: z._default(
+      z.number().check(
+        z.refine((n) => Number.isInteger(n) && n >= 0 && n <= 1000, {
+          error: (issue) => `${quote(issue.input)} is not a whole number of megabytes from 0 (no record) to 1000`,
+        }),
+      ),
+      10,
+    ),
   })
   .check(z.superRefine((settings, context) => refuseDefaultRouteCover(settings.exceptions, context)));
 

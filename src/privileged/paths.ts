@@ -18,6 +18,8 @@ export const STATE_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.state}`;
 
 /** Written with it (0644): the part Status shows, read without root. */
 export const STATUS_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.status}`;
+/** The root side's record of what pf blocked: blocked.pcap0, 1, ... written in turn (admin group may read). */
+export const CAPTURE_DIRECTORY = `${STATE_DIRECTORY}/${ROOT_FILES.capture}`;
 
 /** The rules loaded into our anchor, as last loaded. */
 export const RULES_FILE = `${STATE_DIRECTORY}/${ROOT_FILES.rules}`;

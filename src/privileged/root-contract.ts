@@ -40,6 +40,7 @@ export const ROOT_FILES = {
   network: "network",
   loadedRulesSum: "loaded.sum",
   loadedAt: "loaded.at",
+  capture: "capture",
 } as const;
 
 /** The fields of state.json, as the root script writes them. */

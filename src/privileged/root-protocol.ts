@@ -40,6 +40,8 @@ export interface RootRequest {
   serverAddresses?: readonly string[];
   /** VPN servers found in the routes (formatEndpoint's text), recorded so a later Enable with the VPN down keeps them. */
   servers?: readonly string[];
+  /** Megabytes to record what pf blocks in (0: no record, and the old one removed); enable and apply. */
+  captureLimit?: number;
   /** Networks routed into the tunnel (`address/prefix`), recorded so a later Enable with the VPN down keeps them off the LAN. */
   tunnelRoutes?: readonly string[];
 }
@@ -95,6 +97,12 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
   if (request.network) args.push("--network", checkIdentity(request.network));
   for (const server of request.servers ?? []) args.push("--server", checkServer(server));
   for (const address of request.serverAddresses ?? []) args.push("--server-address", checkAddress(address));
+  if (request.captureLimit !== undefined) {
+    if (!Number.isInteger(request.captureLimit) || request.captureLimit < 0 || request.captureLimit > 1000) {
+      throw new Error(`not a capture size in megabytes: ${request.captureLimit}`);
+    }
+    args.push("--capture-limit", String(request.captureLimit));
+  }
   for (const route of request.tunnelRoutes ?? []) {
     if (!route.includes("/") || !parseCidr(route)) throw new Error(`not a network: ${JSON.stringify(route)}`);
     args.push("--tunnel-route", route);

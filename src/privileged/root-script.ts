@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "d9d1899d2994766df36ee7ce9799d75d928b4a659e21cf62821b3fe6372e0f9c";
+export const ROOT_SCRIPT_SHA256 = "ef73388985c08636f74d1a4b18e75577c44103dae7823b250c7fd6c2a378c905";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

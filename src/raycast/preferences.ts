@@ -12,6 +12,8 @@ export interface ExtensionPreferences {
   dnsResolvers?: string;
   authentication?: string;
   protectFromStartup?: boolean;
+  /** Megabytes, as the dropdown's value text ("0" for none). */
+  blockedTrafficLog?: string;
   /** Menu-bar command only: show the state as text next to the icon. */
   showStateInMenuBar?: boolean;
 }
@@ -27,6 +29,7 @@ export const PREFERENCE_TITLES: Record<string, string> = {
   dnsResolvers: "DNS Resolvers",
   authentication: "Authentication",
   protectFromStartup: "Protect From Startup",
+  blockedTrafficLog: "Blocked Traffic Log",
   exceptions: "Exceptions",
 };
 
@@ -64,6 +67,7 @@ export function settingsFromPreferences(
     exceptions: [...exceptions],
     authentication: preferences.authentication || "password",
     protectFromStartup: preferences.protectFromStartup ?? true,
+    blockedTrafficLog: Number(preferences.blockedTrafficLog ?? "10"),
   });
   return result.ok ? result : { ok: false, errors: result.errors.map(withPreferenceTitle) };
 }

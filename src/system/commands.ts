@@ -15,6 +15,8 @@ export const MACOS_BINARIES = {
   env: "/usr/bin/env",
   launchctl: "/bin/launchctl",
   sysctl: "/usr/sbin/sysctl",
+  /** Run by the root script alone: it records what pf blocks from its own pflog interface. */
+  tcpdump: "/usr/sbin/tcpdump",
 } as const;
 
 export type SystemTool = keyof typeof MACOS_BINARIES;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MORNING, pflogCapture } from "../pflog/capture-writer";
 import { temporaryDirectory } from "../temporary-directory";
+import { createSystemCommands } from "../../src/system/commands";
 import { runKillswitch } from "./cli-harness";
 
 let dir: string;
@@ -58,9 +59,14 @@ describe("killswitch log", () => {
   });
 
   it("refuses what it cannot read, naming the option, the file and what is wrong", async () => {
-    const missing = await runKillswitch(["log", "--json"], { now });
+    // Off a Mac there is no record of its own to read.
+    const missing = await runKillswitch(["log", "--json"], { now, system: createSystemCommands() });
     expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stdout).error).toMatchObject({ field: "--capture", value: null });
+    expect(JSON.parse(missing.stdout).error).toMatchObject({
+      field: "--capture",
+      value: null,
+      message: "--capture FILE is required off a Mac: a pcap of pf's log (tcpdump -i pflogN -w FILE)",
+    });
     const since = await runKillswitch(["log", "--capture", capture, "--since", "yesterday"], { now });
     expect(since).toMatchObject({ code: 2 });
     expect(since.stderr).toBe('killswitch log: --since "yesterday" is not a duration such as 30s, 10m, 2h or 7d\n');

@@ -215,8 +215,15 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       return [];
     }
   };
+  const capturing = (): { pid: number; ppid: number }[] => {
+    try {
+      return readJson<{ pid: number; ppid: number }[]>(paths.capturing);
+    } catch {
+      return [];
+    }
+  };
   const killSleepers = () => {
-    for (const entry of sleeping()) {
+    for (const entry of [...sleeping(), ...capturing()]) {
       for (const pid of [entry.ppid, entry.pid]) {
         try {
           process.kill(pid, "SIGKILL");
@@ -280,7 +287,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       const before = readJson<PfState>(paths.pf);
       writeJson(paths.pf, { ...appleDefaultPf(), nextToken: before.nextToken });
       const current = readJson<MachineState>(paths.machine);
-      updateMachine({ bootTime: current.bootTime + 86_400 });
+      // Cloned interfaces (pflogN) do not survive a restart either.
+      updateMachine({ bootTime: current.bootTime + 86_400, pflogInterfaces: [] });
       const daemons = `${root}/Library/LaunchDaemons`;
       const jobs: Record<string, LaunchdJob> = {};
       for (const name of existsSync(daemons) ? readdirSync(daemons) : []) {

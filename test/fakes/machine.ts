@@ -15,6 +15,8 @@ export interface MachineState {
   touchId: TouchIdAnswer;
   /** pfctl invocations that fail, keyed by their first arguments joined by spaces (`-E`, `-a anchor -f`). */
   pfctlFaults: Record<string, { stderr: string; exitCode: number }>;
+  /** pflog interfaces created since boot (`ifconfig pflogN create`); a restart has none. */
+  pflogInterfaces?: string[];
 }
 
 /** One run of a fake program, in order. */
@@ -42,6 +44,7 @@ export function fakePaths(root: string) {
     calls: join(dir, "calls"),
     /** The calls of `sleep` waiting for the clock: `[{ pid, ppid, until }]`, kept by the server. */
     sleeping: join(dir, "sleeping.json"),
+    capturing: join(dir, "capturing.json"),
   };
 }
 

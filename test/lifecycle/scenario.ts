@@ -42,10 +42,11 @@ export const WIFI_WITHOUT_VPN: NetworkState = {
 
 /**
  * Settings for the lifecycle tests, which are about Enable, Apply and Disable themselves: the startup watchdog
- * (on by default) is off unless a test turns it on; the watchdog tests and test/watchdog/way-out cover it.
+ * (on by default) is off unless a test turns it on; the watchdog tests and test/watchdog/way-out cover it. So
+ * is the record of blocked traffic (test/watchdog/capture).
  */
 export function settingsFrom(input: unknown): Settings {
-  const parsed = parseSettings({ protectFromStartup: false, ...(input as object) });
+  const parsed = parseSettings({ protectFromStartup: false, blockedTrafficLog: 0, ...(input as object) });
   if (!parsed.ok) throw new Error(parsed.errors.join("; "));
   return parsed.settings;
 }

@@ -35,6 +35,7 @@ describe("the root script", () => {
       "40-states.sh",
       "50-network.sh",
       "60-rules.sh",
+      "65-capture.sh",
       "70-watchdog.sh",
       "80-actions.sh",
       "90-main.sh",

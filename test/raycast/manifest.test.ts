@@ -99,6 +99,7 @@ describe("the extension's manifest", () => {
       "dnsResolvers",
       "authentication",
       "protectFromStartup",
+      "blockedTrafficLog",
     ]);
   });
 

@@ -29,6 +29,7 @@ describe("settingsFromPreferences", () => {
         authentication: "password",
         // On by default: a kill switch that is off after a restart breaks the promise.
         protectFromStartup: true,
+        blockedTrafficLog: 10,
       },
     });
   });
@@ -45,6 +46,7 @@ describe("settingsFromPreferences", () => {
         dnsResolvers: "9.9.9.9, 2620:fe::fe",
         authentication: "touchid",
         protectFromStartup: true,
+        blockedTrafficLog: "50",
       },
       [{ address: "192.168.1.20", protocol: "tcp", port: "631", scope: "all", label: "Printer", enabled: true }],
     );
@@ -63,6 +65,7 @@ describe("settingsFromPreferences", () => {
         ],
         authentication: "touchid",
         protectFromStartup: true,
+        blockedTrafficLog: 50,
       },
     });
   });

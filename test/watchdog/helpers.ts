@@ -15,8 +15,12 @@ import type { FakeMac } from "../fakes/fake-mac";
 import { type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
 import { type PfStateEntry, evaluationOrder } from "../fakes/pf-model";
 
+/**
+ * Settings for the watchdog's tests. The record of blocked traffic (on by default) is off unless a test turns
+ * it on, so pf's rules read as the builder writes them; test/watchdog/capture covers it.
+ */
 export function settingsFrom(input: unknown): Settings {
-  const parsed = parseSettings(input);
+  const parsed = parseSettings({ blockedTrafficLog: 0, ...(input as object) });
   if (!parsed.ok) throw new Error(parsed.errors.join("; "));
   return parsed.settings;
 }

@@ -34,6 +34,7 @@
 #   --server SPEC             a VPN server found in the routes (IP, IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2),
 #                             recorded so a later Enable with the VPN down still passes it (repeatable)
 #   --startup SCRIPT          install the watchdog, SCRIPT being this script's text; without it, remove it
+#   --capture-limit MB        record what pf blocks in MB megabytes (0: do not, and remove the recording)
 #
 # Rule templates are pf text in which lines starting with "#@@ " are filled in by the watchdog:
 #   #@@ tunnels-none:TEXT     TEXT when no VPN tunnel is up

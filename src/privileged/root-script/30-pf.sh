@@ -19,7 +19,8 @@ pf_message() {
 # Replaces our anchor's rules and tables in one transaction: pf runs the old rules or the new ones,
 # never a mix and never none.
 load() { # FILE
-	pf -a "$KS_ANCHOR" -f "$1" || return 1
+	rules_logging_to_capture "$1" "$WORK/load.pf" || return 1
+	pf -a "$KS_ANCHOR" -f "$WORK/load.pf" || return 1
 	remember_loaded_rules
 }
 
@@ -103,7 +104,7 @@ anchor_is_empty() {
 
 # Our rules are in force when pf lists our anchor's last rule (every ruleset we build ends with it).
 anchor_in_force() {
-	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in log (user) quick all' "$WORK/ours"
+	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in log (user\(, to pflog[0-9]*\)\{0,1\}) quick all' "$WORK/ours"
 }
 
 # Rules the watchdog may load: they end with our two final blocks, so a lost or truncated file can never

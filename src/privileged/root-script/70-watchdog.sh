@@ -23,6 +23,8 @@ launch_daemon_plist() {
 	</array>
 	<key>RunAtLoad</key>
 	<true/>
+	<key>AbandonProcessGroup</key>
+	<true/>
 	<key>StartInterval</key>
 	<integer>$KS_WATCHDOG_INTERVAL</integer>
 	<key>WatchPaths</key>
@@ -164,6 +166,8 @@ RECORD
 	was_network=""
 	if [ -f "$STATE_DIR/$KS_FILE_NETWORK" ]; then IFS= read -r was_network <"$STATE_DIR/$KS_FILE_NETWORK" || :; fi
 	NEXT_CHANGE=$(next_change_at "$now")
+	# Recording before any rule is loaded (at boot, what tries to get out while the Mac starts is seen).
+	keep_capture "$(capture_limit)" || :
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
 		fail_closed "the watchdog's rules for this network (${TEMPLATE:-none}) are missing or incomplete"
@@ -182,6 +186,9 @@ RECORD
 		reload=yes
 		repairs="put back the kill switch rules, which another program had replaced"
 	elif ! same_rules "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES"; then
+		reload=yes
+	elif [ -n "$(capture_interface)" ] && ! grep -q "to $(capture_interface))" "$WORK/ours"; then
+		# Loaded before the recording had its interface (it was created again after a restart, say).
 		reload=yes
 	fi
 	if [ "$TUNNELS" != "$was_tunnels" ]; then

@@ -36,6 +36,8 @@ do_on() {
 	# A window that ended while the prompt waited is still in the rules: the timer closes it at once.
 	printf '%s' "$RULES" >"$WORK/anchor.pf" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot write the rules to $WORK"
 	pf -n -a "$KS_ANCHOR" -f "$WORK/anchor.pf" || fail "$KS_EXIT_RULES_REJECTED" "$(pf_said)"
+	# Recording first, so the rules loaded below log to it.
+	if [ -n "$CAPTURE_LIMIT" ]; then keep_capture "$CAPTURE_LIMIT" || :; fi
 	links_for_checks
 	check_templates "$now"
 	if [ "$HAVE_FAIL_CLOSED" = yes ]; then
@@ -95,6 +97,7 @@ turn_off() {
 	# leaves the kill switch exactly as it was, watchdog included.
 	flush_anchor || fail "$KS_EXIT_LOAD_FAILED" "pf could not remove the kill switch rules, nothing else was changed: $(pf_message)"
 	remove_watchdog
+	stop_capture
 	detach || warn "A reference to the (now empty) kill switch anchor stays in the main ruleset; it changes nothing."
 	release
 	if state_dir_is_ours; then

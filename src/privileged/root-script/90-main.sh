@@ -23,12 +23,14 @@ ROUTE="$SYSROOT/sbin/route"
 NETSTAT="$SYSROOT/usr/sbin/netstat"
 ARP="$SYSROOT/usr/sbin/arp"
 IPCONFIG="$SYSROOT/usr/sbin/ipconfig"
+TCPDUMP="$SYSROOT/usr/sbin/tcpdump"
 LAUNCHCTL="$SYSROOT/bin/launchctl"
 SH="$SYSROOT/bin/sh"
 # The clock and the waits come from the system's own programs, so a test's fake macOS can move time on.
 DATE="$SYSROOT/bin/date"
 SLEEP="$SYSROOT/bin/sleep"
 STATE_DIR="$SYSROOT$KS_STATE_DIR"
+CAPTURE="$STATE_DIR/$KS_FILE_CAPTURE"
 LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
 LOCKED=no
 CHANGED_BY=""
@@ -59,6 +61,7 @@ STARTUP=no
 STARTUP_SCRIPT=""
 SERVERS=""
 TUNNEL_ROUTES=""
+CAPTURE_LIMIT=""
 SERVER_ADDRESSES=""
 templates=0
 : >"$WORK/resolved"
@@ -140,6 +143,11 @@ while [ $# -gt 0 ]; do
 	--server)
 		if [ $# -lt 2 ] || ! is_server "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--server needs a VPN server address"; fi
 		SERVERS="$SERVERS${SERVERS:+ }$2"
+		shift 2
+		;;
+	--capture-limit)
+		if [ $# -lt 2 ] || ! is_seconds "$2" || [ "$2" -gt 1000 ]; then fail "$KS_EXIT_BAD_ARGUMENTS" "--capture-limit needs megabytes from 0 to 1000"; fi
+		CAPTURE_LIMIT=$2
 		shift 2
 		;;
 	--tunnel-route)

@@ -17,6 +17,7 @@ import { runDate, sleepSeconds } from "./clock";
 import { forgetGroups, groupsIdle, onGroupChange } from "./groups";
 import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
+import { runPflogIfconfig, runTcpdump } from "./pflog";
 import { type ProgramIo, runPfctl } from "./pfctl";
 import { runRecorded } from "./recorded-output";
 import { runSudo } from "./sudo";
@@ -64,6 +65,8 @@ export function parseCallFile(path: string, bytes: Buffer): Call {
 }
 
 const sleepers = new Map<string, Sleeper[]>();
+/** The fake tcpdumps capturing now, by tree: never answered, ended by a kill. */
+const captures = new Map<string, Call[]>();
 
 function clockOf(root: string): number {
   return readJson<MachineState>(fakePaths(root).machine).now;
@@ -98,6 +101,10 @@ function recordSleepers(root: string): void {
   const list = (sleepers.get(root) ?? []).map(({ call, until }) => ({ pid: call.pid, ppid: call.ppid, until }));
   try {
     writeJson(fakePaths(root).sleeping, list);
+    writeJson(
+      fakePaths(root).capturing,
+      (captures.get(root) ?? []).map(({ pid, ppid }) => ({ pid, ppid })),
+    );
   } catch {
     // The tree is being removed.
   }
@@ -159,6 +166,19 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   if (program === "osascript") return runOsascript(root, args, io, call.pid);
   if (program === "sudo") return runSudo(root, args, io);
   if (program === "launchctl") return runLaunchctl(root, args, io, call.asRoot);
+  if (program === "ifconfig") {
+    const status = runPflogIfconfig(root, args, io);
+    if (status !== null) return status;
+  }
+  if (program === "tcpdump") {
+    const status = runTcpdump(root, args, io);
+    if (status !== "capturing") return status;
+    // Captures until killed (a restart or the test's cleanup ends it); waits like a sleep, but counts as none.
+    captures.set(root, [...(captures.get(root) ?? []), call]);
+    recordSleepers(root);
+    changed(root);
+    return "asleep";
+  }
   return runRecorded(root, program, args, io);
 }
 
@@ -220,11 +240,12 @@ function serve(door: string): void {
       else if (verb === "done") rmSync(`${subject}.lock`, { force: true });
       else if (verb === "forget") {
         sleepers.delete(subject);
+        captures.delete(subject);
         waits.delete(subject);
         forgetGroups(subject);
       } else if (verb === "settle") {
         const [id, root] = [subject.slice(0, subject.indexOf(" ")), subject.slice(subject.indexOf(" ") + 1)];
-        waitFor(root, id, () => groupsIdle(root, sleepersOf(root)));
+        waitFor(root, id, () => groupsIdle(root, [...sleepersOf(root), ...(captures.get(root) ?? [])]));
       } else if (verb === "asleep") {
         const [id, count, ...rest] = subject.split(" ");
         const root = rest.join(" ");

@@ -1,0 +1,90 @@
+/**
+ * The fake Mac's pflog side: `ifconfig pflogN create|destroy` (macOS creates no pflog interface by itself:
+ * real "pflog0: No such device exists" fixture) and `tcpdump -i pflogN ... -w FILE`, which writes a pcap
+ * header of link type 117 (DLT_PFLOG) and then captures until it is killed, as tcpdump does. Tests append the
+ * packets pf would log (test/pflog/capture-writer.ts).
+ */
+import { writeFileSync } from "node:fs";
+import { type MachineState, fakePaths, readJson, writeJson } from "../machine";
+import type { ProgramIo } from "./pfctl";
+
+const PFLOG = /^pflog\d{1,2}$/;
+
+const machineOf = (root: string) => readJson<MachineState>(fakePaths(root).machine);
+
+/** The pflog interfaces created since boot. */
+export function pflogInterfaces(root: string): string[] {
+  return machineOf(root).pflogInterfaces ?? [];
+}
+
+/** `ifconfig pflogN [create|destroy]`; null when the arguments are not about a pflog interface. */
+export function runPflogIfconfig(root: string, args: string[], io: ProgramIo): number | null {
+  if (args.length < 1 || args.length > 2 || !PFLOG.test(args[0])) return null;
+  const [name, verb] = args;
+  const machine = machineOf(root);
+  const present = machine.pflogInterfaces ?? [];
+  if (verb === undefined) {
+    if (!present.includes(name)) {
+      io.stderr.push(`ifconfig: interface ${name} does not exist`); // modelled: ifconfig.c's message
+      return 1;
+    }
+    io.stdout.push(`${name}: flags=0<> mtu 33200`); // modelled on ifconfig's listing of a clone
+    return 0;
+  }
+  if (verb === "create") {
+    if (present.includes(name)) {
+      io.stderr.push("ifconfig: SIOCIFCREATE2: File exists");
+      return 1;
+    }
+    writeJson(fakePaths(root).machine, { ...machine, pflogInterfaces: [...present, name] });
+    return 0;
+  }
+  if (verb === "destroy") {
+    if (!present.includes(name)) {
+      io.stderr.push("ifconfig: SIOCIFDESTROY: Invalid argument");
+      return 1;
+    }
+    writeJson(fakePaths(root).machine, { ...machine, pflogInterfaces: present.filter((n) => n !== name) });
+    return 0;
+  }
+  return null;
+}
+
+/** The pcap global header tcpdump writes first: little-endian magic, v2.4, snaplen 65535, link type 117. */
+export function pflogPcapHeader(): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(117, 20);
+  return header;
+}
+
+/**
+ * `tcpdump -i IF [-n] [-U] [-C MB] [-W COUNT] -w FILE`: with -W, the files are FILE0, FILE1, ... (as many
+ * digits as COUNT - 1 has). Returns "capturing" once the first file is written (it then waits until killed,
+ * as a sleep that is never due), or an exit status.
+ */
+export function runTcpdump(root: string, args: string[], io: ProgramIo): number | "capturing" {
+  const value = (flag: string) => {
+    const at = args.indexOf(flag);
+    return at === -1 ? null : (args[at + 1] ?? null);
+  };
+  const iface = value("-i");
+  const file = value("-w");
+  if (iface === null || file === null) {
+    io.stderr.push("tcpdump: the fake tcpdump captures with -i IF -w FILE only");
+    return 1;
+  }
+  if (!pflogInterfaces(root).includes(iface)) {
+    io.stderr.push(`tcpdump: ${iface}: No such device exists`); // real: pflog0 fixture
+    io.stderr.push("(BIOCSETIF failed: Device not configured)");
+    return 1;
+  }
+  const count = value("-W");
+  const name = count === null ? file : `${file}${"0".repeat(String(Number(count) - 1).length)}`;
+  // The root script names files inside the tree already ($SYSROOT/Library/...).
+  writeFileSync(name, pflogPcapHeader());
+  return "capturing";
+}

@@ -1,0 +1,160 @@
+/**
+ * The record of blocked traffic on the fake Mac: the root side's own pflog interface and a rotating tcpdump
+ * capture of it, started before any rule is loaded (at boot too), readable by the admin group, read by
+ * `killswitch log`, stopped and removed by Disable and Uninstall.
+ */
+import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { disableKillSwitch, uninstallKillSwitch } from "../../src/lifecycle";
+import { ANCHOR_NAME, CAPTURE_DIRECTORY, LAUNCH_DAEMON_FILE } from "../../src/privileged/paths";
+import { runKillswitch } from "../cli/cli-harness";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { type FakeEvent, type MachineState, fakePaths, readJson, writeJson } from "../fakes/machine";
+import { macNetworkState, macSnapshot } from "../fakes/networks";
+import { pflogCapture } from "../pflog/capture-writer";
+import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+
+let mac: FakeMac;
+afterEach(() => mac?.cleanup());
+
+const HOME_VPN = { wifi: "home", vpn: "utun4" } as const;
+const SETTINGS = settingsFrom({ vpnServers: ["198.51.100.7:1194/udp"], blockedTrafficLog: 10 });
+const capture = () => `${mac.root}${CAPTURE_DIRECTORY}`;
+const pflogs = () => readJson<MachineState>(fakePaths(mac.root).machine).pflogInterfaces ?? [];
+const calls = (program: string) => mac.events().filter((event: FakeEvent) => event.program === program);
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+/** Running, not a zombie (nothing reaps the killed ones here: pid 1 is no init). */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+};
+const tcpdumpPid = () => Number(readFileSync(`${capture()}/tcpdump.pid`, "utf8"));
+
+async function onAtHome(settings = SETTINGS) {
+  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+  return enable(mac, settings, macNetworkState(HOME_VPN));
+}
+
+describe("the record of blocked traffic", () => {
+  it("is our own pflog interface and a rotating capture, which the rules log to", async () => {
+    await onAtHome();
+    expect(pflogs()).toEqual(["pflog1"]);
+    expect(calls("tcpdump").map((event) => event.args)).toEqual([
+      ["-i", "pflog1", "-n", "-U", "-C", "1", "-W", "10", "-w", `${capture()}/blocked.pcap`],
+    ]);
+    expect(alive(tcpdumpPid())).toBe(true);
+    expect(anchorRules(mac)).toContain("block return out log (user, to pflog1) quick all\n");
+    expect(anchorRules(mac)).toContain("block drop in log (user, to pflog1) quick all\n");
+    expect(anchorRules(mac)).not.toMatch(/log \(user\) /);
+    expectNoLeak(mac, await policyOf(SETTINGS), macNetworkState(HOME_VPN), mac.now(), "recording");
+    // The admin group may read it (Blocked Traffic, killswitch log); nobody else.
+    expect(readFileSync(`${capture()}/blocked.pcap0`).readUInt32LE(20)).toBe(117);
+    if (process.getuid?.() === 0) {
+      expect(mode(`${capture()}/blocked.pcap0`)).toBe("640");
+      expect(statSync(`${capture()}/blocked.pcap0`).gid).toBe(80);
+      expect(mode(capture())).toBe("750");
+    }
+    // launchd leaves it running when a watchdog check ends (it would kill the job's process group).
+    expect(readFileSync(`${mac.root}${LAUNCH_DAEMON_FILE}`, "utf8")).toMatch(
+      /<key>AbandonProcessGroup<\/key>\s*<true\/>/,
+    );
+    // The watchdog keeps it as it is: the same tcpdump, the same interface.
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(calls("tcpdump")).toHaveLength(1);
+    expect(pflogs()).toEqual(["pflog1"]);
+  });
+
+  it("takes a pflog interface no other software has created", async () => {
+    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+    const machine = readJson<MachineState>(fakePaths(mac.root).machine);
+    writeJson(fakePaths(mac.root).machine, { ...machine, pflogInterfaces: ["pflog0", "pflog1"] });
+    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    expect(pflogs()).toEqual(["pflog0", "pflog1", "pflog2"]);
+    expect(anchorRules(mac)).toContain("log (user, to pflog2)");
+  });
+
+  it("starts at boot before any rule is loaded, and again when tcpdump was stopped", async () => {
+    await onAtHome();
+    mac.reboot();
+    expect(pflogs()).toEqual([]);
+    await mac.advanceClock(60);
+    joinNetwork(mac, { wifi: "home", vpn: null });
+    const before = mac.events().length;
+    await runWatchdog(mac); // RunAtLoad
+    const boot = mac.events().slice(before);
+    const created = boot.findIndex((event) => event.program === "ifconfig" && event.args[1] === "create");
+    const started = boot.findIndex((event) => event.program === "tcpdump");
+    const loaded = boot.findIndex((event) => event.program === "pfctl" && event.args.includes("-f"));
+    expect(created).toBeGreaterThan(-1);
+    expect(created).toBeLessThan(started);
+    expect(started).toBeLessThan(loaded);
+    expect(anchorRules(mac)).toContain("log (user, to pflog1)");
+    // Another program (or a crash) ends tcpdump: the next check starts it again.
+    process.kill(tcpdumpPid(), "SIGKILL");
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(calls("tcpdump").length).toBe(3);
+    expect(alive(tcpdumpPid())).toBe(true);
+  });
+
+  it("is read by killswitch log on the Mac, as flows", async () => {
+    await onAtHome();
+    const at = Math.floor(mac.now().getTime() / 1000);
+    appendFileSync(
+      `${capture()}/blocked.pcap0`,
+      pflogCapture([
+        {
+          time: at,
+          action: 1,
+          ifname: "en0",
+          ruleset: "000.vpnkillswitch",
+          pid: 4242,
+          dir: 2,
+          family: "inet",
+          protocol: "tcp",
+          source: "192.168.1.23",
+          destination: "17.253.144.10",
+          sourcePort: 50000,
+          destinationPort: 443,
+        },
+      ]).subarray(24),
+    );
+    // Half a packet more: tcpdump is still writing it.
+    appendFileSync(`${capture()}/blocked.pcap0`, Buffer.alloc(10));
+    const run = await runKillswitch(["log", "--json"], { platform: "darwin", system: mac.system });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).flows).toMatchObject([
+      { direction: "out", interface: "en0", protocol: "tcp", remote: "17.253.144.10", port: 443, pid: 4242, count: 1 },
+    ]);
+  });
+
+  it("is stopped and removed by Disable, and by Uninstall; blockedTrafficLog 0 keeps none", async () => {
+    await onAtHome();
+    const pid = tcpdumpPid();
+    await disableKillSwitch({ system: mac.system, network: macNetworkState(HOME_VPN) });
+    expect(alive(pid)).toBe(false);
+    expect(pflogs()).toEqual([]);
+    expect(existsSync(capture())).toBe(false);
+    const none = await runKillswitch(["log"], { platform: "darwin", system: mac.system });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/No record of blocked traffic on this Mac/);
+
+    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    const again = tcpdumpPid();
+    await uninstallKillSwitch({ system: mac.system, network: macNetworkState(HOME_VPN) });
+    expect(alive(again)).toBe(false);
+    expect(pflogs()).toEqual([]);
+
+    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    const off = await enable(mac, settingsFrom({ vpnServers: ["198.51.100.7:1194/udp"] }), macNetworkState(HOME_VPN));
+    expect(off.rules).toContain("block drop in log (user) quick all");
+    expect(existsSync(capture())).toBe(false);
+    expect(pflogs()).toEqual([]);
+    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain("block drop in log (user) quick all");
+  });
+});
