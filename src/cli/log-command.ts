@@ -3,7 +3,7 @@ import { CAPTURE_FILE_LIMIT, TextFileError, readBoundedFile } from "../files/tex
 import { PflogCaptureError, type PflogPacket, readPflogCapture } from "../pflog/capture";
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { systemRootOf } from "../system/commands";
-import { type Flow, groupFlows } from "../pflog/flows";
+import { type Flow, type FlowContext, type FlowPhase, groupFlows } from "../pflog/flows";
 import { parseCommandArgs } from "./args";
 import { CliError, type CliCommand, type CliIo, optionError } from "./io";
 import { printable } from "./printable";
@@ -32,6 +32,12 @@ function parseDuration(value: string): number {
   return Number(match[1]) * UNITS[match[2]];
 }
 
+const PHASE_WORDS: Record<FlowPhase, string> = {
+  boot: "during boot",
+  "vpn-down": "with the VPN down",
+  "vpn-up": "beside the VPN (bypassing it)",
+};
+
 function describeFlow(flow: Flow): string {
   const far =
     flow.remote === null
@@ -44,11 +50,12 @@ function describeFlow(flow: Flow): string {
   const process = flow.pid === null ? "process unknown" : `pid ${flow.pid}${flow.process ? ` (${flow.process})` : ""}`;
   const when = flow.firstSeen === flow.lastSeen ? flow.firstSeen : `${flow.firstSeen} to ${flow.lastSeen}`;
   const packets = `${flow.count} packet${flow.count === 1 ? "" : "s"}`;
-  return `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}`;
+  const phase = flow.phase ? `  ${PHASE_WORDS[flow.phase]}` : "";
+  return `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}${phase}`;
 }
 
 /** The kill switch's own record on this Mac, or a message saying why there is none to read. */
-async function readThisMac(io: CliIo): Promise<{ path: string; packets: PflogPacket[] }> {
+async function readThisMac(io: CliIo): Promise<{ path: string; packets: PflogPacket[]; context: FlowContext }> {
   let record;
   try {
     record = await readBlockedTrafficRecord(io.system);
@@ -66,7 +73,7 @@ async function readThisMac(io: CliIo): Promise<{ path: string; packets: PflogPac
       1,
     );
   }
-  return { path: record.directory, packets: record.packets };
+  return { path: record.directory, packets: record.packets, context: record.context };
 }
 
 export const logCommand: CliCommand = {
@@ -90,8 +97,9 @@ export const logCommand: CliCommand = {
     }
     let path: string;
     let packets;
+    let context: FlowContext = {};
     if (values.capture === undefined) {
-      ({ path, packets } = await readThisMac(io));
+      ({ path, packets, context } = await readThisMac(io));
     } else {
       path = resolve(io.cwd, values.capture);
       try {
@@ -103,7 +111,7 @@ export const logCommand: CliCommand = {
         throw error;
       }
     }
-    const flows = groupFlows(since === null ? packets : packets.filter((packet) => packet.time >= since));
+    const flows = groupFlows(since === null ? packets : packets.filter((packet) => packet.time >= since), context);
     if (values.json) {
       io.stdout(`${JSON.stringify({ flows }, null, 2)}\n`);
       return 0;

@@ -29,6 +29,8 @@ export interface Flow {
 export interface FlowContext {
   /** Process names by pid, as recorded when the packets were logged. */
   processNames?: ReadonlyMap<number, string>;
+  /** The name the pid had at that time, as the root side recorded it (pids are reused); null when unknown. */
+  processAt?: (pid: number, time: number) => string | null;
   /** The phase a packet's time fell in, when known. */
   phaseAt?: (time: number) => FlowPhase | null;
 }
@@ -43,7 +45,10 @@ export function groupFlows(packets: readonly PflogPacket[], context: FlowContext
     const outgoing = packet.direction !== "in";
     const remote = outgoing ? packet.destination : packet.source;
     const port = outgoing ? packet.destinationPort : packet.sourcePort;
-    const process = packet.pid === null ? null : (context.processNames?.get(packet.pid) ?? null);
+    const process =
+      packet.pid === null
+        ? null
+        : (context.processAt?.(packet.pid, packet.time) ?? context.processNames?.get(packet.pid) ?? null);
     const phase = context.phaseAt ? context.phaseAt(packet.time) : null;
     const key = JSON.stringify([packet.direction, packet.interface, packet.protocol, remote, port, packet.pid, phase]);
     const flow = flows.get(key);

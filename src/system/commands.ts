@@ -17,6 +17,8 @@ export const MACOS_BINARIES = {
   sysctl: "/usr/sbin/sysctl",
   /** Run by the root script alone: it records what pf blocks from its own pflog interface. */
   tcpdump: "/usr/sbin/tcpdump",
+  /** Root script: who owns the console (root at the login window), for the phase of what was blocked. */
+  stat: "/usr/bin/stat",
 } as const;
 
 export type SystemTool = keyof typeof MACOS_BINARIES;

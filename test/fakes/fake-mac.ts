@@ -117,6 +117,8 @@ export interface FakeMac {
    * launchd loads every plist in /Library/LaunchDaemons (run the RunAtLoad ones with runLaunchDaemon).
    */
   reboot(): void;
+  /** A user logs in at the login window (the console becomes theirs; after a restart it is root's). */
+  login(user?: string): void;
   /** The fake clock (what `date` prints in the tree). */
   now(): Date;
   /**
@@ -243,6 +245,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     readPf: () => readJson<PfState>(paths.pf),
     writePf: (state) => writeJson(paths.pf, state),
     setPasswordDialog: (answer) => updateMachine({ passwordDialog: answer }),
+    login: (user = "alice") => updateMachine({ consoleUser: user }),
     setTouchId: (answer) => updateMachine({ touchId: answer }),
     failPfctl(args, stderr, exitCode = 1) {
       const current = readJson<MachineState>(paths.machine);
@@ -288,7 +291,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       writeJson(paths.pf, { ...appleDefaultPf(), nextToken: before.nextToken });
       const current = readJson<MachineState>(paths.machine);
       // Cloned interfaces (pflogN) do not survive a restart either.
-      updateMachine({ bootTime: current.bootTime + 86_400, pflogInterfaces: [] });
+      updateMachine({ bootTime: current.bootTime + 86_400, pflogInterfaces: [], consoleUser: "root" });
       const daemons = `${root}/Library/LaunchDaemons`;
       const jobs: Record<string, LaunchdJob> = {};
       for (const name of existsSync(daemons) ? readdirSync(daemons) : []) {

@@ -17,6 +17,8 @@ export interface MachineState {
   pfctlFaults: Record<string, { stderr: string; exitCode: number }>;
   /** pflog interfaces created since boot (`ifconfig pflogN create`); a restart has none. */
   pflogInterfaces?: string[];
+  /** Who owns /dev/console: a user once logged in, root at the login window (after a restart). */
+  consoleUser?: string;
 }
 
 /** One run of a fake program, in order. */

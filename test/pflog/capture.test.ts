@@ -1,3 +1,4 @@
+import { parseRecordNotes } from "../../src/pflog/record";
 import { describe, expect, it } from "vitest";
 import { PflogCaptureError, readPflogCapture } from "../../src/pflog/capture";
 import { type FlowPhase, groupFlows } from "../../src/pflog/flows";
@@ -101,5 +102,27 @@ describe("groupFlows", () => {
       ["boot", 1],
       ["vpn-down", 1],
     ]);
+  });
+});
+
+describe("parseRecordNotes (what the root side notes beside its capture)", () => {
+  it("gives each time its phase and each pid the name it had then", () => {
+    const context = parseRecordNotes(
+      "1000 boot 999\n1100 vpn-down 999\nnot a line\n1200 vpn-up 999\n1300 sideways 999\n",
+      "1000 812 Safari\n1150 812 curl\n1000 90 Google Chrome Helper\nbroken\n",
+    );
+    expect([999, 1000, 1099, 1100, 1250].map((time) => context.phaseAt?.(time) ?? null)).toEqual([
+      null,
+      "boot",
+      "boot",
+      "vpn-down",
+      "vpn-up",
+    ]);
+    // A packet before the pid was first seen takes that name: the check after it saw the process.
+    expect(context.processAt?.(812, 900)).toBe("Safari");
+    expect(context.processAt?.(812, 1149)).toBe("Safari");
+    expect(context.processAt?.(812, 1150)).toBe("curl");
+    expect(context.processAt?.(90, 2000)).toBe("Google Chrome Helper");
+    expect(context.processAt?.(7, 1000)).toBeNull();
   });
 });

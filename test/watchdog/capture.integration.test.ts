@@ -44,20 +44,14 @@ describe("the record of blocked traffic", () => {
     await onAtHome();
     expect(pflogs()).toEqual(["pflog1"]);
     expect(calls("tcpdump").map((event) => event.args)).toEqual([
-      ["-i", "pflog1", "-n", "-U", "-C", "1", "-W", "10", "-w", `${capture()}/blocked.pcap`],
+      ["-i", "pflog1", "-n", "-U", "-C", "1", "-W", "5", "-w", `${capture()}/blocked.pcap`],
     ]);
     expect(alive(tcpdumpPid())).toBe(true);
     expect(anchorRules(mac)).toContain("block return out log (user, to pflog1) quick all\n");
     expect(anchorRules(mac)).toContain("block drop in log (user, to pflog1) quick all\n");
     expect(anchorRules(mac)).not.toMatch(/log \(user\) /);
     expectNoLeak(mac, await policyOf(SETTINGS), macNetworkState(HOME_VPN), mac.now(), "recording");
-    // The admin group may read it (Blocked Traffic, killswitch log); nobody else.
     expect(readFileSync(`${capture()}/blocked.pcap0`).readUInt32LE(20)).toBe(117);
-    if (process.getuid?.() === 0) {
-      expect(mode(`${capture()}/blocked.pcap0`)).toBe("640");
-      expect(statSync(`${capture()}/blocked.pcap0`).gid).toBe(80);
-      expect(mode(capture())).toBe("750");
-    }
     // launchd leaves it running when a watchdog check ends (it would kill the job's process group).
     expect(readFileSync(`${mac.root}${LAUNCH_DAEMON_FILE}`, "utf8")).toMatch(
       /<key>AbandonProcessGroup<\/key>\s*<true\/>/,
@@ -67,6 +61,14 @@ describe("the record of blocked traffic", () => {
     await runWatchdog(mac);
     expect(calls("tcpdump")).toHaveLength(1);
     expect(pflogs()).toEqual(["pflog1"]);
+    // The admin group may read what tcpdump wrote (Blocked Traffic, killswitch log), from the first check on
+    // (tcpdump makes its files root's alone); nobody else may.
+    if (process.getuid?.() === 0) {
+      expect(mode(`${capture()}/blocked.pcap0`)).toBe("640");
+      expect(statSync(`${capture()}/blocked.pcap0`).gid).toBe(80);
+      expect(mode(capture())).toBe("750");
+    }
+    expect(mode(`${capture()}/blocked.pcap0`)).not.toMatch(/[1-7]$/);
   });
 
   it("takes a pflog interface no other software has created", async () => {
@@ -131,6 +133,58 @@ describe("the record of blocked traffic", () => {
     expect(JSON.parse(run.stdout).flows).toMatchObject([
       { direction: "out", interface: "en0", protocol: "tcp", remote: "17.253.144.10", port: 443, pid: 4242, count: 1 },
     ]);
+  });
+
+  it("notes the phase (boot, VPN down, VPN up) and the names of the processes pf's log names by pid", async () => {
+    await onAtHome();
+    const phases = () =>
+      readFileSync(`${capture()}/phases`, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" ")[1]);
+    expect(phases()).toEqual(["vpn-up"]);
+    mac.reboot();
+    await mac.advanceClock(60);
+    joinNetwork(mac, { wifi: "home", vpn: null });
+    await runWatchdog(mac); // at the login window
+    const bootAt = Math.floor(mac.now().getTime() / 1000);
+    await mac.advanceClock(30);
+    mac.login();
+    await runWatchdog(mac); // logged in, the VPN not connected yet
+    const downAt = Math.floor(mac.now().getTime() / 1000);
+    await mac.advanceClock(30);
+    joinNetwork(mac, HOME_VPN);
+    await runWatchdog(mac);
+    expect(phases()).toEqual(["vpn-up", "boot", "vpn-down", "vpn-up"]);
+    // tcpdump itself runs at each check: it stands for an app whose pid pf put in the log.
+    const pid = tcpdumpPid();
+    expect(readFileSync(`${capture()}/processes`, "utf8")).toMatch(new RegExp(`^\\d+ ${pid} tcpdump$`, "m"));
+    const packet = (time: number) => ({
+      time,
+      action: 1,
+      ifname: "en0",
+      pid,
+      dir: 2 as const,
+      family: "inet" as const,
+      protocol: "udp" as const,
+      source: "192.168.1.23",
+      destination: "17.57.146.52",
+      sourcePort: 5223,
+      destinationPort: 5223,
+    });
+    // What the tcpdump before the restart wrote is kept beside what this one writes.
+    expect(readFileSync(`${capture()}/previous.pcap0`).readUInt32LE(20)).toBe(117);
+    appendFileSync(`${capture()}/previous.pcap0`, pflogCapture([packet(bootAt - 30)]).subarray(24));
+    appendFileSync(`${capture()}/blocked.pcap0`, pflogCapture([packet(bootAt + 5), packet(downAt + 5)]).subarray(24));
+    const run = await runKillswitch(["log", "--json"], { platform: "darwin", system: mac.system });
+    expect(JSON.parse(run.stdout).flows).toMatchObject([
+      { pid, phase: "vpn-up", count: 1 },
+      { process: "tcpdump", pid, phase: "boot", count: 1 },
+      { process: "tcpdump", pid, phase: "vpn-down", count: 1 },
+    ]);
+    const text = await runKillswitch(["log"], { platform: "darwin", system: mac.system });
+    expect(text.stdout).toContain(`pid ${pid} (tcpdump)  1 packet`);
+    expect(text.stdout).toContain("during boot");
   });
 
   it("is stopped and removed by Disable, and by Uninstall; blockedTrafficLog 0 keeps none", async () => {

@@ -216,6 +216,8 @@ fail_closed() { # REASON
 	fi
 	FAILED_CLOSED=yes
 	TUNNELS=""
+	note_phase
+	note_processes
 	SERVER_ADDRESSES=$(state_values list:serverAddresses)
 	withdraw_states
 	write_watchdog_status failed "$1; blocking with $loaded" no

@@ -1,6 +1,8 @@
 # --- What pf blocks, recorded: the kill switch's own pflog interface, and a rotating capture of it for
-# `killswitch log`. Bounded (LIMIT files of 1 MB each, written in turn), readable by the admin group only,
-# never sent anywhere. Its folder, $CAPTURE, holds: interface (pflogN), limit, tcpdump.pid, blocked.pcapN.
+# `killswitch log`. Bounded (LIMIT megabytes: files of 1 MB written in turn, half of them the last tcpdump's,
+# previous.pcapN), readable by the admin group only,
+# never sent anywhere. Its folder, $CAPTURE, holds: interface (pflogN), limit, tcpdump.pid, blocked.pcapN,
+# and what reading it needs: processes (the names of pids) and phases (boot, vpn-down, vpn-up).
 
 # The pflog interface the rules log to while recording: pflogN as recorded, else nothing.
 capture_interface() {
@@ -57,8 +59,16 @@ keep_capture() { # LIMIT
 		printf '%s\n' "$name" >"$CAPTURE/interface"
 	fi
 	if [ -z "$(capture_pid)" ]; then
+		# A new tcpdump starts again at blocked.pcap0, so what the last one wrote (a boot ago, say) is kept as
+		# previous.pcapN: half the megabytes each.
+		files=$(($1 / 2))
+		[ "$files" -ge 1 ] || files=1
+		if [ -f "$CAPTURE/blocked.pcap0" ]; then
+			rm -f "$CAPTURE"/previous.pcap*
+			for file in "$CAPTURE"/blocked.pcap*; do mv -f "$file" "$CAPTURE/previous.pcap${file##*blocked.pcap}"; done
+		fi
 		# Detached: it outlives this run (launchd leaves it be: AbandonProcessGroup), until Disable or a restart.
-		"$TCPDUMP" -i "$name" -n -U -C 1 -W "$1" -w "$CAPTURE/blocked.pcap" </dev/null >/dev/null 2>&1 &
+		"$TCPDUMP" -i "$name" -n -U -C 1 -W "$files" -w "$CAPTURE/blocked.pcap" </dev/null >/dev/null 2>&1 &
 		printf '%s\n' "$!" >"$CAPTURE/tcpdump.pid"
 	fi
 	share_capture
@@ -68,7 +78,7 @@ keep_capture() { # LIMIT
 # `killswitch log` read it without a prompt. Whoever is an admin can be root anyway.
 share_capture() {
 	chgrp 80 "$CAPTURE" 2>/dev/null && chmod 0750 "$CAPTURE"
-	for file in "$CAPTURE"/blocked.pcap*; do
+	for file in "$CAPTURE"/blocked.pcap* "$CAPTURE"/previous.pcap* "$CAPTURE/processes" "$CAPTURE/phases"; do
 		[ -f "$file" ] || continue
 		chgrp 80 "$file" 2>/dev/null && chmod 0640 "$file"
 	done
@@ -93,4 +103,46 @@ rules_logging_to_capture() { # FILE OUTPUT
 		return
 	fi
 	sed "s/ log (user) / log (user, to $name) /" "$1" >"$2"
+}
+
+# The names of the processes running now, kept for the pids pf puts in its log (a process may be gone by the
+# time anyone reads it): "TIME PID NAME" lines in processes, a pid's line only when its name is new there,
+# the last 5000 kept. ps shows what runs at each check, so a process that lives shorter may go unnamed.
+note_processes() {
+	[ -d "$CAPTURE" ] || return 0
+	[ -f "$CAPTURE/processes" ] || : >"$CAPTURE/processes"
+	ps -axo pid=,comm= 2>/dev/null | awk -v now="$NOW" '
+		FILENAME == ARGV[1] { named[$2] = substr($0, index($0, $3)); print; next }
+		$1 ~ /^[0-9]+$/ {
+			name = $0; sub(/^[ \t]*[0-9]+[ \t]+/, "", name); sub(/.*\//, "", name)
+			gsub(/[^ -~]/, "?", name)
+			if (name != "" && named[$1] != name) { print now, $1, name; named[$1] = name }
+		}
+	' "$CAPTURE/processes" - | tail -n 5000 >"$CAPTURE/processes.new" && mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
+	share_capture
+}
+
+# When the record's phase changed: "TIME PHASE BOOT_TIME" lines in phases. boot: before the first login of
+# this boot (the console is root's, at the login window); then vpn-up while a tunnel is let through
+# ($TUNNELS), else vpn-down.
+note_phase() {
+	[ -d "$CAPTURE" ] || return 0
+	read_boot_time
+	last_phase=""
+	last_boot=""
+	if [ -f "$CAPTURE/phases" ]; then
+		read -r _ last_phase last_boot <<EOF
+$(tail -n 1 "$CAPTURE/phases")
+EOF
+	fi
+	console=$("$STAT" -f %Su /dev/console 2>/dev/null) || console=""
+	phase=boot
+	if [ "$last_boot" = "$BOOT_TIME" ] && [ "$last_phase" != boot ]; then phase=vpn-down; fi
+	if [ -n "$console" ] && [ "$console" != root ]; then phase=vpn-down; fi
+	if [ "$phase" != boot ] && [ -n "$TUNNELS" ]; then phase=vpn-up; fi
+	if [ "$phase" != "$last_phase" ] || [ "$BOOT_TIME" != "$last_boot" ]; then
+		printf '%s %s %s\n' "$NOW" "$phase" "${BOOT_TIME:-0}" >>"$CAPTURE/phases"
+		tail -n 5000 "$CAPTURE/phases" >"$CAPTURE/phases.new" && mv -f "$CAPTURE/phases.new" "$CAPTURE/phases"
+	fi
+	share_capture
 }

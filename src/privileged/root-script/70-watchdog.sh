@@ -229,6 +229,8 @@ RECORD
 	fi
 	# Connections opened while the rules were not in force would outlive them.
 	if [ -n "$repairs" ] && [ -f "$STATE_DIR/$KS_FILE_KILLS" ]; then kill_states "$STATE_DIR/$KS_FILE_KILLS"; fi
+	note_phase
+	note_processes
 	skipped=$(skipped_interfaces "$TUNNELS")
 	if [ -n "$skipped" ]; then
 		# Not ours to undo: the main ruleset is another program's. Said until it is gone.

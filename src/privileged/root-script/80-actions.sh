@@ -59,6 +59,8 @@ do_on() {
 		roll_back
 		fail "$KS_EXIT_NO_REFERENCE" "pf could not be enabled for the kill switch: $said"
 	fi
+	note_phase
+	note_processes
 	skipped=$(skipped_interfaces "$TUNNELS")
 	if [ -n "$skipped" ]; then
 		warn "pf skips $skipped (set skip on, in the main ruleset of another program): nothing is filtered there, the kill switch rules included, until that program removes it."

@@ -24,6 +24,7 @@ NETSTAT="$SYSROOT/usr/sbin/netstat"
 ARP="$SYSROOT/usr/sbin/arp"
 IPCONFIG="$SYSROOT/usr/sbin/ipconfig"
 TCPDUMP="$SYSROOT/usr/sbin/tcpdump"
+STAT="$SYSROOT/usr/bin/stat"
 LAUNCHCTL="$SYSROOT/bin/launchctl"
 SH="$SYSROOT/bin/sh"
 # The clock and the waits come from the system's own programs, so a test's fake macOS can move time on.

@@ -84,7 +84,17 @@ export function runTcpdump(root: string, args: string[], io: ProgramIo): number 
   }
   const count = value("-W");
   const name = count === null ? file : `${file}${"0".repeat(String(Number(count) - 1).length)}`;
-  // The root script names files inside the tree already ($SYSROOT/Library/...).
-  writeFileSync(name, pflogPcapHeader());
+  // The root script names files inside the tree already ($SYSROOT/Library/...). Root's umask (077) is tcpdump's.
+  writeFileSync(name, pflogPcapHeader(), { mode: 0o600 });
   return "capturing";
+}
+
+/** `stat -f %Su /dev/console`: the console's owner (modelled: a user once logged in, root at the login window). */
+export function runConsoleStat(root: string, args: string[], io: ProgramIo): number {
+  if (args.join(" ") !== "-f %Su /dev/console") {
+    io.stderr.push(`stat: the fake stat answers -f %Su /dev/console only, not ${args.join(" ")}`);
+    return 1;
+  }
+  io.stdout.push(machineOf(root).consoleUser ?? "alice");
+  return 0;
 }

@@ -17,7 +17,7 @@ import { runDate, sleepSeconds } from "./clock";
 import { forgetGroups, groupsIdle, onGroupChange } from "./groups";
 import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
-import { runPflogIfconfig, runTcpdump } from "./pflog";
+import { runConsoleStat, runPflogIfconfig, runTcpdump } from "./pflog";
 import { type ProgramIo, runPfctl } from "./pfctl";
 import { runRecorded } from "./recorded-output";
 import { runSudo } from "./sudo";
@@ -170,6 +170,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
     const status = runPflogIfconfig(root, args, io);
     if (status !== null) return status;
   }
+  if (program === "stat") return runConsoleStat(root, args, io);
   if (program === "tcpdump") {
     const status = runTcpdump(root, args, io);
     if (status !== "capturing") return status;
