@@ -31,6 +31,8 @@ export interface ExceptionFormProps {
   /** Called after saving; the form was pushed by a list, which it returns to. */
   onSaved?: () => void;
   resolveHost?: HostLookup;
+  /** Values to start a new exception from (Blocked Traffic's "Allow as Exception…"). */
+  prefill?: Partial<ExceptionFormValues>;
 }
 
 function describeNetwork(network: NetworkSummary | null): string {
@@ -50,7 +52,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
   const existing = props.exception;
 
   const { handleSubmit, itemProps, setValidationError, setValue, values } = useForm<ExceptionFormValues>({
-    initialValues: initialFormValues(network, existing),
+    initialValues: { ...initialFormValues(network, existing), ...(existing ? {} : props.prefill) },
     validation: exceptionFieldValidation,
     async onSubmit(submitted) {
       const unresolved = await checkTargetResolves(submitted.address, props.resolveHost ?? systemHostLookup);

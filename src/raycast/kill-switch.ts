@@ -78,5 +78,11 @@ export function snapshotFromStatus(
     captivePortalUntil: on && portal && portal.getTime() > extras.now.getTime() ? portal.toISOString() : null,
     // What the rules just loaded trust that people should know: host-name servers, tunnels left out.
     notes: [...status.notes, ...(extras.summary ? trustWarnings(extras.summary) : [])],
+    blocked: status.counters
+      ? {
+          packets: status.counters.blockedOut + status.counters.blockedIn + status.counters.dnsRefused,
+          since: status.counters.since === null ? null : new Date(status.counters.since * 1000).toISOString(),
+        }
+      : null,
   };
 }

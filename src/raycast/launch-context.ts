@@ -1,12 +1,13 @@
 import { LaunchType, launchCommand } from "@raycast/api";
 import * as z from "zod/mini";
 import { parseServerTransport } from "../policy/policy";
+import { COMMANDS } from "./commands";
 
 /** The command that runs every privileged action started from the menu bar or the exception views. */
-export const ENABLE_COMMAND = "enable-kill-switch";
+export const ENABLE_COMMAND = COMMANDS.enable;
 
 /** The form Enable opens to ask how the VPN reaches a server (server-protocol-form.tsx). */
-export const SERVER_PROTOCOL_COMMAND = "set-vpn-server-protocol";
+export const SERVER_PROTOCOL_COMMAND = COMMANDS.setServerProtocol;
 
 /** What that form is launched with: the servers' addresses to ask about. */
 export type ServerProtocolContext = { servers: string[] };

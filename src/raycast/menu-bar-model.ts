@@ -57,6 +57,8 @@ export interface MenuBarModel {
   /** Opening the window only makes sense while the kill switch is blocking. */
   canOpenCaptivePortal: boolean;
   checked: string | null;
+  /** "Blocked 42 packets since 09:12", opening Blocked Traffic; null when the watchdog has not counted. */
+  blocked: string | null;
 }
 
 const HEADLINES: Record<KillSwitchState, string> = {
@@ -102,6 +104,15 @@ function minutesAgo(checkedAt: string, now: Date): string {
   return minutes < 60 ? `Checked ${minutes} min ago` : `Checked ${Math.floor(minutes / 60)} h ago`;
 }
 
+function describeBlocked(snapshot: KillSwitchSnapshot | undefined): string | null {
+  const blocked = snapshot?.blocked;
+  if (!blocked) return null;
+  const since = blocked.since
+    ? ` since ${new Date(blocked.since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`
+    : "";
+  return `Blocked ${blocked.packets} packet${blocked.packets === 1 ? "" : "s"}${since}`;
+}
+
 export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
   const { snapshot, now } = input;
   const state: KillSwitchState = snapshot?.state ?? "unknown";
@@ -140,5 +151,6 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
     captivePortalTimeLeft: portalOpen && portalUntil ? formatTimeLeft(portalUntil, now) : null,
     canOpenCaptivePortal: isOn(state),
     checked: snapshot ? minutesAgo(snapshot.checkedAt, now) : null,
+    blocked: describeBlocked(snapshot),
   };
 }

@@ -1,7 +1,8 @@
 import { LaunchType, launchCommand } from "@raycast/api";
+import { COMMANDS } from "./commands";
 
 /** The menu-bar command's name in package.json. */
-export const STATUS_COMMAND = "kill-switch-status";
+export const STATUS_COMMAND = COMMANDS.status;
 
 /** Redraws the menu bar after a change; quiet when the user never activated it (launchCommand then throws). */
 export async function refreshMenuBar(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Color, Icon, LaunchType, MenuBarExtra, launchCommand, openExtensionPreferences, showHUD } from "@raycast/api";
+import { COMMANDS } from "./commands";
 import { showFailureToast } from "@raycast/utils";
 import { applyExceptionChange } from "./exception-changes";
 import { setExceptionEnabled } from "./exception-store";
@@ -8,8 +9,8 @@ import { readPreferences } from "./preferences";
 import { useKillSwitchStatus } from "./use-kill-switch-status";
 
 /** No-view commands with code this one need not load: the rule checker, the uninstaller. */
-export const VERIFY_COMMAND = "verify-kill-switch-rules";
-export const UNINSTALL_COMMAND = "uninstall-kill-switch";
+export const VERIFY_COMMAND = COMMANDS.verify;
+export const UNINSTALL_COMMAND = COMMANDS.uninstall;
 
 /** Starts another command of the extension as if the user had picked it; says so when Raycast refuses. */
 async function launch(start: () => Promise<void>): Promise<void> {
@@ -64,6 +65,14 @@ export function StatusMenuBar() {
           <MenuBarExtra.Item title={`Captive Portal Open · ${model.captivePortalTimeLeft} left`} icon={Icon.Clock} />
         )}
         {model.checked && <MenuBarExtra.Item title={model.checked} />}
+        {model.blocked && (
+          <MenuBarExtra.Item
+            title={model.blocked}
+            icon={Icon.XMarkCircle}
+            tooltip="See which apps tried to get out outside the VPN"
+            onAction={() => open(COMMANDS.blockedTraffic)}
+          />
+        )}
       </MenuBarExtra.Section>
       <MenuBarExtra.Section title="VPN">
         {model.vpn.map((line) => (
@@ -93,14 +102,14 @@ export function StatusMenuBar() {
           <MenuBarExtra.Item title="Enable Kill Switch" icon={Icon.Shield} onAction={() => open(ENABLE_COMMAND)} />
         )}
         {model.canDisable && (
-          <MenuBarExtra.Item
-            title="Disable Kill Switch"
-            icon={Icon.Power}
-            onAction={() => open("disable-kill-switch")}
-          />
+          <MenuBarExtra.Item title="Disable Kill Switch" icon={Icon.Power} onAction={() => open(COMMANDS.disable)} />
         )}
-        <MenuBarExtra.Item title="Add Exception…" icon={Icon.Plus} onAction={() => open("add-exception")} />
-        <MenuBarExtra.Item title="Manage Exceptions…" icon={Icon.List} onAction={() => open("manage-exceptions")} />
+        <MenuBarExtra.Item title="Add Exception…" icon={Icon.Plus} onAction={() => open(COMMANDS.addException)} />
+        <MenuBarExtra.Item
+          title="Manage Exceptions…"
+          icon={Icon.List}
+          onAction={() => open(COMMANDS.manageExceptions)}
+        />
         {model.canOpenCaptivePortal &&
           CAPTIVE_PORTAL_MINUTES.map((minutes) => (
             <MenuBarExtra.Item

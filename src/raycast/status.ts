@@ -31,6 +31,8 @@ export interface KillSwitchSnapshot {
   captivePortalUntil: string | null;
   /** Why the state is degraded or unknown, in plain words. */
   notes: string[];
+  /** What pf refused since the rules were loaded (the watchdog's count); absent when unknown. */
+  blocked?: { packets: number; since: string | null } | null;
 }
 
 const cache = new Cache({ namespace: "kill-switch" });

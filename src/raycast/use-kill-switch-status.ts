@@ -1,4 +1,4 @@
-import { Cache, LaunchType, environment } from "@raycast/api";
+import { Cache, LaunchType, environment, updateCommandMetadata } from "@raycast/api";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { StatusRequest } from "../lifecycle";
 import type { SystemCommands } from "../system/commands";
@@ -61,6 +61,8 @@ export async function readStatusSnapshot(request: StatusSnapshotRequest): Promis
   });
   if (!settings.ok) next.notes = [...next.notes, ...settings.errors];
   writeCachedSnapshot(next);
+  // Raycast's root search shows it under the command: the state at a glance without opening the menu.
+  await updateCommandMetadata({ subtitle: next.headline.split(":")[0] }).catch(() => undefined);
   return next;
 }
 

@@ -13,6 +13,7 @@ import {
   readPngHeader,
 } from "../../scripts/check-manifest";
 import { KILL_SWITCH_STATES, menuBarIconFile } from "../../src/raycast/kill-switch-state";
+import { COMMANDS } from "../../src/raycast/commands";
 import { ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND } from "../../src/raycast/launch-context";
 import { STATUS_COMMAND } from "../../src/raycast/menu-bar-refresh";
 import { temporaryDirectory } from "../temporary-directory";
@@ -66,6 +67,7 @@ describe("the extension's manifest", () => {
       ["kill-switch-status", "Kill Switch Status", "menu-bar", "1m"],
       ["add-exception", "Add Exception", "view", undefined],
       ["manage-exceptions", "Manage Exceptions", "view", undefined],
+      ["blocked-traffic", "Blocked Traffic", "view", undefined],
       ["verify-kill-switch-rules", "Verify Kill Switch Rules", "no-view", undefined],
       ["uninstall-kill-switch", "Uninstall Kill Switch", "no-view", undefined],
     ]);
@@ -75,8 +77,9 @@ describe("the extension's manifest", () => {
     for (const command of commands) expect(keywords(command.name)).toEqual(expect.arrayContaining(["vpn", "leak"]));
   });
 
-  it("names in the code only commands it has, each with its entry file in src/", () => {
+  it("names in the code exactly the commands it has, each with its entry file in src/", () => {
     const names = (manifest.commands as { name: string }[]).map((c) => c.name);
+    expect(Object.values(COMMANDS).sort()).toEqual([...names].sort());
     for (const name of [ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND, STATUS_COMMAND]) expect(names).toContain(name);
     for (const name of names) {
       expect(

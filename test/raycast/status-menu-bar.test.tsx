@@ -74,6 +74,20 @@ describe("Kill Switch Status menu bar", () => {
     expect(lifecycle.getKillSwitchStatus).toHaveBeenCalledWith(expect.objectContaining({ network: VPN_UP }));
   });
 
+  it("shows what pf refused, opening Blocked Traffic, and the state under the command in root search", async () => {
+    networkReader.readStatusNetwork.mockResolvedValue(statusNetwork(VPN_UP));
+    lifecycle.getKillSwitchStatus.mockResolvedValue({
+      ...statusFor("protected"),
+      counters: { since: 1_796_000_000, blockedOut: 40, blockedIn: 1, dnsRefused: 1, toVpnServers: 900 },
+    });
+    const renderer = await render(<Command />);
+    const blocked = all(renderer, "MenuBarExtra.Item").find((node) => /^Blocked /.test(String(node.props.title)));
+    expect(blocked?.props.title).toMatch(/^Blocked 42 packets since \S/);
+    await click(blocked!);
+    expect(raycast.launches).toContainEqual({ name: "blocked-traffic", type: LaunchType.UserInitiated });
+    expect(raycast.metadata.at(-1)).toEqual({ subtitle: "Protected" });
+  });
+
   it("Blocking: says why and what to do, offers the captive-portal window", async () => {
     const renderer = await renderState("blocking");
 

@@ -192,6 +192,8 @@ describe("snapshotFromStatus", () => {
       },
       captivePortalUntil: "2025-03-01T12:02:00.000Z",
       notes: [],
+      // No watchdog count in this status.
+      blocked: null,
     });
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
   });

@@ -1,0 +1,6 @@
+import { BlockedTrafficList } from "./raycast/blocked-traffic";
+
+/** What tried to get out outside the VPN, from the root side's record. */
+export default function Command() {
+  return <BlockedTrafficList />;
+}

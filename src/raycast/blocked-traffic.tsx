@@ -1,0 +1,124 @@
+/**
+ * Blocked Traffic: what tried to get out outside the VPN and was blocked, from the root side's record (kept
+ * from boot on), as flows in sections by phase: during boot, with the VPN down, beside the VPN. No name is
+ * looked up: a reverse DNS query outside the tunnel would itself leak.
+ */
+import { Action, ActionPanel, Icon, List } from "@raycast/api";
+import { useEffect, useState } from "react";
+import { type Flow, type FlowPhase, groupFlows } from "../pflog/flows";
+import { readBlockedTrafficRecord } from "../pflog/record";
+import { ExceptionForm } from "./exception-form";
+import type { ExceptionFormValues } from "./exception-form-values";
+import { systemCommands } from "./system";
+
+const SECTIONS: { phase: FlowPhase | null; title: string }[] = [
+  { phase: "boot", title: "During Boot" },
+  { phase: "vpn-down", title: "No VPN" },
+  { phase: "vpn-up", title: "VPN Up (bypassing it)" },
+  { phase: null, title: "When Unknown" },
+];
+
+type Reading =
+  { kind: "loading" } | { kind: "none" } | { kind: "flows"; flows: Flow[] } | { kind: "error"; message: string };
+
+/** The far side as people write it: `17.253.144.10:443`, `[2001:db8::1]:443`. */
+export function farSide(flow: Flow): string {
+  if (flow.remote === null) return "unknown address";
+  if (flow.port === null) return flow.remote;
+  return flow.remote.includes(":") ? `[${flow.remote}]:${flow.port}` : `${flow.remote}:${flow.port}`;
+}
+
+/** The narrowest exception that lets this flow through: its one address, protocol and port. */
+export function exceptionFor(flow: Flow): Partial<ExceptionFormValues> {
+  return {
+    address: flow.remote ?? "",
+    protocol: flow.protocol === "tcp" || flow.protocol === "udp" ? flow.protocol : "any",
+    port: flow.port === null ? "" : String(flow.port),
+    label: flow.process ?? "",
+  };
+}
+
+function describe(flow: Flow): string {
+  const who = flow.pid === null ? "an unknown process" : `${flow.process ?? "a process"} (pid ${flow.pid})`;
+  return [
+    `## ${flow.direction === "in" ? "Refused coming in" : "Refused going out"}`,
+    "",
+    `**${flow.count}** packet${flow.count === 1 ? "" : "s"} ${flow.direction === "in" ? "from" : "to"} \`${farSide(flow)}\` (${flow.protocol}) on \`${flow.interface}\`, sent by ${who}.`,
+    "",
+    `First seen ${flow.firstSeen}, last seen ${flow.lastSeen}.`,
+    "",
+    "Blocked by the kill switch's final block rules: nothing leaves outside the VPN unless it is allowed.",
+  ].join("\n");
+}
+
+export function BlockedTrafficList() {
+  const [reading, setReading] = useState<Reading>({ kind: "loading" });
+  useEffect(() => {
+    readBlockedTrafficRecord(systemCommands())
+      .then((record) =>
+        setReading(record ? { kind: "flows", flows: groupFlows(record.packets, record.context) } : { kind: "none" }),
+      )
+      .catch((error: unknown) =>
+        setReading({
+          kind: "error",
+          message:
+            (error as NodeJS.ErrnoException).code === "EACCES"
+              ? "The record is readable by admin users only."
+              : error instanceof Error
+                ? error.message
+                : String(error),
+        }),
+      );
+  }, []);
+
+  if (reading.kind !== "flows" || reading.flows.length === 0) {
+    const empty =
+      reading.kind === "none"
+        ? { title: "No Record", description: "It is kept while the kill switch is on with Blocked Traffic Log on." }
+        : reading.kind === "error"
+          ? { title: "Cannot Read the Record", description: reading.message }
+          : { title: "Nothing Blocked", description: "Nothing has tried to get out outside the VPN." };
+    return (
+      <List isLoading={reading.kind === "loading"}>
+        {reading.kind === "loading" ? null : <List.EmptyView icon={Icon.Shield} {...empty} />}
+      </List>
+    );
+  }
+  return (
+    <List isShowingDetail searchBarPlaceholder="Filter by app, address or interface">
+      {SECTIONS.map(({ phase, title }) => {
+        const flows = reading.flows.filter((flow) => flow.phase === phase).sort((a, b) => b.count - a.count);
+        if (flows.length === 0) return null;
+        return (
+          <List.Section key={title} title={title} subtitle={`${flows.length}`}>
+            {flows.map((flow, index) => (
+              <List.Item
+                key={`${title}-${index}`}
+                title={flow.process ?? (flow.pid === null ? "Unknown process" : `pid ${flow.pid}`)}
+                subtitle={`${flow.direction ?? ""} ${farSide(flow)}`.trim()}
+                keywords={[flow.interface, flow.protocol, flow.remote ?? ""]}
+                accessories={[{ text: `${flow.count}×` }]}
+                detail={<List.Item.Detail markdown={describe(flow)} />}
+                actions={
+                  <ActionPanel>
+                    {flow.direction !== "in" && flow.remote !== null ? (
+                      <Action.Push
+                        title="Allow as Exception…"
+                        icon={Icon.Plus}
+                        target={<ExceptionForm prefill={exceptionFor(flow)} />}
+                      />
+                    ) : null}
+                    <Action.CopyToClipboard
+                      title="Copy Flow"
+                      content={`${flow.direction ?? ""} ${flow.interface} ${flow.protocol} ${farSide(flow)} ${flow.process ?? ""} pid ${flow.pid ?? "?"} ×${flow.count} ${flow.firstSeen}–${flow.lastSeen}`}
+                    />
+                  </ActionPanel>
+                }
+              />
+            ))}
+          </List.Section>
+        );
+      })}
+    </List>
+  );
+}

@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
+import { BlockedTrafficList, exceptionFor } from "../../src/raycast/blocked-traffic";
+import { createSystemCommands } from "../../src/system/commands";
+import { resetRaycast } from "../mocks/raycast-api";
+import { MORNING, pflogCapture } from "../pflog/capture-writer";
+import { temporaryDirectory } from "../temporary-directory";
+import { all, one, render, sections, settle } from "./render";
+
+let root = "";
+vi.mock("../../src/raycast/system", () => ({ systemCommands: () => createSystemCommands({ root }) }));
+
+beforeEach(() => {
+  resetRaycast();
+  root = temporaryDirectory("blocked-traffic-");
+});
+
+/** Renders the list and lets its reading of the record (real file reads, several turns) finish. */
+async function rendered() {
+  const renderer = await render(<BlockedTrafficList />);
+  for (let turn = 0; turn < 100 && one(renderer, "List").props.isLoading; turn++) await settle();
+  return renderer;
+}
+
+/** The root side's record as 65-capture.sh leaves it: the capture, the phases and the process names. */
+function writeRecord() {
+  const dir = `${root}${CAPTURE_DIRECTORY}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/blocked.pcap0`, pflogCapture(MORNING));
+  writeFileSync(`${dir}/phases`, "1795999990 boot 1795999000\n1796000003 vpn-down 1795999000\n");
+  writeFileSync(`${dir}/processes`, "1795999990 812 Safari\n1795999990 301 mDNSResponder\n");
+  return dir;
+}
+
+describe("Blocked Traffic", () => {
+  it("lists the flows by phase, each under its app, the busiest first", async () => {
+    writeRecord();
+    const renderer = await rendered();
+    const shown = sections(renderer, "List.Section", "List.Item");
+    expect(Object.keys(shown)).toEqual(["During Boot", "No VPN"]);
+    expect(shown["During Boot"][0]).toBe("Safari out 93.184.216.34:443");
+    expect(shown["During Boot"]).toContain("mDNSResponder out 192.168.1.1:53");
+    expect(shown["No VPN"]).toContain("pid 900 out 8.8.8.8");
+    const safari = all(renderer, "List.Item")[0];
+    expect(safari.props.accessories).toEqual([{ text: "2×" }]);
+    expect(String(safari.props.detail.props.markdown)).toMatch(
+      /\*\*2\*\* packets to `93\.184\.216\.34:443` \(tcp\) on `en0`, sent by Safari \(pid 812\)/,
+    );
+  });
+
+  it("offers the narrowest exception: the one address, protocol and port, named after the app", () => {
+    expect(
+      exceptionFor({
+        direction: "out",
+        interface: "en0",
+        protocol: "tcp",
+        remote: "93.184.216.34",
+        port: 443,
+        process: "Safari",
+        pid: 812,
+        count: 2,
+        firstSeen: "",
+        lastSeen: "",
+        phase: "boot",
+      }),
+    ).toEqual({ address: "93.184.216.34", protocol: "tcp", port: "443", label: "Safari" });
+  });
+
+  it("says when there is no record, and when it cannot be read", async () => {
+    const none = await rendered();
+    expect(one(none, "List.EmptyView").props.title).toBe("No Record");
+    const dir = writeRecord();
+    writeFileSync(`${dir}/blocked.pcap0`, "not a capture at all, and long enough to have a header");
+    const damaged = await rendered();
+    expect(one(damaged, "List.EmptyView").props).toMatchObject({ title: "Cannot Read the Record" });
+  });
+});
