@@ -4,11 +4,15 @@ import { PflogCaptureError, type PflogPacket, readPflogCapture } from "../pflog/
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { systemRootOf } from "../system/commands";
 import { type Flow, type FlowContext, type FlowPhase, groupFlows } from "../pflog/flows";
+import { clearBlockedTraffic } from "../lifecycle";
 import { parseCommandArgs } from "./args";
+import { loadSettingsFile } from "./context";
+import { reportChange, requireMacOs } from "./enable-command";
 import { CliError, type CliCommand, type CliIo, optionError } from "./io";
 import { printable } from "./printable";
 
 const USAGE = `Usage: killswitch log [--capture FILE] [--since DURATION] [--json]
+       killswitch log --clear [--config FILE] [--json]
 
 Shows what tried to get through pf and was blocked, as flows: direction, interface, protocol, the far side's
 address and port, the process pf found (pid), how many packets, when first and last. Names are never
@@ -16,6 +20,8 @@ looked up: a reverse DNS query outside the tunnel would itself leak.
   --capture FILE     a pcap of pf's log (link type 117), as \`tcpdump -i pflogN -w FILE\` writes it; on a
                      Mac without it, the kill switch's own record (kept from boot on, admins may read it)
   --since DURATION   only packets of the last 30s, 10m, 2h or 7d
+  --clear            empty this Mac's record (one administrator prompt); recording goes on
+  --config FILE      with --clear: settings JSON, only "authentication" is used
   --json             print {"flows": [...]} instead of text`;
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -84,8 +90,22 @@ export const logCommand: CliCommand = {
     const { values } = parseCommandArgs(args, {
       capture: { type: "string" },
       since: { type: "string" },
+      clear: { type: "boolean" },
+      config: { type: "string" },
       json: { type: "boolean" },
     });
+    if (values.clear) {
+      if (values.capture !== undefined || values.since !== undefined) {
+        throw optionError("--clear", null, "--clear empties this Mac's record: it takes neither --capture nor --since");
+      }
+      requireMacOs("log --clear", io);
+      const settings = await loadSettingsFile(values.config, io);
+      return reportChange(
+        () => clearBlockedTraffic({ system: io.system, authentication: settings.authentication }),
+        values.json ?? false,
+        io,
+      );
+    }
     const since = values.since === undefined ? null : io.now().getTime() / 1000 - parseDuration(values.since);
     const onMac = io.platform === "darwin" || systemRootOf(io.system) !== "";
     if (values.capture === undefined && !onMac) {

@@ -233,6 +233,18 @@ export async function disableKillSwitch(request: DisableRequest): Promise<KillSw
   return { action: "disable", method, notes, report, rules: null, summary: null, status };
 }
 
+/** Empties the record of blocked traffic (one authorisation); recording goes on while the kill switch is on. */
+export async function clearBlockedTraffic(request: DisableRequest): Promise<KillSwitchChange> {
+  const { system } = request;
+  const { report, method, notes } = await runRootAction(
+    system,
+    { action: "clear-log" },
+    request.authentication ?? "password",
+  );
+  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
+  return { action: "clear-log", method, notes, report, rules: null, summary: null, status };
+}
+
 /**
  * Removes every trace of the kill switch with one authorisation: the watchdog's LaunchDaemon and script,
  * our anchor and main-ruleset reference, our pf reference, and the whole state directory, whatever it holds.

@@ -37,7 +37,9 @@ const WATCHDOG_TEXT: Record<string, string> = {
 export function describeChange(change: KillSwitchChange): string[] {
   const { report } = change;
   const lines: string[] = [];
-  if (change.action === "disable" || change.action === "uninstall") {
+  if (change.action === "clear-log") {
+    lines.push("The record of blocked traffic is cleared; recording goes on while the kill switch is on.");
+  } else if (change.action === "disable" || change.action === "uninstall") {
     lines.push(
       change.action === "disable"
         ? "Kill switch off: its rules are removed and every other pf rule is as it was."

@@ -8,6 +8,8 @@
  *     -> Promise<KillSwitchChange>   reload while on (settings, exceptions, tunnel changed); one authorisation
  *   disableKillSwitch({ system, authentication?, network? })
  *     -> Promise<KillSwitchChange>   watchdog removed, our anchor flushed, our reference released, our files removed
+ *   clearBlockedTraffic({ system, authentication?, network? })
+ *     -> Promise<KillSwitchChange>   the record of blocked traffic emptied; recording goes on while on
  *   uninstallKillSwitch({ system, authentication?, network? })
  *     -> Promise<KillSwitchChange>   every trace removed (LaunchDaemon, anchor, reference, state directory);
  *                                    `report.removed` lists the paths
@@ -34,6 +36,7 @@ export {
   type KillSwitchRequest,
   type UninstallRequest,
   applyKillSwitch,
+  clearBlockedTraffic,
   disableKillSwitch,
   enableKillSwitch,
   uninstallKillSwitch,

@@ -9,7 +9,7 @@ import type { RootCommand } from "./runner";
 /** The root script's exit statuses, from root-contract.json as the script has them. */
 export { ROOT_EXIT } from "./root-contract";
 
-export type RootAction = "enable" | "apply" | "disable" | "uninstall";
+export type RootAction = "enable" | "apply" | "disable" | "uninstall" | "clear-log";
 
 /** Kill the pf states from `source` to `destination` (addresses or CIDR networks). */
 export interface StateKill {

@@ -3,12 +3,13 @@
  * from boot on), as flows in sections by phase: during boot, with the VPN down, beside the VPN. No name is
  * looked up: a reverse DNS query outside the tunnel would itself leak.
  */
-import { Action, ActionPanel, Icon, List } from "@raycast/api";
+import { Action, ActionPanel, Alert, Icon, List, confirmAlert, popToRoot } from "@raycast/api";
 import { useEffect, useState } from "react";
 import { type Flow, type FlowPhase, groupFlows } from "../pflog/flows";
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { ExceptionForm } from "./exception-form";
 import type { ExceptionFormValues } from "./exception-form-values";
+import { launchEnableCommand } from "./launch-context";
 import { systemCommands } from "./system";
 
 const SECTIONS: { phase: FlowPhase | null; title: string }[] = [
@@ -49,6 +50,18 @@ function describe(flow: Flow): string {
     "",
     "Blocked by the kill switch's final block rules: nothing leaves outside the VPN unless it is allowed.",
   ].join("\n");
+}
+
+/** Asks first, then has Enable (the command that holds the privileged code) clear it with one prompt. */
+async function clearLog(): Promise<void> {
+  const confirmed = await confirmAlert({
+    title: "Clear the Blocked Traffic Log?",
+    message: "Everything recorded so far is removed; recording goes on. macOS asks for an administrator password.",
+    primaryAction: { title: "Clear Log", style: Alert.ActionStyle.Destructive },
+  });
+  if (!confirmed) return;
+  await launchEnableCommand({ reason: "clear-blocked-traffic" });
+  await popToRoot();
 }
 
 export function BlockedTrafficList() {
@@ -108,6 +121,7 @@ export function BlockedTrafficList() {
                         target={<ExceptionForm prefill={exceptionFor(flow)} />}
                       />
                     ) : null}
+                    <Action title="Clear Log…" icon={Icon.Trash} style={Action.Style.Destructive} onAction={clearLog} />
                     <Action.CopyToClipboard
                       title="Copy Flow"
                       content={`${flow.direction ?? ""} ${flow.interface} ${flow.protocol} ${farSide(flow)} ${flow.process ?? ""} pid ${flow.pid ?? "?"} ×${flow.count} ${flow.firstSeen}–${flow.lastSeen}`}

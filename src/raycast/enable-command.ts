@@ -3,7 +3,7 @@ import { showFailureToast } from "@raycast/utils";
 import { applyExceptions } from "./apply-exceptions";
 import { allowCaptivePortal } from "./captive-portal";
 import { describeEnabled } from "./hud-text";
-import { enableFromRaycast, reportChange } from "./kill-switch-actions";
+import { clearLogFromRaycast, enableFromRaycast, reportChange } from "./kill-switch-actions";
 import { withSettingsAndNetwork } from "./settings-source";
 import { SERVER_PROTOCOL_COMMAND, type ServerProtocolContext, parseLaunchContext } from "./launch-context";
 import { wouldBlockVpnForever } from "./network";
@@ -58,6 +58,15 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
   });
 }
 
+/** Blocked Traffic's Clear Log: one prompt, then a HUD. */
+function clearBlockedTrafficNow(): Promise<void> {
+  return withSettingsAndNetwork("Could Not Clear the Blocked Traffic Log", async (settings, network) => {
+    const outcome = await clearLogFromRaycast(settings.authentication, network);
+    if (outcome.kind === "cancelled") return;
+    await reportChange(outcome.value, "Blocked Traffic Log Cleared", { network, settings });
+  });
+}
+
 /**
  * Enable Kill Switch, and every privileged action started elsewhere (the menu bar, the exception views launch
  * it with a context), so that only this command and Disable carry the code that runs as root.
@@ -76,5 +85,7 @@ export async function runEnableKillSwitch(launchContext?: unknown): Promise<void
       return applyExceptions(context.change ?? null);
     case "captive-portal":
       return allowCaptivePortal(context.captivePortalMinutes);
+    case "clear-blocked-traffic":
+      return clearBlockedTrafficNow();
   }
 }

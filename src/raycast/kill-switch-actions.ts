@@ -7,6 +7,7 @@ import {
   type KillSwitchChange,
   KillSwitchError,
   applyKillSwitch,
+  clearBlockedTraffic,
   disableKillSwitch,
   enableKillSwitch,
   uninstallKillSwitch,
@@ -63,6 +64,14 @@ export function removeFromRaycast(
 ): Promise<Outcome<KillSwitchChange>> {
   const remove = action === "disable" ? disableKillSwitch : uninstallKillSwitch;
   return unlessCancelled(() => remove({ system: systemCommands(), authentication, network }));
+}
+
+/** Empties the record of blocked traffic: one prompt, like Disable it needs only the authentication setting. */
+export function clearLogFromRaycast(
+  authentication: Settings["authentication"],
+  network: NetworkState | null,
+): Promise<Outcome<KillSwitchChange>> {
+  return unlessCancelled(() => clearBlockedTraffic({ system: systemCommands(), authentication, network }));
 }
 
 /** After an action ran: the menu bar's snapshot cached, the HUD shown, the menu bar redrawn. */

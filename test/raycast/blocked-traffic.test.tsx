@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
 import { BlockedTrafficList, exceptionFor } from "../../src/raycast/blocked-traffic";
 import { createSystemCommands } from "../../src/system/commands";
-import { resetRaycast } from "../mocks/raycast-api";
+import { act } from "react-test-renderer";
+import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
 import { MORNING, pflogCapture } from "../pflog/capture-writer";
 import { temporaryDirectory } from "../temporary-directory";
 import { all, one, render, sections, settle } from "./render";
@@ -65,6 +66,21 @@ describe("Blocked Traffic", () => {
         phase: "boot",
       }),
     ).toEqual({ address: "93.184.216.34", protocol: "tcp", port: "443", label: "Safari" });
+  });
+
+  it("clears the log after asking, through Enable's one prompt", async () => {
+    writeRecord();
+    const renderer = await rendered();
+    const clear = all(renderer, "Action").find((node) => node.props.title === "Clear Log…");
+    raycast.alertAnswer = false;
+    await act(async () => clear?.props.onAction());
+    expect(raycast.launches).toEqual([]);
+    raycast.alertAnswer = true;
+    await act(async () => clear?.props.onAction());
+    expect(raycast.alerts.at(-1)).toMatchObject({ title: "Clear the Blocked Traffic Log?" });
+    expect(raycast.launches).toEqual([
+      { name: "enable-kill-switch", type: LaunchType.UserInitiated, context: { reason: "clear-blocked-traffic" } },
+    ]);
   });
 
   it("says when there is no record, and when it cannot be read", async () => {

@@ -277,3 +277,16 @@ describe("Uninstall Kill Switch", () => {
     ]);
   });
 });
+
+describe("Clear Log (launched by Blocked Traffic)", () => {
+  it("clears the record with one prompt and says so in a HUD", async () => {
+    lifecycle.clearBlockedTraffic.mockImplementation(() =>
+      changeFor("clear-log", DEFAULT_SETTINGS, VPN_UP, "protected"),
+    );
+    await enableCommand(launchProps({ reason: "clear-blocked-traffic" }));
+    expect(lifecycle.clearBlockedTraffic).toHaveBeenCalledTimes(1);
+    expect(lifecycle.clearBlockedTraffic.mock.calls[0][0]).toMatchObject({ authentication: "password" });
+    expect(raycast.failureToasts).toEqual([]);
+    expect(raycast.huds).toEqual(["Blocked Traffic Log Cleared"]);
+  });
+});

@@ -70,7 +70,7 @@ export async function changeFor(
   const resolved = await resolvePolicy(settings, async () => ["203.0.113.50"]);
   if (!resolved.ok) throw new Error(resolved.errors.join("; "));
   const summary =
-    action === "disable" || action === "uninstall"
+    action === "disable" || action === "uninstall" || action === "clear-log"
       ? null
       : summarizeAnchor({ policy: resolved.policy, network, now: new Date(), captivePortalUntil });
   return {
@@ -99,6 +99,7 @@ export const lifecycle = {
   applyKillSwitch: vi.fn(),
   disableKillSwitch: vi.fn(),
   uninstallKillSwitch: vi.fn(),
+  clearBlockedTraffic: vi.fn(),
   getKillSwitchStatus: vi.fn(),
 };
 

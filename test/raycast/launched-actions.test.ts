@@ -42,8 +42,11 @@ describe("parseLaunchContext", () => {
 
   it.each([
     ["str", 'Launch context: expected object, got "str"'],
-    [{}, "Launch context: reason: nothing is not one of enable, apply, captive-portal"],
-    [{ reason: "uninstall" }, 'Launch context: reason: "uninstall" is not one of enable, apply, captive-portal'],
+    [{}, "Launch context: reason: nothing is not one of enable, apply, captive-portal, clear-blocked-traffic"],
+    [
+      { reason: "uninstall" },
+      'Launch context: reason: "uninstall" is not one of enable, apply, captive-portal, clear-blocked-traffic',
+    ],
     [
       { reason: "captive-portal", captivePortalMinutes: 60 },
       "Launch context: captivePortalMinutes: 60 is not one of 2, 5",

@@ -3,7 +3,7 @@
  * capture of it, started before any rule is loaded (at boot too), readable by the admin group, read by
  * `killswitch log`, stopped and removed by Disable and Uninstall.
  */
-import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { disableKillSwitch, uninstallKillSwitch } from "../../src/lifecycle";
 import { ANCHOR_NAME, CAPTURE_DIRECTORY, LAUNCH_DAEMON_FILE } from "../../src/privileged/paths";
@@ -185,6 +185,30 @@ describe("the record of blocked traffic", () => {
     const text = await runKillswitch(["log"], { platform: "darwin", system: mac.system });
     expect(text.stdout).toContain(`pid ${pid} (tcpdump)  1 packet`);
     expect(text.stdout).toContain("during boot");
+  });
+
+  it("is cleared with one prompt (killswitch log --clear), and goes on recording", async () => {
+    await onAtHome();
+    const before = tcpdumpPid();
+    appendFileSync(`${capture()}/blocked.pcap0`, Buffer.alloc(40, 1));
+    writeFileSync(`${capture()}/previous.pcap0`, "old");
+    const prompts = mac.prompts().length;
+    const run = await runKillswitch(["log", "--clear"], { platform: "darwin", system: mac.system });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^The record of blocked traffic is cleared/);
+    expect(mac.prompts()).toHaveLength(prompts + 1);
+    expect(alive(before)).toBe(false);
+    expect(alive(tcpdumpPid())).toBe(true);
+    expect(readFileSync(`${capture()}/blocked.pcap0`)).toHaveLength(24); // a new capture: its header only
+    expect(existsSync(`${capture()}/previous.pcap0`)).toBe(false);
+    expect(readFileSync(`${capture()}/phases`, "utf8").trim().split("\n")).toHaveLength(1);
+    const read = await runKillswitch(["log", "--json"], { platform: "darwin", system: mac.system });
+    expect(JSON.parse(read.stdout).flows).toEqual([]);
+    const misused = await runKillswitch(["log", "--clear", "--since", "1h"], {
+      platform: "darwin",
+      system: mac.system,
+    });
+    expect(misused.code).toBe(2);
   });
 
   it("is stopped and removed by Disable, and by Uninstall; blockedTrafficLog 0 keeps none", async () => {

@@ -9,6 +9,7 @@
 #   /bin/sh "<state dir>/watchdog.sh" watch SYSTEM_ROOT
 #
 #   ACTION        enable | apply: load the rules, keep the watchdog's rule templates, install or remove it
+#                 clear-log: empty the record of blocked traffic, and go on recording
 #                 disable: remove our rules, our pf reference, the watchdog and our files
 #                 uninstall: disable, and remove every file of ours whatever state it is in
 #                 watch (the watchdog): put the kill switch back as recorded, following tunnel and network

@@ -137,6 +137,24 @@ do_uninstall() {
 	report
 }
 
+# Empties the record of blocked traffic and goes on recording (one prompt, from Blocked Traffic).
+do_clear_log() {
+	take_lock 30 || fail "$KS_EXIT_BUSY" "Another kill switch action is running; try again in a moment."
+	limit=$(capture_limit)
+	if [ -d "$CAPTURE" ]; then
+		pid=$(capture_pid)
+		if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || :; fi
+		rm -f "$CAPTURE"/blocked.pcap* "$CAPTURE"/previous.pcap* "$CAPTURE/processes" "$CAPTURE/phases" "$CAPTURE/tcpdump.pid"
+		if [ "$limit" != 0 ] && recorded_on; then
+			keep_capture "$limit" || :
+			TUNNELS=$(state_values list:tunnels)
+			note_phase
+			note_processes
+		fi
+	fi
+	report
+}
+
 do_watch() {
 	take_lock 0 || exit 0
 	state_dir_is_ours || exit 0

@@ -1,6 +1,6 @@
 # --- The entry: the action and the system root, the options, then the action
 
-[ $# -ge 2 ] || fail "$KS_EXIT_BAD_ARGUMENTS" "usage: killswitch-root enable|apply|disable|uninstall|watch|inspect SYSTEM_ROOT [OPTIONS]"
+[ $# -ge 2 ] || fail "$KS_EXIT_BAD_ARGUMENTS" "usage: killswitch-root enable|apply|disable|uninstall|clear-log|watch|inspect SYSTEM_ROOT [OPTIONS]"
 ACTION=$1
 SYSROOT=$2
 shift 2
@@ -13,7 +13,7 @@ case $SYSROOT in
 esac
 system_root_allowed "$SYSROOT" || fail "$KS_EXIT_BAD_ARGUMENTS" "a system root is for tests only; on a Mac it must be \"\": $SYSROOT"
 case $ACTION in
-enable | apply | disable | uninstall | watch | inspect) ;;
+enable | apply | disable | uninstall | clear-log | watch | inspect) ;;
 *) fail "$KS_EXIT_BAD_ARGUMENTS" "unknown action: $ACTION" ;;
 esac
 PFCTL="$SYSROOT/sbin/pfctl"
@@ -192,6 +192,7 @@ case $ACTION in
 enable | apply) do_on ;;
 disable) do_off ;;
 uninstall) do_uninstall ;;
+clear-log) do_clear_log ;;
 watch) do_watch ;;
 inspect) do_inspect ;;
 esac
