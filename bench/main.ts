@@ -9,8 +9,8 @@ import { applyKillSwitch, disableKillSwitch, enableKillSwitch } from "../src/lif
 import { deriveNetworkState } from "../src/network/derive";
 import { collectLiveSnapshot } from "../src/network/snapshot";
 import type { NetworkState } from "../src/network/state";
-import type { TextStore } from "../src/raycast/network";
-import { readStatusSnapshot } from "../src/raycast/use-kill-switch-status";
+import type { TextStore } from "../src/raycast/reading/network-reading";
+import { readStatusSnapshot } from "../src/raycast/reading/use-kill-switch-status";
 import type { SystemCommands, SystemTool } from "../src/system/commands";
 import { type FakeMac, createFakeMac } from "../test/fakes/fake-mac";
 import { type MachineState, fakePaths, readJson } from "../test/fakes/machine";

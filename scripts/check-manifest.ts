@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { inflateSync } from "node:zlib";
-import { KILL_SWITCH_STATES, menuBarIconFile } from "../src/raycast/kill-switch-state";
+import { KILL_SWITCH_STATES, menuBarIconFile } from "../src/raycast/models/kill-switch-state";
 import { BUNDLE_BUDGET_BYTES } from "../bench/bundles";
 
 export const COMMAND_MODES = ["view", "no-view", "menu-bar"];

@@ -1,4 +1,4 @@
-import { ExceptionForm } from "./raycast/exception-form";
+import { ExceptionForm } from "./raycast/views/exception-form";
 
 export default function Command() {
   return <ExceptionForm />;

@@ -1,4 +1,4 @@
-import { runDisableKillSwitch } from "./raycast/removal-commands";
+import { runDisableKillSwitch } from "./raycast/actions/removal-commands";
 
 export default async function Command() {
   await runDisableKillSwitch();

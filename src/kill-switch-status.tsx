@@ -1,4 +1,4 @@
-import { StatusMenuBar } from "./raycast/status-menu-bar";
+import { StatusMenuBar } from "./raycast/views/status-menu-bar";
 
 export default function Command() {
   return <StatusMenuBar />;

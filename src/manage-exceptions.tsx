@@ -1,4 +1,4 @@
-import { ExceptionListView } from "./raycast/exception-list";
+import { ExceptionListView } from "./raycast/views/exception-list";
 
 export default function Command() {
   return <ExceptionListView />;

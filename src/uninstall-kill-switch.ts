@@ -1,4 +1,4 @@
-import { runUninstallKillSwitch } from "./raycast/removal-commands";
+import { runUninstallKillSwitch } from "./raycast/actions/removal-commands";
 
 export default async function Command() {
   await runUninstallKillSwitch();

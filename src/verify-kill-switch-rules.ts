@@ -1,4 +1,4 @@
-import { runVerifyRules } from "./raycast/verify-rules";
+import { runVerifyRules } from "./raycast/actions/verify-rules";
 
 export default async function Command() {
   await runVerifyRules();

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
-import { BlockedTrafficList, exceptionFor } from "../../src/raycast/blocked-traffic";
+import { BlockedTrafficList, exceptionFor } from "../../src/raycast/views/blocked-traffic";
 import { createSystemCommands } from "../../src/system/commands";
 import { act } from "react-test-renderer";
 import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";

@@ -4,13 +4,15 @@ import { DEFAULT_SETTINGS } from "../../src/policy/settings";
 import disableCommand from "../../src/disable-kill-switch";
 import enableCommand from "../../src/enable-kill-switch";
 import uninstallCommand from "../../src/uninstall-kill-switch";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
-import { readCachedSnapshot } from "../../src/raycast/status";
+import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
+import { readCachedSnapshot } from "../../src/raycast/stores/snapshot-cache";
 import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
 import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies } from "./helpers";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 
 beforeEach(() => {
   resetRaycast();

@@ -1,15 +1,17 @@
 import type { ReactTestRenderer } from "react-test-renderer";
 import { act } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { ExceptionForm } from "../../src/raycast/exception-form";
-import { EXCEPTIONS_STORAGE_KEY, type StoredException } from "../../src/raycast/exception-store";
-import { summarizeNetwork } from "../../src/raycast/network";
+import { ExceptionForm } from "../../src/raycast/views/exception-form";
+import { EXCEPTIONS_STORAGE_KEY, type StoredException } from "../../src/raycast/stores/exception-store";
+import { summarizeNetwork } from "../../src/raycast/reading/network-reading";
 import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
 import { HOME_ID, VPN_UP, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
 import { all, click, item, one, render, settle } from "./render";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 
 const HOME = summarizeNetwork(VPN_UP);
 const lookup = vi.fn(async (host: string): Promise<string[]> => {

@@ -1,15 +1,17 @@
 import type { ReactTestRenderer } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import ManageExceptions from "../../src/manage-exceptions";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
-import { groupExceptions } from "../../src/raycast/exception-list";
-import { rememberNetworkName } from "../../src/raycast/network-names";
+import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
+import { groupExceptions } from "../../src/raycast/views/exception-list";
+import { rememberNetworkName } from "../../src/raycast/stores/network-names";
 import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
 import { HOME_ID, lifecycle, resetSpies, statusFor } from "./helpers";
 import { all, click, render } from "./render";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 
 const OFFICE_ID = "gw=10.1.0.1,mac=unknown,net=10.1.0.0/16";
 const CAFE_ID = "gw=172.20.0.1,mac=02:00:00:00:00:01,net=unknown";

@@ -8,7 +8,7 @@ import {
   removeRejectedExceptions,
   saveException,
   setExceptionEnabled,
-} from "../../src/raycast/exception-store";
+} from "../../src/raycast/stores/exception-store";
 import { LocalStorage, resetRaycast } from "../mocks/raycast-api";
 
 const PRINTER = {

@@ -1,14 +1,20 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import enableCommand from "../../src/enable-kill-switch";
 import { KillSwitchError } from "../../src/lifecycle";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
-import { CAPTIVE_PORTAL_MINUTES, parseLaunchContext } from "../../src/raycast/launch-context";
-import { readCachedSnapshot, readCaptivePortalUntil, writeCaptivePortalUntil } from "../../src/raycast/status";
+import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
+import { CAPTIVE_PORTAL_MINUTES, parseLaunchContext } from "../../src/raycast/actions/launch-context";
+import {
+  readCachedSnapshot,
+  readCaptivePortalUntil,
+  writeCaptivePortalUntil,
+} from "../../src/raycast/stores/snapshot-cache";
 import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
 import { HOME_ID, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 
 const PRINTER = { id: "p", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" };
 const CANCELLED = new KillSwitchError("cancelled", "Cancelled: nothing was changed.", true);

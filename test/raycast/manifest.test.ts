@@ -12,10 +12,10 @@ import {
   isTitleCase,
   readPngHeader,
 } from "../../scripts/check-manifest";
-import { KILL_SWITCH_STATES, menuBarIconFile } from "../../src/raycast/kill-switch-state";
+import { KILL_SWITCH_STATES, menuBarIconFile } from "../../src/raycast/models/kill-switch-state";
 import { COMMANDS } from "../../src/raycast/commands";
-import { ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND } from "../../src/raycast/launch-context";
-import { STATUS_COMMAND } from "../../src/raycast/menu-bar-refresh";
+import { ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND } from "../../src/raycast/actions/launch-context";
+import { STATUS_COMMAND } from "../../src/raycast/reading/menu-bar-refresh";
 import { temporaryDirectory } from "../temporary-directory";
 
 const ROOT = resolve(__dirname, "../..");

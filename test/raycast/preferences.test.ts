@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { settingsFromPreferences, splitList } from "../../src/raycast/preferences";
+import { settingsFromPreferences, splitList } from "../../src/raycast/stores/preferences";
 
 describe("splitList", () => {
   it("splits on commas, semicolons and new lines, trimming and dropping empties", () => {

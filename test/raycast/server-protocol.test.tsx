@@ -3,13 +3,15 @@ import type { ReactTestRenderer } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ServerTransportError } from "../../src/lifecycle";
 import enableCommand from "../../src/enable-kill-switch";
-import { ServerProtocolForm, answerFor } from "../../src/raycast/server-protocol-form";
+import { ServerProtocolForm, answerFor } from "../../src/raycast/views/server-protocol-form";
 import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
 import { VPN_UP, changeFor, launchProps, lifecycle, resetSpies } from "./helpers";
 import { all, one, render, settle } from "./render";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 
 beforeEach(() => {
   resetRaycast();

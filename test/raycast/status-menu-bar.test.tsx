@@ -1,15 +1,21 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { KillSwitchState } from "../../src/lifecycle";
 import Command from "../../src/kill-switch-status";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/exception-store";
-import { readCachedSnapshot, writeCachedSnapshot, writeCaptivePortalUntil } from "../../src/raycast/status";
+import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
+import {
+  readCachedSnapshot,
+  writeCachedSnapshot,
+  writeCaptivePortalUntil,
+} from "../../src/raycast/stores/snapshot-cache";
 import { LaunchType, LocalStorage, environment, raycast, resetRaycast } from "../mocks/raycast-api";
 import { HOME_ID, VPN_DOWN, VPN_UP, lifecycle, networkReader, resetSpies, statusFor, statusNetwork } from "./helpers";
 import { act } from "react-test-renderer";
 import { all, click, item, one, render, sections, settle } from "./render";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 
 const PRINTER = {
   id: "printer",

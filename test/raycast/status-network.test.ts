@@ -4,7 +4,7 @@ import { deriveNetworkState } from "../../src/network/derive";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import { parseIfconfig } from "../../src/network/ifconfig";
-import { NETWORK_DETAILS_KEY, type TextStore, readStatusNetwork } from "../../src/raycast/network";
+import { NETWORK_DETAILS_KEY, type TextStore, readStatusNetwork } from "../../src/raycast/reading/network-reading";
 import { type CommandResult, MACOS_BINARIES, type SystemCommands } from "../../src/system/commands";
 
 const FULL_READ = [

@@ -1,8 +1,8 @@
 import type { networkInterfaces } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countingCommands } from "../../bench/measure";
-import { readCachedSnapshot } from "../../src/raycast/status";
-import { type StatusSnapshotRequest, readStatusSnapshot } from "../../src/raycast/use-kill-switch-status";
+import { readCachedSnapshot } from "../../src/raycast/stores/snapshot-cache";
+import { type StatusSnapshotRequest, readStatusSnapshot } from "../../src/raycast/reading/use-kill-switch-status";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { writeRecordedState } from "../fakes/recorded-state";
 import { resetRaycast } from "../mocks/raycast-api";

@@ -6,15 +6,17 @@ import { buildKillSwitchAnchor } from "../../src/pf/anchor";
 import { resolvePolicy } from "../../src/policy/policy";
 import { DEFAULT_SETTINGS } from "../../src/policy/settings";
 import { RULES_FILE, STATE_FILE } from "../../src/privileged/paths";
-import { runVerifyRules } from "../../src/raycast/verify-rules";
-import { writeCaptivePortalUntil } from "../../src/raycast/status";
+import { runVerifyRules } from "../../src/raycast/actions/verify-rules";
+import { writeCaptivePortalUntil } from "../../src/raycast/stores/snapshot-cache";
 import verifyCommand from "../../src/verify-kill-switch-rules";
 import { raycast, resetRaycast } from "../mocks/raycast-api";
 import { VPN_UP, lifecycle, resetSpies, statusFor } from "./helpers";
 import { temporaryDirectory } from "../temporary-directory";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
-vi.mock("../../src/raycast/network", async (original) => (await import("./helpers")).withNetworkSpy(await original()));
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
 /** A fake macOS tree, so the saved copy of the rules is read from a temporary directory. */
 const fakeRoot = vi.hoisted(() => ({ path: "" }));
 vi.mock("../../src/raycast/system", async () => {

@@ -6,12 +6,12 @@ import {
   exceptionFromForm,
   initialFormValues,
   validateExceptionForm,
-} from "../../src/raycast/exception-form-values";
-import { describeNetworkId, describeTraffic, formatTimeLeft } from "../../src/raycast/exception-text";
-import { describeEnabled } from "../../src/raycast/hud-text";
-import { snapshotFromStatus } from "../../src/raycast/kill-switch";
-import { buildMenuBarModel } from "../../src/raycast/menu-bar-model";
-import { summarizeNetwork, wouldBlockVpnForever } from "../../src/raycast/network";
+} from "../../src/raycast/models/exception-form-values";
+import { describeNetworkId, describeTraffic, formatTimeLeft } from "../../src/raycast/models/exception-text";
+import { describeEnabled } from "../../src/raycast/models/hud-text";
+import { snapshotFromStatus } from "../../src/raycast/reading/kill-switch-reading";
+import { buildMenuBarModel } from "../../src/raycast/models/menu-bar-model";
+import { summarizeNetwork, wouldBlockVpnForever } from "../../src/raycast/reading/network-reading";
 import { HOME_ID, VPN_DOWN, VPN_UP, statusFor } from "./helpers";
 
 const NOW = new Date("2025-03-01T12:00:00Z");

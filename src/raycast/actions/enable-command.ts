@@ -2,16 +2,16 @@ import { Alert, LaunchType, confirmAlert, launchCommand } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
 import { applyExceptions } from "./apply-exceptions";
 import { allowCaptivePortal } from "./captive-portal";
-import { describeEnabled } from "./hud-text";
-import { clearLogFromRaycast, enableFromRaycast, reportChange } from "./kill-switch-actions";
-import { withSettingsAndNetwork } from "./settings-source";
+import { describeEnabled } from "../models/hud-text";
+import { clearLogFromRaycast, enableFromRaycast, reportChange } from "./privileged-actions";
+import { withSettingsAndNetwork } from "../stores/settings-source";
 import { SERVER_PROTOCOL_COMMAND, type ServerProtocolContext, parseLaunchContext } from "./launch-context";
-import { wouldBlockVpnForever } from "./network";
-import { writeCaptivePortalUntil } from "./status";
-import { ServerTransportError } from "../lifecycle/errors";
-import { readRecordedState, rememberedServers } from "../lifecycle/record";
-import { parseServerTransport } from "../policy/policy";
-import { systemCommands } from "./system";
+import { wouldBlockVpnForever } from "../reading/network-reading";
+import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
+import { ServerTransportError } from "../../lifecycle/errors";
+import { readRecordedState, rememberedServers } from "../../lifecycle/record";
+import { parseServerTransport } from "../../policy/policy";
+import { systemCommands } from "../system";
 
 /** The alert shown before enabling with nothing to let the VPN connect. */
 export const NO_VPN_ALERT = {

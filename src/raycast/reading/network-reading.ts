@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
 import { networkInterfaces } from "node:os";
 import * as z from "zod/mini";
-import { deriveNetworkState } from "../network/derive";
+import { deriveNetworkState } from "../../network/derive";
 import {
   DETAIL_SNAPSHOT_FIELDS,
   type NetworkSnapshot,
   QUICK_SNAPSHOT_FIELDS,
   collectLiveSnapshot,
-} from "../network/snapshot";
-import type { NetworkState } from "../network/state";
-import type { SystemCommands } from "../system/commands";
-import type { NetworkSummary } from "./status";
-import { systemCommands } from "./system";
+} from "../../network/snapshot";
+import type { NetworkState } from "../../network/state";
+import type { SystemCommands } from "../../system/commands";
+import type { NetworkSummary } from "../stores/snapshot-cache";
+import { systemCommands } from "../system";
 
 /** The Mac's network right now, from unprivileged commands only (never a password prompt). */
 export async function readNetworkState(): Promise<NetworkState> {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cache, LocalStorage } from "@raycast/api";
-import { exceptionKey } from "../policy/policy";
-import { type ExceptionSetting, exceptionSchema, parseSettings } from "../policy/settings";
+import { exceptionKey } from "../../policy/policy";
+import { type ExceptionSetting, exceptionSchema, parseSettings } from "../../policy/settings";
 
 /** LocalStorage is shared by all the extension's commands: the menu bar, the form and the list see one list. */
 export const EXCEPTIONS_STORAGE_KEY = "exceptions";

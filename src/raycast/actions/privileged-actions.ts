@@ -11,14 +11,14 @@ import {
   disableKillSwitch,
   enableKillSwitch,
   uninstallKillSwitch,
-} from "../lifecycle";
-import type { NetworkState } from "../network/state";
-import type { Endpoint } from "../policy/policy";
-import type { Settings } from "../policy/settings";
-import { snapshotFromStatus } from "./kill-switch";
-import { refreshMenuBar } from "./menu-bar-refresh";
-import { writeCachedSnapshot } from "./status";
-import { systemCommands } from "./system";
+} from "../../lifecycle";
+import type { NetworkState } from "../../network/state";
+import type { Endpoint } from "../../policy/policy";
+import type { Settings } from "../../policy/settings";
+import { snapshotFromStatus } from "../reading/kill-switch-reading";
+import { refreshMenuBar } from "../reading/menu-bar-refresh";
+import { writeCachedSnapshot } from "../stores/snapshot-cache";
+import { systemCommands } from "../system";
 
 /** A privileged action either ran, or the user cancelled the dialog (nothing changed, nothing to say). */
 export type Outcome<T> = { kind: "done"; value: T } | { kind: "cancelled" };

@@ -1,5 +1,5 @@
-import { isExceptionActive } from "../policy/policy";
-import type { ExceptionSetting } from "../policy/settings";
+import { isExceptionActive } from "../../policy/policy";
+import type { ExceptionSetting } from "../../policy/settings";
 
 type ExceptionFields = Pick<
   ExceptionSetting,

@@ -1,5 +1,5 @@
-import type { KillSwitchState } from "../lifecycle";
-import type { StoredException } from "./exception-store";
+import type { KillSwitchState } from "../../lifecycle";
+import type { StoredException } from "../stores/exception-store";
 import {
   appliesNow,
   describeExpiry,
@@ -10,7 +10,7 @@ import {
   isForNetwork,
 } from "./exception-text";
 import { STATE_TITLES, isOn, menuBarIconFile } from "./kill-switch-state";
-import type { KillSwitchSnapshot } from "./status";
+import type { KillSwitchSnapshot } from "../stores/snapshot-cache";
 
 export interface MenuBarInput {
   /** The latest reading; undefined before the first one ever finished. */

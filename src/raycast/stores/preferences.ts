@@ -1,5 +1,5 @@
 import { getPreferenceValues } from "@raycast/api";
-import { type ExceptionSetting, type SettingsResult, parseSettings } from "../policy/settings";
+import { type ExceptionSetting, type SettingsResult, parseSettings } from "../../policy/settings";
 
 /** The extension's preferences as Raycast stores them (see `preferences` in package.json). */
 export interface ExtensionPreferences {

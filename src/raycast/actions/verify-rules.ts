@@ -6,15 +6,15 @@ import {
   readRecordedState,
   readResolvedHosts,
   rememberedNetwork,
-} from "../lifecycle/record";
-import { resolveWithRecord } from "../lifecycle/resolution";
-import { RULES_FILE } from "../privileged/paths";
-import { systemHostLookup } from "../policy/policy";
-import { systemPath } from "../system/commands";
-import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
-import { withSettingsAndNetwork } from "./settings-source";
-import { readCaptivePortalUntil } from "./status";
-import { systemCommands } from "./system";
+} from "../../lifecycle/record";
+import { resolveWithRecord } from "../../lifecycle/resolution";
+import { RULES_FILE } from "../../privileged/paths";
+import { systemHostLookup } from "../../policy/policy";
+import { systemPath } from "../../system/commands";
+import { verificationSummary, verifyRuleset } from "../../verify/verify-policy";
+import { withSettingsAndNetwork } from "../stores/settings-source";
+import { readCaptivePortalUntil } from "../stores/snapshot-cache";
+import { systemCommands } from "../system";
 
 /** The rules last loaded, or null when there are none (Disable removes them). */
 async function readLoadedRules(): Promise<string | null> {

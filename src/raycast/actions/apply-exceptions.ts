@@ -1,8 +1,8 @@
 import { showHUD } from "@raycast/api";
-import { captivePortalUntil, readKillSwitch } from "./kill-switch";
-import { isOn } from "./kill-switch-state";
-import { applyFromRaycast, reportChange } from "./kill-switch-actions";
-import { withSettingsAndNetwork } from "./settings-source";
+import { captivePortalUntil, readKillSwitch } from "../reading/kill-switch-reading";
+import { isOn } from "../models/kill-switch-state";
+import { applyFromRaycast, reportChange } from "./privileged-actions";
+import { withSettingsAndNetwork } from "../stores/settings-source";
 
 /**
  * Reloads the rules after the stored exceptions changed (launched by the exception views and the menu bar), so

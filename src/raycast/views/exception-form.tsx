@@ -1,8 +1,8 @@
 import { Action, ActionPanel, Alert, Form, Icon, confirmAlert, popToRoot, useNavigation } from "@raycast/api";
 import { useForm } from "@raycast/utils";
 import { useEffect, useState } from "react";
-import { type HostLookup, systemHostLookup } from "../policy/policy";
-import { announceExceptionChange } from "./exception-changes";
+import { type HostLookup, systemHostLookup } from "../../policy/policy";
+import { announceExceptionChange } from "../stores/exception-changes";
 import {
   EXPIRY_CHOICES,
   type ExceptionFormValues,
@@ -13,13 +13,13 @@ import {
   exceptionFromForm,
   initialFormValues,
   wideExceptionQuestion,
-} from "./exception-form-values";
-import { type StoredException, newExceptionId, saveException } from "./exception-store";
-import { describeExpiry } from "./exception-text";
-import { readNetworkOrNull } from "./kill-switch";
-import { summarizeNetwork } from "./network";
-import { networkName, rememberNetworkName } from "./network-names";
-import { type NetworkSummary, readCachedSnapshot } from "./status";
+} from "../models/exception-form-values";
+import { type StoredException, newExceptionId, saveException } from "../stores/exception-store";
+import { describeExpiry } from "../models/exception-text";
+import { readNetworkOrNull } from "../reading/kill-switch-reading";
+import { summarizeNetwork } from "../reading/network-reading";
+import { networkName, rememberNetworkName } from "../stores/network-names";
+import { type NetworkSummary, readCachedSnapshot } from "../stores/snapshot-cache";
 
 export interface ExceptionFormProps {
   /** The exception to edit; a new one when absent. */

@@ -1,9 +1,9 @@
 import { openExtensionPreferences } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
-import type { NetworkState } from "../network/state";
-import type { Settings } from "../policy/settings";
+import type { NetworkState } from "../../network/state";
+import type { Settings } from "../../policy/settings";
 import { type ExceptionList, loadExceptions } from "./exception-store";
-import { readNetworkState } from "./network";
+import { readNetworkState } from "../reading/network-reading";
 import { readPreferences, settingsFromPreferences } from "./preferences";
 
 export type LoadedSettings =

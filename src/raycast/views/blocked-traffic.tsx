@@ -5,12 +5,12 @@
  */
 import { Action, ActionPanel, Alert, Icon, List, confirmAlert, popToRoot } from "@raycast/api";
 import { useEffect, useState } from "react";
-import { type Flow, type FlowPhase, groupFlows } from "../pflog/flows";
-import { readBlockedTrafficRecord } from "../pflog/record";
+import { type Flow, type FlowPhase, groupFlows } from "../../pflog/flows";
+import { readBlockedTrafficRecord } from "../../pflog/record";
 import { ExceptionForm } from "./exception-form";
-import type { ExceptionFormValues } from "./exception-form-values";
-import { launchEnableCommand } from "./launch-context";
-import { systemCommands } from "./system";
+import type { ExceptionFormValues } from "../models/exception-form-values";
+import { launchEnableCommand } from "../actions/launch-context";
+import { systemCommands } from "../system";
 
 const SECTIONS: { phase: FlowPhase | null; title: string }[] = [
   { phase: "boot", title: "During Boot" },

@@ -1,18 +1,18 @@
 /**
  * What the Raycast commands know about the kill switch without root: the status (never a prompt) turned into
- * a cacheable snapshot. The privileged actions are in kill-switch-actions.ts, so only the commands that change
+ * a cacheable snapshot. The privileged actions are in actions/privileged-actions.ts, so only the commands that change
  * pf carry that code.
  */
-import { type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../lifecycle";
-import type { NetworkState } from "../network/state";
-import { type AnchorSummary, untrustedTunnels } from "../pf/anchor";
-import { tunnelTrust } from "../policy/policy";
-import { trustWarnings } from "../policy/warnings";
-import type { Settings } from "../policy/settings";
-import { isOn } from "./kill-switch-state";
-import { readNetworkState, summarizeNetwork } from "./network";
-import { type KillSwitchSnapshot, readCaptivePortalUntil } from "./status";
-import { systemCommands } from "./system";
+import { type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../../lifecycle";
+import type { NetworkState } from "../../network/state";
+import { type AnchorSummary, untrustedTunnels } from "../../pf/anchor";
+import { tunnelTrust } from "../../policy/policy";
+import { trustWarnings } from "../../policy/warnings";
+import type { Settings } from "../../policy/settings";
+import { isOn } from "../models/kill-switch-state";
+import { readNetworkState, summarizeNetwork } from "./network-reading";
+import { type KillSwitchSnapshot, readCaptivePortalUntil } from "../stores/snapshot-cache";
+import { systemCommands } from "../system";
 
 /** The network now, or null when it cannot be read (the status then says so). */
 export async function readNetworkOrNull(): Promise<NetworkState | null> {

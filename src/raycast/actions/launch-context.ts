@@ -1,7 +1,7 @@
 import { LaunchType, launchCommand } from "@raycast/api";
 import * as z from "zod/mini";
-import { parseServerTransport } from "../policy/policy";
-import { COMMANDS } from "./commands";
+import { parseServerTransport } from "../../policy/policy";
+import { COMMANDS } from "../commands";
 
 /** The command that runs every privileged action started from the menu bar or the exception views. */
 export const ENABLE_COMMAND = COMMANDS.enable;

@@ -1,9 +1,9 @@
 import { Toast, showToast } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
-import { readKillSwitch, readNetworkOrNull } from "./kill-switch";
-import { isOn } from "./kill-switch-state";
-import { MAX_CHANGE_LENGTH, launchEnableCommand } from "./launch-context";
-import { refreshMenuBar } from "./menu-bar-refresh";
+import { readKillSwitch, readNetworkOrNull } from "../reading/kill-switch-reading";
+import { isOn } from "../models/kill-switch-state";
+import { MAX_CHANGE_LENGTH, launchEnableCommand } from "../actions/launch-context";
+import { refreshMenuBar } from "../reading/menu-bar-refresh";
 
 /** applying: the Enable command reloads the rules (one prompt); saved: the kill switch is off, used at the next Enable. */
 export type ExceptionChangeResult = "applying" | "saved";

@@ -1,4 +1,4 @@
-import type { KillSwitchState } from "../lifecycle";
+import type { KillSwitchState } from "../../lifecycle";
 
 /** The state as text next to the menu-bar icon; a Record so a state added to the lifecycle must be named here. */
 export const STATE_TITLES: Record<KillSwitchState, string> = {

@@ -1,7 +1,7 @@
 import { Action, ActionPanel, Alert, Color, Icon, Keyboard, List, confirmAlert } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
 import { useCallback, useEffect, useState } from "react";
-import { announceExceptionChange } from "./exception-changes";
+import { announceExceptionChange } from "../stores/exception-changes";
 import { ExceptionForm } from "./exception-form";
 import {
   type ExceptionList,
@@ -11,12 +11,12 @@ import {
   removeException,
   removeRejectedExceptions,
   setExceptionEnabled,
-} from "./exception-store";
-import { appliesNow, describeExpiry, describeTraffic, exceptionTitle, isExpired } from "./exception-text";
-import { readNetworkOrNull } from "./kill-switch";
-import { summarizeNetwork } from "./network";
-import { loadNetworkNames, networkName } from "./network-names";
-import { type NetworkSummary, readCachedSnapshot } from "./status";
+} from "../stores/exception-store";
+import { appliesNow, describeExpiry, describeTraffic, exceptionTitle, isExpired } from "../models/exception-text";
+import { readNetworkOrNull } from "../reading/kill-switch-reading";
+import { summarizeNetwork } from "../reading/network-reading";
+import { loadNetworkNames, networkName } from "../stores/network-names";
+import { type NetworkSummary, readCachedSnapshot } from "../stores/snapshot-cache";
 
 export interface ExceptionGroup {
   scope: string;

@@ -1,12 +1,12 @@
 import { Cache, LaunchType, environment, updateCommandMetadata } from "@raycast/api";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { StatusRequest } from "../lifecycle";
-import type { SystemCommands } from "../system/commands";
-import { type ExceptionList, loadExceptions, readCachedExceptions } from "./exception-store";
-import { captivePortalUntil, readKillSwitch, snapshotFromStatus } from "./kill-switch";
-import { type InterfaceList, type TextStore, readStatusNetwork } from "./network";
-import { readPreferences, settingsFromPreferences } from "./preferences";
-import { type KillSwitchSnapshot, readCachedSnapshot, writeCachedSnapshot } from "./status";
+import type { StatusRequest } from "../../lifecycle";
+import type { SystemCommands } from "../../system/commands";
+import { type ExceptionList, loadExceptions, readCachedExceptions } from "../stores/exception-store";
+import { captivePortalUntil, readKillSwitch, snapshotFromStatus } from "./kill-switch-reading";
+import { type InterfaceList, type TextStore, readStatusNetwork } from "./network-reading";
+import { readPreferences, settingsFromPreferences } from "../stores/preferences";
+import { type KillSwitchSnapshot, readCachedSnapshot, writeCachedSnapshot } from "../stores/snapshot-cache";
 
 /** A reading that failed: the state becomes unknown, what was known about the network stays. */
 export function unreadableSnapshot(

@@ -1,10 +1,10 @@
 import type * as z from "zod/mini";
-import { formatCidr, parseCidr } from "../address/ip";
-import { describeAddressCount, exceptionWidth } from "../policy/exception-width";
-import type { HostLookup } from "../policy/policy";
-import { exceptionSchema } from "../policy/settings";
-import type { StoredException } from "./exception-store";
-import type { NetworkSummary } from "./status";
+import { formatCidr, parseCidr } from "../../address/ip";
+import { describeAddressCount, exceptionWidth } from "../../policy/exception-width";
+import type { HostLookup } from "../../policy/policy";
+import { exceptionSchema } from "../../policy/settings";
+import type { StoredException } from "../stores/exception-store";
+import type { NetworkSummary } from "../stores/snapshot-cache";
 
 /** What the Add/Edit Exception form holds; every field is text, as Raycast forms give it. */
 export interface ExceptionFormValues {

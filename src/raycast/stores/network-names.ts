@@ -1,5 +1,5 @@
 import { LocalStorage } from "@raycast/api";
-import { describeNetworkId } from "./exception-text";
+import { describeNetworkId } from "../models/exception-text";
 
 /** Wi-Fi names of the networks exceptions were made for, by network id: macOS may not tell them later. */
 const NETWORK_NAMES_KEY = "network-names";

@@ -1,5 +1,5 @@
 import { LaunchType, launchCommand } from "@raycast/api";
-import { COMMANDS } from "./commands";
+import { COMMANDS } from "../commands";
 
 /** The menu-bar command's name in package.json. */
 export const STATUS_COMMAND = COMMANDS.status;

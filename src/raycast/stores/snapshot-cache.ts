@@ -1,6 +1,6 @@
 import { Cache } from "@raycast/api";
-import type { KillSwitchState } from "../lifecycle";
-import { KILL_SWITCH_STATES } from "./kill-switch-state";
+import type { KillSwitchState } from "../../lifecycle";
+import { KILL_SWITCH_STATES } from "../models/kill-switch-state";
 
 /** The physical network as the menu bar and the exception form show it. */
 export interface NetworkSummary {

@@ -1,9 +1,9 @@
 import { Alert, confirmAlert } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
-import { readNetworkOrNull } from "./kill-switch";
-import { removeFromRaycast, reportChange } from "./kill-switch-actions";
-import { readPreferences } from "./preferences";
-import { writeCaptivePortalUntil } from "./status";
+import { readNetworkOrNull } from "../reading/kill-switch-reading";
+import { removeFromRaycast, reportChange } from "./privileged-actions";
+import { readPreferences } from "../stores/preferences";
+import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
 
 const REMOVALS = {
   disable: { hud: "Kill Switch Off · traffic flows normally", failure: "Could Not Disable the Kill Switch" },

@@ -1,6 +1,6 @@
-import { formatCidr } from "../address/ip";
-import type { AnchorSummary } from "../pf/anchor";
-import { addressCount } from "../policy/exception-width";
+import { formatCidr } from "../../address/ip";
+import type { AnchorSummary } from "../../pf/anchor";
+import { addressCount } from "../../policy/exception-width";
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 

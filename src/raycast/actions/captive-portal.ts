@@ -1,10 +1,10 @@
 import { showHUD } from "@raycast/api";
-import { readKillSwitch } from "./kill-switch";
-import { isOn } from "./kill-switch-state";
-import { applyFromRaycast, reportChange } from "./kill-switch-actions";
-import { withSettingsAndNetwork } from "./settings-source";
+import { readKillSwitch } from "../reading/kill-switch-reading";
+import { isOn } from "../models/kill-switch-state";
+import { applyFromRaycast, reportChange } from "./privileged-actions";
+import { withSettingsAndNetwork } from "../stores/settings-source";
 import type { CaptivePortalMinutes } from "./launch-context";
-import { writeCaptivePortalUntil } from "./status";
+import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
 
 /**
  * Opens DNS and web ports outside the tunnel for `minutes` so a hotel or airport sign-in page can load

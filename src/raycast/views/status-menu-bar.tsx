@@ -1,12 +1,12 @@
 import { Color, Icon, LaunchType, MenuBarExtra, launchCommand, openExtensionPreferences, showHUD } from "@raycast/api";
-import { COMMANDS } from "./commands";
+import { COMMANDS } from "../commands";
 import { showFailureToast } from "@raycast/utils";
-import { applyExceptionChange } from "./exception-changes";
-import { setExceptionEnabled } from "./exception-store";
-import { CAPTIVE_PORTAL_MINUTES, ENABLE_COMMAND, launchEnableCommand } from "./launch-context";
-import { type MenuBarExceptionItem, buildMenuBarModel } from "./menu-bar-model";
-import { readPreferences } from "./preferences";
-import { useKillSwitchStatus } from "./use-kill-switch-status";
+import { applyExceptionChange } from "../stores/exception-changes";
+import { setExceptionEnabled } from "../stores/exception-store";
+import { CAPTIVE_PORTAL_MINUTES, ENABLE_COMMAND, launchEnableCommand } from "../actions/launch-context";
+import { type MenuBarExceptionItem, buildMenuBarModel } from "../models/menu-bar-model";
+import { readPreferences } from "../stores/preferences";
+import { useKillSwitchStatus } from "../reading/use-kill-switch-status";
 
 /** No-view commands with code this one need not load: the rule checker, the uninstaller. */
 export const VERIFY_COMMAND = COMMANDS.verify;

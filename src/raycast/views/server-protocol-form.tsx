@@ -5,10 +5,10 @@
  */
 import { Action, ActionPanel, Form, popToRoot } from "@raycast/api";
 import { useEffect, useState } from "react";
-import { isIpAddress } from "../address/ip";
-import { formatEndpoint } from "../policy/policy";
-import { readNetworkOrNull } from "./kill-switch";
-import { launchEnableCommand } from "./launch-context";
+import { isIpAddress } from "../../address/ip";
+import { formatEndpoint } from "../../policy/policy";
+import { readNetworkOrNull } from "../reading/kill-switch-reading";
+import { launchEnableCommand } from "../actions/launch-context";
 
 type Protocol = "udp" | "tcp" | "ikev2";
 const PROTOCOLS: { value: Protocol; title: string }[] = [
