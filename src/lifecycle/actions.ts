@@ -217,32 +217,29 @@ export async function applyKillSwitch(request: ApplyRequest): Promise<KillSwitch
   return loadRules(request, "apply");
 }
 
+/** Disable, Uninstall and Clear Log: one authorisation, no rules built, the status read afterwards. */
+async function actionWithoutRules(
+  action: "disable" | "uninstall" | "clear-log",
+  request: DisableRequest,
+): Promise<KillSwitchChange> {
+  const { system } = request;
+  const { report, method, notes } = await runRootAction(system, { action }, request.authentication ?? "password");
+  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
+  return { action, method, notes, report, rules: null, summary: null, status };
+}
+
 /**
  * Turns the kill switch off: removes the boot-time watchdog (off means off, also at the next boot),
  * flushes our anchor (only ours), takes back our main-ruleset reference if one was added, releases our pf
  * reference, removes our files. Works without the state file or token.
  */
 export async function disableKillSwitch(request: DisableRequest): Promise<KillSwitchChange> {
-  const { system } = request;
-  const { report, method, notes } = await runRootAction(
-    system,
-    { action: "disable" },
-    request.authentication ?? "password",
-  );
-  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
-  return { action: "disable", method, notes, report, rules: null, summary: null, status };
+  return actionWithoutRules("disable", request);
 }
 
 /** Empties the record of blocked traffic (one authorisation); recording goes on while the kill switch is on. */
 export async function clearBlockedTraffic(request: DisableRequest): Promise<KillSwitchChange> {
-  const { system } = request;
-  const { report, method, notes } = await runRootAction(
-    system,
-    { action: "clear-log" },
-    request.authentication ?? "password",
-  );
-  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
-  return { action: "clear-log", method, notes, report, rules: null, summary: null, status };
+  return actionWithoutRules("clear-log", request);
 }
 
 /**
@@ -251,12 +248,5 @@ export async function clearBlockedTraffic(request: DisableRequest): Promise<Kill
  * `report.removed` lists the paths that were there.
  */
 export async function uninstallKillSwitch(request: UninstallRequest): Promise<KillSwitchChange> {
-  const { system } = request;
-  const { report, method, notes } = await runRootAction(
-    system,
-    { action: "uninstall" },
-    request.authentication ?? "password",
-  );
-  const status = await getKillSwitchStatus({ system, network: request.network ?? null });
-  return { action: "uninstall", method, notes, report, rules: null, summary: null, status };
+  return actionWithoutRules("uninstall", request);
 }

@@ -2,7 +2,6 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ANCHOR_NAME,
-  KillSwitchError,
   applyKillSwitch,
   disableKillSwitch,
   enableKillSwitch,
@@ -11,7 +10,16 @@ import {
 import type { Settings } from "../../src/policy/settings";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { type PfState, appleDefaultPf, appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
-import { NOW, OTHER_TOKEN, SETTINGS, WIFI_WITH_VPN, WIFI_WITHOUT_VPN, busyPf, settingsFrom } from "./scenario";
+import {
+  NOW,
+  OTHER_TOKEN,
+  SETTINGS,
+  WIFI_WITH_VPN,
+  WIFI_WITHOUT_VPN,
+  busyPf,
+  rejection,
+  settingsFrom,
+} from "./scenario";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -24,15 +32,6 @@ const disable = () => disableKillSwitch({ system: mac.system, network: WIFI_WITH
 function othersOf(pf: PfState) {
   const anchors = Object.fromEntries(Object.entries(pf.anchors).filter(([path]) => path !== ANCHOR_NAME));
   return { main: pf.main, anchors, references: pf.references.filter((r) => r.token === OTHER_TOKEN) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KillSwitchError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KillSwitchError);
-  return error as KillSwitchError;
 }
 
 function expectNoForbiddenPfctl(calls: string[][]) {

@@ -1,4 +1,6 @@
 /** A Mac on home Wi-Fi with an OpenVPN tunnel, and a pf that other software already uses. */
+import { expect } from "vitest";
+import { KillSwitchError } from "../../src/lifecycle";
 import type { NetworkState } from "../../src/network/state";
 import { type Settings, parseSettings } from "../../src/policy/settings";
 import { type PfState, appleDefaultPf, emptyRuleset } from "../fakes/pf-model";
@@ -97,4 +99,14 @@ export function busyPf(): PfState {
     state("in", "tcp", "192.168.1.23", 22, "192.168.1.50", 50002),
   ];
   return pf;
+}
+
+/** The KillSwitchError an action refused with (the test fails when it did not refuse). */
+export async function rejection(promise: Promise<unknown>): Promise<KillSwitchError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KillSwitchError);
+  return error as KillSwitchError;
 }

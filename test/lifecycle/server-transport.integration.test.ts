@@ -4,10 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { ANCHOR_NAME, KillSwitchError, ServerTransportError, enableKillSwitch } from "../../src/lifecycle";
+import { ANCHOR_NAME, ServerTransportError, enableKillSwitch } from "../../src/lifecycle";
 import type { Endpoint } from "../../src/policy/policy";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
-import { NOW, WIFI_WITH_VPN, WIFI_WITHOUT_VPN, settingsFrom } from "./scenario";
+import { NOW, WIFI_WITH_VPN, WIFI_WITHOUT_VPN, rejection, settingsFrom } from "./scenario";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -27,20 +27,11 @@ const enable = (network = WIFI_WITH_VPN, serverTransports?: Endpoint[]) =>
   });
 const recordedServers = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8")).servers;
 
-async function refusal(promise: Promise<unknown>): Promise<KillSwitchError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KillSwitchError);
-  return error as KillSwitchError;
-}
-
 describe("a VPN server with no evidence of its protocol and port", () => {
   it("is asked about before any prompt, nothing changed", async () => {
     mac = createFakeMac();
     const before = mac.readPf();
-    const error = await refusal(enable());
+    const error = await rejection(enable());
     expect(error).toBeInstanceOf(ServerTransportError);
     expect(error).toMatchObject({ kind: "server-transport", nothingChanged: true, servers: ["198.51.100.7"] });
     expect(error.message).toMatch(/198\.51\.100\.7 was found in the routes.*198\.51\.100\.7:1194\/udp.*IP\/ikev2/);
@@ -74,7 +65,7 @@ describe("a VPN server with no evidence of its protocol and port", () => {
 
   it("refuses an answer for a server it does not know, naming the ones it found", async () => {
     mac = createFakeMac();
-    const error = await refusal(enable(WIFI_WITH_VPN, [{ address: "203.0.113.9", protocol: "tcp", port: 443 }]));
+    const error = await rejection(enable(WIFI_WITH_VPN, [{ address: "203.0.113.9", protocol: "tcp", port: 443 }]));
     expect(error).toMatchObject({ kind: "server-transport", nothingChanged: true });
     expect(error.message).toBe(
       "No VPN server 203.0.113.9:443/tcp was found in the routes or recorded (the servers found are 198.51.100.7), so nothing was changed.",

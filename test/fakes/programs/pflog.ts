@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { type MachineState, fakePaths, readJson, writeJson } from "../machine";
+import { pflogCapture } from "../../pflog/capture-writer";
 import type { ProgramIo } from "./pfctl";
 
 const PFLOG = /^pflog\d{1,2}$/;
@@ -50,17 +51,6 @@ export function runPflogIfconfig(root: string, args: string[], io: ProgramIo): n
   return null;
 }
 
-/** The pcap global header tcpdump writes first: little-endian magic, v2.4, snaplen 65535, link type 117. */
-export function pflogPcapHeader(): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(117, 20);
-  return header;
-}
-
 /**
  * `tcpdump -i IF [-n] [-U] [-C MB] [-W COUNT] -w FILE`: with -W, the files are FILE0, FILE1, ... (as many
  * digits as COUNT - 1 has). Returns "capturing" once the first file is written (it then waits until killed,
@@ -85,7 +75,8 @@ export function runTcpdump(root: string, args: string[], io: ProgramIo): number 
   const count = value("-W");
   const name = count === null ? file : `${file}${"0".repeat(String(Number(count) - 1).length)}`;
   // The root script names files inside the tree already ($SYSROOT/Library/...). Root's umask (077) is tcpdump's.
-  writeFileSync(name, pflogPcapHeader(), { mode: 0o600 });
+  // A capture of no packet yet: the pcap global header of link type 117, as tcpdump writes it first.
+  writeFileSync(name, pflogCapture([]), { mode: 0o600 });
   return "capturing";
 }
 
