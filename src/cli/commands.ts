@@ -6,6 +6,7 @@ import { previewCommand } from "./preview-command";
 import { verifyCommand } from "./verify-command";
 import { explainCommand } from "./explain-command";
 import { logCommand } from "./log-command";
+import { testCommand } from "./test-command";
 import { snapshotCommand } from "./snapshot-command";
 import { uninstallCommand } from "./uninstall-command";
 
@@ -18,6 +19,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   verifyCommand,
   explainCommand,
   logCommand,
+  testCommand,
   snapshotCommand,
   uninstallCommand,
 ];

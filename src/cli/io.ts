@@ -11,6 +11,8 @@ export interface CliIo {
   /** Reads standard input to the end (for `--rules -`). */
   readStdin(): Promise<string>;
   now(): Date;
+  /** Waits (the leak test between two readings of pf's log); tests answer at once. Default: a timer. */
+  wait?: (milliseconds: number) => Promise<void>;
 }
 
 export interface CliCommand {

@@ -11,6 +11,7 @@ export const COMMANDS = {
   manageExceptions: "manage-exceptions",
   blockedTraffic: "blocked-traffic",
   verify: "verify-kill-switch-rules",
+  test: "test-kill-switch",
   uninstall: "uninstall-kill-switch",
 } as const;
 

@@ -19,6 +19,8 @@ export const MACOS_BINARIES = {
   tcpdump: "/usr/sbin/tcpdump",
   /** Root script: who owns the console (root at the login window), for the phase of what was blocked. */
   stat: "/usr/bin/stat",
+  /** The live leak test's probes, bound to an interface (`nc -b`). */
+  nc: "/usr/bin/nc",
 } as const;
 
 export type SystemTool = keyof typeof MACOS_BINARIES;

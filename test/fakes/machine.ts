@@ -19,6 +19,8 @@ export interface MachineState {
   pflogInterfaces?: string[];
   /** Who owns /dev/console: a user once logged in, root at the login window (after a restart). */
   consoleUser?: string;
+  /** The file the running fake tcpdump writes (pf's log of what it blocks goes there). */
+  captureFile?: string;
 }
 
 /** One run of a fake program, in order. */

@@ -69,6 +69,7 @@ describe("the extension's manifest", () => {
       ["manage-exceptions", "Manage Exceptions", "view", undefined],
       ["blocked-traffic", "Blocked Traffic", "view", undefined],
       ["verify-kill-switch-rules", "Verify Kill Switch Rules", "no-view", undefined],
+      ["test-kill-switch", "Test Kill Switch", "view", undefined],
       ["uninstall-kill-switch", "Uninstall Kill Switch", "no-view", undefined],
     ]);
     const keywords = (name: string) => commands.find((c) => c.name === name)?.keywords ?? [];

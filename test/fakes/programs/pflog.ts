@@ -4,7 +4,13 @@
  * header of link type 117 (DLT_PFLOG) and then captures until it is killed, as tcpdump does. Tests append the
  * packets pf would log (test/pflog/capture-writer.ts).
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import { familyOf } from "../../../src/address/ip";
+import { parseIfconfig } from "../../../src/network/ifconfig";
+import { ANCHOR_NAME } from "../../../src/privileged/paths";
+import { evaluatePacket } from "../../../src/verify/evaluate";
+import { parsePfRules } from "../../../src/verify/parse-rules";
+import { type PfState, evaluationOrder } from "../pf-model";
 import { type MachineState, fakePaths, readJson, writeJson } from "../machine";
 import { pflogCapture } from "../../pflog/capture-writer";
 import type { ProgramIo } from "./pfctl";
@@ -74,6 +80,7 @@ export function runTcpdump(root: string, args: string[], io: ProgramIo): number 
   }
   const count = value("-W");
   const name = count === null ? file : `${file}${"0".repeat(String(Number(count) - 1).length)}`;
+  writeJson(fakePaths(root).machine, { ...machineOf(root), captureFile: name });
   // The root script names files inside the tree already ($SYSROOT/Library/...). Root's umask (077) is tcpdump's.
   // A capture of no packet yet: the pcap global header of link type 117, as tcpdump writes it first.
   writeFileSync(name, pflogCapture([]), { mode: 0o600 });
@@ -88,4 +95,109 @@ export function runConsoleStat(root: string, args: string[], io: ProgramIo): num
   }
   io.stdout.push(machineOf(root).consoleUser ?? "alice");
   return 0;
+}
+
+/**
+ * `nc [-u] -z ... -b IF -p PORT HOST PORT`, the live leak test's probe: pf's verdict on its first packet, from
+ * the fake pf's state through the verifier's evaluator (our anchor when pf runs it first; pf passes what no
+ * rule blocks). A blocked packet is logged to the capture that runs, as pf and tcpdump would. TCP connects
+ * or is refused; UDP reports nothing either way, as `nc -uz` does.
+ */
+export function runNc(root: string, args: string[], io: ProgramIo, pid: number): number {
+  const udp = args.includes("-u");
+  const value = (flag: string) => {
+    const at = args.indexOf(flag);
+    return at === -1 ? null : (args[at + 1] ?? null);
+  };
+  const iface = value("-b");
+  const sourcePort = Number(value("-p"));
+  const [host, portText] = args.slice(-2);
+  const port = Number(portText);
+  if (!iface || !Number.isInteger(sourcePort) || !Number.isInteger(port)) {
+    io.stderr.push("usage: nc [-u] -z [-w timeout] [-G conntimeout] -b boundif -p source_port host port");
+    return 1;
+  }
+  const family = familyOf(host) === "inet6" ? "inet6" : "inet";
+  const outputs = readJson<Record<string, { stdout: string }>>(fakePaths(root).outputs);
+  const link = parseIfconfig(outputs["ifconfig -a"]?.stdout ?? "").find((entry) => entry.name === iface);
+  const source =
+    family === "inet"
+      ? link?.ipv4[0]?.address
+      : link?.ipv6.find((address) => !/^fe[89ab]/i.test(address.address))?.address;
+  if (!source) {
+    io.stderr.push(`nc: bind to ${iface} failed: Can't assign requested address`); // modelled
+    return 1;
+  }
+  const pf = readJson<PfState>(fakePaths(root).pf);
+  const ours = pf.anchors[ANCHOR_NAME]?.filter ?? [];
+  const packet = {
+    direction: "out" as const,
+    interface: iface,
+    family,
+    protocol: udp ? "udp" : "tcp",
+    source,
+    destination: host,
+    sourcePort,
+    destinationPort: port,
+  } as const;
+  const ruleset = parsePfRules(`${ours.join("\n")}\n`);
+  const verdict = pf.enabled && evaluationOrder(pf)[0] === ANCHOR_NAME ? evaluatePacket(ruleset, packet) : null;
+  const blocked = verdict?.action === "block";
+  if (blocked)
+    logToCapture(root, {
+      rule: verdict.rule ? ruleset.rules.indexOf(verdict.rule) : 0,
+      pid,
+      iface,
+      family,
+      udp,
+      source,
+      host,
+      sourcePort,
+      port,
+    });
+  if (udp) return 0;
+  if (blocked) {
+    io.stderr.push(`nc: connectx to ${host} port ${port} (tcp) failed: Connection refused`); // modelled on macOS nc's wording
+    return 1;
+  }
+  io.stdout.push(`Connection to ${host} port ${port} [tcp/*] succeeded!`);
+  return 0;
+}
+
+function logToCapture(
+  root: string,
+  p: {
+    rule: number;
+    pid: number;
+    iface: string;
+    family: "inet" | "inet6";
+    udp: boolean;
+    source: string;
+    host: string;
+    sourcePort: number;
+    port: number;
+  },
+): void {
+  const machine = machineOf(root);
+  if (!machine.captureFile || !existsSync(machine.captureFile)) return;
+  appendFileSync(
+    machine.captureFile,
+    pflogCapture([
+      {
+        time: machine.now,
+        action: 1,
+        ifname: p.iface,
+        ruleset: "000.vpnkillswitch",
+        rule: p.rule,
+        pid: p.pid,
+        dir: 2,
+        family: p.family,
+        protocol: p.udp ? "udp" : "tcp",
+        source: p.source,
+        destination: p.host,
+        sourcePort: p.sourcePort,
+        destinationPort: p.port,
+      },
+    ]).subarray(24),
+  );
 }

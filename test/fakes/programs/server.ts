@@ -17,7 +17,7 @@ import { runDate, sleepSeconds } from "./clock";
 import { forgetGroups, groupsIdle, onGroupChange } from "./groups";
 import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
-import { runConsoleStat, runPflogIfconfig, runTcpdump } from "./pflog";
+import { runConsoleStat, runNc, runPflogIfconfig, runTcpdump } from "./pflog";
 import { type ProgramIo, runPfctl } from "./pfctl";
 import { runRecorded } from "./recorded-output";
 import { runSudo } from "./sudo";
@@ -171,6 +171,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
     if (status !== null) return status;
   }
   if (program === "stat") return runConsoleStat(root, args, io);
+  if (program === "nc") return runNc(root, args, io, call.pid);
   if (program === "tcpdump") {
     const status = runTcpdump(root, args, io);
     if (status !== "capturing") return status;

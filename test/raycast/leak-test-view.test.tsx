@@ -1,0 +1,60 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { LeakTestResult } from "../../src/leaktest/leak-test";
+import { LeakTestView, describeLeakTest } from "../../src/raycast/views/leak-test-view";
+import { resetRaycast } from "../mocks/raycast-api";
+import { resetSpies } from "./helpers";
+import { one, render, settle } from "./render";
+
+const leakTest = vi.hoisted(() => ({ runLeakTest: vi.fn() }));
+vi.mock("../../src/leaktest/leak-test", () => leakTest);
+vi.mock("../../src/raycast/reading/network-reading", async (original) =>
+  (await import("./helpers")).withNetworkSpy(await original()),
+);
+
+const probe = (id: string, outside = true) => ({
+  id,
+  title: `${id} probe`,
+  outside,
+  interface: outside ? "en0" : "utun4",
+  protocol: "tcp" as const,
+  destination: "1.1.1.1",
+  port: 443,
+  sourcePort: 49700,
+});
+
+const RESULT: LeakTestResult = {
+  results: [
+    { probe: probe("tcp-ipv4"), verdict: "leak", detail: "pf did not block it: it left the Mac outside the VPN" },
+    { probe: probe("udp-ipv4"), verdict: "blocked", detail: "pf blocked it (rule 40 of 000.vpnkillswitc)" },
+    { probe: probe("tunnel", false), verdict: "passed", detail: "it went through the VPN tunnel" },
+  ],
+  skipped: ["no IPv6 probe: en0 has no global IPv6 address"],
+  leaks: 1,
+};
+
+beforeEach(() => {
+  resetRaycast();
+  resetSpies();
+  leakTest.runLeakTest.mockReset();
+});
+
+describe("Test Kill Switch", () => {
+  it("says a leak first and loudly, then each probe with pf's verdict", async () => {
+    leakTest.runLeakTest.mockResolvedValue(RESULT);
+    const renderer = await render(<LeakTestView />);
+    await settle();
+    const markdown = String(one(renderer, "Detail").props.markdown);
+    expect(markdown).toMatch(/^# 🚨 1 probe left this Mac outside the VPN/);
+    expect(markdown).toContain("| 🚨 **LEAK** | tcp-ipv4 probe | pf did not block it");
+    expect(markdown).toContain("| ✅ Blocked | udp-ipv4 probe |");
+    expect(markdown).toContain("- no IPv6 probe: en0 has no global IPv6 address");
+    expect(leakTest.runLeakTest).toHaveBeenCalledTimes(1);
+  });
+
+  it("says no leak only when every outside probe was blocked, and not proven when pf could not say", () => {
+    const clean = { ...RESULT, leaks: 0, results: RESULT.results.slice(1) };
+    expect(describeLeakTest(clean)).toMatch(/^# ✅ No leak/);
+    const blind = { ...clean, results: [{ ...clean.results[0], verdict: "unknown" as const }] };
+    expect(describeLeakTest(blind)).toMatch(/^# ❔ Not proven/);
+  });
+});
