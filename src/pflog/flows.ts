@@ -24,6 +24,8 @@ export interface Flow {
   lastSeen: string;
   /** Null when the capture comes without the records that tell (a capture from elsewhere). */
   phase: FlowPhase | null;
+  /** The rule that blocked its first packet: the ruleset's name as the pflog header holds it, and its number. */
+  rule: { ruleset: string; number: number } | null;
 }
 
 export interface FlowContext {
@@ -70,6 +72,7 @@ export function groupFlows(packets: readonly PflogPacket[], context: FlowContext
       firstSeen: "",
       lastSeen: "",
       phase,
+      rule: { ruleset: packet.ruleset, number: packet.rule },
       first: packet.time,
       last: packet.time,
     });

@@ -49,6 +49,8 @@ describe("killswitch log", () => {
         firstSeen: "2026-11-30T00:53:23.000Z",
         lastSeen: "2026-11-30T00:53:23.000Z",
         phase: null,
+        // Beside the documented fields: the rule of its first packet, as the pflog header names it.
+        rule: { ruleset: "000.vpnkillswit", number: 42 },
       },
       expect.objectContaining({ protocol: "icmp", port: null, pid: 900 }),
       expect.objectContaining({ remote: "2606:2800:220:1:248:1893:25c8:1946", port: 443 }),

@@ -48,6 +48,7 @@ describe("Blocked Traffic", () => {
     expect(String(safari.props.detail.props.markdown)).toMatch(
       /\*\*2\*\* packets to `93\.184\.216\.34:443` \(tcp\) on `en0`, sent by Safari \(pid 812\)/,
     );
+    expect(String(safari.props.detail.props.markdown)).toMatch(/Blocked by rule \d+ of `\S+`/);
   });
 
   it("offers the narrowest exception: the one address, protocol and port, named after the app", () => {
@@ -64,6 +65,7 @@ describe("Blocked Traffic", () => {
         firstSeen: "",
         lastSeen: "",
         phase: "boot",
+        rule: { ruleset: "000.vpnkillswit", number: 40 },
       }),
     ).toEqual({ address: "93.184.216.34", protocol: "tcp", port: "443", label: "Safari" });
   });

@@ -25,7 +25,7 @@ const probe = (id: string, outside = true) => ({
 const RESULT: LeakTestResult = {
   results: [
     { probe: probe("tcp-ipv4"), verdict: "leak", detail: "pf did not block it: it left the Mac outside the VPN" },
-    { probe: probe("udp-ipv4"), verdict: "blocked", detail: "pf blocked it (rule 40 of 000.vpnkillswitc)" },
+    { probe: probe("udp-ipv4"), verdict: "blocked", detail: "pf blocked it (rule 40 of 000.vpnkillswit)" },
     { probe: probe("tunnel", false), verdict: "passed", detail: "it went through the VPN tunnel" },
   ],
   skipped: ["no IPv6 probe: en0 has no global IPv6 address"],

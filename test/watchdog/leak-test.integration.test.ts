@@ -41,7 +41,7 @@ describe("killswitch test", () => {
       tunnel: "passed",
     });
     // The pflog header holds the anchor's last path component cut to 15 characters.
-    expect(result.results[0].detail).toMatch(/^pf blocked it \(rule \d+ of 000\.vpnkillswitc\)$/);
+    expect(result.results[0].detail).toMatch(/^pf blocked it \(rule \d+ of 000\.vpnkillswit\)$/);
     expect(result.leaks).toBe(0);
     // Bound to the physical interface, each with its own source port, so its log entry is its own.
     const nc = mac.events().filter((event) => event.program === "nc");

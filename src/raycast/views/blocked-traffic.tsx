@@ -48,7 +48,9 @@ function describe(flow: Flow): string {
     "",
     `First seen ${flow.firstSeen}, last seen ${flow.lastSeen}.`,
     "",
-    "Blocked by the kill switch's final block rules: nothing leaves outside the VPN unless it is allowed.",
+    flow.rule
+      ? `Blocked by rule ${flow.rule.number} of \`${flow.rule.ruleset || "the main ruleset"}\` (pf's numbering, as \`sudo pfctl -a com.apple/000.vpnkillswitch -vsr\` lists them): nothing leaves outside the VPN unless it is allowed.`
+      : "Blocked by pf: nothing leaves outside the VPN unless it is allowed.",
   ].join("\n");
 }
 

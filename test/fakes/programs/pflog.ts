@@ -187,7 +187,8 @@ function logToCapture(
         time: machine.now,
         action: 1,
         ifname: p.iface,
-        ruleset: "000.vpnkillswitch",
+        // xnu writes the anchor's last path component, cut to 15 characters and a NUL.
+        ruleset: "000.vpnkillswitch".slice(0, 15),
         rule: p.rule,
         pid: p.pid,
         dir: 2,
