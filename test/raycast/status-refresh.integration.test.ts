@@ -1,4 +1,9 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { networkInterfaces } from "node:os";
+import { readPflogCapture } from "../../src/pflog/capture";
+import { groupFlows } from "../../src/pflog/flows";
+import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
+import { MORNING, pflogCapture } from "../pflog/capture-writer";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { countingCommands } from "../../bench/measure";
 import { readCachedSnapshot } from "../../src/raycast/stores/snapshot-cache";
@@ -66,5 +71,31 @@ describe("the menu bar's status reading on a fake Mac", () => {
     interfaces = { en0: [{ address: "192.168.1.23" }] };
     await readStatusSnapshot(reading(false));
     expect(counting.started().sort()).toEqual(["ifconfig", "netstat"]);
+  });
+
+  it("counts the connections of the record of blocked traffic when the menu is opened, and keeps that count", async () => {
+    mac = createFakeMac({ bootTime: BOOT });
+    recordKillSwitchOn();
+    const dir = `${mac.root}${CAPTURE_DIRECTORY}`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/blocked.pcap0`, pflogCapture(MORNING));
+    const request = (refreshDetails: boolean): StatusSnapshotRequest => ({
+      exceptions: { exceptions: [], rejected: [] },
+      now: NOW,
+      refreshDetails,
+      system: mac.system,
+      bootTime: async () => BOOT,
+      interfaces: () => ({}) as ReturnType<typeof networkInterfaces>,
+    });
+    const opened = await readStatusSnapshot(request(true));
+    const flows = groupFlows(readPflogCapture(pflogCapture(MORNING)));
+    expect(opened.blocked).toEqual({
+      connections: flows.length,
+      packets: MORNING.filter((packet) => packet.action !== 0).length,
+      since: flows[0].firstSeen,
+    });
+    // In the background the record is not read again: the count of the last opening stands.
+    rmSync(`${dir}/blocked.pcap0`);
+    expect((await readStatusSnapshot(request(false))).blocked).toEqual(opened.blocked);
   });
 });

@@ -110,6 +110,9 @@ function describeBlocked(snapshot: KillSwitchSnapshot | undefined): string | nul
   const since = blocked.since
     ? ` since ${new Date(blocked.since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`
     : "";
+  if (blocked.connections !== undefined) {
+    return `Blocked ${blocked.connections} connection${blocked.connections === 1 ? "" : "s"}${since}`;
+  }
   return `Blocked ${blocked.packets} packet${blocked.packets === 1 ? "" : "s"}${since}`;
 }
 

@@ -1,7 +1,10 @@
 import { Cache, LaunchType, environment, updateCommandMetadata } from "@raycast/api";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { StatusRequest } from "../../lifecycle";
+import { groupFlows } from "../../pflog/flows";
+import { readBlockedTrafficRecord } from "../../pflog/record";
 import type { SystemCommands } from "../../system/commands";
+import { systemCommands } from "../system";
 import { type ExceptionList, loadExceptions, readCachedExceptions } from "../stores/exception-store";
 import { captivePortalUntil, readKillSwitch, snapshotFromStatus } from "./kill-switch-reading";
 import { type InterfaceList, type TextStore, readStatusNetwork } from "./network-reading";
@@ -42,6 +45,34 @@ export interface StatusSnapshotRequest {
   interfaces?: InterfaceList;
 }
 
+/**
+ * The connections the record of blocked traffic holds, read only when the menu is opened (a file of up to some
+ * megabytes, never in the background, where the last count read stands); pf's packet count when there is no
+ * record to read.
+ */
+async function blockedConnections(
+  request: StatusSnapshotRequest,
+  system: SystemCommands | undefined,
+  counted: KillSwitchSnapshot["blocked"],
+): Promise<KillSwitchSnapshot["blocked"]> {
+  if (!request.refreshDetails) {
+    const cached = readCachedSnapshot()?.blocked;
+    return cached?.connections !== undefined ? cached : counted;
+  }
+  try {
+    const record = await readBlockedTrafficRecord(system ?? systemCommands());
+    if (!record) return counted;
+    const flows = groupFlows(record.packets, record.context);
+    return {
+      packets: flows.reduce((sum, flow) => sum + flow.count, 0),
+      connections: flows.length,
+      since: flows[0]?.firstSeen ?? null,
+    };
+  } catch {
+    return counted;
+  }
+}
+
 /** One reading for the menu bar, without React: the network, then the status, cached for the next instant render. */
 export async function readStatusSnapshot(request: StatusSnapshotRequest): Promise<KillSwitchSnapshot> {
   const { now, system } = request;
@@ -60,6 +91,7 @@ export async function readStatusSnapshot(request: StatusSnapshotRequest): Promis
     captivePortalUntil: captivePortalUntil(status, now),
   });
   if (!settings.ok) next.notes = [...next.notes, ...settings.errors];
+  next.blocked = await blockedConnections(request, system, next.blocked ?? null);
   writeCachedSnapshot(next);
   // Raycast's root search shows it under the command: the state at a glance without opening the menu.
   await updateCommandMetadata({ subtitle: next.headline.split(":")[0] }).catch(() => undefined);

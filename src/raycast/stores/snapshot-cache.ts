@@ -31,8 +31,11 @@ export interface KillSwitchSnapshot {
   captivePortalUntil: string | null;
   /** Why the state is degraded or unknown, in plain words. */
   notes: string[];
-  /** What pf refused since the rules were loaded (the watchdog's count); absent when unknown. */
-  blocked?: { packets: number; since: string | null } | null;
+  /**
+   * What was blocked: connections (flows) in the record of blocked traffic since its start, read when the menu
+   * was opened; else pf's packet count since the rules were loaded (the watchdog's). Absent when unknown.
+   */
+  blocked?: { packets: number; connections?: number; since: string | null } | null;
 }
 
 const cache = new Cache({ namespace: "kill-switch" });
