@@ -437,10 +437,20 @@ export function attackerProbes(c: ProbeContext): ProbePacket[] {
     packets.push(
       udp("out", iface, local.v4, "10.1.2.3", 67, 68),
       udp("out", iface, local.v4, "192.168.77.1", 67, 68),
-      // A lease's server is reached on its own link only.
+      // A lease's server is reached on its own link only, and there from port 68 to port 67 over UDP only.
       ...view.links
         .filter((link) => link.name !== iface && link.dhcpServer !== null)
         .map((link) => udp("out", iface, local.v4, link.dhcpServer ?? "", 67, 68)),
+      ...view.links
+        .filter((link) => link.name === iface && link.dhcpServer !== null)
+        .flatMap((link) => {
+          const server = link.dhcpServer ?? "";
+          return [
+            udp("out", iface, local.v4, server, 67, EPHEMERAL),
+            udp("out", iface, local.v4, server, 53, 68),
+            tcp("out", iface, local.v4, server, 67, 68),
+          ];
+        }),
       udp("out", iface, "0.0.0.0", a.publicV4 ?? "203.0.113.50", 67, 68),
       udp("out", iface, local.linkLocal, "ff05::1:3", 547, 546),
       udp("out", iface, local.global, a.publicV6 ?? "2001:db8:ffff::50", 547, 546),

@@ -360,6 +360,15 @@ describe("DHCP renewals to the lease's server, weakened", () => {
       expect.arrayContaining(["10.1.2.3", "192.168.77.1"]),
     );
 
+    // From any port, or over TCP too, it carries an app's data to the server: the attacker's probes say so.
+    for (const widened of [
+      "pass out quick on en0 inet proto udp from any to 192.168.1.1 port 67 keep state",
+      "pass out quick on en0 inet proto { tcp, udp } from any port 68 to 192.168.1.1 flags any keep state",
+    ]) {
+      const result = verifyRuleset(replaceLine(text, renewal, [widened]), input);
+      expect(leaks(result, "attacker").length, widened).toBeGreaterThan(0);
+    }
+
     // The same server reached from the USB adapter, where the lease is not: a way off that link.
     const elsewhere = replaceLine(text, renewal, [renewal, renewal.replace("on en0", "on en7")]);
     const moved = verifyRuleset(elsewhere, input);

@@ -70,6 +70,16 @@ export const NETWORKS = {
     defaultInterface: "ipsec0",
     vpnInterface: "ipsec0",
   },
+  /** The lease's DHCP server is the router, on the link: renewals pass to it, unicast. */
+  leased: {
+    ...EMPTY_NETWORK_STATE,
+    ...home,
+    physical: [{ ...wifi, dhcpServer: "192.168.1.1" }],
+    tunnels: [utun4],
+    defaultInterface: "utun4",
+    vpnInterface: "utun4",
+    endpoints: ["198.51.100.7"],
+  },
   /** A split tunnel that routes part of the LAN (192.168.1.128/25) and a corporate 10/8 into utun4. */
   splitLan: {
     ...EMPTY_NETWORK_STATE,
