@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CAPTURE_FILE_LIMIT, TextFileError, readBoundedFile } from "../files/text-file";
+import { CAPTURE_FILE_LIMIT, readBoundedFile } from "../files/text-file";
 import { CAPTURE_DIRECTORY } from "../privileged/paths";
 import { type SystemCommands, systemRootOf } from "../system/commands";
 import { type PflogPacket, readPflogCapture } from "./capture";
@@ -62,13 +62,10 @@ export function parseRecordNotes(phasesText: string, processesText: string): Flo
   };
 }
 
-async function readNote(path: string): Promise<string> {
-  try {
-    return (await readBoundedFile(path, "record", NOTES_LIMIT)).toString("utf8");
-  } catch (error) {
-    if (error instanceof TextFileError && /does not exist/.test(error.message)) return "";
-    throw error;
-  }
+/** A note beside the capture, "" when the root side has written none (yet). */
+async function readNote(directory: string, names: readonly string[], name: string): Promise<string> {
+  if (!names.includes(name)) return "";
+  return (await readBoundedFile(join(directory, name), "record", NOTES_LIMIT)).toString("utf8");
 }
 
 /** 5,000 lines each, as the root side keeps them, with room. */
@@ -96,8 +93,8 @@ export async function readBlockedTrafficRecord(system: SystemCommands): Promise<
     );
   }
   const context = parseRecordNotes(
-    await readNote(join(directory, "phases")),
-    await readNote(join(directory, "processes")),
+    await readNote(directory, names, "phases"),
+    await readNote(directory, names, "processes"),
   );
   return { directory, files, packets: packets.sort((a, b) => a.time - b.time), context };
 }
