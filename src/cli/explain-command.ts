@@ -1,6 +1,6 @@
 import { type AddressFamily, familyOf } from "../address/ip";
 import type { NetworkState } from "../network/state";
-import { type Packet, createEvaluator, describePacket, protocolNumber } from "../verify/evaluate";
+import { type Packet, createEvaluator, decidingLine, describePacket, protocolNumber } from "../verify/evaluate";
 import { parsePfRules, parseTcpFlags } from "../verify/parse-rules";
 import { describeExpectation, intendedVerdictFor } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
@@ -21,7 +21,8 @@ Says what the kill switch does with one packet and which rule decides it ("why i
   --inet6            IPv6 (also implied by IPv6 addresses)
   --icmp-type N      ICMP/ICMPv6 type (icmp/icmp6)
   --tcp-flags F      TCP flags (tcp; default S, a new connection; e.g. A for one older than the rules)
-  --rules FILE|-     rules to use (an anchor file or \`pfctl -sr\` output; default: what preview builds)
+  --rules FILE|-     rules to use (an anchor file, or \`pfctl -sr\`/\`-s nat\`/\`-s all\` output; nat, rdr and binat
+                     rules are applied first, and one with pass skips the filter rules; default: what preview builds)
   --snapshot DIR     read command outputs saved by \`killswitch snapshot DIR\`
   --config FILE      settings JSON
   --json             print one JSON object instead of text`;
@@ -183,7 +184,11 @@ export const explainCommand: CliCommand = {
     };
     const evaluation = createEvaluator(parsed)(packet);
     const intended = intendedVerdictFor(packet, anchorInputOf(context, io.now()));
-    const rule = evaluation.rule ? { line: evaluation.rule.line, text: evaluation.rule.text } : null;
+    const rule = decidingLine(evaluation);
+    const translation = evaluation.translation
+      ? { line: evaluation.translation.line, text: evaluation.translation.text, pass: evaluation.translation.pass }
+      : null;
+    const total = parsed.rules.length + parsed.translations.length;
 
     if (values.json) {
       const { action, quick, returns, walked } = evaluation;
@@ -196,8 +201,10 @@ export const explainCommand: CliCommand = {
             returns,
             quick,
             rule,
+            translation,
+            translated: evaluation.translated,
             walked,
-            total: parsed.rules.length,
+            total,
             intended,
           },
           null,
@@ -212,15 +219,24 @@ export const explainCommand: CliCommand = {
         : evaluation.returns
           ? "BLOCK (refused with an answer)"
           : "BLOCK (dropped silently)";
-    const decidedBy = rule
-      ? `line ${rule.line}: ${rule.text}${evaluation.quick ? "" : "  (not quick: a later rule in the main ruleset could still change this)"}`
-      : "no rule matched (pf passes what no rule decides)";
+    const decidedBy = evaluation.translation?.pass
+      ? `line ${evaluation.translation.line}: ${evaluation.translation.text}  (a translation rule with pass: its packets skip the filter rules)`
+      : rule
+        ? `line ${rule.line}: ${rule.text}${evaluation.quick ? "" : "  (not quick: a later rule in the main ruleset could still change this)"}`
+        : "no rule matched (pf passes what no rule decides)";
+    const translated =
+      evaluation.translated && evaluation.translation
+        ? [
+            `Rewrite:  line ${evaluation.translation.line}: ${evaluation.translation.text}; the filter rules see ${describePacket(evaluation.translated)}`,
+          ]
+        : [];
     io.stdout(
       [
         `Packet:   ${describePacket(packet)}`,
+        ...translated,
         `Verdict:  ${verdict}`,
         `Rule:     ${decidedBy}`,
-        `Walked:   ${evaluation.walked} of ${parsed.rules.length} rules`,
+        `Walked:   ${evaluation.walked} of ${total} rules`,
         `Policy:   ${describeExpectation(intended.expected)}: ${intended.because}`,
         `Rules:    ${rules.origin}`,
         "",

@@ -8,9 +8,13 @@
  * every port operator, TCP flags (`flags S/SA`: a TCP packet that is not an initial SYN does not match),
  * ICMP/ICMPv6 type and code, and one level of inline `anchor "x" ... { }` blocks gated by the anchor's match.
  *
+ * Translation first, as xnu's pf_test_rule does: outbound binat then nat, inbound rdr then binat, first
+ * match of each; `no nat` and the like translate nothing. A matching rule with `pass` passes the packet
+ * without any filter rule; otherwise the filter rules see the translated addresses and ports.
+ *
  * Left out: the state table (a packet of an existing connection is judged as if no state existed, which is
  * what happens to connections older than the rules), fragments and `scrub` (`fragment` rules never match),
- * nat/rdr/binat translation, anchors referenced by name (their rules are not in the text) and nesting
+ * anchors referenced by name (their rules are not in the text) and nesting
  * beyond one level, routes (`no-route` never matches), skip steps (the walk is linear; `walked` counts every
  * rule looked at), `set block-policy` (a bare `block` drops), tags, users and groups (the parser rejects them).
  */
@@ -25,6 +29,7 @@ import {
   type PortMatch,
   type RuleHost,
   type RuleMatch,
+  type TranslationRule,
   parseTcpFlags,
 } from "./parse-rules";
 
@@ -46,8 +51,12 @@ export interface Packet {
 
 export interface Evaluation {
   action: "pass" | "block";
-  /** The deciding rule; null when no rule matched (pf passes). */
+  /** The deciding filter rule; null when no rule matched (pf passes) or a translation rule with `pass` did. */
   rule: PfRule | null;
+  /** The translation rule that matched first (a `pass` one decides alone), null when none did. */
+  translation: TranslationRule | null;
+  /** The packet as the filter rules saw it, when a translation rule rewrote it. */
+  translated: Packet | null;
   /** True when a `quick` rule decided: nothing after this ruleset can change the verdict. */
   quick: boolean;
   /** A blocked packet is answered (TCP RST / ICMP unreachable) rather than silently dropped. */
@@ -142,6 +151,74 @@ function portMatches(match: PortMatch, port: number): boolean {
   }
 }
 
+/** The address of `target` under its prefix, and `address`'s own bits beyond it (pf's PF_POOLMASK). */
+function poolMask(target: Cidr, address: bigint): bigint {
+  const hostBits = BITS[target.family] - BigInt(target.prefix);
+  const hostMask = (1n << hostBits) - 1n;
+  return ((addressToBigInt(target.address) >> hostBits) << hostBits) | (address & hostMask);
+}
+
+function bigIntToAddress(value: bigint, family: AddressFamily): string {
+  if (family === "inet") return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join(".");
+  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => ((value >> shift) & 0xffffn).toString(16));
+  return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
+}
+
+/** pf_get_translation's order: binat then nat going out, rdr then binat coming in; a `no` rule ends its kind. */
+function matchTranslation(
+  translations: TranslationRule[],
+  p: PreparedPacket,
+  tables: Map<string, PfTable>,
+): { rule: TranslationRule | null; walked: number } {
+  const order: TranslationRule["kind"][] = p.packet.direction === "out" ? ["binat", "nat"] : ["rdr", "binat"];
+  let walked = 0;
+  for (const kind of order) {
+    for (const rule of translations) {
+      if (rule.kind !== kind) continue;
+      walked++;
+      const match = kind === "binat" && p.packet.direction === "in" ? rule.inbound : rule;
+      if (!match || !ruleMatches(match, p, tables)) continue;
+      if (!rule.negated) return { rule, walked };
+      break;
+    }
+  }
+  return { rule: null, walked };
+}
+
+/** The packet after a (non-`no`) translation rule: nat/binat out rewrite the source, rdr/binat in the destination. */
+function translatePacket(rule: TranslationRule, p: PreparedPacket): PreparedPacket {
+  const target = rule.target as NonNullable<TranslationRule["target"]>;
+  const family = p.packet.family;
+  const ports = p.protocol === TCP || p.protocol === UDP;
+  if (p.packet.direction === "out") {
+    const source = target.bitmask ? poolMask(target.cidr, p.source) : addressToBigInt(target.cidr.address);
+    // unknownSourcePortErrors refuses rulesets where a port pf picks could change a verdict.
+    const sourcePort =
+      ports && target.port && !target.staticPort && target.port.low === target.port.high
+        ? target.port.low
+        : p.packet.sourcePort;
+    return {
+      ...p,
+      source,
+      packet: { ...p.packet, source: bigIntToAddress(source, family), sourcePort },
+    };
+  }
+  const mapTo = rule.kind === "binat" && rule.from.address.kind === "cidr" ? rule.from.address.cidr : target.cidr;
+  const bitmask = rule.kind === "binat" || target.bitmask;
+  const destination = bitmask ? poolMask(mapTo, p.destination) : addressToBigInt(mapTo.address);
+  let destinationPort = p.packet.destinationPort;
+  if (ports && target.port && destinationPort !== undefined) {
+    const { low, high } = target.port;
+    const from = rule.to.port && rule.to.port.op === ":" ? rule.to.port.low : destinationPort;
+    destinationPort = high > low ? low + ((destinationPort - from) % (high - low + 1)) : low;
+  }
+  return {
+    ...p,
+    destination,
+    packet: { ...p.packet, destination: bigIntToAddress(destination, family), destinationPort },
+  };
+}
+
 /** Longest-prefix match as pf's radix tables do; a best match on a `!` entry means "not in the table". */
 function tableContains(table: PfTable | undefined, family: AddressFamily, address: bigint): boolean {
   if (!table) return false;
@@ -231,10 +308,36 @@ function hostKey(rule: PfRule): string | null {
  * so a packet is only compared with the rules that can match it (a thousand exceptions stay cheap) while the
  * verdict and `walked` come out as the linear walk gives them.
  */
-export function createEvaluator(ruleset: Pick<ParsedRuleset, "rules" | "tables">): PacketEvaluator {
+export function createEvaluator(
+  ruleset: Pick<ParsedRuleset, "rules" | "tables"> & Partial<Pick<ParsedRuleset, "translations">>,
+): PacketEvaluator {
   const tables = new Map(ruleset.tables.map((table) => [table.name, table]));
   const rules = ruleset.rules;
-  const decide = (decided: PfRule | null, walked: number, protocol: number): Evaluation => {
+  const translations = ruleset.translations ?? [];
+  const filter = createFilterEvaluator(rules, tables);
+  return (packet) => {
+    const original = prepare(packet);
+    const { rule: translation, walked } = matchTranslation(translations, original, tables);
+    if (translation?.pass) {
+      // xnu pf.c: a translation rule with `pass` leaves no filter rule to walk; the packet passes with state.
+      return { action: "pass", rule: null, translation, translated: null, quick: true, returns: false, walked };
+    }
+    const p = translation ? translatePacket(translation, original) : original;
+    const evaluation = filter(p);
+    return {
+      ...evaluation,
+      translation,
+      translated: translation ? p.packet : null,
+      walked: evaluation.walked + walked,
+    };
+  };
+}
+
+type FilterEvaluation = Omit<Evaluation, "translation" | "translated">;
+
+/** The filter rules' walk for a packet as translation left it. */
+function createFilterEvaluator(rules: PfRule[], tables: Map<string, PfTable>): (p: PreparedPacket) => FilterEvaluation {
+  const decide = (decided: PfRule | null, walked: number, protocol: number): FilterEvaluation => {
     if (!decided) return { action: "pass", rule: null, quick: false, returns: false, walked };
     return {
       action: decided.action,
@@ -246,8 +349,7 @@ export function createEvaluator(ruleset: Pick<ParsedRuleset, "rules" | "tables">
   };
 
   if (rules.some((rule) => rule.anchor)) {
-    return (packet) => {
-      const p = prepare(packet);
+    return (p) => {
       let decided: PfRule | null = null;
       let walked = 0;
       let index = 0;
@@ -278,9 +380,8 @@ export function createEvaluator(ruleset: Pick<ParsedRuleset, "rules" | "tables">
     if (key === null) general.push(index);
     else byHost.set(key, [...(byHost.get(key) ?? []), index]);
   });
-  return (packet) => {
-    const p = prepare(packet);
-    const filed = byHost.get(`${packet.family}|${p.destination}`) ?? [];
+  return (p) => {
+    const filed = byHost.get(`${p.packet.family}|${p.destination}`) ?? [];
     let decided: PfRule | null = null;
     let decidedAt = -1;
     // The two sorted lists, merged: the candidates in rule order.
@@ -297,8 +398,17 @@ export function createEvaluator(ruleset: Pick<ParsedRuleset, "rules" | "tables">
   };
 }
 
+/** The line that decided: the filter rule, or the translation rule with `pass`; null when none did. */
+export function decidingLine(evaluation: Evaluation): { line: number; text: string } | null {
+  const rule = evaluation.rule ?? (evaluation.translation?.pass ? evaluation.translation : null);
+  return rule ? { line: rule.line, text: rule.text } : null;
+}
+
 /** Decides one packet; for many packets over the same rules, `createEvaluator` once. */
-export function evaluatePacket(ruleset: Pick<ParsedRuleset, "rules" | "tables">, packet: Packet): Evaluation {
+export function evaluatePacket(
+  ruleset: Pick<ParsedRuleset, "rules" | "tables"> & Partial<Pick<ParsedRuleset, "translations">>,
+  packet: Packet,
+): Evaluation {
   return createEvaluator(ruleset)(packet);
 }
 

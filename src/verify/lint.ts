@@ -97,6 +97,9 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
     }
   });
 
+  for (const line of new Set(parsed.translations.map((t) => t.line))) {
+    add("not-filtering", "error", line, "scrub, nat, rdr, dummynet and queues do not belong in the kill-switch anchor");
+  }
   for (const other of parsed.others) {
     switch (other.kind) {
       case "option":

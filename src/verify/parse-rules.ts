@@ -3,9 +3,10 @@
  * `-vv -sr` with `@N` numbers and counter lines, `-s all` with its section titles), so one evaluator can
  * judge both. The grammar is the OpenBSD 4.x one macOS pfctl speaks.
  *
- * Every line is accounted for: a filter rule (expanded like pfctl expands `{ }` lists), a table, a line
- * that is known but filters nothing (anchors, scrub, nat/rdr, options, pfctl's own messages and counters),
- * or an error naming the line and why. Nothing is skipped silently.
+ * Every line is accounted for: a filter rule (expanded like pfctl expands `{ }` lists), a translation rule
+ * (nat, rdr, binat: with `pass` its packets skip the filter rules, so it decides as much as a filter rule),
+ * a table, a line that is known but decides no packet here (anchor calls, scrub, options, pfctl's own
+ * messages and counters), or an error naming the line and why. Nothing is skipped silently.
  */
 import { type AddressFamily, type Cidr, familyOf, parseCidr } from "../address/ip";
 
@@ -91,6 +92,39 @@ export interface PfRule extends RuleMatch {
 
 export type StateBinding = "floating" | "if-bound";
 
+export type TranslationKind = "nat" | "rdr" | "binat";
+
+/** Where a translation rule sends a packet: `-> ADDRESS [port P[:Q]] [bitmask] [static-port]`. */
+export interface TranslationTarget {
+  cidr: Cidr;
+  /** The address is the target's bits under its prefix and the packet's own bits beyond (binat, `bitmask`). */
+  bitmask: boolean;
+  /** nat: the new source port; rdr: the new destination port (a range maps the matched ports onto it). */
+  port: { low: number; high: number } | null;
+  /** nat: the source port is kept as it is. */
+  staticPort: boolean;
+}
+
+/**
+ * A nat, rdr or binat rule: pf looks at these before the filter rules, outbound binat then nat, inbound
+ * rdr then binat, the first match of each kind deciding. `no nat` (and `no rdr`, `no binat`) matches and
+ * translates nothing; with `pass` the packet skips the filter rules (xnu pf.c: a translation rule with
+ * `natpass` sets the filter walk's first rule to none) and creates state.
+ */
+export interface TranslationRule extends RuleMatch {
+  line: number;
+  text: string;
+  number: number | null;
+  kind: TranslationKind;
+  /** `no nat`, `no rdr`, `no binat`. */
+  negated: boolean;
+  pass: boolean;
+  /** Null for `no` rules. */
+  target: TranslationTarget | null;
+  /** binat only: what an inbound packet must look like (from the rule's `to`, to the target). */
+  inbound: RuleMatch | null;
+}
+
 export interface TableEntry {
   cidr: Cidr;
   negated: boolean;
@@ -132,6 +166,7 @@ export interface ParseError {
 
 export interface ParsedRuleset {
   rules: PfRule[];
+  translations: TranslationRule[];
   tables: PfTable[];
   others: OtherLine[];
   errors: ParseError[];
@@ -158,7 +193,12 @@ export const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
 
 /** Service names pfctl prints (getservbyport) for the ports the kill switch uses. */
 export const SERVICE_PORTS: Readonly<Record<string, number>> = {
+  echo: 7,
+  ftp: 21,
+  ssh: 22,
+  smtp: 25,
   http: 80,
+  www: 80,
   https: 443,
   domain: 53,
   "domain-s": 853,
@@ -457,7 +497,7 @@ function readIcmpType(tokens: Tokens, names: Readonly<Record<string, number>>, k
 
 /** One rule before pfctl's expansion: each field may hold a list. */
 interface RuleTemplate {
-  action: "pass" | "block" | "anchor";
+  action: "pass" | "block" | "anchor" | "translation";
   anchorName: string | null;
   blockPolicy: BlockPolicy | null;
   direction: Direction | null;
@@ -526,7 +566,7 @@ function readBlockPolicy(tokens: Tokens): BlockPolicy {
 
 function newRuleTemplate(first: string): RuleTemplate {
   return {
-    action: first === "anchor" ? "anchor" : (first as "pass" | "block"),
+    action: first === "anchor" || first === "translation" ? first : (first as "pass" | "block"),
     anchorName: null,
     blockPolicy: null,
     direction: null,
@@ -757,6 +797,109 @@ function expandTemplate(template: RuleTemplate): { match: RuleMatch; state: Stat
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Translation rules
+
+/** `P`, `P:Q` or `P:*` after a translation target (`*`: as many ports as the rule's `to port` range). */
+function readTargetPort(
+  tokens: Tokens,
+  kind: TranslationKind,
+  toPort: PortMatch | null,
+): { low: number; high: number } {
+  const text = tokens.expect("port");
+  const [lowText, highText] = text.split(":");
+  const low = parsePortValue(lowText);
+  if (highText === undefined) return { low, high: low };
+  if (highText === "*") {
+    if (kind !== "rdr" || !toPort || toPort.op !== ":") fail("`port N:*` needs an rdr rule with a port range");
+    return { low, high: low + ((toPort as PortMatch).high - (toPort as PortMatch).low) };
+  }
+  return { low, high: parsePortValue(highText) };
+}
+
+const POOL_TYPES = new Set(["bitmask", "random", "source-hash", "round-robin"]);
+
+/** `-> TARGET [port ...] [pool type] [sticky-address] [static-port]`, after the `->`. */
+function readTranslationTarget(tokens: Tokens, kind: TranslationKind, toPort: PortMatch | null): TranslationTarget {
+  const token = tokens.expect("translation address");
+  if (token === "{") fail("a pool of several translation addresses is not modelled (which one pf picks)");
+  if (token === "(") fail("translation to an interface's address, such as (en0), is not modelled");
+  if (isTable(token)) fail("translation to a table's addresses is not modelled");
+  const cidr = parseAddress(token);
+  const target: TranslationTarget = { cidr, bitmask: kind === "binat", port: null, staticPort: false };
+  let pool: string | null = null;
+  while (!tokens.done()) {
+    const word = tokens.next() as string;
+    if (word === "port" && kind !== "binat") target.port = readTargetPort(tokens, kind, toPort);
+    else if (POOL_TYPES.has(word) && kind !== "binat") {
+      pool = word;
+      // A hash key follows source-hash when one was given.
+      if (
+        word === "source-hash" &&
+        tokens.peek() !== undefined &&
+        /^(0x[0-9a-f]+|".*")$/i.test(tokens.peek() as string)
+      )
+        tokens.next();
+    } else if (word === "sticky-address") continue;
+    else if (word === "static-port" && kind === "nat") target.staticPort = true;
+    else fail(`unexpected ${JSON.stringify(word)} after the translation address`);
+  }
+  const host = cidr.prefix === (cidr.family === "inet" ? 32 : 128);
+  if (pool === "bitmask") target.bitmask = true;
+  else if (!host && kind !== "binat")
+    fail(`which address of ${token} pf picks${pool ? ` (${pool})` : ""} is not modelled; give one address or bitmask`);
+  return target;
+}
+
+/** `[no] nat|rdr|binat [pass [log]] [on IF] [AF] [proto P] from ... to ... [tag T] [-> TARGET ...]`. */
+function readTranslation(tokens: Tokens, kind: TranslationKind, negated: boolean, at: StatementAt): TranslationRule[] {
+  const template = newRuleTemplate("translation");
+  const pass = !negated && tokens.accept("pass");
+  readRuleHead(tokens, template);
+  if (template.direction !== null) fail(`${kind} rules take no direction (in/out)`);
+  if (template.quick) fail(`${kind} rules take no "quick"`);
+  readRuleAddresses(tokens, template);
+  let target: TranslationTarget | null = null;
+  while (!tokens.done()) {
+    const word = tokens.next() as string;
+    if (word === "tag") readQuotedOrWord(tokens, "tag");
+    else if (word === "-" && tokens.accept(">")) {
+      if (negated) fail(`"no ${kind}" takes no translation address`);
+      if (template.toPorts.length > 1) fail("an rdr with a list of ports is not modelled");
+      target = readTranslationTarget(tokens, kind, template.toPorts[0]);
+    } else {
+      const notModelled = NOT_MODELLED_OPTIONS[word];
+      if (notModelled) fail(notModelled);
+      const newer = NEWER_PF_KEYWORDS[word];
+      if (newer) fail(`${newer} is not accepted by macOS pfctl`);
+      fail(`unexpected ${JSON.stringify(word)}`);
+    }
+  }
+  if (!negated && target === null) fail(`"->" and the translation address expected in a ${kind} rule`);
+  if (kind === "binat" && template.protocols.length > 1) fail("a binat with a list of protocols is not modelled");
+  const direction: Direction | null = kind === "nat" ? "out" : kind === "rdr" ? "in" : null;
+  return expandTemplate(template).map(({ match }) => ({
+    ...match,
+    direction,
+    line: at.line,
+    text: at.text,
+    number: at.number,
+    kind,
+    negated,
+    pass,
+    target,
+    inbound:
+      kind === "binat" && target
+        ? {
+            ...match,
+            direction: "in",
+            from: { address: match.to.address, port: null },
+            to: { address: { kind: "cidr", cidr: target.cidr, negated: false }, port: null },
+          }
+        : null,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Tables
 
 function parseTable(tokens: Tokens, line: number): PfTable {
@@ -898,15 +1041,23 @@ function readStatement(
     case "nat":
     case "rdr":
     case "binat":
+      if (open.anchor) fail("a translation rule inside an anchor block is not modelled");
+      result.translations.push(...readTranslation(tokens, first, false, at));
+      break;
     case "nat-anchor":
     case "rdr-anchor":
     case "binat-anchor":
+      // Its rules are not in the text, as for a filter `anchor` called by name.
+      if (at.text.trimEnd().endsWith("{")) fail("inline translation anchor blocks are not modelled");
       other("translation");
       break;
-    case "no":
-      if (["nat", "rdr", "binat"].includes(tokens.peek() ?? "")) other("translation");
-      else fail(`unexpected "no ${tokens.peek() ?? ""}"`);
+    case "no": {
+      const kind = tokens.next() ?? "";
+      if (kind !== "nat" && kind !== "rdr" && kind !== "binat") fail(`unexpected "no ${kind}"`);
+      if (open.anchor) fail("a translation rule inside an anchor block is not modelled");
+      result.translations.push(...readTranslation(tokens, kind as TranslationKind, true, at));
       break;
+    }
     case "dummynet":
     case "dummynet-anchor":
       other("dummynet");
@@ -938,6 +1089,7 @@ function readStatement(
 export function parsePfRules(text: string): ParsedRuleset {
   const result: ParsedRuleset = {
     rules: [],
+    translations: [],
     tables: [],
     others: [],
     errors: [],
@@ -990,5 +1142,31 @@ export function parsePfRules(text: string): ParsedRuleset {
       reason: 'anchor block opened here is never closed with "}"',
     });
   }
+  result.errors.push(...unknownSourcePortErrors(result));
+  result.errors.sort((a, b) => a.line - b.line);
   return result;
+}
+
+/**
+ * A nat that lets pf pick the source port (none given, or a range, and no `static-port`) leaves the filter
+ * rules a source port nobody can know: when a filter rule tests source ports, the verdict is not modelled.
+ */
+function unknownSourcePortErrors(result: ParsedRuleset): ParseError[] {
+  const portRule = result.rules.find((rule) => rule.from.port !== null);
+  if (!portRule) return [];
+  const picking = result.translations.filter(
+    (t) =>
+      t.kind === "nat" &&
+      !t.pass &&
+      t.target !== null &&
+      !t.target.staticPort &&
+      (t.target.port === null || t.target.port.low !== t.target.port.high) &&
+      (t.protocol === null || t.protocol === PROTOCOL_NUMBERS.tcp || t.protocol === PROTOCOL_NUMBERS.udp),
+  );
+  const lines = new Map(picking.map((t) => [t.line, t.text]));
+  return [...lines].map(([line, text]) => ({
+    line,
+    text,
+    reason: `nat gives the packet a source port pf picks, and line ${portRule.line} filters on source ports: not modelled`,
+  }));
 }

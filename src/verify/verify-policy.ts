@@ -5,7 +5,7 @@
  * Works on the builder's text and on what `pfctl -sr` prints back from a Mac. The promise per packet is in
  * intent.ts, the packets that probe each clause in probes.ts; this file judges, with pf's state table.
  */
-import { type Evaluation, type Packet, createEvaluator, describePacket } from "./evaluate";
+import { type Evaluation, type Packet, createEvaluator, decidingLine, describePacket } from "./evaluate";
 import { intendedVerdict, viewPolicy } from "./intent";
 import { ruleDestinationPackets } from "./rule-probes";
 import { lintRuleset } from "./lint";
@@ -30,8 +30,10 @@ export function evaluateProbe(
   if (p.after) {
     const opener = evaluate(p.after);
     const rule = opener.rule;
-    const keepsState = opener.action === "pass" && rule !== null && rule.state !== "none";
-    if (keepsState && (rule.stateBinding !== "if-bound" || p.after.interface === p.interface)) {
+    // A translation rule with `pass` makes a floating state, as a stateful filter pass does.
+    const keepsState =
+      opener.action === "pass" && (opener.translation?.pass || (rule !== null && rule.state !== "none"));
+    if (keepsState && (rule?.stateBinding !== "if-bound" || p.after.interface === p.interface)) {
       return { ...opener, viaState: true };
     }
   }
@@ -41,11 +43,17 @@ export function evaluateProbe(
 function describeActual(evaluation: Evaluation & { viaState?: true }): string {
   if (evaluation.viaState) {
     const bound = evaluation.rule?.stateBinding === "if-bound" ? "" : ", a floating state";
-    return `pass on the state of line ${evaluation.rule?.line}${bound}`;
+    return `pass on the state of line ${decidingLine(evaluation)?.line}${bound}`;
   }
+  if (evaluation.translation?.pass) return "pass by a translation rule with pass, which skips the filter rules";
   if (evaluation.action === "pass") return evaluation.rule ? "pass" : "pass (no rule matched)";
   if (!evaluation.quick) return "block, but not quick (a later rule in the main ruleset can still pass it)";
   return evaluation.returns ? "block (return)" : "block (drop)";
+}
+
+function withRule(evaluation: Evaluation): { rule?: { line: number; text: string } } {
+  const rule = decidingLine(evaluation);
+  return rule ? { rule } : {};
 }
 
 function judge(expected: Expectation, evaluation: Evaluation): { ok: boolean; leak: boolean } {
@@ -86,7 +94,7 @@ export function verifyRuleset(text: string, input: VerifyInput): VerificationRes
         because,
         actual: describeActual(evaluation),
         leak: verdict.leak,
-        ...(evaluation.rule ? { rule: { line: evaluation.rule.line, text: evaluation.rule.text } } : {}),
+        ...withRule(evaluation),
       });
     }
     return { ...spec, passed: failures.length === 0, checked: mine.length, failures };
@@ -124,7 +132,7 @@ function ruleDestinationsClause(
       because,
       actual: describeActual(evaluation),
       leak: true,
-      ...(evaluation.rule ? { rule: { line: evaluation.rule.line, text: evaluation.rule.text } } : {}),
+      ...withRule(evaluation),
     });
   }
   return {

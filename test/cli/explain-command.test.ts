@@ -250,3 +250,92 @@ describe("killswitch explain", () => {
     expect(run.stderr).toContain("line 2: `af-to` (OpenBSD 5.1+) is not accepted by macOS pfctl");
   });
 });
+
+describe("killswitch explain with translation rules", () => {
+  const explainWith = (rules: string, ...packet: string[]) =>
+    runKillswitch(["explain", ...packet, "--rules", "-"], { stdin: rules });
+  const toExampleSite = ["--out", "--if", "en0", "--proto", "tcp", "--to", "93.184.216.34", "--port", "443"];
+
+  it("passes what a nat pass matches, whatever the filter rules below it say", async () => {
+    const run = await explainWith(
+      "nat pass on en0 inet from any to any -> 192.168.1.23\nblock drop out quick all\n",
+      ...toExampleSite,
+    );
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("Verdict:  PASS\n");
+    expect(run.stdout).toContain(
+      "Rule:     line 1: nat pass on en0 inet from any to any -> 192.168.1.23  (a translation rule with pass: its packets skip the filter rules)\n",
+    );
+  });
+
+  it("leaves the filter's verdict to the filter rules after a plain nat, which only rewrites the source", async () => {
+    const run = await explainWith(
+      "nat on en0 inet from any to any -> 192.168.1.99\nblock drop out quick all\n",
+      ...toExampleSite,
+    );
+    expect(run.stdout).toContain("Verdict:  BLOCK (dropped silently)\n");
+    expect(run.stdout).toContain("Rule:     line 2: block drop out quick all\n");
+    expect(run.stdout).toContain("the filter rules see out en0 inet tcp 192.168.1.99:49152 -> 93.184.216.34:443\n");
+  });
+
+  it("stops at `no nat`, and a nat on another interface or for inbound packets does not apply", async () => {
+    const rules = [
+      "no nat on en0 inet from any to 93.184.216.34",
+      "nat pass on en0 inet from any to any -> 192.168.1.23",
+      "nat pass on en1 inet from any to any -> 192.168.1.23",
+      "block drop quick all",
+      "",
+    ].join("\n");
+    expect((await explainWith(rules, ...toExampleSite)).stdout).toContain("Verdict:  BLOCK (dropped silently)\n");
+    const inbound = await explainWith(
+      rules,
+      "--in",
+      "--if",
+      "en0",
+      "--proto",
+      "tcp",
+      "--from",
+      "1.2.3.4",
+      "--port",
+      "22",
+    );
+    expect(inbound.stdout).toContain("Rule:     line 4: block drop quick all\n");
+  });
+
+  it("passes inbound what an rdr pass or a binat pass matches, and filters what a plain rdr redirects", async () => {
+    const block = "block drop quick all\n";
+    const ssh = ["--in", "--if", "en0", "--proto", "tcp", "--from", "203.0.113.9", "--to", "192.168.1.23"];
+    const rdrPass = await explainWith(
+      `rdr pass on en0 inet proto tcp from any to any port 2222 -> 10.0.0.10 port 22\n${block}`,
+      ...ssh,
+      "--port",
+      "2222",
+    );
+    expect(rdrPass.stdout).toContain("Verdict:  PASS\n");
+    const binatPass = await explainWith(
+      `binat pass on en0 inet from 10.0.0.10 to any -> 192.168.1.23\n${block}`,
+      ...ssh,
+      "--port",
+      "22",
+    );
+    expect(binatPass.stdout).toContain("Verdict:  PASS\n");
+    const rdr = await explainWith(
+      `rdr on en0 inet proto tcp from any to any port 8000:8010 -> 10.0.0.10 port 9000:9010\npass in quick on en0 inet proto tcp from any to 10.0.0.10 port 9005\n${block}`,
+      ...ssh,
+      "--port",
+      "8005",
+    );
+    expect(rdr.stdout).toContain("the filter rules see in en0 inet tcp 203.0.113.9:49152 -> 10.0.0.10:9005\n");
+    expect(rdr.stdout).toContain("Verdict:  PASS\n");
+    expect(rdr.stdout).toContain("Rule:     line 2: ");
+  });
+
+  it("refuses a translation it cannot model, naming the line", async () => {
+    const run = await explainWith(
+      "nat on en0 inet from any to any -> (en0)\nblock drop out quick all\n",
+      ...toExampleSite,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("line 1: translation to an interface's address, such as (en0), is not modelled");
+  });
+});

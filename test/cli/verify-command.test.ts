@@ -66,6 +66,19 @@ describe("killswitch verify", () => {
     expect(run.stdout).toMatch(/FAIL: \d+ clause\(s\) fail, \d+ of them LEAK\./);
   });
 
+  it("exits 1 on a nat pass ahead of the rules: its packets skip every filter rule, and the line is named", async () => {
+    const run = await runKillswitch(["verify", "--rules", "-"], {
+      stdin: `nat pass on en0 inet from any to any -> 192.168.1.23\n${built}`,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^ {2}outside-blocked +FAIL +\d+ +LEAK out en0 inet tcp 192\.168\.1\.23:49152 -> 203\.0\.113\.50:443: expected block \(return\)/m,
+    );
+    expect(run.stdout).toContain(
+      "got pass by a translation rule with pass, which skips the filter rules by line 1: nat pass on en0 inet from any to any -> 192.168.1.23",
+    );
+  });
+
   it("reads the rules from standard input with --rules -", async () => {
     const run = await runKillswitch(["verify", "--rules", "-", "--json"], {
       stdin: built.replace("block drop in log (user) quick all\n", ""),

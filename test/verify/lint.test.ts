@@ -91,7 +91,7 @@ describe("lintRuleset", () => {
   });
 
   it("flags scrub, nat, rdr and dummynet, which do not belong in our anchor", () => {
-    const text = `scrub in all fragment reassemble\nnat on en0 from 10.0.0.0/8 to any -> (en0)\nrdr on en0 proto tcp to any port 80 -> 127.0.0.1 port 8080\ndummynet in quick all pipe 1\n${FINAL}`;
+    const text = `scrub in all fragment reassemble\nnat on en0 from 10.0.0.0/8 to any -> 192.168.1.23\nrdr on en0 proto tcp to any port 80 -> 127.0.0.1 port 8080\ndummynet in quick all pipe 1\n${FINAL}`;
     expect(ids(lintRuleset(text))).toEqual([
       "1:not-filtering:error",
       "2:not-filtering:error",

@@ -201,11 +201,14 @@ describe("parsePfRules: what pfctl prints back", () => {
       "4:anchor",
       "5:scrub",
       "6:option",
-      "7:translation",
       "8:load-anchor",
       "9:section",
       "10:not-rules",
     ]);
+    // The rdr is a rule, read as one: with `pass` its packets skip the filter rules.
+    expect(
+      parsed.translations.map((t) => ({ line: t.line, kind: t.kind, pass: t.pass, direction: t.direction })),
+    ).toEqual([{ line: 7, kind: "rdr", pass: true, direction: "in" }]);
   });
 
   it("keeps the rules of an inline anchor block, gated by the anchor's match", () => {

@@ -54,7 +54,11 @@ describe("real pfctl output (test/fixtures/macos/pfctl)", () => {
     const parsed = parsePfRules(read("pfctl-vvv-f-E_mac-os-x-10.7plus_korean-blog_pf-enabled_Token.txt"));
     const kinds = parsed.others.map((o) => o.kind);
     expect(kinds.filter((k) => k === "counter")).toHaveLength(11);
-    expect(parsed.others.find((o) => o.text.startsWith("@0 rdr pass on bridge0"))?.kind).toBe("translation");
+    expect(parsed.translations.find((t) => t.text.startsWith("@0 rdr pass on bridge0"))).toMatchObject({
+      kind: "rdr",
+      pass: true,
+      number: 0,
+    });
     expect(parsed.others.find((o) => o.text.startsWith("Token :"))?.kind).toBe("pfctl-message");
   });
 
