@@ -348,11 +348,31 @@ const IPCONFIG_GETSUMMARY_EN0 = `<dictionary> {
 }
 `;
 
-/**
- * `ipconfig getpacket en0`, cut to its `server_identifier` line as in the only real output at hand
- * (ipconfig/getpacket-server_identifier_and_route_student-tp.txt): the router leases the address.
- */
-const IPCONFIG_GETPACKET_EN0 = `server_identifier (ip): 192.168.1.1
+/** `ipconfig getpacket en0`, in the layout of a real one (ipconfig/getpacket-en7_isc-dhcpd_linux-router-blog.txt): the router leases the address. */
+const IPCONFIG_GETPACKET_EN0 = `op = BOOTREPLY
+htype = 1
+flags = 0x0
+hlen = 6
+hops = 0
+xid = 0x5c1e9a27
+secs = 0
+ciaddr = 192.168.1.23
+yiaddr = 192.168.1.23
+siaddr = 0.0.0.0
+giaddr = 0.0.0.0
+chaddr = 3c:22:fb:5e:8a:1
+sname = 
+file = 
+options:
+Options count is 8
+dhcp_message_type (uint8): ACK 0x5
+server_identifier (ip): 192.168.1.1
+lease_time (uint32): 0x15180
+subnet_mask (ip): 255.255.255.0
+router (ip_mult): {192.168.1.1}
+domain_name_server (ip_mult): {192.168.1.1}
+domain_name (string): home
+end (none): 
 `;
 
 export const SAMPLE_SNAPSHOT: NetworkSnapshot = {

@@ -28,6 +28,15 @@ const DNS_PORTS = "{ 53, 853 }";
 const NEIGHBOUR_DISCOVERY_TYPES = [133, 134, 135, 136, 137, 143];
 /** Interfaces macOS uses for AirDrop, Sidecar and Continuity: link-local only. */
 export const PEER_TO_PEER_INTERFACES = ["awdl0", "llw0"];
+/** The port AirDrop's receiver (sharingd) listens on over awdl0. */
+export const AIRDROP_PORT = 8770;
+/**
+ * Where Continuity (Handoff, Universal Clipboard and Control, Sidecar) listens: rapportd and its peers take ports
+ * from the dynamic range and announce them over Bonjour; Apple documents no fixed one.
+ */
+export const CONTINUITY_PORTS = { from: 49152, to: 65535 };
+/** ICMPv6 a nearby device sends to reach this Mac on a peer-to-peer link: neighbour solicitation and advertisement. */
+export const PEER_TO_PEER_NEIGHBOUR_TYPES = [135, 136];
 
 export interface AnchorInput {
   policy: KillSwitchPolicy;
@@ -304,6 +313,21 @@ function localNetworkRules(link: NetworkInterface, routes: readonly string[], te
   return [...attached, ...linkLocal].map(plain);
 }
 
+/**
+ * AirDrop and Continuity on one peer-to-peer link. Out to link-local and link-scope multicast, keeping state. In, only
+ * what a nearby device starts: Bonjour queries and answers, neighbour discovery, a connection to AirDrop's receiver or
+ * to a Continuity port. No state: the Mac's answers go out by the pass out, which makes it, so nothing coming in does.
+ */
+function peerToPeerRules(name: string): string[] {
+  const continuity = `${CONTINUITY_PORTS.from}:${CONTINUITY_PORTS.to}`;
+  return [
+    `pass out quick on ${name} inet6 from any to { fe80::/10, ff02::/16 } flags any keep state`,
+    `pass in quick on ${name} inet6 proto udp from fe80::/10 to { fe80::/10, ff02::fb } port 5353 no state`,
+    `pass in quick on ${name} inet6 proto icmp6 from fe80::/10 to { fe80::/10, ff02::/16 } icmp6-type { ${PEER_TO_PEER_NEIGHBOUR_TYPES.join(", ")} } no state`,
+    `pass in quick on ${name} inet6 proto tcp from fe80::/10 to fe80::/10 port { ${AIRDROP_PORT}, ${continuity} } no state`,
+  ];
+}
+
 function exceptionRules(exception: ResolvedException): string[] {
   const protocols =
     exception.protocol === "any" ? (exception.ports.length > 0 ? ["tcp", "udp"] : [null]) : [exception.protocol];
@@ -483,11 +507,8 @@ export function buildAnchorLines(
     ),
     ...section(
       "AirDrop and Continuity",
-      "awdl0 and llw0 carry only link-local IPv6 to nearby Apple devices; nothing routed passes there.",
-      summary.peerToPeer.flatMap((name) => [
-        `pass out quick on ${name} inet6 from any to { fe80::/10, ff02::/16 } flags any keep state`,
-        `pass in quick on ${name} inet6 from fe80::/10 to any flags any keep state`,
-      ]),
+      "Link-local IPv6 to nearby Apple devices only. In, without state (answers leave by the pass out, which keeps it): Bonjour to find them, neighbour discovery, AirDrop's receiver and the dynamic ports Continuity listens on.",
+      summary.peerToPeer.flatMap(peerToPeerRules),
     ),
     ...links.flatMap((link) =>
       section(

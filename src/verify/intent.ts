@@ -3,7 +3,7 @@
  * block (with an answer going out), and why. Independent of pf syntax: the rules are judged against it.
  */
 import { addressToBigInt, cidrContains, familyOf, parseCidr } from "../address/ip";
-import { PEER_TO_PEER_INTERFACES } from "../pf/anchor";
+import { AIRDROP_PORT, CONTINUITY_PORTS, PEER_TO_PEER_INTERFACES, PEER_TO_PEER_NEIGHBOUR_TYPES } from "../pf/anchor";
 import { exceptionWidth } from "../policy/exception-width";
 
 import { type Endpoint, type ResolvedException, isExceptionActive } from "../policy/policy";
@@ -211,6 +211,32 @@ export function isLocalNetwork(p: Packet, view: PolicyView): boolean {
   );
 }
 
+/**
+ * What a nearby Apple device may start toward this Mac on awdl0/llw0, from a link-local address: Bonjour, neighbour
+ * discovery, a connection to AirDrop's receiver or to a Continuity port. Anything else comes in only as an answer.
+ */
+export function peerToPeerInbound(p: Packet): string | null {
+  if (!within("fe80::/10", p.source)) return null;
+  const port = p.destinationPort ?? -1;
+  if (
+    p.protocol === "udp" &&
+    port === 5353 &&
+    (within("fe80::/10", p.destination) || sameAddress("ff02::fb", p.destination))
+  )
+    return "AirDrop/Continuity discovery (Bonjour)";
+  if (
+    p.protocol === "icmp6" &&
+    PEER_TO_PEER_NEIGHBOUR_TYPES.includes(p.icmpType ?? -1) &&
+    LINK_SCOPE.some((r) => within(r, p.destination))
+  )
+    return "neighbour discovery on a peer-to-peer link";
+  if (p.protocol === "tcp" && within("fe80::/10", p.destination)) {
+    if (port === AIRDROP_PORT) return "AirDrop's receiver";
+    if (port >= CONTINUITY_PORTS.from && port <= CONTINUITY_PORTS.to) return "a Continuity port";
+  }
+  return null;
+}
+
 /** The kill switch's promise for one packet, with the reason in words. */
 export function intendedVerdict(p: Packet, view: PolicyView): { expected: Expectation; because: string } {
   const pass = (because: string) => ({ expected: "pass" as const, because });
@@ -240,8 +266,9 @@ export function intendedVerdict(p: Packet, view: PolicyView): { expected: Expect
   )
     return pass("Bonjour (mDNS) is allowed");
   if (view.allowAirDrop && PEER_TO_PEER_INTERFACES.includes(p.interface) && p.family === "inet6") {
-    if (out ? LINK_SCOPE.some((r) => within(r, p.destination)) : within("fe80::/10", p.source))
-      return pass("AirDrop/Continuity, link-local");
+    if (out && LINK_SCOPE.some((r) => within(r, p.destination))) return pass("AirDrop/Continuity, link-local");
+    const inbound = out ? null : peerToPeerInbound(p);
+    if (inbound) return pass(inbound);
   }
   if (view.allowLan && isLocalNetwork(p, view)) return pass("local network is allowed");
   const exception = view.exceptionsFor(p.destination).find((e) => exceptionCovers(e, p));

@@ -400,6 +400,16 @@ export function airdropProbes(c: ProbeContext): ProbePacket[] {
       tcp("out", iface, local.linkLocal, LAN_PEER_V6, 8770),
       udp("out", iface, local.linkLocal, "ff02::fb", 5353, 5353),
       tcp("in", iface, LAN_PEER_V6, local.linkLocal, 8770),
+      answerTo(tcp("in", iface, LAN_PEER_V6, local.linkLocal, 8770, EPHEMERAL, "S")),
+      tcp("in", iface, LAN_PEER_V6, local.linkLocal, 57968, EPHEMERAL, "S"),
+      udp("in", iface, LAN_PEER_V6, "ff02::fb", 5353, 5353),
+      icmp("in", iface, LAN_PEER_V6, "ff02::1:ffd4:e5f6", 135),
+      // Nothing else a nearby device starts: a service on a low port, other UDP, ping, other protocols.
+      tcp("in", iface, LAN_PEER_V6, local.linkLocal, 22, EPHEMERAL, "S"),
+      tcp("in", iface, LAN_PEER_V6, local.linkLocal, 445, EPHEMERAL, "S"),
+      udp("in", iface, LAN_PEER_V6, local.linkLocal, 4500),
+      icmp("in", iface, LAN_PEER_V6, local.linkLocal, 128),
+      other("esp", "in", iface, LAN_PEER_V6, local.linkLocal),
       ...(a.publicV6
         ? [tcp("out", iface, local.global, a.publicV6, 443), tcp("in", iface, a.publicV6, local.global, 8770)]
         : []),

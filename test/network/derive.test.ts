@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { deriveNetworkState } from "../../src/network/derive";
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
+import { REAL_PACKET } from "./dhcp-packet-cases";
 import { readMacosFixture } from "./fixtures";
 
 const ifconfig = (name: string) => readMacosFixture("ifconfig", name);
@@ -73,11 +74,9 @@ describe("deriveNetworkState", () => {
   it("keeps a link's DHCP server only when it is on one of the link's networks", () => {
     const server = (packet: string) =>
       deriveNetworkState({ ...SAMPLE_SNAPSHOT, ipconfigPackets: { en0: packet } }).physical[0].dhcpServer;
-    expect(server("server_identifier (ip): 192.168.1.1\n")).toBe("192.168.1.1");
+    expect(server(REAL_PACKET)).toBe("192.168.1.254");
     // A lease naming a server elsewhere (the real output of another network): renewals to it would leave the link.
-    expect(
-      server(readMacosFixture("ipconfig", "getpacket-en0_server_identifier-GREP-ONLY_student-tp.txt")),
-    ).toBeUndefined();
+    expect(server(readMacosFixture("ipconfig", "getpacket-en7_isc-dhcpd_linux-router-blog.txt"))).toBeUndefined();
     expect(server("")).toBeUndefined();
     expect(
       deriveNetworkState({ ...SAMPLE_SNAPSHOT, ipconfigPackets: undefined }).physical[0].dhcpServer,

@@ -1,17 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { parseDhcpServerIdentifier } from "../../src/network/ipconfig-packet";
-import { readMacosFixture } from "./fixtures";
+import { isCanonicalDottedQuad, parseDhcpServerIdentifier } from "../../src/network/ipconfig-packet";
+import { DHCP_PACKET_CASES } from "./dhcp-packet-cases";
 
 describe("parseDhcpServerIdentifier", () => {
-  it("reads the lease's server from real `ipconfig getpacket` output", () => {
-    const text = readMacosFixture("ipconfig", "getpacket-en0_server_identifier-GREP-ONLY_student-tp.txt");
-    expect(parseDhcpServerIdentifier(text)).toBe("10.33.79.254");
+  it.each(DHCP_PACKET_CASES)("reads $name as $reads", ({ packet, reads }) => {
+    expect(parseDhcpServerIdentifier(packet)).toBe(reads);
   });
+});
 
-  it("gives null for no lease, a damaged line or something that is not IPv4", () => {
-    expect(parseDhcpServerIdentifier("")).toBeNull();
-    expect(parseDhcpServerIdentifier("server_identifier (ip): 10.33.79")).toBeNull();
-    expect(parseDhcpServerIdentifier("server_identifier (ip): fe80::1")).toBeNull();
-    expect(parseDhcpServerIdentifier("domain_name_server (ip_mult): {8.8.8.8, 1.1.1.1}")).toBeNull();
+describe("isCanonicalDottedQuad", () => {
+  it("takes four decimal octets 0-255 without leading zeros, nothing else", () => {
+    expect(["0.0.0.0", "10.33.79.254", "255.255.255.255"].every(isCanonicalDottedQuad)).toBe(true);
+    for (const text of [
+      "010.0.0.1",
+      "1.2.3.256",
+      "1.2.3",
+      "1.2.3.4.5",
+      "1.2.3.",
+      "+1.2.3.4",
+      "1.2.3.4 ",
+      "0x1.2.3.4",
+    ]) {
+      expect(isCanonicalDottedQuad(text), text).toBe(false);
+    }
   });
 });

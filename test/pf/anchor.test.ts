@@ -330,6 +330,17 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
     expect(off).not.toContain("awdl0");
   });
 
+  it("AirDrop and Continuity take in, without state, only Bonjour, neighbour discovery and their own ports", async () => {
+    const text = buildKillSwitchAnchor({ policy: await policyOf({}), network: states.splitUtun, now: NOW });
+    for (const name of ["awdl0", "llw0"]) {
+      expect(text.split("\n").filter((line) => line.startsWith(`pass in quick on ${name} `))).toEqual([
+        `pass in quick on ${name} inet6 proto udp from fe80::/10 to { fe80::/10, ff02::fb } port 5353 no state`,
+        `pass in quick on ${name} inet6 proto icmp6 from fe80::/10 to { fe80::/10, ff02::/16 } icmp6-type { 135, 136 } no state`,
+        `pass in quick on ${name} inet6 proto tcp from fe80::/10 to fe80::/10 port { 8770, 49152:65535 } no state`,
+      ]);
+    }
+  });
+
   it("a tunnel override replaces detection", async () => {
     const policy = await policyOf({ tunnelInterface: "utun9" });
     const text = buildKillSwitchAnchor({ policy, network: states.noVpn, now: NOW });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deriveNetworkState } from "../../src/network/derive";
 import { macSnapshot } from "../fakes/networks";
+import { DHCP_PACKET_CASES } from "../network/dhcp-packet-cases";
 import { readMacosFixture } from "../network/fixtures";
 import { temporaryDirectory } from "../temporary-directory";
 import { writeRootLibrary } from "./root-parts";
@@ -16,7 +17,7 @@ import { writeRootLibrary } from "./root-parts";
 const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfig")).filter(
   (name) => !name.startsWith("ifconfig-l"),
 );
-const SERVER_ELSEWHERE = readMacosFixture("ipconfig", "getpacket-en0_server_identifier-GREP-ONLY_student-tp.txt");
+const SERVER_ELSEWHERE = readMacosFixture("ipconfig", "getpacket-en7_isc-dhcpd_linux-router-blog.txt");
 
 /** describe_links on IFCONFIG, `ipconfig getpacket IF` printing PACKETS[IF]: its lines, "NAME DHCP SUBNET...". */
 function rootLinks(ifconfig: string, packets: Record<string, string> = {}): string[] {
@@ -60,6 +61,13 @@ describe("the physical links, as the root script reads them", () => {
     expect(rootLinks(home.ifconfig ?? "", { en0: SERVER_ELSEWHERE })).toEqual([
       "en0 - 192.168.1.0/24 2001:db8:1a2b:10::/64",
     ]);
+  });
+
+  it.each(DHCP_PACKET_CASES)("name the same DHCP server, or none, for $name", ({ packet, server }) => {
+    const ifconfig = macSnapshot({ wifi: "home", vpn: null }).ifconfig ?? "";
+    const expected = [`en0 ${server ?? "-"} 192.168.1.0/24 2001:db8:1a2b:10::/64`];
+    expect(rootLinks(ifconfig, { en0: packet })).toEqual(expected);
+    expect(builderLinks(ifconfig, { en0: packet })).toEqual(expected);
   });
 
   it("leave out what is not a physical link, and what the builder would not trust", () => {

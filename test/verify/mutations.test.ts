@@ -305,6 +305,15 @@ describe("weakened rulesets fail verification", () => {
     expect(failing(result)).toContain("outside-blocked");
   });
 
+  it("AirDrop's inbound pass widened back to every protocol and port, with state", () => {
+    const inbound = original.split("\n").filter((line) => line.startsWith("pass in quick on awdl0 "));
+    expect(inbound.length).toBeGreaterThan(0);
+    let text = original;
+    for (const line of inbound.slice(1)) text = replaceLine(text, line, []);
+    text = replaceLine(text, inbound[0], ["pass in quick on awdl0 inet6 from fe80::/10 to any flags any keep state"]);
+    expect(failing(verifyRuleset(text, input))).toContain("airdrop");
+  });
+
   it("outbound blocked silently instead of refused: apps would hang (not a leak, still a failure)", () => {
     const text = replaceLine(original, "block return out log (user) quick all", ["block drop out quick all"]);
     const result = verifyRuleset(text, input);

@@ -167,10 +167,24 @@ pass out quick inet6 proto udp from any to ff02::fb port = 5353 keep state
 pass in quick inet6 proto udp from any to ff02::fb port = 5353 no state
 pass out quick on awdl0 inet6 from any to fe80::/10 flags any keep state
 pass out quick on awdl0 inet6 from any to ff02::/16 flags any keep state
-pass in quick on awdl0 inet6 from fe80::/10 to any flags any keep state
+pass in quick on awdl0 inet6 proto udp from fe80::/10 to fe80::/10 port = 5353 no state
+pass in quick on awdl0 inet6 proto udp from fe80::/10 to ff02::fb port = 5353 no state
+pass in quick on awdl0 inet6 proto ipv6-icmp from fe80::/10 to fe80::/10 icmp6-type neighbrsol no state
+pass in quick on awdl0 inet6 proto ipv6-icmp from fe80::/10 to fe80::/10 icmp6-type neighbradv no state
+pass in quick on awdl0 inet6 proto ipv6-icmp from fe80::/10 to ff02::/16 icmp6-type neighbrsol no state
+pass in quick on awdl0 inet6 proto ipv6-icmp from fe80::/10 to ff02::/16 icmp6-type neighbradv no state
+pass in quick on awdl0 inet6 proto tcp from fe80::/10 to fe80::/10 port = 8770 no state
+pass in quick on awdl0 inet6 proto tcp from fe80::/10 to fe80::/10 port 49152:65535 no state
 pass out quick on llw0 inet6 from any to fe80::/10 flags any keep state
 pass out quick on llw0 inet6 from any to ff02::/16 flags any keep state
-pass in quick on llw0 inet6 from fe80::/10 to any flags any keep state
+pass in quick on llw0 inet6 proto udp from fe80::/10 to fe80::/10 port = 5353 no state
+pass in quick on llw0 inet6 proto udp from fe80::/10 to ff02::fb port = 5353 no state
+pass in quick on llw0 inet6 proto ipv6-icmp from fe80::/10 to fe80::/10 icmp6-type neighbrsol no state
+pass in quick on llw0 inet6 proto ipv6-icmp from fe80::/10 to fe80::/10 icmp6-type neighbradv no state
+pass in quick on llw0 inet6 proto ipv6-icmp from fe80::/10 to ff02::/16 icmp6-type neighbrsol no state
+pass in quick on llw0 inet6 proto ipv6-icmp from fe80::/10 to ff02::/16 icmp6-type neighbradv no state
+pass in quick on llw0 inet6 proto tcp from fe80::/10 to fe80::/10 port = 8770 no state
+pass in quick on llw0 inet6 proto tcp from fe80::/10 to fe80::/10 port 49152:65535 no state
 pass out quick on en0 inet from any to 192.168.1.0/24 flags any keep state
 pass in quick on en0 inet from 192.168.1.0/24 to any flags any keep state
 pass out quick on en0 inet from any to 169.254.0.0/16 flags any keep state

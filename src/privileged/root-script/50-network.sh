@@ -93,9 +93,23 @@ physical_links() {
 dhcp_server() { # LINK SUBNET...
 	link=$1
 	shift
+	# As network/ipconfig-packet.ts reads it: sname, file and string options are printed raw, so the server may
+	# write lines of its own. Only one "options:" line, the count right below it, and below that exactly one line
+	# starting server_identifier, an IPv4 address in canonical form (pfctl may read 010 as octal).
 	"$IPCONFIG" getpacket "$link" 2>/dev/null | awk -v subnets="$*" "$AWK_LIB"'
-		$1 == "server_identifier" && $2 == "(ip):" && v4($3) >= 0 && server == "" { server = $3 }
+		function canonical(a,   p, i) {
+			if (split(a, p, ".") != 4) return 0
+			for (i = 1; i <= 4; i++) if (p[i] !~ /^(0|[1-9][0-9]?[0-9]?)$/ || p[i] + 0 > 255) return 0
+			return 1
+		}
+		{ sub(/[ \t\r]+$/, "") }
+		$0 == "options:" { headers++; header = NR; next }
+		headers == 1 && NR == header + 1 { if ($0 ~ /^Options count is [0-9]+$/) counted = 1; next }
+		counted && $1 == "server_identifier" { named++; line = $0 }
 		END {
+			if (headers != 1 || !counted || named != 1 || line !~ /^server_identifier \(ip\): [0-9.]+$/) exit
+			server = substr(line, 25)
+			if (!canonical(server)) exit
 			n = split(subnets, list, " ")
 			for (i = 1; i <= n; i++) if (list[i] !~ /:/ && within(server, list[i]) == 1) { print server; exit }
 		}
