@@ -94,6 +94,7 @@ export const WATCHDOG_STATUS_FIELDS = [
   "tunnels",
   "failedClosed",
   "counters",
+  "notLocal",
   "lastRepairAt",
   "lastRepair",
 ] as const;

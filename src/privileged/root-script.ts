@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "7cbc6d325d5357b30938577f3687179bed1e2e31f6f3a32d36a9fd59f57d1b68";
+export const ROOT_SCRIPT_SHA256 = "4d6150f4be901a69196021e63ea47ff5111dac798a70d93d70132d1bc0edb6b5";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

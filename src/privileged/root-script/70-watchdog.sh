@@ -237,6 +237,8 @@ RECORD
 		write_watchdog_status failed "pf skips $skipped (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"
 		return 1
 	fi
+	# Said at every check while on such a network: Allow Local Network passes none of it.
+	if [ -n "$NOT_LOCAL" ]; then done_list="$done_list${done_list:+, }this network calls public addresses local; not passed: $NOT_LOCAL"; fi
 	if [ -n "$repairs" ]; then
 		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
 	else
