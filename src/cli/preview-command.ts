@@ -1,4 +1,4 @@
-import { buildKillSwitchAnchor, summarizeAnchor, type AnchorSummary } from "../pf/anchor";
+import { type AnchorSummary, type LocalNetworkOfLink, buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
 import type { NetworkState } from "../network/state";
 import { formatCidr } from "../address/ip";
 import type { Endpoint } from "../policy/policy";
@@ -60,6 +60,22 @@ function describeException(e: AnchorSummary["exceptions"][number]): string {
   );
 }
 
+/** What Allow Local Network passes here, and each attached network it leaves out with the reason. */
+function describeLocalNetwork(lan: LocalNetworkOfLink): string[] {
+  const passed = lan.passed.map((part) => part.network);
+  const carvedOut = [...new Set(lan.passed.flatMap((part) => part.carvedOut))];
+  return [
+    `  - Local network: ${passed.length > 0 ? `${passed.join(", ")}, and link-local` : "link-local only"}`,
+    ...(carvedOut.length > 0 ? [`    but not what the VPN routes into the tunnel: ${carvedOut.join(", ")}`] : []),
+    ...lan.routedIntoTunnel.map(
+      ({ network, route }) => `    not ${network}: the VPN routes ${route} into the tunnel, so it is not the LAN`,
+    ),
+    ...(lan.notLocal.length > 0
+      ? [`    this network calls public addresses local; not passed: ${lan.notLocal.join(", ")}`]
+      : []),
+  ];
+}
+
 function describeAllowed(summary: AnchorSummary): string[] {
   const exceptions = summary.exceptions.map(describeException);
   return [
@@ -73,10 +89,7 @@ function describeAllowed(summary: AnchorSummary): string[] {
     `  - DHCP and IPv6 neighbour discovery (to rejoin Wi-Fi) on ${summary.links.join(", ") || "no physical interface"}, loopback`,
     `  - Bonjour (mDNS): ${summary.allowDiscovery ? "yes" : "no"}`,
     `  - AirDrop/Continuity: ${summary.peerToPeer.join(", ") || "no"}`,
-    `  - Local network: ${summary.allowLan ? "the subnets of the physical interfaces, and link-local" : "no"}`,
-    ...(summary.allowLan && summary.routedIntoTunnel.length > 0
-      ? [`    but never outside the tunnel what the VPN routes into it: ${summary.routedIntoTunnel.join(", ")}`]
-      : []),
+    ...(summary.allowLan ? describeLocalNetwork(summary.localNetwork) : ["  - Local network: no"]),
     `  - DNS resolvers: ${summary.dnsResolvers.join(", ") || "none (DNS only through the tunnel)"}`,
     `  - Exceptions active here: ${exceptions.join("; ") || "none"}`,
     ...summary.expiredExceptions.map(

@@ -78,6 +78,8 @@ const watchdogStatusShape = {
       }),
     ),
   ),
+  /** The networks the Mac's links are attached to that are public address space: Allow Local Network passes none. */
+  notLocal: z.optional(z.array(z.string())),
   /** The last repair: when (seconds since 1970) and what was put back. */
   lastRepairAt: z.optional(z.nullable(z.number())),
   lastRepair: z.optional(z.nullable(z.string())),

@@ -22,9 +22,9 @@ export function stateKillsFor(network: NetworkState, summary: AnchorSummary): St
     ...summary.exceptions
       .filter((exception) => exception.ports.length === 0 && exception.protocol === "any")
       .flatMap((exception) => exception.addresses),
-    // The local network as the rules pass it: the subnets the links are attached to, and IPv4 link-local.
+    // The local network as the rules pass it: the private networks the links are attached to, and IPv4 link-local.
     ...(summary.allowLan
-      ? [...network.physical.flatMap((link) => link.subnets ?? []), "169.254.0.0/16"].flatMap(
+      ? [...summary.localNetwork.passed.map((part) => part.network), "169.254.0.0/16"].flatMap(
           (range) => parseCidr(range) ?? [],
         )
       : []),

@@ -88,6 +88,11 @@ function watchdogNotes(watchdog: WatchdogStatus | null): string[] {
   if (watchdog.lastRepairAt && watchdog.lastRepair && watchdog.lastRepairAt >= watchdog.bootTime) {
     notes.push(`The watchdog repaired the kill switch at ${clock(watchdog.lastRepairAt)}: ${watchdog.lastRepair}.`);
   }
+  if (watchdog.notLocal && watchdog.notLocal.length > 0) {
+    notes.push(
+      `This network calls public addresses local; not passed: ${watchdog.notLocal.join(", ")}. Allow Local Network passes only private, link-local and unique-local addresses.`,
+    );
+  }
   const counted = watchdog.counters;
   if (counted) {
     const since = counted.since !== null ? `Since ${clock(counted.since)}, pf` : "pf";

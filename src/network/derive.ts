@@ -26,11 +26,19 @@ function ipv6Slash64(address: string): string {
   return [48n, 32n, 16n, 0n].map((shift) => ((n >> shift) & 0xffffn).toString(16)).join(":");
 }
 
-/** The networks an interface is attached to; the root script's `physical_links` prints the same text. */
+/** The widest IPv4 network taken as one link: a wider netmask is cut to this around the Mac's own address. */
+export const WIDEST_LINK_PREFIX = 16;
+
+/**
+ * The networks an interface is attached to; the root script's `physical_links` prints the same text. A netmask
+ * is the network's word, so one wider than /16 counts for the /16 around the Mac's own address only.
+ */
 export function attachedSubnets(entry: IfconfigInterface): string[] {
-  const v4 = entry.ipv4.flatMap(({ address, prefix, peer }) =>
-    prefix === null || prefix >= 32 || prefix < 8 || peer !== null ? [] : [`${ipv4Network(address, prefix)}/${prefix}`],
-  );
+  const v4 = entry.ipv4.flatMap(({ address, prefix, peer }) => {
+    if (prefix === null || prefix >= 32 || peer !== null) return [];
+    const bits = Math.max(prefix, WIDEST_LINK_PREFIX);
+    return [`${ipv4Network(address, bits)}/${bits}`];
+  });
   // IPv6 links are /64 (RFC 4291); other prefixes are left out rather than guessed.
   const v6 = entry.ipv6.flatMap(({ address, prefix }) =>
     prefix !== 64 || isLinkLocalIpv6(address) ? [] : [`${ipv6Slash64(address)}::/64`],

@@ -155,9 +155,10 @@ const LINK_SCOPED: Cidr[] = ["224.0.0.0/4", "169.254.0.0/16", "ff00::/8", "fe80:
 
 /**
  * The networks routed into a VPN tunnel (a split tunnel's corporate 10.x, a host pinned to it), as
- * `address/prefix`: the local network must never pass them outside the tunnel. Left out: the tunnel's own
- * addresses, multicast and link-local, and anything wider than /8 (IPv4) or /16 (IPv6), such as the 0/1 +
- * 128.0/1 of a full tunnel, which no attached network can lie inside.
+ * `address/prefix`: the local network must never pass them outside the tunnel, whichever of the two holds the
+ * other (a corporate 10.0.0.0/8 holds the 10.20.30.0/24 a network hands out). Left out: the tunnel's own
+ * addresses, multicast and link-local, and the routes that carry the Internet (the default, 0/1 + 128.0/1,
+ * ::/1 + 8000::/1): they hold every network, and the local network is what the user keeps out of them.
  */
 export function findTunnelRoutes(routes: NetstatRoutes, tunnels: readonly NetworkInterface[]): TunnelRoute[] {
   const byName = new Map(tunnels.map((tunnel) => [tunnel.name, tunnel]));
@@ -166,7 +167,7 @@ export function findTunnelRoutes(routes: NetstatRoutes, tunnels: readonly Networ
     const network = route.network;
     const tunnel = route.netif ? byName.get(route.netif) : undefined;
     if (!network || !tunnel || isDiscarding(route)) continue;
-    if (network.prefix < (network.family === "inet" ? 8 : 16)) continue;
+    if (network.prefix <= 1) continue;
     if (LINK_SCOPED.some((scope) => scope.family === network.family && cidrContains(scope, network.address))) continue;
     const own = [...tunnel.ipv4, ...tunnel.ipv6].includes(network.address);
     if (own && network.prefix === (network.family === "inet" ? 32 : 128)) continue;

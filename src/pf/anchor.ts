@@ -13,6 +13,7 @@
  * see TCP means a killed state is re-created by the flow's next packet while it is still allowed.
  */
 import { type Cidr, cidrContains, familyOf, formatCidr, parseCidr, sameAddress } from "../address/ip";
+import { isLocalNetwork } from "../address/local-space";
 import {
   type Endpoint,
   type KillSwitchPolicy,
@@ -71,6 +72,8 @@ export interface AnchorSummary {
   allowLan: boolean;
   /** Networks routed into the tunnel: never passed as the local network (`routesIntoTunnel`). */
   routedIntoTunnel: string[];
+  /** The links' attached networks as Allow Local Network takes them (`localNetworkOf`), all links together. */
+  localNetwork: LocalNetworkOfLink;
   allowDiscovery: boolean;
   peerToPeer: string[];
   captivePortal: boolean;
@@ -163,24 +166,53 @@ export function routesIntoTunnel(input: Pick<AnchorInput, "policy" | "network" |
   return [...new Set(routes)];
 }
 
-/** The routes that lie inside one attached network (longer or equal prefix): those the kernel sends to the tunnel. */
-function routesInside(subnet: string, routes: readonly string[]): string[] {
-  const outer = parseCidr(subnet);
-  return routes.filter((route) => {
-    const inner = parseCidr(route);
-    return (
-      !!outer &&
-      !!inner &&
-      inner.family === outer.family &&
-      inner.prefix >= outer.prefix &&
-      cidrContains(outer, inner.address)
-    );
-  });
+/** The routes that lie inside one attached network (longer prefix): those the kernel sends to the tunnel. */
+function routesInside(subnet: Cidr, routes: readonly Cidr[]): Cidr[] {
+  return routes.filter(
+    (route) => route.family === subnet.family && route.prefix > subnet.prefix && cidrContains(subnet, route.address),
+  );
+}
+
+/** A route that holds the whole attached network (or is it): that network is the VPN's, not this link's. */
+function routeHolding(subnet: Cidr, routes: readonly Cidr[]): Cidr | undefined {
+  return routes.find(
+    (route) => route.family === subnet.family && route.prefix <= subnet.prefix && cidrContains(route, subnet.address),
+  );
+}
+
+/** What Allow Local Network makes of the networks one link is attached to. */
+export interface LocalNetworkOfLink {
+  /** Passed both ways, but for the parts the VPN routes into the tunnel (`carvedOut`), refused first. */
+  passed: { network: string; carvedOut: string[] }[];
+  /** Public address space the network calls local: never passed. */
+  notLocal: string[];
+  /** Held by a range the VPN routes into the tunnel: not passed at all. */
+  routedIntoTunnel: { network: string; route: string }[];
+}
+
+/**
+ * The local network of one link: only attached networks that lie in private, link-local or unique-local space
+ * (the netmask is the network's word; the address space is not), and none that a range the VPN routes into
+ * the tunnel overlaps, whichever holds the other.
+ */
+export function localNetworkOf(subnets: readonly string[], routes: readonly string[]): LocalNetworkOfLink {
+  const tunnelRoutes = routes.flatMap((route) => parseCidr(route) ?? []);
+  const plan: LocalNetworkOfLink = { passed: [], notLocal: [], routedIntoTunnel: [] };
+  for (const network of subnets) {
+    const subnet = parseCidr(network);
+    if (!subnet) continue;
+    const holder = routeHolding(subnet, tunnelRoutes);
+    if (!isLocalNetwork(subnet)) plan.notLocal.push(network);
+    else if (holder) plan.routedIntoTunnel.push({ network, route: formatCidr(holder) });
+    else plan.passed.push({ network, carvedOut: routesInside(subnet, tunnelRoutes).map(formatCidr) });
+  }
+  return plan;
 }
 
 export function summarizeAnchor(input: AnchorInput): AnchorSummary {
   const { policy, network, now } = input;
   const tunnels = tunnelsToAllow(policy, network);
+  const routedIntoTunnel = routesIntoTunnel(input);
   return {
     tunnels,
     untrustedTunnels: untrustedTunnels(policy, network),
@@ -192,7 +224,11 @@ export function summarizeAnchor(input: AnchorInput): AnchorSummary {
       (e) => e.enabled && e.expiresAt !== null && new Date(e.expiresAt).getTime() <= now.getTime(),
     ),
     allowLan: policy.allowLan,
-    routedIntoTunnel: routesIntoTunnel(input),
+    routedIntoTunnel,
+    localNetwork: localNetworkOf(
+      [...new Set(network.physical.flatMap((link) => link.subnets ?? []))],
+      routedIntoTunnel,
+    ),
     allowDiscovery: policy.allowDiscovery,
     peerToPeer: policy.allowAirDrop ? PEER_TO_PEER_INTERFACES : [],
     captivePortal: isCaptivePortalOpen(input),
@@ -290,8 +326,9 @@ const tunnelRouteRules = (link: string, route: string) => {
 };
 
 /**
- * The networks one link is attached to, and link-local; in only from them. A part of them the VPN routes into
- * the tunnel is refused first: it is the VPN's network, not this one.
+ * The private networks one link is attached to, and link-local; in only from them. A part of them the VPN
+ * routes into the tunnel is refused first, and one the VPN's routes hold is left out: it is the VPN's network.
+ * In a template the watchdog does the same with the networks of the moment (`fill_template`).
  */
 function localNetworkRules(link: NetworkInterface, routes: readonly string[], template: boolean): AnchorLine[] {
   const linkLocal = ["169.254.0.0/16", "fe80::/10"].flatMap((network) =>
@@ -306,8 +343,8 @@ function localNetworkRules(link: NetworkInterface, routes: readonly string[], te
       ...linkLocal.map(tagged({ kind: "each-link" })),
     ];
   }
-  const attached = (link.subnets ?? []).flatMap((network) => [
-    ...routesInside(network, routes).flatMap((route) => tunnelRouteRules(link.name, route)),
+  const attached = localNetworkOf(link.subnets ?? [], routes).passed.flatMap(({ network, carvedOut }) => [
+    ...carvedOut.flatMap((route) => tunnelRouteRules(link.name, route)),
     ...lanRules(link.name, network.includes(":") ? "inet6" : "inet", network),
   ]);
   return [...attached, ...linkLocal].map(plain);
@@ -513,7 +550,7 @@ export function buildAnchorLines(
     ...links.flatMap((link) =>
       section(
         `Local network on ${link.name}`,
-        "Allowed in the settings: only the networks this link is attached to, and link-local, both ways; never what the VPN routes into the tunnel.",
+        "Allowed in the settings: only the private networks this link is attached to, and link-local, both ways; never what the VPN routes into the tunnel.",
         summary.allowLan ? localNetworkRules(link, summary.routedIntoTunnel, options.template) : [],
         eachLink,
       ),

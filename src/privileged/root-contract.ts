@@ -95,6 +95,7 @@ export const WATCHDOG_STATUS_FIELDS = [
   "failedClosed",
   "translationPasses",
   "counters",
+  "notLocal",
   "lastRepairAt",
   "lastRepair",
 ] as const;

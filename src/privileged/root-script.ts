@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "e61b852ffa46cd46b82ca0da1574c1c6d36263ef1526938d21bfd2c332a01eff";
+export const ROOT_SCRIPT_SHA256 = "fa209d69b617152a46fbe8c9e3506fe3ff846570b8d6468e4554a23c2f91a483";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

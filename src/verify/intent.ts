@@ -4,6 +4,7 @@
  */
 import { addressToBigInt, cidrContains, familyOf, parseCidr } from "../address/ip";
 import { AIRDROP_PORT, CONTINUITY_PORTS, PEER_TO_PEER_INTERFACES, PEER_TO_PEER_NEIGHBOUR_TYPES } from "../pf/anchor";
+import { isLocalAddress, isLocalNetwork as isLocalSpaceNetwork } from "../address/local-space";
 import { exceptionWidth } from "../policy/exception-width";
 
 import { type Endpoint, type ResolvedException, isExceptionActive } from "../policy/policy";
@@ -128,9 +129,8 @@ export const within = (range: string, address: string) => {
   return cidr !== null && cidrContains(cidr, address);
 };
 export const sameAddress = (a: string, b: string) => within(a, b);
-/** Private ranges (RFC 1918): where a LAN host to probe with can be guessed from the router's address. */
-export const PRIVATE_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
-export const isLan = (address: string) => PRIVATE_V4.some((range) => within(range, address));
+/** Local address space: where a LAN host to probe with can be guessed from the router's address. */
+export const isLan = (address: string) => isLocalAddress(address);
 export const LINK_SCOPE = ["fe80::/10", "ff02::/16"];
 export const DNS_PORTS = [53, 853];
 export const NEIGHBOUR_DISCOVERY_TYPES = [133, 134, 135, 136, 137, 143];
@@ -192,23 +192,30 @@ export function isPlumbing(p: Packet, view: PolicyView): string | null {
   return null;
 }
 
-const prefixOf = (network: string) => Number(network.split("/")[1] ?? 128);
+const isLocalSpace = (network: string) => {
+  const cidr = parseCidr(network);
+  return cidr !== null && isLocalSpaceNetwork(cidr);
+};
 
 /**
- * The local network as allowed: on a link, to (or from) a network it is attached to, but not a part of it the
- * VPN routes into the tunnel (a route at least as long as the network's: the kernel sends it to the tunnel),
- * or link-local.
+ * The local network as allowed: on a link, to (or from) a network it is attached to that lies in private,
+ * link-local or unique-local space, and in no range the VPN routes into the tunnel (a part of the network, or a
+ * range that holds all of it: either way the VPN's), or link-local.
  */
 export function isLocalNetwork(p: Packet, view: PolicyView): boolean {
   const link = view.links.find((l) => l.name === p.interface);
   if (!link) return false;
   const peer = p.direction === "out" ? p.destination : p.source;
-  const routedAway = (network: string) =>
-    view.tunnelRoutes.some((route) => prefixOf(route) >= prefixOf(network) && within(route, peer));
-  return (
-    link.subnets.some((network) => within(network, peer) && !routedAway(network)) ||
-    ["169.254.0.0/16", "fe80::/10"].some((network) => within(network, peer))
-  );
+  if (["169.254.0.0/16", "fe80::/10"].some((network) => within(network, peer))) return true;
+  if (view.tunnelRoutes.some((route) => within(route, peer))) return false;
+  return link.subnets.some((network) => within(network, peer) && isLocalSpace(network));
+}
+
+/** A network the link is attached to that is public address space: the network calls it local, it is not. */
+export function publicNetworkOf(p: Packet, view: PolicyView): string | null {
+  const link = view.links.find((l) => l.name === p.interface);
+  const peer = p.direction === "out" ? p.destination : p.source;
+  return link?.subnets.find((network) => within(network, peer) && !isLocalSpace(network)) ?? null;
 }
 
 /**
@@ -273,6 +280,11 @@ export function intendedVerdict(p: Packet, view: PolicyView): { expected: Expect
   if (view.allowLan && isLocalNetwork(p, view)) return pass("local network is allowed");
   const exception = view.exceptionsFor(p.destination).find((e) => exceptionCovers(e, p));
   if (exception) return pass(`exception ${exception.label || exception.target}`);
+  const calledLocal = view.allowLan ? publicNetworkOf(p, view) : null;
+  if (calledLocal) {
+    const because = `this network calls public addresses local (${calledLocal}); not passed`;
+    return out ? { expected: "block-return", because } : { expected: "block", because };
+  }
   return out
     ? { expected: "block-return", because: "outside the VPN and not allowed" }
     : { expected: "block", because: "inbound outside the VPN and not allowed" };

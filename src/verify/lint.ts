@@ -3,6 +3,8 @@
  * silently but that leak or do nothing, and things it rejects. Errors make verification fail; warnings
  * are shown but do not.
  */
+import { type Cidr, cidrContains, formatCidr, parseCidr } from "../address/ip";
+import { isLocalNetwork } from "../address/local-space";
 import { NEWER_PF_KEYWORDS, type ParsedRuleset, type PfRule, parsePfRules } from "./parse-rules";
 
 export type LintSeverity = "error" | "warning";
@@ -27,7 +29,8 @@ export interface LintFinding {
     | "pass-to-everything"
     | "stateless-inbound"
     | "floating-tunnel-state"
-    | "every-protocol-to-host";
+    | "every-protocol-to-host"
+    | "public-local-network";
   severity: LintSeverity;
   /** 1-based line; 0 for the text as a whole. */
   line: number;
@@ -56,6 +59,16 @@ function matchesEverything(rule: PfRule): boolean {
     rule.icmpType === null &&
     !rule.fragment
   );
+}
+
+/** Multicast: link-scope groups are passed by name (mDNS, neighbour discovery); never a local network of its own. */
+const MULTICAST = ["224.0.0.0/4", "ff00::/8"].map((range) => parseCidr(range) as Cidr);
+
+/** A network (not one host) outside private, link-local, unique-local and multicast space. */
+function isPublicNetwork(cidr: Cidr): boolean {
+  if (cidr.prefix === (cidr.family === "inet" ? 32 : 128)) return false;
+  const multicast = MULTICAST.some((range) => range.family === cidr.family && cidrContains(range, cidr.address));
+  return !isLocalNetwork(cidr) && !multicast;
 }
 
 const PROTO_TCP = 6;
@@ -267,6 +280,24 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
         "warning",
         rule.line,
         `passes every protocol and port to ${to.kind === "cidr" ? to.cidr.address : "a host"} outside the tunnel: a VPN server needs one (give it as IP:port/proto)`,
+      );
+    }
+    const peer = rule.direction === "in" ? rule.from : rule.to;
+    if (
+      rule.interface &&
+      !rule.interface.negated &&
+      outside &&
+      peer.address.kind === "cidr" &&
+      !peer.address.negated &&
+      isPublicNetwork(peer.address.cidr) &&
+      !narrowed &&
+      once("public-local-network", rule.line)
+    ) {
+      add(
+        "public-local-network",
+        "warning",
+        rule.line,
+        `passes ${rule.direction === "in" ? "from" : "to"} ${formatCidr(peer.address.cidr)} on ${rule.interface.name} as a local network, but it is public address space: a network that calls it local can draw Internet traffic out of the tunnel (the local network is private, link-local or unique-local space only)`,
       );
     }
     const tunnel = rule.interface && !rule.interface.negated && TUNNEL.test(rule.interface.name);

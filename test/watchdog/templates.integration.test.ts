@@ -206,7 +206,7 @@ describe("the watchdog fills the templates in exactly as the builder writes the 
       {
         network: { wifi: "cafe", vpn: null },
         rulesFile: "other.pf",
-        lan: "on en0 inet6 from any to 2001:db8:77:20::/64",
+        lan: "on en0 inet from any to 192.168.50.0/24",
       },
       {
         network: { wifi: "home", vpn: "utun4", link: "en7" },
@@ -225,6 +225,8 @@ describe("the watchdog fills the templates in exactly as the builder writes the 
         withoutBuiltLine(buildKillSwitchAnchor({ policy, network: state, now })),
       );
       expect(seen.rules, name).toContain(`pass out quick ${lan}`);
+      // The router-advertised global /64 is public address space: never the local network.
+      expect(seen.rules, name).not.toMatch(/from any to 2001:db8:/);
       // Nothing of the network or interface Enable was on, unless the Mac is still on it.
       if (network.wifi === "cafe") expect(seen.rules, name).not.toMatch(/192\.168\.1\.0\/24|192\.168\.1\.1 port 67/);
       if (network.link) expect(seen.rules, name).not.toMatch(/\ben0\b/);

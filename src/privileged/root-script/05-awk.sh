@@ -7,6 +7,8 @@
 # mask_bits(MASK)  the prefix length of a netmask (0xffffff00 or 255.255.255.0), or -1 when not contiguous
 # dotted(N)        the IPv4 address N as text
 # slash64(A)       the /64 that holds the IPv6 address A, as network/derive.ts prints it (2001:db8:5:0::/64)
+# local_space(NET) 1 when the network NET (A/N) lies in private, link-local or unique-local space
+#                  (address/local-space.ts's LOCAL_RANGES), 0 when not
 # normal(TEXT)     the MAC in TEXT in normal form (network/mac-address.ts), or "" when TEXT is none
 AWK_LIB='
 	function v4(a,   p, i) {
@@ -86,6 +88,15 @@ AWK_LIB='
 			out = out (i > 0 ? ":" : "") (g == "" ? "0" : g)
 		}
 		return out "::/64"
+	}
+	function local_space(net,   p, ranges, r, n, i) {
+		if (split(net, p, "/") != 2 || p[2] !~ /^[0-9]+$/) return 0
+		n = split("10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 fe80::/10 fc00::/7", ranges, " ")
+		for (i = 1; i <= n; i++) {
+			split(ranges[i], r, "/")
+			if (p[2] + 0 >= r[2] + 0 && within(p[1], ranges[i]) == 1) return 1
+		}
+		return 0
 	}
 	function normal(text,   o, n, i, out) {
 		n = split(tolower(text), o, ":")

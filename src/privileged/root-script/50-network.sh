@@ -36,7 +36,8 @@ vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
 
 # The physical links, as network/derive.ts finds them: every en/bridge/ap/vmnet interface with an
 # address or an active link, one line each, "NAME SUBNET...", its attached networks as attachedSubnets
-# prints them (IPv4 /8 to /31 without a peer, then IPv6 /64s; link-local and host-only left out).
+# prints them (IPv4 up to /31 without a peer, a netmask wider than /16 cut to the /16 around the address,
+# then IPv6 /64s; link-local and host-only left out).
 physical_links() {
 	awk "$AWK_LIB"'
 		function flush(   i, line) {
@@ -67,7 +68,9 @@ physical_links() {
 		$1 == "inet" && v4($2) >= 0 {
 			addressed = 1
 			bits = mask_bits(after("netmask")); peer = after("-->")
-			if (bits < 8 || bits >= 32 || v4(peer) >= 0) next
+			if (bits < 0 || bits >= 32 || v4(peer) >= 0) next
+			# A netmask is what the network says: wider than /16, only the /16 around the address counts.
+			if (bits < 16) bits = 16
 			size = 2 ^ (32 - bits)
 			net = dotted(int(v4($2) / size) * size) "/" bits
 			if (!(net in seen)) { seen[net] = 1; nets4[++n4] = net }

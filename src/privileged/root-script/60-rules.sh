@@ -5,9 +5,11 @@
 # physical links of LINKS (describe_links): consecutive lines marked each-link are one block, repeated
 # for each link; within it, consecutive each-subnet lines are repeated for each network of the link, and
 # an each-dhcp line is kept when the link has an on-link DHCP server, and a subnet-route=ROUTE line
-# (among the each-subnet lines) for each network of the link that ROUTE lies inside.
-fill_template() { # TEMPLATE TUNNELS NOW LINKS
-	awk -v tunnels="$2" -v now="$3" "$AWK_LIB"'
+# (among the each-subnet lines) for each network of the link that ROUTE lies inside. As the builder's
+# localNetworkOf: a network outside private, link-local and unique-local space gets none of them (it is
+# written to NOTES, when given), nor one that a ROUTE holds.
+fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES]
+	awk -v tunnels="$2" -v now="$3" -v notes="${5:-}" "$AWK_LIB"'
 		BEGIN {
 			n = split(tunnels, name, " ")
 			joined = ""
@@ -21,7 +23,20 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS
 		}
 		function inside(route, network,   r, n) {
 			split(route, r, "/"); split(network, n, "/")
-			return within(r[1], network) == 1 && r[2] + 0 >= n[2] + 0
+			return within(r[1], network) == 1 && r[2] + 0 > n[2] + 0
+		}
+		function holds(route, network,   r, n) {
+			split(route, r, "/"); split(network, n, "/")
+			return within(n[1], route) == 1 && r[2] + 0 <= n[2] + 0
+		}
+		# A network of the link the local network may pass: private space, and no route into the tunnel holds it.
+		function passed(network, from, to,   k) {
+			if (!local_space(network)) {
+				if (notes != "" && !(network in noted)) { noted[network] = 1; print network > notes }
+				return 0
+			}
+			for (k = from; k < to; k++) if (kind[k] == "subnet-route" && holds(route[k], network)) return 0
+			return 1
 		}
 		function flush(   l, i, j, k, s) {
 			for (l = 1; l <= links; l++) {
@@ -32,7 +47,7 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS
 						continue
 					}
 					for (j = i; j <= held && (kind[j] == "each-subnet" || kind[j] == "subnet-route"); j++) ;
-					for (s = 1; s <= nets[l]; s++) for (k = i; k < j; k++)
+					for (s = 1; s <= nets[l]; s++) for (k = i; k < j && passed(net[l, s], i, j); k++)
 						if (kind[k] == "each-subnet" || inside(route[k], net[l, s])) put(body[k], l, net[l, s])
 					i = j
 				}
@@ -79,6 +94,8 @@ EOF
 	IDENTITY=$(network_identity "$gateway_ip" "$gateway_if")
 	TEMPLATE=""
 	TUNNELS=""
+	NOT_LOCAL=""
+	: >"$WORK/not-local"
 	index="$STATE_DIR/$KS_FILE_TEMPLATES/index"
 	if [ ! -f "$index" ]; then
 		# Enabled without templates: the rules stay as loaded, tunnels as recorded.
@@ -105,11 +122,14 @@ EOF
 	[ -n "$TEMPLATE" ] || TEMPLATE=$other
 	if [ -n "$fixed" ]; then
 		TUNNELS=$fixed
-		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" "$WORK/links" >"$1"
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" "$WORK/links" "$WORK/not-local" >"$1"
 	else
 		TUNNELS=$(vpn_tunnels "$internet_if" "$trusted")
-		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" "$WORK/links" >"$1"
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" "$WORK/links" "$WORK/not-local" >"$1"
 	fi
+	# The networks this one calls local that are public address space: passed by no template, said in the record.
+	NOT_LOCAL=$(tr '\n' ' ' <"$WORK/not-local" 2>/dev/null)
+	NOT_LOCAL=${NOT_LOCAL% }
 }
 
 # The same rules, comments and blank lines aside: two such files load the same ruleset. One awk
@@ -145,7 +165,7 @@ save_templates() {
 links_for_checks() {
 	[ -s "$WORK/ifconfig" ] || read_interfaces
 	describe_links
-	{ cat "$WORK/links"; printf '%s\n' "en0 192.0.2.1 192.0.2.0/24 2001:db8::/64"; } >"$WORK/links.check"
+	{ cat "$WORK/links"; printf '%s\n' "en0 192.168.0.1 192.168.0.0/16 10.0.0.0/16 172.16.0.0/16 fd00::/64"; } >"$WORK/links.check"
 }
 
 # Each template must be rules pf accepts once filled in, or the watchdog could not load it later.

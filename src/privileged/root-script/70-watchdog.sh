@@ -250,6 +250,8 @@ RECORD
 		fi
 		return 1
 	fi
+	# Said at every check while on such a network: Allow Local Network passes none of it.
+	if [ -n "$NOT_LOCAL" ]; then done_list="$done_list${done_list:+, }this network calls public addresses local; not passed: $NOT_LOCAL"; fi
 	if [ -n "$repairs" ]; then
 		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
 	else

@@ -187,6 +187,7 @@ WATCHDOG=none
 LAUNCHCTL_PROBLEM=""
 IDENTITY=""
 TEMPLATE=""
+NOT_LOCAL=""
 
 case $ACTION in
 enable | apply) do_on ;;
