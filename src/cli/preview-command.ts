@@ -26,7 +26,7 @@ function describeDetected(network: NetworkState): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(16)}${value}`;
   const tunnels = network.tunnels.map(
     (t) =>
-      `${t.name} (${[...t.ipv4, ...t.ipv6].join(", ") || "no address"})${t.name === network.vpnInterface ? ", carries the default route" : ""}`,
+      `${t.name} (${[...t.ipv4, ...t.ipv6].join(", ") || "no address"})${t.name === network.vpnInterface ? ", carries the default route" : t.name === network.defaultInterface ? ", carries the default route but is not taken for the VPN" : ""}`,
   );
   const gateway = network.gateway;
   return [

@@ -3,6 +3,7 @@ import { type IfconfigInterface, emptyIfconfigInterface } from "./ifconfig";
 import { computeNetworkIdentity } from "./identity";
 import { interfaceKind, isPhysicalInterfaceName, isTunnelInterfaceName } from "./interface-kind";
 import { type ParsedSnapshot, parseNetworkSnapshot } from "./parsed-snapshot";
+import { isVpnService, tunnelsThatMayBeVpn, unprovenTunnelNote } from "./vpn-tunnel";
 import {
   type DefaultRoute,
   findDefaultRoute,
@@ -195,6 +196,28 @@ function findEndpoints(parsed: ParsedSnapshot, interfaces: IfconfigInterface[], 
   return unique([...fromRoutes, ...fromNwi]);
 }
 
+/**
+ * The tunnel that carries the routes to the Internet, when it may be the VPN (network/vpn-tunnel.ts): a ppp
+ * link without a VPN service to account for it is the ISP's, so the VPN is down. `vpnPresent`: some tunnel that
+ * may be the VPN is up.
+ */
+function describeVpnTunnel(
+  parsed: ParsedSnapshot,
+  tunnels: readonly NetworkInterface[],
+  defaultInterface: string | null,
+  undetermined: string[],
+): { vpnInterface: string | null; vpnPresent: boolean } {
+  const up = tunnels.map((tunnel) => tunnel.name);
+  const mayBeVpn = tunnelsThatMayBeVpn(up, parsed.vpnServices);
+  let vpnInterface: string | null = null;
+  if (defaultInterface !== null && isTunnelInterfaceName(defaultInterface)) {
+    const note = unprovenTunnelNote(defaultInterface, up, parsed.vpnServices);
+    if (note) undetermined.push(note);
+    else vpnInterface = defaultInterface;
+  }
+  return { vpnInterface, vpnPresent: mayBeVpn.length > 0 || vpnInterface !== null };
+}
+
 /** Turns raw command output into the network state the kill switch works from. Never throws on odd input. */
 export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
   const parsed = parseNetworkSnapshot(snapshot);
@@ -206,12 +229,11 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
   const defaultRoute = findDefaultRoute(parsed);
   noteDefaultRoute(defaultRoute, undetermined);
   const defaultInterface = defaultRoute?.interface ?? null;
-  const vpnInterface = defaultInterface !== null && isTunnelInterfaceName(defaultInterface) ? defaultInterface : null;
+  const { vpnInterface, vpnPresent } = describeVpnTunnel(parsed, tunnels, defaultInterface, undetermined);
 
-  const vpnPresent = tunnels.length > 0 || vpnInterface !== null;
   // A VPN app can report "Connected" while its tunnel is still being set up or already gone.
   for (const service of parsed.vpnServices ?? []) {
-    if (service.status === "Connected" && !vpnPresent) {
+    if (service.status === "Connected" && isVpnService(service) && !vpnPresent) {
       undetermined.push(`VPN service "${service.name}" reports Connected, but no tunnel with an address was found`);
     }
   }

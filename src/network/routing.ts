@@ -1,4 +1,4 @@
-import { type Cidr, cidrContains, familyOf, parseCidr } from "../address/ip";
+import { type Cidr, addressToBigInt, cidrContains, familyOf, parseCidr } from "../address/ip";
 import { isPhysicalInterfaceName } from "./interface-kind";
 import { hasRouteFlag, type NetstatRoute, type NetstatRoutes } from "./netstat";
 import type { RouteGetResult } from "./route-get";
@@ -31,31 +31,53 @@ const isScoped = (route: NetstatRoute) => hasRouteFlag(route, "I");
 // Reject (R) and blackhole (B) routes carry no traffic.
 const isDiscarding = (route: NetstatRoute) => hasRouteFlag(route, "R") || hasRouteFlag(route, "B");
 
-function isIpv4Network(route: NetstatRoute, address: string, prefix: number): boolean {
-  return route.network?.family === "inet" && route.network.address === address && route.network.prefix === prefix;
+function isNetwork(route: NetstatRoute, family: "inet" | "inet6", address: string, prefix: number): boolean {
+  const network = route.network;
+  if (network?.family !== family || network.prefix !== prefix) return false;
+  return family === "inet"
+    ? network.address === address
+    : addressToBigInt(network.address) === addressToBigInt(address);
+}
+
+/** The two halves that together replace a family's `default` (OpenVPN, wg-quick), and `default` itself. */
+const INTERNET_ROUTES = [
+  { family: "inet", halves: ["0.0.0.0", "128.0.0.0"], any: "0.0.0.0" },
+  { family: "inet6", halves: ["::", "8000::"], any: "::" },
+] as const;
+
+/**
+ * The interface of the routes that carry the whole Internet in the table: both halves (`0/1` + `128.0/1`, or
+ * `::/1` + `8000::/1`) on one interface, which win over `default` as they are more specific, else the unscoped
+ * `default`; IPv4 first, IPv6 when IPv4 has neither. A host or network route for some addresses (one a DHCP
+ * server pushed, say) carries only those, so it never decides.
+ */
+export function findInternetRoute(routes: NetstatRoutes): DefaultRoute | null {
+  for (const { family, halves, any } of INTERNET_ROUTES) {
+    const table = family === "inet" ? routes.ipv4 : routes.ipv6;
+    const unscoped = table.filter((route) => !isScoped(route) && !isDiscarding(route) && route.netif);
+    const lower = unscoped.filter((route) => isNetwork(route, family, halves[0], 1));
+    const upper = unscoped.filter((route) => isNetwork(route, family, halves[1], 1));
+    const split = lower.find((low) => upper.some((high) => high.netif === low.netif));
+    if (split?.netif) return { interface: split.netif, source: "split-routes" };
+    const fallback = unscoped.find((route) => isNetwork(route, family, any, 0));
+    if (fallback?.netif) return { interface: fallback.netif, source: "default-route" };
+  }
+  return null;
 }
 
 /**
- * Picks the interface that carries Internet-bound IPv4, strongest evidence first:
- * 1. `route -n get 1.1.1.1` (the kernel's own answer);
- * 2. `0/1` + `128.0/1` routes (OpenVPN, wg-quick): more specific than `default`, so they win over it;
- * 3. the unscoped `default` (a VPN that replaces it, e.g. `default ... utun4`, counts);
- * 4. `route -n get default`, which misses split routes;
- * 5. the primary interface of `scutil --nwi`, which misses them too.
+ * Picks the interface that carries Internet-bound traffic, strongest evidence first:
+ * 1. the routing table's routes for the whole Internet (findInternetRoute);
+ * 2. `route -n get 1.1.1.1`, when the table is missing: one address's route, which a host route can bend;
+ * 3. `route -n get default`, which misses split routes;
+ * 4. the primary interface of `scutil --nwi`, which misses them too.
  * Scoped defaults (flag `I`) only serve sockets bound to their interface, so they never count.
  */
 export function findDefaultRoute({ routes, routeToInternet, routeToDefault, nwi }: RoutingInputs): DefaultRoute | null {
-  if (routeToInternet?.interface) return { interface: routeToInternet.interface, source: "route-to-internet" };
-  if (routes) {
-    const unscoped = routes.ipv4.filter((route) => !isScoped(route) && !isDiscarding(route) && route.netif);
-    const lowerHalf = unscoped.filter((route) => isIpv4Network(route, "0.0.0.0", 1));
-    const upperHalf = unscoped.filter((route) => isIpv4Network(route, "128.0.0.0", 1));
-    const both = lowerHalf.find((low) => upperHalf.some((high) => high.netif === low.netif));
-    const split = both ?? lowerHalf[0] ?? upperHalf[0];
-    if (split?.netif) return { interface: split.netif, source: "split-routes" };
-    const fallback = unscoped.find((route) => isIpv4Network(route, "0.0.0.0", 0));
-    if (fallback?.netif) return { interface: fallback.netif, source: "default-route" };
-  }
+  const fromTable = routes ? findInternetRoute(routes) : null;
+  if (fromTable) return fromTable;
+  if (!routes && routeToInternet?.interface)
+    return { interface: routeToInternet.interface, source: "route-to-internet" };
   if (routeToDefault?.interface) return { interface: routeToDefault.interface, source: "route-get-default" };
   const primary = nwi?.ipv4[0];
   if (primary) return { interface: primary.name, source: "nwi" };
@@ -87,7 +109,7 @@ export function findPhysicalGateway({
       return at === -1 ? Number.MAX_SAFE_INTEGER : at;
     };
     const candidates = routes.ipv4
-      .filter((route) => isIpv4Network(route, "0.0.0.0", 0) && !isDiscarding(route))
+      .filter((route) => isNetwork(route, "inet", "0.0.0.0", 0) && !isDiscarding(route))
       .filter((route) => route.gateway.kind === "address" && familyOf(route.gateway.address) === "inet")
       .filter((route) => route.netif !== null && isPhysicalInterfaceName(route.netif))
       .map((route, order) => ({ route, order }))

@@ -56,7 +56,10 @@ export interface NetworkState {
   peerToPeer: string[];
   /** The interface that carries Internet-bound IPv4 traffic (split routes count), or null. */
   defaultInterface: string | null;
-  /** The tunnel that carries Internet-bound traffic, when the VPN is up as a full tunnel; null otherwise. */
+  /**
+   * The tunnel that carries the routes to the Internet (default, or both halves), when the VPN is up as a full
+   * tunnel and the tunnel may be the VPN (a ppp link needs a connected L2TP/PPTP service); null otherwise.
+   */
   vpnInterface: string | null;
   gateway: Gateway | null;
   /** VPN server addresses seen in routes or `scutil --nwi` (placeholders dropped). */

@@ -17,7 +17,7 @@ export function trustWarnings(summary: Pick<AnchorSummary, "endpoints" | "untrus
   );
   const tunnels = summary.untrustedTunnels.map(
     (name) =>
-      `${name} is up but not trusted as the VPN (it does not carry the default route), so it is blocked like Wi-Fi. To let it through, add it to Trusted Tunnels (trustedTunnels).`,
+      `${name} is up but not trusted as the VPN (it does not carry the routes to the Internet, or it is a ppp link no connected VPN service accounts for, such as PPPoE), so it is blocked like Wi-Fi. To let it through, add it to Trusted Tunnels (trustedTunnels).`,
   );
   return [...servers, ...tunnels];
 }

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "fa209d69b617152a46fbe8c9e3506fe3ff846570b8d6468e4554a23c2f91a483";
+export const ROOT_SCRIPT_SHA256 = "d0620b91ffb609dd867f2a4a93b23f579183b4cad4ea0be205bbcd9283d707f0";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

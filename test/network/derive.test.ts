@@ -153,13 +153,13 @@ describe("deriveNetworkState", () => {
     );
   });
 
-  it("trusts `route -n get 1.1.1.1` over the table", () => {
+  it("follows the table's routes to the Internet over `route -n get 1.1.1.1`, one address's route", () => {
     const state = deriveNetworkState({
       ...SAMPLE_SNAPSHOT,
       routeGetInternet: route("macos_student-tp_route-n-get-default.txt"),
     });
-    expect(state.defaultInterface).toBe("en0");
-    expect(state.vpnInterface).toBeNull();
+    expect(state.defaultInterface).toBe("utun4");
+    expect(state.vpnInterface).toBe("utun4");
     // That answer names a physical router, which then is the gateway.
     expect(state.gateway).toEqual({ ipv4: "10.33.79.254", mac: null, interface: "en0" });
   });

@@ -26,7 +26,7 @@ describe("trustWarnings", () => {
     const network = { ...NETWORKS.vpnUp, tunnels: [...NETWORKS.vpnUp.tunnels, tailscale] };
     const summary = await summaryOf({}, network);
     expect(trustWarnings(summary)).toEqual([
-      "utun6 is up but not trusted as the VPN (it does not carry the default route), so it is blocked like Wi-Fi. To let it through, add it to Trusted Tunnels (trustedTunnels).",
+      "utun6 is up but not trusted as the VPN (it does not carry the routes to the Internet, or it is a ppp link no connected VPN service accounts for, such as PPPoE), so it is blocked like Wi-Fi. To let it through, add it to Trusted Tunnels (trustedTunnels).",
     ]);
     expect(trustWarnings(await summaryOf({ trustedTunnels: ["utun6"] }, network))).toEqual([]);
   });

@@ -41,8 +41,9 @@
 #   #@@ tunnels-none:TEXT     TEXT when no VPN tunnel is up
 #   #@@ tunnels-some:TEXT     TEXT when one is, @TUNNEL@ replaced by the tunnels' names joined by ", "
 #   #@@ each-tunnel:TEXT      TEXT once per tunnel let through, @TUNNEL@ replaced by its name
-# The tunnels let through are the trusted ones that are up: the one `route -n get 1.1.1.1` names (it
-# carries the default route, or the 0/1 + 128.0/1 split) first, then those --trusted-tunnel named.
+# The tunnels let through are the trusted ones that are up: the one carrying the routes to the Internet
+# in `netstat -rn` (default, or both halves) first, a ppp one only while connected L2TP/PPTP services
+# account for it (`scutil --nc list`), then those --trusted-tunnel named.
 #   #@@ until=SECONDS:TEXT    TEXT until then (a captive portal window, an exception that ends)
 #   #@@ each-link:TEXT        consecutive lines so marked are one block, written once per physical link
 #                             (en, bridge, ap, vmnet with an address or an active link), @LINK@ its name

@@ -6,12 +6,25 @@ read_interfaces() {
 	"$IFCONFIG" -a >"$WORK/ifconfig" 2>/dev/null || : >"$WORK/ifconfig"
 }
 
-# The tunnels to let through (see the head of this file): the tunnel carrying the default route, then the
-# named ones of the VPN tunnels that are up (utun/tun/tap/ipsec/ppp with an IPv4 or a non-link-local IPv6
-# address; macOS's own utuns carry only link-local ones). Any other tunnel is some app's, not the VPN.
+# The connected L2TP and PPTP services of `scutil --nc list` (network/vpn-tunnel.ts): the VPNs that run over
+# a ppp interface. PPPoE and dial-up services are PPP too, with their link's type as subtype: not counted.
+ppp_vpn_services() {
+	"$SCUTIL" --nc list 2>/dev/null | awk '
+		/^[* ] +\(Connected\) / && /"/ && $NF ~ /^\[PPP:(L2TP|PPTP)\]$/ { n++ }
+		END { print n + 0 }
+	'
+}
+
+# The tunnels to let through (see the head of this file): the tunnel carrying the routes to the Internet,
+# then the named ones of the VPN tunnels that are up (utun/tun/tap/ipsec/ppp with an IPv4 or a
+# non-link-local IPv6 address; macOS's own utuns carry only link-local ones). A ppp interface carrying
+# those routes is the VPN only when connected L2TP/PPTP services account for every ppp that is up (else
+# it may be a PPPoE or modem link, the ISP's). Any other tunnel is some app's, not the VPN.
 # With "*" for INTERNET_INTERFACE: every VPN tunnel that is up, in ifconfig order (for inspect).
 vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
-	awk -v internet="$1" -v named="$2" '
+	ppp_vpns=0
+	case $1 in ppp[0-9]*) ppp_vpns=$(ppp_vpn_services) ;; esac
+	awk -v internet="$1" -v named="$2" -v ppp_vpns="$ppp_vpns" '
 		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+</ {
 			name = $1; sub(/:$/, "", name); sub(/^[ \t]+/, "", name)
 			tunnel = name ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/
@@ -24,8 +37,10 @@ vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
 			if (address ~ /:/ && address !~ /[^0-9a-f:.]/ && address !~ /^fe[89ab][0-9a-f]:/) { up[name] = 1; listed[++m] = name }
 		}
 		END {
+			for (i = 1; i <= m; i++) if (listed[i] ~ /^ppp[0-9]+$/) ppp++
+			proven = internet !~ /^ppp/ || (ppp > 0 && ppp <= ppp_vpns + 0)
 			if (internet == "*") for (i = 1; i <= m; i++) order[++n] = listed[i]
-			else if (internet ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/) { order[++n] = internet; seen[internet] = 1 }
+			else if (internet ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/ && proven) { order[++n] = internet; seen[internet] = 1 }
 			count = split(named, names, " ")
 			for (i = 1; i <= count; i++) if (up[names[i]] && !seen[names[i]]) { order[++n] = names[i]; seen[names[i]] = 1 }
 			for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), order[i]
@@ -164,15 +179,51 @@ netstat_gateway() {
 	'
 }
 
+# The interface of the routes that carry the Internet in `netstat -rn`, as network/routing.ts
+# findInternetRoute picks it: both halves (0/1 + 128.0/1, ::/1 + 8000::/1) on one interface, else the
+# unscoped default; IPv4 first. A host route (one a DHCP server pushed for 1.1.1.1, say) never decides.
+# Prints "-" when the table has none, nothing when there is no table.
+internet_route_interface() {
+	"$NETSTAT" -rn 2>/dev/null | awk '
+		$1 == "Internet:" { family = 4; column = 0; table = 1; next }
+		$1 == "Internet6:" { family = 6; column = 0; table = 1; next }
+		$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
+		!family || NF < 3 || $3 !~ /^[UGHRDMmdCXLS123WcBbIiYrg]+$/ || $3 ~ /[RBI]/ { next }
+		{
+			ifname = ""
+			if (column) ifname = $column
+			else for (i = 4; i <= NF; i++) if ($i ~ /^[a-zA-Z][a-zA-Z0-9]*[0-9]$/) { ifname = $i; break }
+			if (ifname == "") next
+			destination = tolower($1)
+			if (destination == "default") { if (!((family, "any") in first)) first[family, "any"] = ifname; next }
+			if (family == 4 && destination ~ /^0(\.0)*\/1$/) low[family, ++lows[family]] = ifname
+			if (family == 4 && destination ~ /^128(\.0)*\/1$/) high[family, ifname] = 1
+			if (family == 6 && destination ~ /^(0*:)?:\/1$/) low[family, ++lows[family]] = ifname
+			if (family == 6 && destination ~ /^8000::\/1$/) high[family, ifname] = 1
+		}
+		END {
+			if (!table) exit
+			for (f = 4; f <= 6; f += 2) {
+				for (i = 1; i <= lows[f]; i++) if ((f, low[f, i]) in high) { print low[f, i]; exit }
+				if ((f, "any") in first) { print first[f, "any"]; exit }
+			}
+			print "-"
+		}
+	'
+}
+
 # Prints "ADDRESS INTERFACE INTERNET_IF": the physical router and its interface ("- -" when none), then
-# the interface the kernel sends 1.1.1.1 out of ("-" when unknown).
+# the interface that carries the Internet ("-" when unknown): the routing table's routes for it, else (no
+# table) the kernel's route to 1.1.1.1, else `route -n get default`.
 physical_gateway() {
-	read -r gateway_address gateway_interface internet_if <<EOF
+	read -r gateway_address gateway_interface probe_if <<EOF
 $(route_get_gateway 1.1.1.1)
 EOF
 	gateway="$gateway_address $gateway_interface"
 	[ "$gateway_address" != - ] || gateway=$(netstat_gateway)
-	# Without a route to 1.1.1.1, the default route tells both (an IKEv2 default on ipsec0 has no gateway).
+	internet_if=$(internet_route_interface)
+	[ -n "$internet_if" ] || internet_if=$probe_if
+	# Without those, the default route tells both (an IKEv2 default on ipsec0 has no gateway).
 	if [ -z "$gateway" ] || [ "${internet_if:--}" = - ]; then
 		read -r gateway_address gateway_interface default_interface <<EOF
 $(route_get_gateway default)
