@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
-import { type Cidr, cidrContains, isIpAddress, parseCidr } from "../address/ip";
+import { type Cidr, isIpAddress, parseCidr } from "../address/ip";
+import { isLocalAddress } from "../address/private-space";
 import {
   type PortRange,
   type ServerProtocol,
@@ -81,10 +82,6 @@ export interface KillSwitchPolicy {
   exceptions: ResolvedException[];
 }
 
-/** Where a `.local` (mDNS) name may point: private, link-local and unique-local ranges. */
-const LOCAL_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fe80::/10", "fc00::/7"].map(
-  (range) => parseCidr(range) as Cidr,
-);
 const isLocalName = (name: string) => /\.local\.?$/i.test(name);
 
 /** Resolves a host name to all its addresses; injectable so tests and previews need no DNS. */
@@ -143,9 +140,7 @@ export async function resolvePolicy(
     const field = `exceptions[${index}].address`;
     const addresses = cidr ? [cidr] : (await resolve(field, target)).flatMap((a) => parseCidr(a) ?? []);
     // mDNS answers come from the local network, which may be hostile: a .local name must stay on it.
-    const offLink = isLocalName(target)
-      ? addresses.filter((a) => !LOCAL_RANGES.some((r) => cidrContains(r, a.address)))
-      : [];
+    const offLink = isLocalName(target) ? addresses.filter((a) => !isLocalAddress(a.address)) : [];
     if (offLink.length > 0) {
       errors.push(
         `${field}: "${target}" resolved to ${offLink.map((a) => a.address).join(", ")}, which is not a private or link-local address; a .local name is accepted only on the local network`,

@@ -4,6 +4,7 @@
  * are shown but do not.
  */
 import { NEWER_PF_KEYWORDS, type ParsedRuleset, type PfRule, parsePfRules } from "./parse-rules";
+import { findPublicSpaceOverCap } from "./public-space";
 
 export type LintSeverity = "error" | "warning";
 
@@ -27,7 +28,8 @@ export interface LintFinding {
     | "pass-to-everything"
     | "stateless-inbound"
     | "floating-tunnel-state"
-    | "every-protocol-to-host";
+    | "every-protocol-to-host"
+    | "public-space-over-cap";
   severity: LintSeverity;
   /** 1-based line; 0 for the text as a whole. */
   line: number;
@@ -276,6 +278,9 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
       );
     }
   }
+
+  const overCap = findPublicSpaceOverCap(parsed);
+  if (overCap) add("public-space-over-cap", "error", overCap.line, overCap.message);
 
   const defined = new Set(parsed.tables.map((t) => t.name));
   const used = new Map<string, number>();
