@@ -1,9 +1,11 @@
 /**
  * How much of the Internet one exception may open. An exception is a pass outside the tunnel, so a wide one
  * is a hole in the kill switch: a prefix wider than /8 (IPv4) or /32 (IPv6) is refused outright, one wider
- * than /24 or /64 must be confirmed (`"wide": true`), and exceptions may never add up to a default route.
+ * than /24 or /64 must be confirmed (`"wide": true`), and together the exceptions may open no more public space
+ * than one of the widest would (private, link-local and unique-local space is not counted).
  */
 import { type AddressFamily, type Cidr, addressToBigInt } from "../address/ip";
+import { publicAddressCount } from "../address/private-space";
 
 /** The widest prefix an exception may have at all. */
 export const WIDEST_PREFIX: Readonly<Record<AddressFamily, number>> = { inet: 8, inet6: 32 };
@@ -79,4 +81,46 @@ function coversAll(ranges: [bigint, bigint][], last: bigint): boolean {
     if (next > last) return true;
   }
   return false;
+}
+
+/** The most public space all exceptions together may open: a /8's worth of IPv4, a /32's worth of IPv6. */
+export const PUBLIC_SPACE_CAP: Readonly<Record<AddressFamily, bigint>> = {
+  inet: 1n << BigInt(BITS.inet - WIDEST_PREFIX.inet),
+  inet6: 1n << BigInt(BITS.inet6 - WIDEST_PREFIX.inet6),
+};
+
+/** A count as people read it: digits up to 2^32, then a power of two ("2^96", "more than 2^96"). */
+export function describeCount(count: bigint): string {
+  if (count <= 1n << 32n) return count.toLocaleString("en-US");
+  const exponent = count.toString(2).length - 1;
+  return count === 1n << BigInt(exponent) ? `2^${exponent}` : `more than 2^${exponent}`;
+}
+
+/** Where the exceptions, taken in order, first open more public space than the cap allows, and why. */
+export interface PublicSpaceExcess {
+  index: number;
+  message: string;
+}
+
+/**
+ * The first of `cidrs` (null: not a network, or not counted) at which their union, overlaps once and local space
+ * left out, opens more public addresses of a family than PUBLIC_SPACE_CAP; null when they never do.
+ */
+export function findPublicSpaceExcess(cidrs: readonly (Cidr | null)[]): PublicSpaceExcess | null {
+  const taken: Cidr[] = [];
+  for (const [index, cidr] of cidrs.entries()) {
+    if (!cidr) continue;
+    taken.push(cidr);
+    const count = publicAddressCount(taken.filter((c) => c.family === cidr.family))[cidr.family];
+    const cap = PUBLIC_SPACE_CAP[cidr.family];
+    if (count <= cap) continue;
+    return { index, message: describePublicSpaceExcess(cidr.family, count, "the exceptions") };
+  }
+  return null;
+}
+
+/** "would make the exceptions open 33,554,432 public IPv4 addresses; together they may open at most 16,777,216 (a /8)" */
+export function describePublicSpaceExcess(family: AddressFamily, count: bigint, what: string): string {
+  const cap = PUBLIC_SPACE_CAP[family];
+  return `would make ${what} open ${describeCount(count)} public ${FAMILY_NAME[family]} addresses; together they may open at most ${describeCount(cap)} (a /${WIDEST_PREFIX[family]})`;
 }

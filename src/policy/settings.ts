@@ -1,7 +1,12 @@
 import * as z from "zod/mini";
 import { isIpAddress, parseCidr } from "../address/ip";
 import { parseNetworkIdentityId } from "../network/identity";
-import { exceptionWidth, exceptionWidthProblem, indexCompletingDefaultRoute } from "./exception-width";
+import {
+  exceptionWidth,
+  exceptionWidthProblem,
+  findPublicSpaceExcess,
+  indexCompletingDefaultRoute,
+} from "./exception-width";
 
 /** The transport protocols a VPN server or an exception can name. */
 export const TRANSPORTS = ["tcp", "udp"] as const;
@@ -175,9 +180,39 @@ export const exceptionSchema = z
     }),
   );
 
-/** Exceptions that add up to every address of a family are a default route outside the VPN. */
-function refuseDefaultRouteCover(exceptions: readonly { address: string }[], context: z.core.$RefinementCtx) {
+/**
+ * Where the exceptions, together, open more public space than one of the widest may (see exception-width). Every
+ * enabled one counts, expired and other networks' included: the watchdog switches those in as the Mac moves,
+ * without asking. A disabled one counts once it is enabled again, which checks this anew.
+ */
+export function exceptionsOverPublicCap(
+  exceptions: readonly { address: string; enabled?: boolean }[],
+): { index: number; message: string } | null {
   // A network too wide on its own is already refused by its field; this catches the ones that add up.
+  const counted = exceptions.map((e) =>
+    e.enabled === false || tooWide(e.address) ? null : parseCidr(e.address.trim()),
+  );
+  const excess = findPublicSpaceExcess(counted);
+  if (!excess) return null;
+  return { index: excess.index, message: `${quote(exceptions[excess.index].address)} ${excess.message}` };
+}
+
+/** Exceptions that add up to more public space than the cap, or to every address of a family, are refused. */
+function refuseExceptionsAddingUp(
+  exceptions: readonly { address: string; enabled: boolean }[],
+  context: z.core.$RefinementCtx,
+) {
+  const excess = exceptionsOverPublicCap(exceptions);
+  if (excess) {
+    context.issues.push({
+      code: "custom",
+      path: ["exceptions", excess.index, "address"],
+      input: exceptions[excess.index].address,
+      message: excess.message,
+    });
+    return;
+  }
+  // Disabled ones too: a default route is one toggle away.
   const narrowEnough = exceptions.map((e) => (tooWide(e.address) ? null : parseCidr(e.address.trim())));
   const index = indexCompletingDefaultRoute(narrowEnough);
   if (index === null) return;
@@ -228,7 +263,7 @@ export const settingsSchema = z
       10,
     ),
   })
-  .check(z.superRefine((settings, context) => refuseDefaultRouteCover(settings.exceptions, context)));
+  .check(z.superRefine((settings, context) => refuseExceptionsAddingUp(settings.exceptions, context)));
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;

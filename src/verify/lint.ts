@@ -6,6 +6,7 @@
 import { type Cidr, cidrContains, formatCidr, parseCidr } from "../address/ip";
 import { isLocalNetwork } from "../address/local-space";
 import { NEWER_PF_KEYWORDS, type ParsedRuleset, type PfRule, parsePfRules } from "./parse-rules";
+import { findPublicSpaceOverCap } from "./public-space";
 
 export type LintSeverity = "error" | "warning";
 
@@ -30,7 +31,8 @@ export interface LintFinding {
     | "stateless-inbound"
     | "floating-tunnel-state"
     | "every-protocol-to-host"
-    | "public-local-network";
+    | "public-local-network"
+    | "public-space-over-cap";
   severity: LintSeverity;
   /** 1-based line; 0 for the text as a whole. */
   line: number;
@@ -310,6 +312,9 @@ export function lintRuleset(text: string, parsed: ParsedRuleset = parsePfRules(t
       );
     }
   }
+
+  const overCap = findPublicSpaceOverCap(parsed);
+  if (overCap) add("public-space-over-cap", "error", overCap.line, overCap.message);
 
   const defined = new Set(parsed.tables.map((t) => t.name));
   const used = new Map<string, number>();

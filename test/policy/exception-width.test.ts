@@ -59,13 +59,13 @@ describe("how wide an exception may be", () => {
     expect(errorsOf({ exceptions: [{ address: "192.168.1.0/24" }, { address: "printer.local" }] })).toEqual([]);
   });
 
-  it("refuses exceptions that together make a default route, naming the one that completes it", () => {
-    const all = Array.from({ length: 256 }, (_, i) => ({ address: `${i}.0.0.0/8`, wide: true }));
+  it("refuses exceptions that together make a default route, disabled ones too, naming the one that completes it", () => {
+    const all = Array.from({ length: 256 }, (_, i) => ({ address: `${i}.0.0.0/8`, wide: true, enabled: false }));
     const errors = errorsOf({ exceptions: all });
     expect(errors).toEqual([
       'exceptions[255].address: "255.0.0.0/8" completes a default route: together with the exceptions before it, it covers every address, so nothing would stay inside the VPN',
     ]);
-    // One short of the whole space is allowed (if wide), and so is the same /8 twice.
+    // One short of the whole space is one toggle from a default route, but not one: the cap stops the toggle.
     expect(errorsOf({ exceptions: all.slice(1) })).toEqual([]);
   });
 

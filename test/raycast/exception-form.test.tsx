@@ -187,6 +187,20 @@ describe("Add Exception form", () => {
     expect(await stored()).toMatchObject([{ address: "10.1.0.0/16", wide: true }]);
   });
 
+  it("refuses one that would take the exceptions together past the cap, with the settings' message", async () => {
+    const saved = { id: "cdn", address: "45.0.0.0/8", wide: true, protocol: "any", scope: "all", label: "" };
+    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([{ ...saved, enabled: true }]));
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "46.0.0.0/8");
+    raycast.alertAnswer = true;
+    await submit(renderer);
+    expect(errors(renderer).address).toBe(
+      '"46.0.0.0/8" would make the exceptions open 33,554,432 public IPv4 addresses; together they may open at most 16,777,216 (a /8)',
+    );
+    expect(raycast.alerts).toEqual([]);
+    expect(await stored()).toHaveLength(1);
+  });
+
   it("has Enable apply it at once (one prompt there) when the kill switch is on", async () => {
     lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);

@@ -2,7 +2,7 @@ import type * as z from "zod/mini";
 import { formatCidr, parseCidr } from "../../address/ip";
 import { describeAddressCount, exceptionWidth } from "../../policy/exception-width";
 import type { HostLookup } from "../../policy/policy";
-import { exceptionSchema } from "../../policy/settings";
+import { exceptionSchema, exceptionsOverPublicCap } from "../../policy/settings";
 import type { StoredException } from "../stores/exception-store";
 import type { NetworkSummary } from "../stores/snapshot-cache";
 
@@ -145,4 +145,18 @@ export function wideExceptionQuestion(address: string): { title: string; message
     title: `Open ${count.replace(/\baddresses\b/, "Addresses")} Outside the VPN?`,
     message: `${formatCidr(cidr)} is wider than a home or office subnet: traffic to all ${count} leaves outside the tunnel, where the network can see it.`,
   };
+}
+
+/**
+ * The cap on the public space all exceptions open together, checked for `address` saved (or enabled) as the
+ * exception `id` among the stored ones: the settings' own message, or undefined when it fits.
+ */
+export function publicSpaceCapError(
+  address: string,
+  id: string | undefined,
+  stored: readonly Pick<StoredException, "id" | "address" | "enabled">[],
+): string | undefined {
+  // This one last, so that the message names it rather than one saved before.
+  const list = [...stored.filter((e) => e.id !== id), { address: address.trim(), enabled: true }];
+  return exceptionsOverPublicCap(list)?.message;
 }

@@ -12,9 +12,10 @@ import {
   exceptionFieldValidation,
   exceptionFromForm,
   initialFormValues,
+  publicSpaceCapError,
   wideExceptionQuestion,
 } from "../models/exception-form-values";
-import { type StoredException, newExceptionId, saveException } from "../stores/exception-store";
+import { type StoredException, loadExceptions, newExceptionId, saveException } from "../stores/exception-store";
 import { describeExpiry } from "../models/exception-text";
 import { readNetworkOrNull } from "../reading/kill-switch-reading";
 import { summarizeNetwork } from "../reading/network-reading";
@@ -58,6 +59,11 @@ export function ExceptionForm(props: ExceptionFormProps) {
       const unresolved = await checkTargetResolves(submitted.address, props.resolveHost ?? systemHostLookup);
       if (unresolved) {
         setValidationError("address", unresolved);
+        return false;
+      }
+      const overCap = publicSpaceCapError(submitted.address, existing?.id, (await loadExceptions()).exceptions);
+      if (overCap) {
+        setValidationError("address", overCap);
         return false;
       }
       const question = wideExceptionQuestion(submitted.address);

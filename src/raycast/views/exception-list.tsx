@@ -13,6 +13,7 @@ import {
   setExceptionEnabled,
 } from "../stores/exception-store";
 import { appliesNow, describeExpiry, describeTraffic, exceptionTitle, isExpired } from "../models/exception-text";
+import { publicSpaceCapError } from "../models/exception-form-values";
 import { readNetworkOrNull } from "../reading/kill-switch-reading";
 import { summarizeNetwork } from "../reading/network-reading";
 import { loadNetworkNames, networkName } from "../stores/network-names";
@@ -94,6 +95,15 @@ export function ExceptionListView() {
     await reload();
   }
 
+  async function toggle(e: StoredException): Promise<void> {
+    const overCap = e.enabled ? undefined : publicSpaceCapError(e.address, e.id, list.exceptions);
+    if (overCap) {
+      await showFailureToast(new Error(overCap), { title: "Exception Not Enabled" });
+      return;
+    }
+    await change(e.enabled ? "Exception Disabled" : "Exception Enabled", () => setExceptionEnabled(e.id, !e.enabled));
+  }
+
   async function remove(e: StoredException): Promise<void> {
     const confirmed = await confirmAlert({
       title: `Delete “${exceptionTitle(e)}”?`,
@@ -136,11 +146,7 @@ export function ExceptionListView() {
                   <Action
                     title={e.enabled ? "Disable Exception" : "Enable Exception"}
                     icon={e.enabled ? Icon.Circle : Icon.CheckCircle}
-                    onAction={() =>
-                      change(e.enabled ? "Exception Disabled" : "Exception Enabled", () =>
-                        setExceptionEnabled(e.id, !e.enabled),
-                      )
-                    }
+                    onAction={() => toggle(e)}
                   />
                   <Action.Push
                     title="Edit Exception"
