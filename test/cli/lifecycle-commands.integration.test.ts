@@ -62,8 +62,7 @@ describe("killswitch enable --confirm-addresses", () => {
     // The VPN is down: the name is looked up through the Wi-Fi's DNS, which answers what it likes.
     const lookup = async (host: string) => (host === "nas.example.net" ? ["93.184.216.34"] : []);
     const run = (argv: string[]) => runKillswitch(argv, { platform: "darwin", system: mac.system, cwd, lookup });
-    const offline = () => mac.setNetwork(macSnapshot({ wifi: "home", vpn: null }));
-    offline();
+    mac.setNetwork(macSnapshot({ wifi: "home", vpn: null }));
     const asked = await run(["enable", "--config", "settings.json"]);
     expect(asked.code).toBe(2);
     expect(asked.stderr).toContain(
