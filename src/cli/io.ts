@@ -1,3 +1,4 @@
+import type { HostLookup } from "../policy/policy";
 import type { SystemCommands } from "../system/commands";
 
 /** Everything a CLI command touches outside its arguments, so tests can run commands in-process. */
@@ -13,6 +14,8 @@ export interface CliIo {
   now(): Date;
   /** Waits (the leak test between two readings of pf's log); tests answer at once. Default: a timer. */
   wait?: (milliseconds: number) => Promise<void>;
+  /** Resolves host names for Enable; tests answer from a table. Default: the system's resolver. */
+  lookup?: HostLookup;
 }
 
 export interface CliCommand {

@@ -13,12 +13,13 @@ import { type RootReport, type RootRequest, parseRootReport, rootCommand } from 
 import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privileged/runner";
 import type { SystemCommands } from "../system/commands";
 import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
-import { KillSwitchError, ServerTransportError, explainPrivilegedError } from "./errors";
-import { readRecordedState, readResolvedHosts, rememberedNetwork } from "./record";
+import { KillSwitchError, NameConfirmationError, ServerTransportError, explainPrivilegedError } from "./errors";
+import { readRecordedState, readResolvedRecord, rememberedNetwork } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
 import { trustWarnings } from "../policy/warnings";
+import { describeNamesToConfirm, fieldsNaming } from "../policy/name-trust";
 
 export interface KillSwitchRequest {
   system: SystemCommands;
@@ -38,6 +39,11 @@ export interface KillSwitchRequest {
    * (`IP:port/proto`, `IP/ikev2`): used now and recorded with the servers, so they are asked once.
    */
   serverTransports?: readonly Endpoint[];
+  /**
+   * The user's confirmations of host names resolved outside the VPN (name -> the public addresses it may be
+   * passed to): used now, and recorded with the answers so the same answer is not asked about again.
+   */
+  confirmedAddresses?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ApplyRequest extends KillSwitchRequest {
@@ -119,6 +125,22 @@ function checkAnswersFound(answers: readonly Endpoint[], known: readonly string[
   );
 }
 
+/** A confirmation for a name the settings do not use is a mistake: say so rather than record it. */
+function checkConfirmationsNamed(
+  settings: Settings,
+  confirmations: Readonly<Record<string, readonly string[]>>,
+): Readonly<Record<string, readonly string[]>> {
+  const stray = Object.keys(confirmations).filter((host) => fieldsNaming(settings, host).length === 0);
+  if (stray.length > 0) {
+    throw new KillSwitchError(
+      "confirm-addresses",
+      `No VPN server or exception is named ${stray.map((host) => JSON.stringify(host)).join(", ")}, so there is nothing to confirm and nothing was changed.`,
+      true,
+    );
+  }
+  return confirmations;
+}
+
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
@@ -126,7 +148,11 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     result: resolved,
     resolved: addresses,
     fromRecord,
-  } = await resolveWithRecord(settings, request.lookup ?? systemHostLookup, await readResolvedHosts(system));
+    toConfirm,
+  } = await resolveWithRecord(settings, request.lookup ?? systemHostLookup, await readResolvedRecord(system), {
+    network,
+    confirmations: checkConfirmationsNamed(settings, request.confirmedAddresses ?? {}),
+  });
   if (!resolved.ok) {
     throw new KillSwitchError(
       "resolve",
@@ -135,6 +161,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       resolved.errors.join("\n"),
     );
   }
+  if (toConfirm.length > 0) throw new NameConfirmationError(toConfirm, describeNamesToConfirm(toConfirm));
   const recorded = rememberedNetwork(await readRecordedState(system));
   const answers = request.serverTransports ?? [];
   checkAnswersFound(answers, [...network.endpoints, ...recorded.rememberedServers.map((e) => e.address)]);

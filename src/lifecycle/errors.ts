@@ -1,5 +1,6 @@
 import { ROOT_EXIT, type RootAction } from "../privileged/root-protocol";
 import type { PrivilegedError } from "../privileged/runner";
+import type { NameToConfirm } from "../policy/name-trust";
 
 export type KillSwitchErrorKind =
   /** The user cancelled the password dialog. */
@@ -10,6 +11,8 @@ export type KillSwitchErrorKind =
   | "authorization-failed"
   /** A VPN server or exception host name did not resolve; nothing was asked or loaded. */
   | "resolve"
+  /** A host name resolved outside the VPN to public addresses nobody confirmed: the user must answer. */
+  | "confirm-addresses"
   /** Protect from startup with no VPN server to keep reachable; nothing was asked or loaded. */
   | "no-server"
   /** A VPN server found in the routes, with nothing saying its protocol and port: the user must answer. */
@@ -57,6 +60,21 @@ export class ServerTransportError extends KillSwitchError {
   ) {
     super("server-transport", message, true);
     this.name = "ServerTransportError";
+  }
+}
+
+/**
+ * Enable (or Apply) resolved host names through the network's DNS, not the VPN's, to public addresses the user has
+ * not confirmed: the network may have answered anything, so it asks. Nothing was asked or loaded.
+ */
+export class NameConfirmationError extends KillSwitchError {
+  constructor(
+    /** Each name to confirm: the setting naming it, the name, its public addresses. */
+    readonly names: readonly NameToConfirm[],
+    message: string,
+  ) {
+    super("confirm-addresses", message, true);
+    this.name = "NameConfirmationError";
   }
 }
 

@@ -22,7 +22,8 @@
  * Enable and apply, with `settings.protectFromStartup`, install the boot-time watchdog in the same prompt
  * (without it, they remove an installed one); with `captivePortalUntil` they open a captive portal window that
  * a root timer closes on time. While the kill switch blocks DNS, host names fall back to the addresses
- * recorded when they last resolved (a note says so).
+ * recorded when they last resolved (a note says so). A name resolved outside the VPN to public addresses the
+ * user has not confirmed (`confirmedAddresses`) stops Enable with a `NameConfirmationError` listing them.
  *
  * The actions throw `KillSwitchError` (`kind`, `nothingChanged`, a message for people): a cancelled
  * dialog is `cancelled` with nothing changed; rules pf rejects are `rules-rejected` with pfctl's words.
@@ -42,7 +43,7 @@ export {
   uninstallKillSwitch,
 } from "./actions";
 export { describeChange, describeStatus } from "./describe";
-export { KillSwitchError, type KillSwitchErrorKind, ServerTransportError } from "./errors";
+export { KillSwitchError, type KillSwitchErrorKind, NameConfirmationError, ServerTransportError } from "./errors";
 export { type RecordedState, type WatchdogStatus, parseBootTime } from "./record";
 export { type KillSwitchState, type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "./status";
 export {

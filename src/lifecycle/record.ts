@@ -6,6 +6,7 @@ import { type Endpoint, parseRecordedEndpoint } from "../policy/policy";
 import { RESOLVED_FILE, STATE_FILE, STATUS_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
 import type { StatusField, WatchdogStatusField } from "../privileged/root-contract";
 import { type SystemCommands, systemPath, systemRootOf } from "../system/commands";
+import type { ResolvedRecord } from "./resolution";
 
 /**
  * status.json, written by the root script beside state.json (root's alone) after Enable and Apply and by the
@@ -148,16 +149,21 @@ export function readWatchdogStatus(system: SystemCommands): Promise<FileReading<
   return readJsonFile(system, WATCHDOG_STATUS_FILE, watchdogStatusSchema);
 }
 
-/** resolved.json: what each host name of the settings resolved to when the rules were last loaded. */
+/**
+ * resolved.json: what each host name of the settings resolved to when the rules were last loaded. Version 2 is
+ * written only with answers that were confirmed or came through the VPN; version 1 (earlier releases) took the
+ * network's word.
+ */
 export const resolvedHostsSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   hosts: z.record(z.string(), z.array(z.string())),
 });
 export type ResolvedHosts = z.infer<typeof resolvedHostsSchema>;
 
-export async function readResolvedHosts(system: SystemCommands): Promise<Record<string, string[]>> {
+export async function readResolvedRecord(system: SystemCommands): Promise<ResolvedRecord> {
   const reading = await readJsonFile(system, RESOLVED_FILE, resolvedHostsSchema);
-  return reading.kind === "present" ? reading.value.hosts : {};
+  if (reading.kind !== "present") return { hosts: {}, confirmed: false };
+  return { hosts: reading.value.hosts, confirmed: reading.value.version === 2 };
 }
 
 /** `sysctl -n kern.boottime` (`{ sec = 1700000000, usec = 12345 } Tue Nov 14 ...`): seconds, or null. */

@@ -15,7 +15,7 @@ import {
 } from "./routing";
 import type { ScutilNwi } from "./scutil-nwi";
 import { INTERNET_PROBE_ADDRESS, type NetworkSnapshot, SNAPSHOT_FILES, type SnapshotTextField } from "./snapshot";
-import type { Gateway, NetworkInterface, NetworkState, ServerConnection } from "./state";
+import type { Gateway, NetworkInterface, NetworkState, ResolverInterface, ServerConnection } from "./state";
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 const missing = (field: SnapshotTextField) => `${SNAPSHOT_FILES[field]} missing`;
@@ -146,6 +146,14 @@ function collectDnsServers(parsed: ParsedSnapshot): string[] {
   return unique(main.length > 0 ? main : fromSection(parsed.dns.scopedResolvers));
 }
 
+/** The main section's resolvers in order, each with the interface `if_index` names. */
+function collectResolverInterfaces(parsed: ParsedSnapshot): ResolverInterface[] | undefined {
+  if (!parsed.dns) return undefined;
+  return [...parsed.dns.resolvers]
+    .sort((a, b) => a.number - b.number)
+    .map((resolver) => ({ domain: resolver.domain, interface: resolver.interfaceName }));
+}
+
 function noteDefaultRoute(defaultRoute: DefaultRoute | null, undetermined: string[]): void {
   if (!defaultRoute) {
     undetermined.push(`default interface unknown (no route to ${INTERNET_PROBE_ADDRESS}, no split or default route)`);
@@ -249,6 +257,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
   const tunnelRoutes = parsed.routes ? findTunnelRoutes(parsed.routes, tunnels) : undefined;
 
   const dns = collectDnsServers(parsed);
+  const resolverInterfaces = collectResolverInterfaces(parsed);
   if (parsed.dns === null) undetermined.push(`DNS resolvers unknown (${missing("scutilDns")})`);
   else if (dns.length === 0) undetermined.push("no DNS resolver listed by scutil --dns");
 
@@ -275,6 +284,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     ...(serverConnections ? { serverConnections } : {}),
     ...(tunnelRoutes ? { tunnelRoutes } : {}),
     dns,
+    ...(resolverInterfaces ? { resolverInterfaces } : {}),
     identity,
     undetermined,
   };

@@ -46,6 +46,12 @@ export interface TunnelRoute {
   tunnel: string;
 }
 
+/** A resolver's domain (null: the default resolver) and the interface its queries leave on (null: not said). */
+export interface ResolverInterface {
+  domain: string | null;
+  interface: string | null;
+}
+
 /** What the Mac's network looks like right now, as far as unprivileged commands tell. */
 export interface NetworkState {
   /** Interfaces that reach a network directly (en*, bridge*, ...), loopback and tunnels excluded. */
@@ -76,6 +82,12 @@ export interface NetworkState {
   tunnelRoutes?: TunnelRoute[];
   /** DNS resolvers in use (resolver #1 first, then the rest, deduplicated). */
   dns: string[];
+  /**
+   * Which interface each resolver of `scutil --dns`'s main section sends its queries on (`if_index : 13 (utun4)`),
+   * resolver #1 first; `domain` set for a supplemental one. Absent when not read. Says whether a lookup went
+   * through the VPN or to the network the Mac is on.
+   */
+  resolverInterfaces?: ResolverInterface[];
   identity: NetworkIdentity | null;
   /** Plain-language notes on what could not be determined (missing or unreadable output). */
   undetermined: string[];

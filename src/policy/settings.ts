@@ -113,6 +113,12 @@ const resolverSchema = z.string().check(
   }),
 );
 
+const confirmedNameSchema = z.string().check(
+  z.refine((text) => isHostName(text) && !text.endsWith("."), {
+    error: (issue) => `${quote(issue.input)} is not a host name`,
+  }),
+);
+
 const portSchema = z.union([z.number(), z.string()]).check(
   z.refine((value) => parsePorts(value) !== null, {
     error: (issue) => `${quote(issue.input)} is not a port (1-65535), a list (80,443) or a range (8000-8080)`,
@@ -251,6 +257,11 @@ export const settingsSchema = z
     allowAirDrop: z._default(z.boolean(), true),
     dnsResolvers: z._default(z.array(resolverSchema), []),
     exceptions: z._default(z.array(exceptionSchema), []),
+    /**
+     * The user's word for host names resolved outside the VPN to public addresses: the addresses each name may
+     * be passed to. A name answering anything else is asked about again.
+     */
+    confirmedAddresses: z._default(z.record(confirmedNameSchema, z.array(resolverSchema)), {}),
     authentication: z._default(z.enum(["password", "touchid"]), "password"),
     protectFromStartup: z._default(z.boolean(), true),
     /** Megabytes the record of blocked traffic may take (a rotating capture, root's side); 0: no record. */
@@ -296,6 +307,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `expected ${issue.expected}${got}`;
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => quote(v)).join(", ")}${got}`;
+    case "invalid_key":
+      // A record's key: its own check's message names it.
+      return issue.issues[0]?.message ?? `${quote(issue.input)} is not a valid key`;
     case "unrecognized_keys":
       return `unknown field(s) ${issue.keys.map((k) => quote(k)).join(", ")}`;
     default:

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "d0620b91ffb609dd867f2a4a93b23f579183b4cad4ea0be205bbcd9283d707f0";
+export const ROOT_SCRIPT_SHA256 = "2a5e32ce4f00148214bf5da7e9b0d8329db60bf49f881b54ddb5c6f7b0f7c2cd";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

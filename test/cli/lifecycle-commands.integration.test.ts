@@ -51,6 +51,51 @@ describe("killswitch enable --server-transport", () => {
   });
 });
 
+describe("killswitch enable --confirm-addresses", () => {
+  it("refuses (exit 2) a host name the network resolved to a public address until its addresses are given", async () => {
+    mac = createFakeMac();
+    const cwd = configDir({
+      protectFromStartup: false,
+      vpnServers: ["198.51.100.7:1194/udp"],
+      exceptions: [{ address: "nas.example.net", label: "NAS" }],
+    });
+    // The VPN is down: the name is looked up through the Wi-Fi's DNS, which answers what it likes.
+    const lookup = async (host: string) => (host === "nas.example.net" ? ["93.184.216.34"] : []);
+    const run = (argv: string[]) => runKillswitch(argv, { platform: "darwin", system: mac.system, cwd, lookup });
+    mac.setNetwork(macSnapshot({ wifi: "home", vpn: null }));
+    const asked = await run(["enable", "--config", "settings.json"]);
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toContain(
+      'exceptions[0].address: "nas.example.net" resolved outside the VPN to 93.184.216.34: the network\'s DNS may have given any address',
+    );
+    expect(asked.stderr).toContain("--confirm-addresses nas.example.net=93.184.216.34");
+    const json = await run(["enable", "--config", "settings.json", "--json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      kind: "confirm-addresses",
+      names: [{ field: "exceptions[0].address", host: "nas.example.net", addresses: ["93.184.216.34"] }],
+    });
+    const bad = await run(["enable", "--config", "settings.json", "--confirm-addresses", "nas.example.net", "--json"]);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error).toMatchObject({ field: "--confirm-addresses", value: "nas.example.net" });
+    expect(mac.prompts()).toHaveLength(0);
+
+    const on = await run([
+      "enable",
+      "--config",
+      "settings.json",
+      "--confirm-addresses",
+      "nas.example.net=93.184.216.34",
+    ]);
+    expect(on.code).toBe(0);
+    expect(mac.readPf().anchors[ANCHOR_NAME].filter).toContain(
+      "pass out quick inet from any to 93.184.216.34 flags any keep state",
+    );
+    // Kept for the next Enable.
+    expect((await run(["enable", "--config", "settings.json"])).code).toBe(0);
+  });
+});
+
 describe("killswitch enable / status / disable", () => {
   it("turns the kill switch on and off with one prompt each, reading the Mac's network", async () => {
     mac = createFakeMac();

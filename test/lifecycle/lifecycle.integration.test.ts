@@ -340,6 +340,7 @@ describe("resolving host names", () => {
       network: WIFI_WITHOUT_VPN,
       now: NOW,
       lookup: async () => ["203.0.113.9", "2001:db8::9"],
+      confirmedAddresses: { "vpn.example.com": ["203.0.113.9", "2001:db8::9"] },
     });
     expect(on.rules).toContain("to 203.0.113.9 port 51820");
     expect(on.rules).toContain("to 2001:db8::9 port 51820");

@@ -125,6 +125,7 @@ describe("deriveNetworkState", () => {
       serverConnections: [{ address: "198.51.100.7", protocol: "udp", port: 1194 }],
       tunnelRoutes: [{ network: "10.8.0.0/24", tunnel: "utun4" }],
       dns: ["10.8.0.1"],
+      resolverInterfaces: expect.arrayContaining([{ domain: null, interface: "utun4" }]),
       identity: {
         id: "gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24",
         gatewayIpv4: "192.168.1.1",

@@ -26,6 +26,7 @@ describe("settingsFromPreferences", () => {
         allowAirDrop: true,
         dnsResolvers: [],
         exceptions: [],
+        confirmedAddresses: {},
         authentication: "password",
         // On by default: a kill switch that is off after a restart breaks the promise.
         protectFromStartup: true,
@@ -63,6 +64,7 @@ describe("settingsFromPreferences", () => {
         exceptions: [
           { address: "192.168.1.20", protocol: "tcp", port: "631", scope: "all", label: "Printer", enabled: true },
         ],
+        confirmedAddresses: {},
         authentication: "touchid",
         protectFromStartup: true,
         blockedTrafficLog: 50,

@@ -132,14 +132,15 @@ write_state() {
 		"$(json_list "$SERVERS")" "$(json_list "$TUNNEL_ROUTES")" >"$STATE_DIR/$KS_FILE_STATUS.new" && publish "$STATE_DIR/$KS_FILE_STATUS"
 }
 
-# resolved.json: what each host name in the settings resolved to, for when DNS is blocked later.
+# resolved.json: what each host name in the settings resolved to, for when DNS is blocked later; version 2:
+# every answer in it was confirmed by the user or came through the VPN.
 write_resolved() {
 	[ -s "$WORK/resolved" ] || return 0
 	hosts=""
 	while read -r host addresses; do
 		hosts="$hosts${hosts:+,}\"$host\":[$(json_list "$(printf '%s' "$addresses" | tr ',' ' ')")]"
 	done <"$WORK/resolved"
-	printf '{"version":1,"hosts":{%s}}\n' "$hosts" >"$STATE_DIR/$KS_FILE_RESOLVED.new" &&
+	printf '{"version":2,"hosts":{%s}}\n' "$hosts" >"$STATE_DIR/$KS_FILE_RESOLVED.new" &&
 		publish "$STATE_DIR/$KS_FILE_RESOLVED"
 }
 

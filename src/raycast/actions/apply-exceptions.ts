@@ -2,6 +2,7 @@ import { showHUD } from "@raycast/api";
 import { captivePortalUntil, readKillSwitch } from "../reading/kill-switch-reading";
 import { isOn } from "../models/kill-switch-state";
 import { applyFromRaycast, reportChange } from "./privileged-actions";
+import { withConfirmedNames } from "./name-confirmation";
 import { withSettingsAndNetwork } from "../stores/settings-source";
 
 /**
@@ -18,8 +19,10 @@ export function applyExceptions(change: string | null, now: Date = new Date()): 
     }
     // An open captive-portal window stays open for the rest of its time.
     const until = captivePortalUntil(status, now);
-    const outcome = await applyFromRaycast(settings, network, { captivePortalUntil: until });
-    if (outcome.kind === "cancelled") {
+    const outcome = await withConfirmedNames(settings, (confirmedAddresses) =>
+      applyFromRaycast(settings, network, { captivePortalUntil: until, confirmedAddresses }),
+    );
+    if (outcome === null || outcome.kind === "cancelled") {
       await showHUD(`${what}, Not Applied · it applies at the next Enable`);
       return;
     }

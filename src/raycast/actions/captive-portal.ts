@@ -2,6 +2,7 @@ import { showHUD } from "@raycast/api";
 import { readKillSwitch } from "../reading/kill-switch-reading";
 import { isOn } from "../models/kill-switch-state";
 import { applyFromRaycast, reportChange } from "./privileged-actions";
+import { withConfirmedNames } from "./name-confirmation";
 import { withSettingsAndNetwork } from "../stores/settings-source";
 import type { CaptivePortalMinutes } from "./launch-context";
 import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
@@ -19,8 +20,10 @@ export function allowCaptivePortal(minutes: CaptivePortalMinutes, now: Date = ne
     }
     const until = new Date(now.getTime() + minutes * 60_000);
     // Keep connections: the VPN and whatever else is allowed carry on while the window is open.
-    const outcome = await applyFromRaycast(settings, network, { captivePortalUntil: until, keepConnections: true });
-    if (outcome.kind === "cancelled") return;
+    const outcome = await withConfirmedNames(settings, (confirmedAddresses) =>
+      applyFromRaycast(settings, network, { captivePortalUntil: until, keepConnections: true, confirmedAddresses }),
+    );
+    if (outcome === null || outcome.kind === "cancelled") return;
     writeCaptivePortalUntil(until);
     await reportChange(
       outcome.value,

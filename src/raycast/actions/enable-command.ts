@@ -1,6 +1,7 @@
 import { Alert, LaunchType, confirmAlert, launchCommand } from "@raycast/api";
 import { showFailureToast } from "@raycast/utils";
 import { applyExceptions } from "./apply-exceptions";
+import { withConfirmedNames } from "./name-confirmation";
 import { allowCaptivePortal } from "./captive-portal";
 import { describeEnabled } from "../models/hud-text";
 import { clearLogFromRaycast, enableFromRaycast, reportChange } from "./privileged-actions";
@@ -39,7 +40,9 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
     const answers = serverTransports.flatMap((text) => parseServerTransport(text) ?? []);
     let outcome;
     try {
-      outcome = await enableFromRaycast(settings, network, answers);
+      outcome = await withConfirmedNames(settings, (confirmed) =>
+        enableFromRaycast(settings, network, answers, confirmed),
+      );
     } catch (error) {
       // A server with nothing on the Mac saying how the VPN reaches it: ask, and that form runs Enable again.
       if (!(error instanceof ServerTransportError)) throw error;
@@ -47,7 +50,7 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
       await launchCommand({ name: SERVER_PROTOCOL_COMMAND, type: LaunchType.UserInitiated, context });
       return;
     }
-    if (outcome.kind === "cancelled") return;
+    if (outcome === null || outcome.kind === "cancelled") return;
     const change = outcome.value;
     // A fresh Enable closes any captive-portal window: its rules are built without one.
     writeCaptivePortalUntil(null);

@@ -36,14 +36,21 @@ export function enableFromRaycast(
   settings: Settings,
   network: NetworkState,
   serverTransports: readonly Endpoint[] = [],
+  confirmedAddresses: Readonly<Record<string, readonly string[]>> = {},
 ): Promise<Outcome<KillSwitchChange>> {
-  return unlessCancelled(() => enableKillSwitch({ system: systemCommands(), settings, network, serverTransports }));
+  return unlessCancelled(() =>
+    enableKillSwitch({ system: systemCommands(), settings, network, serverTransports, confirmedAddresses }),
+  );
 }
 
 export function applyFromRaycast(
   settings: Settings,
   network: NetworkState,
-  options: { captivePortalUntil?: Date | null; keepConnections?: boolean } = {},
+  options: {
+    captivePortalUntil?: Date | null;
+    keepConnections?: boolean;
+    confirmedAddresses?: Readonly<Record<string, readonly string[]>>;
+  } = {},
 ): Promise<Outcome<KillSwitchChange>> {
   return unlessCancelled(() =>
     applyKillSwitch({
@@ -52,6 +59,7 @@ export function applyFromRaycast(
       network,
       captivePortalUntil: options.captivePortalUntil ?? null,
       keepConnections: options.keepConnections,
+      confirmedAddresses: options.confirmedAddresses ?? {},
     }),
   );
 }

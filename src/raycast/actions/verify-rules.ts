@@ -4,7 +4,7 @@ import {
   type FileReading,
   type RecordedState,
   readRecordedState,
-  readResolvedHosts,
+  readResolvedRecord,
   rememberedNetwork,
 } from "../../lifecycle/record";
 import { resolveWithRecord } from "../../lifecycle/resolution";
@@ -50,7 +50,7 @@ export function runVerifyRules(now: Date = new Date()): Promise<void> {
       return;
     }
     // Host names resolve as Enable resolved them: with DNS outside the VPN blocked, the recorded addresses stand in.
-    const recorded = await readResolvedHosts(systemCommands());
+    const recorded = await readResolvedRecord(systemCommands());
     const { result: resolved } = await resolveWithRecord(settings, systemHostLookup, recorded);
     if (!resolved.ok) throw new Error(`Cannot resolve host names:\n${resolved.errors.join("\n")}`);
     const record = await readRecordedState(systemCommands());
