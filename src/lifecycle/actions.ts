@@ -212,6 +212,9 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
   );
   const fromRecordNote = describeFromRecord(fromRecord);
   notes.push(...trustWarnings(summary));
+  if (summary.allowLan && summary.localNetwork.notLocal.length > 0) {
+    notes.push(`This network calls public addresses local; not passed: ${summary.localNetwork.notLocal.join(", ")}.`);
+  }
   const status = await getKillSwitchStatus({ system, network, now: input.now });
   return {
     action,

@@ -345,6 +345,15 @@ export function lanProbes(c: ProbeContext): ProbePacket[] {
       tcp("in", iface, a.lanHost, local.v4, 22),
       tcp("in", iface, "fd00::20", local.global, 22),
       tcp("out", iface, local.v4, "100.64.0.1", 443),
+      // Every network the link says it is attached to, public space and a VPN's range included: the rules
+      // pass a host of it only as the policy does.
+      ...(c.view.links.find((link) => link.name === iface)?.subnets ?? []).flatMap((network) => {
+        const cidr = parseCidr(network);
+        if (!cidr) return [];
+        const host = firstHost(cidr);
+        const mine = cidr.family === "inet" ? local.v4 : local.global;
+        return [tcp("out", iface, mine, host, 443), tcp("in", iface, host, mine, 22)];
+      }),
       // A part of the network the VPN routes into the tunnel is the VPN's: never reached on the link.
       ...c.view.tunnelRoutes.flatMap((route) => {
         const cidr = parseCidr(route);

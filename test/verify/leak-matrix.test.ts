@@ -410,6 +410,80 @@ describe("explicit packets on the builder's rules", () => {
       "block",
     ],
     [
+      "a web server in the public /8 the network calls local",
+      "lanAllowed",
+      "publicLan",
+      pkt({ direction: "out", interface: "en0", source: "104.16.1.23", destination: "104.18.32.7" }),
+      "block",
+    ],
+    [
+      "the network's own 'LAN' host, public space",
+      "lanAllowed",
+      "publicLan",
+      pkt({ direction: "out", interface: "en0", source: "104.16.1.23", destination: "104.16.1.40" }),
+      "block",
+    ],
+    [
+      "inbound from the public 'LAN'",
+      "lanAllowed",
+      "publicLan",
+      pkt({
+        direction: "in",
+        interface: "en0",
+        source: "104.16.1.40",
+        destination: "104.16.1.23",
+        destinationPort: 22,
+      }),
+      "block",
+    ],
+    [
+      "a host of the router-advertised global /64",
+      "lanAllowed",
+      "publicLan",
+      pkt({ direction: "out", interface: "en0", source: "2001:db8:1a2b:10::23", destination: "2001:db8:1a2b:10::40" }),
+      "block",
+    ],
+    [
+      "link-local on the public 'LAN'",
+      "lanAllowed",
+      "publicLan",
+      pkt({ direction: "out", interface: "en0", source: "104.16.1.23", destination: "169.254.10.20" }),
+      "pass",
+    ],
+    [
+      "a host of the LAN a VPN route (10.0.0.0/8) holds",
+      "lanAllowed",
+      "lanInVpnRoutes",
+      pkt({
+        direction: "out",
+        interface: "en0",
+        source: "10.20.30.23",
+        destination: "10.20.30.40",
+        destinationPort: 445,
+      }),
+      "block",
+    ],
+    [
+      "a host of the ULA /64 inside the VPN's /48",
+      "lanAllowed",
+      "lanInVpnRoutes",
+      pkt({ direction: "out", interface: "en0", source: "fd12:3456:789a:1::23", destination: "fd12:3456:789a:1::40" }),
+      "block",
+    ],
+    [
+      "the same host through the tunnel",
+      "lanAllowed",
+      "lanInVpnRoutes",
+      pkt({
+        direction: "out",
+        interface: "utun4",
+        source: "10.8.0.2",
+        destination: "10.20.30.40",
+        destinationPort: 445,
+      }),
+      "pass",
+    ],
+    [
       "the tunnel override replaces the detected tunnel",
       "override",
       "vpnUp",
@@ -530,6 +604,35 @@ describe("attackers against the passes of blocking mode: remembered servers and 
         "in en0 inet tcp 192.168.1.129:49152 -> 192.168.1.23:22",
       ]);
       expect(failures.every((f) => f.leak)).toBe(true);
+    }
+  });
+
+  it("names a LAN pass of what the network merely calls local, or of what a VPN route holds, as a leak", async () => {
+    const policy = await policyOf(SETTINGS.lanAllowed);
+    for (const [network, passed, host] of [
+      ["publicLan", "104.16.0.0/16", "104.16.0.1"],
+      ["publicLan", "2001:db8:1a2b:10::/64", "2001:db8:1a2b:10:0:0:0:1"],
+      ["lanInVpnRoutes", "10.20.30.0/24", "10.20.30.1"],
+      ["lanInVpnRoutes", "fd12:3456:789a:1::/64", "fd12:3456:789a:1:0:0:0:1"],
+    ] as const) {
+      const input = { policy, network: NETWORKS[network] as NetworkState, now: NOW };
+      const text = buildKillSwitchAnchor(input);
+      expect(failuresOf(verifyRuleset(text, input)), passed).toEqual([]);
+      const family = passed.includes(":") ? "inet6" : "inet";
+      const opened = text.replace(
+        "block return out log (user) quick all",
+        `pass out quick on en0 ${family} from any to ${passed} flags any keep state\nblock return out log (user) quick all`,
+      );
+      const failures = verifyRuleset(opened, input).clauses.find((c) => c.id === "lan")?.failures ?? [];
+      expect(failures.length, passed).toBeGreaterThan(0);
+      expect(
+        failures.every((f) => f.leak),
+        passed,
+      ).toBe(true);
+      expect(
+        failures.map((f) => (f.packet.direction === "out" ? f.packet.destination : f.packet.source)),
+        passed,
+      ).toContain(host);
     }
   });
 

@@ -93,6 +93,49 @@ export const NETWORKS = {
       { network: "10.0.0.0/8", tunnel: "utun4" },
     ],
   },
+  /**
+   * An attacker's network that calls public space local: en0 at 104.16.1.23 with netmask 0xff000000 (the link
+   * counts for 104.16.0.0/16), router 104.16.0.1, and a router-advertised global /64.
+   */
+  publicLan: {
+    ...EMPTY_NETWORK_STATE,
+    physical: [
+      {
+        name: "en0",
+        ipv4: ["104.16.1.23"],
+        ipv6: ["fe80::1c2a:5ff:fe3b:1", "2001:db8:1a2b:10::23"],
+        subnets: ["104.16.0.0/16", "2001:db8:1a2b:10::/64"],
+      },
+    ],
+    gateway: { ipv4: "104.16.0.1", mac: "f8:ce:21:39:5b:f4", interface: "en0" },
+    identity: identity("gw=104.16.0.1,mac=f8:ce:21:39:5b:f4,net=104.0.0.0/8", "104.16.0.1", "104.0.0.0/8"),
+    tunnels: [utun4],
+    defaultInterface: "utun4",
+    vpnInterface: "utun4",
+    endpoints: ["198.51.100.7"],
+  },
+  /** A network that hands out a part of what the VPN routes into utun4: 10.20.30.0/24 in 10/8, a ULA /64 in a /48. */
+  lanInVpnRoutes: {
+    ...EMPTY_NETWORK_STATE,
+    physical: [
+      {
+        name: "en0",
+        ipv4: ["10.20.30.23"],
+        ipv6: ["fe80::1c2a:5ff:fe3b:1", "fd12:3456:789a:1::23"],
+        subnets: ["10.20.30.0/24", "fd12:3456:789a:1::/64"],
+      },
+    ],
+    gateway: { ipv4: "10.20.30.1", mac: "f8:ce:21:39:5b:f4", interface: "en0" },
+    identity: identity("gw=10.20.30.1,mac=f8:ce:21:39:5b:f4,net=10.20.30.0/24", "10.20.30.1", "10.20.30.0/24"),
+    tunnels: [utun4],
+    defaultInterface: "utun4",
+    vpnInterface: "utun4",
+    endpoints: ["198.51.100.7"],
+    tunnelRoutes: [
+      { network: "10.0.0.0/8", tunnel: "utun4" },
+      { network: "fd12:3456:789a::/48", tunnel: "utun4" },
+    ],
+  },
   cafe: {
     ...EMPTY_NETWORK_STATE,
     physical: [{ name: "en0", ipv4: ["10.0.0.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"] }],

@@ -32,7 +32,9 @@ describe("the watchdog on a network that lies about what is local", () => {
     const settings = settingsFrom({ vpnServers: ["198.51.100.7:1194/udp"], allowLan: true });
     const policy = await policyOf(settings);
     mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
-    await enable(mac, settings, macNetworkState({ wifi: "home", vpn: "utun4" }), { now });
+    const on = await enable(mac, settings, macNetworkState({ wifi: "home", vpn: "utun4" }), { now });
+    // Home's router-advertised global /64 is public space too: Enable says so.
+    expect(on.notes).toContain("This network calls public addresses local; not passed: 2001:db8:1a2b:10::/64.");
     for (const vpn of ["utun4", null]) {
       const state = join(publicLanSnapshot(macSnapshot({ wifi: "home", vpn })));
       const seen = await inspect(mac);
