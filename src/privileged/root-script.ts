@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "3f27968dce2d217480a5ce97b41fc8098f0583f8cd495a2bc358992bcc50b572";
+export const ROOT_SCRIPT_SHA256 = "b6aaa77876ae134b1afe7b21a01aaa0cd06f63290a98f32d0eefd2a74a4c14a7";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -237,6 +237,12 @@ RECORD
 		write_watchdog_status failed "pf skips $skipped (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"
 		return 1
 	fi
+	bridged=$(unfiltered_bridges)
+	if [ -n "$bridged" ]; then
+		# Not ours to undo either: a bridge someone made (a virtual machine's) forwards past pf. Said while it does.
+		write_watchdog_status failed "$bridged${repairs:+; $repairs}" "${repairs:+yes}"
+		return 1
+	fi
 	if [ -n "$repairs" ]; then
 		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
 	else
