@@ -1,4 +1,5 @@
 import { type AnchorSummary, type LocalNetworkOfLink, buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
+import { describeUnfilteredBridge, unfilteredBridges } from "../network/bridges";
 import type { NetworkState } from "../network/state";
 import { formatCidr } from "../address/ip";
 import type { Endpoint } from "../policy/policy";
@@ -76,7 +77,22 @@ function describeLocalNetwork(lan: LocalNetworkOfLink): string[] {
   ];
 }
 
-function describeAllowed(summary: AnchorSummary): string[] {
+/** What pf cannot see: frames a bridge passes between its members; a bridge to a link outside the kill switch is a warning. */
+function describeBridges(network: NetworkState): string[] {
+  const forwarding = (network.bridges ?? []).filter((bridge) => bridge.members.length > 1);
+  if (forwarding.length === 0) return [];
+  const past = unfilteredBridges(forwarding);
+  return [
+    "Not seen by pf: frames a bridge passes between its members:",
+    ...forwarding.map(
+      (bridge) =>
+        `  - ${bridge.name} (${bridge.members.join(", ")})${bridge.thunderbolt ? ": the Thunderbolt Bridge's built-in ports" : ""}`,
+    ),
+    ...past.map((bridge) => `Warning: ${describeUnfilteredBridge(bridge)}.`),
+  ];
+}
+
+function describeAllowed(summary: AnchorSummary, network: NetworkState): string[] {
   const exceptions = summary.exceptions.map(describeException);
   return [
     summary.blockingMode
@@ -96,7 +112,8 @@ function describeAllowed(summary: AnchorSummary): string[] {
       (e) => `  - Expired, no longer passed: ${describeException(e)} (ended ${e.expiresAt ?? "?"})`,
     ),
     ...(summary.captivePortal ? ["  - Captive portal window: DNS and web ports, for a few minutes"] : []),
-    "Blocked: everything else, on every interface (including ones that appear later).",
+    "Blocked: everything else this Mac sends or receives, on every interface (including ones that appear later).",
+    ...describeBridges(network),
     ...trustWarnings(summary).map((warning) => `Warning: ${warning}`),
   ];
 }
@@ -136,7 +153,7 @@ export const previewCommand: CliCommand = {
         "",
         ...describeDetected(context.network),
         "",
-        ...describeAllowed(summary),
+        ...describeAllowed(summary, context.network),
         "",
         "pf anchor",
         ruleset,

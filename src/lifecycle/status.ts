@@ -1,3 +1,4 @@
+import { describeUnfilteredBridge, unfilteredBridges } from "../network/bridges";
 import type { NetworkState } from "../network/state";
 import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths";
 import type { SystemCommands } from "../system/commands";
@@ -79,6 +80,17 @@ function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchS
     [watchdog.message, "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again."],
     extra,
   );
+}
+
+const BRIDGE_NOTE =
+  "pf filters what reaches this Mac's own addresses; a bridge passes frames between its members without it. Give the virtual machine a shared (NAT) network instead of a bridged one, or stop it, to keep its traffic to the VPN.";
+
+/** Bridges that forward past pf (a virtual machine bridged to Wi-Fi), in the words the watchdog uses. */
+const bridgedPastPf = (network: NetworkState | null) =>
+  unfilteredBridges(network?.bridges ?? []).map(describeUnfilteredBridge);
+
+function bridgedStatus(bridged: string[], notes: string[], extra: Partial<KillSwitchStatus>): KillSwitchStatus {
+  return status("degraded", `Degraded: ${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
 }
 
 /** Notes on the watchdog of this boot for people: its last repair in this boot, what pf counted, an outdated version. */
@@ -187,6 +199,11 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
       extra,
     );
   }
+  const bridged = bridgedPastPf(network);
+  // The watchdog's failure is a bridge the network still shows: say what it is, not that rules went missing.
+  if (failedSinceChange && bridged.some((note) => failedSinceChange.message.includes(note))) {
+    return bridgedStatus(bridged, [failedSinceChange.message], extra);
+  }
   if (failedSinceChange) {
     return status(
       "degraded",
@@ -231,6 +248,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   }
   const up = network.tunnels.map((tunnel) => tunnel.name);
   const activeTunnel = recorded.tunnels.find((name) => up.includes(name)) ?? null;
+  if (bridged.length > 0) return bridgedStatus(bridged, [...bridged, ...repairNotes], { ...extra, activeTunnel });
   // Without the watchdog nobody reads pf after the action: another program may have turned it off since.
   const verified = recorded.protectFromStartup === true;
   if (activeTunnel && !verified) {

@@ -1,4 +1,5 @@
 import { type Cidr, addressToBigInt, cidrContains, familyOf, ipv4Network, parseCidr, stripZone } from "../address/ip";
+import { findBridges } from "./bridges";
 import { type IfconfigInterface, emptyIfconfigInterface } from "./ifconfig";
 import { computeNetworkIdentity } from "./identity";
 import { interfaceKind, isPhysicalInterfaceName, isTunnelInterfaceName } from "./interface-kind";
@@ -287,6 +288,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     ...(resolverInterfaces ? { resolverInterfaces } : {}),
     identity,
     undetermined,
+    ...(parsed.interfaces ? { bridges: findBridges(parsed.interfaces) } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ export interface IfconfigInterface {
   type: string | null;
   /** Owners named by `agent domain:...` lines (`ifconfig -v`), e.g. `com.apple.rapport` for Apple's own utuns. */
   agentDomains: string[];
+  /** A bridge's `member: en1 flags=...` lines: the interfaces it forwards frames between. */
+  members: string[];
 }
 
 // Leading whitespace is allowed because pasted output is often indented as a whole.
@@ -85,6 +87,7 @@ export function emptyIfconfigInterface(name: string): IfconfigInterface {
     status: null,
     type: null,
     agentDomains: [],
+    members: [],
   };
 }
 
@@ -136,6 +139,11 @@ export function parseIfconfig(text: string): IfconfigInterface[] {
         break;
       case "type:":
         current.type = body.slice("type:".length).trim() || null;
+        break;
+      case "member:":
+        if (/^[A-Za-z][A-Za-z0-9]*[0-9]$/.test(words[1] ?? "") && !current.members.includes(words[1])) {
+          current.members.push(words[1]);
+        }
         break;
       case "agent": {
         const domain = body.match(/^agent domain:(\S+)/);

@@ -1,3 +1,5 @@
+import type { Bridge } from "./bridges";
+
 /** An interface and its addresses (IPv6 without `%scope`). */
 export interface NetworkInterface {
   name: string;
@@ -91,6 +93,8 @@ export interface NetworkState {
   identity: NetworkIdentity | null;
   /** Plain-language notes on what could not be determined (missing or unreadable output). */
   undetermined: string[];
+  /** Bridges with members (`ifconfig -a`): what they forward between members is not filtered by pf. Absent when unknown. */
+  bridges?: Bridge[];
 }
 
 export const EMPTY_NETWORK_STATE: NetworkState = {

@@ -3,6 +3,9 @@ import { writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
+import { writeSnapshotDirectory } from "../../src/network/snapshot";
+import { VM_BRIDGE_NOTE, VM_BRIDGED_TO_EN0 } from "../network/bridged-vm";
 import { runKillswitch } from "./cli-harness";
 import { temporaryDirectory } from "../temporary-directory";
 
@@ -51,6 +54,26 @@ describe("killswitch preview", () => {
     expect(out.network.identity.id).toMatch(/^gw=192\.168\.1\.1,mac=/);
     expect(out.ruleset).toMatch(/\n$/);
     expect(out.verification).toEqual({ passed: true, failures: [] });
+  });
+
+  it("says what pf filters and which bridges it cannot see through: the Thunderbolt Bridge, a bridged virtual machine", async () => {
+    const sample = (await runKillswitch(["preview"])).stdout;
+    expect(sample).toContain(
+      "Blocked: everything else this Mac sends or receives, on every interface (including ones that appear later).\n" +
+        "Not seen by pf: frames a bridge passes between its members:\n" +
+        "  - bridge0 (en1, en2): the Thunderbolt Bridge's built-in ports\n",
+    );
+    expect(sample).not.toContain("Warning: a virtual machine");
+    const dir = tempDir();
+    await writeSnapshotDirectory(dir, {
+      ...SAMPLE_SNAPSHOT,
+      ifconfig: `${SAMPLE_SNAPSHOT.ifconfig ?? ""}${VM_BRIDGED_TO_EN0}`,
+    });
+    const bridged = await runKillswitch(["preview", "--snapshot", dir]);
+    expect(bridged.stdout).toContain(
+      "  - bridge0 (en1, en2): the Thunderbolt Bridge's built-in ports\n  - bridge100 (en0, vmenet0)\n" +
+        `Warning: ${VM_BRIDGE_NOTE}.\n`,
+    );
   });
 
   it("shows the verification result under the ruleset", async () => {

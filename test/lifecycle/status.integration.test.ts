@@ -94,6 +94,29 @@ describe("getKillSwitchStatus", () => {
     expect(await status()).toMatchObject({ state: "degraded", notes: ["pf refused the rules"] });
   });
 
+  it("is Degraded while a virtual machine is bridged to Wi-Fi, with or without the watchdog; not for the Thunderbolt Bridge", async () => {
+    mac = createFakeMac();
+    record();
+    const thunderbolt = { name: "bridge0", members: ["en1", "en2"], thunderbolt: true };
+    expect((await status({ ...WIFI_WITH_VPN, bridges: [thunderbolt] })).state).toBe("protected");
+    const bridged = {
+      ...WIFI_WITH_VPN,
+      bridges: [thunderbolt, { name: "bridge100", members: ["en0", "vmenet0"], thunderbolt: false }],
+    };
+    const note = "a virtual machine bridged to en0 is not filtered by pf (bridge100: en0, vmenet0)";
+    const found = await status(bridged);
+    expect(found).toMatchObject({ state: "degraded", headline: `Degraded: ${note}.`, activeTunnel: "utun4" });
+    expect(found.notes[0]).toBe(note);
+    // The watchdog reports it too: its failure is the bridge, said as such.
+    mac.reboot();
+    watchdog({ result: "failed", message: note });
+    expect(await status(bridged)).toMatchObject({ state: "degraded", headline: `Degraded: ${note}.` });
+    expect((await status(bridged)).notes[0]).toBe(note);
+    // Without the watchdog (Protect from Startup off), the network alone says it.
+    record({ protectFromStartup: false });
+    expect((await status(bridged)).state).toBe("degraded");
+  });
+
   it("ignores a watchdog report from an earlier boot", async () => {
     mac = createFakeMac({ bootTime: BOOT });
     record();

@@ -134,6 +134,8 @@ describe("deriveNetworkState", () => {
         label: "Example Home",
       },
       undetermined: [],
+      // The Thunderbolt Bridge of the built-in ports: nothing of this Mac's passes between them.
+      bridges: [{ name: "bridge0", members: ["en1", "en2"], thunderbolt: true }],
     });
 
     // Without `route -n get 1.1.1.1` the split routes in netstat still beat the unscoped default on en0.

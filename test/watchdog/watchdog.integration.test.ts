@@ -17,6 +17,8 @@ import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { buildFailClosedAnchor } from "../../src/pf/anchor";
 import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
 import { appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
+import { deriveNetworkState } from "../../src/network/derive";
+import { VM_BRIDGE_NOTE, VM_BRIDGED_TO_EN0 } from "../network/bridged-vm";
 import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
@@ -232,6 +234,35 @@ describe("repairs", () => {
 
     // Once the other program's rules no longer skip it, the next check is good again.
     await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]);
+    await mac.advanceClock(1);
+    await runWatchdog(mac);
+    expect(watchdogStatus().result).not.toBe("failed");
+  });
+
+  it("says Degraded while a virtual machine is bridged to Wi-Fi, past pf, and Enable warns", async () => {
+    await onAtHome();
+    const bridged = {
+      ...macSnapshot(HOME_VPN),
+      ifconfig: `${macSnapshot(HOME_VPN).ifconfig ?? ""}${VM_BRIDGED_TO_EN0}`,
+    };
+    mac.setNetwork(bridged);
+    await mac.advanceClock(1);
+    expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
+    expect(watchdogStatus()).toMatchObject({ result: "failed", failedClosed: false, message: VM_BRIDGE_NOTE });
+    expect(evaluationOrder(mac.readPf())[0]).toBe(ANCHOR_NAME); // the rules stay in force
+    const status = await getKillSwitchStatus({
+      system: mac.system,
+      network: deriveNetworkState(bridged),
+      now: mac.now(),
+    });
+    expect(status).toMatchObject({ state: "degraded", headline: `Degraded: ${VM_BRIDGE_NOTE}.` });
+    const again = await enable(mac, PROTECTED, deriveNetworkState(bridged));
+    expect(again.notes.join(" ")).toContain(
+      `A bridge forwards past pf, so past the kill switch rules: ${VM_BRIDGE_NOTE}.`,
+    );
+
+    // The virtual machine shut down: the bridge is gone, and the next check is good again.
+    mac.setNetwork(macSnapshot(HOME_VPN));
     await mac.advanceClock(1);
     await runWatchdog(mac);
     expect(watchdogStatus().result).not.toBe("failed");

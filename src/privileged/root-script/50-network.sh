@@ -106,6 +106,44 @@ physical_links() {
 	' "$WORK/ifconfig"
 }
 
+# Bridges that carry a virtual machine past pf, as network/bridges.ts finds them: a bridge hands frames between
+# its members without pf, and one joining a physical interface to a member that is not one (a VM's vmenet)
+# puts that VM on the link outside the kill switch. Prints one line, each bridge as describeUnfilteredBridge
+# says it, joined by "; "; nothing when none.
+unfiltered_bridges() {
+	[ -s "$WORK/ifconfig" ] || read_interfaces
+	awk '
+		{ indent = match($0, /[^ \t]/) - 1 }
+		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+<[^>]*>/ {
+			name = $1; sub(/:$/, "", name)
+			header = indent
+			if (name in known) name = ""
+			else { known[name] = 1; order[++n] = name }
+			next
+		}
+		indent >= 0 && indent <= header { name = ""; next }
+		name == "" { next }
+		$1 == "member:" && name ~ /^bridge[0-9]+$/ && $2 ~ /^[A-Za-z][A-Za-z0-9]*[0-9]$/ && !((name, $2) in joined) {
+			joined[name, $2] = 1
+			members[name] = members[name] (count[name]++ ? ", " : "") $2
+			list[name, count[name]] = $2
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				b = order[i]
+				links = ""; physical = 0
+				for (j = 1; j <= count[b]; j++) {
+					m = list[b, j]
+					if (m ~ /^(en|bridge|ap|vmnet)[0-9]+$/) links = links (physical++ ? ", " : "") m
+				}
+				if (!physical || physical == count[b]) continue
+				printf "%sa virtual machine bridged to %s is not filtered by pf (%s: %s)", (said++ ? "; " : ""), links, b, members[b]
+			}
+			if (said) printf "\n"
+		}
+	' "$WORK/ifconfig"
+}
+
 # The lease's DHCP server of a link (`ipconfig getpacket`, server_identifier), printed only when it is on
 # one of the link's IPv4 networks: renewals go to it unicast, and a server elsewhere would be a way off the link.
 dhcp_server() { # LINK SUBNET...

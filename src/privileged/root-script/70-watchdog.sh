@@ -252,6 +252,12 @@ RECORD
 	fi
 	# Said at every check while on such a network: Allow Local Network passes none of it.
 	if [ -n "$NOT_LOCAL" ]; then done_list="$done_list${done_list:+, }this network calls public addresses local; not passed: $NOT_LOCAL"; fi
+	bridged=$(unfiltered_bridges)
+	if [ -n "$bridged" ]; then
+		# Not ours to undo either: a bridge someone made (a virtual machine's) forwards past pf. Said while it does.
+		write_watchdog_status failed "$bridged${repairs:+; $repairs}" "${repairs:+yes}"
+		return 1
+	fi
 	if [ -n "$repairs" ]; then
 		write_watchdog_status repaired "$repairs${done_list:+; }$done_list" yes
 	else

@@ -71,6 +71,10 @@ do_on() {
 	if [ -n "$skipped" ]; then
 		warn "pf skips $skipped (set skip on, in the main ruleset of another program): nothing is filtered there, the kill switch rules included, until that program removes it."
 	fi
+	bridged=$(unfiltered_bridges)
+	if [ -n "$bridged" ]; then
+		warn "A bridge forwards past pf, so past the kill switch rules: $bridged."
+	fi
 	if ! { cp "$WORK/anchor.pf" "$STATE_DIR/$KS_FILE_RULES.new" && share_with_admins "$STATE_DIR/$KS_FILE_RULES"; }; then
 		warn "The rules in force could not be saved to $STATE_DIR/$KS_FILE_RULES."
 	fi
