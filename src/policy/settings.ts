@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { isIpAddress, parseCidr } from "../address/ip";
-import { parseNetworkIdentityId } from "../network/identity";
+import { inPrivateSpace } from "../address/private-space";
+import { WIRED_LINK, parseNetworkIdentityId } from "../network/identity";
 import { exceptionWidth, exceptionWidthProblem, indexCompletingDefaultRoute } from "./exception-width";
 
 /** The transport protocols a VPN server or an exception can name. */
@@ -132,6 +133,14 @@ const scopeSchema = z.string().check(
   }),
 );
 
+/** A security mode as network/identity.ts records it: `wired`, or a Wi-Fi mode in upper case (`WPA2_PSK`). */
+const scopeSecuritySchema = z.string().check(
+  z.refine((text) => text === WIRED_LINK || /^[A-Z0-9_]{1,40}$/.test(text), {
+    error: (issue) =>
+      `${quote(issue.input)} is not a link security mode such as WPA2_PSK or wired (Add Exception records it)`,
+  }),
+);
+
 /** A network too wide to be an exception at all; the field's own check, so a form can say so as it is left. */
 function tooWide(text: string): boolean {
   const cidr = parseCidr(text.trim());
@@ -158,6 +167,11 @@ export const exceptionSchema = z
     port: z.optional(portSchema),
     /** `all` for every network, otherwise a network identity id (see network/identity). */
     scope: z._default(scopeSchema, "all"),
+    /**
+     * How the scoped network's link was protected when the exception was added (`WPA2_PSK`, `wired`): it then
+     * applies only on a link protected the same way. Without it: only on a wired link or a Wi-Fi that needs a key.
+     */
+    scopeSecurity: z.optional(scopeSecuritySchema),
     label: z._default(z.string(), ""),
     expiresAt: z.optional(z.nullable(isoDate)),
     enabled: z._default(z.boolean(), true),
@@ -173,7 +187,23 @@ export const exceptionSchema = z
         message: `${quote(exception.address)} ${exceptionWidthProblem(cidr, false)}`,
       });
     }),
+    z.superRefine((exception, context) => refusePublicScoped(exception, context)),
   );
+
+/**
+ * An exception for one network passes only on that network's link, to what can sit there: private, link-local
+ * and unique-local addresses. A public one reached through a copied network would leave in the clear.
+ */
+function refusePublicScoped(exception: { address: string; scope: string }, context: z.core.$RefinementCtx) {
+  const cidr = parseCidr(exception.address.trim());
+  if (exception.scope === "all" || !cidr || inPrivateSpace(cidr)) return;
+  context.issues.push({
+    code: "custom",
+    path: ["address"],
+    input: exception.address,
+    message: `${quote(exception.address)} is a public address: an exception for one network passes only private and link-local addresses on that network's link; to pass it, use All Networks (scope "all")`,
+  });
+}
 
 /** Exceptions that add up to every address of a family are a default route outside the VPN. */
 function refuseDefaultRouteCover(exceptions: readonly { address: string }[], context: z.core.$RefinementCtx) {

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "7cbc6d325d5357b30938577f3687179bed1e2e31f6f3a32d36a9fd59f57d1b68";
+export const ROOT_SCRIPT_SHA256 = "c83414c9ae73c5f9c1f40220f2bbae50fb7d39afa95f397e5b953e60eca8ae3f";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -46,6 +46,7 @@ describe("computeNetworkIdentity", () => {
       gatewayMac: "7c:10:c9:00:00:90",
       subnet: "192.168.1.0/24",
       label: "Home",
+      security: null,
     });
   });
 

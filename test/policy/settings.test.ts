@@ -124,11 +124,12 @@ describe("resolvePolicy", () => {
   it("an exception is active only on its network, before expiry, when enabled", () => {
     const now = new Date("2026-01-01T00:00:00Z");
     const base = { scope: "net-a", expiresAt: null, enabled: true };
-    expect(isExceptionActive(base, "net-a", now)).toBe(true);
-    expect(isExceptionActive(base, "net-b", now)).toBe(false);
+    const netA = { id: "net-a", security: "WPA2_PSK" };
+    expect(isExceptionActive(base, netA, now)).toBe(true);
+    expect(isExceptionActive(base, { ...netA, id: "net-b" }, now)).toBe(false);
     expect(isExceptionActive({ ...base, scope: "all" }, null, now)).toBe(true);
-    expect(isExceptionActive({ ...base, expiresAt: "2025-12-31T23:00:00Z" }, "net-a", now)).toBe(false);
-    expect(isExceptionActive({ ...base, enabled: false }, "net-a", now)).toBe(false);
+    expect(isExceptionActive({ ...base, expiresAt: "2025-12-31T23:00:00Z" }, netA, now)).toBe(false);
+    expect(isExceptionActive({ ...base, enabled: false }, netA, now)).toBe(false);
   });
 });
 

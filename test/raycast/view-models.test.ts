@@ -189,6 +189,7 @@ describe("snapshotFromStatus", () => {
         gatewayMac: "3c:a6:2f:08:1e:7b",
         subnet: "192.168.1.0/24",
         interface: "en0",
+        security: "WPA2_PSK",
       },
       captivePortalUntil: "2025-03-01T12:02:00.000Z",
       notes: [],
