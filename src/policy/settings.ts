@@ -195,14 +195,15 @@ export const exceptionSchema = z
  * and unique-local addresses. A public one reached through a copied network would leave in the clear.
  */
 function refusePublicScoped(exception: { address: string; scope: string }, context: z.core.$RefinementCtx) {
-  const cidr = parseCidr(exception.address.trim());
-  if (exception.scope === "all" || !cidr || inPrivateSpace(cidr)) return;
-  context.issues.push({
-    code: "custom",
-    path: ["address"],
-    input: exception.address,
-    message: `${quote(exception.address)} is a public address: an exception for one network passes only private and link-local addresses on that network's link; to pass it, use All Networks (scope "all")`,
-  });
+  const message = scopedAddressProblem(exception.address, exception.scope);
+  if (message) context.issues.push({ code: "custom", path: ["address"], input: exception.address, message });
+}
+
+/** Why an exception for one network cannot pass `address` (a public one), or null when it can. */
+export function scopedAddressProblem(address: string, scope: string): string | null {
+  const cidr = parseCidr(address.trim());
+  if (scope === "all" || !cidr || inPrivateSpace(cidr)) return null;
+  return `${quote(address)} is a public address: an exception for one network passes only private and link-local addresses on that network's link; to pass it, use All Networks (scope "all")`;
 }
 
 /** Exceptions that add up to every address of a family are a default route outside the VPN. */

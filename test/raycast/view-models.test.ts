@@ -28,6 +28,9 @@ describe("exception form values", () => {
       expiry: "never",
     });
     expect(initialFormValues(null).scope).toBe("all");
+    // A network recognised without its router's MAC is not the default: many share its address and subnet.
+    const unknownMac = { ...HOME!, id: "gw=192.168.1.1,mac=unknown,net=192.168.1.0/24", gatewayMac: null };
+    expect(initialFormValues(unknownMac).scope).toBe("all");
   });
 
   it("accepts an address, a CIDR network or a host name with ports in every accepted form", () => {
