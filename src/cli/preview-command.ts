@@ -44,6 +44,7 @@ function describeDetected(network: NetworkState): string[] {
         ? printable(`${network.identity.id}${network.identity.label ? ` (${network.identity.label})` : ""}`)
         : "unknown",
     ),
+    row("Link security", network.identity ? (network.identity.security ?? "unknown") : "unknown"),
     row("VPN servers", network.endpoints.join(", ") || "none seen in routes"),
     row("DNS", network.dns.join(", ") || "unknown"),
     ...network.undetermined.map((note, i) => row(i === 0 ? "Not determined" : "", note)),

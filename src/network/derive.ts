@@ -269,6 +269,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     gateway,
     interfaceAddresses: gatewayInterface?.ipv4 ?? [],
     label: summary?.ssid ?? null,
+    summary,
   });
   if (identity && identity.subnet === null) {
     undetermined.push(`subnet unknown (no address of ${gateway?.interface} contains ${identity.gatewayIpv4})`);

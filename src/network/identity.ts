@@ -1,4 +1,5 @@
 import { familyOf, ipv4Network, parseCidr, cidrContains } from "../address/ip";
+import type { IpconfigSummary } from "./ipconfig-summary";
 import { normalizeMacAddress } from "./mac-address";
 import type { Gateway, NetworkIdentity } from "./state";
 
@@ -30,7 +31,7 @@ export function parseNetworkIdentityId(id: string): NetworkIdentity | null {
   const gatewayMac = match[2] === "unknown" ? null : match[2];
   const subnet = match[3] === "unknown" ? null : match[3];
   if (formatNetworkIdentityId(match[1], gatewayMac, subnet) !== id) return null;
-  return { id, gatewayIpv4: match[1], gatewayMac, subnet, label: null };
+  return { id, gatewayIpv4: match[1], gatewayMac, subnet, label: null, security: null };
 }
 
 /**
@@ -54,6 +55,8 @@ export function computeNetworkIdentity(input: {
   interfaceAddresses: readonly InterfaceIpv4[];
   /** The Wi-Fi name when readable; shown to people, never part of `id`. */
   label: string | null;
+  /** `ipconfig getsummary` of `gateway.interface`, when read. */
+  summary?: IpconfigSummary;
 }): NetworkIdentity | null {
   const gatewayIpv4 = input.gateway?.ipv4;
   if (!gatewayIpv4 || familyOf(gatewayIpv4) !== "inet") return null;
@@ -65,5 +68,37 @@ export function computeNetworkIdentity(input: {
     gatewayMac,
     subnet,
     label: input.label,
+    security: linkSecurity(input.summary),
   };
+}
+
+/** A link that is not Wi-Fi: no security mode to read, and no stranger can join it from the street. */
+export const WIRED_LINK = "wired";
+/** What an exception saved before security modes were recorded needs: a wired link or a protected Wi-Fi. */
+export const ANY_PROTECTED_LINK = "protected";
+
+/**
+ * How the link is protected: the Wi-Fi security mode (`WPA2_PSK`, upper case), `wired` when ipconfig names
+ * another interface type, null when unknown (no summary, Wi-Fi without a readable mode). The root script's
+ * `link_security` reads the same.
+ */
+export function linkSecurity(summary: IpconfigSummary | undefined): string | null {
+  if (!summary?.interfaceType) return null;
+  return summary.interfaceType === "WiFi" ? summary.security : WIRED_LINK;
+}
+
+/**
+ * Whether a link protected as `current` meets `required` (an exception's recorded mode, or `protected`): the
+ * same mode, or for `protected` a wired link or a Wi-Fi mode that needs a key (WEP, WPA, 802.1X). Open and
+ * OWE ("Enhanced Open") networks need none: anyone can run one under any name. Unknown meets nothing. The
+ * root script's `security_meets` decides the same.
+ */
+export function securityMeets(required: string, current: string | null): boolean {
+  if (current === null) return false;
+  if (required === current) return true;
+  if (required !== ANY_PROTECTED_LINK) return false;
+  return (
+    current === WIRED_LINK ||
+    (/WPA|WEP|PSK|SAE|EAP|8021X|PERSONAL|ENTERPRISE/.test(current) && !/OWE|OPEN|NONE/.test(current))
+  );
 }

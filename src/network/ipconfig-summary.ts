@@ -6,7 +6,15 @@ export interface IpconfigSummary {
   ssid: string | null;
   /** macOS 15.6+ prints `SSID : <redacted>` without Location permission. */
   ssidRedacted: boolean;
+  /**
+   * The Wi-Fi security mode in upper case (`WPA2_PSK`); null when absent or not one plain word. macOS redacts
+   * the name but still prints this (15.6 `ipconfig getsummary`, 26 `sudo wdutil info`).
+   */
+  security: string | null;
 }
+
+/** A security mode as ipconfig prints it: one word of letters, digits and underscores. */
+const SECURITY_MODE = /^[A-Za-z0-9_]{1,40}$/;
 
 const REDACTED = "<redacted>";
 
@@ -23,10 +31,12 @@ export function parseIpconfigSummary(text: string): IpconfigSummary {
   }
   const ssid = keys.get("SSID");
   const linkActive = keys.get("LinkStatusActive");
+  const security = keys.get("Security");
   return {
     interfaceType: keys.get("InterfaceType") || null,
     linkActive: linkActive === "TRUE" ? true : linkActive === "FALSE" ? false : null,
     ssid: ssid && ssid !== REDACTED ? ssid : null,
     ssidRedacted: ssid === REDACTED,
+    security: security && SECURITY_MODE.test(security) ? security.toUpperCase() : null,
   };
 }

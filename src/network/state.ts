@@ -34,6 +34,12 @@ export interface NetworkIdentity {
   subnet: string | null;
   /** The Wi-Fi name when it can be read; a label only, never part of `id`. */
   label: string | null;
+  /**
+   * How its link is protected, read beside `id` (network/identity.ts `linkSecurity`): the Wi-Fi security mode
+   * (`WPA2_PSK`), `wired` for a link that is not Wi-Fi, null when it could not be read. A copy of the router
+   * can fake `id`, but not a WPA network without its key.
+   */
+  security: string | null;
 }
 
 export interface ServerConnection {

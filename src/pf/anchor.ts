@@ -219,7 +219,7 @@ export function summarizeAnchor(input: AnchorInput): AnchorSummary {
     links: network.physical.map((link) => link.name),
     endpoints: endpointsToAllow(policy, network, input.rememberedServers),
     dnsResolvers: policy.dnsResolvers,
-    exceptions: policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now)),
+    exceptions: policy.exceptions.filter((e) => isExceptionActive(e, network.identity, now)),
     expiredExceptions: policy.exceptions.filter(
       (e) => e.enabled && e.expiresAt !== null && new Date(e.expiresAt).getTime() <= now.getTime(),
     ),
@@ -365,14 +365,23 @@ function peerToPeerRules(name: string): string[] {
   ];
 }
 
-function exceptionRules(exception: ResolvedException): string[] {
+/**
+ * An exception for all networks passes wherever the route leads. One for a network passes only on that
+ * network's link (`link`: none known, no pass) and only to private, link-local and unique-local addresses:
+ * a copy of that network gets nothing routed out of it.
+ */
+function exceptionRules(exception: ResolvedException, link: string | null): string[] {
+  const scoped = exception.scope !== "all";
+  if (scoped && link === null) return [];
+  const addresses = scoped ? exception.addresses.filter(isLocalNetwork) : exception.addresses;
+  const on = scoped ? ` on ${link}` : "";
   const protocols =
     exception.protocol === "any" ? (exception.ports.length > 0 ? ["tcp", "udp"] : [null]) : [exception.protocol];
-  return exception.addresses.flatMap((cidr) =>
+  return addresses.flatMap((cidr) =>
     protocols.map((p) => {
       const proto = p ? ` proto ${p}` : "";
       const flags = p === "udp" ? "" : " flags any";
-      return `pass out quick ${cidrAf(cidr)}${proto} from any to ${formatCidr(cidr)}${portClause(exception.ports)}${flags} keep state`;
+      return `pass out quick${on} ${cidrAf(cidr)}${proto} from any to ${formatCidr(cidr)}${portClause(exception.ports)}${flags} keep state`;
     }),
   );
 }
@@ -385,19 +394,23 @@ export function commentText(text: string): string {
     .slice(0, 120);
 }
 
-/** Stand for a tunnel's name, a physical link's, one of its networks, that network's family and the link's
- * DHCP server in a template; the watchdog replaces them. None is a valid interface name or address. */
+/** Stand for a tunnel's name, a physical link's, one of its networks, that network's family, the link's DHCP
+ * server and the network's own link in a template; the watchdog replaces them. None is a valid interface name
+ * or address. */
 export const TUNNEL_PLACEHOLDER = "@TUNNEL@";
 export const LINK_PLACEHOLDER = "@LINK@";
 export const SUBNET_PLACEHOLDER = "@SUBNET@";
 export const AF_PLACEHOLDER = "@AF@";
 export const DHCP_SERVER_PLACEHOLDER = "@DHCP@";
+/** The link of the network a template is for (its router's interface): where its own exceptions pass. */
+export const NETWORK_LINK_PLACEHOLDER = "@NETLINK@";
 
 /**
  * When a line of the anchor applies, for the watchdog's templates (the `#@@` marks at the head of
  * killswitch-root.sh): only with no tunnel up, only with one, once per tunnel, until a time, once per
  * physical link, once per network of that link, for each such network that holds a route into the tunnel,
- * or when that link has an on-link DHCP server.
+ * when that link has an on-link DHCP server, or on the link of the network the template was chosen for
+ * (until a time, when given).
  */
 export type LineCondition =
   | { kind: "tunnels-none" }
@@ -407,7 +420,8 @@ export type LineCondition =
   | { kind: "each-link" }
   | { kind: "each-subnet" }
   | { kind: "subnet-route"; route: string }
-  | { kind: "each-dhcp" };
+  | { kind: "each-dhcp" }
+  | { kind: "network-link"; seconds: number | null };
 
 export interface AnchorLine {
   text: string;
@@ -457,6 +471,13 @@ export function buildAnchorLines(
     ? [{ name: LINK_PLACEHOLDER, ipv4: [], ipv6: [] }]
     : input.network.physical;
   const eachLink: LineCondition | null = options.template ? { kind: "each-link" } : null;
+  // The router's interface is the network's link; a template leaves it to the watchdog, which found the network there.
+  const networkLink = options.template ? NETWORK_LINK_PLACEHOLDER : (input.network.gateway?.interface ?? null);
+  const exceptionCondition = (exception: ResolvedException): LineCondition | null => {
+    const ends = exception.expiresAt ? new Date(exception.expiresAt) : null;
+    if (!options.template || exception.scope === "all") return ends ? until(ends) : null;
+    return { kind: "network-link", seconds: ends ? Math.floor(ends.getTime() / 1000) : null };
+  };
 
   const lines: AnchorLine[] = [
     plain("# VPN Kill Switch: no packet leaves this Mac outside the VPN tunnel, except what is passed below."),
@@ -558,9 +579,9 @@ export function buildAnchorLines(
     ...summary.exceptions.flatMap((exception) =>
       section(
         `Exception: ${exception.label || exception.target}${exception.scope === "all" ? " (all networks)" : " (this network)"}`,
-        exception.expiresAt ? `Allowed by the user until ${exception.expiresAt}.` : "Allowed by the user.",
-        exceptionRules(exception),
-        exception.expiresAt ? until(new Date(exception.expiresAt)) : null,
+        `Allowed by the user${exception.expiresAt ? ` until ${exception.expiresAt}` : ""}${exception.scope === "all" ? "" : ", on this network's link only, to private and link-local addresses only"}.`,
+        exceptionRules(exception, networkLink),
+        exceptionCondition(exception),
       ),
     ),
     ...section(
@@ -617,7 +638,9 @@ export function templateLine(line: AnchorLine): string {
       ? `until=${when.seconds}`
       : when.kind === "subnet-route"
         ? `subnet-route=${when.route}`
-        : when.kind;
+        : when.kind === "network-link"
+          ? `network-link${when.seconds === null ? "" : `-until=${when.seconds}`}`
+          : when.kind;
   return `#@@ ${kind}:${line.text}`;
 }
 

@@ -5,7 +5,7 @@
  * than one of the widest would (private, link-local and unique-local space is not counted).
  */
 import { type AddressFamily, type Cidr, addressToBigInt } from "../address/ip";
-import { publicAddressCount } from "../address/private-space";
+import { publicAddressCount } from "../address/local-space";
 
 /** The widest prefix an exception may have at all. */
 export const WIDEST_PREFIX: Readonly<Record<AddressFamily, number>> = { inet: 8, inet6: 32 };

@@ -6,7 +6,7 @@
  * on the link.
  */
 import { sameAddress } from "../address/ip";
-import { isLocalAddress } from "../address/private-space";
+import { isLocalAddress } from "../address/local-space";
 import type { NetworkState } from "../network/state";
 import { type Settings, parseVpnServer } from "./settings";
 

@@ -1,6 +1,8 @@
 import { lookup } from "node:dns/promises";
-import { type Cidr, isIpAddress, parseCidr } from "../address/ip";
+import { type Cidr, cidrContains, isIpAddress, parseCidr } from "../address/ip";
 import { isLocalAddress } from "../address/local-space";
+import { ANY_PROTECTED_LINK, securityMeets } from "../network/identity";
+import type { NetworkIdentity } from "../network/state";
 import {
   type PortRange,
   type ServerProtocol,
@@ -65,6 +67,8 @@ export interface ResolvedException {
   ports: PortRange[];
   /** `all`, or the network identity id it belongs to. */
   scope: string;
+  /** How that network's link was protected when the exception was added (`WPA2_PSK`, `wired`); absent: unknown. */
+  scopeSecurity?: string;
   expiresAt: string | null;
   enabled: boolean;
 }
@@ -154,6 +158,7 @@ export async function resolvePolicy(
       protocol: e.protocol,
       ports: e.port === undefined ? [] : (parsePorts(e.port) ?? []),
       scope: e.scope,
+      ...(e.scope !== "all" && e.scopeSecurity ? { scopeSecurity: e.scopeSecurity } : {}),
       expiresAt: e.expiresAt ?? null,
       enabled: e.enabled,
     });
@@ -184,13 +189,26 @@ export function tunnelTrust(
   };
 }
 
-/** Whether an exception applies on the network `identityId` (null: unknown network) at `now`. */
+/** What a network-scoped exception's link must be protected as: the mode recorded with it, else any protected one. */
+export const requiredSecurity = (exception: Pick<ResolvedException, "scopeSecurity">): string =>
+  exception.scopeSecurity ?? ANY_PROTECTED_LINK;
+
+/**
+ * Whether an exception applies on the network `identity` (null: unknown network) at `now`. One scoped to a
+ * network needs its id and a link protected as it requires (network/identity.ts `securityMeets`): a copy of the
+ * router on an open Wi-Fi does not get it.
+ */
 export function isExceptionActive(
-  exception: Pick<ResolvedException, "scope" | "expiresAt" | "enabled">,
-  identityId: string | null,
+  exception: Pick<ResolvedException, "scope" | "scopeSecurity" | "expiresAt" | "enabled">,
+  identity: Pick<NetworkIdentity, "id" | "security"> | null,
   now: Date,
 ): boolean {
   if (!exception.enabled) return false;
   if (exception.expiresAt !== null && Date.parse(exception.expiresAt) <= now.getTime()) return false;
-  return exception.scope === "all" || exception.scope === identityId;
+  if (exception.scope === "all") return true;
+  return (
+    identity !== null &&
+    exception.scope === identity.id &&
+    securityMeets(requiredSecurity(exception), identity.security)
+  );
 }

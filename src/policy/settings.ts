@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { isIpAddress, parseCidr } from "../address/ip";
-import { parseNetworkIdentityId } from "../network/identity";
+import { isLocalNetwork } from "../address/local-space";
+import { WIRED_LINK, parseNetworkIdentityId } from "../network/identity";
 import {
   exceptionWidth,
   exceptionWidthProblem,
@@ -143,6 +144,14 @@ const scopeSchema = z.string().check(
   }),
 );
 
+/** A security mode as network/identity.ts records it: `wired`, or a Wi-Fi mode in upper case (`WPA2_PSK`). */
+const scopeSecuritySchema = z.string().check(
+  z.refine((text) => text === WIRED_LINK || /^[A-Z0-9_]{1,40}$/.test(text), {
+    error: (issue) =>
+      `${quote(issue.input)} is not a link security mode such as WPA2_PSK or wired (Add Exception records it)`,
+  }),
+);
+
 /** A network too wide to be an exception at all; the field's own check, so a form can say so as it is left. */
 function tooWide(text: string): boolean {
   const cidr = parseCidr(text.trim());
@@ -169,6 +178,11 @@ export const exceptionSchema = z
     port: z.optional(portSchema),
     /** `all` for every network, otherwise a network identity id (see network/identity). */
     scope: z._default(scopeSchema, "all"),
+    /**
+     * How the scoped network's link was protected when the exception was added (`WPA2_PSK`, `wired`): it then
+     * applies only on a link protected the same way. Without it: only on a wired link or a Wi-Fi that needs a key.
+     */
+    scopeSecurity: z.optional(scopeSecuritySchema),
     label: z._default(z.string(), ""),
     expiresAt: z.optional(z.nullable(isoDate)),
     enabled: z._default(z.boolean(), true),
@@ -184,7 +198,24 @@ export const exceptionSchema = z
         message: `${quote(exception.address)} ${exceptionWidthProblem(cidr, false)}`,
       });
     }),
+    z.superRefine((exception, context) => refusePublicScoped(exception, context)),
   );
+
+/**
+ * An exception for one network passes only on that network's link, to what can sit there: private, link-local
+ * and unique-local addresses. A public one reached through a copied network would leave in the clear.
+ */
+function refusePublicScoped(exception: { address: string; scope: string }, context: z.core.$RefinementCtx) {
+  const message = scopedAddressProblem(exception.address, exception.scope);
+  if (message) context.issues.push({ code: "custom", path: ["address"], input: exception.address, message });
+}
+
+/** Why an exception for one network cannot pass `address` (a public one), or null when it can. */
+export function scopedAddressProblem(address: string, scope: string): string | null {
+  const cidr = parseCidr(address.trim());
+  if (scope === "all" || !cidr || isLocalNetwork(cidr)) return null;
+  return `${quote(address)} is a public address: an exception for one network passes only private and link-local addresses on that network's link; to pass it, use All Networks (scope "all")`;
+}
 
 /**
  * Where the exceptions, together, open more public space than one of the widest may (see exception-width). Every

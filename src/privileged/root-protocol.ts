@@ -60,6 +60,12 @@ function checkIdentity(id: string): string {
   return id;
 }
 
+function checkSecurity(security: string): string {
+  if (!/^(wired|protected|[A-Z0-9_]{1,40})$/.test(security))
+    throw new Error(`not a link security: ${JSON.stringify(security)}`);
+  return security;
+}
+
 function checkRules(rules: string): string {
   if (!rules.endsWith("\n")) throw new Error("pf rules must end with a newline");
   return rules;
@@ -88,7 +94,12 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
   if (templates) {
     args.push("--other-rules", checkRules(templates.other));
     for (const network of templates.networks) {
-      args.push("--network-rules", checkIdentity(network.id), checkRules(network.rules));
+      args.push(
+        "--network-rules",
+        checkIdentity(network.id),
+        checkSecurity(network.security),
+        checkRules(network.rules),
+      );
     }
     if (templates.fixedTunnel) args.push("--fixed-tunnel", checkTunnel(templates.fixedTunnel));
     for (const tunnel of templates.trustedTunnels) args.push("--trusted-tunnel", checkTunnel(tunnel));

@@ -33,6 +33,8 @@ export interface PolicyView {
   allowAirDrop: boolean;
   captivePortal: boolean;
   gateway: string | null;
+  /** The interface of the network the Mac is on (its router's): the one link its own exceptions pass on. */
+  networkLink: string | null;
 }
 
 /** Exceptions filed by the single hosts they name, so judging a packet does not look at all of them. */
@@ -91,7 +93,7 @@ export function viewPolicy(input: VerifyInput): PolicyView {
           ...policy.trustedTunnels.filter((name) => up.includes(name)),
         ]),
       ];
-  const active = policy.exceptions.filter((e) => isExceptionActive(e, network.identity?.id ?? null, now));
+  const active = policy.exceptions.filter((e) => isExceptionActive(e, network.identity, now));
   const endpoints = [...policy.endpoints, ...detected].filter((e) => {
     const key = `${e.address}|${e.port ?? ""}|${e.protocol ?? ""}`;
     if (seen.has(key)) return false;
@@ -121,6 +123,7 @@ export function viewPolicy(input: VerifyInput): PolicyView {
     allowAirDrop: policy.allowAirDrop,
     captivePortal: !!input.captivePortalUntil && input.captivePortalUntil.getTime() > now.getTime(),
     gateway: network.gateway?.ipv4 ?? null,
+    networkLink: network.gateway?.interface ?? null,
   };
 }
 
@@ -148,10 +151,15 @@ export function endpointCovers(endpoint: Endpoint, p: Packet): boolean {
   return isTransport(p) && p.destinationPort === endpoint.port;
 }
 
-export function exceptionCovers(exception: ResolvedException, p: Packet): boolean {
+export function exceptionCovers(exception: ResolvedException, p: Packet, networkLink: string | null): boolean {
   if (p.direction !== "out") return false;
+  // One network's exception is meant for its own link and what can sit there: private and link-local space.
+  const scoped = exception.scope !== "all";
+  if (scoped && p.interface !== networkLink) return false;
   // A network too wide to be an exception is never intended, whatever the settings say.
-  const allowed = exception.addresses.filter((cidr) => exceptionWidth(cidr) !== "too-wide");
+  const allowed = exception.addresses.filter(
+    (cidr) => exceptionWidth(cidr) !== "too-wide" && (!scoped || isLocalSpaceNetwork(cidr)),
+  );
   if (!allowed.some((cidr) => cidrContains(cidr, p.destination))) return false;
   if (exception.protocol !== "any" && p.protocol !== exception.protocol) return false;
   if (exception.ports.length === 0) return true;
@@ -278,7 +286,7 @@ export function intendedVerdict(p: Packet, view: PolicyView): { expected: Expect
     if (inbound) return pass(inbound);
   }
   if (view.allowLan && isLocalNetwork(p, view)) return pass("local network is allowed");
-  const exception = view.exceptionsFor(p.destination).find((e) => exceptionCovers(e, p));
+  const exception = view.exceptionsFor(p.destination).find((e) => exceptionCovers(e, p, view.networkLink));
   if (exception) return pass(`exception ${exception.label || exception.target}`);
   const calledLocal = view.allowLan ? publicNetworkOf(p, view) : null;
   if (calledLocal) {

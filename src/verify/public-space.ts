@@ -5,7 +5,7 @@
  * packet; multicast groups never leave the link, so they are not counted.
  */
 import type { Cidr } from "../address/ip";
-import { MULTICAST_RANGES, publicAddressCount } from "../address/private-space";
+import { MULTICAST_RANGES, publicAddressCount } from "../address/local-space";
 import { PUBLIC_SPACE_CAP, WIDEST_PREFIX, describeCount } from "../policy/exception-width";
 import type { ParsedRuleset, PfRule } from "./parse-rules";
 

@@ -341,3 +341,42 @@ describe("killswitch explain with translation rules", () => {
     expect(run.stderr).toContain("line 1: translation to an interface's address, such as (en0), is not modelled");
   });
 });
+
+describe("killswitch explain: an exception for this network", () => {
+  const HOME = "gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24";
+  const printer = ["--proto", "tcp", "--to", "192.168.1.20", "--port", "631"];
+  let config: string;
+
+  beforeAll(async () => {
+    config = join(dir, "scoped.json");
+    await writeFile(
+      config,
+      JSON.stringify({ exceptions: [{ address: "192.168.1.20", protocol: "tcp", port: 631, scope: HOME }] }),
+    );
+  });
+
+  it("passes on the network's own link, by a rule that names it", async () => {
+    const run = await runKillswitch(["explain", "--out", "--if", "en0", ...printer, "--config", config]);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("Verdict:  PASS");
+    expect(run.stdout).toContain("pass out quick on en0 inet proto tcp from any to 192.168.1.20 port 631");
+  });
+
+  it("blocks the same packet on another interface, and the policy says so", async () => {
+    // A USB Ethernet adapter on the same addresses: not the link the network was recognised on.
+    const onAdapter = ["--if", "en7", "--from", "192.168.1.23"];
+    const run = await runKillswitch(["explain", "--out", ...onAdapter, ...printer, "--config", config]);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("Verdict:  BLOCK");
+    expect(run.stdout).toContain("Policy:   block (return): outside the VPN and not allowed\n");
+  });
+
+  it("refuses one to a public address, naming the field and saying to use all networks", async () => {
+    const publicOne = join(dir, "scoped-public.json");
+    await writeFile(publicOne, JSON.stringify({ exceptions: [{ address: "93.184.216.34", scope: HOME }] }));
+    const run = await runKillswitch(["preview", "--config", publicOne]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('exceptions[0].address: "93.184.216.34" is a public address');
+    expect(run.stderr).toContain('use All Networks (scope "all")');
+  });
+});

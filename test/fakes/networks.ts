@@ -20,6 +20,11 @@ export interface MacNetwork {
   link?: string;
   /** More IPv4 networks the VPN routes into its tunnel (split-tunnel routes, `192.168.1.128/25`). */
   routedIntoVpn?: string[];
+  /**
+   * The Wi-Fi security mode `ipconfig getsummary` shows (the sample's is WPA2_PSK): `NONE` for a copy of the
+   * network run open, null for a summary without the line.
+   */
+  security?: string | null;
 }
 
 /** The identity ids the two networks have (network/identity.ts). */
@@ -102,6 +107,17 @@ export function macSnapshot(network: MacNetwork): NetworkSnapshot {
       ...snapshot,
       ipconfigSummaries: renamed(snapshot.ipconfigSummaries),
       ipconfigPackets: renamed(snapshot.ipconfigPackets),
+    };
+  }
+  const security = network.security;
+  if (security !== undefined) {
+    const line = security === null ? "" : `  Security : ${security}\n`;
+    const summaries = snapshot.ipconfigSummaries ?? {};
+    snapshot = {
+      ...snapshot,
+      ipconfigSummaries: Object.fromEntries(
+        Object.entries(summaries).map(([name, text]) => [name, text.replace(/^ {2}Security : .*\n/m, line)]),
+      ),
     };
   }
   if (vpn !== null && network.routedIntoVpn) {

@@ -29,6 +29,7 @@ export const WIFI_WITH_VPN: NetworkState = {
     gatewayMac: "7c:10:c9:00:00:90",
     subnet: "192.168.1.0/24",
     label: null,
+    security: "WPA2_PSK",
   },
   undetermined: [],
 };

@@ -46,6 +46,7 @@ describe("deriveNetworkState", () => {
       gatewayMac: "fc:ae:34:a1:3a:80",
       subnet: "192.168.1.0/24",
       label: null,
+      security: null,
     });
     expect(state.undetermined).toEqual(["DNS resolvers unknown (scutil-dns.txt missing)"]);
   });
@@ -132,6 +133,7 @@ describe("deriveNetworkState", () => {
         gatewayMac: "3c:a6:2f:08:1e:7b",
         subnet: "192.168.1.0/24",
         label: "Example Home",
+        security: "WPA2_PSK",
       },
       undetermined: [],
       // The Thunderbolt Bridge of the built-in ports: nothing of this Mac's passes between them.

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { computeNetworkIdentity, formatNetworkIdentityId, gatewaySubnet } from "../../src/network/identity";
+import {
+  ANY_PROTECTED_LINK,
+  computeNetworkIdentity,
+  formatNetworkIdentityId,
+  gatewaySubnet,
+  linkSecurity,
+  securityMeets,
+} from "../../src/network/identity";
+import { parseIpconfigSummary } from "../../src/network/ipconfig-summary";
 
 describe("formatNetworkIdentityId", () => {
   it("prints gateway, normalised MAC and subnet in a fixed order", () => {
@@ -46,6 +54,7 @@ describe("computeNetworkIdentity", () => {
       gatewayMac: "7c:10:c9:00:00:90",
       subnet: "192.168.1.0/24",
       label: "Home",
+      security: null,
     });
   });
 
@@ -53,5 +62,31 @@ describe("computeNetworkIdentity", () => {
     expect(computeNetworkIdentity({ gateway: null, interfaceAddresses: [], label: null })).toBeNull();
     const noAddress = { ipv4: null, mac: null, interface: "en0" };
     expect(computeNetworkIdentity({ gateway: noAddress, interfaceAddresses: [], label: "Home" })).toBeNull();
+  });
+});
+
+describe("link security", () => {
+  const summary = (text: string) => parseIpconfigSummary(text);
+
+  it("is the Wi-Fi mode, wired for another link, unknown without a summary or a mode", () => {
+    expect(linkSecurity(summary("  InterfaceType : WiFi\n  Security : WPA2_PSK\n"))).toBe("WPA2_PSK");
+    expect(linkSecurity(summary("  InterfaceType : WiFi\n  Security : wpa3_sae\n"))).toBe("WPA3_SAE");
+    expect(linkSecurity(summary("  InterfaceType : Ethernet\n"))).toBe("wired");
+    expect(linkSecurity(summary("  InterfaceType : WiFi\n  Security : <redacted>\n"))).toBeNull();
+    expect(linkSecurity(summary("  InterfaceType : WiFi\n"))).toBeNull();
+    expect(linkSecurity(summary(""))).toBeNull();
+    expect(linkSecurity(undefined)).toBeNull();
+  });
+
+  it("meets a recorded mode only when it is the same, and `protected` only with a key or a wire", () => {
+    expect(securityMeets("WPA2_PSK", "WPA2_PSK")).toBe(true);
+    expect(securityMeets("WPA2_PSK", "NONE")).toBe(false);
+    expect(securityMeets("WPA2_PSK", "WPA3_SAE")).toBe(false);
+    expect(securityMeets("WPA2_PSK", null)).toBe(false);
+    for (const mode of ["WPA2_PSK", "WPA3_SAE", "WPA2_ENTERPRISE", "WEP", "wired"])
+      expect(securityMeets(ANY_PROTECTED_LINK, mode), mode).toBe(true);
+    for (const mode of ["NONE", "OPEN", "OWE", "OWE_TRANSITION", "UNKNOWN"])
+      expect(securityMeets(ANY_PROTECTED_LINK, mode), mode).toBe(false);
+    expect(securityMeets(ANY_PROTECTED_LINK, null)).toBe(false);
   });
 });

@@ -11,15 +11,17 @@ describe("parseIpconfigSummary", () => {
       linkActive: true,
       ssid: "app-team-lab",
       ssidRedacted: false,
+      security: "WPA2_PSK",
     });
   });
 
-  it("treats `<redacted>` as unknown, also in output whose head is missing", () => {
+  it("treats `<redacted>` as unknown, also in output whose head is missing; macOS 15.6 still prints the security mode", () => {
     expect(fixture("getsummary-en0_macos-15.6_SSID-redacted_dracula-tmux358_TAIL-ONLY.txt")).toEqual({
       interfaceType: "WiFi",
       linkActive: true,
       ssid: null,
       ssidRedacted: true,
+      security: "WPA2_PSK",
     });
   });
 
@@ -29,6 +31,7 @@ describe("parseIpconfigSummary", () => {
       linkActive: null,
       ssid: null,
       ssidRedacted: false,
+      security: null,
     });
   });
 });

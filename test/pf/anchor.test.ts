@@ -16,6 +16,7 @@ const homeIdentity = {
   gatewayMac: "f8:ce:21:39:5b:f4",
   subnet: "192.168.1.0/24",
   label: null,
+  security: "WPA2_PSK",
 };
 
 const states: Record<string, NetworkState> = {
@@ -293,15 +294,22 @@ describe("buildKillSwitchAnchor: settings x network states", () => {
         { address: "192.168.1.40", enabled: false, label: "Off" },
       ],
     });
-    const text = buildKillSwitchAnchor({ policy, network: states.splitUtun, now: NOW });
-    expect(text).toContain("pass out quick inet proto tcp from any to 192.168.1.20 port 631 flags any keep state");
+    const onEn0 = {
+      ...states.splitUtun,
+      gateway: { ipv4: "192.168.1.1", mac: homeIdentity.gatewayMac, interface: "en0" },
+    };
+    const text = buildKillSwitchAnchor({ policy, network: onEn0, now: NOW });
+    // This network's exception passes on its link only (the router's interface, en0).
+    expect(text).toContain(
+      "pass out quick on en0 inet proto tcp from any to 192.168.1.20 port 631 flags any keep state",
+    );
     expect(text).toContain("pass out quick inet from any to 192.0.2.44 flags any keep state");
     expect(text).toContain("pass out quick inet from any to 192.168.1.31 flags any keep state");
     expect(text).not.toContain("10.0.0.50");
     expect(text).not.toContain("192.168.1.30");
     expect(text).not.toContain("192.168.1.40");
     // On an unidentified network only the all-networks exceptions apply.
-    const unknown = buildKillSwitchAnchor({ policy, network: { ...states.splitUtun, identity: null }, now: NOW });
+    const unknown = buildKillSwitchAnchor({ policy, network: { ...onEn0, identity: null }, now: NOW });
     expect(unknown).not.toContain("192.168.1.20");
     expect(unknown).toContain("192.0.2.44");
   });

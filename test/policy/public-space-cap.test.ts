@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Cidr, addressToBigInt, parseCidr } from "../../src/address/ip";
-import { LOCAL_RANGES, publicAddressCount } from "../../src/address/private-space";
+import { LOCAL_RANGES, publicAddressCount } from "../../src/address/local-space";
 import { buildKillSwitchAnchor } from "../../src/pf/anchor";
 import { PUBLIC_SPACE_CAP } from "../../src/policy/exception-width";
 import { resolvePolicy } from "../../src/policy/policy";

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, parsePorts, parseSettings, parseVpnServer } from "../../src/policy/settings";
 import { formatEndpoint, isExceptionActive, parseRecordedEndpoint, resolvePolicy } from "../../src/policy/policy";
 
+const HOME = "gw=192.168.1.1,mac=3c:a6:2f:08:1e:7b,net=192.168.1.0/24";
+
 describe("parseSettings", () => {
   it("fills defaults: LAN off, discovery and AirDrop on, no resolvers", () => {
     expect(DEFAULT_SETTINGS).toMatchObject({
@@ -35,12 +37,35 @@ describe("parseSettings", () => {
       { exceptions: [{ address: "10.0.0.1", expiresAt: "tomorrow" }] },
       'exceptions[0].expiresAt: "tomorrow" is not a date',
     ],
+    [
+      { exceptions: [{ address: "93.184.216.34", scope: HOME }] },
+      'exceptions[0].address: "93.184.216.34" is a public address: an exception for one network passes only private and link-local addresses on that network\'s link; to pass it, use All Networks (scope "all")',
+    ],
+    [{ exceptions: [{ address: "2001:db8::/64", scope: HOME }] }, 'exceptions[0].address: "2001:db8::/64" is a public'],
+    // A range that only starts in private space is not in it.
+    [{ exceptions: [{ address: "192.168.0.0/15", scope: HOME, wide: true }] }, '"192.168.0.0/15" is a public'],
+    [
+      { exceptions: [{ address: "10.0.0.1", scope: HOME, scopeSecurity: "wpa2 psk" }] },
+      'exceptions[0].scopeSecurity: "wpa2 psk" is not a link security mode',
+    ],
     [{ allowLAN: true }, 'settings: unknown field(s) "allowLAN"'],
     [null, "settings: expected object, got null"],
   ])("rejects %j naming the field and value", (input, message) => {
     const result = parseSettings(input);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.join("\n")).toContain(message);
+  });
+
+  it("accepts an exception for one network to private, link-local and unique-local space, with its security", () => {
+    const scoped = ["192.168.1.20", "10.1.2.0/24", "172.16.5.5", "169.254.1.1", "fe80::1", "fd12:3456::/64"];
+    const result = parseSettings({
+      exceptions: [
+        ...scoped.map((address) => ({ address, scope: HOME, scopeSecurity: "WPA2_PSK" })),
+        { address: "192.168.1.21", scope: HOME, scopeSecurity: "wired" },
+        { address: "93.184.216.34", scope: "all" },
+      ],
+    });
+    expect(result.ok).toBe(true);
   });
 
   it("accepts every documented form", () => {
@@ -124,11 +149,12 @@ describe("resolvePolicy", () => {
   it("an exception is active only on its network, before expiry, when enabled", () => {
     const now = new Date("2026-01-01T00:00:00Z");
     const base = { scope: "net-a", expiresAt: null, enabled: true };
-    expect(isExceptionActive(base, "net-a", now)).toBe(true);
-    expect(isExceptionActive(base, "net-b", now)).toBe(false);
+    const netA = { id: "net-a", security: "WPA2_PSK" };
+    expect(isExceptionActive(base, netA, now)).toBe(true);
+    expect(isExceptionActive(base, { ...netA, id: "net-b" }, now)).toBe(false);
     expect(isExceptionActive({ ...base, scope: "all" }, null, now)).toBe(true);
-    expect(isExceptionActive({ ...base, expiresAt: "2025-12-31T23:00:00Z" }, "net-a", now)).toBe(false);
-    expect(isExceptionActive({ ...base, enabled: false }, "net-a", now)).toBe(false);
+    expect(isExceptionActive({ ...base, expiresAt: "2025-12-31T23:00:00Z" }, netA, now)).toBe(false);
+    expect(isExceptionActive({ ...base, enabled: false }, netA, now)).toBe(false);
   });
 });
 

@@ -96,6 +96,31 @@ describe("Add Exception form", () => {
     ).toHaveLength(1);
   });
 
+  it("warns, and starts on All Networks, when the router's MAC is unknown", async () => {
+    const unknownMac = "gw=192.168.1.1,mac=unknown,net=192.168.1.0/24";
+    const network = { ...HOME!, id: unknownMac, gatewayMac: null };
+    const renderer = await render(<ExceptionForm network={network} resolveHost={lookup} />);
+    expect(field(renderer, "scope").props.value).toBe("all");
+    expect(all(renderer, "Form.Dropdown.Item").find((n) => n.props.value === unknownMac)?.props.title).toBe(
+      "This Network (Example Home, router MAC unknown)",
+    );
+    expect(item(renderer, "Form.Description", "Warning").props.text).toContain("router's MAC address is unknown");
+    // With the MAC known there is nothing to warn about.
+    const known = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    expect(all(known, "Form.Description").map((n) => n.props.title)).not.toContain("Warning");
+  });
+
+  it("records the link's security with an exception for this network, and refuses a public address there", async () => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    await type(renderer, "address", "93.184.216.34");
+    await submit(renderer);
+    expect(errors(renderer).address).toContain('"93.184.216.34" is a public address');
+    expect(await stored()).toEqual([]);
+    await type(renderer, "address", "192.168.1.20");
+    await submit(renderer);
+    expect(await stored()).toMatchObject([{ address: "192.168.1.20", scope: HOME_ID, scopeSecurity: "WPA2_PSK" }]);
+  });
+
   it.each([
     ["address", "", "Enter an IP address, a CIDR network (192.168.1.0/24) or a host name"],
     ["address", "printer!!", '"printer!!" is not an IPv4/IPv6 address, CIDR network or host name'],
@@ -264,7 +289,8 @@ describe("Add Exception form", () => {
     await type(renderer, "port", "631, 9100");
     await submit(renderer);
 
-    expect(await stored()).toEqual([{ ...existing, port: "631,9100" }]);
+    // Saved before link security was recorded: edited on its network, it records the link's now.
+    expect(await stored()).toEqual([{ ...existing, port: "631,9100", scopeSecurity: "WPA2_PSK" }]);
     expect(onSaved).toHaveBeenCalledTimes(1);
     expect(raycast.navigation).toEqual(["pop"]);
     expect(raycast.toasts[0].title).toBe("Exception Updated");

@@ -28,6 +28,9 @@ describe("exception form values", () => {
       expiry: "never",
     });
     expect(initialFormValues(null).scope).toBe("all");
+    // A network recognised without its router's MAC is not the default: many share its address and subnet.
+    const unknownMac = { ...HOME!, id: "gw=192.168.1.1,mac=unknown,net=192.168.1.0/24", gatewayMac: null };
+    expect(initialFormValues(unknownMac).scope).toBe("all");
   });
 
   it("accepts an address, a CIDR network or a host name with ports in every accepted form", () => {
@@ -189,6 +192,7 @@ describe("snapshotFromStatus", () => {
         gatewayMac: "3c:a6:2f:08:1e:7b",
         subnet: "192.168.1.0/24",
         interface: "en0",
+        security: "WPA2_PSK",
       },
       captivePortalUntil: "2025-03-01T12:02:00.000Z",
       notes: [],

@@ -102,7 +102,7 @@ describe("the builder's rulesets over settings x network states", () => {
       "ff02::1:2",
       "ff02::2",
       "192.168.1.50",
-      "203.0.113.9",
+      "10.0.0.9",
       "9.9.9.9",
       "1.1.1.1",
     ]) {
@@ -237,14 +237,14 @@ describe("explicit packets on the builder's rules", () => {
       "the cafe exception at home",
       "exceptions",
       "vpnUp",
-      pkt({ direction: "out", interface: "en0", destination: "203.0.113.9" }),
+      pkt({ direction: "out", interface: "en0", destination: "10.0.0.9" }),
       "block",
     ],
     [
       "the cafe exception at the cafe",
       "exceptions",
       "cafe",
-      pkt({ direction: "out", interface: "en0", source: "10.0.0.23", destination: "203.0.113.9" }),
+      pkt({ direction: "out", interface: "en0", source: "10.0.0.23", destination: "10.0.0.9" }),
       "pass",
     ],
     [

@@ -16,8 +16,9 @@ beforeAll(async () => {
     allowDiscovery: false,
     dnsResolvers: ["1.1.1.1"],
     exceptions: [
-      { address: "203.0.113.80", protocol: "tcp", port: 443, scope: HOME, label: "work portal" },
-      { address: "203.0.113.9", scope: "gw=10.0.0.1,mac=00:11:22:33:44:55,net=10.0.0.0/24", label: "cafe portal" },
+      { address: "203.0.113.80", protocol: "tcp", port: 443, scope: "all", label: "work portal" },
+      { address: "192.168.1.60", protocol: "tcp", port: 445, scope: HOME, label: "home NAS" },
+      { address: "10.0.0.9", scope: "gw=10.0.0.1,mac=00:11:22:33:44:55,net=10.0.0.0/24", label: "cafe portal" },
     ],
   });
   input = { policy, network: NETWORKS.vpnUp, now: NOW };
@@ -145,7 +146,18 @@ describe("weakened rulesets fail verification", () => {
     const text = buildKillSwitchAnchor({ ...input, policy: stale });
     const result = verifyRuleset(text, input);
     expect(failing(result)).toEqual(["exceptions", "rule-destinations"]);
-    expect(leaks(result, "exceptions")[0].packet.destination).toBe("203.0.113.9");
+    expect(leaks(result, "exceptions")[0].packet.destination).toBe("10.0.0.9");
+  });
+
+  it("this network's exception passed on every interface: it leaks on another link", () => {
+    const text = replaceLine(
+      original,
+      "pass out quick on en0 inet proto tcp from any to 192.168.1.60 port 445 flags any keep state",
+      ["pass out quick inet proto tcp from any to 192.168.1.60 port 445 flags any keep state"],
+    );
+    const result = verifyRuleset(text, input);
+    expect(failing(result)).toContain("exceptions");
+    expect(leaks(result, "exceptions").map((f) => f.packet.interface)).toContain("en7");
   });
 
   it("an exception widened to every port: only its port may pass", () => {

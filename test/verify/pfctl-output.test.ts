@@ -191,7 +191,7 @@ pass out quick on en0 inet from any to 169.254.0.0/16 flags any keep state
 pass in quick on en0 inet from 169.254.0.0/16 to any flags any keep state
 pass out quick on en0 inet6 from any to fe80::/10 flags any keep state
 pass in quick on en0 inet6 from fe80::/10 to any flags any keep state
-pass out quick inet proto tcp from any to 192.168.1.50 port = ipp flags any keep state
+pass out quick on en0 inet proto tcp from any to 192.168.1.50 port = ipp flags any keep state
 pass out quick inet proto tcp from any to 198.51.100.60 port 8000:8080 flags any keep state
 pass out quick inet proto udp from any to 198.51.100.60 port 8000:8080 keep state
 block return out quick all
@@ -215,7 +215,7 @@ describe("our anchor as pfctl prints it back verifies the same as the builder's 
       allowLan: true,
       exceptions: [
         { address: "192.168.1.50", protocol: "tcp", port: 631, scope: HOME, label: "printer" },
-        { address: "203.0.113.9", scope: CAFE, label: "cafe portal" },
+        { address: "10.0.0.9", scope: CAFE, label: "cafe portal" },
         { address: "198.51.100.60", protocol: "any", port: "8000-8080", scope: "all", label: "dev" },
       ],
     });

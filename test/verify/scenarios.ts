@@ -13,6 +13,7 @@ const identity = (id: string, gateway: string, subnet: string): NetworkIdentity 
   gatewayMac: id.match(/mac=([^,]+)/)?.[1] ?? null,
   subnet,
   label: null,
+  security: "WPA2_PSK",
 });
 
 const wifi = { name: "en0", ipv4: ["192.168.1.23"], ipv6: ["fe80::1c2a:5ff:fe3b:1"], subnets: ["192.168.1.0/24"] };
@@ -157,7 +158,7 @@ const HOSTS: Record<string, string[]> = {
 const exceptions: SettingsInput["exceptions"] = [
   { address: "192.168.1.50", protocol: "tcp", port: 631, scope: HOME, label: "printer" },
   { address: "nas.home.arpa", scope: "all", label: "nas" },
-  { address: "203.0.113.9", scope: CAFE, label: "cafe portal" },
+  { address: "10.0.0.9", scope: CAFE, label: "cafe portal" },
   {
     address: "198.51.100.200",
     protocol: "tcp",
@@ -168,7 +169,7 @@ const exceptions: SettingsInput["exceptions"] = [
   },
   { address: "2001:db8:abcd::/48", protocol: "tcp", port: 22, scope: "all", label: "v6 servers", wide: true },
   { address: "198.51.100.250", scope: "all", label: "disabled", enabled: false },
-  { address: "192.0.2.10", protocol: "udp", port: "5000-5010", scope: HOME, label: "game" },
+  { address: "192.168.1.10", protocol: "udp", port: "5000-5010", scope: HOME, label: "game" },
 ];
 
 export const SETTINGS = {

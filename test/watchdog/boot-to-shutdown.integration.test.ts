@@ -149,7 +149,7 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
     // On at home the evening before; then the home template is damaged (a disk error, a bad edit).
     await enable(day, settings, macNetworkState({ wifi: "home", vpn: "utun4" }), { now: day.now() });
     const index = readFileSync(`${day.stateDirectory}/rules/index`, "utf8");
-    const home = index.match(new RegExp(`^network (\\S+) ${HOME_ID.replace(/[.]/g, "\\.")}$`, "m"))?.[1];
+    const home = index.match(new RegExp(`^network (\\S+) ${HOME_ID.replace(/[.]/g, "\\.")} protected$`, "m"))?.[1];
     expect(home).toBeDefined();
     const template = `${day.stateDirectory}/rules/${home}`;
     writeFileSync(template, readFileSync(template, "utf8").split("# Everything else")[0]);

@@ -56,6 +56,8 @@ export async function runWatchdog(mac: FakeMac): Promise<CommandResult> {
 
 export interface Inspection {
   network: string;
+  /** How the network's link is protected (`WPA2_PSK`, `wired`), empty when unknown. */
+  security: string;
   rulesFile: string;
   /** The tunnels it lets through: the one carrying the default route, then those the settings trust. */
   tunnels: string;
@@ -70,7 +72,14 @@ export async function inspect(mac: FakeMac): Promise<Inspection> {
   expect(run.stderr).toBe("");
   const field = (name: string) => run.stdout.match(new RegExp(`^${name}=(.*)$`, "m"))?.[1] ?? "";
   const rules = run.stdout.match(/^@@ rules\n([\s\S]*)^@@ end$/m)?.[1] ?? null;
-  return { network: field("network"), rulesFile: field("rules"), tunnels: field("tunnels"), up: field("up"), rules };
+  return {
+    network: field("network"),
+    security: field("security"),
+    rulesFile: field("rules"),
+    tunnels: field("tunnels"),
+    up: field("up"),
+    rules,
+  };
 }
 
 /** The VPN servers state.json records as found in the routes (none without the file). */

@@ -14,12 +14,15 @@ import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macSnapshot } from "../fakes/networks";
 import { readMacosFixture } from "../network/fixtures";
-import { inspect } from "./helpers";
+import { enable, inspect, joinNetwork, policyOf, settingsFrom } from "./helpers";
+import { buildKillSwitchAnchor } from "../../src/pf/anchor";
+import { HOME_ID, type MacNetwork } from "../fakes/networks";
 
 const ifconfig = (name: string) => readMacosFixture("ifconfig", name);
 const netstat = (name: string) => readMacosFixture("netstat", name);
 const route = (name: string) => readMacosFixture("route", name);
 const arp = (name: string) => readMacosFixture("arp", name);
+const ipconfig = (name: string) => readMacosFixture("ipconfig", name);
 
 const JC_IFCONFIG = "macos-10.14.6_jc_ifconfig2_ap1_vmnet.txt";
 const JC_NETSTAT = "macos-10.14.6_jc_netstat-rnl_no-vpn_utun-ipv6-defaults.txt";
@@ -59,6 +62,20 @@ const SNAPSHOTS: Record<string, NetworkSnapshot> = {
     routeGetInternet: route("macos_student-tp_route-n-get-default.txt"),
   },
   "nothing at all": {},
+  "a summary with the Wi-Fi name (WPA2_PSK)": {
+    ...SAMPLE_SNAPSHOT,
+    ipconfigSummaries: { en0: ipconfig("macos-13or14_mullvad_ipconfig-getsummary-en0_wifi_ssid-visible.txt") },
+  },
+  "macOS 15.6: the name redacted, the security mode not": {
+    ...SAMPLE_SNAPSHOT,
+    ipconfigSummaries: { en0: ipconfig("getsummary-en0_macos-15.6_SSID-redacted_dracula-tmux358_TAIL-ONLY.txt") },
+  },
+  "a copy of the home network run open": macSnapshot({ wifi: "home", vpn: "utun4", security: "NONE" }),
+  "a summary without a security mode": macSnapshot({ wifi: "home", vpn: "utun4", security: null }),
+  "a link that is not Wi-Fi": {
+    ...SAMPLE_SNAPSHOT,
+    ipconfigSummaries: { en0: "<dictionary> {\n  InterfaceType : Ethernet\n  LinkStatusActive : TRUE\n}\n" },
+  },
 };
 
 const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfig")).filter(
@@ -80,6 +97,7 @@ describe("the watchdog reads the network as the extension does", () => {
     mac.setNetwork(snapshot);
     const seen = await inspect(mac);
     expect(seen.network).toBe(state.identity?.id ?? "");
+    expect(seen.security).toBe(state.identity?.security ?? "");
     expect(seen.up).toBe(state.tunnels.map((tunnel) => tunnel.name).join(" "));
     // Trusted: only the tunnel the route to the Internet leaves by, as the builder decides.
     expect(seen.tunnels).toBe(tunnelsToAllow(NO_SETTINGS, state).join(" "));
@@ -104,6 +122,11 @@ describe("the watchdog reads the network as the extension does", () => {
     );
   });
 
+  it("reads the link security the fixtures hold, not just agreement on nothing", () => {
+    const modes = Object.values(SNAPSHOTS).map((snapshot) => deriveNetworkState(snapshot).identity?.security);
+    expect(modes).toEqual(expect.arrayContaining(["WPA2_PSK", "NONE", "wired", null]));
+  });
+
   it("finds the networks the fixtures hold, not just agreement on nothing", () => {
     const ids = Object.values(SNAPSHOTS).map((snapshot) => deriveNetworkState(snapshot).identity?.id ?? null);
     expect(ids).toContain("gw=192.168.1.254,mac=fc:ae:34:a1:3a:80,net=192.168.1.0/24");
@@ -115,5 +138,53 @@ describe("the watchdog reads the network as the extension does", () => {
       deriveNetworkState({ ifconfig: ifconfig(name) }).tunnels.map((t) => t.name),
     );
     expect(tunnels.length).toBeGreaterThan(0);
+  });
+});
+
+describe("a copy of the home network does not get its exceptions", () => {
+  // Saved before link security was recorded (needs a wired link or a Wi-Fi with a key), and recorded as WPA2.
+  const settings = settingsFrom({
+    vpnServers: ["198.51.100.7:1194/udp"],
+    exceptions: [
+      { address: "192.168.1.40", label: "Printer", scope: HOME_ID },
+      { address: "192.168.1.41", label: "NAS", scope: HOME_ID, scopeSecurity: "WPA2_PSK" },
+    ],
+  });
+  const home: MacNetwork = { wifi: "home", vpn: "utun4" };
+  let twin: FakeMac;
+  beforeAll(async () => {
+    twin = createFakeMac({ network: macSnapshot(home) });
+    await enable(twin, settings, deriveNetworkState(macSnapshot(home)), { now: new Date() });
+  });
+  afterAll(() => twin.cleanup());
+
+  /** What the watchdog and the builder pass on `network`: the rules of the exceptions, both sides the same. */
+  async function exceptionRules(network: MacNetwork) {
+    const state = joinNetwork(twin, network);
+    const built = buildKillSwitchAnchor({ policy: await policyOf(settings), network: state, now: new Date() });
+    const seen = await inspect(twin);
+    const lines = (text: string) => text.split("\n").filter((line) => /192\.168\.1\.4[01]/.test(line));
+    expect(seen.network).toBe(HOME_ID);
+    expect(lines(seen.rules ?? "")).toEqual(lines(built));
+    return lines(built);
+  }
+
+  it("at home (WPA2), on its link only", async () => {
+    expect(await exceptionRules(home)).toEqual([
+      "pass out quick on en0 inet from any to 192.168.1.40 flags any keep state",
+      "pass out quick on en0 inet from any to 192.168.1.41 flags any keep state",
+    ]);
+  });
+
+  it("not on the same router IP, MAC and subnet run open, or with its security unread", async () => {
+    expect(await exceptionRules({ ...home, security: "NONE" })).toEqual([]);
+    expect(await exceptionRules({ ...home, security: null })).toEqual([]);
+    expect((await inspect(twin)).rulesFile).toBe("other.pf");
+  });
+
+  it("under another key-protected mode: only the exception saved without one", async () => {
+    expect(await exceptionRules({ ...home, security: "WPA3_SAE" })).toEqual([
+      "pass out quick on en0 inet from any to 192.168.1.40 flags any keep state",
+    ]);
   });
 });

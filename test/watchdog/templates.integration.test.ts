@@ -67,7 +67,11 @@ describe("buildRuleTemplate", () => {
     );
     expect(withoutBuiltLine(template).join("\n")).not.toMatch(/\ben0\b|192\.168\.1\.0\/24|192\.168\.1\.1 port 67/);
     expect(
-      marked.every((line) => /^#@@ (tunnels-none|tunnels-some|each-tunnel|until=\d+|each-link|each-dhcp):/.test(line)),
+      marked.every((line) =>
+        /^#@@ (tunnels-none|tunnels-some|each-tunnel|until=\d+|each-link|each-dhcp|network-link(-until=\d+)?):/.test(
+          line,
+        ),
+      ),
     ).toBe(true);
     // Everything else is the builder's text, line for line.
     const plain = template.split("\n").filter((line) => !line.startsWith("#@@ "));
@@ -125,6 +129,7 @@ describe("parseNetworkIdentityId", () => {
       gatewayMac: "7c:10:c9:00:00:90",
       subnet: "192.168.1.0/24",
       label: null,
+      security: null,
     });
     expect(parseNetworkIdentityId("gw=10.0.0.1,mac=unknown,net=unknown")?.gatewayMac).toBeNull();
     expect(parseNetworkIdentityId("gw-192.168.1.1-7c10c9000090")).toBeNull();

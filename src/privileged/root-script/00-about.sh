@@ -25,7 +25,9 @@
 #   --other-rules TEXT        the watchdog's rule template for any network not named below
 #   --fail-closed-rules TEXT  what the watchdog loads when the rules it should load are missing, corrupt or
 #                             refused: the VPN servers and link plumbing only (fail-closed.pf)
-#   --network-rules ID TEXT   the template for the network whose identity is ID (repeatable)
+#   --network-rules ID SECURITY TEXT  the template for the network whose identity is ID on a link protected
+#                             as SECURITY (a Wi-Fi mode such as WPA2_PSK, wired, or protected: wired or a
+#                             Wi-Fi that needs a key); the first that fits is used (repeatable)
 #   --fixed-tunnel NAME       the templates let through this tunnel only (the user named it): never follow others
 #   --trusted-tunnel NAME     the templates also let through this tunnel when it is up (repeatable)
 #   --network ID              the network the rules were built for, recorded for the status
@@ -52,6 +54,9 @@
 #   #@@ each-dhcp:TEXT        inside such a block: TEXT when the link's DHCP server is on the link, @DHCP@ it
 #   #@@ subnet-route=ROUTE:TEXT  among the each-subnet lines: TEXT for each network of the link that ROUTE
 #                             (routed into the tunnel) lies inside
+#   #@@ network-link:TEXT     TEXT with @NETLINK@ the interface of the network the template was chosen for
+#                             (its router's): that network's own exceptions; left out on any other network
+#   #@@ network-link-until=SECONDS:TEXT  the same, until then
 # The links are read as src/network reads them, so a filled-in template is the builder's text for the
 # links of the moment: the Mac may move from Wi-Fi to Ethernet, or to another network, after Enable.
 # Unfilled, every marker is a comment, so a template loaded as it is blocks everything but link plumbing.

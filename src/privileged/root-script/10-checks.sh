@@ -42,6 +42,11 @@ is_identity() { # gw=<ip>,mac=<mac|unknown>,net=<cidr|unknown>, as network/ident
 	[ "${#1}" -le 100 ]
 }
 
+is_link_security() { # what a network's template needs of its link: WPA2_PSK (a Wi-Fi mode), wired or protected
+	case $1 in wired | protected) return 0 ;; "" | *[!A-Z0-9_]*) return 1 ;; esac
+	[ "${#1}" -le 40 ]
+}
+
 is_host_name() {
 	case $1 in
 	'' | -* | *[!A-Za-z0-9.-]*) return 1 ;;

@@ -1,5 +1,5 @@
 # --- The network, read the way src/network reads it (same fixtures, same answers): the tunnels to let
-# through, the gateway, its MAC and subnet, and the network identity that picks a rule template
+# through, the gateway, its MAC and subnet, and the network identity and link security that pick a rule template
 
 # `ifconfig -a` once per run: tunnels and the gateway's subnet both come from it.
 read_interfaces() {
@@ -323,4 +323,39 @@ network_identity() { # ADDRESS INTERFACE
 	mac=$(gateway_mac "$1" "$2")
 	subnet=$(gateway_subnet "$1" "$2")
 	printf 'gw=%s,mac=%s,net=%s\n' "$1" "${mac:-unknown}" "${subnet:-unknown}"
+}
+
+# How the link INTERFACE is protected, as network/identity.ts `linkSecurity` reads `ipconfig getsummary`
+# (top-level keys are indented by two spaces): the Wi-Fi security mode in upper case, "wired" for another
+# interface type; nothing when unknown. macOS redacts the Wi-Fi name but not this.
+link_security() { # INTERFACE
+	[ "$1" != - ] || return 0
+	"$IPCONFIG" getsummary "$1" 2>/dev/null | awk '
+		{ sub(/\r$/, "") }
+		/^  [A-Za-z][A-Za-z0-9-]* : / {
+			at = index($0, " : ")
+			value = substr($0, at + 3); gsub(/^[ \t]+|[ \t]+$/, "", value)
+			keys[substr($0, 3, at - 3)] = value
+		}
+		END {
+			type = keys["InterfaceType"]; mode = keys["Security"]
+			if (type == "") exit
+			if (type != "WiFi") print "wired"
+			else if (mode ~ /^[A-Za-z0-9_]+$/ && length(mode) <= 40) print toupper(mode)
+		}
+	'
+}
+
+# Whether a link protected as CURRENT meets REQUIRED, as network/identity.ts `securityMeets` decides: the same
+# mode, or for "protected" a wired link or a Wi-Fi mode that needs a key. Unknown meets nothing.
+security_meets() { # REQUIRED CURRENT
+	[ -n "$2" ] || return 1
+	[ "$1" != "$2" ] || return 0
+	[ "$1" = protected ] || return 1
+	[ "$2" != wired ] || return 0
+	case $2 in
+	*OWE* | *OPEN* | *NONE*) return 1 ;;
+	*WPA* | *WEP* | *PSK* | *SAE* | *EAP* | *8021X* | *PERSONAL* | *ENTERPRISE*) return 0 ;;
+	esac
+	return 1
 }

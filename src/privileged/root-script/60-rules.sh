@@ -7,9 +7,11 @@
 # an each-dhcp line is kept when the link has an on-link DHCP server, and a subnet-route=ROUTE line
 # (among the each-subnet lines) for each network of the link that ROUTE lies inside. As the builder's
 # localNetworkOf: a network outside private, link-local and unique-local space gets none of them (it is
-# written to NOTES, when given), nor one that a ROUTE holds.
-fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES]
-	awk -v tunnels="$2" -v now="$3" -v notes="${5:-}" "$AWK_LIB"'
+# written to NOTES, when given), nor one that a ROUTE holds. A network-link line is kept (until its time,
+# if it has one) with @NETLINK@ the link of the network the template is for (NETWORK_LINK), and left out
+# without one.
+fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES] [NETWORK_LINK]
+	awk -v tunnels="$2" -v now="$3" -v notes="${5:-}" -v netlink="${6:-}" "$AWK_LIB"'
 		BEGIN {
 			n = split(tunnels, name, " ")
 			joined = ""
@@ -77,6 +79,12 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES]
 			if (now + 0 < substr(rest, 1, at - 1) + 0) print substr(rest, at + 1)
 			next
 		}
+		/^#@@ network-link(-until=[0-9]+)?:/ {
+			at = index($0, ":"); head = substr($0, 5, at - 5); line = substr($0, at + 1)
+			if (head != "network-link" && now + 0 >= substr(head, 20) + 0) next
+			if (netlink != "") { gsub(/@NETLINK@/, netlink, line); print line }
+			next
+		}
 		{ print }
 		END { if (held) flush() }
 	' "$4" "$1"
@@ -92,7 +100,9 @@ desired_rules() { # OUTPUT NOW
 $(physical_gateway)
 EOF
 	IDENTITY=$(network_identity "$gateway_ip" "$gateway_if")
+	SECURITY=$(link_security "$gateway_if")
 	TEMPLATE=""
+	network_link=""
 	TUNNELS=""
 	NOT_LOCAL=""
 	: >"$WORK/not-local"
@@ -104,14 +114,21 @@ EOF
 		cp "$STATE_DIR/$KS_FILE_RULES" "$1" 2>/dev/null || : >"$1"
 		return
 	fi
-	# The index: "network FILE ID", "other FILE", "tunnels fixed NAME" or "tunnels auto [NAME...]" (the
-	# trusted tunnels), a line each.
+	# The index: "network FILE ID SECURITY", "other FILE", "tunnels fixed NAME" or "tunnels auto [NAME...]"
+	# (the trusted tunnels), a line each. A network's template needs its id and a link security that meets
+	# SECURITY: a copy of the router on an open Wi-Fi gets the other template.
 	other=""
 	fixed=""
 	trusted=""
 	while read -r kind first second; do
 		case $kind in
-		network) if [ -z "$TEMPLATE" ] && [ -n "$IDENTITY" ] && [ "$second" = "$IDENTITY" ]; then TEMPLATE=$first; fi ;;
+		network)
+			if [ -z "$TEMPLATE" ] && [ -n "$IDENTITY" ] && [ "${second%% *}" = "$IDENTITY" ] &&
+				security_meets "${second#* }" "$SECURITY"; then
+				TEMPLATE=$first
+				network_link=$gateway_if
+			fi
+			;;
 		other) [ -n "$other" ] || other=$first ;;
 		tunnels)
 			if [ "$first" = fixed ] && [ -z "$fixed" ]; then fixed=$second; fi
@@ -122,10 +139,10 @@ EOF
 	[ -n "$TEMPLATE" ] || TEMPLATE=$other
 	if [ -n "$fixed" ]; then
 		TUNNELS=$fixed
-		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" "$WORK/links" "$WORK/not-local" >"$1"
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "" "$2" "$WORK/links" "$WORK/not-local" "$network_link" >"$1"
 	else
 		TUNNELS=$(vpn_tunnels "$internet_if" "$trusted")
-		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" "$WORK/links" "$WORK/not-local" >"$1"
+		fill_template "$STATE_DIR/$KS_FILE_TEMPLATES/$TEMPLATE" "$TUNNELS" "$2" "$WORK/links" "$WORK/not-local" "$network_link" >"$1"
 	fi
 	# The networks this one calls local that are public address space: passed by no template, said in the record.
 	NOT_LOCAL=$(tr '\n' ' ' <"$WORK/not-local" 2>/dev/null)
@@ -172,7 +189,7 @@ links_for_checks() {
 check_templates() { # NOW
 	[ "$HAVE_TEMPLATES" = yes ] || return 0
 	for file in "$WORK/templates/"*.pf; do
-		fill_template "$file" "$TUNNELS" "$1" "$WORK/links.check" >"$WORK/template.check"
+		fill_template "$file" "$TUNNELS" "$1" "$WORK/links.check" "" en0 >"$WORK/template.check"
 		pf -n -a "$KS_ANCHOR" -f "$WORK/template.check" ||
 			fail "$KS_EXIT_RULES_REJECTED" "pf rejected the watchdog's rules (${file##*/}): $(pf_said)"
 	done

@@ -189,9 +189,10 @@ do_inspect() {
 $(physical_gateway)
 EOF
 		IDENTITY=$(network_identity "$gateway_ip" "$gateway_if")
+		SECURITY=$(link_security "$gateway_if")
 		TUNNELS=$(vpn_tunnels "$internet_if" "")
 	fi
-	printf '@@ watchdog\nnetwork=%s\nrules=%s\ntunnels=%s\nup=%s\n' "$IDENTITY" "$TEMPLATE" "$TUNNELS" "$(vpn_tunnels "*" "")"
+	printf '@@ watchdog\nnetwork=%s\nsecurity=%s\nrules=%s\ntunnels=%s\nup=%s\n' "$IDENTITY" "$SECURITY" "$TEMPLATE" "$TUNNELS" "$(vpn_tunnels "*" "")"
 	if [ -f "$WORK/desired.pf" ]; then
 		printf '@@ rules\n'
 		cat "$WORK/desired.pf"

@@ -95,13 +95,14 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	--network-rules)
-		if [ $# -lt 3 ] || ! is_identity "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs a network identity (gw=...,mac=...,net=...)"; fi
-		ends_with_newline "$3" || fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs rules ending with a newline"
+		if [ $# -lt 4 ] || ! is_identity "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs a network identity (gw=...,mac=...,net=...)"; fi
+		is_link_security "$3" || fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs a link security (WPA2_PSK, wired or protected)"
+		ends_with_newline "$4" || fail "$KS_EXIT_BAD_ARGUMENTS" "--network-rules needs rules ending with a newline"
 		templates=$((templates + 1))
 		[ -d "$WORK/templates" ] || mkdir "$WORK/templates" || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot write to $WORK"
-		printf '%s' "$3" >"$WORK/templates/network-$templates.pf"
-		printf 'network network-%s.pf %s\n' "$templates" "$2" >>"$WORK/templates/index"
-		shift 3
+		printf '%s' "$4" >"$WORK/templates/network-$templates.pf"
+		printf 'network network-%s.pf %s %s\n' "$templates" "$2" "$3" >>"$WORK/templates/index"
+		shift 4
 		;;
 	--fail-closed-rules)
 		if [ $# -lt 2 ] || ! ends_with_newline "$2"; then fail "$KS_EXIT_BAD_ARGUMENTS" "--fail-closed-rules needs rules ending with a newline"; fi

@@ -2,7 +2,8 @@ import type * as z from "zod/mini";
 import { formatCidr, parseCidr } from "../../address/ip";
 import { describeAddressCount, exceptionWidth } from "../../policy/exception-width";
 import type { HostLookup } from "../../policy/policy";
-import { exceptionSchema, exceptionsOverPublicCap } from "../../policy/settings";
+import { exceptionSchema, exceptionsOverPublicCap, scopedAddressProblem } from "../../policy/settings";
+import { parseNetworkIdentityId } from "../../network/identity";
 import type { StoredException } from "../stores/exception-store";
 import type { NetworkSummary } from "../stores/snapshot-cache";
 
@@ -72,10 +73,27 @@ export function validateExceptionForm(values: ExceptionFormValues): Partial<Reco
     const error = exceptionFieldValidation[field](values[field]);
     if (error) errors[field] = error;
   }
+  const scoped = errors.address || errors.scope ? null : scopedAddressProblem(values.address, values.scope);
+  if (scoped) errors.address = scoped;
   return errors;
 }
 
-/** The form's starting values: blank for a new exception scoped to this network when it is known. */
+/**
+ * Whether "This Network" is worth offering first: its router's MAC is known. Without it the identity is a router
+ * address and a subnet that thousands of homes share, so an exception for it would follow the Mac to all of them.
+ */
+export function recognisableNetwork(network: Pick<NetworkSummary, "id"> | null): boolean {
+  const identity = network?.id ? parseNetworkIdentityId(network.id) : null;
+  return identity !== null && identity.gatewayMac !== null;
+}
+
+/** Shown beside the choice of network when the router's MAC is unknown; null when it is known or there is no network. */
+export function unrecognisableNetworkWarning(network: Pick<NetworkSummary, "id"> | null): string | null {
+  if (!network?.id || recognisableNetwork(network)) return null;
+  return "The router's MAC address is unknown, so this network is recognised only by its router's address and subnet, which many networks share: an exception for This Network would apply on all of them.";
+}
+
+/** The form's starting values: blank for a new exception, scoped to this network when it can be recognised. */
 export function initialFormValues(network: NetworkSummary | null, existing?: StoredException): ExceptionFormValues {
   if (existing) {
     return {
@@ -87,29 +105,61 @@ export function initialFormValues(network: NetworkSummary | null, existing?: Sto
       expiry: existing.expiresAt ? KEEP_EXPIRY : "never",
     };
   }
-  return { address: "", protocol: "any", port: "", scope: network?.id ?? "all", label: "", expiry: "never" };
+  const scope = network?.id && recognisableNetwork(network) ? network.id : "all";
+  return { address: "", protocol: "any", port: "", scope, label: "", expiry: "never" };
 }
 
 /**
  * A host name must resolve now: once the kill switch is on, names outside the tunnel can no longer be looked up.
- * Returns the error for the target field, or undefined when it is an address or resolves.
+ * For one network (`scope`), the target must be private, resolved or not. Returns the error for the target
+ * field, or undefined when it is fine.
  */
-export async function checkTargetResolves(address: string, lookup: HostLookup): Promise<string | undefined> {
+export async function checkTargetResolves(
+  address: string,
+  lookup: HostLookup,
+  scope = "all",
+): Promise<string | undefined> {
   const target = address.trim();
-  if (parseCidr(target)) return undefined;
+  if (parseCidr(target)) return scopedAddressProblem(target, scope) ?? undefined;
   try {
     const addresses = await lookup(target);
-    return addresses.length > 0 ? undefined : `"${target}" did not resolve to any address`;
+    if (addresses.length === 0) return `"${target}" did not resolve to any address`;
+    // An exception for one network passes private addresses only: a name for a public one needs All Networks.
+    const outside = addresses.find((found) => scopedAddressProblem(found, scope) !== null);
+    return outside
+      ? `"${target}" resolves to ${outside}, a public address: an exception for one network passes only private and link-local addresses; to pass it, use All Networks`
+      : undefined;
   } catch (error) {
     const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
     return `"${target}" could not be resolved (${reason})`;
   }
 }
 
+/**
+ * How the scoped network's link is protected, recorded with the exception: read now when it is for this network,
+ * else kept from the exception being edited when its network did not change.
+ */
+function scopeSecurityFor(
+  scope: string,
+  network: Pick<NetworkSummary, "id" | "security"> | null | undefined,
+  existing: StoredException | undefined,
+): string | undefined {
+  if (scope === "all") return undefined;
+  if (network?.id === scope && network.security) return network.security;
+  return existing?.scope === scope ? existing.scopeSecurity : undefined;
+}
+
 /** Turns valid form values into the stored exception (validated again by the schema, which fills defaults). */
 export function exceptionFromForm(
   values: ExceptionFormValues,
-  options: { id: string; now: Date; existing?: StoredException; wide?: boolean },
+  options: {
+    id: string;
+    now: Date;
+    existing?: StoredException;
+    wide?: boolean;
+    /** The network the Mac is on: its link security is recorded with an exception for it. */
+    network?: Pick<NetworkSummary, "id" | "security"> | null;
+  },
 ): StoredException {
   const choice = EXPIRY_CHOICES.find((c) => c.value === values.expiry);
   const expiresAt =
@@ -118,12 +168,14 @@ export function exceptionFromForm(
       : choice?.ms
         ? new Date(options.now.getTime() + choice.ms).toISOString()
         : null;
+  const scopeSecurity = scopeSecurityFor(values.scope, options.network, options.existing);
   const parsed = exceptionSchema.parse({
     id: options.id,
     address: values.address.trim(),
     protocol: values.protocol,
     ...(values.port.trim() ? { port: values.port.replace(/\s+/g, "") } : {}),
     scope: values.scope,
+    ...(scopeSecurity ? { scopeSecurity } : {}),
     label: values.label.trim(),
     expiresAt,
     enabled: options.existing?.enabled ?? true,

@@ -1,9 +1,10 @@
 import { isExceptionActive } from "../../policy/policy";
 import type { ExceptionSetting } from "../../policy/settings";
+import type { NetworkSummary } from "../stores/snapshot-cache";
 
 type ExceptionFields = Pick<
   ExceptionSetting,
-  "address" | "label" | "protocol" | "port" | "scope" | "expiresAt" | "enabled"
+  "address" | "label" | "protocol" | "port" | "scope" | "scopeSecurity" | "expiresAt" | "enabled"
 >;
 
 /** "12 min", "3 h", "2 d": how long until `until`, rounded up; "less than a minute" under 60 s. */
@@ -44,9 +45,18 @@ export function isForNetwork(e: Pick<ExceptionSetting, "scope">, networkId: stri
   return e.scope === "all" || (networkId !== null && e.scope === networkId);
 }
 
-/** True when the kill switch lets it through right now on `networkId`. */
-export function appliesNow(e: ExceptionFields, networkId: string | null, now: Date): boolean {
-  return isExceptionActive({ scope: e.scope, enabled: e.enabled, expiresAt: e.expiresAt ?? null }, networkId, now);
+/** True when the kill switch lets it through right now on `network` (its id and how its link is protected). */
+export function appliesNow(
+  e: ExceptionFields,
+  network: Pick<NetworkSummary, "id" | "security"> | null,
+  now: Date,
+): boolean {
+  const identity = network?.id ? { id: network.id, security: network.security ?? null } : null;
+  return isExceptionActive(
+    { scope: e.scope, scopeSecurity: e.scopeSecurity, enabled: e.enabled, expiresAt: e.expiresAt ?? null },
+    identity,
+    now,
+  );
 }
 
 /** `gw=192.168.1.1,mac=...,net=192.168.1.0/24` -> "192.168.1.0/24 via 192.168.1.1", for networks seen without a name. */

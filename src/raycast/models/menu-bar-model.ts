@@ -147,7 +147,7 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
         title: exceptionTitle(e),
         subtitle: [describeTraffic(e), e.label ? e.address : null, describeExpiry(e, now)].filter(Boolean).join(" · "),
         enabled: e.enabled,
-        active: appliesNow(e, networkId, now),
+        active: appliesNow(e, snapshot?.network ?? null, now),
       })),
     canEnable: state === "off" || state === "unknown" || state === "degraded" || state === "unverified",
     canDisable: state !== "off",

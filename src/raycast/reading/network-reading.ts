@@ -142,6 +142,7 @@ export function summarizeNetwork(network: NetworkState): NetworkSummary | null {
     gatewayMac: identity?.gatewayMac ?? gateway?.mac ?? null,
     subnet: identity?.subnet ?? null,
     interface: gateway?.interface ?? null,
+    security: identity?.security ?? null,
   };
 }
 

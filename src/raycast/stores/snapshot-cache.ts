@@ -11,6 +11,8 @@ export interface NetworkSummary {
   gatewayMac: string | null;
   subnet: string | null;
   interface: string | null;
+  /** How its link is protected (`WPA2_PSK`, `wired`; network/identity.ts); absent or null when unknown. */
+  security?: string | null;
 }
 
 /** Everything the menu bar shows about the kill switch; plain JSON so it can be cached between runs. */

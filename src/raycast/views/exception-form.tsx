@@ -13,6 +13,8 @@ import {
   exceptionFromForm,
   initialFormValues,
   publicSpaceCapError,
+  recognisableNetwork,
+  unrecognisableNetworkWarning,
   wideExceptionQuestion,
 } from "../models/exception-form-values";
 import { type StoredException, loadExceptions, newExceptionId, saveException } from "../stores/exception-store";
@@ -56,7 +58,11 @@ export function ExceptionForm(props: ExceptionFormProps) {
     initialValues: { ...initialFormValues(network, existing), ...(existing ? {} : props.prefill) },
     validation: exceptionFieldValidation,
     async onSubmit(submitted) {
-      const unresolved = await checkTargetResolves(submitted.address, props.resolveHost ?? systemHostLookup);
+      const unresolved = await checkTargetResolves(
+        submitted.address,
+        props.resolveHost ?? systemHostLookup,
+        submitted.scope,
+      );
       if (unresolved) {
         setValidationError("address", unresolved);
         return false;
@@ -81,6 +87,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
         now: new Date(),
         existing,
         wide,
+        network,
       });
       await saveException(exception);
       if (network?.id && exception.scope === network.id) {
@@ -106,8 +113,9 @@ export function ExceptionForm(props: ExceptionFormProps) {
       const summary = state ? summarizeNetwork(state) : null;
       setNetwork(summary);
       setIsLoading(false);
-      // A new exception defaults to this network once it is known.
-      if (!existing && summary?.id) setValue("scope", (scope) => (scope === "all" ? (summary.id ?? "all") : scope));
+      // A new exception defaults to this network once it is known, and only when its router's MAC is.
+      if (!existing && summary?.id && recognisableNetwork(summary))
+        setValue("scope", (scope) => (scope === "all" ? (summary.id ?? "all") : scope));
     });
     return () => {
       current = false;
@@ -115,10 +123,11 @@ export function ExceptionForm(props: ExceptionFormProps) {
   }, []);
 
   const scopeChoices: { value: string; title: string }[] = [];
+  const warning = unrecognisableNetworkWarning(network);
   if (network?.id)
     scopeChoices.push({
       value: network.id,
-      title: `This Network (${network.label ?? network.subnet ?? network.gateway})`,
+      title: `This Network (${network.label ?? network.subnet ?? network.gateway}${warning ? ", router MAC unknown" : ""})`,
     });
   if (existing && existing.scope !== "all" && existing.scope !== network?.id) {
     scopeChoices.push({
@@ -179,6 +188,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
           <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
         ))}
       </Form.Dropdown>
+      {warning && <Form.Description title="Warning" text={warning} />}
       <Form.TextField title="Label" placeholder="Printer" {...itemProps.label} />
       <Form.Dropdown title="Expires" {...itemProps.expiry}>
         {keepExpiry && <Form.Dropdown.Item value={KEEP_EXPIRY} title={`Keep (${keepExpiry})`} />}
@@ -191,7 +201,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
         text={
           values.scope === "all"
             ? "On every network, whenever the kill switch is on."
-            : "Only on this network (recognised by its gateway and subnet, even without the Wi-Fi name)."
+            : "Only on this network (recognised by its router's address and MAC, its subnet and its Wi-Fi security, even without the Wi-Fi name), on its own link, to private and link-local addresses."
         }
       />
     </Form>

@@ -46,13 +46,13 @@ export function groupExceptions(
     .sort((a, b) => rank(a.scope) - rank(b.scope) || a.title.localeCompare(b.title));
 }
 
-function accessories(e: StoredException, networkId: string | null, now: Date): List.Item.Accessory[] {
+function accessories(e: StoredException, network: NetworkSummary | null, now: Date): List.Item.Accessory[] {
   const result: List.Item.Accessory[] = [];
   const expiry = describeExpiry(e, now);
   if (expiry && !isExpired(e, now)) result.push({ text: expiry, icon: Icon.Clock });
   if (!e.enabled) result.push({ tag: { value: "Off", color: Color.SecondaryText } });
   else if (isExpired(e, now)) result.push({ tag: { value: "Expired", color: Color.SecondaryText } });
-  else if (appliesNow(e, networkId, now)) result.push({ tag: { value: "Applies Now", color: Color.Green } });
+  else if (appliesNow(e, network, now)) result.push({ tag: { value: "Applies Now", color: Color.Green } });
   return result;
 }
 
@@ -114,7 +114,6 @@ export function ExceptionListView() {
   }
 
   const now = new Date();
-  const networkId = network?.id ?? null;
   const addForm = <ExceptionForm network={network} networkNames={names} onSaved={() => void reload()} />;
 
   return (
@@ -140,7 +139,7 @@ export function ExceptionListView() {
                 e.enabled && !isExpired(e, now) ? { source: Icon.CheckCircle, tintColor: Color.Green } : Icon.Circle
               }
               keywords={[e.address, e.label]}
-              accessories={accessories(e, networkId, now)}
+              accessories={accessories(e, network, now)}
               actions={
                 <ActionPanel>
                   <Action
