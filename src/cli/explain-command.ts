@@ -1,7 +1,7 @@
 import { type AddressFamily, familyOf } from "../address/ip";
 import type { NetworkState } from "../network/state";
 import { type Packet, createEvaluator, decidingLine, describePacket, protocolNumber } from "../verify/evaluate";
-import { parsePfRules, parseTcpFlags } from "../verify/parse-rules";
+import { type TranslationRule, parsePfRules, parseTcpFlags, translatedSourcePorts } from "../verify/parse-rules";
 import { describeExpectation, intendedVerdictFor } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { anchorInputOf, loadCliContext } from "./context";
@@ -68,6 +68,13 @@ function localAddress(
   const linkLocal = known?.ipv6.find((a) => /^fe[89ab]/i.test(a));
   const global = known?.ipv6.find((a) => !/^fe[89ab]/i.test(a));
   return (linkScope ? linkLocal : global) ?? (linkScope ? "fe80::1c2b:3ff:fe4d:5e6f" : "2001:db8:5::23");
+}
+
+/** A nat picks the source port from a range; any of them gets the same verdict (the rule reader sees to it). */
+function pickedPortNote(rule: TranslationRule, packet: Packet): string {
+  const picked = translatedSourcePorts(rule);
+  if (!picked || picked.low === picked.high || packet.sourcePort === undefined) return "";
+  return ` (source port: the one pf picks from ${picked.low}-${picked.high})`;
 }
 
 export const explainCommand: CliCommand = {
@@ -227,7 +234,7 @@ export const explainCommand: CliCommand = {
     const translated =
       evaluation.translated && evaluation.translation
         ? [
-            `Rewrite:  line ${evaluation.translation.line}: ${evaluation.translation.text}; the filter rules see ${describePacket(evaluation.translated)}`,
+            `Rewrite:  line ${evaluation.translation.line}: ${evaluation.translation.text}; the filter rules see ${describePacket(evaluation.translated)}${pickedPortNote(evaluation.translation, packet)}`,
           ]
         : [];
     io.stdout(

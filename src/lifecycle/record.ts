@@ -63,6 +63,8 @@ const watchdogStatusShape = {
   tunnels: z.optional(z.array(z.string())),
   /** The rules it should load could not be used, so it loaded blocking rules (VPN servers and link plumbing) instead. */
   failedClosed: z.optional(z.boolean()),
+  /** Another program's translation rules with `pass` found (and set aside, when pf allowed) by this check. */
+  translationPasses: z.optional(z.number()),
   /** pf's packet counters of the rules in force, by what they do; null when pf did not say. */
   counters: z.optional(
     z.nullable(

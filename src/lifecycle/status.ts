@@ -174,6 +174,14 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
       ? watchdogThisBoot
       : null;
   if (failedSinceChange?.failedClosed) return failedClosedStatus(failedSinceChange, extra);
+  if (failedSinceChange?.translationPasses) {
+    return status(
+      "degraded",
+      "Degraded: another program's nat or rdr rules with pass let packets out without the kill switch rules.",
+      [failedSinceChange.message],
+      extra,
+    );
+  }
   if (failedSinceChange) {
     return status(
       "degraded",

@@ -93,6 +93,7 @@ export const WATCHDOG_STATUS_FIELDS = [
   "rulesFile",
   "tunnels",
   "failedClosed",
+  "translationPasses",
   "counters",
   "lastRepairAt",
   "lastRepair",

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "7cbc6d325d5357b30938577f3687179bed1e2e31f6f3a32d36a9fd59f57d1b68";
+export const ROOT_SCRIPT_SHA256 = "35f87586060766d197c592826d2fc5af1465fc23dc1d34b10ad8b6bc8edbe585";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

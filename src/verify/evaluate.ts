@@ -31,6 +31,7 @@ import {
   type RuleMatch,
   type TranslationRule,
   parseTcpFlags,
+  translatedSourcePorts,
 } from "./parse-rules";
 
 export interface Packet {
@@ -192,11 +193,9 @@ function translatePacket(rule: TranslationRule, p: PreparedPacket): PreparedPack
   const ports = p.protocol === TCP || p.protocol === UDP;
   if (p.packet.direction === "out") {
     const source = target.bitmask ? poolMask(target.cidr, p.source) : addressToBigInt(target.cidr.address);
-    // unknownSourcePortErrors refuses rulesets where a port pf picks could change a verdict.
-    const sourcePort =
-      ports && target.port && !target.staticPort && target.port.low === target.port.high
-        ? target.port.low
-        : p.packet.sourcePort;
+    // Any port of the range pf picks from gives the same verdict: the parser refuses rules where it would not.
+    const picked = translatedSourcePorts(rule);
+    const sourcePort = ports && picked ? picked.low : p.packet.sourcePort;
     return {
       ...p,
       source,

@@ -1147,26 +1147,66 @@ export function parsePfRules(text: string): ParsedRuleset {
   return result;
 }
 
+/** pf's nat source ports when the rule gives none (xnu pfvar.h PF_NAT_PROXY_PORT_LOW/HIGH). */
+const NAT_PORTS = { low: 50001, high: 65535 };
+
 /**
- * A nat that lets pf pick the source port (none given, or a range, and no `static-port`) leaves the filter
- * rules a source port nobody can know: when a filter rule tests source ports, the verdict is not modelled.
+ * The source ports a nat or outbound binat may give a TCP or UDP packet: null when it keeps the packet's own
+ * (binat, `static-port`), else the range pf picks from (one port when the rule gives one).
+ */
+export function translatedSourcePorts(rule: TranslationRule): { low: number; high: number } | null {
+  if (rule.kind !== "nat" || !rule.target || rule.target.staticPort) return null;
+  const port = rule.target.port ?? NAT_PORTS;
+  return { low: Math.min(port.low, port.high), high: Math.max(port.low, port.high) };
+}
+
+/** The ports a port condition matches, as inclusive ranges. */
+function portRanges(match: PortMatch): [number, number][] {
+  const { op, low, high } = match;
+  const ranges: Record<PortOperator, [number, number][]> = {
+    "=": [[low, low]],
+    "!=": [
+      [0, low - 1],
+      [low + 1, 65535],
+    ],
+    "<": [[0, low - 1]],
+    "<=": [[0, low]],
+    ">": [[low + 1, 65535]],
+    ">=": [[low, 65535]],
+    ":": [[low, high]],
+    "><": [[low + 1, high - 1]],
+    "<>": [
+      [0, low - 1],
+      [high + 1, 65535],
+    ],
+  };
+  return ranges[op].filter(([a, b]) => a <= b);
+}
+
+/**
+ * A nat that lets pf pick the source port leaves the filter rules a port nobody can know: when a filter rule's
+ * source-port condition matches some of the ports pf may pick and not others, the verdict is not modelled.
  */
 function unknownSourcePortErrors(result: ParsedRuleset): ParseError[] {
-  const portRule = result.rules.find((rule) => rule.from.port !== null);
-  if (!portRule) return [];
-  const picking = result.translations.filter(
-    (t) =>
-      t.kind === "nat" &&
-      !t.pass &&
-      t.target !== null &&
-      !t.target.staticPort &&
-      (t.target.port === null || t.target.port.low !== t.target.port.high) &&
-      (t.protocol === null || t.protocol === PROTOCOL_NUMBERS.tcp || t.protocol === PROTOCOL_NUMBERS.udp),
-  );
-  const lines = new Map(picking.map((t) => [t.line, t.text]));
-  return [...lines].map(([line, text]) => ({
-    line,
-    text,
-    reason: `nat gives the packet a source port pf picks, and line ${portRule.line} filters on source ports: not modelled`,
-  }));
+  const errors = new Map<number, ParseError>();
+  for (const translation of result.translations) {
+    const picked = translation.pass || translation.negated ? null : translatedSourcePorts(translation);
+    if (!picked || picked.low === picked.high) continue;
+    const mixed = result.rules.find((rule) => {
+      if (!rule.from.port) return false;
+      const matched = portRanges(rule.from.port).reduce(
+        (sum, [a, b]) => sum + Math.max(0, Math.min(b, picked.high) - Math.max(a, picked.low) + 1),
+        0,
+      );
+      return matched > 0 && matched < picked.high - picked.low + 1;
+    });
+    if (mixed && !errors.has(translation.line)) {
+      errors.set(translation.line, {
+        line: translation.line,
+        text: translation.text,
+        reason: `nat gives the packet a source port pf picks from ${picked.low}-${picked.high}, and line ${mixed.line} passes or blocks some of those ports: not modelled`,
+      });
+    }
+  }
+  return [...errors.values()];
 }

@@ -275,7 +275,9 @@ describe("killswitch explain with translation rules", () => {
     );
     expect(run.stdout).toContain("Verdict:  BLOCK (dropped silently)\n");
     expect(run.stdout).toContain("Rule:     line 2: block drop out quick all\n");
-    expect(run.stdout).toContain("the filter rules see out en0 inet tcp 192.168.1.99:49152 -> 93.184.216.34:443\n");
+    expect(run.stdout).toContain(
+      "the filter rules see out en0 inet tcp 192.168.1.99:50001 -> 93.184.216.34:443 (source port: the one pf picks from 50001-65535)\n",
+    );
   });
 
   it("stops at `no nat`, and a nat on another interface or for inbound packets does not apply", async () => {

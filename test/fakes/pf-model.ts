@@ -8,7 +8,7 @@ import { type Cidr, cidrContains, parseCidr } from "../../src/address/ip";
 export interface PfRuleset {
   /** Filter rules in order, scrub rules first (what `pfctl -sr` prints). */
   filter: string[];
-  /** Translation rules (nat, rdr, nat-anchor, rdr-anchor). */
+  /** Translation rules (nat, rdr, binat, `no` ones, nat-anchor, rdr-anchor, binat-anchor): what `pfctl -s nat` prints. */
   nat: string[];
   dummynet: string[];
   /** Table definitions (`table <name> ...`). */
@@ -112,11 +112,14 @@ const RULE_STARTS = [
   "scrub-anchor",
   "nat-anchor",
   "rdr-anchor",
+  "binat-anchor",
   "dummynet-anchor",
   "load",
   "scrub",
   "nat",
   "rdr",
+  "binat",
+  "no",
   "set",
 ];
 /** Grammar macOS's pfctl (OpenBSD 4.3 era) does not know. */
@@ -139,12 +142,15 @@ export function syntaxErrors(text: string): number[] {
 /** How pfctl prints a rule back: anchor calls get their implicit `all`. */
 export function printedRule(line: string): string {
   const normal = line.replace(/\s+/g, " ");
-  const anchorCall = normal.match(/^(anchor|nat-anchor|rdr-anchor|dummynet-anchor) ("[^"]*")$/);
+  const anchorCall = normal.match(/^(anchor|nat-anchor|rdr-anchor|binat-anchor|dummynet-anchor) ("[^"]*")$/);
   if (anchorCall) return `${anchorCall[1]} ${anchorCall[2]} all`;
   const scrubCall = normal.match(/^scrub-anchor ("[^"]*")$/);
   if (scrubCall) return `scrub-anchor ${scrubCall[1]} all fragment reassemble`;
   return normal;
 }
+
+/** First words of translation rules (`no` only starts `no nat`, `no rdr`, `no binat`). */
+const TRANSLATION_STARTS = ["nat", "rdr", "binat", "no", "nat-anchor", "rdr-anchor", "binat-anchor"];
 
 /** Sorts parsed lines into the ruleset types; `load anchor` lines are returned for the caller to follow. */
 export function parseRuleset(text: string): {
@@ -170,7 +176,7 @@ export function parseRuleset(text: string): {
     }
     const first = line.split(/\s+/)[0];
     if (first === "table") ruleset.tables.push(line);
-    else if (["nat", "rdr", "nat-anchor", "rdr-anchor", "binat"].includes(first)) ruleset.nat.push(printedRule(line));
+    else if (TRANSLATION_STARTS.includes(first)) ruleset.nat.push(printedRule(line));
     else if (first === "dummynet-anchor" || first === "dummynet") ruleset.dummynet.push(printedRule(line));
     else ruleset.filter.push(printedRule(line));
   }

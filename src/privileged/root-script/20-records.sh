@@ -172,8 +172,8 @@ write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 	fi
 	failed_closed=false
 	if [ "$FAILED_CLOSED" = yes ]; then failed_closed=true; fi
-	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"failedClosed":%s,"counters":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
+	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"failedClosed":%s,"translationPasses":%s,"counters":%s,"lastRepairAt":%s,"lastRepair":%s}\n' \
 		"$KS_VERSION" "$KS_WATCHDOG_INTERVAL" "$now" "${boot:-0}" "$1" "$(json_text "$2")" "$enabled" "$ATTACHMENT" \
-		"$hash" "$template" "$(json_list "$TUNNELS")" "$failed_closed" "$(rule_counters)" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
+		"$hash" "$template" "$(json_list "$TUNNELS")" "$failed_closed" "${TRANSLATION_COUNT:-0}" "$(rule_counters)" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
 		publish "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
 }

@@ -219,6 +219,10 @@ RECORD
 	if [ "$REFERENCE" = taken ] && [ "$was_boot" = "$boot" ]; then
 		repairs="$repairs${repairs:+, }enabled pf again (it was stopped or the kill switch's reference was released)"
 	fi
+	set_translation_passes_aside
+	if [ "$TRANSLATION_COUNT" -gt 0 ] && [ -z "$TRANSLATION_PROBLEM" ]; then
+		repairs="$repairs${repairs:+, }set aside another program's translation rules with pass (kept without pass, so the filter rules decide their packets)"
+	fi
 	if [ "$reload" = yes ]; then
 		withdraw_states
 		if [ "$KILLED" -gt 0 ]; then done_list="$done_list${done_list:+, }cut $KILLED connections the new rules do not pass"; fi
@@ -235,6 +239,15 @@ RECORD
 	if [ -n "$skipped" ]; then
 		# Not ours to undo: the main ruleset is another program's. Said until it is gone.
 		write_watchdog_status failed "pf skips $skipped (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"
+		return 1
+	fi
+	if [ "$TRANSLATION_COUNT" -gt 0 ]; then
+		# Its packets left without our rules until now, and the program may load it again: said until it is gone.
+		if [ -n "$TRANSLATION_PROBLEM" ]; then
+			write_watchdog_status failed "another program's translation rules pass packets without any filter rule, the kill switch rules included: $TRANSLATION_FOUND; they could not be set aside ($TRANSLATION_PROBLEM)${repairs:+; $repairs}" "${repairs:+yes}"
+		else
+			write_watchdog_status failed "another program's translation rules passed packets without any filter rule, the kill switch rules included: $TRANSLATION_FOUND; $repairs" yes
+		fi
 		return 1
 	fi
 	if [ -n "$repairs" ]; then

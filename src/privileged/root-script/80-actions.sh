@@ -59,6 +59,12 @@ do_on() {
 		roll_back
 		fail "$KS_EXIT_NO_REFERENCE" "pf could not be enabled for the kill switch: $said"
 	fi
+	set_translation_passes_aside
+	if [ -n "$TRANSLATION_PROBLEM" ]; then
+		warn "Another program's translation rules pass packets without any filter rule, the kill switch rules included: $TRANSLATION_FOUND. They could not be set aside ($TRANSLATION_PROBLEM); until that program removes them, their packets leave outside the kill switch."
+	elif [ "$TRANSLATION_COUNT" -gt 0 ]; then
+		warn "Another program's translation rules passed packets without any filter rule, the kill switch rules included: $TRANSLATION_FOUND. They were set aside: kept without pass, so the kill switch rules decide their packets."
+	fi
 	note_phase
 	note_processes
 	skipped=$(skipped_interfaces "$TUNNELS")

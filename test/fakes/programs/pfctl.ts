@@ -212,11 +212,18 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
     }
     if (!options.flags.has("n")) {
       const { ruleset, loads, skip } = parseRuleset(text);
-      if (anchor) {
-        if (anchor.startsWith("_") || anchor.includes("/_")) {
-          io.stderr.push("pfctl: anchor names beginning with '_' cannot be modified from the command line");
-          return 1;
+      if (anchor && (anchor.startsWith("_") || anchor.includes("/_"))) {
+        io.stderr.push("pfctl: anchor names beginning with '_' cannot be modified from the command line");
+        return 1;
+      }
+      if (options.flags.has("N")) {
+        // -N: the translation rules only; filter rules, tables and other anchors stay.
+        if (anchor) state.anchors[anchor] = { ...(state.anchors[anchor] ?? emptyRuleset()), nat: ruleset.nat };
+        else {
+          state.main.nat = ruleset.nat;
+          io.stderr.push(...F_OPTION_WARNING);
         }
+      } else if (anchor) {
         state.anchors[anchor] = ruleset;
         // pf counts a rule's packets from its load.
         if (state.packets) delete state.packets[anchor];
