@@ -32,6 +32,7 @@ describe("the root script", () => {
       "10-checks.sh",
       "20-records.sh",
       "30-pf.sh",
+      "35-translation.sh",
       "40-states.sh",
       "50-network.sh",
       "60-rules.sh",

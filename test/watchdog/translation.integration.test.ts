@@ -85,6 +85,7 @@ describe("another program's translation rules", () => {
     const file = `${mac.root}/tmp/vmtool.conf`;
     writeFileSync(file, `${RDR_PASS}\npass in quick on bridge100 all\n`);
     expect((await mac.pfctlAsRoot(["-a", "vmtool", "-f", file])).exitCode).toBe(0);
+    await loadTranslation([...APPLE_TRANSLATION, 'rdr-anchor "vmtool" all']);
 
     await failingCheck();
     expect(watchdogStatus().message).toContain(`${RDR_PASS} (in anchor vmtool)`);
@@ -95,25 +96,47 @@ describe("another program's translation rules", () => {
     expect((await status()).state).toBe("degraded");
   });
 
-  it("leaves a plain nat alone (Internet Sharing's): its packets still meet the filter rules", async () => {
+  it("leaves a plain nat alone (Internet Sharing's), and a translation on lo0 (sshuttle's)", async () => {
     await onAtHome();
     const sharing = [
       "nat on en0 inet from 192.168.2.0/24 to any -> 192.168.1.23",
       "no nat on bridge100 inet from 192.168.2.1 to 192.168.2.0/24",
     ];
     await loadTranslation(sharing, "com.apple.internet-sharing");
+    await loadTranslation([
+      'nat-anchor "com.apple.internet-sharing" all',
+      'rdr-anchor "sshuttle-12300" all',
+      ...APPLE_TRANSLATION,
+    ]);
+    // sshuttle's rdr pass on lo0: its packets stay on this Mac, and our rules pass lo0 anyway.
+    const sshuttle = ["rdr pass on lo0 inet proto tcp from any to 10.0.0.0/8 -> 127.0.0.1 port 12300"];
+    await loadTranslation(sshuttle, "sshuttle-12300");
     await mac.advanceClock(1);
     await runWatchdog(mac);
     expect(watchdogStatus()).toMatchObject({ result: "ok", translationPasses: 0 });
     expect(mac.readPf().anchors["com.apple.internet-sharing"].nat).toEqual(sharing);
+    expect(mac.readPf().anchors["sshuttle-12300"].nat).toEqual(sshuttle);
     expect((await status()).state).toBe("protected");
+  });
+
+  it("leaves an anchor no translation rule calls: pf never evaluates its nat pass", async () => {
+    await onAtHome();
+    await loadTranslation([NAT_PASS], "unused");
+    await mac.advanceClock(1);
+    await runWatchdog(mac);
+    expect(watchdogStatus()).toMatchObject({ result: "ok", translationPasses: 0 });
+    expect(mac.readPf().anchors.unused.nat).toEqual([NAT_PASS]);
   });
 
   it("says Degraded when pf does not let the rule be set aside", async () => {
     await onAtHome();
     // pfctl cannot change anchors whose names begin with "_" from the command line.
     const pf = mac.readPf();
-    mac.writePf({ ...pf, anchors: { ...pf.anchors, _vm: { filter: [], nat: [NAT_PASS], dummynet: [], tables: [] } } });
+    mac.writePf({
+      ...pf,
+      main: { ...pf.main, nat: [...pf.main.nat, 'nat-anchor "_vm" all'] },
+      anchors: { ...pf.anchors, _vm: { filter: [], nat: [NAT_PASS], dummynet: [], tables: [] } },
+    });
     await failingCheck();
     expect(watchdogStatus().message).toMatch(/they could not be set aside \(anchor _vm: pfctl: anchor names beginning/);
     expect(mac.readPf().anchors._vm.nat).toEqual([NAT_PASS]);
