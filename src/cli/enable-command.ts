@@ -5,7 +5,7 @@ import {
   enableKillSwitch,
   type KillSwitchChange,
 } from "../lifecycle";
-import { parseServerTransport } from "../policy/policy";
+import { parseServerAnswer, splitServerAnswers } from "../policy/policy";
 import { systemRootOf } from "../system/commands";
 import { parseCommandArgs } from "./args";
 import { loadSettingsFile, readNetwork } from "./context";
@@ -24,9 +24,10 @@ is removed.
   --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README)
   --snapshot DIR  build the rules from a saved snapshot instead of this Mac's network
   --server-transport SPEC
-                  how the VPN reaches a server found in the routes when nothing on the Mac says it
-                  (IP:port/proto, IP:port or IP/ikev2; repeatable). Enable asks for it (exit 1) only
-                  then, and keeps the answer for the next Enable
+                  the answer for a VPN server Enable asked about (exit 1, showing what it saw): one a
+                  route names but no VPN program's connection proves, or whose protocol and port
+                  nothing on the Mac says. IP:port/proto, IP:port or IP/ikev2 if it is your VPN's
+                  server, IP/none if it is not (repeatable). The answer is kept for the next Enable
   --json          print one JSON object instead of text`;
 
 /** Only a Mac has the pf to change; a system root (KILLSWITCH_SYSTEM_ROOT) points at a stand-in tree. */
@@ -56,8 +57,8 @@ export async function reportChange(run: () => Promise<KillSwitchChange>, json: b
     if (!(error instanceof KillSwitchError)) throw error;
     if (json) {
       const { kind, message, nothingChanged } = error;
-      // The servers to answer for, so a script can ask its user and run again with --server-transport.
-      const servers = error instanceof ServerTransportError ? { servers: error.servers } : {};
+      // The servers to answer for, and what was seen, so a script can ask its user and run again with --server-transport.
+      const servers = error instanceof ServerTransportError ? { servers: error.servers, seen: error.seen } : {};
       io.stdout(`${JSON.stringify({ ok: false, error: { kind, message, nothingChanged, ...servers } }, null, 2)}\n`);
       return 1;
     }
@@ -76,22 +77,22 @@ export const enableCommand: CliCommand = {
       "server-transport": { type: "string", multiple: true },
       json: { type: "boolean" },
     });
-    const serverTransports = (values["server-transport"] ?? []).map((text) => {
-      const endpoint = parseServerTransport(text);
-      if (!endpoint) {
+    const answers = (values["server-transport"] ?? []).map((text) => {
+      const answer = parseServerAnswer(text);
+      if (!answer) {
         throw optionError(
           "--server-transport",
           text,
-          `--server-transport: ${JSON.stringify(text)} is not IP:port/proto, IP:port or IP/ikev2`,
+          `--server-transport: ${JSON.stringify(text)} is not IP:port/proto, IP:port, IP/ikev2 or IP/none`,
         );
       }
-      return endpoint;
+      return answer;
     });
     requireMacOs("enable", io);
     const settings = await loadSettingsFile(values.config, io);
     const { network } = await readNetwork(values.snapshot, io);
     return reportChange(
-      () => enableKillSwitch({ system: io.system, settings, network, now: io.now(), serverTransports }),
+      () => enableKillSwitch({ system: io.system, settings, network, now: io.now(), ...splitServerAnswers(answers) }),
       values.json ?? false,
       io,
     );

@@ -1,5 +1,6 @@
-import { buildKillSwitchAnchor, summarizeAnchor, type AnchorSummary } from "../pf/anchor";
-import type { NetworkState } from "../network/state";
+import { buildKillSwitchAnchor, endpointsByOrigin, summarizeAnchor, type AnchorSummary } from "../pf/anchor";
+import type { NetworkState, ServerCandidate } from "../network/state";
+import { describeCandidate } from "../network/vpn-servers";
 import { formatCidr } from "../address/ip";
 import type { Endpoint } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
@@ -22,7 +23,7 @@ Exit status: 0, 1 when the rules built fail verification (not with --rules-only)
 const formatEndpoint = (e: Endpoint) =>
   `${e.address}${e.port !== undefined ? ` port ${e.port}` : ""}${e.protocol ? `/${e.protocol}` : ""}${e.host ? ` (${e.host})` : ""}`;
 
-function describeDetected(network: NetworkState): string[] {
+function describeDetected(network: NetworkState, unconfirmed: readonly ServerCandidate[]): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(16)}${value}`;
   const tunnels = network.tunnels.map(
     (t) =>
@@ -43,7 +44,14 @@ function describeDetected(network: NetworkState): string[] {
         ? printable(`${network.identity.id}${network.identity.label ? ` (${network.identity.label})` : ""}`)
         : "unknown",
     ),
-    row("VPN servers", network.endpoints.join(", ") || "none seen in routes"),
+    row("VPN servers", network.endpoints.join(", ") || "none proved (no VPN program's connection to one)"),
+    // What a route or nwi names without proof: said, never passed, until the user confirms it at Enable.
+    ...unconfirmed.map((candidate, i) =>
+      row(
+        i === 0 ? "Not confirmed" : "",
+        printable(`${describeCandidate(candidate)}: not a proved VPN server, not passed until confirmed at Enable`),
+      ),
+    ),
     row("DNS", network.dns.join(", ") || "unknown"),
     ...network.undetermined.map((note, i) => row(i === 0 ? "Not determined" : "", note)),
   ];
@@ -121,7 +129,10 @@ export const previewCommand: CliCommand = {
       [
         `VPN Kill Switch preview (network read from: ${context.source})`,
         "",
-        ...describeDetected(context.network),
+        ...describeDetected(
+          context.network,
+          endpointsByOrigin(input.policy, input.network, input.rememberedServers).unconfirmed,
+        ),
         "",
         ...describeAllowed(summary),
         "",

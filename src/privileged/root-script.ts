@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "7cbc6d325d5357b30938577f3687179bed1e2e31f6f3a32d36a9fd59f57d1b68";
+export const ROOT_SCRIPT_SHA256 = "171eb0f6a90767a92043c3a1d6984c7973e6f19e8ae3e679634d0198fd7a4476";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {
