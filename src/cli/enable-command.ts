@@ -8,7 +8,7 @@ import {
   enableKillSwitch,
   type KillSwitchChange,
 } from "../lifecycle";
-import { parseServerTransport } from "../policy/policy";
+import { parseServerAnswer, splitServerAnswers } from "../policy/policy";
 import { isHostName } from "../policy/settings";
 import { systemRootOf } from "../system/commands";
 import { parseCommandArgs } from "./args";
@@ -29,9 +29,10 @@ is removed.
   --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README)
   --snapshot DIR  build the rules from a saved snapshot instead of this Mac's network
   --server-transport SPEC
-                  how the VPN reaches a server found in the routes when nothing on the Mac says it
-                  (IP:port/proto, IP:port or IP/ikev2; repeatable). Enable asks for it (exit 1) only
-                  then, and keeps the answer for the next Enable
+                  the answer for a VPN server Enable asked about (exit 1, showing what it saw): one a
+                  route names but no VPN program's connection proves, or whose protocol and port
+                  nothing on the Mac says. IP:port/proto, IP:port or IP/ikev2 if it is your VPN's
+                  server, IP/none if it is not (repeatable). The answer is kept for the next Enable
   --confirm-addresses NAME=ADDR,...
                   the public addresses a host name of the settings (an exception or a VPN server)
                   may be passed to, when it was resolved by the network's DNS rather than the VPN's
@@ -98,8 +99,8 @@ export async function reportChange(run: () => Promise<KillSwitchChange>, json: b
     const names = error instanceof NameConfirmationError ? error.names : null;
     if (json) {
       const { kind, message, nothingChanged } = error;
-      // The servers to answer for, so a script can ask its user and run again with --server-transport.
-      const servers = error instanceof ServerTransportError ? { servers: error.servers } : {};
+      // The servers to answer for, and what was seen, so a script can ask its user and run again with --server-transport.
+      const servers = error instanceof ServerTransportError ? { servers: error.servers, seen: error.seen } : {};
       const confirm = names ? { names } : {};
       io.stdout(
         `${JSON.stringify({ ok: false, error: { kind, message, nothingChanged, ...servers, ...confirm } }, null, 2)}\n`,
@@ -123,16 +124,16 @@ export const enableCommand: CliCommand = {
       "confirm-addresses": { type: "string", multiple: true },
       json: { type: "boolean" },
     });
-    const serverTransports = (values["server-transport"] ?? []).map((text) => {
-      const endpoint = parseServerTransport(text);
-      if (!endpoint) {
+    const answers = (values["server-transport"] ?? []).map((text) => {
+      const answer = parseServerAnswer(text);
+      if (!answer) {
         throw optionError(
           "--server-transport",
           text,
-          `--server-transport: ${JSON.stringify(text)} is not IP:port/proto, IP:port or IP/ikev2`,
+          `--server-transport: ${JSON.stringify(text)} is not IP:port/proto, IP:port, IP/ikev2 or IP/none`,
         );
       }
-      return endpoint;
+      return answer;
     });
     const confirmedAddresses = parseConfirmations(values["confirm-addresses"] ?? []);
     requireMacOs("enable", io);
@@ -145,7 +146,7 @@ export const enableCommand: CliCommand = {
           settings,
           network,
           now: io.now(),
-          serverTransports,
+          ...splitServerAnswers(answers),
           confirmedAddresses,
           ...(io.lookup ? { lookup: io.lookup } : {}),
         }),

@@ -1,6 +1,7 @@
-import { type AnchorSummary, type LocalNetworkOfLink, buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
+import { type AnchorSummary, type LocalNetworkOfLink, buildKillSwitchAnchor, endpointsByOrigin, summarizeAnchor } from "../pf/anchor";
 import { describeUnfilteredBridge, unfilteredBridges } from "../network/bridges";
-import type { NetworkState } from "../network/state";
+import type { NetworkState, ServerCandidate } from "../network/state";
+import { describeCandidate } from "../network/vpn-servers";
 import { formatCidr } from "../address/ip";
 import type { Endpoint } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
@@ -23,7 +24,7 @@ Exit status: 0, 1 when the rules built fail verification (not with --rules-only)
 const formatEndpoint = (e: Endpoint) =>
   `${e.address}${e.port !== undefined ? ` port ${e.port}` : ""}${e.protocol ? `/${e.protocol}` : ""}${e.host ? ` (${e.host})` : ""}`;
 
-function describeDetected(network: NetworkState): string[] {
+function describeDetected(network: NetworkState, unconfirmed: readonly ServerCandidate[]): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(16)}${value}`;
   const tunnels = network.tunnels.map(
     (t) =>
@@ -45,7 +46,14 @@ function describeDetected(network: NetworkState): string[] {
         : "unknown",
     ),
     row("Link security", network.identity ? (network.identity.security ?? "unknown") : "unknown"),
-    row("VPN servers", network.endpoints.join(", ") || "none seen in routes"),
+    row("VPN servers", network.endpoints.join(", ") || "none proved (no VPN program's connection to one)"),
+    // What a route or nwi names without proof: said, never passed, until the user confirms it at Enable.
+    ...unconfirmed.map((candidate, i) =>
+      row(
+        i === 0 ? "Not confirmed" : "",
+        printable(`${describeCandidate(candidate)}: not a proved VPN server, not passed until confirmed at Enable`),
+      ),
+    ),
     row("DNS", network.dns.join(", ") || "unknown"),
     ...network.undetermined.map((note, i) => row(i === 0 ? "Not determined" : "", note)),
   ];
@@ -152,7 +160,10 @@ export const previewCommand: CliCommand = {
       [
         `VPN Kill Switch preview (network read from: ${context.source})`,
         "",
-        ...describeDetected(context.network),
+        ...describeDetected(
+          context.network,
+          endpointsByOrigin(input.policy, input.network, input.rememberedServers).unconfirmed,
+        ),
         "",
         ...describeAllowed(summary, context.network),
         "",

@@ -7,14 +7,24 @@ import {
   summarizeAnchor,
 } from "../pf/anchor";
 import { sameAddress } from "../address/ip";
-import { type Endpoint, type HostLookup, formatEndpoint, hasTransport, systemHostLookup } from "../policy/policy";
+import {
+  type Endpoint,
+  type HostLookup,
+  type ServerEvidence,
+  formatEndpoint,
+  formatRecordedServer,
+  hasTransport,
+  systemHostLookup,
+} from "../policy/policy";
+import type { ServerCandidate } from "../network/state";
+import { describeCandidate } from "../network/vpn-servers";
 import type { Settings } from "../policy/settings";
 import { type RootReport, type RootRequest, parseRootReport, rootCommand } from "../privileged/root-protocol";
 import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privileged/runner";
 import type { SystemCommands } from "../system/commands";
 import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
 import { KillSwitchError, NameConfirmationError, ServerTransportError, explainPrivilegedError } from "./errors";
-import { readRecordedState, readResolvedRecord, rememberedNetwork } from "./record";
+import { readRecordedState, readResolvedRecord, recordedServers, rememberedNetwork } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
@@ -35,8 +45,9 @@ export interface KillSwitchRequest {
    */
   captivePortalUntil?: Date | null;
   /**
-   * The user's answers for VPN servers found in the routes with no evidence of how the VPN reaches them
-   * (`IP:port/proto`, `IP/ikev2`): used now and recorded with the servers, so they are asked once.
+   * The user's answers for VPN servers Enable asked about (`IP:port/proto`, `IP/ikev2`): a candidate a route
+   * names, a server with no evidence of how the VPN reaches it. Used now and recorded with the servers, so they
+   * are asked once.
    */
   serverTransports?: readonly Endpoint[];
   /**
@@ -44,6 +55,8 @@ export interface KillSwitchRequest {
    * passed to): used now, and recorded with the answers so the same answer is not asked about again.
    */
   confirmedAddresses?: Readonly<Record<string, readonly string[]>>;
+  /** Addresses Enable asked about that the user says are no VPN server: never passed, not asked again. */
+  declinedServers?: readonly string[];
 }
 
 export interface ApplyRequest extends KillSwitchRequest {
@@ -101,26 +114,36 @@ const NO_SERVER_TO_KEEP =
   "changed. Connect the VPN and enable again (its server is then found and kept), or name it in vpnServers " +
   "(Raycast: VPN Servers), or turn protectFromStartup off (Raycast: Protect From Startup).";
 
-/** The question Enable asks, as a message: which servers, and the ways to answer. */
-function askForTransport(servers: readonly string[]): string {
-  const list = servers.join(", ");
-  const example = servers[0].includes(":") ? `[${servers[0]}]:1194/udp` : `${servers[0]}:1194/udp`;
+/** One server Enable asks about, with what the Mac saw of it. */
+export interface ServerQuestion {
+  address: string;
+  /** What was seen, for people: `93.184.216.34 (named by a host route; 93.184.216.34:443/tcp, used by Safari (pid 812))`. */
+  seen: string;
+}
+
+/** The question Enable asks, as a message: which servers, what was seen, and the ways to answer. */
+function askForTransport(questions: readonly ServerQuestion[]): string {
+  const first = questions[0].address;
+  const example = first.includes(":") ? `[${first}]:1194/udp` : `${first}:1194/udp`;
   return (
-    `The VPN server ${list} was found in the routes, but nothing on this Mac says which protocol and port the VPN ` +
-    `uses to reach it, so nothing was changed (the kill switch passes a server on its own protocol and port only). ` +
-    `Answer with IP:port/proto (e.g. ${example}) or IP/ikev2: in Enable's question (CLI: --server-transport), ` +
-    `or in vpnServers (Raycast: VPN Servers). The answer is kept for the next Enable.`
+    `Confirm the VPN server before the kill switch passes it, so nothing was changed: ` +
+    `${questions.map((q) => q.seen).join("; ")}. ` +
+    `A route or the network can name any address; only the VPN program's own connection proves a server, and ` +
+    `the kill switch passes a server on its own protocol and port only. ` +
+    `Answer with IP:port/proto (e.g. ${example}) or IP/ikev2 if it is your VPN's server, IP/none if it is not: ` +
+    `in Enable's question (CLI: --server-transport), or name it in vpnServers (Raycast: VPN Servers). ` +
+    `The answer is kept for the next Enable.`
   );
 }
 
 /** An answer for a server the Mac does not know is a mistake: say so rather than record it. */
-function checkAnswersFound(answers: readonly Endpoint[], known: readonly string[]): void {
-  const stray = answers.filter((answer) => !known.some((address) => sameAddress(address, answer.address)));
+function checkAnswersFound(answered: readonly string[], known: readonly string[]): void {
+  const stray = answered.filter((address) => !known.some((other) => sameAddress(other, address)));
   if (stray.length === 0) return;
   const found = known.length > 0 ? `the servers found are ${[...new Set(known)].join(", ")}` : "none was found";
   throw new KillSwitchError(
     "server-transport",
-    `No VPN server ${stray.map(formatEndpoint).join(", ")} was found in the routes or recorded (${found}), so nothing was changed.`,
+    `No VPN server ${stray.join(", ")} was found on this Mac or recorded (${found}), so nothing was changed.`,
     true,
   );
 }
@@ -139,6 +162,36 @@ function checkConfirmationsNamed(
     );
   }
   return confirmations;
+}
+
+/**
+ * The servers to ask about: candidates nobody confirmed or declined, servers an earlier version recorded on a
+ * route alone and nothing proves now, and proved servers with no evidence of their protocol and port.
+ */
+function serverQuestions(
+  unconfirmed: readonly ServerCandidate[],
+  legacy: readonly Endpoint[],
+  detected: readonly Endpoint[],
+  network: NetworkState,
+  settled: (address: string) => boolean,
+): ServerQuestion[] {
+  const questions: ServerQuestion[] = [];
+  const ask = (address: string, seen: string) => {
+    if (!settled(address) && !questions.some((q) => sameAddress(q.address, address))) questions.push({ address, seen });
+  };
+  for (const candidate of unconfirmed) ask(candidate.address, describeCandidate(candidate));
+  const seenNow = (address: string) =>
+    network.endpoints.some((a) => sameAddress(a, address)) ||
+    (network.serverCandidates ?? []).some((c) => sameAddress(c.address, address));
+  for (const endpoint of legacy) {
+    if (!seenNow(endpoint.address)) {
+      ask(endpoint.address, `${formatEndpoint(endpoint)} (recorded by an earlier version from a route alone)`);
+    }
+  }
+  for (const endpoint of detected.filter((e) => !hasTransport(e))) {
+    ask(endpoint.address, `${endpoint.address} (no connection says its protocol and port)`);
+  }
+  return questions;
 }
 
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
@@ -162,29 +215,58 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     );
   }
   if (toConfirm.length > 0) throw new NameConfirmationError(toConfirm, describeNamesToConfirm(toConfirm));
-  const recorded = rememberedNetwork(await readRecordedState(system));
+  const reading = await readRecordedState(system);
+  const recorded = rememberedNetwork(reading);
+  const records = recordedServers(reading);
   const answers = request.serverTransports ?? [];
-  checkAnswersFound(answers, [...network.endpoints, ...recorded.rememberedServers.map((e) => e.address)]);
+  const declines = request.declinedServers ?? [];
+  checkAnswersFound(
+    [...answers.map((answer) => answer.address), ...declines],
+    [
+      ...network.endpoints,
+      ...(network.serverCandidates ?? []).map((candidate) => candidate.address),
+      ...records.map((record) => (record.kind === "declined" ? record.address : record.endpoint.address)),
+    ],
+  );
+  // This time's word on an address stands in for whatever was recorded for it.
+  const answeredNow = (address: string) =>
+    answers.some((a) => sameAddress(a.address, address)) || declines.some((d) => sameAddress(d, address));
+  const declined = [
+    ...declines,
+    ...records.flatMap((r) => (r.kind === "declined" && !answeredNow(r.address) ? [r.address] : [])),
+  ];
+  const trusted = records.flatMap((r) => (r.kind === "trusted" && !answeredNow(r.endpoint.address) ? [r] : []));
+  const legacy = records.flatMap((r) =>
+    r.kind === "unconfirmed" && !answeredNow(r.endpoint.address) ? [r.endpoint] : [],
+  );
   const input = {
     policy: resolved.policy,
     network,
     now: request.now ?? new Date(),
     captivePortalUntil: request.captivePortalUntil ?? null,
-    // This time's answers stand in for what was recorded for the same server.
-    rememberedServers: [
-      ...answers,
-      ...recorded.rememberedServers.filter((e) => !answers.some((a) => sameAddress(a.address, e.address))),
-    ],
+    rememberedServers: [...answers, ...trusted.map((t) => t.endpoint)],
     rememberedTunnelRoutes: recorded.rememberedTunnelRoutes,
   };
+  const { detected, unconfirmed } = endpointsByOrigin(input.policy, network, input.rememberedServers);
+  const isDeclined = (address: string) => declined.some((d) => sameAddress(d, address));
+  const questions = serverQuestions(unconfirmed, legacy, detected, network, isDeclined);
+  if (questions.length > 0) throw new ServerTransportError(questions, askForTransport(questions));
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);
   if (settings.protectFromStartup && summary.endpoints.length === 0) {
     throw new KillSwitchError("no-server", NO_SERVER_TO_KEEP, true);
   }
-  const { detected } = endpointsByOrigin(input.policy, network, input.rememberedServers);
-  const unanswered = detected.filter((endpoint) => !hasTransport(endpoint)).map((endpoint) => endpoint.address);
-  if (unanswered.length > 0) throw new ServerTransportError(unanswered, askForTransport(unanswered));
+  // Recorded with why each is trusted: proved by a VPN program's connection, or the user's answer.
+  const evidenceOf = (address: string): ServerEvidence =>
+    network.endpoints.some((a) => sameAddress(a, address))
+      ? "process"
+      : (trusted.find((t) => sameAddress(t.endpoint.address, address))?.evidence ?? "user");
+  const servers = [
+    ...detected.map((endpoint) =>
+      formatRecordedServer({ kind: "trusted", endpoint, evidence: evidenceOf(endpoint.address) }),
+    ),
+    ...[...new Set(declined)].map((address) => formatRecordedServer({ kind: "declined", address })),
+  ];
   const kills = action === "apply" && request.keepConnections ? [] : stateKillsFor(network, summary);
   const identity = network.identity?.id ?? null;
   const { report, method, notes } = await runRootAction(
@@ -203,7 +285,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
           : null,
       resolved: addresses,
       startup: settings.protectFromStartup,
-      servers: detected.map(formatEndpoint),
+      servers,
       tunnelRoutes: summary.routedIntoTunnel,
       captureLimit: settings.blockedTrafficLog,
       serverAddresses: [...new Set(summary.endpoints.map((endpoint) => endpoint.address))],

@@ -49,17 +49,21 @@ export class KillSwitchError extends Error {
 }
 
 /**
- * Enable (or Apply) found VPN servers in the routes with nothing on the Mac saying how the VPN reaches them (no
- * open connection, no IPsec tunnel): it asks rather than pass every protocol to them. Nothing was asked or loaded.
+ * Enable (or Apply) found addresses it cannot pass without the user's word: a route or `scutil --nwi` names them
+ * as VPN servers but no VPN program owns a connection to them, an earlier version recorded them on a route alone,
+ * or nothing on the Mac says how the VPN reaches them. It asks rather than pass them. Nothing was asked or loaded.
  */
 export class ServerTransportError extends KillSwitchError {
-  constructor(
-    /** The servers' addresses that need an answer. */
-    readonly servers: readonly string[],
-    message: string,
-  ) {
+  /** The servers' addresses that need an answer. */
+  readonly servers: readonly string[];
+  /** By address: what the Mac saw of it (`93.184.216.34:443/tcp, used by Safari (pid 812)`), for the question. */
+  readonly seen: Readonly<Record<string, string>>;
+
+  constructor(questions: readonly { address: string; seen: string }[], message: string) {
     super("server-transport", message, true);
     this.name = "ServerTransportError";
+    this.servers = questions.map((q) => q.address);
+    this.seen = Object.fromEntries(questions.map((q) => [q.address, q.seen]));
   }
 }
 

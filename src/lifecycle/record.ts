@@ -2,7 +2,7 @@ import { parseCidr } from "../address/ip";
 import { readFile } from "node:fs/promises";
 import { uptime } from "node:os";
 import * as z from "zod/mini";
-import { type Endpoint, parseRecordedEndpoint } from "../policy/policy";
+import { type Endpoint, type RecordedServer, parseRecordedServer } from "../policy/policy";
 import { RESOLVED_FILE, STATE_FILE, STATUS_FILE, WATCHDOG_STATUS_FILE } from "../privileged/paths";
 import type { StatusField, WatchdogStatusField } from "../privileged/root-contract";
 import { type SystemCommands, systemPath, systemRootOf } from "../system/commands";
@@ -28,7 +28,11 @@ const recordedStateShape = {
   captivePortalUntil: z.optional(z.nullable(z.number())),
   /** Whether the boot-time watchdog was installed with these rules. */
   protectFromStartup: z.optional(z.boolean()),
-  /** VPN servers found in the routes at Enable or Apply (`IP`, `IP:port/proto`, `IP/ikev2`), kept for when the VPN is down. */
+  /**
+   * VPN servers proved or answered for at Enable or Apply, with the evidence (`IP:port/proto@process`,
+   * `IP/ikev2@user`), and addresses declined (`IP@declined`); kept for when the VPN is down. Earlier versions
+   * wrote them without the evidence, taking a route for proof: those are asked about again.
+   */
   servers: z.optional(z.array(z.string())),
   /** Networks routed into the tunnel at Enable or Apply (`address/prefix`), kept off the local network when it is down. */
   tunnelRoutes: z.optional(z.array(z.string())),
@@ -130,10 +134,15 @@ export function rememberedTunnelRoutes(reading: FileReading<RecordedState>): str
   return (reading.value.tunnelRoutes ?? []).filter((text) => text.includes("/") && parseCidr(text) !== null);
 }
 
-/** The VPN servers the last Enable or Apply found in the routes; none when nothing (valid) is recorded. */
-export function rememberedServers(reading: FileReading<RecordedState>): Endpoint[] {
+/** Every server the last Enable or Apply recorded, with why; none when nothing (valid) is recorded. */
+export function recordedServers(reading: FileReading<RecordedState>): RecordedServer[] {
   if (reading.kind !== "present") return [];
-  return (reading.value.servers ?? []).flatMap((text) => parseRecordedEndpoint(text) ?? []);
+  return (reading.value.servers ?? []).flatMap((text) => parseRecordedServer(text) ?? []);
+}
+
+/** The recorded VPN servers to pass: those proved or answered for, never an earlier version's route-only ones. */
+export function rememberedServers(reading: FileReading<RecordedState>): Endpoint[] {
+  return recordedServers(reading).flatMap((server) => (server.kind === "trusted" ? [server.endpoint] : []));
 }
 
 /**

@@ -16,7 +16,15 @@ import {
 } from "./routing";
 import type { ScutilNwi } from "./scutil-nwi";
 import { INTERNET_PROBE_ADDRESS, type NetworkSnapshot, SNAPSHOT_FILES, type SnapshotTextField } from "./snapshot";
-import type { Gateway, NetworkInterface, NetworkState, ResolverInterface, ServerConnection } from "./state";
+import type {
+  Gateway,
+  NetworkInterface,
+  NetworkState,
+  ResolverInterface,
+  ServerCandidate,
+  ServerConnection,
+} from "./state";
+import { findVpnServers } from "./vpn-servers";
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 const missing = (field: SnapshotTextField) => `${SNAPSHOT_FILES[field]} missing`;
@@ -195,14 +203,29 @@ function describeGateway(parsed: ParsedSnapshot, undetermined: string[]): Gatewa
   return { ipv4: route.ipv4, mac, interface: route.interface };
 }
 
-/** VPN servers from host routes (only while a tunnel exists: otherwise they are ordinary static routes) and nwi. */
-function findEndpoints(parsed: ParsedSnapshot, interfaces: IfconfigInterface[], vpnPresent: boolean): string[] {
+/**
+ * Addresses named as VPN servers: by host routes (only while a tunnel exists: otherwise they are ordinary static
+ * routes) and by nwi. Candidates only: vpn-servers.ts decides which are proved.
+ */
+function namedServers(
+  parsed: ParsedSnapshot,
+  interfaces: IfconfigInterface[],
+  vpnPresent: boolean,
+): Map<string, ServerCandidate["seenIn"]> {
   const fromRoutes =
     vpnPresent && parsed.routes ? findEndpointHostRoutes(parsed.routes, localNetworks(interfaces)) : [];
   const fromNwi = [...(parsed.nwi?.ipv4 ?? []), ...(parsed.nwi?.ipv6 ?? [])]
     .map((state) => state.vpnServer)
     .filter((address): address is string => address !== null && isRemoteAddress(address));
-  return unique([...fromRoutes, ...fromNwi]);
+  const named = new Map<string, ServerCandidate["seenIn"]>();
+  for (const [address, source] of [
+    ...fromRoutes.map((a) => [a, "route"] as const),
+    ...fromNwi.map((a) => [a, "nwi"] as const),
+  ]) {
+    const sources = named.get(address) ?? [];
+    if (!sources.includes(source)) named.set(address, [...sources, source]);
+  }
+  return named;
 }
 
 /**
@@ -249,12 +272,17 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
 
   const gateway = describeGateway(parsed, undetermined);
 
-  const endpoints = findEndpoints(parsed, interfaces, vpnPresent);
-  if (vpnPresent && endpoints.length === 0) {
-    undetermined.push("VPN server address unknown (no host route via the gateway, no VPN server in scutil --nwi)");
+  const {
+    servers: endpoints,
+    connections: serverConnections,
+    candidates,
+  } = findVpnServers(parsed, physical, namedServers(parsed, interfaces, vpnPresent));
+  if (vpnPresent && endpoints.length === 0 && candidates.length === 0) {
+    undetermined.push("VPN server address unknown (no VPN program's connection, host route or scutil --nwi names one)");
   }
-
-  const serverConnections = connectionsTo(endpoints, parsed);
+  if (parsed.sockets === null && candidates.length > 0) {
+    undetermined.push(`no socket list (${missing("netstatSockets")}): no VPN server can be proved`);
+  }
   const tunnelRoutes = parsed.routes ? findTunnelRoutes(parsed.routes, tunnels) : undefined;
 
   const dns = collectDnsServers(parsed);
@@ -284,6 +312,7 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     gateway,
     endpoints,
     ...(serverConnections ? { serverConnections } : {}),
+    ...(candidates.length > 0 ? { serverCandidates: candidates } : {}),
     ...(tunnelRoutes ? { tunnelRoutes } : {}),
     dns,
     ...(resolverInterfaces ? { resolverInterfaces } : {}),
@@ -291,21 +320,4 @@ export function deriveNetworkState(snapshot: NetworkSnapshot): NetworkState {
     undetermined,
     ...(parsed.interfaces ? { bridges: findBridges(parsed.interfaces) } : {}),
   };
-}
-
-/** Open connections to the VPN servers: a UDP socket connected to one, a TCP connection being made or up. */
-function connectionsTo(servers: readonly string[], parsed: ParsedSnapshot): ServerConnection[] | undefined {
-  if (!parsed.sockets) return undefined;
-  const seen = new Set<string>();
-  const found: ServerConnection[] = [];
-  for (const socket of parsed.sockets) {
-    const { remoteAddress: address, remotePort: port, protocol } = socket;
-    if (address === null || port === null || !servers.includes(address)) continue;
-    if (protocol === "tcp" && socket.state !== "ESTABLISHED" && socket.state !== "SYN_SENT") continue;
-    const key = `${address}|${protocol}|${port}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    found.push({ address, protocol, port });
-  }
-  return found;
 }

@@ -18,6 +18,8 @@ export interface ParsedSnapshot extends RoutingInputs {
   vpnServices: NetworkConnectionService[] | null;
   arp: ArpEntry[] | null;
   sockets: InternetSocket[] | null;
+  /** `ps -p ... -o pid=,comm=`, read by network/process-names.ts where the sockets give pids only. */
+  processNames: string | null;
   ipconfigSummaries: Record<string, IpconfigSummary>;
   /** The lease's DHCP server of each interface whose `ipconfig getpacket` names one. */
   dhcpServers: Record<string, string>;
@@ -38,6 +40,7 @@ export function parseNetworkSnapshot(snapshot: NetworkSnapshot): ParsedSnapshot 
     vpnServices: parseIfPresent(snapshot.scutilNcList, parseScutilNcList),
     arp: parseIfPresent(snapshot.arp, parseArpTable),
     sockets: parseIfPresent(snapshot.netstatSockets, parseNetstatSockets),
+    processNames: snapshot.processNames ?? null,
     ipconfigSummaries: Object.fromEntries(
       Object.entries(snapshot.ipconfigSummaries ?? {}).map(([name, text]) => [name, parseIpconfigSummary(text)]),
     ),

@@ -4,7 +4,21 @@ import { join } from "node:path";
 import type { SystemCommands, SystemTool } from "../system/commands";
 import { isInterfaceName, isPhysicalInterfaceName } from "./interface-kind";
 import { parseNetworkSnapshot } from "./parsed-snapshot";
-import { findPhysicalGateway } from "./routing";
+import type { InternetSocket } from "./netstat-sockets";
+import { findPhysicalGateway, isRemoteAddress } from "./routing";
+
+/** At most this many owners are named: one `ps`, a short argument list, whatever the sockets hold. */
+const MAX_PIDS_TO_NAME = 200;
+
+/** The owners netstat names by pid only, of connections to an address a VPN server could have. */
+function pidsToName(sockets: readonly InternetSocket[]): number[] {
+  const pids = sockets.flatMap((socket) =>
+    socket.owner && socket.owner.name === null && socket.remoteAddress && isRemoteAddress(socket.remoteAddress)
+      ? [socket.owner.pid]
+      : [],
+  );
+  return [...new Set(pids)].sort((a, b) => a - b).slice(0, MAX_PIDS_TO_NAME);
+}
 
 /**
  * The unmodified stdout of the commands that describe the Mac's network, any of which may be missing.
@@ -27,8 +41,12 @@ export interface NetworkSnapshot {
   scutilNcList?: string;
   /** `arp -an` */
   arp?: string;
-  /** `netstat -anv`: the sockets, for the protocol and port of the VPN's connection to its server. */
+  /** `netstat -anv`: the sockets and their owners, the proof of a VPN server and of its protocol and port. */
   netstatSockets?: string;
+  /**
+   * `ps -p PID,... -o pid=,comm=` of the sockets' owners, where netstat prints only their pids (before macOS 26).
+   */
+  processNames?: string;
   /** `ipconfig getsummary <if>`, by interface name. */
   ipconfigSummaries?: Record<string, string>;
   /** `ipconfig getpacket <if>` of each physical interface with IPv4: the lease's DHCP server. */
@@ -38,6 +56,8 @@ export interface NetworkSnapshot {
 /** The outputs kept per interface, each in a file of its own. */
 export type SnapshotInterfaceField = "ipconfigSummaries" | "ipconfigPackets";
 export type SnapshotTextField = Exclude<keyof NetworkSnapshot, SnapshotInterfaceField>;
+/** Outputs whose command depends on another output (the pids netstat printed), read after it. */
+type SnapshotFollowUpField = "processNames";
 
 /** The address `route -n get` is asked about; the routing table answers without sending anything. */
 export const INTERNET_PROBE_ADDRESS = "1.1.1.1";
@@ -53,9 +73,12 @@ export const SNAPSHOT_FILES: Readonly<Record<SnapshotTextField, string>> = {
   scutilNcList: "scutil-nc-list.txt",
   arp: "arp-an.txt",
   netstatSockets: "netstat-anv.txt",
+  processNames: "ps-pid-comm.txt",
 };
 
-const SNAPSHOT_COMMANDS: Readonly<Record<SnapshotTextField, readonly [SystemTool, readonly string[]]>> = {
+const SNAPSHOT_COMMANDS: Readonly<
+  Record<Exclude<SnapshotTextField, SnapshotFollowUpField>, readonly [SystemTool, readonly string[]]>
+> = {
   ifconfig: ["ifconfig", ["-a"]],
   netstatRoutes: ["netstat", ["-rn"]],
   routeGetDefault: ["route", ["-n", "get", "default"]],
@@ -68,6 +91,7 @@ const SNAPSHOT_COMMANDS: Readonly<Record<SnapshotTextField, readonly [SystemTool
 };
 
 const SNAPSHOT_FIELDS = Object.keys(SNAPSHOT_FILES) as SnapshotTextField[];
+const COMMAND_FIELDS = Object.keys(SNAPSHOT_COMMANDS) as Exclude<SnapshotTextField, SnapshotFollowUpField>[];
 
 /** The `ipconfig` verb of each per-interface field: its file is `ipconfig-<verb>-<interface>.txt`. */
 const INTERFACE_FIELDS: Readonly<Record<SnapshotInterfaceField, string>> = {
@@ -143,7 +167,11 @@ export const QUICK_SNAPSHOT_FIELDS: readonly SnapshotTextField[] = ["ifconfig", 
  * Only the rules need them (the VPN servers' protocol and port, the DHCP servers): the menu bar never reads
  * the sockets or the DHCP packets.
  */
-export const RULES_ONLY_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = ["netstatSockets", "ipconfigPackets"];
+export const RULES_ONLY_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = [
+  "netstatSockets",
+  "processNames",
+  "ipconfigPackets",
+];
 
 /** The rest the menu bar shows: the kernel's route answers, DNS, VPN services, ARP and the Wi-Fi summary. */
 export const DETAIL_SNAPSHOT_FIELDS: readonly (keyof NetworkSnapshot)[] = [
@@ -173,7 +201,7 @@ export async function collectLiveSnapshot(
   const wanted = (field: keyof NetworkSnapshot) =>
     (options.only === undefined || options.only.includes(field)) && options.known?.[field] === undefined;
   const outputs = await Promise.all(
-    SNAPSHOT_FIELDS.filter(wanted).map(async (field) => {
+    COMMAND_FIELDS.filter(wanted).map(async (field) => {
       const [tool, args] = SNAPSHOT_COMMANDS[field];
       return [field, await runForStdout(system, tool, args)] as const;
     }),
@@ -192,6 +220,13 @@ export async function collectLiveSnapshot(
     );
     for (const [name, text] of packets)
       if (text !== undefined) snapshot.ipconfigPackets = { ...snapshot.ipconfigPackets, [name]: text };
+  }
+  if (wanted("processNames")) {
+    const pids = pidsToName(parsed.sockets ?? []);
+    if (pids.length > 0) {
+      const names = await runForStdout(system, "ps", ["-p", pids.join(","), "-o", "pid=,comm="]);
+      if (names !== undefined) snapshot.processNames = names;
+    }
   }
   if (!wanted("ipconfigSummaries")) return snapshot;
 

@@ -48,6 +48,29 @@ export interface ServerConnection {
   port: number;
 }
 
+/** One connection the Mac has open to an address, as netstat shows it, for people to judge. */
+export interface SeenConnection {
+  protocol: "tcp" | "udp";
+  port: number;
+  /** The owner's program name, when netstat or ps gave it. */
+  owner: string | null;
+  pid: number | null;
+  /** The local address it leaves from (a tunnel's address: it runs through the tunnel). */
+  localAddress: string | null;
+}
+
+/**
+ * An address a route or `scutil --nwi` calls a VPN server, with no VPN program owning a connection to it: the
+ * network can write routes (DHCP option 121), so it is not passed until the user confirms it.
+ */
+export interface ServerCandidate {
+  address: string;
+  /** Where it was named: a host route through the router, the VPN server line of `scutil --nwi`. */
+  seenIn: ("route" | "nwi")[];
+  /** Every connection open to it now, whoever owns it. */
+  connections: SeenConnection[];
+}
+
 /** A network routed into a tunnel: `address/prefix` and the tunnel's name. */
 export interface TunnelRoute {
   network: string;
@@ -76,13 +99,18 @@ export interface NetworkState {
    */
   vpnInterface: string | null;
   gateway: Gateway | null;
-  /** VPN server addresses seen in routes or `scutil --nwi` (placeholders dropped). */
+  /**
+   * VPN servers proved on the Mac: a known VPN program (network/vpn-clients.ts) owns a connection to each from a
+   * physical interface's address (`netstat -anv`). Routes and `scutil --nwi` alone never put an address here.
+   */
   endpoints: string[];
   /**
-   * The connections open to those servers (`netstat -anv`): the evidence of the protocol and port the VPN
-   * speaks. Absent when the sockets were not read.
+   * Those connections: the protocol and port the VPN speaks to each server. Absent when the sockets were not
+   * read.
    */
   serverConnections?: ServerConnection[];
+  /** Addresses routes or `scutil --nwi` name as VPN servers without that proof; absent when there are none. */
+  serverCandidates?: ServerCandidate[];
   /**
    * The networks routed into a VPN tunnel that is up (`netstat -rn`), as `address/prefix`: kept off the local
    * network outside the tunnel. Absent when the routes were not read.

@@ -21,7 +21,7 @@ import {
   hasTransport,
   isExceptionActive,
 } from "../policy/policy";
-import type { NetworkInterface, NetworkState } from "../network/state";
+import type { NetworkInterface, NetworkState, ServerCandidate } from "../network/state";
 
 /** Ports DNS is spoken on outside a tunnel: plain DNS and DNS over TLS. */
 const DNS_PORTS = "{ 53, 853 }";
@@ -46,8 +46,9 @@ export interface AnchorInput {
   /** While set and in the future, DNS and web ports are open outside the tunnel so a captive portal can be signed in to. */
   captivePortalUntil?: Date | null;
   /**
-   * VPN servers an earlier Enable found in the routes (recorded in state.json): passed while the routes show
-   * none, so with the VPN down (and after a restart) it can still reach its server.
+   * VPN servers an earlier Enable proved, or the user confirmed (recorded in state.json, with the evidence):
+   * passed while none is seen now, so with the VPN down (and after a restart) it can still reach its server;
+   * an answer also confirms a candidate the routes name. Never what an earlier version took from a route alone.
    */
   rememberedServers?: readonly Endpoint[];
   /**
@@ -107,15 +108,17 @@ export function untrustedTunnels(
 const isIpsecTunnel = (name: string) => /^ipsec\d+$/.test(name);
 
 /**
- * Configured VPN servers, then those seen in the routing table (only while a tunnel is up) or, when the
- * routes show none, those an earlier Enable saw; without duplicates. A server in the routes takes its protocol
- * and port from the VPN's connection to it, else from what the user answered for it (kept in `remembered`).
+ * Configured VPN servers, then those proved on the Mac (a VPN program owns a connection to each) with a candidate
+ * the user confirmed (a route or nwi names it; `remembered` holds the answer) or, when none is seen now, those an
+ * earlier Enable proved or the user confirmed; without duplicates. A proved server takes its protocol and port
+ * from the VPN's connection to it, else from what the user answered for it. A candidate nobody confirmed is
+ * `unconfirmed`: never passed, whatever the routes say.
  */
 export function endpointsByOrigin(
   policy: KillSwitchPolicy,
   network: NetworkState,
   remembered: readonly Endpoint[] = [],
-): { configured: Endpoint[]; detected: Endpoint[] } {
+): { configured: Endpoint[]; detected: Endpoint[]; unconfirmed: ServerCandidate[] } {
   const seen = new Set<string>();
   const fresh = (endpoint: Endpoint) => {
     const key = `${endpoint.address}|${endpoint.port ?? ""}|${endpoint.protocol ?? ""}`;
@@ -126,20 +129,27 @@ export function endpointsByOrigin(
   const ikev2 = network.tunnels.some((tunnel) => isIpsecTunnel(tunnel.name));
   // A server the settings name is passed on their protocol and port only, even when the routes show it too.
   const named = new Set(policy.endpoints.map((endpoint) => endpoint.address));
-  // The evidence of how the VPN speaks to a server it found: an IPsec tunnel (IKEv2), else its open connections.
-  const routed = network.endpoints
+  const answersFor = (address: string) =>
+    remembered.filter((e) => sameAddress(e.address, address) && hasTransport(e)).map((e) => ({ ...e, address }));
+  // How the VPN speaks to a proved server: IKEv2 with an IPsec tunnel up, else its open connections.
+  const proved = network.endpoints
     .filter((address) => !named.has(address))
     .flatMap((address): Endpoint[] => {
       if (ikev2) return [{ address, protocol: "ikev2" }];
       const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
       if (connections.length > 0) return connections.map(({ protocol, port }) => ({ address, protocol, port }));
-      // No connection to read it from: what the user answered (now, or at an earlier Enable) for this server.
-      const answered = remembered.filter((e) => sameAddress(e.address, address) && hasTransport(e));
-      return answered.length > 0 ? answered.map((e) => ({ ...e, address })) : [{ address }];
+      const answered = answersFor(address);
+      return answered.length > 0 ? answered : [{ address }];
     });
-  const detected =
-    network.endpoints.length > 0 ? routed : remembered.filter((endpoint) => !named.has(endpoint.address));
-  return { configured: policy.endpoints.filter(fresh), detected: detected.filter(fresh) };
+  // A route names any address the network likes: only the user's recorded word makes it a server.
+  const candidates = (network.serverCandidates ?? []).filter((candidate) => !named.has(candidate.address));
+  const confirmed = candidates.flatMap((candidate) => answersFor(candidate.address));
+  const unconfirmed = candidates.filter(
+    (candidate) => !confirmed.some((e) => sameAddress(e.address, candidate.address)),
+  );
+  const current = [...proved, ...confirmed];
+  const detected = current.length > 0 ? current : remembered.filter((endpoint) => !named.has(endpoint.address));
+  return { configured: policy.endpoints.filter(fresh), detected: detected.filter(fresh), unconfirmed };
 }
 
 export function endpointsToAllow(

@@ -41,6 +41,47 @@ export function parseRecordedEndpoint(text: string): Endpoint | null {
 }
 
 /**
+ * Why a recorded server is trusted: `process`, a VPN program owned a connection to it; `user`, the user
+ * answered for it. `declined`: the user said it is no VPN server (never passed, not asked again).
+ */
+export type ServerEvidence = "process" | "user";
+export type RecordedServer =
+  | { kind: "trusted"; endpoint: Endpoint; evidence: ServerEvidence }
+  | { kind: "declined"; address: string }
+  /** Recorded by an earlier version, which took a route for proof: asked about again, passed only once answered. */
+  | { kind: "unconfirmed"; endpoint: Endpoint };
+
+/** As the root script records it: `198.51.100.7:1194/udp@process`, `203.0.113.9@declined`. */
+export function formatRecordedServer(server: Exclude<RecordedServer, { kind: "unconfirmed" }>): string {
+  return server.kind === "declined"
+    ? `${server.address}@declined`
+    : `${formatEndpoint(server.endpoint)}@${server.evidence}`;
+}
+
+/** A recorded server back; without `@evidence` it was written by an earlier version: unconfirmed. */
+export function parseRecordedServer(text: string): RecordedServer | null {
+  const at = text.lastIndexOf("@");
+  if (at === -1) {
+    const endpoint = parseRecordedEndpoint(text);
+    return endpoint ? { kind: "unconfirmed", endpoint } : null;
+  }
+  const spec = text.slice(0, at);
+  const evidence = text.slice(at + 1);
+  if (evidence === "declined") return isIpAddress(spec) ? { kind: "declined", address: spec } : null;
+  const endpoint = parseRecordedEndpoint(spec);
+  if (!endpoint || (evidence !== "process" && evidence !== "user")) return null;
+  return { kind: "trusted", endpoint, evidence };
+}
+
+/** The answer that a candidate is no VPN server: `IP/none`. Null for anything else. */
+export function parseServerDecline(text: string): string | null {
+  const match = /^(.+)\/none$/.exec(text);
+  if (!match) return null;
+  const host = match[1].startsWith("[") && match[1].endsWith("]") ? match[1].slice(1, -1) : match[1];
+  return isIpAddress(host) ? host : null;
+}
+
+/**
  * How the VPN talks to a server, as the user answers when nothing on the Mac says: `IP:port/proto`, `IP:port`
  * (TCP and UDP) or `IP/ikev2`. Null for anything else, a bare address or a host name included.
  */
@@ -51,6 +92,27 @@ export function parseServerTransport(text: string): Endpoint | null {
   if (spec.port !== undefined) endpoint.port = spec.port;
   if (spec.protocol !== undefined) endpoint.protocol = spec.protocol;
   return endpoint;
+}
+
+/** An answer to Enable's question: how the VPN reaches the server, or `IP/none`, it is no VPN server. */
+export type ServerAnswer = { kind: "transport"; endpoint: Endpoint } | { kind: "declined"; address: string };
+
+export function parseServerAnswer(text: string): ServerAnswer | null {
+  const declined = parseServerDecline(text);
+  if (declined !== null) return { kind: "declined", address: declined };
+  const endpoint = parseServerTransport(text);
+  return endpoint ? { kind: "transport", endpoint } : null;
+}
+
+/** The answers split as Enable takes them. */
+export function splitServerAnswers(answers: readonly ServerAnswer[]): {
+  serverTransports: Endpoint[];
+  declinedServers: string[];
+} {
+  return {
+    serverTransports: answers.flatMap((a) => (a.kind === "transport" ? [a.endpoint] : [])),
+    declinedServers: answers.flatMap((a) => (a.kind === "declined" ? [a.address] : [])),
+  };
 }
 
 /** True when the endpoint says how to reach the server: a port, or IKEv2. */

@@ -1,5 +1,5 @@
 import { isIpAddress, parseCidr } from "../address/ip";
-import { parseRecordedEndpoint } from "../policy/policy";
+import { parseRecordedServer } from "../policy/policy";
 import { isHostName } from "../policy/settings";
 import { type SystemCommands, systemRootOf } from "../system/commands";
 import type { RuleTemplates } from "../watchdog/templates";
@@ -38,7 +38,10 @@ export interface RootRequest {
   failClosedRules?: string;
   /** Every VPN server address the rules pass: the watchdog never cuts their connections. */
   serverAddresses?: readonly string[];
-  /** VPN servers found in the routes (formatEndpoint's text), recorded so a later Enable with the VPN down keeps them. */
+  /**
+   * VPN servers proved or answered for, and candidates declined (formatRecordedServer's text, with the evidence),
+   * recorded so a later Enable with the VPN down keeps them and asks nothing again.
+   */
   servers?: readonly string[];
   /** Megabytes to record what pf blocks in (0: no record, and the old one removed); enable and apply. */
   captureLimit?: number;
@@ -72,7 +75,10 @@ function checkRules(rules: string): string {
 }
 
 function checkServer(text: string): string {
-  if (!parseRecordedEndpoint(text)) throw new Error(`not a VPN server address: ${JSON.stringify(text)}`);
+  // Written with its evidence, always: a server without it reads back as an earlier version's, unconfirmed.
+  const kind = parseRecordedServer(text)?.kind;
+  if (kind !== "trusted" && kind !== "declined")
+    throw new Error(`not a VPN server with its evidence: ${JSON.stringify(text)}`);
   return text;
 }
 

@@ -21,6 +21,8 @@ export const MACOS_BINARIES = {
   stat: "/usr/bin/stat",
   /** The live leak test's probes, bound to an interface (`nc -b`). */
   nc: "/usr/bin/nc",
+  /** Names the owner of a VPN server's connection where netstat prints only its pid (before macOS 26). */
+  ps: "/bin/ps",
 } as const;
 
 export type SystemTool = keyof typeof MACOS_BINARIES;

@@ -69,21 +69,29 @@ export function viewPolicy(input: VerifyInput): PolicyView {
   const seen = new Set<string>();
   const ikev2 = network.tunnels.some((t) => /^ipsec\d+$/.test(t.name));
   const named = new Set(policy.endpoints.map((e) => e.address));
-  const routed = network.endpoints
+  // The user's answer (or an earlier proof), recorded with the servers.
+  const answered = (address: string) =>
+    (input.rememberedServers ?? [])
+      .filter((e) => sameAddress(e.address, address) && (e.port !== undefined || e.protocol === "ikev2"))
+      .map((e) => ({ ...e, address }));
+  // Proved: a VPN program owns a connection to it.
+  const proved = network.endpoints
     .filter((address) => !named.has(address))
     .flatMap((address): Endpoint[] => {
       const connections = (network.serverConnections ?? []).filter((c) => c.address === address);
       if (ikev2) return [{ address, protocol: "ikev2" }];
       if (connections.length > 0) return connections.map(({ protocol, port }) => ({ address, protocol, port }));
-      // The user's answer for a server the Mac gives no evidence for, recorded with the servers.
-      const answered = (input.rememberedServers ?? []).filter(
-        (e) => sameAddress(e.address, address) && (e.port !== undefined || e.protocol === "ikev2"),
-      );
-      return answered.length > 0 ? answered.map((e) => ({ ...e, address })) : [{ address }];
+      const answers = answered(address);
+      return answers.length > 0 ? answers : [{ address }];
     });
-  // With no server in the routes (the VPN down), those an earlier Enable found keep the way out open.
+  // Named by a route or nwi only: intended only once the user confirmed it.
+  const confirmed = (network.serverCandidates ?? [])
+    .filter((candidate) => !named.has(candidate.address))
+    .flatMap((candidate) => answered(candidate.address));
+  // With no server seen now (the VPN down), those an earlier Enable proved or the user confirmed keep the way out open.
   const remembered = (input.rememberedServers ?? []).filter((e) => !named.has(e.address));
-  const detected = network.endpoints.length > 0 ? routed : remembered;
+  const current = [...proved, ...confirmed];
+  const detected = current.length > 0 ? current : remembered;
   const up = network.tunnels.map((t) => t.name);
   const tunnels = policy.tunnelOverride
     ? [policy.tunnelOverride]

@@ -36,7 +36,7 @@ describe("killswitch enable --server-transport", () => {
     });
     expect(mac.prompts()).toHaveLength(0);
     const text = await onMac(["enable", "--config", "settings.json"], cwd);
-    expect(text.stderr).toMatch(/^killswitch enable: The VPN server 198\.51\.100\.7 was found in the routes/);
+    expect(text.stderr).toMatch(/^killswitch enable: Confirm the VPN server before the kill switch passes it/);
     const bad = await onMac(["enable", "--server-transport", "198.51.100.7", "--json"], cwd);
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error).toMatchObject({ field: "--server-transport", value: "198.51.100.7" });

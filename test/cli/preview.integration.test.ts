@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { writeFileSync, copyFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -188,5 +188,52 @@ describe("the bundled killswitch binary", () => {
     const bad = spawnSync("node", ["bin/killswitch.cjs", "preview", "--nope"], { cwd: join(__dirname, "../..") });
     expect(bad.status).toBe(2);
     expect(bad.stdout.toString()).toBe("");
+  });
+});
+
+describe("a DHCP route to a site (case 1), through preview and explain", () => {
+  /** The embedded sample written out, with the network's host route next to the VPN's own pin. */
+  async function caseOneDir(): Promise<string> {
+    const dir = tempDir();
+    await writeSnapshotDirectory(dir, SAMPLE_SNAPSHOT);
+    const routes = readFileSync(join(dir, "netstat-rn.txt"), "utf8").replace(
+      /^198\.51\.100\.7\/32 .*$/m,
+      (pin) => `${pin}\n93.184.216.34/32   192.168.1.1   UGSc   en0`,
+    );
+    writeFileSync(join(dir, "netstat-rn.txt"), routes);
+    writeFileSync(join(dir, "config.json"), "{}");
+    return dir;
+  }
+
+  it("preview says what it saw and passes it nowhere; explain blocks it", async () => {
+    const dir = await caseOneDir();
+    const preview = await runKillswitch(["preview", "--snapshot", dir, "--config", join(dir, "config.json")]);
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain("  VPN servers     198.51.100.7\n");
+    expect(preview.stdout).toContain(
+      "  Not confirmed   93.184.216.34 (named by a host route; 93.184.216.34:443/tcp, used by Safari (pid 812)): not a proved VPN server, not passed until confirmed at Enable",
+    );
+    expect(preview.stdout).toContain("  - VPN servers: 198.51.100.7 port 1194/udp\n");
+    expect(
+      preview.stdout.split("\n").filter((line) => line.startsWith("pass") && line.includes("93.184.216.34")),
+    ).toEqual([]);
+    expect(preview.stdout).toContain("Verification: passed");
+    const explain = await runKillswitch([
+      "explain",
+      "--out",
+      "--if",
+      "en0",
+      "--proto",
+      "tcp",
+      "--to",
+      "93.184.216.34",
+      "--port",
+      "443",
+      "--snapshot",
+      dir,
+      "--config",
+      join(dir, "config.json"),
+    ]);
+    expect(explain.stdout).toMatch(/^Verdict: +BLOCK/m);
   });
 });

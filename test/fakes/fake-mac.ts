@@ -44,8 +44,8 @@ import { askServer, serverDoor, shimBinary, tellServer } from "./server-process"
 
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
 
-/** The command lines `collectLiveSnapshot` runs, for each snapshot field. */
-const SNAPSHOT_COMMAND_LINES: Record<SnapshotTextField, string> = {
+/** The command lines `collectLiveSnapshot` runs, for each snapshot field (`ps` answers from the process table). */
+const SNAPSHOT_COMMAND_LINES: Record<Exclude<SnapshotTextField, "processNames">, string> = {
   ifconfig: "ifconfig -a",
   netstatRoutes: "netstat -rn",
   routeGetDefault: "route -n get default",
@@ -82,6 +82,8 @@ export interface FakeMacOptions {
   bootTime?: number;
   /** The fake clock's start, seconds since 1970; default: this second. Only advanceClock moves it. */
   now?: number;
+  /** The processes `ps` names, by pid (full paths, as macOS prints them); default: none. */
+  processes?: Record<number, string>;
   /** Enable pam_tid.so in /etc/pam.d/sudo_local. */
   touchIdForSudo?: boolean;
   /** The shell at `<root>/bin/sh` that runs the root script: /bin/sh (dash here), or /bin/bash (sh mode, as on a Mac). */
@@ -198,6 +200,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     passwordDialog: "approve",
     touchId: "approve",
     pfctlFaults: {},
+    ...(options.processes ? { processes: options.processes } : {}),
   };
   writeJson(paths.machine, machine);
   writeJson(paths.pf, options.pf ?? appleDefaultPf());

@@ -68,6 +68,11 @@ function withoutVpn(snapshot: NetworkSnapshot): NetworkSnapshot {
       .replace(/ {3}utun4 : flags[^\n]*\n[^\n]*\n[^\n]*\n/, "")
       .replace("Network interfaces: en0 utun4", "Network interfaces: en0"),
     scutilDns: DNS_WITHOUT_VPN,
+    // No VPN running: neither OpenVPN's socket to its server nor connections through the tunnel.
+    netstatSockets: (snapshot.netstatSockets ?? "")
+      .split("\n")
+      .filter((line) => !line.includes("198.51.100.7.") && !line.includes("10.8.0.2."))
+      .join("\n"),
   };
 }
 

@@ -34,7 +34,9 @@ describe("a VPN server with no evidence of its protocol and port", () => {
     const error = await rejection(enable());
     expect(error).toBeInstanceOf(ServerTransportError);
     expect(error).toMatchObject({ kind: "server-transport", nothingChanged: true, servers: ["198.51.100.7"] });
-    expect(error.message).toMatch(/198\.51\.100\.7 was found in the routes.*198\.51\.100\.7:1194\/udp.*IP\/ikev2/);
+    expect(error.message).toMatch(
+      /198\.51\.100\.7 \(no connection says its protocol and port\).*198\.51\.100\.7:1194\/udp.*IP\/ikev2/,
+    );
     expect(mac.prompts()).toHaveLength(0);
     expect(mac.readPf()).toEqual(before);
   });
@@ -46,7 +48,8 @@ describe("a VPN server with no evidence of its protocol and port", () => {
     expect(rules).toContain(SERVER_PASS);
     expect(rules.filter((line) => line.includes("198.51.100.7"))).toEqual([SERVER_PASS]);
     expect(on.rules).not.toContain("to 198.51.100.7 flags any");
-    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp"]);
+    // Its address proved (WIFI_WITH_VPN lists it as the VPN's), its protocol and port the user's answer.
+    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp@process"]);
     // Asked once: the VPN still up, then down, Enable finds the recorded answer.
     expect((await enable()).rules).toContain(SERVER_PASS);
     expect((await enable(WIFI_WITHOUT_VPN)).rules).toContain(SERVER_PASS);
@@ -60,7 +63,7 @@ describe("a VPN server with no evidence of its protocol and port", () => {
       "pass out quick inet proto udp from any to 198.51.100.7 port { 500, 4500 } keep state (if-bound)",
     );
     expect(on.rules).toContain("pass out quick inet proto esp from any to 198.51.100.7 keep state (if-bound)");
-    expect(recordedServers()).toEqual(["198.51.100.7/ikev2"]);
+    expect(recordedServers()).toEqual(["198.51.100.7/ikev2@process"]);
   });
 
   it("refuses an answer for a server it does not know, naming the ones it found", async () => {
@@ -68,7 +71,7 @@ describe("a VPN server with no evidence of its protocol and port", () => {
     const error = await rejection(enable(WIFI_WITH_VPN, [{ address: "203.0.113.9", protocol: "tcp", port: 443 }]));
     expect(error).toMatchObject({ kind: "server-transport", nothingChanged: true });
     expect(error.message).toBe(
-      "No VPN server 203.0.113.9:443/tcp was found in the routes or recorded (the servers found are 198.51.100.7), so nothing was changed.",
+      "No VPN server 203.0.113.9 was found on this Mac or recorded (the servers found are 198.51.100.7), so nothing was changed.",
     );
     expect(mac.prompts()).toHaveLength(0);
   });

@@ -186,7 +186,7 @@ describe("deriveNetworkState", () => {
     expect(state.identity).toBeNull();
     expect(state.undetermined).toContain("physical gateway unknown (no IPv4 default route on a physical interface)");
     expect(state.undetermined).toContain(
-      "VPN server address unknown (no host route via the gateway, no VPN server in scutil --nwi)",
+      "VPN server address unknown (no VPN program's connection, host route or scutil --nwi names one)",
     );
 
     const fromDefault = deriveNetworkState({ routeGetDefault: text });
@@ -214,16 +214,18 @@ describe("deriveNetworkState", () => {
     expect(state.vpnInterface).toBeNull();
   });
 
-  it("takes the VPN server from scutil --nwi and drops placeholders", () => {
+  it("takes a VPN server candidate from scutil --nwi, never a proved server, and drops placeholders", () => {
     const nwi = scutil("scutil-nwi_on-vpn_utun2_split-tunnel.txt");
     const withServer = (address: string) =>
       nwi.replace(
         "           address    : 172.31.250.118\n",
         `           address    : 172.31.250.118\n           VPN server : ${address}\n`,
       );
-    expect(deriveNetworkState({ scutilNwi: withServer("203.0.113.9") }).endpoints).toEqual(["203.0.113.9"]);
-    expect(deriveNetworkState({ scutilNwi: withServer("127.0.0.1") }).endpoints).toEqual([]);
-    expect(deriveNetworkState({ scutilNwi: withServer("254.0.0.1") }).endpoints).toEqual([]);
+    const named = deriveNetworkState({ scutilNwi: withServer("203.0.113.9") });
+    expect(named.endpoints).toEqual([]);
+    expect(named.serverCandidates).toEqual([{ address: "203.0.113.9", seenIn: ["nwi"], connections: [] }]);
+    expect(deriveNetworkState({ scutilNwi: withServer("127.0.0.1") }).serverCandidates).toBeUndefined();
+    expect(deriveNetworkState({ scutilNwi: withServer("254.0.0.1") }).serverCandidates).toBeUndefined();
   });
 
   it("does not count macOS's own link-local utuns as tunnels", () => {

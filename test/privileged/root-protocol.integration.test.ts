@@ -115,9 +115,14 @@ describe("the root script's own checks", () => {
     expect(mac.pfctlCalls()).toEqual([]);
   });
 
-  it("records the VPN servers it is given, IPv6 in brackets too, and the watchdog keeps them", async () => {
+  it("records the VPN servers it is given with their evidence, IPv6 in brackets too, and the watchdog keeps them", async () => {
     mac = createFakeMac();
-    const servers = ["198.51.100.7:1194/udp", "[2001:db8::7]:51820/udp", "203.0.113.9/ikev2"];
+    const servers = [
+      "198.51.100.7:1194/udp@process",
+      "[2001:db8::7]:51820/udp@user",
+      "203.0.113.9/ikev2@user",
+      "93.184.216.34@declined",
+    ];
     const rules = "block return out log (user) quick all\nblock drop in log (user) quick all\n";
     await runAsRoot(mac.system, rootCommand(mac.system, { action: "enable", rules, servers, startup: true }));
     const recorded = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
@@ -127,6 +132,18 @@ describe("the root script's own checks", () => {
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8")).result).toBe("repaired");
     expect(recorded().servers).toEqual(servers);
+  });
+
+  it("refuses a server without its evidence, on both sides: it would read back as taken from a route", async () => {
+    mac = createFakeMac();
+    const rules = "block drop in log (user) quick all\n";
+    expect(() => rootCommand(mac.system, { action: "enable", rules, servers: ["198.51.100.7:1194/udp"] })).toThrow(
+      'not a VPN server with its evidence: "198.51.100.7:1194/udp"',
+    );
+    const command = rootCommand(mac.system, { action: "enable", rules, servers: ["198.51.100.7@user"] });
+    const args = command.args.map((arg) => (arg === "198.51.100.7@user" ? "198.51.100.7:1194/udp" : arg));
+    const error = await failure(runAsRoot(mac.system, { ...command, args }));
+    expect(error).toMatchObject({ exitStatus: ROOT_EXIT.badArguments });
   });
 
   it("will not use a state directory that is a symbolic link", async () => {

@@ -33,11 +33,18 @@ async function submit(renderer: ReactTestRenderer) {
 }
 
 describe("Enable asks how the VPN reaches a server nothing on the Mac describes", () => {
-  it("opens Set VPN Server Protocol with the servers to ask about, and says nothing else", async () => {
-    lifecycle.enableKillSwitch.mockRejectedValue(new ServerTransportError(["198.51.100.7"], "asked"));
+  it("opens Set VPN Server Protocol with the servers to ask about and what was seen, and says nothing else", async () => {
+    const seen = "93.184.216.34 (named by a host route; 93.184.216.34:443/tcp, used by Safari (pid 812))";
+    lifecycle.enableKillSwitch.mockRejectedValue(
+      new ServerTransportError([{ address: "93.184.216.34", seen }], "asked"),
+    );
     await enableCommand(launchProps());
     expect(raycast.launches).toEqual([
-      { name: "set-vpn-server-protocol", type: LaunchType.UserInitiated, context: { servers: ["198.51.100.7"] } },
+      {
+        name: "set-vpn-server-protocol",
+        type: LaunchType.UserInitiated,
+        context: { servers: ["93.184.216.34"], seen: { "93.184.216.34": seen } },
+      },
     ]);
     expect(raycast.toasts).toEqual([]);
   });
@@ -53,23 +60,31 @@ describe("Enable asks how the VPN reaches a server nothing on the Mac describes"
       { address: "198.51.100.7", protocol: "udp", port: 1194 },
       { address: "203.0.113.4", protocol: "ikev2" },
     ]);
+    expect(lifecycle.enableKillSwitch.mock.calls[0][0].declinedServers).toEqual([]);
   });
 
   it("refuses a launch with an answer it cannot read, naming it", async () => {
     await enableCommand(launchProps({ reason: "enable", serverTransports: ["198.51.100.7"] }));
     expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
     expect(raycast.toasts[0]).toMatchObject({
-      message: 'Launch context: serverTransports.0: "198.51.100.7" is not IP:port/proto, IP:port or IP/ikev2',
+      message: 'Launch context: serverTransports.0: "198.51.100.7" is not IP:port/proto, IP:port, IP/ikev2 or IP/none',
     });
   });
 });
 
 describe("Set VPN Server Protocol", () => {
-  it("asks for the port unless IKEv2, checks it, and hands the answers to Enable", async () => {
-    const renderer = await render(<ServerProtocolForm launchContext={{ servers: ["198.51.100.7", "2001:db8::7"] }} />);
-    expect(all(renderer, "Form.Description").map((node) => node.props.text)).toContain(
-      "198.51.100.7 (found in the routes)",
+  it("shows what was seen, asks for the port unless IKEv2 or not a server, checks it, and hands the answers to Enable", async () => {
+    const seen = "93.184.216.34 (named by a host route; 93.184.216.34:443/tcp, used by Safari (pid 812))";
+    const renderer = await render(
+      <ServerProtocolForm
+        launchContext={{ servers: ["198.51.100.7", "2001:db8::7", "93.184.216.34"], seen: { "93.184.216.34": seen } }}
+      />,
     );
+    const texts = all(renderer, "Form.Description").map((node) => node.props.text);
+    expect(texts).toContain("198.51.100.7 (found on this Mac)");
+    expect(texts).toContain(seen);
+    await change(renderer, "protocol-93.184.216.34", "none");
+    expect(renderer.root.findAll((node) => node.props.id === "port-93.184.216.34")).toEqual([]);
     await submit(renderer);
     expect(field(renderer, "port-198.51.100.7").props.error).toBe("Required: the port the VPN connects to");
     expect(raycast.launches).toEqual([]);
@@ -84,15 +99,33 @@ describe("Set VPN Server Protocol", () => {
       {
         name: "enable-kill-switch",
         type: LaunchType.UserInitiated,
-        context: { reason: "enable", serverTransports: ["198.51.100.7:1194/udp", "2001:db8::7/ikev2"] },
+        context: {
+          reason: "enable",
+          serverTransports: ["198.51.100.7:1194/udp", "2001:db8::7/ikev2", "93.184.216.34/none"],
+        },
       },
     ]);
   });
 
-  it("opened by itself, asks about the servers the routes show", async () => {
+  it("opened by itself, asks about the servers found on this Mac", async () => {
     const renderer = await render(<ServerProtocolForm />);
     expect(all(renderer, "Form.Description").map((node) => node.props.text)).toContain(
-      `${VPN_UP.endpoints[0]} (found in the routes)`,
+      `${VPN_UP.endpoints[0]} (found on this Mac)`,
+    );
+  });
+
+  it("refuses what was seen of an address it is not asked about, or more than one line", async () => {
+    const stray = await render(
+      <ServerProtocolForm launchContext={{ servers: ["198.51.100.7"], seen: { "203.0.113.9": "x" } }} />,
+    );
+    expect(one(stray, "Form.Description").props.text).toBe(
+      'Launch context: seen: "203.0.113.9" is not one of the servers',
+    );
+    const twoLines = await render(
+      <ServerProtocolForm launchContext={{ servers: ["198.51.100.7"], seen: { "198.51.100.7": "a\nb" } }} />,
+    );
+    expect(one(twoLines, "Form.Description").props.text).toBe(
+      "Launch context: seen.198.51.100.7: expected one line of at most 500 characters",
     );
   });
 
@@ -108,5 +141,6 @@ describe("Set VPN Server Protocol", () => {
     expect(answerFor("2001:db8::7", "tcp", " 443 ")).toEqual({ answer: "[2001:db8::7]:443/tcp" });
     expect(answerFor("198.51.100.7", "udp", "0")).toEqual({ error: '"0" is not a port (1-65535)' });
     expect(answerFor("198.51.100.7", "udp", "1e3")).toEqual({ error: '"1e3" is not a port (1-65535)' });
+    expect(answerFor("2001:db8::7", "none", "")).toEqual({ answer: "[2001:db8::7]/none" });
   });
 });

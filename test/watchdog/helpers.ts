@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { enableKillSwitch, type KillSwitchChange } from "../../src/lifecycle";
 import type { NetworkState } from "../../src/network/state";
 import { existsSync, readFileSync } from "node:fs";
-import { type Endpoint, type KillSwitchPolicy, parseRecordedEndpoint, resolvePolicy } from "../../src/policy/policy";
+import { type Endpoint, type KillSwitchPolicy, parseRecordedServer, resolvePolicy } from "../../src/policy/policy";
 import { type Settings, parseSettings } from "../../src/policy/settings";
 import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
@@ -82,12 +82,15 @@ export async function inspect(mac: FakeMac): Promise<Inspection> {
   };
 }
 
-/** The VPN servers state.json records as found in the routes (none without the file). */
+/** The VPN servers state.json records as proved or answered for (none without the file): those the rules pass. */
 export function rememberedServers(mac: FakeMac): Endpoint[] {
   const path = `${mac.stateDirectory}/state.json`;
   if (!existsSync(path)) return [];
   const servers: string[] = JSON.parse(readFileSync(path, "utf8")).servers ?? [];
-  return servers.flatMap((text) => parseRecordedEndpoint(text) ?? []);
+  return servers.flatMap((text) => {
+    const server = parseRecordedServer(text);
+    return server?.kind === "trusted" ? [server.endpoint] : [];
+  });
 }
 
 /** The networks state.json records as routed into the tunnel (none without the file). */

@@ -25,8 +25,8 @@ describe("blocking mode keeps the way out", () => {
     const policy = await policyOf(DEFAULTS);
     const on = await enable(mac, DEFAULTS, macNetworkState({ wifi: "home", vpn: "utun4" }));
     expect(on.report.watchdog).toBe("installed"); // Protect from startup is on by default
-    // Found in the routes, narrowed by the VPN's own connection (udp 1194), and recorded.
-    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp"]);
+    // Proved by OpenVPN's own connection (udp 1194), and recorded with that evidence.
+    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp@process"]);
     expect(anchorRules(mac)).toContain(SERVER_PASS);
 
     const down = joinNetwork(mac, { wifi: "home", vpn: null });
@@ -40,7 +40,7 @@ describe("blocking mode keeps the way out", () => {
     await runWatchdog(mac);
     expect(anchorRules(mac)).toContain(SERVER_PASS);
     expectNoLeak(mac, policy, down, mac.now(), "after a restart");
-    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp"]);
+    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp@process"]);
     expect((await getKillSwitchStatus({ system: mac.system, network: down, now: mac.now() })).state).toBe("blocking");
   });
 
@@ -52,7 +52,7 @@ describe("blocking mode keeps the way out", () => {
     expect(again.summary?.blockingMode).toBe(true);
     expect(again.summary?.endpoints).toEqual([{ address: "198.51.100.7", protocol: "udp", port: 1194 }]);
     expect(again.rules).toContain(SERVER_PASS);
-    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp"]);
+    expect(recordedServers()).toEqual(["198.51.100.7:1194/udp@process"]);
     expectNoLeak(mac, await policyOf(DEFAULTS), down, mac.now(), "enabled with the VPN down");
   });
 

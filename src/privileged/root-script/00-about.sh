@@ -34,8 +34,9 @@
 #   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
 #   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
 #   --server-address ADDRESS  a VPN server's address (any origin): its connections are never cut (repeatable)
-#   --server SPEC             a VPN server found in the routes (IP, IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2),
-#                             recorded so a later Enable with the VPN down still passes it (repeatable)
+#   --server SPEC             a VPN server proved or answered for (IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2, then
+#                             @process or @user), or an address declined (IP@declined), recorded so a later Enable
+#                             with the VPN down still passes it and asks nothing again (repeatable)
 #   --startup SCRIPT          install the watchdog, SCRIPT being this script's text; without it, remove it
 #   --capture-limit MB        record what pf blocks in MB megabytes (0: do not, and remove the recording)
 #

@@ -54,11 +54,17 @@ is_host_name() {
 	[ "${#1}" -le 253 ]
 }
 
-is_server() { # an address with an optional [..]:port/proto or /ikev2, as policy.ts formatEndpoint writes it
+# A VPN server as policy.ts formatRecordedServer writes it: an address with an optional [..]:port/proto or
+# /ikev2, then the evidence (@process, @user), or an address the user said is none (@declined).
+is_server() {
 	case $1 in
+	*@process | *@user | *@declined) ;;
+	*) return 1 ;;
+	esac
+	case ${1%@*} in
 	'' | *[!]0-9A-Fa-f.:/ikevtcpud[]*) return 1 ;;
 	esac
-	[ "${#1}" -le 64 ]
+	[ "${#1}" -le 72 ]
 }
 
 is_seconds() {

@@ -11,7 +11,7 @@ import { wouldBlockVpnForever } from "../reading/network-reading";
 import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
 import { ServerTransportError } from "../../lifecycle/errors";
 import { readRecordedState, rememberedServers } from "../../lifecycle/record";
-import { parseServerTransport } from "../../policy/policy";
+import { parseServerAnswer } from "../../policy/policy";
 import { systemCommands } from "../system";
 
 /** The alert shown before enabling with nothing to let the VPN connect. */
@@ -37,7 +37,7 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
       });
       if (!proceed) return;
     }
-    const answers = serverTransports.flatMap((text) => parseServerTransport(text) ?? []);
+    const answers = serverTransports.flatMap((text) => parseServerAnswer(text) ?? []);
     let outcome;
     try {
       outcome = await withConfirmedNames(settings, (confirmed) =>
@@ -46,7 +46,7 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
     } catch (error) {
       // A server with nothing on the Mac saying how the VPN reaches it: ask, and that form runs Enable again.
       if (!(error instanceof ServerTransportError)) throw error;
-      const context: ServerProtocolContext = { servers: [...error.servers] };
+      const context: ServerProtocolContext = { servers: [...error.servers], seen: { ...error.seen } };
       await launchCommand({ name: SERVER_PROTOCOL_COMMAND, type: LaunchType.UserInitiated, context });
       return;
     }

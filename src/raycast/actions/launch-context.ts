@@ -1,6 +1,6 @@
 import { LaunchType, launchCommand } from "@raycast/api";
 import * as z from "zod/mini";
-import { parseServerTransport } from "../../policy/policy";
+import { parseServerAnswer } from "../../policy/policy";
 import { COMMANDS } from "../commands";
 
 /** The command that runs every privileged action started from the menu bar or the exception views. */
@@ -10,7 +10,8 @@ export const ENABLE_COMMAND = COMMANDS.enable;
 export const SERVER_PROTOCOL_COMMAND = COMMANDS.setServerProtocol;
 
 /** What that form is launched with: the servers' addresses to ask about. */
-export type ServerProtocolContext = { servers: string[] };
+/** The servers Set VPN Server Protocol asks about, and by address what the Mac saw of each. */
+export type ServerProtocolContext = { servers: string[]; seen?: Record<string, string> };
 
 /** The captive-portal windows offered, in minutes. */
 export const CAPTIVE_PORTAL_MINUTES = [2, 5] as const;
@@ -25,7 +26,7 @@ const quote = (value: unknown) => JSON.stringify(value) ?? "nothing";
 
 /**
  * What the Enable command is asked to do. Absent: turn the kill switch on (`serverTransports`: the user's
- * answers from Set VPN Server Protocol, `IP:port/proto` or `IP/ikev2`). `apply`: reload the rules after the
+ * answers from Set VPN Server Protocol, `IP:port/proto`, `IP/ikev2` or `IP/none`). `apply`: reload the rules after the
  * exceptions changed (`change` says what, for the HUD). `captive-portal`: open the window for a sign-in page.
  * `clear-blocked-traffic`: empty the record of blocked traffic (Blocked Traffic's Clear Log).
  */
@@ -51,8 +52,8 @@ const launchContextSchema = z.object({
   serverTransports: z.optional(
     z.array(
       z.string().check(
-        z.refine((text) => parseServerTransport(text) !== null, {
-          error: (issue) => `${quote(issue.input)} is not IP:port/proto, IP:port or IP/ikev2`,
+        z.refine((text) => parseServerAnswer(text) !== null, {
+          error: (issue) => `${quote(issue.input)} is not IP:port/proto, IP:port, IP/ikev2 or IP/none`,
         }),
       ),
     ),

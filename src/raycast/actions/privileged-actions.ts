@@ -13,7 +13,7 @@ import {
   uninstallKillSwitch,
 } from "../../lifecycle";
 import type { NetworkState } from "../../network/state";
-import type { Endpoint } from "../../policy/policy";
+import { type ServerAnswer, splitServerAnswers } from "../../policy/policy";
 import type { Settings } from "../../policy/settings";
 import { snapshotFromStatus } from "../reading/kill-switch-reading";
 import { refreshMenuBar } from "../reading/menu-bar-refresh";
@@ -35,11 +35,11 @@ async function unlessCancelled<T>(action: () => Promise<T>): Promise<Outcome<T>>
 export function enableFromRaycast(
   settings: Settings,
   network: NetworkState,
-  serverTransports: readonly Endpoint[] = [],
+  answers: readonly ServerAnswer[] = [],
   confirmedAddresses: Readonly<Record<string, readonly string[]>> = {},
 ): Promise<Outcome<KillSwitchChange>> {
   return unlessCancelled(() =>
-    enableKillSwitch({ system: systemCommands(), settings, network, serverTransports, confirmedAddresses }),
+    enableKillSwitch({ system: systemCommands(), settings, network, ...splitServerAnswers(answers), confirmedAddresses }),
   );
 }
 

@@ -4,6 +4,7 @@
  * pf carry that code.
  */
 import { type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "../../lifecycle";
+import { rememberedServers } from "../../lifecycle/record";
 import type { NetworkState } from "../../network/state";
 import { type AnchorSummary, untrustedTunnels } from "../../pf/anchor";
 import { tunnelTrust } from "../../policy/policy";
@@ -63,9 +64,16 @@ export function snapshotFromStatus(
     ? unique([...(network.vpnInterface ? [network.vpnInterface] : []), ...network.tunnels.map((t) => t.name)])
     : [];
   const tunnels = status.activeTunnel ? [status.activeTunnel] : tunnelsUp;
+  // Without rules just built: the settings', those proved now, and those the rules in force were built with
+  // (recorded with their evidence). A route alone names no server here either.
+  const recorded = status.recorded ? rememberedServers({ kind: "present", value: status.recorded }) : [];
   const vpnServers = extras.summary
     ? unique(extras.summary.endpoints.map((endpoint) => endpoint.address))
-    : unique([...(settings?.vpnServers ?? []), ...(network?.endpoints ?? [])]);
+    : unique([
+        ...(settings?.vpnServers ?? []),
+        ...(network?.endpoints ?? []),
+        ...recorded.map((endpoint) => endpoint.address),
+      ]);
   const portal = extras.captivePortalUntil;
   return {
     state: status.state,

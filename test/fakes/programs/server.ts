@@ -19,6 +19,7 @@ import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
 import { runConsoleStat, runNc, runPflogIfconfig, runTcpdump } from "./pflog";
 import { type ProgramIo, runPfctl } from "./pfctl";
+import { runPs } from "./ps";
 import { runRecorded } from "./recorded-output";
 import { runSudo } from "./sudo";
 
@@ -172,6 +173,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   }
   if (program === "stat") return runConsoleStat(root, args, io);
   if (program === "nc") return runNc(root, args, io, call.pid);
+  if (program === "ps") return runPs(root, args, io);
   if (program === "tcpdump") {
     const status = runTcpdump(root, args, io);
     if (status !== "capturing") return status;
