@@ -1,4 +1,10 @@
-import { type AnchorSummary, type LocalNetworkOfLink, buildKillSwitchAnchor, endpointsByOrigin, summarizeAnchor } from "../pf/anchor";
+import {
+  type AnchorSummary,
+  type LocalNetworkOfLink,
+  buildKillSwitchAnchor,
+  endpointsByOrigin,
+  summarizeAnchor,
+} from "../pf/anchor";
 import { describeUnfilteredBridge, unfilteredBridges } from "../network/bridges";
 import type { NetworkState, ServerCandidate } from "../network/state";
 import { describeCandidate } from "../network/vpn-servers";

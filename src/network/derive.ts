@@ -16,14 +16,7 @@ import {
 } from "./routing";
 import type { ScutilNwi } from "./scutil-nwi";
 import { INTERNET_PROBE_ADDRESS, type NetworkSnapshot, SNAPSHOT_FILES, type SnapshotTextField } from "./snapshot";
-import type {
-  Gateway,
-  NetworkInterface,
-  NetworkState,
-  ResolverInterface,
-  ServerCandidate,
-  ServerConnection,
-} from "./state";
+import type { Gateway, NetworkInterface, NetworkState, ResolverInterface, ServerCandidate } from "./state";
 import { findVpnServers } from "./vpn-servers";
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];

@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import { type Cidr, cidrContains, isIpAddress, parseCidr } from "../address/ip";
+import { type Cidr, isIpAddress, parseCidr } from "../address/ip";
 import { isLocalAddress } from "../address/local-space";
 import { ANY_PROTECTED_LINK, securityMeets } from "../network/identity";
 import type { NetworkIdentity } from "../network/state";

@@ -39,7 +39,13 @@ export function enableFromRaycast(
   confirmedAddresses: Readonly<Record<string, readonly string[]>> = {},
 ): Promise<Outcome<KillSwitchChange>> {
   return unlessCancelled(() =>
-    enableKillSwitch({ system: systemCommands(), settings, network, ...splitServerAnswers(answers), confirmedAddresses }),
+    enableKillSwitch({
+      system: systemCommands(),
+      settings,
+      network,
+      ...splitServerAnswers(answers),
+      confirmedAddresses,
+    }),
   );
 }
 
