@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "6595be0c01f09cd3bd8e87c8c6366cafc7261f7ddf54b4f38a51f5a4b55d09fd";
+export const ROOT_SCRIPT_SHA256 = "d34b2ff180951bf89acf70bc92b343255972d85e048ef819120e069526fd1443";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {
