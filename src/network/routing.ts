@@ -91,9 +91,11 @@ function gatewayFromRouteGet(result: RouteGetResult | null): PhysicalGatewayRout
 }
 
 /**
- * The IPv4 router of the physical network. While a VPN holds the default route, the physical default stays in
- * the table as a scoped route (`UGScIg`), so scoped defaults are accepted here, after unscoped ones; among
- * several interfaces, `scutil --nwi` rank order decides.
+ * The IPv4 router of the physical network: the table's default route on a physical interface. While a VPN holds
+ * the default route, the physical default stays in the table as a scoped route (`UGScIg`), so scoped defaults
+ * are accepted here, after unscoped ones; among several interfaces, `scutil --nwi` rank order decides. Without a
+ * table, `route -n get 1.1.1.1`, then `route -n get default`; with one, the probe's route is never asked, as a
+ * host route pushed for that one address would name any router on the link.
  */
 export function findPhysicalGateway({
   routes,
@@ -101,7 +103,7 @@ export function findPhysicalGateway({
   routeToDefault,
   nwi,
 }: RoutingInputs): PhysicalGatewayRoute | null {
-  const direct = gatewayFromRouteGet(routeToInternet);
+  const direct = routes ? null : gatewayFromRouteGet(routeToInternet);
   if (direct) return direct;
   if (routes) {
     const rank = (name: string) => {

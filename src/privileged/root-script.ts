@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "f568c33bcf6da586f63f0702603ea6e467d96ddef3812586070bf5d307af20ef";
+export const ROOT_SCRIPT_SHA256 = "2fa4c3bf424db84a778646a7f3ee9541324e01a017bf36ceda89f2a3dd44b696";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -80,14 +80,14 @@ export const L2TP_OVER_PPPOE = pppSnapshot(
   [PPPOE_CONNECTED, L2TP_CONNECTED],
 );
 
-/** The sample with the VPN up, and a host route the network pushed for 1.1.1.1 (DHCP option 121) via the router. */
+/** The sample with the VPN up, and a host route the network pushed for 1.1.1.1 (DHCP option 121) via another host on the link. */
 export const PROBE_HOST_ROUTE: NetworkSnapshot = {
   ...SAMPLE_SNAPSHOT,
   netstatRoutes: (SAMPLE_SNAPSHOT.netstatRoutes ?? "").replace(
     "10.8/24 ",
-    "1.1.1.1/32         192.168.1.1        UGSc                  en0\n10.8/24 ",
+    "1.1.1.1/32         192.168.1.66       UGSc                  en0\n10.8/24 ",
   ),
-  routeGetInternet: routeGet("1.1.1.1", "192.168.1.1", "en0").replace("destination: default", "destination: 1.1.1.1"),
+  routeGetInternet: routeGet("1.1.1.1", "192.168.1.66", "en0").replace("destination: default", "destination: 1.1.1.1"),
 };
 
 /** A route table whose IPv4 part has no route to the Internet, and IPv6's `::/1` + `8000::/1` on utun3 (wg-quick). */

@@ -29,8 +29,8 @@ import { writeRootLibrary } from "./root-parts";
 /** A program printing FILE, or failing as a missing command output does. */
 const program = (file: string) => `#!/bin/sh\n[ -f "${file}" ] && exec cat "${file}"\nexit 1\n`;
 
-/** `vpn_tunnels` for the interface physical_gateway finds, with TRUSTED named, as the watchdog runs it. */
-function rootTunnels(snapshot: NetworkSnapshot, trusted: readonly string[] = []): string[] {
+/** `vpn_tunnels` for the interface physical_gateway finds, with TRUSTED named, as the watchdog runs it, and the gateway. */
+function rootReading(snapshot: NetworkSnapshot, trusted: readonly string[] = []) {
   const dir = temporaryDirectory("root-tunnels-");
   const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh"]);
   writeFileSync(join(dir, "ifconfig"), snapshot.ifconfig ?? "");
@@ -54,10 +54,20 @@ function rootTunnels(snapshot: NetworkSnapshot, trusted: readonly string[] = [])
     '. "$1"; WORK=$2; NETSTAT="$2/netstat"; ROUTE="$2/route"; SCUTIL="$2/scutil"',
     "read -r gateway_ip gateway_if internet_if <<EOF\n$(physical_gateway)\nEOF",
     'vpn_tunnels "$internet_if" "$3"',
+    'echo "gateway $gateway_ip $gateway_if"',
   ].join("\n");
   const run = spawnSync("/bin/sh", ["-c", harness, "harness", library, dir, trusted.join(" ")], { encoding: "utf8" });
   expect(run.stderr).toBe("");
-  return run.stdout.trim() === "" ? [] : run.stdout.trim().split(" ");
+  const lines = run.stdout.split("\n");
+  const gateway = lines.find((line) => line.startsWith("gateway "))?.slice("gateway ".length) ?? "";
+  const tunnels = lines.find((line) => line !== "" && !line.startsWith("gateway ")) ?? "";
+  return { tunnels: tunnels === "" ? [] : tunnels.split(" "), gateway };
+}
+
+/** The physical gateway as the root script prints it ("ADDRESS INTERFACE" or "- -"), from the builder's state. */
+function builderGateway(snapshot: NetworkSnapshot): string {
+  const gateway = deriveNetworkState(snapshot).gateway;
+  return gateway?.ipv4 && gateway.interface ? `${gateway.ipv4} ${gateway.interface}` : "- -";
 }
 
 const builderTunnels = (snapshot: NetworkSnapshot, trusted: readonly string[] = []) =>
@@ -105,7 +115,9 @@ const SCENARIOS: [string, NetworkSnapshot, string[], string[]][] = [
 describe("the tunnels let through, as the root script finds them", () => {
   it.each(SCENARIOS)("match the builder's: %s", (_, snapshot, trusted, expected) => {
     expect(builderTunnels(snapshot, trusted)).toEqual(expected);
-    expect(rootTunnels(snapshot, trusted)).toEqual(expected);
+    const root = rootReading(snapshot, trusted);
+    expect(root.tunnels).toEqual(expected);
+    expect(root.gateway).toBe(builderGateway(snapshot));
   });
 
   const netstatFixtures = readdirSync(join(__dirname, "../fixtures/macos/netstat")).filter((name) =>
@@ -115,7 +127,9 @@ describe("the tunnels let through, as the root script finds them", () => {
     const table = readMacosFixture("netstat", name);
     for (const scutilNcList of [undefined, ncList(L2TP_CONNECTED)]) {
       const snapshot = { netstatRoutes: table, scutilNcList };
-      expect(rootTunnels(snapshot), name).toEqual(builderTunnels(snapshot));
+      const root = rootReading(snapshot);
+      expect(root.tunnels, name).toEqual(builderTunnels(snapshot));
+      expect(root.gateway, name).toBe(builderGateway(snapshot));
     }
   });
 
@@ -123,7 +137,14 @@ describe("the tunnels let through, as the root script finds them", () => {
   it.each(routeFixtures)("match the builder's on the real route -n get %s", (name) => {
     const text = readMacosFixture("route", name);
     for (const snapshot of [{ routeGetInternet: text }, { routeGetDefault: text }]) {
-      expect(rootTunnels(snapshot), name).toEqual(builderTunnels(snapshot));
+      const root = rootReading(snapshot);
+      expect(root.tunnels, name).toEqual(builderTunnels(snapshot));
+      expect(root.gateway, name).toBe(builderGateway(snapshot));
     }
+  });
+
+  it("keep the router as the gateway when the network pushes a host route for 1.1.1.1 via another host", () => {
+    expect(builderGateway(PROBE_HOST_ROUTE)).toBe("192.168.1.1 en0");
+    expect(rootReading(PROBE_HOST_ROUTE).gateway).toBe("192.168.1.1 en0");
   });
 });

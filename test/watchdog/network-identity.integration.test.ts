@@ -57,10 +57,11 @@ const SNAPSHOTS: Record<string, NetworkSnapshot> = {
   "an IKEv2 default on ipsec0, no gateway": {
     routeGetDefault: route("macos_killswitch19_route-get-0.0.0.0_ipsec0-default_no-gateway.txt"),
   },
-  "the route to the Internet names another router": {
+  "the route to 1.1.1.1 names another router: the table's default decides": {
     ...SAMPLE_SNAPSHOT,
     routeGetInternet: route("macos_student-tp_route-n-get-default.txt"),
   },
+  "the route to 1.1.1.1 alone, no table": { routeGetInternet: route("macos_student-tp_route-n-get-default.txt") },
   "nothing at all": {},
   "a summary with the Wi-Fi name (WPA2_PSK)": {
     ...SAMPLE_SNAPSHOT,

@@ -182,10 +182,6 @@ describe_links() {
 	done >"$WORK/links"
 }
 
-# The physical network's IPv4 router as "ADDRESS INTERFACE", looked up as network/routing.ts does:
-# the kernel's route to the Internet when it leaves through a physical interface, else the table's
-# default routes on a physical interface (unscoped first: a full-tunnel VPN leaves en0's scoped), else
-# `route -n get default`.
 # `route -n get TARGET` as "GATEWAY INTERFACE INTERFACE": the physical gateway and its interface, or
 # "- -", then the interface the route leaves by (a tunnel for a full-tunnel VPN), or "-".
 route_get_gateway() { # TARGET
@@ -199,8 +195,11 @@ route_get_gateway() { # TARGET
 	'
 }
 
+# The physical network's IPv4 router as "ADDRESS INTERFACE", from the route table physical_gateway read
+# (as network/routing.ts finds it): the default routes on a physical interface, unscoped first (a
+# full-tunnel VPN leaves en0's scoped).
 netstat_gateway() {
-	"$NETSTAT" -rn 2>/dev/null | awk "$AWK_LIB"'
+	awk "$AWK_LIB"'
 		$1 == "Internet:" { family = 4; column = 0; next }
 		$1 == "Internet6:" { family = 6; column = 0; next }
 		$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
@@ -214,15 +213,15 @@ netstat_gateway() {
 			else if (unscoped == "") unscoped = $2 " " ifname
 		}
 		END { if (unscoped != "") print unscoped; else if (scoped != "") print scoped }
-	'
+	' "$WORK/routes"
 }
 
-# The interface of the routes that carry the Internet in `netstat -rn`, as network/routing.ts
+# The interface of the routes that carry the Internet in the route table, as network/routing.ts
 # findInternetRoute picks it: both halves (0/1 + 128.0/1, ::/1 + 8000::/1) on one interface, else the
 # unscoped default; IPv4 first. A host route (one a DHCP server pushed for 1.1.1.1, say) never decides.
 # Prints "-" when the table has none, nothing when there is no table.
 internet_route_interface() {
-	"$NETSTAT" -rn 2>/dev/null | awk '
+	awk '
 		$1 == "Internet:" { family = 4; column = 0; table = 1; next }
 		$1 == "Internet6:" { family = 6; column = 0; table = 1; next }
 		$1 == "Destination" { column = 0; for (i = 4; i <= NF; i++) if ($i == "Netif") column = i; next }
@@ -247,20 +246,25 @@ internet_route_interface() {
 			}
 			print "-"
 		}
-	'
+	' "$WORK/routes"
 }
 
 # Prints "ADDRESS INTERFACE INTERNET_IF": the physical router and its interface ("- -" when none), then
-# the interface that carries the Internet ("-" when unknown): the routing table's routes for it, else (no
-# table) the kernel's route to 1.1.1.1, else `route -n get default`.
+# the interface that carries the Internet ("-" when unknown). Both come from `netstat -rn`; only without a
+# table from the kernel's route to 1.1.1.1 (one address's route, which a pushed host route bends), and
+# failing those from `route -n get default`.
 physical_gateway() {
-	read -r gateway_address gateway_interface probe_if <<EOF
+	"$NETSTAT" -rn >"$WORK/routes" 2>/dev/null || : >"$WORK/routes"
+	internet_if=$(internet_route_interface)
+	if [ -n "$internet_if" ]; then
+		gateway=$(netstat_gateway)
+	else
+		read -r gateway_address gateway_interface internet_if <<EOF
 $(route_get_gateway 1.1.1.1)
 EOF
-	gateway="$gateway_address $gateway_interface"
-	[ "$gateway_address" != - ] || gateway=$(netstat_gateway)
-	internet_if=$(internet_route_interface)
-	[ -n "$internet_if" ] || internet_if=$probe_if
+		gateway=""
+		[ "$gateway_address" = - ] || gateway="$gateway_address $gateway_interface"
+	fi
 	# Without those, the default route tells both (an IKEv2 default on ipsec0 has no gateway).
 	if [ -z "$gateway" ] || [ "${internet_if:--}" = - ]; then
 		read -r gateway_address gateway_interface default_interface <<EOF
