@@ -48,9 +48,9 @@ describe("the exceptions together are capped like one", () => {
     ]);
   });
 
-  it("counts every enabled exception, expired and other networks' too, and not a disabled one", () => {
-    const other = "gw=10.0.0.1,mac=00:11:22:33:44:55,net=10.0.0.0/24";
-    const first = { address: "45.0.0.0/8", wide: true, scope: other, expiresAt: "2020-01-01T00:00:00Z" };
+  // An exception for one network may not name public space at all (settings.ts), so only expiry is left to count.
+  it("counts every enabled exception, expired ones too, and not a disabled one", () => {
+    const first = { address: "45.0.0.0/8", wide: true, scope: "all", expiresAt: "2020-01-01T00:00:00Z" };
     expect(errorsOf({ exceptions: [first, { address: "46.0.0.0/8", wide: true }] })).toHaveLength(1);
     expect(
       errorsOf({
@@ -109,9 +109,11 @@ describe("verify judges the public space the rules open", () => {
       "pass out quick on en0 inet6 from any to ff00::/8 keep state",
       "pass out quick on en0 inet from any to 10.0.0.0/8 keep state",
     ];
-    expect(lintRuleset(`${inside.join("\n")}\n${end}`)).toEqual([]);
+    // The pass on en0 to 48.0.0.0/8 earns another finding (public space passed as the local network), not this one.
+    const overCap = (text: string) => lintRuleset(text).filter((f) => f.id === "public-space-over-cap");
+    expect(overCap(`${inside.join("\n")}\n${end}`)).toEqual([]);
     const outside = "pass out quick on ! utun4 inet from any to 49.0.0.0/8 keep state\n";
-    expect(lintRuleset(`${inside.join("\n")}\n${outside}${end}`).map((f) => `${f.line}:${f.id}`)).toEqual([
+    expect(overCap(`${inside.join("\n")}\n${outside}${end}`).map((f) => `${f.line}:${f.id}`)).toEqual([
       "8:public-space-over-cap",
     ]);
   });

@@ -21,7 +21,13 @@ const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfi
 
 function rootSays(ifconfig: string): string {
   const dir = temporaryDirectory("root-bridges-");
-  const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh"]);
+  const library = writeRootLibrary(dir, [
+    "00-about.sh",
+    "05-awk.sh",
+    "10-checks.sh",
+    "50-network.sh",
+    "55-identity.sh",
+  ]);
   writeFileSync(join(dir, "ifconfig"), ifconfig);
   const run = spawnSync("/bin/sh", ["-c", `. "$1"; WORK=$2; unfiltered_bridges`, "harness", library, dir], {
     encoding: "utf8",

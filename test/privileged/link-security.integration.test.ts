@@ -13,7 +13,7 @@ import { temporaryDirectory } from "../temporary-directory";
 import { writeRootLibrary } from "./root-parts";
 
 const dir = temporaryDirectory("root-link-security-");
-const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh"]);
+const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh", "55-identity.sh"]);
 
 /** Runs HARNESS with the root script's network part sourced and `ipconfig getsummary` printing SUMMARY. */
 function root(harness: string, summary = "", ...args: string[]): string {

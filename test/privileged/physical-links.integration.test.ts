@@ -22,7 +22,13 @@ const SERVER_ELSEWHERE = readMacosFixture("ipconfig", "getpacket-en7_isc-dhcpd_l
 /** describe_links on IFCONFIG, `ipconfig getpacket IF` printing PACKETS[IF]: its lines, "NAME DHCP SUBNET...". */
 function rootLinks(ifconfig: string, packets: Record<string, string> = {}): string[] {
   const dir = temporaryDirectory("root-links-");
-  const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh"]);
+  const library = writeRootLibrary(dir, [
+    "00-about.sh",
+    "05-awk.sh",
+    "10-checks.sh",
+    "50-network.sh",
+    "55-identity.sh",
+  ]);
   writeFileSync(join(dir, "ifconfig"), ifconfig);
   for (const [name, text] of Object.entries(packets)) writeFileSync(join(dir, `packet-${name}`), text);
   writeFileSync(join(dir, "ipconfig"), `#!/bin/sh\n[ "$1" = getpacket ] && cat "${dir}/packet-$2" 2>/dev/null\n`, {

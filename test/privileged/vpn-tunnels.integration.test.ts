@@ -32,7 +32,13 @@ const program = (file: string) => `#!/bin/sh\n[ -f "${file}" ] && exec cat "${fi
 /** `vpn_tunnels` for the interface physical_gateway finds, with TRUSTED named, as the watchdog runs it, and the gateway. */
 function rootReading(snapshot: NetworkSnapshot, trusted: readonly string[] = []) {
   const dir = temporaryDirectory("root-tunnels-");
-  const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh"]);
+  const library = writeRootLibrary(dir, [
+    "00-about.sh",
+    "05-awk.sh",
+    "10-checks.sh",
+    "50-network.sh",
+    "55-identity.sh",
+  ]);
   writeFileSync(join(dir, "ifconfig"), snapshot.ifconfig ?? "");
   const outputs: [string, string | undefined][] = [
     ["netstat", snapshot.netstatRoutes],

@@ -217,6 +217,8 @@ describe("Add Exception form", () => {
     await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([{ ...saved, enabled: true }]));
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "46.0.0.0/8");
+    // A public address passes only for all networks.
+    await type(renderer, "scope", "all");
     raycast.alertAnswer = true;
     await submit(renderer);
     expect(errors(renderer).address).toBe(

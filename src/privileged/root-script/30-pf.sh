@@ -85,43 +85,6 @@ skipped_interfaces() { # TUNNELS
 	' "$WORK/interfaces"
 }
 
-# Translation rules with `pass` (nat pass, rdr pass, binat pass), in the main ruleset and in every anchor pf
-# lists: pf sends their packets on without looking at any filter rule, ours included (xnu pf.c). Each is set
-# aside: its ruleset's translation rules are reloaded (pfctl -N: translation rules only) with that `pass`
-# taken out, so the translation still happens and the filter rules, ours first, decide its packets. A nat
-# without pass (Internet Sharing's) is left as it is. Sets TRANSLATION_COUNT, TRANSLATION_FOUND (each rule
-# and where it was, joined by "; ") and TRANSLATION_PROBLEM (what pf said when one could not be set aside).
-set_translation_passes_aside() {
-	TRANSLATION_COUNT=0
-	TRANSLATION_FOUND=""
-	TRANSLATION_PROBLEM=""
-	{
-		echo "-"
-		if pf -s Anchors -v >"$WORK/anchors.all"; then sed 's/^ *//' "$WORK/anchors.all"; fi
-	} >"$WORK/rulesets"
-	while IFS= read -r ruleset; do
-		case $ruleset in '' | "$KS_ANCHOR") continue ;; esac
-		if [ "$ruleset" = - ]; then
-			set --
-			where="the main ruleset"
-		else
-			set -- -a "$ruleset"
-			where="anchor $ruleset"
-		fi
-		pf "$@" -s nat >"$WORK/nat" || continue
-		awk '($1 == "nat" || $1 == "rdr" || $1 == "binat") && $2 == "pass"' "$WORK/nat" >"$WORK/nat.pass"
-		[ -s "$WORK/nat.pass" ] || continue
-		while IFS= read -r rule; do
-			TRANSLATION_COUNT=$((TRANSLATION_COUNT + 1))
-			TRANSLATION_FOUND="$TRANSLATION_FOUND${TRANSLATION_FOUND:+; }$rule (in $where)"
-		done <"$WORK/nat.pass"
-		awk '($1 == "nat" || $1 == "rdr" || $1 == "binat") && $2 == "pass" { sub(/ pass /, " ") } { print }' "$WORK/nat" >"$WORK/nat.pf"
-		if ! { pf "$@" -n -N -f "$WORK/nat.pf" && pf "$@" -N -f "$WORK/nat.pf"; }; then
-			TRANSLATION_PROBLEM="$TRANSLATION_PROBLEM${TRANSLATION_PROBLEM:+; }$where: $(pf_message)"
-		fi
-	done <"$WORK/rulesets"
-}
-
 # After anchor_in_force (which leaves pf's listing in $WORK/ours): whether it is what was loaded last.
 anchor_as_loaded() {
 	[ -f "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM" ] || return 0
