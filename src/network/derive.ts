@@ -30,7 +30,7 @@ function ipv6Slash64(address: string): string {
 }
 
 /** The widest IPv4 network taken as one link: a wider netmask is cut to this around the Mac's own address. */
-export const WIDEST_LINK_PREFIX = 16;
+const WIDEST_LINK_PREFIX = 16;
 
 /**
  * The networks an interface is attached to; the root script's `physical_links` prints the same text. A netmask

@@ -7,7 +7,9 @@ export interface NetworkInterface {
   ipv6: string[];
   /**
    * The networks the interface is attached to, as ifconfig gives them: IPv4 as `network/prefix`
-   * (`192.168.1.0/24`), IPv6 /64s as `2001:db8:5:0::/64`; link-local and host-only (/32, /128) left out.
+   * (`192.168.1.0/24`; a netmask wider than /16 as the /16 around the address), IPv6 /64s as
+   * `2001:db8:5:0::/64`; link-local and host-only (/32, /128) left out. Allow Local Network passes only
+   * those in private, link-local or unique-local space (`localNetworkOf`).
    * Absent when unknown: then no local network is let through on it.
    */
   subnets?: string[];

@@ -208,7 +208,7 @@ describe("Allow Local Network over generated networks", () => {
           expect(evaluatePacket(rules, v6Packet).action, v6Peer).toBe(v6Expected);
         }
       }),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 200 },
     );
   });
 
