@@ -5,11 +5,11 @@ import { SAMPLE_SNAPSHOT } from "../network/sample-snapshot";
 import { collectLiveSnapshot, readSnapshotDirectory } from "../network/snapshot";
 import type { NetworkState } from "../network/state";
 import { readRecordedState, rememberedNetwork } from "../lifecycle/record";
+import { resolveWithRecord } from "../lifecycle/resolution";
+import { type NameToConfirm, withoutUnconfirmed } from "../policy/name-trust";
 import {
   type Endpoint,
-  type HostLookup,
   type KillSwitchPolicy,
-  resolvePolicy,
   systemHostLookup,
 } from "../policy/policy";
 import { type Settings, parseSettings } from "../policy/settings";
@@ -97,26 +97,28 @@ export async function readNetwork(snapshotDir: string | undefined, io: CliIo): P
   };
 }
 
-export async function resolveSettings(
-  settings: Settings,
-  lookup: HostLookup = systemHostLookup,
-): Promise<KillSwitchPolicy> {
-  const resolved = await resolvePolicy(settings, lookup);
-  if (!resolved.ok) throw new CliError(`cannot resolve host names:\n  ${resolved.errors.join("\n  ")}`);
-  return resolved.policy;
-}
-
 export interface CliContext extends NetworkReading {
   settings: Settings;
   policy: KillSwitchPolicy;
+  /** Names the network's DNS resolved to public addresses nobody confirmed: left out of the policy, as Enable would. */
+  unconfirmedNames: NameToConfirm[];
 }
 
-/** Settings, resolved policy and network state: what preview, verify and explain all start from. */
+/**
+ * Settings, resolved policy and network state: what preview, verify and explain all start from. Names are judged
+ * as Enable judges them, so the rules shown are the rules Enable would load.
+ */
 export async function loadCliContext(options: { config?: string; snapshot?: string }, io: CliIo): Promise<CliContext> {
   const settings = await loadSettingsFile(options.config, io);
   const reading = await readNetwork(options.snapshot, io);
-  const policy = await resolveSettings(settings);
-  return { ...reading, settings, policy };
+  const { result, toConfirm } = await resolveWithRecord(
+    settings,
+    io.lookup ?? systemHostLookup,
+    { hosts: {}, confirmed: false },
+    { network: reading.network, confirmations: settings.confirmedAddresses },
+  );
+  if (!result.ok) throw new CliError(`cannot resolve host names:\n  ${result.errors.join("\n  ")}`);
+  return { ...reading, settings, policy: withoutUnconfirmed(result.policy, toConfirm), unconfirmedNames: toConfirm };
 }
 
 /** What the builder and the verifier take, from the CLI's context at `now`. */

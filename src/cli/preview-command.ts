@@ -11,6 +11,7 @@ import { describeCandidate } from "../network/vpn-servers";
 import { formatCidr } from "../address/ip";
 import type { Endpoint } from "../policy/policy";
 import { trustWarnings } from "../policy/warnings";
+import { describeNameToConfirm } from "../policy/name-trust";
 import { verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
 import { printable } from "./printable";
@@ -147,6 +148,9 @@ export const previewCommand: CliCommand = {
     if (values.json && values["rules-only"]) throw new CliError("--json and --rules-only cannot be used together");
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
     for (const warning of context.warnings) io.stderr(`killswitch preview: warning: ${printable(warning)}\n`);
+    for (const name of context.unconfirmedNames) {
+      io.stderr(`killswitch preview: note: ${printable(describeNameToConfirm(name))}\n`);
+    }
     const input = anchorInputOf(context, io.now());
     const ruleset = buildKillSwitchAnchor(input);
     if (values["rules-only"]) {

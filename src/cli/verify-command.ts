@@ -3,6 +3,7 @@ import { printable } from "./printable";
 import { resolve } from "node:path";
 import { buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
 import { trustWarnings } from "../policy/warnings";
+import { describeNameToConfirm } from "../policy/name-trust";
 import { type ParseError, parsePfRules } from "../verify/parse-rules";
 import { type ClauseResult, describeFailure, verificationSummary, verifyRuleset } from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
@@ -88,6 +89,9 @@ export const verifyCommand: CliCommand = {
     });
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
     for (const warning of context.warnings) io.stderr(`killswitch verify: warning: ${printable(warning)}\n`);
+    for (const name of context.unconfirmedNames) {
+      io.stderr(`killswitch verify: note: ${printable(describeNameToConfirm(name))}\n`);
+    }
     // A verdict on a network that is not there proves nothing: not a pass.
     const unusable = context.warnings.length > 0 ? 1 : 0;
     const rules = await loadRulesText(values.rules, context, io);

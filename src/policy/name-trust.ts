@@ -8,6 +8,7 @@
 import { sameAddress } from "../address/ip";
 import { isLocalAddress } from "../address/local-space";
 import type { NetworkState } from "../network/state";
+import type { KillSwitchPolicy } from "./policy";
 import { type Settings, parseVpnServer } from "./settings";
 
 /** A name the user must confirm: the setting naming it, the name, and the public addresses it resolved to. */
@@ -73,4 +74,24 @@ export function describeNamesToConfirm(names: readonly NameToConfirm[]): string 
     `If these are the right addresses, confirm them (CLI: ${confirmOption(names)}; or "confirmedAddresses" in the settings). ` +
     `The answer is kept; a name that later resolves elsewhere is asked about again.`
   );
+}
+
+/** The policy without the addresses of names still to confirm: what Enable would load once they are answered no. */
+export function withoutUnconfirmed(policy: KillSwitchPolicy, names: readonly NameToConfirm[]): KillSwitchPolicy {
+  if (names.length === 0) return policy;
+  const held = (host: string | undefined, address: string) =>
+    names.some((n) => n.host === host && n.addresses.some((a) => sameAddress(a, address)));
+  return {
+    ...policy,
+    endpoints: policy.endpoints.filter((endpoint) => !held(endpoint.host, endpoint.address)),
+    exceptions: policy.exceptions.map((e) => ({
+      ...e,
+      addresses: e.addresses.filter((c) => !held(e.target, c.address)),
+    })),
+  };
+}
+
+/** One line a name, for preview and verify: which setting, which addresses, and that nothing passes to them. */
+export function describeNameToConfirm(name: NameToConfirm): string {
+  return `${name.field}: "${name.host}" resolved outside the VPN to ${name.addresses.join(", ")}: not passed until confirmed (${confirmOption([name])})`;
 }

@@ -242,7 +242,7 @@ describe("the derivation under a hostile network", () => {
         const text = buildKillSwitchAnchor({ policy, network, now: NOW });
         expect(leaks(parsePfRules(text), net, userWordOf(name, net))).toEqual([]);
       }),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 150 },
     );
   });
 
@@ -272,7 +272,7 @@ describe("the derivation under a hostile network", () => {
         );
         expect(leaks(parsePfRules(text), net, userWordOf(name, net))).toEqual([]);
       }),
-      { seed: SEED, numRuns: 25 },
+      { seed: SEED, numRuns: 12 },
     );
   });
 });
