@@ -7,11 +7,7 @@ import type { NetworkState } from "../network/state";
 import { readRecordedState, rememberedNetwork } from "../lifecycle/record";
 import { resolveWithRecord } from "../lifecycle/resolution";
 import { type NameToConfirm, withoutUnconfirmed } from "../policy/name-trust";
-import {
-  type Endpoint,
-  type KillSwitchPolicy,
-  systemHostLookup,
-} from "../policy/policy";
+import { type Endpoint, type KillSwitchPolicy, systemHostLookup } from "../policy/policy";
 import { type Settings, parseSettings } from "../policy/settings";
 import { CliError, type CliIo } from "./io";
 

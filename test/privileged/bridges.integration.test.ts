@@ -13,7 +13,7 @@ import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import { VM_BRIDGE_NOTE, VM_BRIDGED_TO_EN0 } from "../network/bridged-vm";
 import { readMacosFixture } from "../network/fixtures";
 import { temporaryDirectory } from "../temporary-directory";
-import { writeRootLibrary } from "./root-parts";
+import { NETWORK_READING_PARTS, writeRootLibrary } from "./root-parts";
 
 const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfig")).filter(
   (name) => !name.startsWith("ifconfig-l"),
@@ -21,13 +21,7 @@ const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfi
 
 function rootSays(ifconfig: string): string {
   const dir = temporaryDirectory("root-bridges-");
-  const library = writeRootLibrary(dir, [
-    "00-about.sh",
-    "05-awk.sh",
-    "10-checks.sh",
-    "50-network.sh",
-    "55-identity.sh",
-  ]);
+  const library = writeRootLibrary(dir, NETWORK_READING_PARTS);
   writeFileSync(join(dir, "ifconfig"), ifconfig);
   const run = spawnSync("/bin/sh", ["-c", `. "$1"; WORK=$2; unfiltered_bridges`, "harness", library, dir], {
     encoding: "utf8",

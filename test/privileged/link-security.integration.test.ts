@@ -10,10 +10,10 @@ import { ANY_PROTECTED_LINK, linkSecurity, securityMeets } from "../../src/netwo
 import { parseIpconfigSummary } from "../../src/network/ipconfig-summary";
 import { readMacosFixture } from "../network/fixtures";
 import { temporaryDirectory } from "../temporary-directory";
-import { writeRootLibrary } from "./root-parts";
+import { NETWORK_READING_PARTS, writeRootLibrary } from "./root-parts";
 
 const dir = temporaryDirectory("root-link-security-");
-const library = writeRootLibrary(dir, ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh", "55-identity.sh"]);
+const library = writeRootLibrary(dir, NETWORK_READING_PARTS);
 
 /** Runs HARNESS with the root script's network part sourced and `ipconfig getsummary` printing SUMMARY. */
 function root(harness: string, summary = "", ...args: string[]): string {

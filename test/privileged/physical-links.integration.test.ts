@@ -12,7 +12,7 @@ import { macSnapshot } from "../fakes/networks";
 import { DHCP_PACKET_CASES } from "../network/dhcp-packet-cases";
 import { readMacosFixture } from "../network/fixtures";
 import { temporaryDirectory } from "../temporary-directory";
-import { writeRootLibrary } from "./root-parts";
+import { NETWORK_READING_PARTS, writeRootLibrary } from "./root-parts";
 
 const IFCONFIG_FIXTURES = readdirSync(join(__dirname, "../fixtures/macos/ifconfig")).filter(
   (name) => !name.startsWith("ifconfig-l"),
@@ -22,13 +22,7 @@ const SERVER_ELSEWHERE = readMacosFixture("ipconfig", "getpacket-en7_isc-dhcpd_l
 /** describe_links on IFCONFIG, `ipconfig getpacket IF` printing PACKETS[IF]: its lines, "NAME DHCP SUBNET...". */
 function rootLinks(ifconfig: string, packets: Record<string, string> = {}): string[] {
   const dir = temporaryDirectory("root-links-");
-  const library = writeRootLibrary(dir, [
-    "00-about.sh",
-    "05-awk.sh",
-    "10-checks.sh",
-    "50-network.sh",
-    "55-identity.sh",
-  ]);
+  const library = writeRootLibrary(dir, NETWORK_READING_PARTS);
   writeFileSync(join(dir, "ifconfig"), ifconfig);
   for (const [name, text] of Object.entries(packets)) writeFileSync(join(dir, `packet-${name}`), text);
   writeFileSync(join(dir, "ipconfig"), `#!/bin/sh\n[ "$1" = getpacket ] && cat "${dir}/packet-$2" 2>/dev/null\n`, {

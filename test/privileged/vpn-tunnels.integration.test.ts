@@ -24,7 +24,7 @@ import {
 } from "../fakes/ppp-networks";
 import { readMacosFixture } from "../network/fixtures";
 import { temporaryDirectory } from "../temporary-directory";
-import { writeRootLibrary } from "./root-parts";
+import { NETWORK_READING_PARTS, writeRootLibrary } from "./root-parts";
 
 /** A program printing FILE, or failing as a missing command output does. */
 const program = (file: string) => `#!/bin/sh\n[ -f "${file}" ] && exec cat "${file}"\nexit 1\n`;
@@ -32,13 +32,7 @@ const program = (file: string) => `#!/bin/sh\n[ -f "${file}" ] && exec cat "${fi
 /** `vpn_tunnels` for the interface physical_gateway finds, with TRUSTED named, as the watchdog runs it, and the gateway. */
 function rootReading(snapshot: NetworkSnapshot, trusted: readonly string[] = []) {
   const dir = temporaryDirectory("root-tunnels-");
-  const library = writeRootLibrary(dir, [
-    "00-about.sh",
-    "05-awk.sh",
-    "10-checks.sh",
-    "50-network.sh",
-    "55-identity.sh",
-  ]);
+  const library = writeRootLibrary(dir, NETWORK_READING_PARTS);
   writeFileSync(join(dir, "ifconfig"), snapshot.ifconfig ?? "");
   const outputs: [string, string | undefined][] = [
     ["netstat", snapshot.netstatRoutes],

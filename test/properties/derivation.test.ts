@@ -24,7 +24,7 @@ import { parseSettings } from "../../src/policy/settings";
 import { type Packet, evaluatePacket } from "../../src/verify/evaluate";
 import { type ParsedRuleset, parsePfRules } from "../../src/verify/parse-rules";
 import { buildRuleTemplates } from "../../src/watchdog/templates";
-import { writeRootLibrary } from "../privileged/root-parts";
+import { NETWORK_READING_PARTS, writeRootLibrary } from "../privileged/root-parts";
 import { temporaryDirectory } from "../temporary-directory";
 import { SETTINGS, type SettingsName } from "../verify/scenarios";
 import { type HostileNetwork, REAL_SERVER, hostileNetwork, routerOf, snapshotOf } from "./hostile-network";
@@ -248,15 +248,7 @@ describe("the derivation under a hostile network", () => {
 
   it("holds in the watchdog's templates as the root script fills them in", async () => {
     const dir = temporaryDirectory("derivation-root-");
-    const library = writeRootLibrary(dir, [
-      "00-about.sh",
-      "05-awk.sh",
-      "10-checks.sh",
-      "20-records.sh",
-      "50-network.sh",
-      "55-identity.sh",
-      "60-rules.sh",
-    ]);
+    const library = writeRootLibrary(dir, [...NETWORK_READING_PARTS, "20-records.sh", "60-rules.sh"]);
     let run = 0;
     await fc.assert(
       fc.asyncProperty(hostileNetwork, fc.constantFrom(...settingsNames), async (net, name) => {

@@ -18,7 +18,7 @@ import { parseSettings } from "../../src/policy/settings";
 import { evaluatePacket } from "../../src/verify/evaluate";
 import { parsePfRules } from "../../src/verify/parse-rules";
 import { buildRuleTemplate } from "../../src/watchdog/templates";
-import { writeRootLibrary } from "../privileged/root-parts";
+import { NETWORK_READING_PARTS, writeRootLibrary } from "../privileged/root-parts";
 import { temporaryDirectory } from "../temporary-directory";
 
 const SEED = 20261207;
@@ -216,14 +216,7 @@ describe("Allow Local Network over generated networks", () => {
     const policy = await lanPolicy();
     const cases = fc.sample(lanCase, { seed: SEED, numRuns: 50 });
     const dir = temporaryDirectory("lan-property-");
-    const library = writeRootLibrary(dir, [
-      "00-about.sh",
-      "05-awk.sh",
-      "10-checks.sh",
-      "50-network.sh",
-      "55-identity.sh",
-      "60-rules.sh",
-    ]);
+    const library = writeRootLibrary(dir, [...NETWORK_READING_PARTS, "60-rules.sh"]);
     writeFileSync(join(dir, "ipconfig"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     cases.forEach((c, index) => {
       const at = join(dir, `case-${index}`);
