@@ -223,8 +223,8 @@ function namedServers(
 
 /**
  * The tunnel that carries the routes to the Internet, when it may be the VPN (network/vpn-tunnel.ts): a ppp
- * link without a VPN service to account for it is the ISP's, so the VPN is down. `vpnPresent`: some tunnel that
- * may be the VPN is up.
+ * link without a VPN service to account for it is the ISP's, and another tunnel with no VPN seen running is
+ * some program's, so the VPN is down. `vpnPresent`: some tunnel that may be the VPN is up.
  */
 function describeVpnTunnel(
   parsed: ParsedSnapshot,
@@ -233,10 +233,11 @@ function describeVpnTunnel(
   undetermined: string[],
 ): { vpnInterface: string | null; vpnPresent: boolean } {
   const up = tunnels.map((tunnel) => tunnel.name);
+  const evidence = { services: parsed.vpnServices, sockets: parsed.sockets, processNames: parsed.processNames };
   const mayBeVpn = tunnelsThatMayBeVpn(up, parsed.vpnServices);
   let vpnInterface: string | null = null;
   if (defaultInterface !== null && isTunnelInterfaceName(defaultInterface)) {
-    const note = unprovenTunnelNote(defaultInterface, up, parsed.vpnServices);
+    const note = unprovenTunnelNote(defaultInterface, up, evidence);
     if (note) undetermined.push(note);
     else vpnInterface = defaultInterface;
   }

@@ -5,18 +5,17 @@ import type { SystemCommands, SystemTool } from "../system/commands";
 import { isInterfaceName, isPhysicalInterfaceName } from "./interface-kind";
 import { parseNetworkSnapshot } from "./parsed-snapshot";
 import type { InternetSocket } from "./netstat-sockets";
-import { findPhysicalGateway, isRemoteAddress } from "./routing";
+import { findPhysicalGateway } from "./routing";
 
 /** At most this many owners are named: one `ps`, a short argument list, whatever the sockets hold. */
 const MAX_PIDS_TO_NAME = 200;
 
-/** The owners netstat names by pid only, of connections to an address a VPN server could have. */
+/**
+ * The owners netstat names by pid only, of any socket: a VPN client's proves a VPN server (a connection to a
+ * remote address) or that the VPN runs (any socket). The root script's `vpn_program_running` names the same.
+ */
 function pidsToName(sockets: readonly InternetSocket[]): number[] {
-  const pids = sockets.flatMap((socket) =>
-    socket.owner && socket.owner.name === null && socket.remoteAddress && isRemoteAddress(socket.remoteAddress)
-      ? [socket.owner.pid]
-      : [],
-  );
+  const pids = sockets.flatMap((socket) => (socket.owner && socket.owner.name === null ? [socket.owner.pid] : []));
   return [...new Set(pids)].sort((a, b) => a - b).slice(0, MAX_PIDS_TO_NAME);
 }
 

@@ -83,7 +83,8 @@ export interface AnchorSummary {
 
 /**
  * The tunnels to let through (named exactly: pf has no interface families): the user's override alone, else
- * the tunnel that carries the default route (or the 0/1 + 128.0/1 split) and those named in the settings.
+ * the tunnel that carries the default route (or the 0/1 + 128.0/1 split) when it is proved to be the VPN
+ * (network/vpn-tunnel.ts), and those named in the settings.
  * Any other tunnel is some app's (Tailscale, a second VPN) and is not trusted to be the VPN.
  */
 export function tunnelsToAllow(
@@ -93,7 +94,10 @@ export function tunnelsToAllow(
   if (policy.tunnelOverride) return [policy.tunnelOverride];
   const up = network.tunnels.map((tunnel) => tunnel.name);
   const named = policy.trustedTunnels.filter((name) => up.includes(name));
-  return [...new Set([...(network.vpnInterface ? [network.vpnInterface] : []), ...named])];
+  // The tunnel carrying the Internet comes first whether proved or named, as the root script lists it.
+  const carrier = named.find((name) => name === network.defaultInterface);
+  const first = network.vpnInterface ?? carrier;
+  return [...new Set([...(first ? [first] : []), ...named])];
 }
 
 export function untrustedTunnels(

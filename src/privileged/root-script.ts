@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "5fa428a61085e9737ec939a8e39fd22ed4b6f2c9522726908d1ab7ae6b51fbc1";
+export const ROOT_SCRIPT_SHA256 = "9a4d0c0bfb0f14bb3d8f93449ffbc0d6a08c20e6d9975811df9aa06a653140eb";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -6,6 +6,7 @@ import { ANCHOR_NAME, LAUNCH_DAEMON_FILE, PRODUCT_ID, STATE_DIRECTORY } from "..
 import { createSystemCommands } from "../../src/system/commands";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macSnapshot } from "../fakes/networks";
+import { readMacosFixture } from "../network/fixtures";
 import { runKillswitch } from "./cli-harness";
 import { temporaryDirectory } from "../temporary-directory";
 
@@ -24,8 +25,12 @@ function configDir(settings: unknown): string {
 
 describe("killswitch enable --server-transport", () => {
   it("asks how the VPN reaches a server nothing on the Mac describes, and takes the answer", async () => {
-    // The VPN is up, but no socket to its server is listed: nothing says its protocol and port.
-    mac = createFakeMac({ network: { ...macSnapshot({ wifi: "home", vpn: "utun4" }), netstatSockets: "" } });
+    // The VPN is up (its service connected, as a Network Extension's is), but no socket to its server is
+    // listed: nothing says its protocol and port.
+    const scutilNcList = readMacosFixture("scutil", "scutil-nc-list_macos-26.5_tailscale19776.txt");
+    mac = createFakeMac({
+      network: { ...macSnapshot({ wifi: "home", vpn: "utun4" }), netstatSockets: "", scutilNcList },
+    });
     const cwd = configDir({ protectFromStartup: false });
     const asked = await onMac(["enable", "--config", "settings.json", "--json"], cwd);
     expect(asked.code).toBe(1);

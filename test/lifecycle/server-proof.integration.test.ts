@@ -101,7 +101,9 @@ describe("an owner netstat names by pid only (before macOS 26)", () => {
   });
 
   it("when ps cannot name it (the process is gone), nothing is proved: Enable asks", async () => {
-    mac = createFakeMac({ network, processes: {} });
+    // The tunnel is the VPN by its connected service (a Network Extension's); the server is not proved.
+    const scutilNcList = readMacosFixture("scutil", "scutil-nc-list_macos-26.5_tailscale19776.txt");
+    mac = createFakeMac({ network: { ...network, scutilNcList }, processes: {} });
     const error = await rejection(enable());
     expect(error).toMatchObject({ kind: "server-transport", servers: ["198.51.100.7"] });
     expect(error.message).toContain("198.51.100.7:443/tcp, used by pid 611");

@@ -179,7 +179,11 @@ describe("deriveNetworkState", () => {
 
   it("reads an IKEv2 VPN on ipsec0 whose default route has no gateway", () => {
     const text = route("macos_killswitch19_route-get-0.0.0.0_ipsec0-default_no-gateway.txt");
-    const state = deriveNetworkState({ routeGetInternet: text });
+    // What shows the VPN behind ipsec0: macOS's IKEv2 client owns its UDP socket to the server (port 4500).
+    const netstatSockets = (SAMPLE_SNAPSHOT.netstatSockets ?? "")
+      .replace("198.51.100.7.1194", "198.51.100.7.4500")
+      .replace("     openvpn:611", "NEIKEv2Provider:611");
+    const state = deriveNetworkState({ routeGetInternet: text, netstatSockets });
     expect(state.defaultInterface).toBe("ipsec0");
     expect(state.vpnInterface).toBe("ipsec0");
     expect(state.gateway).toBeNull();
@@ -189,8 +193,10 @@ describe("deriveNetworkState", () => {
       "VPN server address unknown (no VPN program's connection, host route or scutil --nwi names one)",
     );
 
-    const fromDefault = deriveNetworkState({ routeGetDefault: text });
+    const fromDefault = deriveNetworkState({ routeGetDefault: text, netstatSockets });
     expect(fromDefault.vpnInterface).toBe("ipsec0");
+    // Without it, ipsec0 may be any program's.
+    expect(deriveNetworkState({ routeGetInternet: text }).vpnInterface).toBeNull();
   });
 
   it("lists two physical interfaces from scutil --nwi when ifconfig is missing", () => {

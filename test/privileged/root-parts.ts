@@ -11,4 +11,11 @@ export function writeRootLibrary(dir: string, parts: readonly string[]): string 
 }
 
 /** The parts that read the network, with what they need: the library most harnesses source. */
-export const NETWORK_READING_PARTS = ["00-about.sh", "05-awk.sh", "10-checks.sh", "50-network.sh", "55-identity.sh"];
+export const NETWORK_READING_PARTS = [
+  "00-about.sh",
+  "05-awk.sh",
+  "10-checks.sh",
+  "50-network.sh",
+  "52-tunnels.sh",
+  "55-identity.sh",
+];

@@ -35,6 +35,7 @@ describe("the root script", () => {
       "35-translation.sh",
       "40-states.sh",
       "50-network.sh",
+      "52-tunnels.sh",
       "55-identity.sh",
       "60-rules.sh",
       "65-capture.sh",

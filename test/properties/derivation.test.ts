@@ -27,7 +27,14 @@ import { buildRuleTemplates } from "../../src/watchdog/templates";
 import { NETWORK_READING_PARTS, writeRootLibrary } from "../privileged/root-parts";
 import { temporaryDirectory } from "../temporary-directory";
 import { SETTINGS, type SettingsName } from "../verify/scenarios";
-import { type HostileNetwork, REAL_SERVER, hostileNetwork, routerOf, snapshotOf } from "./hostile-network";
+import {
+  type HostileNetwork,
+  REAL_SERVER,
+  hostileNetwork,
+  routerOf,
+  snapshotOf,
+  takesForeignDefault,
+} from "./hostile-network";
 
 const SEED = 20261207;
 const NOW = new Date("2026-11-22T12:00:00Z");
@@ -127,7 +134,8 @@ function attackerDestinations(net: HostileNetwork): string[] {
 function outsideInterfaces(net: HostileNetwork, trusted: string[]): { name: string; v4: string; v6: string }[] {
   const interfaces = [{ name: "en0", v4: net.wifi.address, v6: "fe80::1c8b:4f2a:9d3e:71b5" }];
   if (net.ispLink) interfaces.push({ name: "ppp0", v4: "203.0.113.66", v6: "fe80::66" });
-  if (net.otherTunnel) interfaces.push({ name: "utun7", v4: "100.101.102.103", v6: "fd7a:115c:a1e0::1" });
+  if (net.otherTunnel || takesForeignDefault(net))
+    interfaces.push({ name: "utun7", v4: "100.101.102.103", v6: "fd7a:115c:a1e0::1" });
   if (net.vmBridge) interfaces.push({ name: "bridge100", v4: "192.168.64.1", v6: "fe80::64" });
   interfaces.push({ name: "utun0", v4: "10.255.0.1", v6: "fe80::a31c:6e02:94d7:1f5b" });
   return interfaces.filter((i) => !trusted.includes(i.name));

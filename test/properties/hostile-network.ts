@@ -33,6 +33,8 @@ export interface HostileNetwork {
   ispLink: boolean;
   /** A second, untrusted tunnel with an address (Tailscale, another app). */
   otherTunnel: boolean;
+  /** With the VPN down and its program quit, that other tunnel (utun7) takes 0/1 + 128.0/1. */
+  foreignDefault: boolean;
   /** A virtual machine bridged to en0 (bridge100 with a vmenet member). */
   vmBridge: boolean;
   /** Connections other apps hold, to the attacker's hosts, through the tunnel or straight out of en0. */
@@ -122,6 +124,7 @@ export const hostileNetwork: fc.Arbitrary<HostileNetwork> = fc.record({
   vpnRoutes: fc.array(vpnRoute, { maxLength: 3 }),
   ispLink: fc.boolean(),
   otherTunnel: fc.boolean(),
+  foreignDefault: fc.boolean(),
   vmBridge: fc.boolean(),
   appSockets: fc.array(
     fc.record({
@@ -150,9 +153,13 @@ const maskOf = (prefix: number) => `0x${((0xffffffff << (32 - prefix)) >>> 0).to
 /** netstat's way of writing a destination: `a.b.c.d/N` (always with its prefix, which netstat accepts too). */
 const destination = (cidr: Cidr) => (cidr.prefix === 32 ? cidr.address : formatCidr(cidr));
 
+/** Another app's tunnel carries the routes to the Internet, with no VPN program running. */
+export const takesForeignDefault = (net: HostileNetwork) => net.foreignDefault && !net.vpnUp;
+
 export function snapshotOf(net: HostileNetwork): NetworkSnapshot {
   const router = routerOf(net);
   const vpnUp = net.vpnUp;
+  const foreign = takesForeignDefault(net);
   const ifconfig = [
     "lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> mtu 16384",
     "\tinet 127.0.0.1 netmask 0xff000000",
@@ -174,7 +181,7 @@ export function snapshotOf(net: HostileNetwork): NetworkSnapshot {
           `\tinet ${VPN_ADDRESS} --> ${VPN_ADDRESS} netmask 0xffffff00`,
         ]
       : []),
-    ...(net.otherTunnel
+    ...(net.otherTunnel || foreign
       ? [
           "utun7: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> mtu 1280",
           "\tinet 100.101.102.103 --> 100.101.102.103 netmask 0xffffffff",
@@ -209,6 +216,12 @@ export function snapshotOf(net: HostileNetwork): NetworkSnapshot {
     "Internet:",
     "Destination        Gateway            Flags               Netif Expire",
     ...(vpnUp ? [`0/1                ${VPN_PEER}           UGSc                ${VPN_TUNNEL}`] : []),
+    ...(foreign
+      ? [
+          "0/1                100.101.102.1      UGSc                utun7",
+          "128.0/1            100.101.102.1      UGSc                utun7",
+        ]
+      : []),
     ...(ispDefault ? ["default            203.0.113.1        UGSc                 ppp0"] : []),
     `default            ${router}        ${ispDefault ? "UGScIg" : "UGScg"}                 en0`,
     ...(vpnUp ? [`128.0/1            ${VPN_PEER}           UGSc                ${VPN_TUNNEL}`] : []),
@@ -227,9 +240,23 @@ export function snapshotOf(net: HostileNetwork): NetworkSnapshot {
     "",
   ].join("\n");
 
-  const internetInterface = net.probeRoute ? "en0" : vpnUp ? VPN_TUNNEL : ispDefault ? "ppp0" : "en0";
+  const internetInterface = net.probeRoute
+    ? "en0"
+    : vpnUp
+      ? VPN_TUNNEL
+      : foreign
+        ? "utun7"
+        : ispDefault
+          ? "ppp0"
+          : "en0";
   const internetGateway =
-    internetInterface === VPN_TUNNEL ? VPN_PEER : internetInterface === "ppp0" ? "203.0.113.1" : router;
+    internetInterface === VPN_TUNNEL
+      ? VPN_PEER
+      : internetInterface === "utun7"
+        ? "100.101.102.1"
+        : internetInterface === "ppp0"
+          ? "203.0.113.1"
+          : router;
   const routeGet = (target: string, gateway: string, ifname: string) =>
     [
       `   route to: ${target}`,
@@ -245,7 +272,11 @@ export function snapshotOf(net: HostileNetwork): NetworkSnapshot {
   const sockets = [
     "Active Internet connections (including servers)",
     "Proto Recv-Q Send-Q  Local Address          Foreign Address        (state)          rxbytes      txbytes  rhiwat  shiwat          process:pid    state  options           gencnt    flags   flags1 usecnt rtncnt fltrs",
-    `udp4       0      0  ${wifiLocal}     ${REAL_SERVER.address}.${REAL_SERVER.port}                       9912044      1822370  786896    9216         openvpn:611  00000 00000000 0000000000a3b077 00000000 00000800      1      0 000000`,
+    ...(foreign
+      ? []
+      : [
+          `udp4       0      0  ${wifiLocal}     ${REAL_SERVER.address}.${REAL_SERVER.port}                       9912044      1822370  786896    9216         openvpn:611  00000 00000000 0000000000a3b077 00000000 00000800      1      0 000000`,
+        ]),
     ...net.appSockets.map((socket, index) => {
       const local =
         socket.via === "tunnel" && vpnUp ? `${VPN_ADDRESS}.${50100 + index}` : `${net.wifi.address}.${50100 + index}`;

@@ -1,52 +1,9 @@
-# --- The network, read the way src/network reads it (same fixtures, same answers): the tunnels to let
-# through, the gateway, the physical links, their networks and DHCP servers, and the bridges pf cannot see past
+# --- The network, read the way src/network reads it (same fixtures, same answers): the gateway, the
+# physical links, their networks and DHCP servers, and the bridges pf cannot see past (the tunnels: 52-tunnels.sh)
 
 # `ifconfig -a` once per run: tunnels and the gateway's subnet both come from it.
 read_interfaces() {
 	"$IFCONFIG" -a >"$WORK/ifconfig" 2>/dev/null || : >"$WORK/ifconfig"
-}
-
-# The connected L2TP and PPTP services of `scutil --nc list` (network/vpn-tunnel.ts): the VPNs that run over
-# a ppp interface. PPPoE and dial-up services are PPP too, with their link's type as subtype: not counted.
-ppp_vpn_services() {
-	"$SCUTIL" --nc list 2>/dev/null | awk '
-		/^[* ] +\(Connected\) / && /"/ && $NF ~ /^\[PPP:(L2TP|PPTP)\]$/ { n++ }
-		END { print n + 0 }
-	'
-}
-
-# The tunnels to let through (see the head of this file): the tunnel carrying the routes to the Internet,
-# then the named ones of the VPN tunnels that are up (utun/tun/tap/ipsec/ppp with an IPv4 or a
-# non-link-local IPv6 address; macOS's own utuns carry only link-local ones). A ppp interface carrying
-# those routes is the VPN only when connected L2TP/PPTP services account for every ppp that is up (else
-# it may be a PPPoE or modem link, the ISP's). Any other tunnel is some app's, not the VPN.
-# With "*" for INTERNET_INTERFACE: every VPN tunnel that is up, in ifconfig order (for inspect).
-vpn_tunnels() { # INTERNET_INTERFACE TRUSTED_NAMES
-	ppp_vpns=0
-	case $1 in ppp[0-9]*) ppp_vpns=$(ppp_vpn_services) ;; esac
-	awk -v internet="$1" -v named="$2" -v ppp_vpns="$ppp_vpns" '
-		/^[ \t]*[A-Za-z][A-Za-z0-9]*: flags=[0-9a-fA-F]+</ {
-			name = $1; sub(/:$/, "", name); sub(/^[ \t]+/, "", name)
-			tunnel = name ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/
-			next
-		}
-		!tunnel || up[name] { next }
-		$1 == "inet" && $2 ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ { up[name] = 1; listed[++m] = name; next }
-		$1 == "inet6" {
-			address = tolower($2); sub(/%.*/, "", address)
-			if (address ~ /:/ && address !~ /[^0-9a-f:.]/ && address !~ /^fe[89ab][0-9a-f]:/) { up[name] = 1; listed[++m] = name }
-		}
-		END {
-			for (i = 1; i <= m; i++) if (listed[i] ~ /^ppp[0-9]+$/) ppp++
-			proven = internet !~ /^ppp/ || (ppp > 0 && ppp <= ppp_vpns + 0)
-			if (internet == "*") for (i = 1; i <= m; i++) order[++n] = listed[i]
-			else if (internet ~ /^(utun|tun|tap|ipsec|ppp)[0-9]+$/ && proven) { order[++n] = internet; seen[internet] = 1 }
-			count = split(named, names, " ")
-			for (i = 1; i <= count; i++) if (up[names[i]] && !seen[names[i]]) { order[++n] = names[i]; seen[names[i]] = 1 }
-			for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), order[i]
-			if (n) printf "\n"
-		}
-	' "$WORK/ifconfig"
 }
 
 # The physical links, as network/derive.ts finds them: every en/bridge/ap/vmnet interface with an
