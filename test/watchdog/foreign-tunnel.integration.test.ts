@@ -5,18 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { deriveNetworkState } from "../../src/network/derive";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
-import { macNetworkState, macSnapshot } from "../fakes/networks";
+import type { FakeMac } from "../fakes/fake-mac";
+import { macSnapshot } from "../fakes/networks";
 import { readMacosFixture } from "../network/fixtures";
-import { anchorRules, enable, expectNoLeak, inspect, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import { anchorRules, enabledThenMovedTo, expectNoLeak, inspect, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
 
 const PROTECTED = settingsFrom({ vpnServers: ["198.51.100.7"], protectFromStartup: true });
-const HOME_VPN = { wifi: "home", vpn: "utun4" } as const;
 const recordedState = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
 
 /** The VPN gone (OpenVPN's socket with it) and utun9, some other program's, carrying 0/1 + 128.0/1. */
@@ -30,11 +28,9 @@ function foreignTunnel(): NetworkSnapshot {
 }
 
 async function afterChangeTo(snapshot: NetworkSnapshot, settings = PROTECTED) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-  await enable(mac, settings, macNetworkState(HOME_VPN));
-  mac.setNetwork(snapshot);
-  await runWatchdog(mac);
-  return { policy: await policyOf(settings), network: deriveNetworkState(snapshot) };
+  const changed = await enabledThenMovedTo(snapshot, settings);
+  mac = changed.mac;
+  return changed;
 }
 
 describe("the watchdog when a tunnel with no VPN behind it takes the routes to the Internet", () => {

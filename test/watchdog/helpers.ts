@@ -11,7 +11,9 @@ import { loadRootScript } from "../../src/privileged/root-script-loader";
 const ROOT_SCRIPT = loadRootScript();
 import type { CommandResult } from "../../src/system/commands";
 import { verificationSummary, verifyRuleset } from "../../src/verify/verify-policy";
-import type { FakeMac } from "../fakes/fake-mac";
+import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { deriveNetworkState } from "../../src/network/derive";
+import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
 import { type PfStateEntry, evaluationOrder } from "../fakes/pf-model";
 
@@ -134,4 +136,17 @@ export function openConnection(
   proto: PfStateEntry["proto"] = "tcp",
 ): PfStateEntry {
   return { iface: "ALL", proto, direction: "out", lan, lanPort, ext, extPort, description: "ESTABLISHED:ESTABLISHED" };
+}
+
+/**
+ * A fake Mac on at home with the VPN up (the server named, startup protection on), whose network then becomes
+ * `snapshot`, with one watchdog check: the Mac, and the policy and network state to judge its rules by.
+ */
+export async function enabledThenMovedTo(snapshot: NetworkSnapshot, settings: Settings) {
+  const home = { wifi: "home", vpn: "utun4" } as const;
+  const mac = createFakeMac({ network: macSnapshot(home) });
+  await enable(mac, settings, macNetworkState(home));
+  mac.setNetwork(snapshot);
+  await runWatchdog(mac);
+  return { mac, policy: await policyOf(settings), network: deriveNetworkState(snapshot) };
 }

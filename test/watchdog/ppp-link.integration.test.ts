@@ -5,28 +5,23 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { deriveNetworkState } from "../../src/network/derive";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
-import { macNetworkState, macSnapshot } from "../fakes/networks";
+import type { FakeMac } from "../fakes/fake-mac";
 import { L2TP_UP, PPPOE_VPN_DROPPED, PROBE_HOST_ROUTE } from "../fakes/ppp-networks";
-import { anchorRules, enable, expectNoLeak, inspect, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import { anchorRules, enabledThenMovedTo, expectNoLeak, inspect, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
 
 const PROTECTED = settingsFrom({ vpnServers: ["198.51.100.7"], protectFromStartup: true });
-const HOME_VPN = { wifi: "home", vpn: "utun4" } as const;
 const recordedState = () => JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
 const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8"));
 
 /** On at home with the VPN up, then the Mac's network becomes `snapshot` and the watchdog runs once. */
 async function afterChangeTo(snapshot: NetworkSnapshot, settings = PROTECTED) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-  await enable(mac, settings, macNetworkState(HOME_VPN));
-  mac.setNetwork(snapshot);
-  await runWatchdog(mac);
-  return { policy: await policyOf(settings), network: deriveNetworkState(snapshot) };
+  const changed = await enabledThenMovedTo(snapshot, settings);
+  mac = changed.mac;
+  return changed;
 }
 
 describe("the watchdog on a ppp link", () => {
