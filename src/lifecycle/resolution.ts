@@ -6,7 +6,7 @@ import {
   publicAddresses,
   resolvesThroughTunnel,
 } from "../policy/name-trust";
-import { type HostLookup, type PolicyResult, resolvePolicy } from "../policy/policy";
+import { type HostLookup, type PolicyResult, isLocalName, resolvePolicy } from "../policy/policy";
 import type { Settings } from "../policy/settings";
 
 /** What the last Enable recorded for each host name, and whether the record says those answers were confirmed. */
@@ -32,8 +32,6 @@ export interface ResolutionOutcome {
   /** Names resolved outside the VPN to public addresses nobody confirmed: not to be passed yet. */
   toConfirm: NameToConfirm[];
 }
-
-const isLocalName = (name: string) => /\.local\.?$/i.test(name);
 
 /**
  * Resolves the host names of the settings, falling back to the addresses recorded when they last resolved.

@@ -148,7 +148,8 @@ export interface KillSwitchPolicy {
   exceptions: ResolvedException[];
 }
 
-const isLocalName = (name: string) => /\.local\.?$/i.test(name);
+/** An mDNS name (`printer.local`): answered by the local network, so it must stay on it. */
+export const isLocalName = (name: string) => /\.local\.?$/i.test(name);
 
 /** Resolves a host name to all its addresses; injectable so tests and previews need no DNS. */
 export type HostLookup = (host: string) => Promise<string[]>;
