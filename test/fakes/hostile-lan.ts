@@ -5,23 +5,12 @@
  */
 import { SAMPLE_SNAPSHOT } from "../../src/network/sample-snapshot";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
-
-function mapSnapshot(snapshot: NetworkSnapshot, change: (text: string) => string): NetworkSnapshot {
-  const result: NetworkSnapshot = {};
-  for (const [field, value] of Object.entries(snapshot)) {
-    if (typeof value === "string") (result as Record<string, string>)[field] = change(value);
-  }
-  for (const field of ["ipconfigSummaries", "ipconfigPackets"] as const) {
-    const texts = snapshot[field];
-    if (texts) result[field] = Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, change(text)]));
-  }
-  return result;
-}
+import { mapText } from "./networks";
 
 /** The sample's home network renumbered: en0 at ADDRESS with MASK, router ROUTER, the rest of the LAN alike. */
 function renumbered(snapshot: NetworkSnapshot, to: { lan: string; address: string; router: string; mask: string }) {
   const base = to.lan.replace(/\.0$/, "");
-  return mapSnapshot(snapshot, (text) =>
+  return mapText(snapshot, (text) =>
     text
       .replace(/netmask 0xffffff00 broadcast 192\.168\.1\.255/g, `netmask ${to.mask} broadcast ${base}.255`)
       .replace(/: 255\.255\.255\.0$/gm, `: ${to.mask}`)

@@ -76,7 +76,8 @@ function withoutVpn(snapshot: NetworkSnapshot): NetworkSnapshot {
   };
 }
 
-function mapText(snapshot: NetworkSnapshot, change: (text: string) => string): NetworkSnapshot {
+/** A snapshot with `change` applied to the text of every command output it holds. */
+export function mapText(snapshot: NetworkSnapshot, change: (text: string) => string): NetworkSnapshot {
   const result: NetworkSnapshot = {};
   for (const [field, value] of Object.entries(snapshot)) {
     if (typeof value === "string") (result as Record<string, string>)[field] = change(value);

@@ -345,6 +345,20 @@ describe("explicit packets on the builder's rules", () => {
       "block",
     ],
     [
+      "a routed source spoofed onto awdl0, to AirDrop's receiver",
+      "base",
+      "vpnUp",
+      pkt({
+        direction: "in",
+        interface: "awdl0",
+        source: "2001:db8:ffff::50",
+        destination: "fe80::1c2a:5ff:fe3b:1",
+        destinationPort: 8770,
+        tcpFlags: "S",
+      }),
+      "block",
+    ],
+    [
       "a nearby device sending a file by AirDrop",
       "base",
       "vpnUp",
