@@ -17,7 +17,8 @@ let loaded: string | null = null;
 
 /**
  * The root script's text, read from the extension's assets and checked against the SHA-256 this build was
- * made with, so a damaged or altered copy is never run as root.
+ * made with, so a damaged or mismatched copy is never run as root. Both sit in the user's extension folder,
+ * so this is no defence against malware running as the user.
  */
 export function loadRootScript(directories: readonly string[] = ASSET_DIRECTORIES): string {
   if (loaded !== null && directories === ASSET_DIRECTORIES) return loaded;

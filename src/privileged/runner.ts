@@ -6,10 +6,11 @@ import { type CommandResult, type SystemCommands, systemPath } from "../system/c
  * (`osascript ... with administrator privileges`), or Touch ID through `sudo` when the user chose it
  * and macOS allows it.
  *
- * How the script travels: as an argument, never as a file. `/bin/sh -c SCRIPT NAME ARGS...` runs as
- * root with the script text itself as one argument, so there is no file a user process could swap
- * between writing and running it (a root-run script in a user-writable place is a privilege
- * escalation). Every value the script needs is one more argument.
+ * How the script travels: as an argument, never as a file root opens. `/bin/sh -c SCRIPT NAME ARGS...`
+ * runs as root with the text itself as one argument, so nothing can swap it between its hash check and
+ * its run. That text comes from the extension's folder, which the user's account can write, as does the
+ * hash: the check catches a damaged copy, not malware running as the user (README, "What it defends
+ * against"). Every value the script needs is one more argument.
  *
  * How arguments reach the shell: the AppleScript below is fixed text. It receives the command line as
  * `argv` and builds the `do shell script` string from `quoted form of` each item, so no value is ever

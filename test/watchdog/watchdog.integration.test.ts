@@ -69,6 +69,20 @@ describe("installing the watchdog", () => {
     expect(again.report.watchdog).toBe("kept");
   });
 
+  it("runs its own root-owned copy, never the script in the extension's folder", async () => {
+    await onAtHome();
+    const script = `${mac.root}${WATCHDOG_SCRIPT_FILE}`;
+    const [job] = mac.launchDaemons();
+    // Only paths inside the root-owned folder: nothing the user's account can write is run by launchd.
+    expect(job.programArguments.slice(0, 2)).toEqual([`${mac.root}/bin/sh`, script]);
+    expect(statSync(mac.stateDirectory).mode & 0o022).toBe(0);
+    expect(statSync(script).mode & 0o022).toBe(0);
+    // The check runs that copy: a mark put in it (as root could) shows up, the extension's copy is not read.
+    writeFileSync(script, `${ROOT_SCRIPT.replace(/\n/, `\necho ran-root-copy >"${mac.root}/tmp/mark"\n`)}`);
+    await runWatchdog(mac);
+    expect(readFileSync(`${mac.root}/tmp/mark`, "utf8")).toBe("ran-root-copy\n");
+  });
+
   it("removes an installed watchdog when Enable runs with the setting off", async () => {
     await onAtHome();
     const off = await enable(
