@@ -3,7 +3,7 @@ import { CAPTURE_FILE_LIMIT, TextFileError, readBoundedFile } from "../files/tex
 import { PflogCaptureError, type PflogPacket, readPflogCapture } from "../pflog/capture";
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { systemRootOf } from "../system/commands";
-import { type Flow, type FlowContext, type FlowPhase, groupFlows } from "../pflog/flows";
+import { type Flow, type FlowContext, type FlowPhase, farSide, groupFlows } from "../pflog/flows";
 import { clearBlockedTraffic } from "../lifecycle";
 import { parseCommandArgs } from "./args";
 import { loadSettingsFile } from "./context";
@@ -15,14 +15,16 @@ const USAGE = `Usage: killswitch log [--capture FILE] [--since DURATION] [--json
        killswitch log --clear [--config FILE] [--json]
 
 Shows what tried to get through pf and was blocked, as flows: direction, interface, protocol, the far side's
-address and port, the process pf found (pid), how many packets, when first and last. Names are never
-looked up: a reverse DNS query outside the tunnel would itself leak.
+address and port (for what came in, the port it tried to reach on this Mac), the process pf found (pid, and
+the name and path it was recorded with: what the process calls itself), how many packets, when first and
+last. Addresses are never looked up: a reverse DNS query outside the tunnel would itself leak.
   --capture FILE     a pcap of pf's log (link type 117), as \`tcpdump -i pflogN -w FILE\` writes it; on a
                      Mac without it, the kill switch's own record (kept from boot on, admins may read it)
   --since DURATION   only packets of the last 30s, 10m, 2h or 7d
   --clear            empty this Mac's record (one administrator prompt); recording goes on
   --config FILE      with --clear: settings JSON, only "authentication" is used
-  --json             print {"flows": [...]} instead of text`;
+  --json             print {"flows": [...]} instead of text; each flow's "port" is the remote's for what
+                     went out and this Mac's for what came in, as its "portSide" says ("remote", "local")`;
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -44,20 +46,19 @@ const PHASE_WORDS: Record<FlowPhase, string> = {
   "vpn-up": "beside the VPN (bypassing it)",
 };
 
+/** The process as recorded: `pid 812 (Safari, /Applications/Safari.app/Contents/MacOS/Safari)`. */
+function describeProcess(flow: Flow): string {
+  if (flow.pid === null) return "process unknown";
+  if (flow.process === null) return `pid ${flow.pid}`;
+  const path = flow.executable && flow.executable !== flow.process ? `, ${flow.executable}` : "";
+  return `pid ${flow.pid} (${flow.process}${path})`;
+}
+
 function describeFlow(flow: Flow): string {
-  const far =
-    flow.remote === null
-      ? "?"
-      : flow.port === null
-        ? flow.remote
-        : flow.remote.includes(":")
-          ? `[${flow.remote}]:${flow.port}`
-          : `${flow.remote}:${flow.port}`;
-  const process = flow.pid === null ? "process unknown" : `pid ${flow.pid}${flow.process ? ` (${flow.process})` : ""}`;
   const when = flow.firstSeen === flow.lastSeen ? flow.firstSeen : `${flow.firstSeen} to ${flow.lastSeen}`;
   const packets = `${flow.count} packet${flow.count === 1 ? "" : "s"}`;
   const phase = flow.phase ? `  ${PHASE_WORDS[flow.phase]}` : "";
-  return `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${far}  ${process}  ${packets}  ${when}${phase}`;
+  return `  ${flow.direction ?? "in/out"} ${flow.interface} ${flow.protocol} ${farSide(flow)}  ${describeProcess(flow)}  ${packets}  ${when}${phase}`;
 }
 
 /** The kill switch's own record on this Mac, or a message saying why there is none to read. */

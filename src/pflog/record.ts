@@ -9,7 +9,8 @@ import { CAPTURE_FILE_LIMIT, readBoundedFile } from "../files/text-file";
 import { CAPTURE_DIRECTORY } from "../privileged/paths";
 import { type SystemCommands, systemRootOf } from "../system/commands";
 import { type PflogPacket, readPflogCapture } from "./capture";
-import type { FlowContext, FlowPhase } from "./flows";
+import { programName } from "../network/process-names";
+import type { FlowContext, FlowPhase, RecordedProcess } from "./flows";
 
 /** The files of the tcpdump running now, and those of the one before it (it ran until a restart, say). */
 const CAPTURE_FILE = /^(blocked|previous)\.pcap\d{1,4}$/;
@@ -23,22 +24,43 @@ export interface BlockedTrafficRecord {
   context: FlowContext;
 }
 
-/** The last entry at or before `time` of a list sorted by time; the first one when all are later. */
-function atTime<T extends { time: number }>(list: readonly T[], time: number, before: "first" | "none"): T | null {
+/** The last entry at or before `time` of a list sorted by time; null when all are later. */
+function atTime<T extends { time: number }>(list: readonly T[], time: number): T | null {
   let found: T | null = null;
   for (const entry of list) {
     if (entry.time > time) break;
     found = entry;
   }
-  return found ?? (before === "first" ? (list[0] ?? null) : null);
+  return found;
 }
 
 const PHASES: readonly FlowPhase[] = ["boot", "vpn-down", "vpn-up"];
 
+/** "START<tab>PID<tab>ENDED<tab>PATH", as note_processes writes it; a line of the older "TIME PID NAME" never matches. */
+const PROCESS_LINE = /^(\d{1,12})\t(\d{1,7})\t(\d{1,12})\t([^\t]+)$/;
+
 /**
- * Reads `phases` ("TIME PHASE BOOT_TIME" lines) and `processes` ("TIME PID NAME" lines), as 65-capture.sh writes
- * them. Lines that do not read so are left out. A packet before a pid's first sighting takes that first name:
- * the process was seen at the next check.
+ * The process that held `pid` when a packet was sent at `time`, from the processes of that pid sorted by start:
+ * the latest one that had started by then. It names the packet only when it began in an earlier second (a
+ * recorded start is never earlier than the real one, and a process starting in the packet's own second may
+ * have started after it) and no check had yet missed it; otherwise the packet goes unnamed, never named after
+ * an earlier holder of the pid.
+ */
+export function holderAt(processes: readonly RecordedProcess[], time: number): RecordedProcess | null {
+  const second = Math.floor(time);
+  let holder: RecordedProcess | null = null;
+  for (const process of processes) {
+    if (process.started > second) break;
+    holder = process;
+  }
+  if (!holder || holder.started === second) return null;
+  return holder.ended === null || time < holder.ended ? holder : null;
+}
+
+/**
+ * Reads `phases` ("TIME PHASE BOOT_TIME" lines) and `processes` ("START<tab>PID<tab>ENDED<tab>PATH" lines), as
+ * 65-capture.sh writes them. Lines that do not read so are left out: the older form of `processes`, without
+ * starts, names nothing, as it cannot tell which process held a pid when.
  */
 export function parseRecordNotes(phasesText: string, processesText: string): FlowContext {
   const phases = phasesText.split("\n").flatMap((line) => {
@@ -47,18 +69,29 @@ export function parseRecordNotes(phasesText: string, processesText: string): Flo
       ? [{ time: Number(time), phase: phase as FlowPhase }]
       : [];
   });
-  const names = new Map<number, { time: number; name: string }[]>();
+  const holders = new Map<number, RecordedProcess[]>();
   for (const line of processesText.split("\n")) {
-    const match = line.match(/^(\d+) (\d+) (.+)$/);
+    const match = PROCESS_LINE.exec(line);
     if (!match) continue;
     const pid = Number(match[2]);
-    names.set(pid, [...(names.get(pid) ?? []), { time: Number(match[1]), name: match[3] }]);
+    const ended = Number(match[3]);
+    const executable = match[4];
+    const list = holders.get(pid) ?? [];
+    list.push({
+      pid,
+      started: Number(match[1]),
+      ended: ended === 0 ? null : ended,
+      executable,
+      name: programName(executable),
+    });
+    holders.set(pid, list);
   }
   phases.sort((a, b) => a.time - b.time);
-  for (const list of names.values()) list.sort((a, b) => a.time - b.time);
+  // By start; lines of one start (a process that ran another program) in the order written.
+  for (const list of holders.values()) list.sort((a, b) => a.started - b.started);
   return {
-    phaseAt: (time) => atTime(phases, time, "none")?.phase ?? null,
-    processAt: (pid, time) => atTime(names.get(pid) ?? [], time, "first")?.name ?? null,
+    phaseAt: (time) => atTime(phases, time)?.phase ?? null,
+    processAt: (pid, time) => holderAt(holders.get(pid) ?? [], time),
   };
 }
 
@@ -68,8 +101,8 @@ async function readNote(directory: string, names: readonly string[], name: strin
   return (await readBoundedFile(join(directory, name), "record", NOTES_LIMIT)).toString("utf8");
 }
 
-/** 5,000 lines each, as the root side keeps them, with room. */
-const NOTES_LIMIT = 1024 * 1024;
+/** 5,000 lines each, as the root side keeps them (a path of at most 512 characters), with room. */
+const NOTES_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Reads the record; null when there is none (the kill switch is off, or records nothing). A file being written

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MORNING, pflogCapture } from "../pflog/capture-writer";
+import { MORNING, pflogCapture, sshScan } from "../pflog/capture-writer";
 import { temporaryDirectory } from "../temporary-directory";
 import { createSystemCommands } from "../../src/system/commands";
 import { runKillswitch } from "./cli-harness";
@@ -25,7 +25,7 @@ describe("killswitch log", () => {
       `Blocked in ${capture}: 5 flows, 6 packets.`,
       "  out en0 tcp 93.184.216.34:443  pid 812  2 packets  2026-11-30T00:53:20.250Z to 2026-11-30T00:53:21.500Z",
       "  out en0 udp 192.168.1.1:53  pid 301  1 packet  2026-11-30T00:53:22.000Z",
-      "  in en0 udp [fe80::1c3f:469f:fd46:194c]:5353  process unknown  1 packet  2026-11-30T00:53:23.000Z",
+      "  in en0 udp fe80::1c3f:469f:fd46:194c → port 5353 on this Mac  process unknown  1 packet  2026-11-30T00:53:23.000Z",
       "  out en0 icmp 8.8.8.8  pid 900  1 packet  2026-11-30T00:53:24.000Z",
       "  out en0 tcp [2606:2800:220:1:248:1893:25c8:1946]:443  pid 812  1 packet  2026-11-30T00:53:25.000Z",
       "",
@@ -42,8 +42,11 @@ describe("killswitch log", () => {
         interface: "en0",
         protocol: "udp",
         remote: "fe80::1c3f:469f:fd46:194c",
+        // What came in: the port it tried to reach on this Mac.
         port: 5353,
+        portSide: "local",
         process: null,
+        executable: null,
         pid: null,
         count: 1,
         firstSeen: "2026-11-30T00:53:23.000Z",
@@ -52,11 +55,24 @@ describe("killswitch log", () => {
         // Beside the documented fields: the rule of its first packet, as the pflog header names it.
         rule: { ruleset: "000.vpnkillswit", number: 42 },
       },
-      expect.objectContaining({ protocol: "icmp", port: null, pid: 900 }),
-      expect.objectContaining({ remote: "2606:2800:220:1:248:1893:25c8:1946", port: 443 }),
+      expect.objectContaining({ protocol: "icmp", port: null, portSide: null, pid: 900 }),
+      expect.objectContaining({ remote: "2606:2800:220:1:248:1893:25c8:1946", port: 443, portSide: "remote" }),
     ]);
     expect((await runKillswitch(["log", "--capture", capture, "--since", "1s"], { now })).stdout).toBe(
       `Nothing blocked in ${capture} in the last 1s.\n`,
+    );
+  });
+
+  it("counts a scan of this Mac's port 22 from 200 source ports as one flow, by the port it tried to reach", async () => {
+    const scan = join(dir, "scan.pcap");
+    writeFileSync(scan, pflogCapture(sshScan(200, 1_796_000_000)));
+    const json = await runKillswitch(["log", "--capture", scan, "--json"], { now });
+    expect(JSON.parse(json.stdout).flows).toMatchObject([
+      { direction: "in", remote: "198.51.100.99", port: 22, portSide: "local", count: 200 },
+    ]);
+    const text = await runKillswitch(["log", "--capture", scan], { now });
+    expect(text.stdout.split("\n")[1]).toBe(
+      "  in en0 tcp 198.51.100.99 → port 22 on this Mac  process unknown  200 packets  2026-11-30T00:53:20.000Z to 2026-11-30T00:53:21.990Z",
     );
   });
 

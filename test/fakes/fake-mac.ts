@@ -121,6 +121,10 @@ export interface FakeMac {
   reboot(): void;
   /** A user logs in at the login window (the console becomes theirs; after a restart it is root's). */
   login(user?: string): void;
+  /** A process starts (now by the fake clock, unless `started` says when): `ps` lists it from then on. */
+  startProcess(pid: number, path: string, started?: number): void;
+  /** A process ends: `ps` no longer lists it. */
+  endProcess(pid: number): void;
   /** The fake clock (what `date` prints in the tree). */
   now(): Date;
   /**
@@ -249,6 +253,21 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     writePf: (state) => writeJson(paths.pf, state),
     setPasswordDialog: (answer) => updateMachine({ passwordDialog: answer }),
     login: (user = "alice") => updateMachine({ consoleUser: user }),
+    startProcess(pid, path, started) {
+      const machine = readJson<MachineState>(paths.machine);
+      updateMachine({
+        processes: { ...machine.processes, [pid]: path },
+        processStarts: { ...machine.processStarts, [pid]: started ?? machine.now },
+      });
+    },
+    endProcess(pid) {
+      const machine = readJson<MachineState>(paths.machine);
+      const processes = { ...machine.processes };
+      const processStarts = { ...machine.processStarts };
+      delete processes[pid];
+      delete processStarts[pid];
+      updateMachine({ processes, processStarts });
+    },
     setTouchId: (answer) => updateMachine({ touchId: answer }),
     failPfctl(args, stderr, exitCode = 1) {
       const current = readJson<MachineState>(paths.machine);

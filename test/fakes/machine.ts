@@ -23,6 +23,8 @@ export interface MachineState {
   captureFile?: string;
   /** The processes `ps` knows, by pid: the executable's full path, as macOS's `ps -o comm=` prints it. */
   processes?: Record<number, string>;
+  /** When each of them began, seconds since 1970 (what `ps -o etime=` counts from); default: the boot time. */
+  processStarts?: Record<number, number>;
 }
 
 /** One run of a fake program, in order. */

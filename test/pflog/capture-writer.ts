@@ -218,3 +218,19 @@ export const MORNING: LoggedPacket[] = [
     destinationPort: 443,
   },
 ];
+
+/** A scan from the Internet: one host trying this Mac's ssh port (22) from `count` source ports, refused in. */
+export function sshScan(count: number, time = 1_796_000_100): LoggedPacket[] {
+  return Array.from({ length: count }, (_, i) => ({
+    ...OUR_BLOCK,
+    rule: 42,
+    time: time + i / 100,
+    dir: 1 as const,
+    family: "inet" as const,
+    protocol: "tcp" as const,
+    source: "198.51.100.99",
+    destination: "192.168.1.23",
+    sourcePort: 40_000 + i,
+    destinationPort: 22,
+  }));
+}

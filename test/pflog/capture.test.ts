@@ -1,8 +1,8 @@
 import { parseRecordNotes } from "../../src/pflog/record";
 import { describe, expect, it } from "vitest";
 import { PflogCaptureError, readPflogCapture } from "../../src/pflog/capture";
-import { type FlowPhase, groupFlows } from "../../src/pflog/flows";
-import { MORNING, pflogCapture } from "./capture-writer";
+import { type FlowPhase, farSide, groupFlows } from "../../src/pflog/flows";
+import { MORNING, pflogCapture, sshScan } from "./capture-writer";
 
 describe("readPflogCapture", () => {
   it("reads the pflog header and the IPv4 and IPv6 packet behind it", () => {
@@ -73,11 +73,16 @@ describe("readPflogCapture", () => {
   });
 });
 
+const SAFARI = "/Applications/Safari.app/Contents/MacOS/Safari";
+/** One recorded process: 812 Safari, running since before the morning. */
+const safariAt812 = (pid: number, time: number) =>
+  pid === 812 && time >= 1_795_999_000
+    ? { pid, started: 1_795_999_000, ended: null, executable: SAFARI, name: "Safari" }
+    : null;
+
 describe("groupFlows", () => {
   it("groups blocked packets by direction, interface, protocol, far side and process; passed ones are left out", () => {
-    const flows = groupFlows(readPflogCapture(pflogCapture(MORNING)), {
-      processNames: new Map([[812, "Safari"]]),
-    });
+    const flows = groupFlows(readPflogCapture(pflogCapture(MORNING)), { processAt: safariAt812 });
     expect(flows.map((flow) => [flow.direction, flow.protocol, flow.remote, flow.port, flow.pid, flow.count])).toEqual([
       ["out", "tcp", "93.184.216.34", 443, 812, 2],
       ["out", "udp", "192.168.1.1", 53, 301, 1],
@@ -87,12 +92,42 @@ describe("groupFlows", () => {
     ]);
     expect(flows[0]).toMatchObject({
       process: "Safari",
+      executable: SAFARI,
+      portSide: "remote",
       interface: "en0",
       firstSeen: "2026-11-30T00:53:20.250Z",
       lastSeen: "2026-11-30T00:53:21.500Z",
       phase: null,
     });
-    expect(flows[1].process).toBeNull();
+    expect(flows[1]).toMatchObject({ process: null, executable: null });
+    expect(flows[2].portSide).toBe("local");
+    expect(flows[3].portSide).toBeNull();
+  });
+
+  it("groups what came in by the port it tried to reach on this Mac: a scan from 200 source ports is one flow", () => {
+    const flows = groupFlows(readPflogCapture(pflogCapture(sshScan(200))));
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({
+      direction: "in",
+      protocol: "tcp",
+      remote: "198.51.100.99",
+      port: 22,
+      portSide: "local",
+      count: 200,
+    });
+    expect(farSide(flows[0])).toBe("198.51.100.99 → port 22 on this Mac");
+    expect(farSide({ remote: "2001:db8::1", port: 443, portSide: "remote" })).toBe("[2001:db8::1]:443");
+  });
+
+  it("keeps apart two processes that held one pid in turn", () => {
+    const curl = { pid: 812, started: 1_796_000_001, ended: null, executable: "/usr/bin/curl", name: "curl" };
+    const flows = groupFlows(readPflogCapture(pflogCapture(MORNING.slice(0, 2))), {
+      processAt: (pid, time) => (time >= 1_796_000_001 ? curl : safariAt812(pid, time)),
+    });
+    expect(flows.map((flow) => [flow.process, flow.count])).toEqual([
+      ["Safari", 1],
+      ["curl", 1],
+    ]);
   });
 
   it("keeps the phase a packet fell in apart", () => {
@@ -105,11 +140,14 @@ describe("groupFlows", () => {
   });
 });
 
+/** A `processes` line as note_processes writes it. */
+const line = (started: number, pid: number, ended: number, path: string) => `${started}\t${pid}\t${ended}\t${path}\n`;
+
 describe("parseRecordNotes (what the root side notes beside its capture)", () => {
-  it("gives each time its phase and each pid the name it had then", () => {
+  it("gives each time its phase", () => {
     const context = parseRecordNotes(
       "1000 boot 999\n1100 vpn-down 999\nnot a line\n1200 vpn-up 999\n1300 sideways 999\n",
-      "1000 812 Safari\n1150 812 curl\n1000 90 Google Chrome Helper\nbroken\n",
+      "",
     );
     expect([999, 1000, 1099, 1100, 1250].map((time) => context.phaseAt?.(time) ?? null)).toEqual([
       null,
@@ -118,11 +156,42 @@ describe("parseRecordNotes (what the root side notes beside its capture)", () =>
       "vpn-down",
       "vpn-up",
     ]);
-    // A packet before the pid was first seen takes that name: the check after it saw the process.
-    expect(context.processAt?.(812, 900)).toBe("Safari");
-    expect(context.processAt?.(812, 1149)).toBe("Safari");
-    expect(context.processAt?.(812, 1150)).toBe("curl");
-    expect(context.processAt?.(90, 2000)).toBe("Google Chrome Helper");
+  });
+
+  it("names a packet after the process that held its pid then, its path kept beside its name", () => {
+    const context = parseRecordNotes("", line(900, 812, 0, SAFARI) + line(500, 90, 0, "Google Chrome Helper"));
+    expect(context.processAt?.(812, 1000.5)).toEqual({
+      pid: 812,
+      started: 900,
+      ended: null,
+      executable: SAFARI,
+      name: "Safari",
+    });
+    // Seen only at a check after the packet, but running before it: it still names it.
+    expect(context.processAt?.(90, 600)?.name).toBe("Google Chrome Helper");
     expect(context.processAt?.(7, 1000)).toBeNull();
+  });
+
+  it("never names a packet after a process that started after it, nor after one that had ended", () => {
+    // Safari held 812 from 900 until a check at 1150 missed it; curl took 812 at 1200.
+    const context = parseRecordNotes("", line(900, 812, 1150, SAFARI) + line(1200, 812, 0, "/usr/bin/curl"));
+    const at = (time: number) => context.processAt?.(812, time)?.name ?? null;
+    // Before Safari began (a process before it held 812, unrecorded): nobody.
+    expect(at(850)).toBeNull();
+    // Within Safari's first second: it may have started after the packet.
+    expect(at(900.5)).toBeNull();
+    expect(at(901)).toBe("Safari");
+    expect(at(1149.9)).toBe("Safari");
+    // After a check missed Safari and before curl began: whoever held 812 then was never seen.
+    expect(at(1150)).toBeNull();
+    expect(at(1199)).toBeNull();
+    // curl's packets are curl's; Safari's earlier ones stay Safari's.
+    expect(at(1201)).toBe("curl");
+  });
+
+  it("names nothing from lines of the older form, which say when a process was seen, not when it began", () => {
+    const context = parseRecordNotes("", "1000 812 Safari\n1000 90 1 Safari\nbroken\n");
+    expect(context.processAt?.(812, 2000)).toBeNull();
+    expect(context.processAt?.(90, 2000)).toBeNull();
   });
 });

@@ -300,17 +300,14 @@ describe("Add Exception form", () => {
 });
 
 describe("ExceptionForm prefilled (Blocked Traffic's Allow as Exception…)", () => {
-  it("starts a new exception from the values given, for this network", async () => {
+  it("starts a new exception from the address, protocol and port given, unlabelled, for this network", async () => {
     const renderer = await render(
-      <ExceptionForm
-        network={HOME}
-        prefill={{ address: "93.184.216.34", protocol: "tcp", port: "443", label: "Safari" }}
-      />,
+      <ExceptionForm network={HOME} prefill={{ address: "93.184.216.34", protocol: "tcp", port: "443" }} />,
     );
     expect(field(renderer, "address").props.value).toBe("93.184.216.34");
     expect(field(renderer, "protocol").props.value).toBe("tcp");
     expect(field(renderer, "port").props.value).toBe("443");
-    expect(field(renderer, "label").props.value).toBe("Safari");
+    expect(field(renderer, "label").props.value).toBe("");
     expect(field(renderer, "scope").props.value).toBe(HOME?.id);
   });
 });

@@ -135,7 +135,7 @@ describe("the record of blocked traffic", () => {
     ]);
   });
 
-  it("notes the phase (boot, VPN down, VPN up) and the names of the processes pf's log names by pid", async () => {
+  it("notes the phase (boot, VPN down, VPN up) a packet fell in", async () => {
     await onAtHome();
     const phases = () =>
       readFileSync(`${capture()}/phases`, "utf8")
@@ -156,14 +156,11 @@ describe("the record of blocked traffic", () => {
     joinNetwork(mac, HOME_VPN);
     await runWatchdog(mac);
     expect(phases()).toEqual(["vpn-up", "boot", "vpn-down", "vpn-up"]);
-    // tcpdump itself runs at each check: it stands for an app whose pid pf put in the log.
-    const pid = tcpdumpPid();
-    expect(readFileSync(`${capture()}/processes`, "utf8")).toMatch(new RegExp(`^\\d+ ${pid} tcpdump$`, "m"));
     const packet = (time: number) => ({
       time,
       action: 1,
       ifname: "en0",
-      pid,
+      pid: 4242,
       dir: 2 as const,
       family: "inet" as const,
       protocol: "udp" as const,
@@ -178,13 +175,69 @@ describe("the record of blocked traffic", () => {
     appendFileSync(`${capture()}/blocked.pcap0`, pflogCapture([packet(bootAt + 5), packet(downAt + 5)]).subarray(24));
     const run = await runKillswitch(["log", "--json"], { platform: "darwin", system: mac.system });
     expect(JSON.parse(run.stdout).flows).toMatchObject([
-      { pid, phase: "vpn-up", count: 1 },
-      { process: "tcpdump", pid, phase: "boot", count: 1 },
-      { process: "tcpdump", pid, phase: "vpn-down", count: 1 },
+      { pid: 4242, phase: "vpn-up", count: 1 },
+      { pid: 4242, phase: "boot", count: 1 },
+      { pid: 4242, phase: "vpn-down", count: 1 },
     ]);
     const text = await runKillswitch(["log"], { platform: "darwin", system: mac.system });
-    expect(text.stdout).toContain(`pid ${pid} (tcpdump)  1 packet`);
     expect(text.stdout).toContain("during boot");
+  });
+
+  it("names a packet after the process that held its pid when it was sent, never after a later one", async () => {
+    const identity = "/Applications/Identity Helper.app/Contents/MacOS/1";
+    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+    const start = Math.floor(mac.now().getTime() / 1000);
+    // A program that calls itself "1" has run for ten minutes as pid 4242 when Enable first lists it.
+    mac.startProcess(4242, identity, start - 600);
+    mac.startProcess(1, "/sbin/launchd", start - 86_000);
+    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    const noted = readFileSync(`${capture()}/processes`, "utf8");
+    expect(noted).toContain(`${start - 600}\t4242\t0\t${identity}\n`);
+    // A check that finds it still running writes nothing again.
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(readFileSync(`${capture()}/processes`, "utf8")).toBe(noted);
+    // It ends; curl takes pid 4242 later.
+    mac.endProcess(4242);
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    await mac.advanceClock(20);
+    const curlAt = Math.floor(mac.now().getTime() / 1000);
+    mac.startProcess(4242, "/usr/bin/curl");
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    const packet = (time: number, destinationPort: number) => ({
+      time,
+      action: 1,
+      ifname: "en0",
+      ruleset: "000.vpnkillswitch",
+      pid: 4242,
+      dir: 2 as const,
+      family: "inet" as const,
+      protocol: "tcp" as const,
+      source: "192.168.1.23",
+      destination: "17.253.144.10",
+      sourcePort: 50000,
+      destinationPort,
+    });
+    appendFileSync(
+      `${capture()}/blocked.pcap0`,
+      pflogCapture([
+        // Sent before any check listed it, while it ran.
+        packet(start - 300, 443),
+        // After a check missed it, before curl began: held by nobody the record saw.
+        packet(curlAt - 5, 80),
+        packet(curlAt + 5, 8443),
+      ]).subarray(24),
+    );
+    const run = await runKillswitch(["log", "--json"], { platform: "darwin", system: mac.system });
+    expect(JSON.parse(run.stdout).flows).toMatchObject([
+      { port: 443, pid: 4242, process: "1", executable: identity, count: 1 },
+      { port: 80, pid: 4242, process: null, executable: null, count: 1 },
+      { port: 8443, pid: 4242, process: "curl", executable: "/usr/bin/curl", count: 1 },
+    ]);
+    const text = await runKillswitch(["log"], { platform: "darwin", system: mac.system });
+    expect(text.stdout).toContain(`pid 4242 (1, ${identity})  1 packet`);
   });
 
   it("is cleared with one prompt (killswitch log --clear), and goes on recording", async () => {

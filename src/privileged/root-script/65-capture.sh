@@ -105,20 +105,102 @@ rules_logging_to_capture() { # FILE OUTPUT
 	sed "s/ log (user) / log (user, to $name) /" "$1" >"$2"
 }
 
-# The names of the processes running now, kept for the pids pf puts in its log (a process may be gone by the
-# time anyone reads it): "TIME PID NAME" lines in processes, a pid's line only when its name is new there,
-# the last 5000 kept. ps shows what runs at each check, so a process that lives shorter may go unnamed.
+# The processes pf's log may name by pid, kept beside the capture (a process may be gone by the time anyone
+# reads it): in processes, one line a process, "START<tab>PID<tab>ENDED<tab>PATH". START: when it began, ps's
+# elapsed time counted back from a clock read after ps, so never earlier than it really began. ENDED: the first
+# check that no longer listed it, 0 while it runs. PATH: what it calls itself (argv[0], the executable's full
+# path for most), a name it chose, never proof. A process's line is written once, not again while it runs.
+# Bounds: running processes are kept; of those that ended, the last PROCESS_ENDED_PER_PATH of each path, the
+# latest first, up to PROCESS_LINES lines in all; when a line goes, the older lines of its pid go too (they
+# would name its packets). A process that lives between two checks goes unnamed.
+PROCESS_LINES=5000
+PROCESS_ENDED_PER_PATH=50
+PROCESS_PATH_LIMIT=512
+# Seconds two readings of one running process's start may differ by (where ps and the clock fell in a second).
+PROCESS_START_SLACK=5
+
 note_processes() {
 	[ -d "$CAPTURE" ] || return 0
 	[ -f "$CAPTURE/processes" ] || : >"$CAPTURE/processes"
-	ps -axo pid=,comm= 2>/dev/null | awk -v now="$NOW" '
-		FILENAME == ARGV[1] { named[$2] = substr($0, index($0, $3)); print; next }
-		$1 ~ /^[0-9]+$/ {
-			name = $0; sub(/^[ \t]*[0-9]+[ \t]+/, "", name); sub(/.*\//, "", name)
-			gsub(/[^ -~]/, "?", name)
-			if (name != "" && named[$1] != name) { print now, $1, name; named[$1] = name }
+	# -ww: the whole path, however long. ps encodes a control character in a name (strvis), so each line is one
+	# process: the pid and the elapsed time hold no free text, and the path is the rest of the line.
+	"$PS" -axww -o pid=,etime=,comm= >"$WORK/processes" 2>/dev/null || return 0
+	listed=$("$DATE" +%s) || return 0
+	is_seconds "$listed" || return 0
+	awk -v now="$NOW" -v listed="$listed" -v most="$PROCESS_LINES" -v per_path="$PROCESS_ENDED_PER_PATH" \
+		-v width="$PROCESS_PATH_LIMIT" -v slack="$PROCESS_START_SLACK" '
+		# [[d-]hh:]mm:ss as seconds.
+		function seconds(elapsed,   days, part, n, i, total) {
+			days = 0
+			if (index(elapsed, "-")) {
+				days = substr(elapsed, 1, index(elapsed, "-") - 1)
+				elapsed = substr(elapsed, index(elapsed, "-") + 1)
+			}
+			n = split(elapsed, part, ":")
+			total = 0
+			for (i = 1; i <= n; i++) total = total * 60 + part[i]
+			return days * 86400 + total
 		}
-	' "$CAPTURE/processes" - | tail -n 5000 >"$CAPTURE/processes.new" && mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
+		function add(p, began, name, ended) {
+			count++
+			pid[count] = p
+			start[count] = began
+			path[count] = name
+			stop[count] = ended
+			latest[p "\t" name] = count
+		}
+		# The record so far: lines of another form (an older one, whose starts are unknown) are left out.
+		FILENAME == ARGV[1] {
+			if (split($0, field, "\t") != 4 || field[1] !~ /^[0-9]+$/ || field[2] !~ /^[0-9]+$/) next
+			if (field[3] !~ /^[0-9]+$/ || field[4] == "") next
+			add(field[2] + 0, field[1] + 0, field[4], field[3] + 0)
+			next
+		}
+		match($0, /^ *[0-9]+ +([0-9]+-)?([0-9]+:)?[0-9]+:[0-9]+ +/) {
+			name = substr($0, RLENGTH + 1)
+			gsub(/[^ -~]/, "?", name)
+			name = substr(name, 1, width)
+			began = listed - seconds($2)
+			if (name == "" || began < 0) next
+			p = $1 + 0
+			seen[p]++
+			seen_start[p] = began
+			seen_path[p] = name
+			order[++listing] = p
+		}
+		END {
+			for (i = 1; i <= listing; i++) {
+				p = order[i]
+				# Listed twice: neither line can be told true, so neither names anything.
+				if (seen[p] != 1) continue
+				j = latest[p "\t" seen_path[p]]
+				if (j && seen_start[p] - start[j] <= slack && start[j] - seen_start[p] <= slack) {
+					if (seen_start[p] < start[j]) start[j] = seen_start[p]
+				} else {
+					add(p, seen_start[p], seen_path[p], 0)
+					j = count
+				}
+				running[j] = 1
+			}
+			# A listing with nothing in it (ps failing quietly) ends no process.
+			for (i = 1; i <= count; i++) {
+				if (i in running) stop[i] = 0
+				else if (stop[i] == 0 && listing) stop[i] = now
+			}
+			kept = 0
+			for (i = count; i >= 1; i--) if (stop[i] == 0 && kept < most) { keep[i] = 1; kept++ }
+			for (i = count; i >= 1; i--) {
+				if (stop[i] == 0 || ++ended[path[i]] > per_path || kept >= most) continue
+				keep[i] = 1
+				kept++
+			}
+			for (i = count; i >= 1; i--) {
+				if (!keep[i]) dropped[pid[i]] = 1
+				else if (pid[i] in dropped) keep[i] = 0
+			}
+			for (i = 1; i <= count; i++) if (keep[i]) print start[i] "\t" pid[i] "\t" stop[i] "\t" path[i]
+		}
+	' "$CAPTURE/processes" "$WORK/processes" >"$CAPTURE/processes.new" && mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
 	share_capture
 }
 

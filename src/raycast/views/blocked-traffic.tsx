@@ -5,10 +5,9 @@
  */
 import { Action, ActionPanel, Alert, Icon, List, confirmAlert, popToRoot } from "@raycast/api";
 import { useEffect, useState } from "react";
-import { type Flow, type FlowPhase, groupFlows } from "../../pflog/flows";
+import { type Flow, type FlowPhase, farSide, groupFlows } from "../../pflog/flows";
 import { readBlockedTrafficRecord } from "../../pflog/record";
-import { ExceptionForm } from "./exception-form";
-import type { ExceptionFormValues } from "../models/exception-form-values";
+import { ExceptionForm, type ExceptionPrefill } from "./exception-form";
 import { launchEnableCommand } from "../actions/launch-context";
 import { systemCommands } from "../system";
 
@@ -22,30 +21,39 @@ const SECTIONS: { phase: FlowPhase | null; title: string }[] = [
 type Reading =
   { kind: "loading" } | { kind: "none" } | { kind: "flows"; flows: Flow[] } | { kind: "error"; message: string };
 
-/** The far side as people write it: `17.253.144.10:443`, `[2001:db8::1]:443`. */
-export function farSide(flow: Flow): string {
-  if (flow.remote === null) return "unknown address";
-  if (flow.port === null) return flow.remote;
-  return flow.remote.includes(":") ? `[${flow.remote}]:${flow.port}` : `${flow.remote}:${flow.port}`;
-}
-
-/** The narrowest exception that lets this flow through: its one address, protocol and port. */
-export function exceptionFor(flow: Flow): Partial<ExceptionFormValues> {
+/**
+ * The narrowest exception that lets this flow through: its one address, protocol and port. Nothing else: the
+ * process's name is what the process calls itself, no ground to pass anything.
+ */
+export function exceptionFor(flow: Flow): ExceptionPrefill {
   return {
     address: flow.remote ?? "",
     protocol: flow.protocol === "tcp" || flow.protocol === "udp" ? flow.protocol : "any",
     port: flow.port === null ? "" : String(flow.port),
-    label: flow.process ?? "",
   };
 }
 
+/** The process as recorded, its path beside its name: `Safari (pid 812, \`/Applications/…/Safari\`)`. */
+function describeProcess(flow: Flow): string {
+  if (flow.pid === null) return "an unknown process";
+  if (flow.process === null) return `a process not recorded (pid ${flow.pid})`;
+  return `${flow.process} (pid ${flow.pid}, \`${flow.executable ?? flow.process}\`)`;
+}
+
 function describe(flow: Flow): string {
-  const who = flow.pid === null ? "an unknown process" : `${flow.process ?? "a process"} (pid ${flow.pid})`;
+  const packets = `**${flow.count}** packet${flow.count === 1 ? "" : "s"}`;
+  const what =
+    flow.direction === "in"
+      ? `${packets} from \`${farSide(flow)}\` (${flow.protocol}) on \`${flow.interface}\`, for ${describeProcess(flow)}.`
+      : `${packets} to \`${farSide(flow)}\` (${flow.protocol}) on \`${flow.interface}\`, sent by ${describeProcess(flow)}.`;
   return [
     `## ${flow.direction === "in" ? "Refused coming in" : "Refused going out"}`,
     "",
-    `**${flow.count}** packet${flow.count === 1 ? "" : "s"} ${flow.direction === "in" ? "from" : "to"} \`${farSide(flow)}\` (${flow.protocol}) on \`${flow.interface}\`, sent by ${who}.`,
+    what,
     "",
+    ...(flow.process === null
+      ? []
+      : ["The name and path are what the process calls itself, as it was recorded running then.", ""]),
     `First seen ${flow.firstSeen}, last seen ${flow.lastSeen}.`,
     "",
     flow.rule
@@ -111,8 +119,13 @@ export function BlockedTrafficList() {
                 key={`${title}-${index}`}
                 title={flow.process ?? (flow.pid === null ? "Unknown process" : `pid ${flow.pid}`)}
                 subtitle={`${flow.direction ?? ""} ${farSide(flow)}`.trim()}
-                keywords={[flow.interface, flow.protocol, flow.remote ?? ""]}
-                accessories={[{ text: `${flow.count}×` }]}
+                keywords={[flow.interface, flow.protocol, flow.remote ?? "", flow.executable ?? ""]}
+                accessories={[
+                  ...(flow.executable && flow.executable !== flow.process
+                    ? [{ tag: flow.executable, tooltip: "The executable, as the process calls itself" }]
+                    : []),
+                  { text: `${flow.count}×` },
+                ]}
                 detail={<List.Item.Detail markdown={describe(flow)} />}
                 actions={
                   <ActionPanel>
@@ -126,7 +139,7 @@ export function BlockedTrafficList() {
                     <Action title="Clear Log…" icon={Icon.Trash} style={Action.Style.Destructive} onAction={clearLog} />
                     <Action.CopyToClipboard
                       title="Copy Flow"
-                      content={`${flow.direction ?? ""} ${flow.interface} ${flow.protocol} ${farSide(flow)} ${flow.process ?? ""} pid ${flow.pid ?? "?"} ×${flow.count} ${flow.firstSeen}–${flow.lastSeen}`}
+                      content={`${flow.direction ?? ""} ${flow.interface} ${flow.protocol} ${farSide(flow)} ${flow.executable ?? ""} pid ${flow.pid ?? "?"} ×${flow.count} ${flow.firstSeen}–${flow.lastSeen}`}
                     />
                   </ActionPanel>
                 }

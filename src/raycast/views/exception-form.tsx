@@ -24,6 +24,8 @@ import { summarizeNetwork } from "../reading/network-reading";
 import { networkName, rememberNetworkName } from "../stores/network-names";
 import { type NetworkSummary, readCachedSnapshot } from "../stores/snapshot-cache";
 
+export type ExceptionPrefill = Partial<Pick<ExceptionFormValues, "address" | "protocol" | "port">>;
+
 export interface ExceptionFormProps {
   /** The exception to edit; a new one when absent. */
   exception?: StoredException;
@@ -34,8 +36,11 @@ export interface ExceptionFormProps {
   /** Called after saving; the form was pushed by a list, which it returns to. */
   onSaved?: () => void;
   resolveHost?: HostLookup;
-  /** Values to start a new exception from (Blocked Traffic's "Allow as Exception…"). */
-  prefill?: Partial<ExceptionFormValues>;
+  /**
+   * Where to start a new exception from (Blocked Traffic's "Allow as Exception…"): the address, protocol and
+   * port only. Never a label taken from a process's name: a process names itself, so its name proves nothing.
+   */
+  prefill?: ExceptionPrefill;
 }
 
 function describeNetwork(network: NetworkSummary | null): string {

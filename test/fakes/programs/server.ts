@@ -173,7 +173,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   }
   if (program === "stat") return runConsoleStat(root, args, io);
   if (program === "nc") return runNc(root, args, io, call.pid);
-  if (program === "ps") return runPs(root, args, io);
+  if (program === "ps") return runPs(root, args, io, Math.floor(clockOf(root)));
   if (program === "tcpdump") {
     const status = runTcpdump(root, args, io);
     if (status !== "capturing") return status;
