@@ -4,13 +4,14 @@
  *
  * How each probe outside the tunnel is judged, from what this run saw alone:
  * - **blocked**: pf logged the block of this very probe: its interface, addresses, protocol and ports, going
- *   out, stamped while its `nc` ran (probe-entry.ts). Ports are drawn at random for each run, so neither an
- *   earlier run's entries nor packets another program sent beforehand can stand in for it.
+ *   out, stamped while its `nc` ran (probe-entry.ts). With source ports drawn at random for each run, neither
+ *   an earlier run's entries nor packets another program sends from the same port can stand in for it.
  * - **leak**: it got out. A TCP probe that connected did; and so did one that was sent while the record is
  *   being kept and that pf did not log, since every block of the kill switch's rules is logged, at the moment
  *   pf decides (when pf is off, or our rules are not in force, nothing is logged and every probe leaves). This
  *   holds for a UDP probe too, which `nc` cannot tell about, and for a TCP probe whose answer the network
- *   dropped: each is judged by its own entry, whatever the others did.
+ *   dropped: each is judged by its own entry, whatever the others did. (Were the record's tcpdump dead, this
+ *   errs towards a false alarm, never towards a false "blocked".)
  * - **not proven**: nothing can tell. It could not be sent (`nc` failed before sending), this Mac refused it
  *   with no block of it logged (so it did not leave, but not by the kill switch's doing), or no record is
  *   being kept, so pf's verdict cannot be read. The summary never says "no leak" while one is not proven.
@@ -22,8 +23,6 @@ import type { BlockedTrafficRecord } from "../pflog/record";
 import type { CommandResult, SystemCommands } from "../system/commands";
 import { type SentProbe, isProbeEntry } from "./probe-entry";
 import { type Probe, type RandomInt, planProbes, probeArguments } from "./probes";
-
-export { type Probe, type RandomInt, planProbes, probeArguments } from "./probes";
 
 export type ProbeVerdict =
   /** pf logged the block of this probe, during this run. */
