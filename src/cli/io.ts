@@ -1,3 +1,4 @@
+import type { RandomInt } from "../leaktest/probes";
 import type { HostLookup } from "../policy/policy";
 import type { SystemCommands } from "../system/commands";
 
@@ -14,6 +15,8 @@ export interface CliIo {
   now(): Date;
   /** Waits (the leak test between two readings of pf's log); tests answer at once. Default: a timer. */
   wait?: (milliseconds: number) => Promise<void>;
+  /** Draws the leak test's source ports; tests give a fixed sequence. Default: node:crypto. */
+  randomInt?: RandomInt;
   /** Resolves host names for Enable; tests answer from a table. Default: the system's resolver. */
   lookup?: HostLookup;
 }

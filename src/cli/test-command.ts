@@ -1,4 +1,5 @@
 import { type LeakTestResult, type ProbeResult, runLeakTest } from "../leaktest/leak-test";
+import { leakTestOutcome } from "../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { parseCommandArgs } from "./args";
 import { readNetwork } from "./context";
@@ -10,36 +11,54 @@ const USAGE = `Usage: killswitch test [--json]
 
 Tests the kill switch on this Mac, without a password: sends a few probes outside the VPN tunnel on purpose
 (TCP and UDP to a public address, DNS to the router, IPv6 when the link has it), bound to the physical
-interface, and one through the tunnel. A probe counts as blocked only when pf's log holds it (the record of
-blocked traffic must be on: blockedTrafficLog); one that got out is a leak. Exit status 1 on any leak.
-  --json   print {"results": [...], "skipped": [...], "leaks": N} instead of text`;
+interface and its address, from source ports drawn at random for this run, and one through the tunnel. A
+probe counts as blocked only when pf's log holds the block of that very probe, written while it was sent (the
+record of blocked traffic must be on: blockedTrafficLog); one that got out is a LEAK; one that could not be
+sent, or whose verdict pf's log cannot give, is "not proven". Exit status 0 only when every probe outside the
+tunnel was proven blocked; 1 on a leak or when one is not proven.
+  --json   print {"results": [...], "skipped": [...], "leaks": N, "unproven": N} instead of text`;
 
 const WORDS: Record<ProbeResult["verdict"], string> = {
   blocked: "blocked",
   leak: "LEAK",
   passed: "passed",
   "tunnel-blocked": "BLOCKED IN THE TUNNEL",
-  unknown: "unknown",
+  "not-proven": "not proven",
 };
+
+const probes = (count: number) => `${count} probe${count === 1 ? "" : "s"}`;
+
+function headline(result: LeakTestResult): string {
+  const unproven = result.unproven > 0 ? ` ${result.unproven} more not proven.` : "";
+  switch (leakTestOutcome(result)) {
+    case "leak":
+      return `LEAK: ${probes(result.leaks)} left this Mac outside the VPN.${unproven}`;
+    case "not-proven":
+      return result.unproven > 0
+        ? `Not proven: ${probes(result.unproven)} outside the tunnel got no verdict from pf, so no leak is ruled out.`
+        : "Not proven: no probe could be sent outside the tunnel.";
+    case "no-leak":
+      return "No leak: pf blocked every probe outside the tunnel, each by its own entry in its log.";
+  }
+}
 
 function describe(result: LeakTestResult): string[] {
   const lines = result.results.map(
-    ({ probe, verdict, detail }) => `  ${WORDS[verdict].padEnd(8)} ${probe.title}: ${detail}`,
+    ({ probe, verdict, detail }) => `  ${WORDS[verdict].padEnd(10)} ${probe.title}: ${detail}`,
   );
-  const head =
-    result.leaks > 0
-      ? `LEAK: ${result.leaks} probe${result.leaks === 1 ? "" : "s"} left this Mac outside the VPN.`
-      : result.results.some((r) => r.verdict === "unknown")
-        ? "Not proven: pf's verdict could not be read for every probe."
-        : "No leak: every probe outside the tunnel was blocked by pf.";
   const advice =
     result.leaks > 0
       ? [
           "Do not rely on the kill switch now: run `killswitch status`, enable it again, and test again. Until a",
           "test passes, disconnect from the network if what you send must not be seen outside the VPN.",
         ]
-      : [];
-  return [head, ...lines, ...result.skipped.map((line) => `  (${line})`), ...advice];
+      : result.unproven > 0
+        ? [
+            "pf's verdict is read from its log: the record of blocked traffic (blockedTrafficLog) must be on. Enable",
+            "the kill switch again and test again.",
+          ]
+        : [];
+  return [headline(result), ...lines, ...result.skipped.map((line) => `  (${line})`), ...advice];
 }
 
 export const testCommand: CliCommand = {
@@ -55,6 +74,8 @@ export const testCommand: CliCommand = {
       network,
       readRecord: () => readBlockedTrafficRecord(io.system),
       wait: io.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      now: () => io.now(),
+      randomInt: io.randomInt,
     });
     io.stdout(
       values.json
@@ -63,6 +84,6 @@ export const testCommand: CliCommand = {
             .map((line) => printable(line))
             .join("\n")}\n`,
     );
-    return result.leaks > 0 ? 1 : 0;
+    return leakTestOutcome(result) === "no-leak" ? 0 : 1;
   },
 };

@@ -108,6 +108,8 @@ export interface FakeMac {
   pfctlCalls(): string[][];
   /** Runs the fake pfctl as root, as another program on the Mac would. */
   pfctlAsRoot(args: string[]): Promise<CommandResult>;
+  /** Makes the network beyond the Mac drop TCP (a probe pf lets out times out), or answer it again. */
+  setNetworkDropsTcp(drops: boolean): void;
   /** Replaces what the network commands print (the Mac joined another network, a VPN came up). */
   setNetwork(snapshot: NetworkSnapshot): void;
   /** Jobs launchd has loaded now (bootstrap, or at boot from /Library/LaunchDaemons). */
@@ -280,6 +282,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
         .filter((event) => event.program === "pfctl")
         .map((event) => event.args),
     pfctlAsRoot: (args) => system.run("pfctl", args, { env: { [FAKE_ROOT_MARKER]: "0" } }),
+    setNetworkDropsTcp: (drops) => updateMachine({ networkDropsTcp: drops }),
     setNetwork(snapshot) {
       const outputs = readJson<Record<string, RecordedOutput>>(paths.outputs);
       for (const line of Object.keys(outputs)) {

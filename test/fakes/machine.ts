@@ -21,6 +21,8 @@ export interface MachineState {
   consoleUser?: string;
   /** The file the running fake tcpdump writes (pf's log of what it blocks goes there). */
   captureFile?: string;
+  /** The network beyond the Mac drops TCP: a connection pf lets out gets no answer (`nc` times out). */
+  networkDropsTcp?: boolean;
   /** The processes `ps` knows, by pid: the executable's full path, as macOS's `ps -o comm=` prints it. */
   processes?: Record<number, string>;
   /** When each of them began, seconds since 1970 (what `ps -o etime=` counts from); default: the boot time. */

@@ -17,6 +17,7 @@ const probe = (id: string, outside = true) => ({
   outside,
   interface: outside ? "en0" : "utun4",
   protocol: "tcp" as const,
+  source: outside ? "192.168.1.23" : "10.8.0.2",
   destination: "1.1.1.1",
   port: 443,
   sourcePort: 49700,
@@ -30,6 +31,7 @@ const RESULT: LeakTestResult = {
   ],
   skipped: ["no IPv6 probe: en0 has no global IPv6 address"],
   leaks: 1,
+  unproven: 0,
 };
 
 beforeEach(() => {
@@ -51,10 +53,17 @@ describe("Test Kill Switch", () => {
     expect(leakTest.runLeakTest).toHaveBeenCalledTimes(1);
   });
 
-  it("says no leak only when every outside probe was blocked, and not proven when pf could not say", () => {
+  it("says no leak only when every outside probe was blocked, and how many are not proven otherwise", () => {
     const clean = { ...RESULT, leaks: 0, results: RESULT.results.slice(1) };
     expect(describeLeakTest(clean)).toMatch(/^# ✅ No leak/);
-    const blind = { ...clean, results: [{ ...clean.results[0], verdict: "unknown" as const }] };
-    expect(describeLeakTest(blind)).toMatch(/^# ❔ Not proven/);
+    const blind = { ...clean, unproven: 1, results: [{ ...clean.results[0], verdict: "not-proven" as const }] };
+    expect(describeLeakTest(blind)).toMatch(/^# ❔ Not proven\n\n1 probe outside the tunnel got no verdict from pf/);
+    expect(describeLeakTest(blind)).toContain("| ❔ Not proven | udp-ipv4 probe |");
+    const tunnelOnly = { ...clean, results: clean.results.slice(1) };
+    expect(describeLeakTest(tunnelOnly)).toMatch(/^# ❔ Not proven\n\nNo probe could be sent outside the tunnel/);
+    const both = { ...RESULT, unproven: 2 };
+    expect(describeLeakTest(both)).toMatch(
+      /^# 🚨 1 probe left this Mac outside the VPN[^\n]*\n\n.*2 more could not be judged \(not proven\)\./,
+    );
   });
 });

@@ -1,30 +1,44 @@
 /**
  * Test Kill Switch: the live leak test (leaktest/leak-test.ts) from Raycast, without a password. Each probe
- * with pf's verdict; a leak is said first and loudly, with what to do.
+ * with pf's verdict; a leak is said first and loudly, with what to do, and "no leak" only when pf's log proves
+ * each probe outside the tunnel blocked.
  */
 import { Action, ActionPanel, Detail, Icon } from "@raycast/api";
 import { useEffect, useState } from "react";
-import { type LeakTestResult, runLeakTest } from "../../leaktest/leak-test";
+import { type LeakTestResult, type ProbeVerdict, runLeakTest } from "../../leaktest/leak-test";
+import { leakTestOutcome } from "../../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../../pflog/record";
 import { readNetworkState } from "../reading/network-reading";
 import { systemCommands } from "../system";
 
-const MARKS: Record<string, string> = {
+const MARKS: Record<ProbeVerdict, string> = {
   blocked: "✅ Blocked",
   leak: "🚨 **LEAK**",
   passed: "✅ Through the VPN",
   "tunnel-blocked": "⚠️ Blocked in the tunnel",
-  unknown: "❔ Not proven",
+  "not-proven": "❔ Not proven",
 };
+
+const probes = (count: number) => `${count} probe${count === 1 ? "" : "s"}`;
+
+function headline(result: LeakTestResult): string {
+  switch (leakTestOutcome(result)) {
+    case "leak": {
+      const unproven = result.unproven > 0 ? ` ${result.unproven} more could not be judged (not proven).` : "";
+      return `# 🚨 ${probes(result.leaks)} left this Mac outside the VPN\n\nDo not rely on the kill switch now: enable it again and test again. Until a test passes, disconnect from the network if what you send must not be seen outside the VPN.${unproven}`;
+    }
+    case "not-proven":
+      return result.unproven > 0
+        ? `# ❔ Not proven\n\n${probes(result.unproven)} outside the tunnel got no verdict from pf, so no leak is ruled out. pf's verdict is read from its log: Blocked Traffic Log must be on in the preferences; enable the kill switch again and test again.`
+        : "# ❔ Not proven\n\nNo probe could be sent outside the tunnel.";
+    case "no-leak":
+      return "# ✅ No leak\n\npf blocked every probe sent outside the tunnel, each by its own entry in its log.";
+  }
+}
 
 /** The result as the view shows it, in Markdown. */
 export function describeLeakTest(result: LeakTestResult): string {
-  const head =
-    result.leaks > 0
-      ? `# 🚨 ${result.leaks} probe${result.leaks === 1 ? "" : "s"} left this Mac outside the VPN\n\nDo not rely on the kill switch now: enable it again and test again. Until a test passes, disconnect from the network if what you send must not be seen outside the VPN.`
-      : result.results.some((r) => r.verdict === "unknown")
-        ? "# ❔ Not proven\n\npf's verdict could not be read for every probe: turn on Blocked Traffic Log in the preferences, enable the kill switch again and test again."
-        : "# ✅ No leak\n\nEvery probe sent outside the tunnel was blocked by pf.";
+  const head = headline(result);
   const rows = result.results.map(
     ({ probe, verdict, detail }) => `| ${MARKS[verdict]} | ${probe.title} | ${detail.replace(/\|/g, "\\|")} |`,
   );
@@ -52,6 +66,7 @@ export function LeakTestView() {
           network,
           readRecord: () => readBlockedTrafficRecord(system),
           wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          now: () => new Date(),
         }),
       )
       .then((result) => setMarkdown(describeLeakTest(result)))

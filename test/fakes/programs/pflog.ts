@@ -5,7 +5,7 @@
  * packets pf would log (test/pflog/capture-writer.ts).
  */
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
-import { familyOf } from "../../../src/address/ip";
+import { familyOf, sameAddress } from "../../../src/address/ip";
 import { parseIfconfig } from "../../../src/network/ifconfig";
 import { ANCHOR_NAME } from "../../../src/privileged/paths";
 import { evaluatePacket } from "../../../src/verify/evaluate";
@@ -98,10 +98,14 @@ export function runConsoleStat(root: string, args: string[], io: ProgramIo): num
 }
 
 /**
- * `nc [-u] -z ... -b IF -p PORT HOST PORT`, the live leak test's probe: pf's verdict on its first packet, from
- * the fake pf's state through the verifier's evaluator (our anchor when pf runs it first; pf passes what no
- * rule blocks). A blocked packet is logged to the capture that runs, as pf and tcpdump would. TCP connects
- * or is refused; UDP reports nothing either way, as `nc -uz` does.
+ * `nc [-u] -z ... -b IF [-s ADDRESS] -p PORT HOST PORT`, the live leak test's probe: pf's verdict on its first
+ * packet, from the fake pf's state through the verifier's evaluator (our anchor when pf runs it first; pf
+ * passes what no rule blocks). It leaves from ADDRESS, which must be one of IF's (else the bind fails), or
+ * from IF's first address of the family. A blocked packet is logged to the capture that runs, as pf and
+ * tcpdump would, and its send fails with EHOSTUNREACH (xnu's pf_inet_hook and pf_inet6_hook answer a packet
+ * pf drops so): TCP's connect says "No route to host", UDP's write fails and `nc -uz` exits 1 without a word
+ * (it prints nothing without -v). A TCP probe pf lets out connects, or times out on a network that drops it
+ * (MachineState networkDropsTcp); a UDP one it lets out exits 0.
  */
 export function runNc(root: string, args: string[], io: ProgramIo, pid: number): number {
   const udp = args.includes("-u");
@@ -120,12 +124,14 @@ export function runNc(root: string, args: string[], io: ProgramIo, pid: number):
   const family = familyOf(host) === "inet6" ? "inet6" : "inet";
   const outputs = readJson<Record<string, { stdout: string }>>(fakePaths(root).outputs);
   const link = parseIfconfig(outputs["ifconfig -a"]?.stdout ?? "").find((entry) => entry.name === iface);
+  const own = (family === "inet" ? link?.ipv4 : link?.ipv6)?.map((entry) => entry.address) ?? [];
+  const asked = value("-s");
   const source =
-    family === "inet"
-      ? link?.ipv4[0]?.address
-      : link?.ipv6.find((address) => !/^fe[89ab]/i.test(address.address))?.address;
+    asked === null
+      ? own.find((address) => family === "inet" || !/^fe[89ab]/i.test(address))
+      : own.find((address) => sameAddress(address, asked));
   if (!source) {
-    io.stderr.push(`nc: bind to ${iface} failed: Can't assign requested address`); // modelled
+    io.stderr.push("nc: bind failed: Can't assign requested address"); // modelled on OpenBSD nc's err(1, "bind failed")
     return 1;
   }
   const pf = readJson<PfState>(fakePaths(root).pf);
@@ -155,9 +161,13 @@ export function runNc(root: string, args: string[], io: ProgramIo, pid: number):
       sourcePort,
       port,
     });
-  if (udp) return 0;
+  if (udp) return blocked ? 1 : 0;
   if (blocked) {
-    io.stderr.push(`nc: connectx to ${host} port ${port} (tcp) failed: Connection refused`); // modelled on macOS nc's wording
+    io.stderr.push(`nc: connectx to ${host} port ${port} (tcp) failed: No route to host`); // modelled on macOS nc's wording
+    return 1;
+  }
+  if (machineOf(root).networkDropsTcp) {
+    io.stderr.push(`nc: connectx to ${host} port ${port} (tcp) failed: Operation timed out`);
     return 1;
   }
   io.stdout.push(`Connection to ${host} port ${port} [tcp/*] succeeded!`);
