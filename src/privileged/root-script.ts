@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "9a4d0c0bfb0f14bb3d8f93449ffbc0d6a08c20e6d9975811df9aa06a653140eb";
+export const ROOT_SCRIPT_SHA256 = "ff1ba47566b19857dc78900389a73efb2999d88995dd8b47dac8aa2879256bb2";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {
