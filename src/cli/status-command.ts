@@ -10,9 +10,10 @@ import { printable } from "./printable";
 const USAGE = `Usage: killswitch status [--snapshot DIR] [--json]
 
 Tells what the kill switch is doing, without a password: protected (on, VPN up, checked by the startup
-watchdog), blocking (the same with the VPN down: nothing leaves), unverified (on, but no watchdog checks that
-pf still runs the rules), degraded (its rules may be gone, e.g. after a restart, or its startup watchdog
-stopped checking), off or unknown.
+watchdog), blocking (the same with the VPN down: nothing leaves), unverified (pf ran the rules when last
+checked, but no watchdog checks that it still does), degraded (traffic passes outside the rules: pf was off,
+pf skips an interface, another program's nat or rdr rules pass, a bridge; or the rules may be gone, e.g.
+after a restart, or the startup watchdog stopped checking), off or unknown.
   --snapshot DIR  judge the VPN from a saved snapshot instead of this Mac's network
   --json          print one JSON object instead of text`;
 
@@ -33,7 +34,7 @@ export const statusCommand: CliCommand = {
     } catch (error) {
       if (values.snapshot !== undefined) throw error;
     }
-    const status = await getKillSwitchStatus({ system: io.system, network });
+    const status = await getKillSwitchStatus({ system: io.system, network, now: io.now() });
     const untrustedTunnels = untrustedTunnelsNow(status, network);
     io.stdout(
       values.json

@@ -27,7 +27,7 @@ import { KillSwitchError, NameConfirmationError, ServerTransportError, explainPr
 import { readRecordedState, readResolvedRecord, recordedServers, rememberedNetwork } from "./record";
 import { describeFromRecord, resolveWithRecord } from "./resolution";
 import { stateKillsFor } from "./state-kills";
-import { type KillSwitchStatus, getKillSwitchStatus } from "./status";
+import { type KillSwitchStatus, type PfFindings, getKillSwitchStatus } from "./status";
 import { trustWarnings } from "../policy/warnings";
 import { describeNamesToConfirm, fieldsNaming } from "../policy/name-trust";
 
@@ -194,6 +194,16 @@ function serverQuestions(
   return questions;
 }
 
+/** What the root script read from pf once the rules were in force, as the status judges it. */
+function reportedFindings(report: RootReport): PfFindings {
+  const running = report.pfInfo.find((line) => line.startsWith("Status:"))?.match(/^Status: (\w+)/)?.[1];
+  return {
+    pfEnabled: running === undefined ? null : running === "Enabled",
+    skippedInterfaces: report.skippedInterfaces ?? [],
+    translationPassing: report.translationPassing ?? 0,
+  };
+}
+
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
@@ -297,7 +307,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
   if (summary.allowLan && summary.localNetwork.notLocal.length > 0) {
     notes.push(`This network calls public addresses local; not passed: ${summary.localNetwork.notLocal.join(", ")}.`);
   }
-  const status = await getKillSwitchStatus({ system, network, now: input.now });
+  const status = await getKillSwitchStatus({ system, network, now: input.now, reported: reportedFindings(report) });
   return {
     action,
     method,

@@ -53,8 +53,18 @@ export function describeChange(change: KillSwitchChange): string[] {
       lines.push(...(report.removed ?? []).map((path) => `  Removed ${path}`));
     }
   } else {
+    const done = `Kill switch ${change.action === "apply" ? "rules reloaded" : "on"}`;
+    // Traffic that passes outside the rules is the news: said first, with why and what to do.
+    if (change.status.state === "degraded") {
+      lines.push(
+        change.status.headline,
+        ...change.status.notes.map((note) => `  ${note}`),
+        `  ${done}: its rules are loaded, but what the first line names passes outside them.`,
+      );
+    } else {
+      lines.push(`${done}. ${change.status.headline}`);
+    }
     lines.push(
-      `Kill switch ${change.action === "apply" ? "rules reloaded" : "on"}. ${change.status.headline}`,
       `  ${plural(report.anchorRules.length, "rule", "rules")} in force in pf anchor ${ANCHOR_NAME}, ${
         ATTACHMENT_TEXT[report.attachment]
       }.`,

@@ -36,6 +36,13 @@ const recordedStateShape = {
   servers: z.optional(z.array(z.string())),
   /** Networks routed into the tunnel at Enable or Apply (`address/prefix`), kept off the local network when it is down. */
   tunnelRoutes: z.optional(z.array(z.string())),
+  /**
+   * Interfaces pf skipped when this was written (another program's `set skip on`), lo0 and the tunnels let
+   * through aside: pf filters nothing there. Absent from earlier versions' records.
+   */
+  skippedInterfaces: z.optional(z.array(z.string())),
+  /** Another program's translation rules with `pass` that pf would not let be set aside when this was written. */
+  translationPassing: z.optional(z.number()),
 } satisfies Record<StatusField, z.ZodMiniType>;
 export const recordedStateSchema = z.object(recordedStateShape);
 export type RecordedState = z.infer<typeof recordedStateSchema>;
@@ -70,6 +77,8 @@ const watchdogStatusShape = {
   failedClosed: z.optional(z.boolean()),
   /** Another program's translation rules with `pass` found (and set aside, when pf allowed) by this check. */
   translationPasses: z.optional(z.number()),
+  /** Interfaces this check found pf skipping (`set skip on`), lo0 and the tunnels let through aside. */
+  skippedInterfaces: z.optional(z.array(z.string())),
   /** pf's packet counters of the rules in force, by what they do; null when pf did not say. */
   counters: z.optional(
     z.nullable(

@@ -13,8 +13,9 @@ import {
 
 /**
  * What the kill switch is doing, from best to worst news (the menu bar's states). protected and blocking: on,
- * and the watchdog's last check (or the last Enable) found pf running our rules first; unverified: on, but no
- * watchdog is installed to check that pf still runs them.
+ * and the watchdog's last check (or the last Enable) found pf running our rules first on every interface;
+ * unverified: the last Enable found that, but no watchdog is installed to check that pf still does; degraded:
+ * the last look at pf (or the network) found traffic that passes outside the rules, or the rules may be gone.
  */
 export type KillSwitchState = "protected" | "blocking" | "unverified" | "degraded" | "off" | "unknown";
 
@@ -37,6 +38,16 @@ export interface KillSwitchStatus {
   counters?: RuleCounters | null;
 }
 
+/** What a look at pf found that lets traffic past the kill switch rules (none of it: the rules hold everywhere). */
+export interface PfFindings {
+  /** Whether pf was running; null when that look did not say. */
+  pfEnabled: boolean | null;
+  /** Interfaces pf skipped (another program's `set skip on`), lo0 and the tunnels let through aside. */
+  skippedInterfaces: string[];
+  /** Another program's translation rules with `pass` still in force: their packets skip every filter rule. */
+  translationPassing: number;
+}
+
 export interface StatusRequest {
   system: SystemCommands;
   /** The network now; null when it could not be read (then the VPN half of the answer is unknown). */
@@ -48,9 +59,11 @@ export interface StatusRequest {
    * process on the Mac itself, the tree's `sysctl` when `system` is a prefixed tree.
    */
   bootTime?: () => Promise<number | null>;
+  /** What the root action that just ran (Enable, Apply) read from pf: the latest look, whatever the records say. */
+  reported?: PfFindings;
 }
 
-const UNVERIFIED_NOTE = `Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks every ${WATCHDOG_INTERVAL_SECONDS} seconds that pf is on and runs the kill switch rules first, and puts them back.`;
+const UNVERIFIED_NOTE = `Another program can turn pf off or change its rules without this showing. Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks every ${WATCHDOG_INTERVAL_SECONDS} seconds that pf is on and runs the kill switch rules first, and puts them back.`;
 
 /** The watchdog counts as stopped after missing this many checks. */
 export const WATCHDOG_STALE_AFTER_CHECKS = 3;
@@ -80,6 +93,108 @@ function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchS
     [watchdog.message, "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again."],
     extra,
   );
+}
+
+/** The latest look at pf: when, by whom, and what it found. */
+interface PfReading extends PfFindings {
+  /** Seconds since 1970. */
+  at: number;
+  /** Who looked: the action that loaded the rules, or the watchdog's check (also the change timer's). */
+  by: "enable" | "apply" | "watchdog";
+}
+
+/**
+ * The latest look at pf in this boot: the action that just ran; else the watchdog's check when it came after
+ * the record was written; else the record, which says what the Enable, Apply or check that wrote it found.
+ * Null when the record is from an earlier boot and no check of this boot is newer.
+ */
+function latestReading(
+  reported: PfFindings | undefined,
+  recorded: RecordedState,
+  latestCheck: WatchdogStatus | null,
+  bootTime: number,
+): PfReading | null {
+  // The record was written by that very action, just before it reported.
+  const action = recorded.changedBy === "apply" ? "apply" : "enable";
+  if (reported) return { ...reported, at: recorded.changedAt, by: action };
+  if (latestCheck) {
+    return {
+      at: latestCheck.checkedAt,
+      by: "watchdog",
+      pfEnabled: latestCheck.pfEnabled ?? null,
+      skippedInterfaces: latestCheck.skippedInterfaces ?? [],
+      // The check reports failed while such rules pass, or passed until it set them aside.
+      translationPassing: latestCheck.result === "failed" ? (latestCheck.translationPasses ?? 0) : 0,
+    };
+  }
+  if (!sameBoot(recorded.bootTime, bootTime)) return null;
+  const byCheck = recorded.changedBy === "watchdog" || recorded.changedBy === "change-timer";
+  return {
+    at: recorded.changedAt,
+    by: byCheck ? "watchdog" : action,
+    pfEnabled: null,
+    skippedInterfaces: recorded.skippedInterfaces ?? [],
+    translationPassing: recorded.translationPassing ?? 0,
+  };
+}
+
+const SEEN_BY = {
+  enable: "The kill switch's Enable",
+  apply: "The kill switch's Apply",
+  watchdog: "The watchdog's check",
+};
+const seenBy = (reading: PfReading) => `${SEEN_BY[reading.by]} at ${clock(reading.at)} found it.`;
+
+/**
+ * Degraded when the latest look at pf found traffic passing outside the kill switch rules: pf off, an interface
+ * pf skips, another program's translation rules with pass. The one judgement of those findings: Enable's result,
+ * the CLI and the menu bar all come through here.
+ */
+function findingsStatus(
+  reading: PfReading,
+  failure: WatchdogStatus | null,
+  extra: Partial<KillSwitchStatus>,
+): KillSwitchStatus | null {
+  const why = failure ? [failure.message] : [];
+  const again =
+    reading.by === "watchdog" || extra.protectFromStartup
+      ? "The watchdog's next check after that clears this."
+      : "Then enable the kill switch again to check.";
+  if (reading.pfEnabled === false) {
+    return status(
+      "degraded",
+      `Degraded: pf was off when last checked (${clock(reading.at)}), so it filtered nothing, the kill switch rules included.`,
+      [...why, "Enable the kill switch again: it turns pf on."],
+      extra,
+    );
+  }
+  if (reading.skippedInterfaces.length > 0) {
+    const names = reading.skippedInterfaces.join(", ");
+    return status(
+      "degraded",
+      `Degraded: pf skips ${names} (another program's "set skip on"), so nothing there is filtered, the kill switch rules included.`,
+      [
+        ...why,
+        seenBy(reading),
+        `The kill switch leaves another program's main ruleset alone: take ${names} out of its "set skip on" (in that program's pf configuration), or quit it. ${again}`,
+      ],
+      extra,
+    );
+  }
+  if (reading.translationPassing > 0) {
+    const count = reading.translationPassing;
+    return status(
+      "degraded",
+      "Degraded: another program's nat or rdr rules with pass let packets out without the kill switch rules.",
+      failure
+        ? why
+        : [
+            `${seenBy(reading)} pf would not let ${count === 1 ? "that rule" : `those ${count} rules`} be set aside, so ${count === 1 ? "its" : "their"} packets leave outside the kill switch until that program removes ${count === 1 ? "it" : "them"}. ${again}`,
+          ],
+      extra,
+    );
+  }
+  return null;
 }
 
 const BRIDGE_NOTE =
@@ -185,20 +300,18 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   // A failure the watchdog found before the last Enable or Apply is that action's to have repaired; one found
   // by the very check that rewrote state.json (the same second) still stands.
   const byCheck = recorded.changedBy === "watchdog" || recorded.changedBy === "change-timer";
-  const failedSinceChange =
-    watchdogThisBoot?.result === "failed" &&
+  // The action that just ran is newer than any check.
+  const latestCheck =
+    !request.reported &&
+    watchdogThisBoot &&
     (watchdogThisBoot.checkedAt > recorded.changedAt || (byCheck && watchdogThisBoot.checkedAt === recorded.changedAt))
       ? watchdogThisBoot
       : null;
+  const failedSinceChange = latestCheck?.result === "failed" ? latestCheck : null;
   if (failedSinceChange?.failedClosed) return failedClosedStatus(failedSinceChange, extra);
-  if (failedSinceChange?.translationPasses) {
-    return status(
-      "degraded",
-      "Degraded: another program's nat or rdr rules with pass let packets out without the kill switch rules.",
-      [failedSinceChange.message],
-      extra,
-    );
-  }
+  const lastLook = latestReading(request.reported, recorded, latestCheck, bootTime);
+  const found = lastLook && findingsStatus(lastLook, failedSinceChange, extra);
+  if (found) return found;
   const bridged = bridgedPastPf(network);
   // The watchdog's failure is a bridge the network still shows: say what it is, not that rules went missing.
   if (failedSinceChange && bridged.some((note) => failedSinceChange.message.includes(note))) {
@@ -249,12 +362,14 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   const up = network.tunnels.map((tunnel) => tunnel.name);
   const activeTunnel = recorded.tunnels.find((name) => up.includes(name)) ?? null;
   if (bridged.length > 0) return bridgedStatus(bridged, [...bridged, ...repairNotes], { ...extra, activeTunnel });
-  // Without the watchdog nobody reads pf after the action: another program may have turned it off since.
+  // Without the watchdog nobody reads pf after the action: another program may have turned it off since, so
+  // what was found then is said as such.
   const verified = recorded.protectFromStartup === true;
+  const lastChecked = clock(lastLook?.at ?? recorded.changedAt);
   if (activeTunnel && !verified) {
     return status(
       "unverified",
-      `Unverified: the rules let traffic out only through the VPN (${activeTunnel}), but nothing checks that pf still runs them.`,
+      `Unverified: when last checked (${lastChecked}), pf ran the kill switch rules, which let traffic out only through the VPN (${activeTunnel}); nothing has checked pf since.`,
       [UNVERIFIED_NOTE, ...repairNotes],
       { ...extra, activeTunnel },
     );
@@ -280,7 +395,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (!verified) {
     return status(
       "unverified",
-      "Unverified: no allowed VPN tunnel is up, so the rules stop traffic, but nothing checks that pf still runs them.",
+      `Unverified: no allowed VPN tunnel is up; when last checked (${lastChecked}), pf ran the kill switch rules, which stop traffic without one; nothing has checked pf since.`,
       [...notes, UNVERIFIED_NOTE, ...repairNotes],
       extra,
     );

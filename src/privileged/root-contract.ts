@@ -75,6 +75,8 @@ export const STATUS_FIELDS = [
   "protectFromStartup",
   "servers",
   "tunnelRoutes",
+  "skippedInterfaces",
+  "translationPassing",
 ] as const;
 export type StatusField = (typeof STATUS_FIELDS)[number];
 
@@ -94,6 +96,7 @@ export const WATCHDOG_STATUS_FIELDS = [
   "tunnels",
   "failedClosed",
   "translationPasses",
+  "skippedInterfaces",
   "counters",
   "notLocal",
   "lastRepairAt",

@@ -164,7 +164,14 @@ export interface RootReport {
   captivePortalUntil?: number | null;
   /** Paths of ours that uninstall removed. */
   removed?: string[];
+  /** Interfaces pf skips after enable or apply (`set skip on` of another program), lo0 and the tunnels let through aside. */
+  skippedInterfaces?: string[];
+  /** Another program's translation rules with pass that pf would not let be set aside (enable, apply). */
+  translationPassing?: number;
 }
+
+/** An interface name as pf lists it (en0, bridge100, XHC20); anything else is not one. */
+const INTERFACE_NAME = /^[A-Za-z][A-Za-z0-9]{0,15}$/;
 
 /** Parses the `@@ section` report; tolerant of CR line endings and missing sections. */
 export function parseRootReport(stdout: string): RootReport {
@@ -199,5 +206,7 @@ export function parseRootReport(stdout: string): RootReport {
     watchdog: result.get("watchdog") ?? "none",
     captivePortalUntil: Number.isSafeInteger(portal) && portal > 0 ? portal : null,
     removed: sections.get("removed") ?? [],
+    skippedInterfaces: (result.get("skipped") ?? "").split(/,\s*/).filter((name) => INTERFACE_NAME.test(name)),
+    translationPassing: Number(result.get("translationPassing") ?? 0) || 0,
   };
 }

@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "3b11c98f7b9a861e8c21d5125e1566977e4d524cd6ee64dab93dd60954fdde84";
+export const ROOT_SCRIPT_SHA256 = "3ce42af474ac447b29b99fbfb1d117ff82305afbf6da3f831b13467840cb62c6";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -60,7 +60,9 @@ describe("enable then disable", () => {
     expect(on.report.pfInfo[0]).toMatch(/^Status: Enabled/);
     // No watchdog (these tests turn it off): the rules are in force, but nothing checks them later.
     expect(on.status.state).toBe("unverified");
-    expect(on.status.headline).toMatch(/^Unverified: the rules let traffic out only through the VPN \(utun4\)/);
+    expect(on.status.headline).toMatch(
+      /^Unverified: when last checked \(\S+\), pf ran the kill switch rules, which let traffic out only through the VPN \(utun4\); nothing has checked pf since\.$/,
+    );
     expect(on.method).toBe("password");
     const recorded = JSON.parse(readFileSync(`${mac.stateDirectory}/state.json`, "utf8"));
     expect(recorded).toMatchObject({

@@ -58,10 +58,12 @@ describe("getKillSwitchStatus", () => {
     record({ protectFromStartup: false });
     const up = await status();
     expect(up).toMatchObject({ state: "unverified", activeTunnel: "utun4" });
-    expect(up.notes[0]).toMatch(/^Turn on Protect from Startup \(protectFromStartup\) and enable again/);
+    expect(up.notes[0]).toMatch(/Turn on Protect from Startup \(protectFromStartup\) and enable again/);
     const down = await status(WIFI_WITHOUT_VPN);
     expect(down.state).toBe("unverified");
-    expect(down.headline).toMatch(/no allowed VPN tunnel is up, so the rules stop traffic/);
+    expect(down.headline).toBe(
+      "Unverified: no allowed VPN tunnel is up; when last checked (2023-11-14T22:14:20Z), pf ran the kill switch rules, which stop traffic without one; nothing has checked pf since.",
+    );
     expect(down.notes[0]).toMatch(/Connect the VPN/);
   });
 
@@ -115,6 +117,47 @@ describe("getKillSwitchStatus", () => {
     // Without the watchdog (Protect from Startup off), the network alone says it.
     record({ protectFromStartup: false });
     expect((await status(bridged)).state).toBe("degraded");
+  });
+
+  it("is Degraded when the last look at pf found it off: the watchdog's check, or the action that just ran", async () => {
+    mac = createFakeMac();
+    record();
+    watchdog({
+      result: "failed",
+      bootTime: BOOT,
+      checkedAt: BOOT + 61,
+      pfEnabled: false,
+      message: "pf could not be enabled",
+    });
+    const off = await status();
+    expect(off).toMatchObject({ state: "degraded", notes: ["pf could not be enabled", expect.any(String)] });
+    expect(off.headline).toBe(
+      "Degraded: pf was off when last checked (2023-11-14T22:14:21Z), so it filtered nothing, the kill switch rules included.",
+    );
+    const reported = { pfEnabled: false, skippedInterfaces: [], translationPassing: 0 };
+    record({ protectFromStartup: false });
+    const afterAction = await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN, now: NOW, reported });
+    expect(afterAction.headline).toMatch(/^Degraded: pf was off when last checked \(2023-11-14T22:14:20Z\)/);
+    const fine = await getKillSwitchStatus({
+      system: mac.system,
+      network: WIFI_WITH_VPN,
+      now: NOW,
+      reported: { ...reported, pfEnabled: true },
+    });
+    expect(fine.state).toBe("unverified");
+  });
+
+  it("is Degraded while the record says pf skipped an interface or a translation rule passed when it was written", async () => {
+    mac = createFakeMac();
+    record({ skippedInterfaces: ["en0", "en5"] });
+    expect((await status()).headline).toMatch(/^Degraded: pf skips en0, en5 \(another program's "set skip on"\)/);
+    record({ translationPassing: 2 });
+    const passing = await status();
+    expect(passing.headline).toMatch(/^Degraded: another program's nat or rdr rules with pass let packets out/);
+    expect(passing.notes[0]).toMatch(/pf would not let those 2 rules be set aside/);
+    // A check after the record found none: that is the latest look.
+    watchdog({ result: "ok", bootTime: BOOT, checkedAt: BOOT + 61, pfEnabled: true, skippedInterfaces: [] });
+    expect((await status()).state).toBe("protected");
   });
 
   it("ignores a watchdog report from an earlier boot", async () => {

@@ -68,7 +68,16 @@ describe("parseRootReport", () => {
       watchdog: "none",
       captivePortalUntil: null,
       removed: [],
+      skippedInterfaces: [],
+      translationPassing: 0,
     });
+  });
+
+  it("reads what lets traffic past the rules: the interfaces pf skips, the translation rules that still pass", () => {
+    const report = parseRootReport(
+      "@@ result\naction=apply\nskipped=en0, bridge100, not a name\ntranslationPassing=2\n@@ warnings\n@@ end\n",
+    );
+    expect(report).toMatchObject({ skippedInterfaces: ["en0", "bridge100"], translationPassing: 2 });
   });
 
   it("reads the watchdog, the captive portal window and what uninstall removed", () => {

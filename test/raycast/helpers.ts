@@ -31,7 +31,7 @@ const HEADLINES: Record<KillSwitchState, string> = {
   protected: "Protected: traffic leaves only through the VPN (utun4).",
   blocking: "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",
   unverified:
-    "Unverified: the rules let traffic out only through the VPN (utun4), but nothing checks that pf still runs them.",
+    "Unverified: when last checked (2023-11-14T22:14:20Z), pf ran the kill switch rules, which let traffic out only through the VPN (utun4); nothing has checked pf since.",
   degraded: "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
   off: "Off: traffic flows normally.",
   unknown: "Unknown: the kill switch's state file cannot be read.",

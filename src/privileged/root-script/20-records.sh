@@ -108,8 +108,10 @@ share_with_admins() { # FILE
 }
 
 # state.json: what is in force, for the watchdog, root's alone (0600); status.json: the part Status shows,
-# world-readable. The network the rules were built for is kept apart, root's alone too.
+# world-readable, with what lets traffic past the rules as pf showed it then (interfaces it skips, another
+# program's translation rules that still pass). The network the rules were built for is kept apart, root's alone too.
 write_state() {
+	SKIPPED=$(skipped_interfaces "$TUNNELS")
 	read_boot_time
 	boot=$BOOT_TIME
 	reference=null
@@ -127,9 +129,17 @@ write_state() {
 		"${NEXT_CHANGE:-null}" "$(json_list "$TUNNEL_ROUTES")" \
 		>"$STATE_DIR/$KS_FILE_STATE.new" && mv -f "$STATE_DIR/$KS_FILE_STATE.new" "$STATE_DIR/$KS_FILE_STATE" || return 1
 	# What Status shows, for anyone: the rest (the pf token, the servers' addresses, the anchor) is root's.
-	printf '{"version":1,"status":"on","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"tunnelRoutes":[%s]}\n' \
+	printf '{"version":1,"status":"on","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"tunnelRoutes":[%s],"skippedInterfaces":[%s],"translationPassing":%s}\n' \
 		"${boot:-null}" "$NOW" "${CHANGED_BY:-$ACTION}" "$(json_list "$TUNNELS")" "${PORTAL:-null}" "$startup" \
-		"$(json_list "$SERVERS")" "$(json_list "$TUNNEL_ROUTES")" >"$STATE_DIR/$KS_FILE_STATUS.new" && publish "$STATE_DIR/$KS_FILE_STATUS"
+		"$(json_list "$SERVERS")" "$(json_list "$TUNNEL_ROUTES")" "$(skipped_json)" "${TRANSLATION_LEFT:-0}" \
+		>"$STATE_DIR/$KS_FILE_STATUS.new" && publish "$STATE_DIR/$KS_FILE_STATUS"
+}
+
+# The interfaces pf skips, as skipped_interfaces joins them in SKIPPED ("en0, en1"), as a JSON list's items.
+skipped_json() {
+	words=""
+	for word in $SKIPPED; do words="$words ${word%,}"; done
+	json_list "$words"
 }
 
 # resolved.json: what each host name in the settings resolved to, for when DNS is blocked later; version 2:
@@ -173,8 +183,8 @@ write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 	fi
 	failed_closed=false
 	if [ "$FAILED_CLOSED" = yes ]; then failed_closed=true; fi
-	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"failedClosed":%s,"translationPasses":%s,"counters":%s,"notLocal":[%s],"lastRepairAt":%s,"lastRepair":%s}\n' \
+	printf '{"version":1,"watchdogVersion":%s,"intervalSeconds":%s,"checkedAt":%s,"bootTime":%s,"result":"%s","message":"%s","pfEnabled":%s,"attachment":"%s","rulesHash":%s,"rulesFile":%s,"tunnels":[%s],"failedClosed":%s,"translationPasses":%s,"skippedInterfaces":[%s],"counters":%s,"notLocal":[%s],"lastRepairAt":%s,"lastRepair":%s}\n' \
 		"$KS_VERSION" "$KS_WATCHDOG_INTERVAL" "$now" "${boot:-0}" "$1" "$(json_text "$2")" "$enabled" "$ATTACHMENT" \
-		"$hash" "$template" "$(json_list "$TUNNELS")" "$failed_closed" "${TRANSLATION_COUNT:-0}" "$(rule_counters)" "$(json_list "$NOT_LOCAL")" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
+		"$hash" "$template" "$(json_list "$TUNNELS")" "$failed_closed" "${TRANSLATION_COUNT:-0}" "$(skipped_json)" "$(rule_counters)" "$(json_list "$NOT_LOCAL")" "$repair_at" "$repair" >"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS.new" &&
 		publish "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
 }

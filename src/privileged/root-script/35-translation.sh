@@ -7,10 +7,11 @@
 # transaction) with that `pass` taken out, so the translation still happens and the filter rules, ours
 # first, decide its packets. A nat without pass (Internet Sharing's) is left as it is, and so is one on lo0
 # (sshuttle's rdr pass): its packets stay on this Mac, and our rules pass lo0 anyway.
-# Sets TRANSLATION_COUNT, TRANSLATION_FOUND (each rule and where it was, joined by "; ") and
-# TRANSLATION_PROBLEM (what pf said when one could not be set aside).
+# Sets TRANSLATION_COUNT, TRANSLATION_FOUND (each rule and where it was, joined by "; "),
+# TRANSLATION_PROBLEM (what pf said when one could not be set aside) and TRANSLATION_LEFT (how many still pass).
 set_translation_passes_aside() {
 	TRANSLATION_COUNT=0
+	TRANSLATION_LEFT=0
 	TRANSLATION_FOUND=""
 	TRANSLATION_PROBLEM=""
 	: >"$WORK/nat.calls"
@@ -44,13 +45,17 @@ check_translation_rules() { # RULESET
 	[ -s "$WORK/nat.pass" ] || return 0
 	where="the main ruleset"
 	if [ -n "$1" ]; then where="anchor $1"; fi
+	found=0
 	while IFS= read -r rule; do
+		found=$((found + 1))
 		TRANSLATION_COUNT=$((TRANSLATION_COUNT + 1))
 		TRANSLATION_FOUND="$TRANSLATION_FOUND${TRANSLATION_FOUND:+; }$rule (in $where)"
 	done <"$WORK/nat.pass"
 	translation_passes strip "$WORK/nat" >"$WORK/nat.pf"
 	if [ -n "$1" ]; then set -- -a "$1"; else set --; fi
-	pf "$@" -N -f "$WORK/nat.pf" || TRANSLATION_PROBLEM="$TRANSLATION_PROBLEM${TRANSLATION_PROBLEM:+; }$where: $(pf_message)"
+	pf "$@" -N -f "$WORK/nat.pf" && return 0
+	TRANSLATION_PROBLEM="$TRANSLATION_PROBLEM${TRANSLATION_PROBLEM:+; }$where: $(pf_message)"
+	TRANSLATION_LEFT=$((TRANSLATION_LEFT + found))
 }
 
 # From a `pfctl -s nat` listing: `list` prints the rules with pass that are not on lo0, `strip` the whole

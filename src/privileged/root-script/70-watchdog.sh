@@ -235,10 +235,10 @@ RECORD
 	if [ -n "$repairs" ] && [ -f "$STATE_DIR/$KS_FILE_KILLS" ]; then kill_states "$STATE_DIR/$KS_FILE_KILLS"; fi
 	note_phase
 	note_processes
-	skipped=$(skipped_interfaces "$TUNNELS")
-	if [ -n "$skipped" ]; then
+	SKIPPED=$(skipped_interfaces "$TUNNELS")
+	if [ -n "$SKIPPED" ]; then
 		# Not ours to undo: the main ruleset is another program's. Said until it is gone.
-		write_watchdog_status failed "pf skips $skipped (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"
+		write_watchdog_status failed "pf skips $SKIPPED (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"
 		return 1
 	fi
 	if [ "$TRANSLATION_COUNT" -gt 0 ]; then

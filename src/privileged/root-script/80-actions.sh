@@ -4,6 +4,10 @@ report() {
 	printf '@@ result\naction=%s\nattachment=%s\nreference=%s\nkilled=%s\nwatchdog=%s\n' \
 		"$ACTION" "$ATTACHMENT" "$REFERENCE" "$KILLED" "$WATCHDOG"
 	if [ -n "$PORTAL" ]; then printf 'captivePortalUntil=%s\n' "$PORTAL"; fi
+	# What lets traffic past the rules just loaded (write_state read it): Enable's outcome is Degraded while it does.
+	if [ "$ACTION" = enable ] || [ "$ACTION" = apply ]; then
+		printf 'skipped=%s\ntranslationPassing=%s\n' "$SKIPPED" "${TRANSLATION_LEFT:-0}"
+	fi
 	printf '@@ warnings\n'
 	cat "$WORK/warnings"
 	printf '@@ anchor\n'
@@ -67,10 +71,6 @@ do_on() {
 	fi
 	note_phase
 	note_processes
-	skipped=$(skipped_interfaces "$TUNNELS")
-	if [ -n "$skipped" ]; then
-		warn "pf skips $skipped (set skip on, in the main ruleset of another program): nothing is filtered there, the kill switch rules included, until that program removes it."
-	fi
 	bridged=$(unfiltered_bridges)
 	if [ -n "$bridged" ]; then
 		warn "A bridge forwards past pf, so past the kill switch rules: $bridged."

@@ -191,6 +191,7 @@ LAUNCHCTL_PROBLEM=""
 IDENTITY=""
 TEMPLATE=""
 NOT_LOCAL=""
+SKIPPED=""
 
 case $ACTION in
 enable | apply) do_on ;;

@@ -15,6 +15,7 @@ import {
 import type { NetworkState } from "../../network/state";
 import { type ServerAnswer, splitServerAnswers } from "../../policy/policy";
 import type { Settings } from "../../policy/settings";
+import { outcomeHud } from "../models/hud-text";
 import { snapshotFromStatus } from "../reading/kill-switch-reading";
 import { refreshMenuBar } from "../reading/menu-bar-refresh";
 import { writeCachedSnapshot } from "../stores/snapshot-cache";
@@ -101,6 +102,6 @@ export async function reportChange(
       captivePortalUntil: context.captivePortalUntil,
     }),
   );
-  await showHUD(hud);
+  await showHUD(outcomeHud(change.status, hud));
   await refreshMenuBar();
 }

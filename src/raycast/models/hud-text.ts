@@ -1,4 +1,5 @@
 import { formatCidr } from "../../address/ip";
+import type { KillSwitchStatus } from "../../lifecycle";
 import type { AnchorSummary } from "../../pf/anchor";
 import { addressCount } from "../../policy/exception-width";
 
@@ -24,4 +25,9 @@ export function describeEnabled(summary: AnchorSummary): string {
   }
   if (summary.captivePortal) parts.push("captive portal open");
   return parts.join(" · ");
+}
+
+/** The HUD after an action: a Degraded outcome first, with its reason, then what was done. */
+export function outcomeHud(status: KillSwitchStatus, done: string): string {
+  return status.state === "degraded" ? `${status.headline.replace(/\.$/, "")} · ${done}` : done;
 }
