@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "9a4d0c0bfb0f14bb3d8f93449ffbc0d6a08c20e6d9975811df9aa06a653140eb";
+export const ROOT_SCRIPT_SHA256 = "eacfa64d5f9fc46bdcbb3b9e61ea9d2a36276bf7129d7903c4bbf049cf496a04";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -23,6 +23,8 @@ export interface MachineState {
   captureFile?: string;
   /** The processes `ps` knows, by pid: the executable's full path, as macOS's `ps -o comm=` prints it. */
   processes?: Record<number, string>;
+  /** Each program's event says whether pf held the kill switch's blocking ruleset when it started (boot-trace.ts). */
+  traceBlocking?: boolean;
 }
 
 /** One run of a fake program, in order. */
@@ -34,6 +36,10 @@ export interface FakeEvent {
   /** Set for osascript and sudo: the authorisation shown and how it was answered. */
   prompt?: "password" | "touchid";
   answer?: string;
+  /** While tracing (MachineState.traceBlocking): whether pf held the kill switch's blocking ruleset as it started. */
+  pfBlocking?: boolean;
+  /** A system utility found on the root script's PATH (mktemp, awk), logged by boot-trace.ts's wrappers: no arguments. */
+  onPath?: boolean;
 }
 
 export function fakePaths(root: string) {
