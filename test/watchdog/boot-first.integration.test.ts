@@ -207,6 +207,28 @@ describe("at boot, the watchdog", () => {
   });
 });
 
+describe("under bash in sh mode, as /bin/sh is on a Mac", () => {
+  it("blocks at boot without a work folder, pfctl first", async () => {
+    const bash = createFakeMac({ network: macSnapshot(HOME_VPN), shell: "/bin/bash" });
+    try {
+      await enable(bash, SETTINGS, macNetworkState(HOME_VPN));
+      bash.reboot();
+      bash.writePf({ ...bash.readPf(), main: emptyRuleset(), anchors: {}, enabled: false });
+      rmSync(`${bash.root}/tmp`, { recursive: true });
+      const trace = await traceWatchdog(bash);
+      expect(trace.run.exitCode).toBe(69);
+      expect(new Set(trace.beforeBlocking)).toEqual(new Set(["pfctl"]));
+      const pf = bash.readPf();
+      expect(pf.enabled).toBe(true);
+      expect(pf.main.filter).toEqual([`anchor "${ANCHOR_NAME}" all`]);
+      expect(anchorRules(bash)).toContain(SERVER_PASS);
+      expect(anchorRules(bash)).toMatch(/\nblock drop in log \(user\) quick all\n$/);
+    } finally {
+      bash.cleanup();
+    }
+  });
+});
+
 describe("Enable without a work folder", () => {
   it("changes nothing: the rules in force stay, pf stays on", async () => {
     restart();
