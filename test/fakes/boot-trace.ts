@@ -1,11 +1,21 @@
 /**
  * Which programs the installed watchdog starts when launchd runs it, in order, and which of them before pf held
- * the kill switch's blocking ruleset. The fake macOS logs its own programs (pfctl, date, ifconfig, tcpdump, ...),
- * each with whether pf held that ruleset as it started; the system's utilities the root script finds on its PATH
- * (mktemp, mkdir, awk, ...) are logged by wrappers put first on the PATH of a copy of the installed watchdog, which
- * is otherwise the same text. The shell's builtins start nothing, so nothing logs them.
+ * the kill switch's blocking ruleset. The fake macOS logs its own programs (pfctl, ifconfig, tcpdump, ...; not its
+ * clock, date and sleep), each with whether pf held that ruleset as it started; the system's utilities the root
+ * script finds on its PATH (mktemp, mkdir, awk, ...) are logged by wrappers put first on the PATH of a copy of the
+ * installed watchdog, otherwise the same text, and its shell by a logger in its place. The shell's builtins start
+ * nothing, so nothing logs them.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { PRODUCT_ID } from "../../src/privileged/paths";
 import type { CommandResult } from "../../src/system/commands";
@@ -39,7 +49,7 @@ function pathWrappers(mac: FakeMac, dir: string): string {
     logger,
     [
       "#!/bin/sh",
-      `printf '{"program":"%s","args":[],"asRoot":true,"onPath":true}\\n' "\${0##*/}" >>'${fakePaths(mac.root).events}'`,
+      `printf '{"program":"%s","args":[],"asRoot":true,"realProgram":true}\\n' "\${0##*/}" >>'${fakePaths(mac.root).events}'`,
       `PATH=/bin:/usr/bin:/sbin:/usr/sbin exec "\${0##*/}" "$@"`,
       "",
     ].join("\n"),
@@ -52,6 +62,38 @@ function pathWrappers(mac: FakeMac, dir: string): string {
     if (/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) symlinkSync(logger, join(wrappers, name));
   }
   return wrappers;
+}
+
+/**
+ * The tree's shell, which the script starts by its path ($SYSROOT/bin/sh: the lock's holder), logged like the
+ * utilities: a logger takes its place until `restore`. Both it and the run itself start the tree's shell through a
+ * link still named sh, since bash is in sh mode only when called so.
+ */
+function loggedShell(mac: FakeMac, dir: string, path: string): { shell: string; restore: () => void } {
+  const target = readlinkSync(path);
+  const shell = join(dir, "shell", "sh");
+  if (!existsSync(shell)) {
+    mkdirSync(join(dir, "shell"));
+    symlinkSync(target, shell);
+  }
+  rmSync(path);
+  writeFileSync(
+    path,
+    [
+      "#!/bin/sh",
+      `printf '{"program":"sh","args":[],"asRoot":true,"realProgram":true}\\n' >>'${fakePaths(mac.root).events}'`,
+      `exec '${shell}' "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return {
+    shell,
+    restore: () => {
+      rmSync(path);
+      symlinkSync(target, path);
+    },
+  };
 }
 
 /** Runs the installed watchdog once as launchd does (RunAtLoad at boot, say), tracing what it starts. */
@@ -68,19 +110,22 @@ export async function traceWatchdog(mac: FakeMac): Promise<WatchdogTrace> {
   writeFileSync(traced, text.replace(`\n${SCRIPT_PATH_LINE}\n`, `\nPATH=${wrappers}:${SCRIPT_PATH_LINE.slice(5)}\n`));
 
   const before = mac.events().length;
+  const logged = loggedShell(mac, dir, shell);
   mac.traceBlocking(true);
-  const run = await mac.runAsLaunchd([shell, traced, ...args]);
-  mac.traceBlocking(false);
+  const run = await mac.runAsLaunchd([logged.shell, traced, ...args]).finally(() => {
+    mac.traceBlocking(false);
+    logged.restore();
+  });
   const all = mac.events().slice(before);
   let first = 0;
-  while (first < all.length && all[first].onPath && SYSTEM_ROOT_CHECK.includes(all[first].program)) first++;
+  while (first < all.length && all[first].realProgram && SYSTEM_ROOT_CHECK.includes(all[first].program)) first++;
   const events = all.slice(first);
   // pf changes only through pfctl, one of the fake's programs, which each say whether pf blocked as they started.
   // A utility that started between the last to find pf not blocking and the first to find it blocking started
   // after that last one had ended (the script runs them one after another), so once pf blocked.
   const blockingAt = events.findIndex((event) => event.pfBlocking === true);
   const lastBefore =
-    blockingAt === -1 ? events.length - 1 : events.slice(0, blockingAt).findLastIndex((event) => !event.onPath);
+    blockingAt === -1 ? events.length - 1 : events.slice(0, blockingAt).findLastIndex((event) => !event.realProgram);
   const started = events.map((event) => event.program);
   return { run, started, beforeBlocking: started.slice(0, lastBefore + 1) };
 }

@@ -38,8 +38,11 @@ export interface FakeEvent {
   answer?: string;
   /** While tracing (MachineState.traceBlocking): whether pf held the kill switch's blocking ruleset as it started. */
   pfBlocking?: boolean;
-  /** A system utility found on the root script's PATH (mktemp, awk), logged by boot-trace.ts's wrappers: no arguments. */
-  onPath?: boolean;
+  /**
+   * A real program of this machine, not one the fake stands in for (a utility on the root script's PATH, mktemp
+   * or awk, or its shell), logged by boot-trace.ts's wrappers: without its arguments.
+   */
+  realProgram?: boolean;
 }
 
 export function fakePaths(root: string) {
