@@ -127,7 +127,8 @@ describe("at boot, the watchdog", () => {
     expect(trace.beforeBlocking.length).toBeGreaterThan(0);
     expect(new Set(trace.beforeBlocking)).toEqual(new Set(["pfctl"]));
     const after = trace.started.slice(trace.beforeBlocking.length);
-    for (const program of ["mktemp", "sh", "sysctl", "ifconfig", "netstat", "tcpdump"]) expect(after).toContain(program);
+    for (const program of ["mktemp", "sh", "sysctl", "ifconfig", "netstat", "tcpdump"])
+      expect(after).toContain(program);
     // The check then puts this network's rules in place, logging to the record it started.
     await expectBlocking(boot, "network rules");
     expect(anchorRules(mac)).toContain("to 192.168.1.40 flags any keep state");
