@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "eacfa64d5f9fc46bdcbb3b9e61ea9d2a36276bf7129d7903c4bbf049cf496a04";
+export const ROOT_SCRIPT_SHA256 = "7f6ea16ba1fe17a4710a496dbb57e77f7af3f736e958d108446a9f34691335e0";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -24,7 +24,7 @@ BOOT_PROBLEM=""
 # nothing that needs the network read: no link plumbing, which passes on the links found, never on any interface),
 # else the built-in ones (loopback only), puts our anchor first and takes a pf reference.
 hold_blocking_rules() {
-	# Enable, Disable or another check holds the lock: pf is theirs to change now (do_watch waits its turn).
+	# Another action holds the lock (Enable, Disable, a check): pf is theirs to change now, and the check leaves it be.
 	[ ! -d "$LOCK_DIR" ] || return 0
 	state_dir_is_ours || return 0
 	[ -f "$STATE_DIR/$KS_FILE_STATE" ] || return 0
