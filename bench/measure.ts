@@ -30,7 +30,7 @@ export function countingCommands(inner: SystemCommands): CountingCommands {
 }
 
 /** `ifconfig, netstat, 2 × route` : the tools started, grouped, for the table's detail column. */
-export function describeStarted(tools: readonly SystemTool[]): string {
+export function describeStarted(tools: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const tool of tools) counts.set(tool, (counts.get(tool) ?? 0) + 1);
   return [...counts].map(([tool, count]) => (count === 1 ? tool : `${count} × ${tool}`)).join(", ");

@@ -51,6 +51,17 @@ describe("the fake macOS", () => {
     expect(mac.readPf().main.filter).toEqual(["pass all"]); // options are not rules
   });
 
+  it("has pfctl read rules from its standard input with -f -, as pfctl does, and name it stdin in its errors", async () => {
+    mac = createFakeMac();
+    const anchor = (rules: string) => shell(`printf '${rules}' | "$1/sbin/pfctl" -a test -f -`);
+    expect(await anchor("pass quick on lo0 all\\nblock drop in quick all\\n")).toMatchObject({ exitCode: 0 });
+    expect(mac.readPf().anchors.test.filter).toEqual(["pass quick on lo0 all", "block drop in quick all"]);
+    const refused = await anchor("pass quick on lo0 all\\nnot a rule\\n");
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain("stdin:2: syntax error");
+    expect(mac.readPf().anchors.test.filter).toEqual(["pass quick on lo0 all", "block drop in quick all"]);
+  });
+
   it("prints long output whole", async () => {
     mac = createFakeMac();
     const run = await mac.system.run("ifconfig", ["-a"]);

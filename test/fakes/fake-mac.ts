@@ -116,6 +116,10 @@ export interface FakeMac {
   launchDaemons(): LaunchdJob[];
   /** Runs a loaded job once as launchd would (as root, launchd's PATH), and waits for it. */
   runLaunchDaemon(label: string): Promise<CommandResult>;
+  /** Runs a program as launchd runs a job's (as root, launchd's PATH), and waits for it. */
+  runAsLaunchd(programArguments: string[]): Promise<CommandResult>;
+  /** While on, each program's event says whether pf held the kill switch's blocking ruleset as it started. */
+  traceBlocking(on: boolean): void;
   /**
    * A restart: pf back to Apple's boot state (rules from /etc/pf.conf, no references, no states), and
    * launchd loads every plist in /Library/LaunchDaemons (run the RunAtLoad ones with runLaunchDaemon).
@@ -246,6 +250,18 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   };
   const updateMachine = (change: Partial<MachineState>) =>
     writeJson(paths.machine, { ...readJson<MachineState>(paths.machine), ...change });
+  const runAsLaunchd = ([program, ...args]: string[]) =>
+    new Promise<CommandResult>((resolveRun) => {
+      execFile(
+        program,
+        args,
+        { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", [FAKE_ROOT_MARKER]: "0" }, encoding: "utf8" },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+          resolveRun({ exitCode: code, stdout, stderr });
+        },
+      );
+    });
 
   return {
     root,
@@ -296,19 +312,10 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
     runLaunchDaemon(label) {
       const job = readLaunchd(root).jobs[label];
       if (!job) throw new Error(`launchd has no job ${label}`);
-      const [program, ...args] = job.programArguments;
-      return new Promise((resolveRun) => {
-        execFile(
-          program,
-          args,
-          { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", [FAKE_ROOT_MARKER]: "0" }, encoding: "utf8" },
-          (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-            resolveRun({ exitCode: code, stdout, stderr });
-          },
-        );
-      });
+      return runAsLaunchd(job.programArguments);
     },
+    runAsLaunchd: (programArguments) => runAsLaunchd(programArguments),
+    traceBlocking: (on) => updateMachine({ traceBlocking: on }),
     reboot() {
       // A restart ends every process: the timers sleeping in the tree too.
       killSleepers();

@@ -27,6 +27,8 @@ export interface MachineState {
   processes?: Record<number, string>;
   /** When each of them began, seconds since 1970 (what `ps -o etime=` counts from); default: the boot time. */
   processStarts?: Record<number, number>;
+  /** Each program's event says whether pf held the kill switch's blocking ruleset when it started (boot-trace.ts). */
+  traceBlocking?: boolean;
 }
 
 /** One run of a fake program, in order. */
@@ -38,6 +40,13 @@ export interface FakeEvent {
   /** Set for osascript and sudo: the authorisation shown and how it was answered. */
   prompt?: "password" | "touchid";
   answer?: string;
+  /** While tracing (MachineState.traceBlocking): whether pf held the kill switch's blocking ruleset as it started. */
+  pfBlocking?: boolean;
+  /**
+   * A real program of this machine, not one the fake stands in for (a utility on the root script's PATH, mktemp
+   * or awk, or its shell), logged by boot-trace.ts's wrappers: without its arguments.
+   */
+  realProgram?: boolean;
 }
 
 export function fakePaths(root: string) {

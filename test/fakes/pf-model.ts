@@ -221,6 +221,17 @@ export function evaluationOrder(state: PfState): string[] {
   return order.filter((entry, index) => order.indexOf(entry) === index);
 }
 
+/**
+ * Whether pf holds a blocking ruleset of `anchor`: pf runs, evaluates the anchor before anything else, and the
+ * anchor ends as every kill switch ruleset does, refusing what nothing before passed, both ways.
+ */
+export function holdsBlockingRuleset(state: PfState, anchor: string): boolean {
+  const rules = state.anchors[anchor]?.filter ?? [];
+  const final = (head: string) =>
+    rules.some((rule) => new RegExp(`^${head} log \\(user(, to pflog\\d+)?\\) quick all$`).test(rule));
+  return state.enabled && evaluationOrder(state)[0] === anchor && final("block return out") && final("block drop in");
+}
+
 function hostSpec(text: string): Cidr | null {
   return parseCidr(text);
 }

@@ -6,7 +6,8 @@
  *
  * It finds its tree and its name from its own path (/proc/self/exe): <root>/sbin/pfctl is pfctl of <root>.
  * The call: take a free slot of <root>/.fake/calls by creating <slot>.lock (O_EXCL: one caller wins), write
- * <slot>.args ("<program>\n<pid>\n<ppid>\n<root marker>\n<argc>\n", then "<bytes>\n<argument>\n" each), say
+ * <slot>.args ("<program>\n<pid>\n<ppid>\n<root marker>\n<argc>\n", then "<bytes>\n<argument>\n" each), and when
+ * an argument is "-" (the program reads its standard input: `pfctl -f -`) its standard input to <slot>.stdin, say
  * "call <slot path>" on <root>/.fake/door, read the reply on <slot>.fifo: "<status> <out lines|file> <err
  * lines>\n" and those lines (stdout in <slot>.out when "file"), then say "done <slot path>" to free the slot.
  */
@@ -132,6 +133,23 @@ int main(int argc, char **argv) {
   fprintf(args, "%s\n%d\n%d\n%s\n%d\n", program, (int)getpid(), (int)getppid(), marker ? marker : "", argc - 1);
   for (int i = 1; i < argc; i++) fprintf(args, "%zu\n%s\n", strlen(argv[i]), argv[i]);
   if (fclose(args) != 0) fail("write the arguments");
+
+  int reads_input = 0;
+  for (int i = 1; i < argc; i++) reads_input |= strcmp(argv[i], "-") == 0;
+  if (reads_input) {
+    snprintf(path, sizeof path, "%s.stdin", slot);
+    int input = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    if (input < 0) fail("write the standard input");
+    char chunk[65536];
+    for (;;) {
+      ssize_t n = read(0, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("read the standard input");
+      if (n == 0) break;
+      write_all(input, chunk, (size_t)n);
+    }
+    close(input);
+  }
 
   say(door, "call", slot);
   char head[64];

@@ -31,6 +31,7 @@ describe("the root script", () => {
       "05-awk.sh",
       "10-checks.sh",
       "20-records.sh",
+      "25-boot.sh",
       "30-pf.sh",
       "35-translation.sh",
       "40-states.sh",

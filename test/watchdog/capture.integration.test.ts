@@ -80,7 +80,7 @@ describe("the record of blocked traffic", () => {
     expect(anchorRules(mac)).toContain("log (user, to pflog2)");
   });
 
-  it("starts at boot before any rule is loaded, and again when tcpdump was stopped", async () => {
+  it("starts at boot once blocking rules hold, before the network's rules, and again when tcpdump was stopped", async () => {
     await onAtHome();
     mac.reboot();
     expect(pflogs()).toEqual([]);
@@ -91,10 +91,14 @@ describe("the record of blocked traffic", () => {
     const boot = mac.events().slice(before);
     const created = boot.findIndex((event) => event.program === "ifconfig" && event.args[1] === "create");
     const started = boot.findIndex((event) => event.program === "tcpdump");
-    const loaded = boot.findIndex((event) => event.program === "pfctl" && event.args.includes("-f"));
-    expect(created).toBeGreaterThan(-1);
+    const loads = boot.flatMap((event, at) =>
+      event.program === "pfctl" && event.args.includes("-f") && !event.args.includes("-n") ? [at] : [],
+    );
+    // The blocking rules first (nothing is recorded before pf holds them), then the record, then the network's
+    // rules, which log to it.
+    expect(created).toBeGreaterThan(loads[0]);
     expect(created).toBeLessThan(started);
-    expect(started).toBeLessThan(loaded);
+    expect(started).toBeLessThan(loads.at(-1) as number);
     expect(anchorRules(mac)).toContain("log (user, to pflog1)");
     // Another program (or a crash) ends tcpdump: the next check starts it again.
     process.kill(tcpdumpPid(), "SIGKILL");

@@ -12,7 +12,8 @@
 #                 clear-log: empty the record of blocked traffic, and go on recording
 #                 disable: remove our rules, our pf reference, the watchdog and our files
 #                 uninstall: disable, and remove every file of ours whatever state it is in
-#                 watch (the watchdog): put the kill switch back as recorded, following tunnel and network
+#                 watch (the watchdog): blocking rules in force first, with pfctl alone; then put the kill
+#                 switch back as recorded, following tunnel and network
 #                 inspect: print the network and tunnels the watchdog sees and the rules it would load;
 #                 changes nothing, needs no root
 #   SYSTEM_ROOT   "" on a Mac. Tests name a fake macOS tree here, so this very script runs the fake
@@ -68,7 +69,7 @@
 # Every value arrives as an argument and is only ever expanded inside double quotes: nothing given to
 # this script is evaluated as shell text.
 #
-# The source is in parts, one concern each (src/privileged/root-script/NN-*.sh: checks, records, pf,
+# The source is in parts, one concern each (src/privileged/root-script/NN-*.sh: checks, records, boot, pf,
 # states, network, rules, watchdog, actions, main), joined in order into the one script that ships by
 # scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
 

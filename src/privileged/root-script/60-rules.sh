@@ -95,10 +95,12 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES] [NETWORK_LINK]
 # writes $1.
 desired_rules() { # OUTPUT NOW
 	read_interfaces
+	[ -s "$WORK/ifconfig" ] || warn "The interfaces could not be read (ifconfig -a failed): no tunnel and no link plumbing pass."
 	describe_links
 	read -r gateway_ip gateway_if internet_if <<EOF
 $(physical_gateway)
 EOF
+	[ -s "$WORK/routes" ] || warn "The route table could not be read (netstat -rn failed)."
 	IDENTITY=$(network_identity "$gateway_ip" "$gateway_if")
 	SECURITY=$(link_security "$gateway_if")
 	TEMPLATE=""
@@ -120,6 +122,7 @@ EOF
 	other=""
 	fixed=""
 	trusted=""
+	unknown_security=no
 	while read -r kind first second; do
 		case $kind in
 		network)
@@ -127,6 +130,9 @@ EOF
 				security_meets "${second#* }" "$SECURITY"; then
 				TEMPLATE=$first
 				network_link=$gateway_if
+			elif [ -n "$IDENTITY" ] && [ "${second%% *}" = "$IDENTITY" ] && [ -z "$SECURITY" ] && [ "$unknown_security" = no ]; then
+				unknown_security=yes
+				warn "The link's security could not be read (ipconfig getsummary $gateway_if): this network's own rules are not used."
 			fi
 			;;
 		other) [ -n "$other" ] || other=$first ;;
@@ -205,9 +211,10 @@ save_fail_closed() {
 }
 
 # The last resort, when fail-closed.pf is missing, corrupt or refused too: loopback and link plumbing on
-# every physical link (the same lines as the builder's, broadcast DHCP only), everything else blocked. No VPN
-# server is known here, but nothing leaks and the Mac can still join its network.
-builtin_fail_closed_rules() {
+# every physical link of LINKS (the same lines as the builder's, broadcast DHCP only), everything else blocked. No
+# VPN server is known here, but nothing leaks and the Mac can still join its network. Without LINKS (at boot, before
+# the network is read) loopback alone: plumbing on any interface would pass on a VM's bridge too.
+builtin_fail_closed_rules() { # [LINKS]
 	printf '%s\n' "# VPN Kill Switch, built-in fail-closed rules: the kill switch's own rules could not be loaded." \
 		"# Only loopback and link plumbing pass; enable the kill switch again to repair." \
 		"pass quick on lo0 all flags any keep state"
@@ -219,7 +226,7 @@ builtin_fail_closed_rules() {
 			"pass in quick on $link inet6 proto udp from fe80::/10 port 547 to fe80::/10 port 546 no state" \
 			"pass out quick on $link inet6 proto icmp6 from any to { fe80::/10, ff02::/16 } icmp6-type { 133, 134, 135, 136, 137, 143 } no state" \
 			"pass in quick on $link inet6 proto icmp6 from any to any icmp6-type { 130, 133, 134, 135, 136, 137 } no state"
-	done <"$WORK/links"
+	done <"${1:-/dev/null}"
 	printf '%s\n' "block return out log (user) quick proto { tcp, udp } from any to any port { 53, 853 }" \
 		"block return out log (user) quick all" "block drop in log (user) quick all"
 }
@@ -236,7 +243,7 @@ fail_closed() { # REASON
 		rules_complete "$WORK/fail-closed.now" && pf -n -a "$KS_ANCHOR" -f "$WORK/fail-closed.now" && load "$WORK/fail-closed.now"; then
 		loaded="the fail-closed rules (VPN servers and link plumbing only)"
 	else
-		builtin_fail_closed_rules >"$WORK/built-in.pf"
+		builtin_fail_closed_rules "$WORK/links" >"$WORK/built-in.pf"
 		if load "$WORK/built-in.pf"; then loaded="the built-in fail-closed rules (link plumbing only)"; fi
 	fi
 	if [ -z "$loaded" ]; then

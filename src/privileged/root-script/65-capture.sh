@@ -59,6 +59,10 @@ keep_capture() { # LIMIT
 		printf '%s\n' "$name" >"$CAPTURE/interface"
 	fi
 	if [ -z "$(capture_pid)" ]; then
+		if [ ! -x "$TCPDUMP" ]; then
+			warn "tcpdump ($TCPDUMP) cannot be run, so what pf blocks is not recorded."
+			return 1
+		fi
 		# A new tcpdump starts again at blocked.pcap0, so what the last one wrote (a boot ago, say) is kept as
 		# previous.pcapN: half the megabytes each.
 		files=$(($1 / 2))

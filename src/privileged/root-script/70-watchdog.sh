@@ -166,7 +166,7 @@ RECORD
 	was_network=""
 	if [ -f "$STATE_DIR/$KS_FILE_NETWORK" ]; then IFS= read -r was_network <"$STATE_DIR/$KS_FILE_NETWORK" || :; fi
 	NEXT_CHANGE=$(next_change_at "$now")
-	# Recording before any rule is loaded (at boot, what tries to get out while the Mac starts is seen).
+	# Recording before this network's rules are loaded, so they log to it (blocking rules are in force already).
 	keep_capture "$(capture_limit)" || :
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
@@ -175,7 +175,7 @@ RECORD
 	fi
 	NETWORK_ID=$IDENTITY
 	reload=no
-	if ! anchor_in_force; then
+	if [ "$BOOT_RULES" = loaded ] || ! anchor_in_force; then
 		reload=yes
 		if [ "$was_boot" != "$boot" ]; then
 			repairs="loaded the rules after a restart"
@@ -205,7 +205,8 @@ RECORD
 		cp "$WORK/desired.pf" "$STATE_DIR/$KS_FILE_RULES.new" && share_with_admins "$STATE_DIR/$KS_FILE_RULES"
 	fi
 	if attach; then
-		if [ "$ATTACH_CHANGED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi
+		if [ "$ATTACH_CHANGED" = yes ] || [ "$BOOT_ATTACHED" = yes ]; then repairs="$repairs${repairs:+, }re-attached the kill switch anchor to the main ruleset"; fi
+		if [ "$BOOT_ATTACHED" = aside ]; then repairs="$repairs${repairs:+, }set the other main pf rules aside to put the kill switch first ($BOOT_PROBLEM)"; fi
 	elif attach_alone; then
 		repairs="$repairs${repairs:+, }set the other main pf rules aside to put the kill switch first ($ATTACH_PROBLEM)"
 	else
@@ -216,7 +217,7 @@ RECORD
 		write_watchdog_status failed "pf could not be enabled for the kill switch: $(pf_message)" no
 		return 1
 	fi
-	if [ "$REFERENCE" = taken ] && [ "$was_boot" = "$boot" ]; then
+	if { [ "$REFERENCE" = taken ] || [ "$BOOT_REFERENCE" = taken ]; } && [ "$was_boot" = "$boot" ]; then
 		repairs="$repairs${repairs:+, }enabled pf again (it was stopped or the kill switch's reference was released)"
 	fi
 	set_translation_passes_aside
@@ -252,6 +253,8 @@ RECORD
 	fi
 	# Said at every check while on such a network: Allow Local Network passes none of it.
 	if [ -n "$NOT_LOCAL" ]; then done_list="$done_list${done_list:+, }this network calls public addresses local; not passed: $NOT_LOCAL"; fi
+	# What could not be read or started (the network, the record of what pf blocks), said at every check it lasts.
+	if [ -s "$WORK/warnings" ]; then done_list="$done_list${done_list:+; }$(tr '\n' ' ' <"$WORK/warnings" | sed 's/[. ]*$//')"; fi
 	bridged=$(unfiltered_bridges)
 	if [ -n "$bridged" ]; then
 		# Not ours to undo either: a bridge someone made (a virtual machine's) forwards past pf. Said while it does.

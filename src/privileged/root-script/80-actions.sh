@@ -166,10 +166,13 @@ do_clear_log() {
 }
 
 do_watch() {
-	take_lock 0 || exit 0
-	state_dir_is_ours || exit 0
+	# Blocking rules put in force without the lock wait for whoever holds it, then are checked like any others.
+	if [ "$BOOT_RULES" = loaded ]; then take_lock 60 || exit 1; else take_lock 0 || exit 0; fi
 	# Off means off: after Disable (which removes state.json) nothing is put back, whatever launchd still runs.
-	[ -f "$STATE_DIR/$KS_FILE_STATE" ] || exit 0
+	if ! state_dir_is_ours || [ ! -f "$STATE_DIR/$KS_FILE_STATE" ]; then
+		if [ "$BOOT_RULES" = loaded ]; then withdraw_boot_rules; fi
+		exit 0
+	fi
 	if ! recorded_on; then
 		# Only this script writes state.json, always with "status":"on": anything else is a damaged record.
 		fail_closed "the kill switch's record (state.json) is unreadable"

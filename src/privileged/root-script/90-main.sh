@@ -38,7 +38,12 @@ LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
 LOCKED=no
 CHANGED_BY=""
 
-WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"
+# The watchdog has pf hold blocking rules before it needs anything that may fail: at boot pf is stopped and empty.
+if [ "$ACTION" = watch ]; then hold_blocking_rules; fi
+if ! WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX"); then
+	report_without_work
+	fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"
+fi
 # One reading of the clock a run: what it records and the rules it picks all speak of the same second.
 NOW=$("$DATE" +%s)
 BOOT_TIME=""

@@ -25,6 +25,8 @@ export interface ProgramIo {
 export interface ProgramCall {
   asRoot: boolean;
   pid: number;
+  /** Its standard input, when it was given "-" for it (`pfctl -f -`). */
+  stdin?: string;
 }
 
 const WITH_VALUE = new Set(["a", "D", "f", "F", "i", "k", "K", "o", "p", "s", "t", "T", "x", "X"]);
@@ -196,9 +198,11 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
   }
 
   if (options.file !== null) {
+    // `-f -` reads the rules from standard input, which pfctl's messages call "stdin" (OpenBSD parse.y pushfile).
+    const source = options.file === "-" ? "stdin" : options.file;
     let text: string;
     try {
-      text = readFileSync(options.file, "utf8");
+      text = options.file === "-" ? (call.stdin ?? "") : readFileSync(options.file, "utf8");
     } catch {
       io.stderr.push(`pfctl: ${options.file}: No such file or directory`);
       return 1;
@@ -206,7 +210,7 @@ export function runPfctl(root: string, args: string[], io: ProgramIo, now: numbe
     const errors = syntaxErrors(text);
     if (errors.length > 0) {
       // real: pfctl's message for a rules file it cannot parse
-      io.stderr.push(...errors.map((line) => `${options.file}:${line}: syntax error`));
+      io.stderr.push(...errors.map((line) => `${source}:${line}: syntax error`));
       io.stderr.push("pfctl: Syntax error in config file: pf rules not loaded");
       return 1;
     }

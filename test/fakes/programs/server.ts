@@ -22,6 +22,8 @@ import { type ProgramIo, runPfctl } from "./pfctl";
 import { runPs } from "./ps";
 import { runRecorded } from "./recorded-output";
 import { runSudo } from "./sudo";
+import { type PfState, holdsBlockingRuleset } from "../pf-model";
+import { ANCHOR_NAME } from "../../../src/privileged/paths";
 
 interface Call {
   path: string;
@@ -31,6 +33,8 @@ interface Call {
   ppid: number;
   asRoot: boolean;
   args: string[];
+  /** What the caller piped in, when an argument is "-" (`pfctl -f -`): the shim passes it along then only. */
+  stdin?: string;
 }
 
 interface Sleeper {
@@ -147,6 +151,12 @@ function answer(call: Call, status: number, io: ProgramIo): void {
   pipe.end(text);
 }
 
+/** While the tree traces it: whether pf holds the kill switch's blocking ruleset now, as a program starts. */
+function traced(root: string): { pfBlocking?: boolean } {
+  if (!readJson<MachineState>(fakePaths(root).machine).traceBlocking) return {};
+  return { pfBlocking: holdsBlockingRuleset(readJson<PfState>(fakePaths(root).pf), ANCHOR_NAME) };
+}
+
 async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   const { root, program, args } = call;
   if (program === "date") return runDate(args, io, clockOf(root));
@@ -162,7 +172,8 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
     changed(root);
     return "asleep";
   }
-  if (program !== "osascript" && program !== "sudo") logEvent(root, { program, args, asRoot: call.asRoot });
+  if (program !== "osascript" && program !== "sudo")
+    logEvent(root, { program, args, asRoot: call.asRoot, ...traced(root) });
   if (program === "pfctl") return runPfctl(root, args, io, Math.floor(clockOf(root)), call);
   if (program === "osascript") return runOsascript(root, args, io, call.pid);
   if (program === "sudo") return runSudo(root, args, io);
@@ -191,6 +202,10 @@ async function handleCall(path: string): Promise<void> {
   try {
     call = parseCallFile(path, readFileSync(`${path}.args`));
     rmSync(`${path}.args`, { force: true });
+    if (call.args.includes("-")) {
+      call.stdin = readFileSync(`${path}.stdin`, "utf8");
+      rmSync(`${path}.stdin`, { force: true });
+    }
   } catch {
     return;
   }
