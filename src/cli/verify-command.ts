@@ -122,7 +122,7 @@ export const verifyCommand: CliCommand = {
     io.stdout(
       [
         `Verifying ${rules.origin}`,
-        `against ${values.config ? `the settings in ${values.config}` : "the default settings"} on the network read from: ${context.source}`,
+        `against ${context.settingsSource} on the network read from: ${context.source}`,
         "",
         ...clauseTable(result.clauses),
         "",

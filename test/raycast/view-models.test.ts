@@ -6,7 +6,7 @@ import {
   exceptionFromForm,
   initialFormValues,
   validateExceptionForm,
-} from "../../src/raycast/models/exception-form-values";
+} from "../../src/exceptions/exception-fields";
 import { describeNetworkId, describeTraffic, formatTimeLeft } from "../../src/raycast/models/exception-text";
 import { describeEnabled } from "../../src/raycast/models/hud-text";
 import { snapshotFromStatus } from "../../src/raycast/reading/kill-switch-reading";

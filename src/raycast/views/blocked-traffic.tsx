@@ -8,7 +8,7 @@ import { useEffect, useState } from "react";
 import { type Flow, type FlowPhase, groupFlows } from "../../pflog/flows";
 import { readBlockedTrafficRecord } from "../../pflog/record";
 import { ExceptionForm } from "./exception-form";
-import type { ExceptionFormValues } from "../models/exception-form-values";
+import type { ExceptionFormValues } from "../../exceptions/exception-fields";
 import { launchEnableCommand } from "../actions/launch-context";
 import { systemCommands } from "../system";
 
