@@ -1,5 +1,6 @@
 import { disableCommand } from "./disable-command";
 import { enableCommand } from "./enable-command";
+import { exceptionsCommand } from "./exceptions-command";
 import type { CliCommand } from "./io";
 import { statusCommand } from "./status-command";
 import { previewCommand } from "./preview-command";
@@ -15,6 +16,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   enableCommand,
   disableCommand,
   statusCommand,
+  exceptionsCommand,
   previewCommand,
   verifyCommand,
   explainCommand,

@@ -69,7 +69,7 @@ export const exceptionFieldValidation = {
   expiry: (value: string | undefined): string | undefined =>
     value === KEEP_EXPIRY || EXPIRY_CHOICES.some((choice) => choice.value === value)
       ? undefined
-      : `${JSON.stringify(value)} is not one of: never, in 1 hour, in 1 day`,
+      : `${JSON.stringify(value)} is not one of: never, 1h (in 1 hour), 1d (in 1 day)`,
 };
 
 /** Every field's error (only the fields that have one). */

@@ -117,3 +117,23 @@ export function mergeConfirmedAddresses(
     merged[host] = [...new Set([...(merged[host] ?? []), ...addresses])];
   return merged;
 }
+
+/** The id as a list shows it: a generated one by its first 8 characters, one given by hand (or a key) whole. */
+export function shortExceptionId(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.slice(0, 8) : id;
+}
+
+/** The exception an id (or the start of one, as a list shows it) names; the message when none or several do. */
+export function findException(
+  list: readonly StoredException[],
+  ref: string,
+): { exception: StoredException } | { error: string } {
+  const exact = list.find((e) => e.id === ref);
+  if (exact) return { exception: exact };
+  const matches = ref === "" ? [] : list.filter((e) => e.id.startsWith(ref));
+  if (matches.length === 1) return { exception: matches[0] };
+  if (matches.length === 0) return { error: `${JSON.stringify(ref)} is the id of no exception` };
+  return {
+    error: `${JSON.stringify(ref)} starts the ids of ${matches.length} exceptions (${matches.map((e) => e.id).join(", ")}): give more of it`,
+  };
+}

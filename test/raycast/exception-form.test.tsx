@@ -142,7 +142,7 @@ describe("Add Exception form", () => {
   it.each([
     ["protocol", "icmp", '"icmp" is not one of: tcp, udp, any'],
     ["scope", "", "Choose this network or all networks"],
-    ["expiry", "forever", '"forever" is not one of: never, in 1 hour, in 1 day'],
+    ["expiry", "forever", '"forever" is not one of: never, 1h (in 1 hour), 1d (in 1 day)'],
   ])("refuses to save with a bad %s (%j) and says why", async (id, value, message) => {
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "192.168.1.20");

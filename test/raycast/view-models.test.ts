@@ -50,7 +50,7 @@ describe("exception form values", () => {
       protocol: '"gre" is not one of: tcp, udp, any',
       port: '"0" is not a port (1-65535), a list (80,443) or a range (8000-8080)',
       scope: "Choose this network or all networks",
-      expiry: '"1w" is not one of: never, in 1 hour, in 1 day',
+      expiry: '"1w" is not one of: never, 1h (in 1 hour), 1d (in 1 day)',
     });
   });
 
