@@ -17,7 +17,11 @@ export function parseCommandArgs<T extends Options>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: settings.positionals ?? false, tokens: true });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // Node's hint about `--` before a word starting with "-": no word of ours does.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(
+      /\. To specify a positional argument starting with a '-'.*$/s,
+      "",
+    );
     // Node's hint names a syntax (`--port=-XYZ`) that would only be refused later: one plain sentence instead.
     const ambiguous = reason.match(/^Option '(--[^']+)' argument is ambiguous/);
     const option = reason.match(/'(-{1,2}[^' ]+)/)?.[1] ?? null;

@@ -1,6 +1,8 @@
 import { disableCommand } from "./disable-command";
 import { enableCommand } from "./enable-command";
 import { exceptionsCommand } from "./exceptions-command";
+import { portalCommand } from "./portal-command";
+import { serversCommand } from "./servers-command";
 import type { CliCommand } from "./io";
 import { statusCommand } from "./status-command";
 import { previewCommand } from "./preview-command";
@@ -17,6 +19,8 @@ export const CLI_COMMANDS: CliCommand[] = [
   disableCommand,
   statusCommand,
   exceptionsCommand,
+  portalCommand,
+  serversCommand,
   previewCommand,
   verifyCommand,
   explainCommand,

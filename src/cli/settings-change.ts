@@ -34,7 +34,7 @@ export const rulesInForce = (status: KillSwitchStatus): boolean =>
   status.state === "degraded";
 
 /** Only a Mac (or a stand-in tree) has a kill switch to reload; anywhere else it is off. */
-const hasKillSwitch = (io: CliIo) => io.platform === "darwin" || systemRootOf(io.system) !== "";
+export const hasKillSwitch = (io: CliIo) => io.platform === "darwin" || systemRootOf(io.system) !== "";
 
 /** This Mac's network; null off a Mac (the embedded sample is no one's network) or when it cannot be read. */
 export async function readNetworkIfMac(io: CliIo): Promise<NetworkState | null> {
