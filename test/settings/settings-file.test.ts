@@ -99,6 +99,18 @@ describe("the user's settings file", () => {
     });
   });
 
+  it("says who holds the lock when another command keeps it, and changes nothing", async () => {
+    const path = settingsPath();
+    write(path, '{ "allowLan": true }');
+    // This process stands in for the other command: alive, with a lock of its own.
+    writeFileSync(`${path}.lock`, `${process.pid} 0f3c2a1e-6b7d-4e8f-9a0b-1c2d3e4f5a6b\n`);
+    const change = updateSettingsFile(path, () => ({ allowLan: false }), { patience: 2, wait: async () => undefined });
+    await expect(change).rejects.toThrow(
+      `settings file ${path} is being changed by another command (its lock ${path}.lock is held by process ${process.pid}), so nothing was changed. Try again; if no kill switch command is running, delete ${path}.lock.`,
+    );
+    expect(readFileSync(path, "utf8")).toBe('{ "allowLan": true }');
+  });
+
   it("lets go of its lock when the change fails", async () => {
     const path = settingsPath();
     const failing = updateSettingsFile(path, () => {
