@@ -15,6 +15,11 @@ runCli(process.argv.slice(2), {
     return Buffer.concat(chunks).toString("utf8");
   },
   now: () => new Date(),
+  onInterrupt: (listener) => {
+    process.once("SIGINT", listener);
+    return () => void process.off("SIGINT", listener);
+  },
+  stdoutIsTerminal: process.stdout.isTTY === true,
 }).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {

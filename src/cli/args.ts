@@ -5,14 +5,23 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
  * Strict option parsing: an unknown option, a missing value or a repeated single-value option is a clear
- * error, never ignored. The command is named by the caller's prefix (`killswitch explain: ...`).
+ * error, never ignored. The command is named by the caller's prefix (`killswitch explain: ...`). Words that are
+ * not options are refused unless `positionals` allows them (`exceptions add TARGET`).
  */
-export function parseCommandArgs<T extends Options>(args: string[], options: T) {
+export function parseCommandArgs<T extends Options>(
+  args: string[],
+  options: T,
+  settings: { positionals?: boolean } = {},
+) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: false, tokens: true });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: settings.positionals ?? false, tokens: true });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // Node's hint about `--` before a word starting with "-": no word of ours does.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(
+      /\. To specify a positional argument starting with a '-'.*$/s,
+      "",
+    );
     // Node's hint names a syntax (`--port=-XYZ`) that would only be refused later: one plain sentence instead.
     const ambiguous = reason.match(/^Option '(--[^']+)' argument is ambiguous/);
     const option = reason.match(/'(-{1,2}[^' ]+)/)?.[1] ?? null;

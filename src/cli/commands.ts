@@ -1,5 +1,8 @@
 import { disableCommand } from "./disable-command";
 import { enableCommand } from "./enable-command";
+import { exceptionsCommand } from "./exceptions-command";
+import { portalCommand } from "./portal-command";
+import { serversCommand } from "./servers-command";
 import type { CliCommand } from "./io";
 import { statusCommand } from "./status-command";
 import { previewCommand } from "./preview-command";
@@ -15,6 +18,9 @@ export const CLI_COMMANDS: CliCommand[] = [
   enableCommand,
   disableCommand,
   statusCommand,
+  exceptionsCommand,
+  portalCommand,
+  serversCommand,
   previewCommand,
   verifyCommand,
   explainCommand,

@@ -1,5 +1,5 @@
 import { TEXT_FILE_LIMITS, readTextFile } from "../files/text-file";
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { deriveNetworkState } from "../network/derive";
 import { SAMPLE_SNAPSHOT } from "../network/sample-snapshot";
 import { collectLiveSnapshot, readSnapshotDirectory } from "../network/snapshot";
@@ -9,37 +9,77 @@ import { resolveWithRecord } from "../lifecycle/resolution";
 import { type NameToConfirm, withoutUnconfirmed } from "../policy/name-trust";
 import { type Endpoint, type KillSwitchPolicy, systemHostLookup } from "../policy/policy";
 import { type Settings, parseSettings } from "../policy/settings";
+import { SettingsFileError, readSettingsFile, userSettingsPath } from "../settings/settings-file";
 import { CliError, type CliIo } from "./io";
 
-/** Reads and validates a settings JSON file; every problem is reported with the field and value. */
+/** The user's settings file, shared with the Raycast extension and any other front-end: under HOME. */
+export function userSettingsFileOf(io: CliIo): string {
+  const home = io.env.HOME;
+  if (!home || !isAbsolute(home)) {
+    throw new CliError(
+      `HOME is ${home ? `not an absolute path (${JSON.stringify(home)})` : "not set"}, so the user's settings file cannot be found: give --config FILE`,
+    );
+  }
+  return userSettingsPath(home);
+}
+
+/** The settings file a command reads and changes: `--config FILE`, else the user's. */
+export function settingsFileFor(config: string | undefined, io: CliIo): string {
+  return config === undefined ? userSettingsFileOf(io) : resolve(io.cwd, config);
+}
+
+/** A settings file's problem as the CLI's error: the message names the file, `--json` the field and value. */
+export function settingsFileProblem(error: unknown): unknown {
+  return error instanceof SettingsFileError ? new CliError(error.message, 2, error.field, error.value) : error;
+}
+
+/**
+ * Reads and validates the settings: `--config FILE` when given, else the user's settings file (the defaults while
+ * there is none). Every problem is reported with the file, the field and the value.
+ */
 export async function loadSettingsFile(path: string | undefined, io: CliIo): Promise<Settings> {
-  let input: unknown = {};
-  if (path !== undefined) {
-    const full = resolve(io.cwd, path);
-    let text: string;
+  return (await loadSettingsAndSource(path, io)).settings;
+}
+
+/** The settings, and for people where they came from ("the settings in FILE", "the default settings"). */
+export async function loadSettingsAndSource(
+  path: string | undefined,
+  io: CliIo,
+): Promise<{ settings: Settings; source: string }> {
+  if (path === undefined) {
     try {
-      text = await readTextFile(full, "config file", TEXT_FILE_LIMITS.config);
+      const file = await readSettingsFile(userSettingsFileOf(io));
+      const source = file.exists ? `the settings in ${file.path}` : `the default settings (no ${file.path} yet)`;
+      return { settings: file.settings, source };
     } catch (error) {
-      throw new CliError((error as Error).message);
+      throw settingsFileProblem(error);
     }
-    try {
-      // A byte-order mark (some Windows editors write one) is not part of the JSON.
-      input = JSON.parse(text.replace(/^\uFEFF/, ""));
-    } catch (error) {
-      throw new CliError(`config file ${full} is not valid JSON: ${(error as Error).message}`);
-    }
+  }
+  const full = resolve(io.cwd, path);
+  let text: string;
+  try {
+    text = await readTextFile(full, "config file", TEXT_FILE_LIMITS.config);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  let input: unknown;
+  try {
+    // A byte-order mark (some Windows editors write one) is not part of the JSON.
+    input = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new CliError(`config file ${full} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = parseSettings(input);
   if (!parsed.ok) {
     const first = parsed.problems?.[0];
     throw new CliError(
-      `invalid settings${path ? ` in ${path}` : ""}:\n  ${parsed.errors.join("\n  ")}`,
+      `invalid settings in ${path}:\n  ${parsed.errors.join("\n  ")}`,
       2,
       first?.field ?? null,
       first?.value ?? null,
     );
   }
-  return parsed.settings;
+  return { settings: parsed.settings, source: `the settings in ${path}` };
 }
 
 export interface NetworkReading {
@@ -95,6 +135,8 @@ export async function readNetwork(snapshotDir: string | undefined, io: CliIo): P
 
 export interface CliContext extends NetworkReading {
   settings: Settings;
+  /** Where the settings came from, for people. */
+  settingsSource: string;
   policy: KillSwitchPolicy;
   /** Names the network's DNS resolved to public addresses nobody confirmed: left out of the policy, as Enable would. */
   unconfirmedNames: NameToConfirm[];
@@ -105,7 +147,7 @@ export interface CliContext extends NetworkReading {
  * as Enable judges them, so the rules shown are the rules Enable would load.
  */
 export async function loadCliContext(options: { config?: string; snapshot?: string }, io: CliIo): Promise<CliContext> {
-  const settings = await loadSettingsFile(options.config, io);
+  const { settings, source: settingsSource } = await loadSettingsAndSource(options.config, io);
   const reading = await readNetwork(options.snapshot, io);
   const { result, toConfirm } = await resolveWithRecord(
     settings,
@@ -114,7 +156,13 @@ export async function loadCliContext(options: { config?: string; snapshot?: stri
     { network: reading.network, confirmations: settings.confirmedAddresses },
   );
   if (!result.ok) throw new CliError(`cannot resolve host names:\n  ${result.errors.join("\n  ")}`);
-  return { ...reading, settings, policy: withoutUnconfirmed(result.policy, toConfirm), unconfirmedNames: toConfirm };
+  return {
+    ...reading,
+    settings,
+    settingsSource,
+    policy: withoutUnconfirmed(result.policy, toConfirm),
+    unconfirmedNames: toConfirm,
+  };
 }
 
 /** What the builder and the verifier take, from the CLI's context at `now`. */

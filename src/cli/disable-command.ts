@@ -8,7 +8,7 @@ const USAGE = `Usage: killswitch disable [--config FILE] [--json]
 
 Turns the kill switch off: removes its startup watchdog, its pf rules and its pf reference, and nothing
 else. Works even when its records were lost. Asks once for an administrator password (or Touch ID, see --config).
-  --config FILE   settings JSON; only "authentication" is used here
+  --config FILE   settings JSON; only "authentication" is used here (default: the user's settings file)
   --json          print one JSON object instead of text`;
 
 export const disableCommand: CliCommand = {

@@ -26,7 +26,8 @@ installs a root watchdog that loads the rules at boot, puts them back when other
 follows the VPN to a new tunnel and the Mac to another network; it needs a VPN server to keep reachable (in
 vpnServers, or found while the VPN is connected). With "protectFromStartup": false an installed watchdog
 is removed.
-  --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README)
+  --config FILE   settings JSON (vpnServers, allowLan, exceptions, authentication, ...; see README);
+                  default: the user's settings file (killswitch help)
   --snapshot DIR  build the rules from a saved snapshot instead of this Mac's network
   --server-transport SPEC
                   the answer for a VPN server Enable asked about (exit 1, showing what it saw): one a

@@ -24,7 +24,7 @@ Says what the kill switch does with one packet and which rule decides it ("why i
   --rules FILE|-     rules to use (an anchor file, or \`pfctl -sr\`/\`-s nat\`/\`-s all\` output; nat, rdr and binat
                      rules are applied first, and one with pass skips the filter rules; default: what preview builds)
   --snapshot DIR     read command outputs saved by \`killswitch snapshot DIR\`
-  --config FILE      settings JSON
+  --config FILE      settings JSON; default: the user's settings file (killswitch help)
   --json             print one JSON object instead of text`;
 
 const quote = (value: string) => JSON.stringify(value);

@@ -19,6 +19,10 @@ export interface CliIo {
   randomInt?: RandomInt;
   /** Resolves host names for Enable; tests answer from a table. Default: the system's resolver. */
   lookup?: HostLookup;
+  /** Calls `listener` on Ctrl-C (SIGINT) until the returned function is called; only `status --watch` asks. */
+  onInterrupt?: (listener: () => void) => () => void;
+  /** Standard output is a terminal: a live line can be rewritten in place. */
+  stdoutIsTerminal?: boolean;
 }
 
 export interface CliCommand {

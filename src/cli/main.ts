@@ -1,4 +1,5 @@
 import { CLI_COMMANDS } from "./commands";
+import { userSettingsPath } from "../settings/settings-file";
 import { ROOT_SCRIPT_CONSTANTS, ROOT_SCRIPT_SHA256 } from "../privileged/root-script";
 import { CliError, type CliIo } from "./io";
 import { printable } from "./printable";
@@ -11,6 +12,9 @@ function usage(): string {
     "",
     "Keeps every packet inside the VPN with a pf anchor (macOS). Commands:",
     ...lines,
+    "",
+    "Settings: one file per user, shared with the Raycast extension (--config FILE reads and changes another):",
+    `  ${userSettingsPath("~")}`,
     "",
     "Run `killswitch help <command>` (or `killswitch <command> --help`) for a command's options, and",
     "`killswitch --version` for the build. Exit status: 0 done, 1 a check failed (verify, explain: blocked",

@@ -23,7 +23,8 @@ const USAGE = `Usage: killswitch preview [--snapshot DIR] [--config FILE] [--jso
 Shows what was detected, what the kill switch would allow and block, and the pf anchor it would load.
 Reads this Mac's network on macOS; elsewhere, or with --snapshot, a snapshot directory (default: an embedded sample).
   --snapshot DIR  read command outputs saved by \`killswitch snapshot DIR\`
-  --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README)
+  --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README); default: the user's
+                  settings file (killswitch help)
   --json          print one JSON object instead of text
   --rules-only    print the anchor's rules alone, as \`killswitch verify --rules -\` reads them
 Exit status: 0, 1 when the rules built fail verification (not with --rules-only), 2 bad input.`;

@@ -6,8 +6,9 @@ import { readNetwork } from "./context";
 import { requireMacOs } from "./enable-command";
 import type { CliCommand } from "./io";
 import { printable } from "./printable";
+import { WATCH_OPTIONS, WATCH_USAGE, watchRequested, watchStatus } from "./status-watch";
 
-const USAGE = `Usage: killswitch status [--snapshot DIR] [--json]
+const USAGE = `Usage: killswitch status [--snapshot DIR] [--json] [--watch [--interval SECONDS] [--count N]]
 
 Tells what the kill switch is doing, without a password: protected (on, VPN up, checked by the startup
 watchdog), blocking (the same with the VPN down: nothing leaves), unverified (pf ran the rules when last
@@ -15,7 +16,8 @@ checked, but no watchdog checks that it still does), degraded (traffic passes ou
 pf skips an interface, another program's nat or rdr rules pass, a bridge; or the rules may be gone, e.g.
 after a restart, or the startup watchdog stopped checking), off or unknown.
   --snapshot DIR  judge the VPN from a saved snapshot instead of this Mac's network
-  --json          print one JSON object instead of text`;
+  --json          print one JSON object instead of text (with --watch: one a line, when it changes)
+${WATCH_USAGE}`;
 
 export const statusCommand: CliCommand = {
   name: "status",
@@ -25,9 +27,12 @@ export const statusCommand: CliCommand = {
     const { values } = parseCommandArgs(args, {
       snapshot: { type: "string" },
       json: { type: "boolean" },
+      ...WATCH_OPTIONS,
     });
     // Only a Mac (or a stand-in tree) has a kill switch to tell of: anywhere else "Off" would be a guess.
     requireMacOs("status", io, "reads");
+    const watch = watchRequested(values);
+    if (watch) return watchStatus(watch, { snapshot: values.snapshot, json: values.json ?? false }, io);
     let network: NetworkState | null = null;
     try {
       network = (await readNetwork(values.snapshot, io)).network;

@@ -9,7 +9,7 @@ const USAGE = `Usage: killswitch uninstall [--config FILE] [--json]
 Removes every trace of the kill switch: its startup watchdog (LaunchDaemon and script), its pf rules and
 main-ruleset reference, its pf reference, and its state directory. Every other pf rule stays as it is.
 Asks once for an administrator password (or Touch ID, see --config).
-  --config FILE   settings JSON; only "authentication" is used here
+  --config FILE   settings JSON; only "authentication" is used here (default: the user's settings file)
   --json          print one JSON object instead of text`;
 
 export const uninstallCommand: CliCommand = {

@@ -18,7 +18,8 @@ nothing else leaves or enters outside the tunnel. Exit status 1 when a check fai
   --rules FILE    the rules to check: an anchor file, or what \`sudo pfctl -a NAME -sr\` printed
                   ("-" reads standard input); default: the anchor \`preview\` would build
   --snapshot DIR  read command outputs saved by \`killswitch snapshot DIR\`
-  --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README)
+  --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README); default: the user's
+                  settings file (killswitch help)
   --json          print one JSON object instead of text`;
 
 export interface RulesSource {
@@ -122,7 +123,7 @@ export const verifyCommand: CliCommand = {
     io.stdout(
       [
         `Verifying ${rules.origin}`,
-        `against ${values.config ? `the settings in ${values.config}` : "the default settings"} on the network read from: ${context.source}`,
+        `against ${context.settingsSource} on the network read from: ${context.source}`,
         "",
         ...clauseTable(result.clauses),
         "",

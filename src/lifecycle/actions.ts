@@ -10,6 +10,8 @@ import { sameAddress } from "../address/ip";
 import {
   type Endpoint,
   type HostLookup,
+  type KillSwitchPolicy,
+  type RecordedServer,
   type ServerEvidence,
   formatEndpoint,
   formatRecordedServer,
@@ -204,6 +206,51 @@ function reportedFindings(report: RootReport): PfFindings {
   };
 }
 
+/** What Enable makes of the VPN servers: the records and this time's answers weighed against the network now. */
+export interface ServerJudgement {
+  /** Addresses the user said are no VPN server: never passed. */
+  declined: string[];
+  /** Servers recorded as trusted (proved, or the user's answer) that this time's answers leave as they were. */
+  trusted: Extract<RecordedServer, { kind: "trusted" }>[];
+  /** The servers passed while the routes show none: this time's answers and the trusted records. */
+  rememberedServers: Endpoint[];
+  /** The servers to ask about before anything is passed (empty: Enable asks nothing). */
+  questions: ServerQuestion[];
+  /** The settings' servers, and those passed besides (proved now, answered, or remembered): endpointsByOrigin's. */
+  configured: Endpoint[];
+  detected: Endpoint[];
+}
+
+/**
+ * Weighs the servers Enable would pass: `records` (what the last Enable recorded), this time's `answers` and
+ * `declines` standing in for what was recorded for their addresses, and the network now. Reads nothing.
+ */
+export function judgeServers(
+  policy: KillSwitchPolicy,
+  network: NetworkState,
+  records: readonly RecordedServer[],
+  now: { answers?: readonly Endpoint[]; declines?: readonly string[] } = {},
+): ServerJudgement {
+  const answers = now.answers ?? [];
+  const declines = now.declines ?? [];
+  // This time's word on an address stands in for whatever was recorded for it.
+  const answeredNow = (address: string) =>
+    answers.some((a) => sameAddress(a.address, address)) || declines.some((d) => sameAddress(d, address));
+  const declined = [
+    ...declines,
+    ...records.flatMap((r) => (r.kind === "declined" && !answeredNow(r.address) ? [r.address] : [])),
+  ];
+  const trusted = records.flatMap((r) => (r.kind === "trusted" && !answeredNow(r.endpoint.address) ? [r] : []));
+  const legacy = records.flatMap((r) =>
+    r.kind === "unconfirmed" && !answeredNow(r.endpoint.address) ? [r.endpoint] : [],
+  );
+  const rememberedServers = [...answers, ...trusted.map((t) => t.endpoint)];
+  const { configured, detected, unconfirmed } = endpointsByOrigin(policy, network, rememberedServers);
+  const isDeclined = (address: string) => declined.some((d) => sameAddress(d, address));
+  const questions = serverQuestions(unconfirmed, legacy, detected, network, isDeclined);
+  return { declined, trusted, rememberedServers, questions, configured, detected };
+}
+
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
@@ -238,28 +285,20 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       ...records.map((record) => (record.kind === "declined" ? record.address : record.endpoint.address)),
     ],
   );
-  // This time's word on an address stands in for whatever was recorded for it.
-  const answeredNow = (address: string) =>
-    answers.some((a) => sameAddress(a.address, address)) || declines.some((d) => sameAddress(d, address));
-  const declined = [
-    ...declines,
-    ...records.flatMap((r) => (r.kind === "declined" && !answeredNow(r.address) ? [r.address] : [])),
-  ];
-  const trusted = records.flatMap((r) => (r.kind === "trusted" && !answeredNow(r.endpoint.address) ? [r] : []));
-  const legacy = records.flatMap((r) =>
-    r.kind === "unconfirmed" && !answeredNow(r.endpoint.address) ? [r.endpoint] : [],
+  const { declined, trusted, rememberedServers, questions, detected } = judgeServers(
+    resolved.policy,
+    network,
+    records,
+    { answers, declines },
   );
   const input = {
     policy: resolved.policy,
     network,
     now: request.now ?? new Date(),
     captivePortalUntil: request.captivePortalUntil ?? null,
-    rememberedServers: [...answers, ...trusted.map((t) => t.endpoint)],
+    rememberedServers,
     rememberedTunnelRoutes: recorded.rememberedTunnelRoutes,
   };
-  const { detected, unconfirmed } = endpointsByOrigin(input.policy, network, input.rememberedServers);
-  const isDeclined = (address: string) => declined.some((d) => sameAddress(d, address));
-  const questions = serverQuestions(unconfirmed, legacy, detected, network, isDeclined);
   if (questions.length > 0) throw new ServerTransportError(questions, askForTransport(questions));
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);

@@ -18,7 +18,8 @@ export async function runKillswitch(
   const io: CliIo = {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: {},
+    // The test file's own HOME (test/setup-file.ts): the user's settings file is never the real one.
+    env: { HOME: process.env.HOME },
     cwd: process.cwd(),
     platform: "linux",
     system: createSystemCommands({ root: "/nonexistent" }),

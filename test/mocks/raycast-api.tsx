@@ -4,6 +4,7 @@
  * what a user would see; feedback functions record their calls in `raycast`.
  */
 import { createElement, type ReactNode } from "react";
+import { temporaryDirectory } from "../temporary-directory";
 
 export enum LaunchType {
   UserInitiated = "userInitiated",
@@ -56,8 +57,12 @@ export const environment = {
 const cacheStores = new Map<string, Map<string, string>>();
 const localStorage = new Map<string, string>();
 
-/** Forgets every recorded call and stored value; call in `beforeEach`. */
+/**
+ * Forgets every recorded call and stored value; call in `beforeEach`. The user's settings file starts afresh too:
+ * HOME is a new empty folder.
+ */
 export function resetRaycast(): void {
+  process.env.HOME = temporaryDirectory("raycast-home-");
   raycast.huds = [];
   raycast.toasts = [];
   raycast.failureToasts = [];

@@ -4,9 +4,9 @@ import { DEFAULT_SETTINGS } from "../../src/policy/settings";
 import disableCommand from "../../src/disable-kill-switch";
 import enableCommand from "../../src/enable-kill-switch";
 import uninstallCommand from "../../src/uninstall-kill-switch";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
 import { readCachedSnapshot } from "../../src/raycast/stores/snapshot-cache";
-import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
+import { storeExceptions, userSettingsFilePath, writeUserSettings } from "./user-settings";
 import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies } from "./helpers";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
@@ -44,12 +44,9 @@ describe("Enable Kill Switch", () => {
   });
 
   it("passes the stored exceptions and mentions the ones active here", async () => {
-    await LocalStorage.setItem(
-      EXCEPTIONS_STORAGE_KEY,
-      JSON.stringify([
-        { id: "p", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" },
-      ]),
-    );
+    storeExceptions([
+      { id: "p", address: "192.168.1.20", protocol: "tcp", port: "631", scope: HOME_ID, label: "Printer" },
+    ]);
     lifecycle.enableKillSwitch.mockImplementation(async (request) =>
       changeFor("enable", request.settings, request.network, "protected"),
     );
@@ -60,6 +57,38 @@ describe("Enable Kill Switch", () => {
       { address: "192.168.1.20", port: "631", scope: HOME_ID },
     ]);
     expect(raycast.huds).toEqual(["Kill Switch On · utun4 · 1 VPN server allowed · 1 exception"]);
+  });
+
+  it("uses Raycast's preference where the settings file says otherwise, and says which it used", async () => {
+    raycast.preferences = { vpnServers: "198.51.100.7", allowLan: true };
+    // The file (written by the CLI) sets the servers and the local network otherwise, and AirDrop as Raycast does.
+    writeUserSettings({ vpnServers: ["vpn.example.com/ikev2"], allowLan: false, allowAirDrop: true, exceptions: [] });
+    lifecycle.enableKillSwitch.mockImplementation(async (request) =>
+      changeFor("enable", request.settings, request.network, "protected"),
+    );
+
+    await enableCommand(launchProps());
+
+    const request = lifecycle.enableKillSwitch.mock.calls[0][0];
+    expect(request.settings).toMatchObject({ vpnServers: ["198.51.100.7"], allowLan: true });
+    expect(raycast.huds).toEqual([
+      "Kill Switch On · utun4 · 1 VPN server allowed · local network allowed · Raycast's preferences used: VPN Servers 198.51.100.7 (settings file: vpn.example.com/ikev2); Allow Local Network on (settings file: off)",
+    ]);
+  });
+
+  it("refuses with a settings file it cannot read, naming it, and changes nothing", async () => {
+    writeUserSettings({ exceptions: [{ address: "printer!!" }] });
+
+    await enableCommand(launchProps());
+
+    expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.failureToasts).toMatchObject([
+      {
+        title: "Check the Kill Switch Settings File",
+        message: `settings file ${userSettingsFilePath()} holds invalid settings:\n  exceptions[0].address: "printer!!" is not an IPv4/IPv6 address, CIDR network or host name`,
+      },
+    ]);
+    expect(raycast.huds).toEqual([]);
   });
 
   it("says it blocks until the VPN connects when no tunnel is up but a server is known", async () => {

@@ -2,9 +2,10 @@ import type { ReactTestRenderer } from "react-test-renderer";
 import { act } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ExceptionForm } from "../../src/raycast/views/exception-form";
-import { EXCEPTIONS_STORAGE_KEY, type StoredException } from "../../src/raycast/stores/exception-store";
+import type { StoredException } from "../../src/raycast/stores/exception-store";
 import { summarizeNetwork } from "../../src/raycast/reading/network-reading";
-import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
+import { storeExceptions, storedExceptions } from "./user-settings";
 import { HOME_ID, VPN_UP, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
 import { all, click, item, one, render, settle } from "./render";
 
@@ -52,7 +53,7 @@ async function submit(renderer: ReactTestRenderer): Promise<void> {
   await settle();
 }
 
-const stored = async () => JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "[]");
+const stored = async () => storedExceptions();
 const errors = (renderer: ReactTestRenderer) =>
   Object.fromEntries(
     renderer.root
@@ -141,7 +142,7 @@ describe("Add Exception form", () => {
   it.each([
     ["protocol", "icmp", '"icmp" is not one of: tcp, udp, any'],
     ["scope", "", "Choose this network or all networks"],
-    ["expiry", "forever", '"forever" is not one of: never, in 1 hour, in 1 day'],
+    ["expiry", "forever", '"forever" is not one of: never, 1h (in 1 hour), 1d (in 1 day)'],
   ])("refuses to save with a bad %s (%j) and says why", async (id, value, message) => {
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "192.168.1.20");
@@ -181,8 +182,8 @@ describe("Add Exception form", () => {
       label: "Printer",
       enabled: true,
     });
-    expect(Date.parse(saved.expiresAt) - before).toBeGreaterThanOrEqual(3_600_000 - 1000);
-    expect(Date.parse(saved.expiresAt) - before).toBeLessThanOrEqual(3_600_000 + 1000);
+    expect(Date.parse(String(saved.expiresAt)) - before).toBeGreaterThanOrEqual(3_600_000 - 1000);
+    expect(Date.parse(String(saved.expiresAt)) - before).toBeLessThanOrEqual(3_600_000 + 1000);
     expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
     expect(raycast.toasts).toEqual([
       { style: "SUCCESS", title: "Exception Added", message: "The kill switch is off: it applies at the next Enable." },
@@ -214,7 +215,7 @@ describe("Add Exception form", () => {
 
   it("refuses one that would take the exceptions together past the cap, with the settings' message", async () => {
     const saved = { id: "cdn", address: "45.0.0.0/8", wide: true, protocol: "any", scope: "all", label: "" };
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([{ ...saved, enabled: true }]));
+    storeExceptions([{ ...saved, enabled: true }]);
     const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
     await type(renderer, "address", "46.0.0.0/8");
     // A public address passes only for all networks.
@@ -279,7 +280,7 @@ describe("Add Exception form", () => {
       expiresAt: new Date(Date.now() + 40 * 60_000).toISOString(),
       enabled: true,
     };
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([existing]));
+    storeExceptions([existing]);
     const onSaved = vi.fn();
     const renderer = await render(
       <ExceptionForm exception={existing} network={HOME} onSaved={onSaved} resolveHost={lookup} />,

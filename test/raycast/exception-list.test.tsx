@@ -1,10 +1,12 @@
+import { writeFileSync } from "node:fs";
 import type { ReactTestRenderer } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import ManageExceptions from "../../src/manage-exceptions";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
 import { groupExceptions } from "../../src/raycast/views/exception-list";
 import { rememberNetworkName } from "../../src/raycast/stores/network-names";
 import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { LEGACY_EXCEPTIONS_KEY } from "../../src/raycast/stores/user-settings";
+import { storeExceptions, storedExceptions, userSettingsFilePath } from "./user-settings";
 import { HOME_ID, lifecycle, resetSpies, statusFor } from "./helpers";
 import { all, click, render } from "./render";
 
@@ -33,7 +35,7 @@ const EXCEPTIONS = [
 beforeEach(async () => {
   resetRaycast();
   resetSpies();
-  await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify(EXCEPTIONS));
+  storeExceptions(EXCEPTIONS);
   await rememberNetworkName(OFFICE_ID, "Office Wi-Fi");
 });
 
@@ -64,7 +66,7 @@ const action = (renderer: ReactTestRenderer, rowTitle: string, title: string) =>
   if (found.length !== 1) throw new Error(`no action ${title} on ${rowTitle}`);
   return found[0];
 };
-const stored = async () => JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "[]");
+const stored = async () => storedExceptions();
 
 describe("Manage Exceptions", () => {
   it("groups by network and shows which apply right now", async () => {
@@ -92,7 +94,7 @@ describe("Manage Exceptions", () => {
 
     await click(action(renderer, "NAS", "Enable Exception"));
 
-    expect((await stored()).find((e: { id: string }) => e.id === "nas").enabled).toBe(true);
+    expect((await stored()).find((e) => e.id === "nas")?.enabled).toBe(true);
     expect(raycast.launches).toEqual([
       {
         name: "enable-kill-switch",
@@ -136,22 +138,33 @@ describe("Manage Exceptions", () => {
   });
 
   it("lists unreadable stored entries with the reason and can delete them", async () => {
+    // Entries an older version kept in Raycast that nothing can read: moved aside, shown until deleted.
+    storeExceptions([]);
     await LocalStorage.setItem(
-      EXCEPTIONS_STORAGE_KEY,
+      LEGACY_EXCEPTIONS_KEY,
       JSON.stringify([EXCEPTIONS[0], { address: "printer!!", protocol: "tcp" }]),
     );
     const renderer = await render(<ManageExceptions />);
 
     const [reason] = rows(renderer)["Unreadable Entries (Not Applied)"];
-    expect(reason).toContain('exception 2 ("printer!!")');
+    expect(reason).toContain('exception 1 ("printer!!")');
     expect(reason).toContain("is not an IPv4/IPv6 address, CIDR network or host name");
 
     await click(action(renderer, reason, "Delete Unreadable Entries"));
+    expect(rows(renderer)["Unreadable Entries (Not Applied)"]).toBeUndefined();
     expect(await stored()).toEqual([{ ...EXCEPTIONS[0], enabled: true }]);
   });
 
+  it("says which settings file cannot be read, and shows none of it", async () => {
+    writeFileSync(userSettingsFilePath(), "{");
+    const renderer = await render(<ManageExceptions />);
+    const [problem] = rows(renderer)["Settings File Unreadable (Nothing Applied or Changed)"];
+    expect(problem.startsWith(`settings file ${userSettingsFilePath()} is not valid JSON: `)).toBe(true);
+    expect(all(renderer, "List.Item")).toHaveLength(1);
+  });
+
   it("shows an empty view with an Add action when there are none", async () => {
-    await LocalStorage.removeItem(EXCEPTIONS_STORAGE_KEY);
+    storeExceptions([]);
     const renderer = await render(<ManageExceptions />);
     expect(all(renderer, "List.Item")).toEqual([]);
     expect(all(renderer, "List.EmptyView")[0].props.title).toBe("No Exceptions");

@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import enableCommand from "../../src/enable-kill-switch";
 import { KillSwitchError } from "../../src/lifecycle";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
 import { CAPTIVE_PORTAL_MINUTES, parseLaunchContext } from "../../src/raycast/actions/launch-context";
 import {
   readCachedSnapshot,
   readCaptivePortalUntil,
   writeCaptivePortalUntil,
 } from "../../src/raycast/stores/snapshot-cache";
-import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
+import { storeExceptions } from "./user-settings";
 import { HOME_ID, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies, statusFor } from "./helpers";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
@@ -73,7 +73,7 @@ describe("parseLaunchContext", () => {
 
 describe("Enable Kill Switch launched to apply changed exceptions", () => {
   it("reloads the rules with the stored exceptions (one prompt) and says what changed", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([{ ...PRINTER, enabled: false }]));
+    storeExceptions([{ ...PRINTER, enabled: false }]);
 
     await enableCommand(launchProps({ reason: "apply", change: "Printer Blocked" }));
 

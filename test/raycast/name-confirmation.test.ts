@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { NameConfirmationError } from "../../src/lifecycle";
 import enableCommand from "../../src/enable-kill-switch";
-import { CONFIRMED_ADDRESSES_KEY } from "../../src/raycast/stores/confirmed-addresses";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
-import { LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
+import { raycast, resetRaycast } from "../mocks/raycast-api";
+import { readUserSettings, storeExceptions } from "./user-settings";
 import { changeFor, launchProps, lifecycle, resetSpies } from "./helpers";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
@@ -15,10 +14,7 @@ beforeEach(async () => {
   resetRaycast();
   resetSpies();
   raycast.preferences = { vpnServers: "198.51.100.7:1194/udp" };
-  await LocalStorage.setItem(
-    EXCEPTIONS_STORAGE_KEY,
-    JSON.stringify([{ id: "nas", address: "nas.example.net", protocol: "any", scope: "all", label: "NAS" }]),
-  );
+  storeExceptions([{ id: "nas", address: "nas.example.net", protocol: "any", scope: "all", label: "NAS" }]);
 });
 
 const NAS = { field: "exceptions[0].address", host: "nas.example.net", addresses: ["93.184.216.34"] };
@@ -62,14 +58,14 @@ describe("Enable with a host name the network resolved", () => {
     await enableCommand(launchProps());
     expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
     expect(raycast.huds).toEqual([]);
-    expect(await LocalStorage.getItem(CONFIRMED_ADDRESSES_KEY)).toBeUndefined();
+    expect(readUserSettings().confirmedAddresses).toBeUndefined();
 
     raycast.alertAnswer = true;
     await enableCommand(launchProps());
     enableUnlessConfirmed(["203.0.113.66"]);
     await enableCommand(launchProps());
     expect(raycast.alerts.at(-1)?.message).toContain("nas.example.net → 203.0.113.66");
-    expect(JSON.parse((await LocalStorage.getItem<string>(CONFIRMED_ADDRESSES_KEY)) ?? "{}")).toEqual({
+    expect(readUserSettings().confirmedAddresses).toEqual({
       "nas.example.net": ["203.0.113.66"],
     });
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { settingsFromPreferences, splitList } from "../../src/raycast/stores/preferences";
+import { parseSettings } from "../../src/policy/settings";
+import {
+  describePreferenceConflicts,
+  preferenceConflicts,
+  settingsFromPreferences,
+  splitList,
+} from "../../src/raycast/stores/preferences";
 
 describe("splitList", () => {
   it("splits on commas, semicolons and new lines, trimming and dropping empties", () => {
@@ -90,5 +96,46 @@ describe("settingsFromPreferences", () => {
         'Authentication: expected one of "password", "touchid", got "faceid"',
       ],
     });
+  });
+});
+
+describe("preferenceConflicts", () => {
+  const fromPreferences = (preferences: Parameters<typeof settingsFromPreferences>[0]) => {
+    const result = settingsFromPreferences(preferences);
+    if (!result.ok) throw new Error(result.errors.join("; "));
+    return result.settings;
+  };
+  const file = (raw: Record<string, unknown>) => {
+    const parsed = parseSettings(raw);
+    if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+    return [raw, parsed.settings] as const;
+  };
+
+  it("names only the fields the file sets to another value", () => {
+    const used = fromPreferences({ vpnServers: "198.51.100.7", allowLan: true, blockedTrafficLog: "50" });
+    // protectFromStartup is unset in the file: no disagreement, whatever its default.
+    const [raw, settings] = file({
+      vpnServers: ["198.51.100.7"],
+      allowLan: false,
+      blockedTrafficLog: 0,
+      exceptions: [],
+    });
+    const conflicts = preferenceConflicts(used, raw, settings);
+    expect(conflicts).toEqual([
+      { field: "allowLan", title: "Allow Local Network", used: "on", ignored: "off" },
+      { field: "blockedTrafficLog", title: "Blocked Traffic Log", used: "50", ignored: "0" },
+    ]);
+    expect(describePreferenceConflicts(conflicts)).toBe(
+      "Raycast's preferences used: Allow Local Network on (settings file: off); Blocked Traffic Log 50 (settings file: 0)",
+    );
+  });
+
+  it("finds none when the file agrees or sets nothing Raycast has as a preference", () => {
+    const used = fromPreferences({ dnsResolvers: "9.9.9.9" });
+    expect(preferenceConflicts(used, ...file({ dnsResolvers: ["9.9.9.9"], confirmedAddresses: {} }))).toEqual([]);
+    expect(describePreferenceConflicts([])).toBeNull();
+    expect(preferenceConflicts(used, ...file({ tunnelInterface: "utun4" })).map((c) => [c.used, c.ignored])).toEqual([
+      ["none", "utun4"],
+    ]);
   });
 });

@@ -1,13 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { KillSwitchState } from "../../src/lifecycle";
 import Command from "../../src/kill-switch-status";
-import { EXCEPTIONS_STORAGE_KEY } from "../../src/raycast/stores/exception-store";
 import {
   readCachedSnapshot,
   writeCachedSnapshot,
   writeCaptivePortalUntil,
 } from "../../src/raycast/stores/snapshot-cache";
 import { LaunchType, LocalStorage, environment, raycast, resetRaycast } from "../mocks/raycast-api";
+import { LEGACY_EXCEPTIONS_KEY } from "../../src/raycast/stores/user-settings";
+import { storeExceptions, storedExceptions } from "./user-settings";
 import { HOME_ID, VPN_DOWN, VPN_UP, lifecycle, networkReader, resetSpies, statusFor, statusNetwork } from "./helpers";
 import { act } from "react-test-renderer";
 import { all, click, item, one, render, sections, settle } from "./render";
@@ -177,7 +178,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("reuses the network details in a background run, and reads them again once when the menu is opened", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
+    storeExceptions([PRINTER]);
     await renderState("protected");
     expect(networkReader.readStatusNetwork.mock.calls.map(([request]) => request.refreshDetails)).toEqual([false]);
     expect(networkReader.readNetworkState).not.toHaveBeenCalled();
@@ -208,7 +209,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("never prompts, shows a HUD or changes anything in a background run", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
+    storeExceptions([PRINTER]);
     await renderState("protected");
 
     expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
@@ -220,7 +221,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("lists the exceptions for this network and all networks, each toggleable", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER, NAS, OFFICE]));
+    storeExceptions([PRINTER, NAS, OFFICE]);
     const renderer = await renderState("protected");
 
     expect(menu(renderer)["Exceptions Here"]).toEqual([
@@ -232,7 +233,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("toggling an exception while on saves it and has Enable reload the rules (one prompt there)", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
+    storeExceptions([PRINTER]);
     const renderer = await renderState("protected");
     environment.launchType = LaunchType.UserInitiated;
 
@@ -247,17 +248,14 @@ describe("Kill Switch Status menu bar", () => {
     ]);
     expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
     expect(raycast.huds).toEqual([]);
-    expect(JSON.parse((await LocalStorage.getItem<string>(EXCEPTIONS_STORAGE_KEY)) ?? "")[0].enabled).toBe(false);
+    expect(storedExceptions()[0].enabled).toBe(false);
     expect(item(renderer, "MenuBarExtra.Item", "Printer").props.icon).toBe("Circle");
     expect(menuBar(renderer).props.isLoading).toBe(false);
   });
 
   it("shortens a long exception name to what the Enable command's HUD accepts", async () => {
     const host = `${"x".repeat(60)}.${"y".repeat(20)}.example.com`;
-    await LocalStorage.setItem(
-      EXCEPTIONS_STORAGE_KEY,
-      JSON.stringify([{ id: "long", address: host, protocol: "any", scope: "all", label: "" }]),
-    );
+    storeExceptions([{ id: "long", address: host, protocol: "any", scope: "all", label: "" }]);
     const renderer = await renderState("protected");
 
     await click(item(renderer, "MenuBarExtra.Item", host));
@@ -269,7 +267,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("toggling an exception while off saves it for the next Enable, without a prompt", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([{ ...PRINTER, enabled: false }]));
+    storeExceptions([{ ...PRINTER, enabled: false }]);
     const renderer = await renderState("off", VPN_UP);
     environment.launchType = LaunchType.UserInitiated;
 
@@ -282,7 +280,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("says so when the exception cannot be changed", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER]));
+    storeExceptions([PRINTER]);
     const renderer = await renderState("protected");
     raycast.launchError = new Error("Command is disabled");
 
@@ -382,7 +380,7 @@ describe("Kill Switch Status menu bar", () => {
   });
 
   it("reports stored exceptions that cannot be read", async () => {
-    await LocalStorage.setItem(EXCEPTIONS_STORAGE_KEY, JSON.stringify([PRINTER, { address: "not an address!" }]));
+    await LocalStorage.setItem(LEGACY_EXCEPTIONS_KEY, JSON.stringify([PRINTER, { address: "not an address!" }]));
     const renderer = await renderState("protected");
     expect(menu(renderer)["#0"]).toContain("1 stored exception(s) could not be read: see Manage Exceptions");
     expect(all(renderer, "MenuBarExtra.Item").some((node) => node.props.title === "Printer")).toBe(true);

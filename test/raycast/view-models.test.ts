@@ -6,7 +6,7 @@ import {
   exceptionFromForm,
   initialFormValues,
   validateExceptionForm,
-} from "../../src/raycast/models/exception-form-values";
+} from "../../src/exceptions/exception-fields";
 import { describeNetworkId, describeTraffic, formatTimeLeft } from "../../src/raycast/models/exception-text";
 import { describeEnabled } from "../../src/raycast/models/hud-text";
 import { snapshotFromStatus } from "../../src/raycast/reading/kill-switch-reading";
@@ -50,7 +50,7 @@ describe("exception form values", () => {
       protocol: '"gre" is not one of: tcp, udp, any',
       port: '"0" is not a port (1-65535), a list (80,443) or a range (8000-8080)',
       scope: "Choose this network or all networks",
-      expiry: '"1w" is not one of: never, in 1 hour, in 1 day',
+      expiry: '"1w" is not one of: never, 1h (in 1 hour), 1d (in 1 day)',
     });
   });
 

@@ -11,7 +11,7 @@ import { withSettingsAndNetwork } from "../stores/settings-source";
  */
 export function applyExceptions(change: string | null, now: Date = new Date()): Promise<void> {
   const what = change ?? "Exceptions Changed";
-  return withSettingsAndNetwork(`${what}, Not Applied`, async (settings, network) => {
+  return withSettingsAndNetwork(`${what}, Not Applied`, async (settings, network, notes) => {
     const status = await readKillSwitch(network);
     if (!isOn(status.state)) {
       await showHUD(`${what} · the kill switch is off: it applies at the next Enable`);
@@ -26,7 +26,7 @@ export function applyExceptions(change: string | null, now: Date = new Date()): 
       await showHUD(`${what}, Not Applied · it applies at the next Enable`);
       return;
     }
-    await reportChange(outcome.value, `${what} · kill switch rules reloaded`, {
+    await reportChange(outcome.value, [`${what} · kill switch rules reloaded`, ...notes].join(" · "), {
       network,
       settings,
       captivePortalUntil: until,

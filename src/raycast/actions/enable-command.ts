@@ -25,7 +25,7 @@ export const NO_VPN_ALERT = {
 
 /** Turns the kill switch on: one password prompt, then a HUD saying what is in force. */
 function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<void> {
-  return withSettingsAndNetwork("Could Not Enable the Kill Switch", async (settings, network) => {
+  return withSettingsAndNetwork("Could Not Enable the Kill Switch", async (settings, network, notes) => {
     const remembered = rememberedServers(await readRecordedState(systemCommands()));
     // With startup protection Enable refuses this case itself, saying what to set: no question to ask first.
     if (!settings.protectFromStartup && wouldBlockVpnForever(network, settings.vpnServers, remembered)) {
@@ -54,10 +54,8 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
     const change = outcome.value;
     // A fresh Enable closes any captive-portal window: its rules are built without one.
     writeCaptivePortalUntil(null);
-    await reportChange(change, change.summary ? describeEnabled(change.summary) : "Kill Switch On", {
-      network,
-      settings,
-    });
+    const hud = change.summary ? describeEnabled(change.summary) : "Kill Switch On";
+    await reportChange(change, [hud, ...notes].join(" · "), { network, settings });
   });
 }
 

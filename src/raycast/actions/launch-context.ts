@@ -1,5 +1,6 @@
 import { LaunchType, launchCommand } from "@raycast/api";
 import * as z from "zod/mini";
+import { CAPTIVE_PORTAL_MINUTES, type CaptivePortalMinutes, isCaptivePortalMinutes } from "../../policy/captive-portal";
 import { parseServerAnswer } from "../../policy/policy";
 import { COMMANDS } from "../commands";
 
@@ -13,10 +14,8 @@ export const SERVER_PROTOCOL_COMMAND = COMMANDS.setServerProtocol;
 /** The servers Set VPN Server Protocol asks about, and by address what the Mac saw of each. */
 export type ServerProtocolContext = { servers: string[]; seen?: Record<string, string> };
 
-/** The captive-portal windows offered, in minutes. */
-export const CAPTIVE_PORTAL_MINUTES = [2, 5] as const;
-
-export type CaptivePortalMinutes = (typeof CAPTIVE_PORTAL_MINUTES)[number];
+/** The captive-portal windows offered, in minutes (the same in every front-end). */
+export { CAPTIVE_PORTAL_MINUTES, type CaptivePortalMinutes };
 
 /** Longest `change` text for the HUD after an exception change. */
 export const MAX_CHANGE_LENGTH = 80;
@@ -35,9 +34,6 @@ export type KillSwitchLaunchContext =
   | { reason: "apply"; change?: string }
   | { reason: "captive-portal"; captivePortalMinutes: CaptivePortalMinutes }
   | { reason: "clear-blocked-traffic" };
-
-const isCaptivePortalMinutes = (value: number): value is CaptivePortalMinutes =>
-  (CAPTIVE_PORTAL_MINUTES as readonly number[]).includes(value);
 
 // One flat object rather than a discriminated union: the same checks with less of zod in every bundle.
 const launchContextSchema = z.object({

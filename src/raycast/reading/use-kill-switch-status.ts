@@ -91,6 +91,7 @@ export async function readStatusSnapshot(request: StatusSnapshotRequest): Promis
     captivePortalUntil: captivePortalUntil(status, now),
   });
   if (!settings.ok) next.notes = [...next.notes, ...settings.errors];
+  if (request.exceptions.fileError) next.notes = [...next.notes, request.exceptions.fileError];
   next.blocked = await blockedConnections(request, system, next.blocked ?? null);
   writeCachedSnapshot(next);
   // Raycast's root search shows it under the command: the state at a glance without opening the menu.

@@ -1,26 +1,19 @@
-import { LocalStorage } from "@raycast/api";
-import * as z from "zod/mini";
-import { isIpAddress } from "../../address/ip";
 import { fieldsNaming } from "../../policy/name-trust";
-import { type Settings, isHostName } from "../../policy/settings";
+import type { Settings } from "../../policy/settings";
+import { SettingsFileError } from "../../settings/settings-file";
+import { changeUserSettings, loadUserSettings } from "./user-settings";
 
-/** The addresses the user confirmed for host names resolved outside the VPN, kept across Disable and Enable. */
-export const CONFIRMED_ADDRESSES_KEY = "confirmed-addresses";
-
-const storedSchema = z.record(
-  z.string().check(z.refine((name) => isHostName(name))),
-  z.array(z.string().check(z.refine((address) => isIpAddress(address) && !address.includes("%")))),
-);
-
-/** What is stored; nothing when it is unreadable (then the user is asked again, never passed unasked). */
+/**
+ * The addresses the user confirmed for host names resolved outside the VPN, kept across Disable and Enable in
+ * the settings file (`confirmedAddresses`), where the CLI finds them too. None when the file is unreadable (then
+ * the user is asked again, never passed unasked).
+ */
 export async function loadConfirmedAddresses(): Promise<Record<string, string[]>> {
-  const text = await LocalStorage.getItem<string>(CONFIRMED_ADDRESSES_KEY);
-  if (typeof text !== "string") return {};
   try {
-    const parsed = storedSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : {};
-  } catch {
-    return {};
+    return (await loadUserSettings()).settings.confirmedAddresses;
+  } catch (error) {
+    if (error instanceof SettingsFileError) return {};
+    throw error;
   }
 }
 
@@ -31,7 +24,9 @@ export function confirmationsFor(settings: Settings, stored: Record<string, stri
 
 /** Keeps `answers`: a name's new addresses replace what it had. */
 export async function saveConfirmedAddresses(answers: Record<string, readonly string[]>): Promise<void> {
-  const next = { ...(await loadConfirmedAddresses()) };
-  for (const [host, addresses] of Object.entries(answers)) next[host] = [...addresses];
-  await LocalStorage.setItem(CONFIRMED_ADDRESSES_KEY, JSON.stringify(next));
+  await changeUserSettings((current) => {
+    const next = { ...current.settings.confirmedAddresses };
+    for (const [host, addresses] of Object.entries(answers)) next[host] = [...addresses];
+    return { ...current.raw, confirmedAddresses: next };
+  });
 }

@@ -1,5 +1,5 @@
 import { getPreferenceValues } from "@raycast/api";
-import { type ExceptionSetting, type SettingsResult, parseSettings } from "../../policy/settings";
+import { type ExceptionSetting, type Settings, type SettingsResult, parseSettings } from "../../policy/settings";
 
 /** The extension's preferences as Raycast stores them (see `preferences` in package.json). */
 export interface ExtensionPreferences {
@@ -51,10 +51,14 @@ function withPreferenceTitle(error: string): string {
     : `${title}: ${match[4]}`;
 }
 
-/** Validates preferences plus stored exceptions into settings; errors name the preference and the bad value. */
+/**
+ * Validates preferences plus the settings file's exceptions and confirmed addresses into settings; errors name the
+ * preference and the bad value.
+ */
 export function settingsFromPreferences(
   preferences: ExtensionPreferences,
   exceptions: readonly ExceptionSetting[] = [],
+  confirmedAddresses: Readonly<Record<string, readonly string[]>> = {},
 ): SettingsResult {
   const result = parseSettings({
     vpnServers: splitList(preferences.vpnServers),
@@ -65,6 +69,7 @@ export function settingsFromPreferences(
     allowAirDrop: preferences.allowAirDrop ?? true,
     dnsResolvers: splitList(preferences.dnsResolvers),
     exceptions: [...exceptions],
+    confirmedAddresses,
     authentication: preferences.authentication || "password",
     protectFromStartup: preferences.protectFromStartup ?? true,
     blockedTrafficLog: Number(preferences.blockedTrafficLog ?? "10"),
@@ -74,4 +79,50 @@ export function settingsFromPreferences(
 
 export function readPreferences(): ExtensionPreferences {
   return getPreferenceValues<ExtensionPreferences>();
+}
+
+/** A setting both Raycast's preferences and the settings file give, with different values: the preference is used. */
+export interface PreferenceConflict {
+  field: keyof Settings;
+  /** As Raycast's preferences show it ("VPN Servers"). */
+  title: string;
+  /** The value used, and the file's, in words. */
+  used: string;
+  ignored: string;
+}
+
+/** "on", "none", "a, b": a setting's value as a short text. */
+function describeValue(value: unknown): string {
+  if (typeof value === "boolean") return value ? "on" : "off";
+  if (Array.isArray(value)) return value.length === 0 ? "none" : value.join(", ");
+  const text = String(value);
+  return text === "" ? "none" : text;
+}
+
+/**
+ * The fields the settings file sets (`fileRaw`: its JSON as written) to another value than the preferences give
+ * (`fromPreferences`): Raycast uses its preferences, which is what people see in Raycast, and says so.
+ */
+export function preferenceConflicts(
+  fromPreferences: Settings,
+  fileRaw: Record<string, unknown>,
+  fileSettings: Settings,
+): PreferenceConflict[] {
+  const fields = Object.keys(PREFERENCE_TITLES).filter((field) => field !== "exceptions") as (keyof Settings)[];
+  return fields.flatMap((field) => {
+    if (!(field in fileRaw)) return [];
+    const used = fromPreferences[field];
+    const ignored = fileSettings[field];
+    if (JSON.stringify(used) === JSON.stringify(ignored)) return [];
+    return [{ field, title: PREFERENCE_TITLES[field], used: describeValue(used), ignored: describeValue(ignored) }];
+  });
+}
+
+const cut = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
+
+/** "Raycast's preferences used: VPN Servers a (settings file: b)": one line for the HUD, null without conflict. */
+export function describePreferenceConflicts(conflicts: readonly PreferenceConflict[]): string | null {
+  if (conflicts.length === 0) return null;
+  const parts = conflicts.map((c) => `${c.title} ${cut(c.used)} (settings file: ${cut(c.ignored)})`);
+  return `Raycast's preferences used: ${parts.join("; ")}`;
 }

@@ -1,5 +1,5 @@
 import { Action, ActionPanel, Alert, Form, Icon, confirmAlert, popToRoot, useNavigation } from "@raycast/api";
-import { useForm } from "@raycast/utils";
+import { showFailureToast, useForm } from "@raycast/utils";
 import { useEffect, useState } from "react";
 import { type HostLookup, systemHostLookup } from "../../policy/policy";
 import { announceExceptionChange } from "../stores/exception-changes";
@@ -16,7 +16,7 @@ import {
   recognisableNetwork,
   unrecognisableNetworkWarning,
   wideExceptionQuestion,
-} from "../models/exception-form-values";
+} from "../../exceptions/exception-fields";
 import { type StoredException, loadExceptions, newExceptionId, saveException } from "../stores/exception-store";
 import { describeExpiry } from "../models/exception-text";
 import { readNetworkOrNull } from "../reading/kill-switch-reading";
@@ -94,7 +94,13 @@ export function ExceptionForm(props: ExceptionFormProps) {
         wide,
         network,
       });
-      await saveException(exception);
+      try {
+        await saveException(exception);
+      } catch (error) {
+        // The settings file cannot be read or written: nothing was changed, and the form stays as it is.
+        await showFailureToast(error, { title: existing ? "Exception Not Updated" : "Exception Not Added" });
+        return false;
+      }
       if (network?.id && exception.scope === network.id) {
         await rememberNetworkName(network.id, network.label ?? networkName(network.id, {}));
       }

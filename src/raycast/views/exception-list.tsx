@@ -13,7 +13,7 @@ import {
   setExceptionEnabled,
 } from "../stores/exception-store";
 import { appliesNow, describeExpiry, describeTraffic, exceptionTitle, isExpired } from "../models/exception-text";
-import { publicSpaceCapError } from "../models/exception-form-values";
+import { publicSpaceCapError } from "../../exceptions/exception-fields";
 import { readNetworkOrNull } from "../reading/kill-switch-reading";
 import { summarizeNetwork } from "../reading/network-reading";
 import { loadNetworkNames, networkName } from "../stores/network-names";
@@ -179,6 +179,11 @@ export function ExceptionListView() {
           ))}
         </List.Section>
       ))}
+      {list.fileError && (
+        <List.Section title="Settings File Unreadable (Nothing Applied or Changed)">
+          <List.Item title={list.fileError} icon={{ source: Icon.Warning, tintColor: Color.Red }} />
+        </List.Section>
+      )}
       {list.rejected.length > 0 && (
         <List.Section title="Unreadable Entries (Not Applied)">
           {list.rejected.map((entry, index) => (

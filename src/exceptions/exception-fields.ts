@@ -1,11 +1,17 @@
 import type * as z from "zod/mini";
-import { formatCidr, parseCidr } from "../../address/ip";
-import { describeAddressCount, exceptionWidth } from "../../policy/exception-width";
-import type { HostLookup } from "../../policy/policy";
-import { exceptionSchema, exceptionsOverPublicCap, scopedAddressProblem } from "../../policy/settings";
-import { parseNetworkIdentityId } from "../../network/identity";
-import type { StoredException } from "../stores/exception-store";
-import type { NetworkSummary } from "../stores/snapshot-cache";
+import { formatCidr, parseCidr } from "../address/ip";
+import { describeAddressCount, exceptionWidth } from "../policy/exception-width";
+import type { HostLookup } from "../policy/policy";
+import { exceptionSchema, exceptionsOverPublicCap, scopedAddressProblem } from "../policy/settings";
+import { parseNetworkIdentityId } from "../network/identity";
+import type { StoredException } from "./stored-exceptions";
+
+/** The network the Mac is on, as far as an exception's scope goes: its identity id and how its link is protected. */
+export interface ScopeNetwork {
+  id: string | null;
+  /** `WPA2_PSK`, `wired` (network/identity.ts); absent or null when unknown. */
+  security?: string | null;
+}
 
 /** What the Add/Edit Exception form holds; every field is text, as Raycast forms give it. */
 export interface ExceptionFormValues {
@@ -63,7 +69,7 @@ export const exceptionFieldValidation = {
   expiry: (value: string | undefined): string | undefined =>
     value === KEEP_EXPIRY || EXPIRY_CHOICES.some((choice) => choice.value === value)
       ? undefined
-      : `${JSON.stringify(value)} is not one of: never, in 1 hour, in 1 day`,
+      : `${JSON.stringify(value)} is not one of: never, 1h (in 1 hour), 1d (in 1 day)`,
 };
 
 /** Every field's error (only the fields that have one). */
@@ -82,19 +88,19 @@ export function validateExceptionForm(values: ExceptionFormValues): Partial<Reco
  * Whether "This Network" is worth offering first: its router's MAC is known. Without it the identity is a router
  * address and a subnet that thousands of homes share, so an exception for it would follow the Mac to all of them.
  */
-export function recognisableNetwork(network: Pick<NetworkSummary, "id"> | null): boolean {
+export function recognisableNetwork(network: Pick<ScopeNetwork, "id"> | null): boolean {
   const identity = network?.id ? parseNetworkIdentityId(network.id) : null;
   return identity !== null && identity.gatewayMac !== null;
 }
 
 /** Shown beside the choice of network when the router's MAC is unknown; null when it is known or there is no network. */
-export function unrecognisableNetworkWarning(network: Pick<NetworkSummary, "id"> | null): string | null {
+export function unrecognisableNetworkWarning(network: Pick<ScopeNetwork, "id"> | null): string | null {
   if (!network?.id || recognisableNetwork(network)) return null;
   return "The router's MAC address is unknown, so this network is recognised only by its router's address and subnet, which many networks share: an exception for This Network would apply on all of them.";
 }
 
 /** The form's starting values: blank for a new exception, scoped to this network when it can be recognised. */
-export function initialFormValues(network: NetworkSummary | null, existing?: StoredException): ExceptionFormValues {
+export function initialFormValues(network: ScopeNetwork | null, existing?: StoredException): ExceptionFormValues {
   if (existing) {
     return {
       address: existing.address,
@@ -141,7 +147,7 @@ export async function checkTargetResolves(
  */
 function scopeSecurityFor(
   scope: string,
-  network: Pick<NetworkSummary, "id" | "security"> | null | undefined,
+  network: ScopeNetwork | null | undefined,
   existing: StoredException | undefined,
 ): string | undefined {
   if (scope === "all") return undefined;
@@ -158,7 +164,7 @@ export function exceptionFromForm(
     existing?: StoredException;
     wide?: boolean;
     /** The network the Mac is on: its link security is recorded with an exception for it. */
-    network?: Pick<NetworkSummary, "id" | "security"> | null;
+    network?: ScopeNetwork | null;
   },
 ): StoredException {
   const choice = EXPIRY_CHOICES.find((c) => c.value === values.expiry);
