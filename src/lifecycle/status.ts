@@ -1,6 +1,7 @@
 import { describeUnfilteredBridge, unfilteredBridges } from "../network/bridges";
 import type { NetworkState } from "../network/state";
 import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths";
+import { STATE_NAMES } from "../words/states";
 import type { SystemCommands } from "../system/commands";
 import {
   type RecordedState,
@@ -76,12 +77,21 @@ export const SAME_BOOT_TOLERANCE_SECONDS = 10;
 
 const sameBoot = (a: number | null, b: number) => a !== null && Math.abs(a - b) <= SAME_BOOT_TOLERANCE_SECONDS;
 
+/** A status whose headline starts with the state's name ("Protected: ..."), as every front-end names it. */
 const status = (
   state: KillSwitchState,
-  headline: string,
+  why: string,
   notes: string[],
   extra: Partial<KillSwitchStatus> = {},
-): KillSwitchStatus => ({ state, headline, notes, recorded: null, watchdog: null, activeTunnel: null, ...extra });
+): KillSwitchStatus => ({
+  state,
+  headline: `${STATE_NAMES[state]}: ${why}`,
+  notes,
+  recorded: null,
+  watchdog: null,
+  activeTunnel: null,
+  ...extra,
+});
 
 const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
@@ -89,7 +99,7 @@ const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replac
 function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchStatus>): KillSwitchStatus {
   return status(
     "degraded",
-    "Degraded: blocking all but the VPN servers, since the kill switch's rules could not be loaded.",
+    "blocking all but the VPN servers, since the kill switch's rules could not be loaded.",
     [watchdog.message, "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again."],
     extra,
   );
@@ -163,7 +173,7 @@ function findingsStatus(
   if (reading.pfEnabled === false) {
     return status(
       "degraded",
-      `Degraded: pf was off when last checked (${clock(reading.at)}), so it filtered nothing, the kill switch rules included.`,
+      `pf was off when last checked (${clock(reading.at)}), so it filtered nothing, the kill switch rules included.`,
       [...why, "Enable the kill switch again: it turns pf on."],
       extra,
     );
@@ -172,7 +182,7 @@ function findingsStatus(
     const names = reading.skippedInterfaces.join(", ");
     return status(
       "degraded",
-      `Degraded: pf skips ${names} (another program's "set skip on"), so nothing there is filtered, the kill switch rules included.`,
+      `pf skips ${names} (another program's "set skip on"), so nothing there is filtered, the kill switch rules included.`,
       [
         ...why,
         seenBy(reading),
@@ -185,7 +195,7 @@ function findingsStatus(
     const count = reading.translationPassing;
     return status(
       "degraded",
-      "Degraded: another program's nat or rdr rules with pass let packets out without the kill switch rules.",
+      "another program's nat or rdr rules with pass let packets out without the kill switch rules.",
       failure
         ? why
         : [
@@ -205,7 +215,7 @@ const bridgedPastPf = (network: NetworkState | null) =>
   unfilteredBridges(network?.bridges ?? []).map(describeUnfilteredBridge);
 
 function bridgedStatus(bridged: string[], notes: string[], extra: Partial<KillSwitchStatus>): KillSwitchStatus {
-  return status("degraded", `Degraded: ${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
+  return status("degraded", `${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
 }
 
 /** Notes on the watchdog of this boot for people: its last repair in this boot, what pf counted, an outdated version. */
@@ -263,7 +273,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   const now = Math.floor((request.now ?? new Date()).getTime() / 1000);
   const [reading, watchdogReading] = await Promise.all([readRecordedState(system), readWatchdogStatus(system)]);
   const watchdog = watchdogReading.kind === "present" ? watchdogReading.value : null;
-  if (reading.kind === "absent") return status("off", "Off: traffic flows normally.", [], { watchdog });
+  if (reading.kind === "absent") return status("off", "traffic flows normally.", [], { watchdog });
   if (reading.kind === "unreadable") {
     // A damaged record, and the watchdog loaded its blocking rules for it in this boot.
     if (watchdog?.failedClosed && watchdog.result === "failed") {
@@ -272,7 +282,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     }
     return status(
       "unknown",
-      "Unknown: the kill switch's state file cannot be read.",
+      "the kill switch's state file cannot be read.",
       [reading.reason, "Disable removes the kill switch rules even so."],
       { watchdog },
     );
@@ -290,7 +300,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (bootTime === null) {
     return status(
       "unknown",
-      "Unknown: cannot tell whether the rules are still loaded.",
+      "cannot tell whether the rules are still loaded.",
       ["The Mac's boot time (kern.boottime) could not be read."],
       extra,
     );
@@ -320,7 +330,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (failedSinceChange) {
     return status(
       "degraded",
-      "Degraded: the watchdog could not put the kill switch rules back.",
+      "the watchdog could not put the kill switch rules back.",
       [failedSinceChange.message],
       extra,
     );
@@ -328,7 +338,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (!sameBoot(recorded.bootTime, bootTime) && !watchdogThisBoot) {
     return status(
       "degraded",
-      "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
+      "the Mac restarted, and pf no longer has the kill switch rules.",
       [
         recorded.protectFromStartup
           ? "The startup watchdog has not put them back in this boot. Enable the kill switch again to block traffic outside the VPN."
@@ -341,7 +351,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (silence !== null) {
     return status(
       "degraded",
-      "Degraded: the startup watchdog has stopped checking the kill switch.",
+      "the startup watchdog has stopped checking the kill switch.",
       [
         `Its last sign of life was ${silence} seconds ago; it checks every ${
           watchdog?.intervalSeconds ?? WATCHDOG_INTERVAL_SECONDS
@@ -354,7 +364,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (network === null) {
     return status(
       "unknown",
-      "Unknown: the kill switch is on, but the network could not be read.",
+      "the kill switch is on, but the network could not be read.",
       ["Whether the VPN is up could not be determined."],
       extra,
     );
@@ -369,13 +379,13 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (activeTunnel && !verified) {
     return status(
       "unverified",
-      `Unverified: when last checked (${lastChecked}), pf ran the kill switch rules, which let traffic out only through the VPN (${activeTunnel}); nothing has checked pf since.`,
+      `when last checked (${lastChecked}), pf ran the kill switch rules, which let traffic out only through the VPN (${activeTunnel}); nothing has checked pf since.`,
       [UNVERIFIED_NOTE, ...repairNotes],
       { ...extra, activeTunnel },
     );
   }
   if (activeTunnel) {
-    return status("protected", `Protected: traffic leaves only through the VPN (${activeTunnel}).`, repairNotes, {
+    return status("protected", `traffic leaves only through the VPN (${activeTunnel}).`, repairNotes, {
       ...extra,
       activeTunnel,
     });
@@ -395,15 +405,10 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   if (!verified) {
     return status(
       "unverified",
-      `Unverified: no allowed VPN tunnel is up; when last checked (${lastChecked}), pf ran the kill switch rules, which stop traffic without one; nothing has checked pf since.`,
+      `no allowed VPN tunnel is up; when last checked (${lastChecked}), pf ran the kill switch rules, which stop traffic without one; nothing has checked pf since.`,
       [...notes, UNVERIFIED_NOTE, ...repairNotes],
       extra,
     );
   }
-  return status(
-    "blocking",
-    "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",
-    [...notes, ...repairNotes],
-    extra,
-  );
+  return status("blocking", "no allowed VPN tunnel is up, so traffic is stopped.", [...notes, ...repairNotes], extra);
 }

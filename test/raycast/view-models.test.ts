@@ -8,7 +8,7 @@ import {
   validateExceptionForm,
 } from "../../src/exceptions/exception-fields";
 import { describeNetworkId, describeTraffic, formatTimeLeft } from "../../src/raycast/models/exception-text";
-import { describeEnabled } from "../../src/raycast/models/hud-text";
+import { describeEnabled } from "../../src/words/messages";
 import { snapshotFromStatus } from "../../src/raycast/reading/kill-switch-reading";
 import { buildMenuBarModel } from "../../src/raycast/models/menu-bar-model";
 import { summarizeNetwork, wouldBlockVpnForever } from "../../src/raycast/reading/network-reading";

@@ -6,16 +6,17 @@ import { withConfirmedNames } from "./name-confirmation";
 import { withSettingsAndNetwork } from "../stores/settings-source";
 import type { CaptivePortalMinutes } from "./launch-context";
 import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
+import { FAILURES, OUTCOMES, portalOpened } from "../../words/messages";
 
 /**
  * Opens DNS and web ports outside the tunnel for `minutes` so a hotel or airport sign-in page can load
  * (launched from the menu bar). The rules carry the window's end.
  */
 export function allowCaptivePortal(minutes: CaptivePortalMinutes, now: Date = new Date()): Promise<void> {
-  return withSettingsAndNetwork("Could Not Open the Captive Portal Window", async (settings, network) => {
+  return withSettingsAndNetwork(FAILURES.portal, async (settings, network) => {
     const status = await readKillSwitch(network);
     if (!isOn(status.state)) {
-      await showHUD("Kill Switch Off · nothing blocks the sign-in page");
+      await showHUD(OUTCOMES.portalWhileOff);
       return;
     }
     const until = new Date(now.getTime() + minutes * 60_000);
@@ -25,10 +26,11 @@ export function allowCaptivePortal(minutes: CaptivePortalMinutes, now: Date = ne
     );
     if (outcome === null || outcome.kind === "cancelled") return;
     writeCaptivePortalUntil(until);
-    await reportChange(
-      outcome.value,
-      `Captive Portal Allowed for ${minutes} Minutes · DNS and web open outside the VPN`,
-      { network, settings, captivePortalUntil: until, now },
-    );
+    await reportChange(outcome.value, portalOpened(minutes), {
+      network,
+      settings,
+      captivePortalUntil: until,
+      now,
+    });
   });
 }

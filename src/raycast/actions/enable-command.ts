@@ -3,7 +3,7 @@ import { showFailureToast } from "@raycast/utils";
 import { applyExceptions } from "./apply-exceptions";
 import { withConfirmedNames } from "./name-confirmation";
 import { allowCaptivePortal } from "./captive-portal";
-import { describeEnabled } from "../models/hud-text";
+import { FAILURES, OUTCOMES, describeEnabled } from "../../words/messages";
 import { clearLogFromRaycast, enableFromRaycast, reportChange } from "./privileged-actions";
 import { withSettingsAndNetwork } from "../stores/settings-source";
 import { SERVER_PROTOCOL_COMMAND, type ServerProtocolContext, parseLaunchContext } from "./launch-context";
@@ -25,7 +25,7 @@ export const NO_VPN_ALERT = {
 
 /** Turns the kill switch on: one password prompt, then a HUD saying what is in force. */
 function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<void> {
-  return withSettingsAndNetwork("Could Not Enable the Kill Switch", async (settings, network, notes) => {
+  return withSettingsAndNetwork(FAILURES.enable, async (settings, network, notes) => {
     const remembered = rememberedServers(await readRecordedState(systemCommands()));
     // With startup protection Enable refuses this case itself, saying what to set: no question to ask first.
     if (!settings.protectFromStartup && wouldBlockVpnForever(network, settings.vpnServers, remembered)) {
@@ -61,10 +61,10 @@ function enableKillSwitchNow(serverTransports: readonly string[] = []): Promise<
 
 /** Blocked Traffic's Clear Log: one prompt, then a HUD. */
 function clearBlockedTrafficNow(): Promise<void> {
-  return withSettingsAndNetwork("Could Not Clear the Blocked Traffic Log", async (settings, network) => {
+  return withSettingsAndNetwork(FAILURES.clearLog, async (settings, network) => {
     const outcome = await clearLogFromRaycast(settings.authentication, network);
     if (outcome.kind === "cancelled") return;
-    await reportChange(outcome.value, "Blocked Traffic Log Cleared", { network, settings });
+    await reportChange(outcome.value, OUTCOMES.logCleared, { network, settings });
   });
 }
 

@@ -15,7 +15,7 @@ import {
 import type { NetworkState } from "../../network/state";
 import { type ServerAnswer, splitServerAnswers } from "../../policy/policy";
 import type { Settings } from "../../policy/settings";
-import { outcomeHud } from "../models/hud-text";
+import { outcomeHud } from "../../words/messages";
 import { snapshotFromStatus } from "../reading/kill-switch-reading";
 import { refreshMenuBar } from "../reading/menu-bar-refresh";
 import { writeCachedSnapshot } from "../stores/snapshot-cache";

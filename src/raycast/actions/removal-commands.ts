@@ -4,13 +4,12 @@ import { readNetworkOrNull } from "../reading/kill-switch-reading";
 import { removeFromRaycast, reportChange } from "./privileged-actions";
 import { readPreferences } from "../stores/preferences";
 import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
+import { ACTION_TITLES } from "../../words/actions";
+import { FAILURES, OUTCOMES } from "../../words/messages";
 
 const REMOVALS = {
-  disable: { hud: "Kill Switch Off · traffic flows normally", failure: "Could Not Disable the Kill Switch" },
-  uninstall: {
-    hud: "Kill Switch Uninstalled · its rules, startup watchdog and files are gone",
-    failure: "Could Not Uninstall the Kill Switch",
-  },
+  disable: { hud: OUTCOMES.disabled, failure: FAILURES.disable },
+  uninstall: { hud: OUTCOMES.uninstalled, failure: FAILURES.uninstall },
 } as const;
 
 /** One password prompt, a HUD, the menu bar redrawn. Works even with broken preferences. */
@@ -34,7 +33,7 @@ export function runDisableKillSwitch(): Promise<void> {
 
 /** The alert shown before uninstalling. */
 export const UNINSTALL_ALERT = {
-  title: "Uninstall Kill Switch?",
+  title: `${ACTION_TITLES.uninstall}?`,
   message:
     "This removes the kill switch's rules, its startup watchdog and every file it keeps on this Mac. Traffic " +
     "flows normally afterwards. Your preferences and exceptions stay in Raycast.",

@@ -15,6 +15,7 @@ import { verificationSummary, verifyRuleset } from "../../verify/verify-policy";
 import { withSettingsAndNetwork } from "../stores/settings-source";
 import { readCaptivePortalUntil } from "../stores/snapshot-cache";
 import { systemCommands } from "../system";
+import { FAILURES, OUTCOMES, rulesDoNotMatch } from "../../words/messages";
 
 /** The rules last loaded, or null when there are none (Disable removes them). */
 async function readLoadedRules(): Promise<string | null> {
@@ -43,10 +44,10 @@ async function openCaptivePortalUntil(record: FileReading<RecordedState>, now: D
  * only, not the status, so the command stays small.
  */
 export function runVerifyRules(now: Date = new Date()): Promise<void> {
-  return withSettingsAndNetwork("Could Not Verify the Rules", async (settings, network) => {
+  return withSettingsAndNetwork(FAILURES.verify, async (settings, network) => {
     const rules = await readLoadedRules();
     if (rules === null) {
-      await showHUD("Kill Switch Off · no rules to verify");
+      await showHUD(OUTCOMES.verifyWhileOff);
       return;
     }
     // Host names resolve as Enable resolved them: with DNS outside the VPN blocked, the recorded addresses stand in.
@@ -63,12 +64,12 @@ export function runVerifyRules(now: Date = new Date()): Promise<void> {
     });
     const summary = verificationSummary(result);
     if (summary.passed) {
-      await showHUD("Rules Verified · nothing leaves outside the VPN on this network");
+      await showHUD(OUTCOMES.verified);
       return;
     }
     await showToast({
       style: Toast.Style.Failure,
-      title: `Rules Do Not Match (${summary.failures.length} problem${summary.failures.length === 1 ? "" : "s"})`,
+      title: rulesDoNotMatch(summary.failures.length),
       message: `${summary.failures.slice(0, 5).join("\n")}\nEnable the kill switch again to reload them.`,
     });
   });

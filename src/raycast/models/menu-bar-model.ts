@@ -9,7 +9,8 @@ import {
   isExpired,
   isForNetwork,
 } from "./exception-text";
-import { STATE_TITLES, isOn, menuBarIconFile } from "./kill-switch-state";
+import { isOn, menuBarIconFile } from "./kill-switch-state";
+import { STATE_HEADLINES, STATE_NAMES } from "../../words/states";
 import type { KillSwitchSnapshot } from "../stores/snapshot-cache";
 
 export interface MenuBarInput {
@@ -60,15 +61,6 @@ export interface MenuBarModel {
   /** "Blocked 42 packets since 09:12", opening Blocked Traffic; null when the watchdog has not counted. */
   blocked: string | null;
 }
-
-const HEADLINES: Record<KillSwitchState, string> = {
-  protected: "Kill Switch On · Protected",
-  blocking: "Kill Switch On · Blocking",
-  unverified: "Kill Switch On · Unverified",
-  degraded: "Kill Switch On · Degraded",
-  off: "Kill Switch Off",
-  unknown: "Kill Switch Status Unknown",
-};
 
 function vpnLines(snapshot: KillSwitchSnapshot | undefined): MenuBarLine[] {
   if (!snapshot) return [];
@@ -133,9 +125,9 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
   return {
     state,
     icon: menuBarIconFile(state),
-    title: input.showStateTitle ? STATE_TITLES[state] : undefined,
+    title: input.showStateTitle ? STATE_NAMES[state] : undefined,
     tooltip: `VPN Kill Switch: ${snapshot?.headline ?? "Checking the kill switch…"}`,
-    headline: HEADLINES[state],
+    headline: STATE_HEADLINES[state],
     notes,
     vpn: vpnLines(snapshot),
     networkTitle,

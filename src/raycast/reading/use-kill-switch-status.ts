@@ -10,6 +10,7 @@ import { captivePortalUntil, readKillSwitch, snapshotFromStatus } from "./kill-s
 import { type InterfaceList, type TextStore, readStatusNetwork } from "./network-reading";
 import { readPreferences, settingsFromPreferences } from "../stores/preferences";
 import { type KillSwitchSnapshot, readCachedSnapshot, writeCachedSnapshot } from "../stores/snapshot-cache";
+import { STATE_NAMES } from "../../words/states";
 
 /** A reading that failed: the state becomes unknown, what was known about the network stays. */
 export function unreadableSnapshot(
@@ -20,7 +21,7 @@ export function unreadableSnapshot(
   const reason = error instanceof Error ? error.message : String(error);
   return {
     state: "unknown",
-    headline: "Unknown: the kill switch's status could not be read.",
+    headline: `${STATE_NAMES.unknown}: the kill switch's status could not be read.`,
     checkedAt: now.toISOString(),
     tunnels: previous?.tunnels ?? [],
     vpnServers: previous?.vpnServers ?? [],
@@ -95,7 +96,7 @@ export async function readStatusSnapshot(request: StatusSnapshotRequest): Promis
   next.blocked = await blockedConnections(request, system, next.blocked ?? null);
   writeCachedSnapshot(next);
   // Raycast's root search shows it under the command: the state at a glance without opening the menu.
-  await updateCommandMetadata({ subtitle: next.headline.split(":")[0] }).catch(() => undefined);
+  await updateCommandMetadata({ subtitle: STATE_NAMES[next.state] }).catch(() => undefined);
   return next;
 }
 

@@ -10,6 +10,7 @@ import { readBlockedTrafficRecord } from "../../pflog/record";
 import { ExceptionForm, type ExceptionPrefill } from "./exception-form";
 import { launchEnableCommand } from "../actions/launch-context";
 import { systemCommands } from "../system";
+import { ACTION_TITLES, asksMore } from "../../words/actions";
 
 const SECTIONS: { phase: FlowPhase | null; title: string }[] = [
   { phase: "boot", title: "During Boot" },
@@ -67,7 +68,7 @@ async function clearLog(): Promise<void> {
   const confirmed = await confirmAlert({
     title: "Clear the Blocked Traffic Log?",
     message: "Everything recorded so far is removed; recording goes on. macOS asks for an administrator password.",
-    primaryAction: { title: "Clear Log", style: Alert.ActionStyle.Destructive },
+    primaryAction: { title: ACTION_TITLES.clearLog, style: Alert.ActionStyle.Destructive },
   });
   if (!confirmed) return;
   await launchEnableCommand({ reason: "clear-blocked-traffic" });
@@ -131,14 +132,19 @@ export function BlockedTrafficList() {
                   <ActionPanel>
                     {flow.direction !== "in" && flow.remote !== null ? (
                       <Action.Push
-                        title="Allow as Exception…"
+                        title={asksMore(ACTION_TITLES.allowAsException)}
                         icon={Icon.Plus}
                         target={<ExceptionForm prefill={exceptionFor(flow)} />}
                       />
                     ) : null}
-                    <Action title="Clear Log…" icon={Icon.Trash} style={Action.Style.Destructive} onAction={clearLog} />
+                    <Action
+                      title={asksMore(ACTION_TITLES.clearLog)}
+                      icon={Icon.Trash}
+                      style={Action.Style.Destructive}
+                      onAction={clearLog}
+                    />
                     <Action.CopyToClipboard
-                      title="Copy Flow"
+                      title={ACTION_TITLES.copyFlow}
                       content={`${flow.direction ?? ""} ${flow.interface} ${flow.protocol} ${farSide(flow)} ${flow.executable ?? ""} pid ${flow.pid ?? "?"} ×${flow.count} ${flow.firstSeen}–${flow.lastSeen}`}
                     />
                   </ActionPanel>

@@ -1,6 +1,8 @@
 import { Action, ActionPanel, Alert, Form, Icon, confirmAlert, popToRoot, useNavigation } from "@raycast/api";
 import { showFailureToast, useForm } from "@raycast/utils";
 import { useEffect, useState } from "react";
+import { ACTION_TITLES } from "../../words/actions";
+import { OUTCOMES } from "../../words/messages";
 import { type HostLookup, systemHostLookup } from "../../policy/policy";
 import { announceExceptionChange } from "../stores/exception-changes";
 import {
@@ -104,7 +106,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
       if (network?.id && exception.scope === network.id) {
         await rememberNetworkName(network.id, network.label ?? networkName(network.id, {}));
       }
-      const done = existing ? "Exception Updated" : "Exception Added";
+      const done = existing ? OUTCOMES.exceptionUpdated : OUTCOMES.exceptionAdded;
       await announceExceptionChange(done);
       if (props.onSaved) {
         props.onSaved();
@@ -152,11 +154,11 @@ export function ExceptionForm(props: ExceptionFormProps) {
   return (
     <Form
       isLoading={isLoading}
-      navigationTitle={existing ? "Edit Exception" : "Add Exception"}
+      navigationTitle={existing ? ACTION_TITLES.editException : ACTION_TITLES.addException}
       actions={
         <ActionPanel>
           <Action.SubmitForm
-            title={existing ? "Save Exception" : "Add Exception"}
+            title={existing ? ACTION_TITLES.saveException : ACTION_TITLES.addException}
             icon={Icon.Checkmark}
             onSubmit={handleSubmit}
           />

@@ -18,6 +18,8 @@ import { readNetworkOrNull } from "../reading/kill-switch-reading";
 import { summarizeNetwork } from "../reading/network-reading";
 import { loadNetworkNames, networkName } from "../stores/network-names";
 import { type NetworkSummary, readCachedSnapshot } from "../stores/snapshot-cache";
+import { ACTION_TITLES } from "../../words/actions";
+import { OUTCOMES } from "../../words/messages";
 
 export interface ExceptionGroup {
   scope: string;
@@ -101,7 +103,9 @@ export function ExceptionListView() {
       await showFailureToast(new Error(overCap), { title: "Exception Not Enabled" });
       return;
     }
-    await change(e.enabled ? "Exception Disabled" : "Exception Enabled", () => setExceptionEnabled(e.id, !e.enabled));
+    await change(e.enabled ? OUTCOMES.exceptionDisabled : OUTCOMES.exceptionEnabled, () =>
+      setExceptionEnabled(e.id, !e.enabled),
+    );
   }
 
   async function remove(e: StoredException): Promise<void> {
@@ -110,7 +114,7 @@ export function ExceptionListView() {
       message: `${describeTraffic(e)} to ${e.address} will be blocked again while the kill switch is on.`,
       primaryAction: { title: "Delete", style: Alert.ActionStyle.Destructive },
     });
-    if (confirmed) await change("Exception Deleted", () => removeException(e.id));
+    if (confirmed) await change(OUTCOMES.exceptionDeleted, () => removeException(e.id));
   }
 
   const now = new Date();
@@ -124,7 +128,7 @@ export function ExceptionListView() {
         icon={Icon.Shield}
         actions={
           <ActionPanel>
-            <Action.Push title="Add Exception" icon={Icon.Plus} target={addForm} />
+            <Action.Push title={ACTION_TITLES.addException} icon={Icon.Plus} target={addForm} />
           </ActionPanel>
         }
       />
@@ -143,12 +147,12 @@ export function ExceptionListView() {
               actions={
                 <ActionPanel>
                   <Action
-                    title={e.enabled ? "Disable Exception" : "Enable Exception"}
+                    title={e.enabled ? ACTION_TITLES.disableException : ACTION_TITLES.enableException}
                     icon={e.enabled ? Icon.Circle : Icon.CheckCircle}
                     onAction={() => toggle(e)}
                   />
                   <Action.Push
-                    title="Edit Exception"
+                    title={ACTION_TITLES.editException}
                     icon={Icon.Pencil}
                     shortcut={Keyboard.Shortcut.Common.Edit}
                     target={
@@ -161,13 +165,13 @@ export function ExceptionListView() {
                     }
                   />
                   <Action.Push
-                    title="Add Exception"
+                    title={ACTION_TITLES.addException}
                     icon={Icon.Plus}
                     shortcut={Keyboard.Shortcut.Common.New}
                     target={addForm}
                   />
                   <Action
-                    title="Delete Exception"
+                    title={ACTION_TITLES.deleteException}
                     icon={Icon.Trash}
                     style={Action.Style.Destructive}
                     shortcut={Keyboard.Shortcut.Common.Remove}

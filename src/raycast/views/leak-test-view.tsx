@@ -5,6 +5,7 @@
  */
 import { Action, ActionPanel, Detail, Icon } from "@raycast/api";
 import { useEffect, useState } from "react";
+import { ACTION_TITLES } from "../../words/actions";
 import { type LeakTestResult, type ProbeVerdict, runLeakTest } from "../../leaktest/leak-test";
 import { leakTestOutcome } from "../../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../../pflog/record";
@@ -80,7 +81,7 @@ export function LeakTestView() {
       markdown={markdown ?? "Sending probes outside the VPN on purpose…"}
       actions={
         <ActionPanel>
-          <Action title="Test Again" icon={Icon.ArrowClockwise} onAction={() => setRun((n) => n + 1)} />
+          <Action title={ACTION_TITLES.testAgain} icon={Icon.ArrowClockwise} onAction={() => setRun((n) => n + 1)} />
         </ActionPanel>
       }
     />

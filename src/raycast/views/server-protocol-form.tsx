@@ -6,6 +6,7 @@
  */
 import { Action, ActionPanel, Form, popToRoot } from "@raycast/api";
 import { useEffect, useState } from "react";
+import { ACTION_TITLES } from "../../words/actions";
 import { isIpAddress } from "../../address/ip";
 import { formatEndpoint } from "../../policy/policy";
 import { readNetworkOrNull } from "../reading/kill-switch-reading";
@@ -99,7 +100,7 @@ export function ServerProtocolForm(props: { launchContext?: unknown }) {
       actions={
         list.length > 0 ? (
           <ActionPanel>
-            <Action.SubmitForm title="Enable Kill Switch" onSubmit={submit} />
+            <Action.SubmitForm title={ACTION_TITLES.enable} onSubmit={submit} />
           </ActionPanel>
         ) : undefined
       }

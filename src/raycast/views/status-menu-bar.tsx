@@ -7,6 +7,8 @@ import { CAPTIVE_PORTAL_MINUTES, ENABLE_COMMAND, launchEnableCommand } from "../
 import { type MenuBarExceptionItem, buildMenuBarModel } from "../models/menu-bar-model";
 import { readPreferences } from "../stores/preferences";
 import { useKillSwitchStatus } from "../reading/use-kill-switch-status";
+import { ACTION_TITLES, asksMore, captivePortalTitle } from "../../words/actions";
+import { FAILURES, exceptionToggled } from "../../words/messages";
 
 /** No-view commands with code this one need not load: the rule checker, the uninstaller. */
 export const VERIFY_COMMAND = COMMANDS.verify;
@@ -38,13 +40,13 @@ export function StatusMenuBar() {
   });
 
   async function toggle(item: MenuBarExceptionItem): Promise<void> {
-    const done = `${item.title} ${item.enabled ? "Blocked" : "Allowed"}`;
+    const done = exceptionToggled(item.title, !item.enabled);
     try {
       await setExceptionEnabled(item.id, !item.enabled);
       // When the kill switch is on, the Enable command reloads the rules and shows the HUD.
       if ((await applyExceptionChange(done)) === "saved") await showHUD(done);
     } catch (error) {
-      await showFailureToast(error, { title: "Could Not Change the Exception" });
+      await showFailureToast(error, { title: FAILURES.exception });
     }
     await refresh();
   }
@@ -99,14 +101,18 @@ export function StatusMenuBar() {
       </MenuBarExtra.Section>
       <MenuBarExtra.Section>
         {model.canEnable && (
-          <MenuBarExtra.Item title="Enable Kill Switch" icon={Icon.Shield} onAction={() => open(ENABLE_COMMAND)} />
+          <MenuBarExtra.Item title={ACTION_TITLES.enable} icon={Icon.Shield} onAction={() => open(ENABLE_COMMAND)} />
         )}
         {model.canDisable && (
-          <MenuBarExtra.Item title="Disable Kill Switch" icon={Icon.Power} onAction={() => open(COMMANDS.disable)} />
+          <MenuBarExtra.Item title={ACTION_TITLES.disable} icon={Icon.Power} onAction={() => open(COMMANDS.disable)} />
         )}
-        <MenuBarExtra.Item title="Add Exception…" icon={Icon.Plus} onAction={() => open(COMMANDS.addException)} />
         <MenuBarExtra.Item
-          title="Manage Exceptions…"
+          title={asksMore(ACTION_TITLES.addException)}
+          icon={Icon.Plus}
+          onAction={() => open(COMMANDS.addException)}
+        />
+        <MenuBarExtra.Item
+          title={asksMore(ACTION_TITLES.manageExceptions)}
           icon={Icon.List}
           onAction={() => open(COMMANDS.manageExceptions)}
         />
@@ -114,7 +120,7 @@ export function StatusMenuBar() {
           CAPTIVE_PORTAL_MINUTES.map((minutes) => (
             <MenuBarExtra.Item
               key={minutes}
-              title={`Allow Captive Portal for ${minutes} Minutes`}
+              title={captivePortalTitle(minutes)}
               icon={Icon.Wifi}
               onAction={() =>
                 launch(() => launchEnableCommand({ reason: "captive-portal", captivePortalMinutes: minutes }))
@@ -122,14 +128,18 @@ export function StatusMenuBar() {
             />
           ))}
         {model.canDisable && (
-          <MenuBarExtra.Item
-            title="Verify Kill Switch Rules"
-            icon={Icon.CheckList}
-            onAction={() => open(VERIFY_COMMAND)}
-          />
+          <MenuBarExtra.Item title={ACTION_TITLES.verify} icon={Icon.CheckList} onAction={() => open(VERIFY_COMMAND)} />
         )}
-        <MenuBarExtra.Item title="Open Preferences" icon={Icon.Gear} onAction={() => void openExtensionPreferences()} />
-        <MenuBarExtra.Item title="Uninstall Kill Switch…" icon={Icon.Trash} onAction={() => open(UNINSTALL_COMMAND)} />
+        <MenuBarExtra.Item
+          title={ACTION_TITLES.openPreferences}
+          icon={Icon.Gear}
+          onAction={() => void openExtensionPreferences()}
+        />
+        <MenuBarExtra.Item
+          title={asksMore(ACTION_TITLES.uninstall)}
+          icon={Icon.Trash}
+          onAction={() => open(UNINSTALL_COMMAND)}
+        />
       </MenuBarExtra.Section>
     </MenuBarExtra>
   );

@@ -1,0 +1,97 @@
+/**
+ * What the front-ends say after an action, in one set of words: Raycast's HUDs and toasts, Alfred's
+ * notifications. The CLI's longer lines come from lifecycle/describe.ts, which both show as details.
+ */
+import { formatCidr } from "../address/ip";
+import type { KillSwitchStatus } from "../lifecycle/status";
+import type { AnchorSummary } from "../pf/anchor";
+import { addressCount } from "../policy/exception-width";
+import type { CaptivePortalMinutes } from "../policy/captive-portal";
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** What an action did, when it did what was asked. */
+export const OUTCOMES = {
+  disabled: "Kill Switch Off · traffic flows normally",
+  uninstalled: "Kill Switch Uninstalled · its rules, startup watchdog and files are gone",
+  logCleared: "Blocked Traffic Log Cleared",
+  portalWhileOff: "Kill Switch Off · nothing blocks the sign-in page",
+  verifyWhileOff: "Kill Switch Off · no rules to verify",
+  verified: "Rules Verified · nothing leaves outside the VPN on this network",
+  exceptionAdded: "Exception Added",
+  exceptionUpdated: "Exception Updated",
+  exceptionEnabled: "Exception Enabled",
+  exceptionDisabled: "Exception Disabled",
+  exceptionDeleted: "Exception Deleted",
+  exceptionsChanged: "Exceptions Changed",
+} as const;
+
+/** The title of what went wrong, by action. */
+export const FAILURES = {
+  enable: "Could Not Enable the Kill Switch",
+  disable: "Could Not Disable the Kill Switch",
+  uninstall: "Could Not Uninstall the Kill Switch",
+  portal: "Could Not Open the Captive Portal Window",
+  verify: "Could Not Verify the Rules",
+  test: "Could Not Test the Kill Switch",
+  clearLog: "Could Not Clear the Blocked Traffic Log",
+  exception: "Could Not Change the Exception",
+  readStatus: "Could Not Read the Kill Switch",
+} as const;
+
+/** "Captive Portal Allowed for 2 Minutes · DNS and web open outside the VPN". */
+export function portalOpened(minutes: CaptivePortalMinutes): string {
+  return `Captive Portal Allowed for ${minutes} Minutes · DNS and web open outside the VPN`;
+}
+
+/** "Rules Do Not Match (2 problems)". */
+export function rulesDoNotMatch(problems: number): string {
+  return `Rules Do Not Match (${plural(problems, "problem", "problems")})`;
+}
+
+/** "Printer Allowed" / "Printer Blocked": one exception turned on or off from the menu bar or Alfred's list. */
+export function exceptionToggled(title: string, enabled: boolean): string {
+  return `${title} ${enabled ? "Allowed" : "Blocked"}`;
+}
+
+/** A change saved while the kill switch is off. */
+export function appliesAtNextEnable(what: string): string {
+  return `${what} · the kill switch is off: it applies at the next Enable`;
+}
+
+/** A change saved, but the rules not reloaded (the prompt cancelled). */
+export function notApplied(what: string): string {
+  return `${what}, Not Applied · it applies at the next Enable`;
+}
+
+/** A change saved and the rules reloaded with it. */
+export function rulesReloaded(what: string): string {
+  return `${what} · kill switch rules reloaded`;
+}
+
+/** "Kill Switch On · utun4 · 1 VPN server allowed": what is in force, short enough for a HUD. */
+export function describeEnabled(summary: AnchorSummary): string {
+  const parts = ["Kill Switch On"];
+  parts.push(summary.blockingMode ? "Blocking until the VPN connects" : summary.tunnels.join(", "));
+  if (summary.endpoints.length > 0) {
+    const servers = new Set(summary.endpoints.map((endpoint) => endpoint.address)).size;
+    parts.push(`${plural(servers, "VPN server", "VPN servers")} allowed`);
+  }
+  if (summary.allowLan) parts.push("local network allowed");
+  if (summary.exceptions.length > 0) {
+    // The widest network an exception opens is what to notice: a whole subnet outside the VPN.
+    const widest = summary.exceptions
+      .flatMap((exception) => exception.addresses)
+      .filter((cidr) => addressCount(cidr) > 1n)
+      .sort((a, b) => Number(addressCount(b) - addressCount(a)))[0];
+    const count = plural(summary.exceptions.length, "exception", "exceptions");
+    parts.push(widest ? `${count} (widest ${formatCidr(widest)})` : count);
+  }
+  if (summary.captivePortal) parts.push("captive portal open");
+  return parts.join(" · ");
+}
+
+/** The HUD after an action: a Degraded outcome first, with its reason, then what was done. */
+export function outcomeHud(status: Pick<KillSwitchStatus, "state" | "headline">, done: string): string {
+  return status.state === "degraded" ? `${status.headline.replace(/\.$/, "")} · ${done}` : done;
+}
