@@ -5,18 +5,29 @@ import { buildKillSwitchAnchor, summarizeAnchor } from "../pf/anchor";
 import { trustWarnings } from "../policy/warnings";
 import { describeNameToConfirm } from "../policy/name-trust";
 import { type ParseError, parsePfRules } from "../verify/parse-rules";
-import { type ClauseResult, describeFailure, verificationSummary, verifyRuleset } from "../verify/verify-policy";
+import { RulesInForceError, readRulesInForce } from "../verify/rules-in-force";
+import {
+  type ClauseResult,
+  type VerificationResult,
+  describeFailure,
+  verificationSummary,
+  verifyRuleset,
+} from "../verify/verify-policy";
 import { parseCommandArgs } from "./args";
-import { type CliContext, anchorInputOf, loadCliContext } from "./context";
-import { type CliCommand, CliError, type CliIo } from "./io";
+import { type CliContext, anchorInputOf, loadCliContext, loadSettingsAndSource, readNetwork } from "./context";
+import { requireMacOs } from "./enable-command";
+import { type CliCommand, CliError, type CliIo, optionError } from "./io";
 
-const USAGE = `Usage: killswitch verify [--rules FILE|-] [--snapshot DIR] [--config FILE] [--json]
+const USAGE = `Usage: killswitch verify [--rules FILE|- | --in-force] [--snapshot DIR] [--config FILE] [--json]
 
 Checks that a pf ruleset keeps the kill switch's promise on this network: loopback and the tunnel pass,
 the VPN servers and link plumbing (DHCP, neighbour discovery) pass, DNS goes only to your resolvers, and
 nothing else leaves or enters outside the tunnel. Exit status 1 when a check fails, 2 on unreadable input.
   --rules FILE    the rules to check: an anchor file, or what \`sudo pfctl -a NAME -sr\` printed
                   ("-" reads standard input); default: the anchor \`preview\` would build
+  --in-force      the rules the kill switch last loaded on this Mac (readable by admins, no password),
+                  judged on this Mac's network with host names as Enable resolved them, as Raycast's
+                  Verify Kill Switch Rules does
   --snapshot DIR  read command outputs saved by \`killswitch snapshot DIR\`
   --config FILE   settings JSON (vpnServers, allowLan, exceptions, ...; see README); default: the user's
                   settings file (killswitch help)
@@ -77,62 +88,130 @@ function clauseTable(clauses: ClauseResult[]): string[] {
   return [`  ${"clause".padEnd(width)}  result  packets  detail`, ...rows];
 }
 
+interface Verdict {
+  origin: string;
+  /** What the rules were judged against, for people. */
+  against: string;
+  source: string;
+  result: VerificationResult;
+  warnings: string[];
+  /** The exit status when every clause holds (1 when the network read holds nothing usable). */
+  passedStatus: number;
+}
+
+/** Prints the verdict (text or JSON) and returns the exit status: 1 when a clause fails. */
+function reportVerdict(io: CliIo, json: boolean, verdict: Verdict): number {
+  const { result, warnings } = verdict;
+  const status = result.passed ? verdict.passedStatus : 1;
+  if (json) {
+    const summary = verificationSummary(result);
+    io.stdout(
+      `${JSON.stringify({ rules: verdict.origin, source: verdict.source, ...summary, warnings, result }, null, 2)}\n`,
+    );
+    return status;
+  }
+  const failing = result.clauses.filter((c) => !c.passed);
+  const leaking = failing.filter((c) => c.failures.some((f) => f.leak));
+  const lintLines = result.lint.map(
+    (f) => `  ${f.severity === "error" ? "error  " : "warning"}  ${f.line > 0 ? `line ${f.line}: ` : ""}${f.message}`,
+  );
+  const lintErrors = result.lint.filter((f) => f.severity === "error").length;
+  const line = result.passed
+    ? "PASS: every clause holds; nothing leaves outside the tunnel that the settings do not allow."
+    : [
+        `FAIL: ${failing.length} clause(s) fail${leaking.length ? `, ${leaking.length} of them LEAK` : ""}`,
+        lintErrors ? `, ${lintErrors} lint error(s)` : "",
+        ".",
+      ].join("");
+  io.stdout(
+    [
+      `Verifying ${verdict.origin}`,
+      `against ${verdict.against}`,
+      "",
+      ...clauseTable(result.clauses),
+      "",
+      ...(lintLines.length ? ["Lint", ...lintLines, ""] : []),
+      ...warnings.map((warning) => `Warning: ${warning}`),
+      line,
+      "",
+    ].join("\n"),
+  );
+  return status;
+}
+
+/** The message when the kill switch has no rules loaded. */
+export const NO_RULES_IN_FORCE = "The kill switch is off: no rules to verify.";
+
+/** `verify --in-force`: the rules last loaded on this Mac, judged as Raycast's Verify Kill Switch Rules judges them. */
+async function verifyInForce(
+  values: { rules?: string; snapshot?: string; config?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  if (values.rules !== undefined) throw optionError("--rules", values.rules, "give --rules or --in-force, not both");
+  if (values.snapshot !== undefined) {
+    throw optionError(
+      "--snapshot",
+      values.snapshot,
+      "--in-force judges this Mac's own network: it takes no --snapshot",
+    );
+  }
+  requireMacOs("verify --in-force", io, "reads");
+  const { settings, source } = await loadSettingsAndSource(values.config, io);
+  const { network } = await readNetwork(undefined, io);
+  let rules;
+  try {
+    rules = await readRulesInForce({ system: io.system, settings, network, now: io.now(), lookup: io.lookup });
+  } catch (error) {
+    if (error instanceof RulesInForceError) throw new CliError(error.message);
+    throw error;
+  }
+  if (rules === null) {
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ rules: null, passed: null, message: NO_RULES_IN_FORCE }, null, 2)}\n`
+        : `${NO_RULES_IN_FORCE}\n`,
+    );
+    return 0;
+  }
+  rejectUnreadableRules(parsePfRules(rules.text).errors, rules.origin);
+  return reportVerdict(io, values.json ?? false, {
+    origin: rules.origin,
+    against: `${source} on the network read from: this Mac`,
+    source: "this Mac",
+    result: verifyRuleset(rules.text, rules.input),
+    warnings: trustWarnings(summarizeAnchor(rules.input)),
+    passedStatus: 0,
+  });
+}
+
 export const verifyCommand: CliCommand = {
   name: "verify",
-  summary: "check that a pf ruleset (built, or printed by pfctl) does not leak outside the VPN",
+  summary: "check that a pf ruleset (built, in force, or printed by pfctl) does not leak outside the VPN",
   usage: USAGE,
   async run(args, io) {
     const { values } = parseCommandArgs(args, {
       rules: { type: "string" },
+      "in-force": { type: "boolean" },
       snapshot: { type: "string" },
       config: { type: "string" },
       json: { type: "boolean" },
     });
+    if (values["in-force"]) return verifyInForce(values, io);
     const context = await loadCliContext({ config: values.config, snapshot: values.snapshot }, io);
     for (const warning of context.warnings) io.stderr(`killswitch verify: warning: ${printable(warning)}\n`);
     for (const name of context.unconfirmedNames) {
       io.stderr(`killswitch verify: note: ${printable(describeNameToConfirm(name))}\n`);
     }
-    // A verdict on a network that is not there proves nothing: not a pass.
-    const unusable = context.warnings.length > 0 ? 1 : 0;
     const rules = await loadRulesText(values.rules, context, io);
     rejectUnreadableRules(parsePfRules(rules.text).errors, rules.origin);
-    const result = verifyRuleset(rules.text, anchorInputOf(context, io.now()));
-    const summary = verificationSummary(result);
-    const warnings = trustWarnings(summarizeAnchor(anchorInputOf(context, io.now())));
-
-    if (values.json) {
-      io.stdout(
-        `${JSON.stringify({ rules: rules.origin, source: context.source, ...summary, warnings, result }, null, 2)}\n`,
-      );
-      return result.passed ? unusable : 1;
-    }
-    const failing = result.clauses.filter((c) => !c.passed);
-    const leaking = failing.filter((c) => c.failures.some((f) => f.leak));
-    const lintLines = result.lint.map(
-      (f) => `  ${f.severity === "error" ? "error  " : "warning"}  ${f.line > 0 ? `line ${f.line}: ` : ""}${f.message}`,
-    );
-    const lintErrors = result.lint.filter((f) => f.severity === "error").length;
-    const verdict = result.passed
-      ? "PASS: every clause holds; nothing leaves outside the tunnel that the settings do not allow."
-      : [
-          `FAIL: ${failing.length} clause(s) fail${leaking.length ? `, ${leaking.length} of them LEAK` : ""}`,
-          lintErrors ? `, ${lintErrors} lint error(s)` : "",
-          ".",
-        ].join("");
-    io.stdout(
-      [
-        `Verifying ${rules.origin}`,
-        `against ${context.settingsSource} on the network read from: ${context.source}`,
-        "",
-        ...clauseTable(result.clauses),
-        "",
-        ...(lintLines.length ? ["Lint", ...lintLines, ""] : []),
-        ...warnings.map((warning) => `Warning: ${warning}`),
-        verdict,
-        "",
-      ].join("\n"),
-    );
-    return result.passed ? unusable : 1;
+    return reportVerdict(io, values.json ?? false, {
+      origin: rules.origin,
+      against: `${context.settingsSource} on the network read from: ${context.source}`,
+      source: context.source,
+      result: verifyRuleset(rules.text, anchorInputOf(context, io.now())),
+      warnings: trustWarnings(summarizeAnchor(anchorInputOf(context, io.now()))),
+      // A verdict on a network that is not there proves nothing: not a pass.
+      passedStatus: context.warnings.length > 0 ? 1 : 0,
+    });
   },
 };
