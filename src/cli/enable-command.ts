@@ -15,6 +15,7 @@ import { parseCommandArgs } from "./args";
 import { loadSettingsFile, readNetwork } from "./context";
 import { CliError, type CliIo, type CliCommand, optionError } from "./io";
 import { printable } from "./printable";
+import { changeJson } from "./settings-change";
 
 const USAGE = `Usage: killswitch enable [--config FILE] [--snapshot DIR] [--server-transport SPEC]...
                         [--confirm-addresses NAME=ADDR,...]... [--json]
@@ -83,8 +84,7 @@ export async function reportChange(run: () => Promise<KillSwitchChange>, json: b
   try {
     const change = await run();
     if (json) {
-      const { action, method, notes, report, status } = change;
-      io.stdout(`${JSON.stringify({ ok: true, action, method, notes, report, status }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ ok: true, ...changeJson(change) }, null, 2)}\n`);
     } else {
       // Notes carry labels and network names from settings and the Mac: one printable line each.
       io.stdout(

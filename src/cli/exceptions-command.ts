@@ -129,7 +129,7 @@ function describeScope(scope: string, here: string | null): string {
 }
 
 /** One line for people: "Printer: 192.168.1.20, TCP 631, this network". */
-function describeException(e: StoredException, here: string | null): string {
+export function describeException(e: StoredException, here: string | null): string {
   const what = e.label ? `${e.label}: ${e.address}` : e.address;
   return `${what}, ${describeTraffic(e)}, ${describeScope(e.scope, here)}`;
 }

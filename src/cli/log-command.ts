@@ -40,7 +40,8 @@ function parseDuration(value: string): number {
   return Number(match[1]) * UNITS[match[2]];
 }
 
-const PHASE_WORDS: Record<FlowPhase, string> = {
+/** When a flow was blocked, in words. */
+export const PHASE_WORDS: Record<FlowPhase, string> = {
   boot: "during boot",
   "vpn-down": "with the VPN down",
   "vpn-up": "beside the VPN (bypassing it)",

@@ -90,10 +90,10 @@ export async function applyIfOn(settings: Settings, io: CliIo): Promise<ApplyRes
   }
 }
 
-/** The change's JSON, as `enable --json` prints one. */
+/** The change's JSON, as `enable --json` prints one: with what the rules let through (`summary`) after Enable or Apply. */
 export function changeJson(change: KillSwitchChange) {
-  const { action, method, notes, report, status } = change;
-  return { action, method, notes, report, status };
+  const { action, method, notes, report, status, summary } = change;
+  return { action, method, notes, report, status, summary };
 }
 
 /** The error's JSON, as `enable --json` prints one (with the servers or names to answer for). */

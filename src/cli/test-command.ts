@@ -1,5 +1,5 @@
 import { type LeakTestResult, type ProbeResult, runLeakTest } from "../leaktest/leak-test";
-import { leakTestOutcome } from "../leaktest/outcome";
+import { leakTestHeadline, leakTestOutcome } from "../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { parseCommandArgs } from "./args";
 import { readNetwork } from "./context";
@@ -26,22 +26,6 @@ const WORDS: Record<ProbeResult["verdict"], string> = {
   "not-proven": "not proven",
 };
 
-const probes = (count: number) => `${count} probe${count === 1 ? "" : "s"}`;
-
-function headline(result: LeakTestResult): string {
-  const unproven = result.unproven > 0 ? ` ${result.unproven} more not proven.` : "";
-  switch (leakTestOutcome(result)) {
-    case "leak":
-      return `LEAK: ${probes(result.leaks)} left this Mac outside the VPN.${unproven}`;
-    case "not-proven":
-      return result.unproven > 0
-        ? `Not proven: ${probes(result.unproven)} outside the tunnel got no verdict from pf, so no leak is ruled out.`
-        : "Not proven: no probe could be sent outside the tunnel.";
-    case "no-leak":
-      return "No leak: pf blocked every probe outside the tunnel, each by its own entry in its log.";
-  }
-}
-
 function describe(result: LeakTestResult): string[] {
   const lines = result.results.map(
     ({ probe, verdict, detail }) => `  ${WORDS[verdict].padEnd(10)} ${probe.title}: ${detail}`,
@@ -58,7 +42,7 @@ function describe(result: LeakTestResult): string[] {
             "the kill switch again and test again.",
           ]
         : [];
-  return [headline(result), ...lines, ...result.skipped.map((line) => `  (${line})`), ...advice];
+  return [leakTestHeadline(result), ...lines, ...result.skipped.map((line) => `  (${line})`), ...advice];
 }
 
 export const testCommand: CliCommand = {

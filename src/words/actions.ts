@@ -25,6 +25,7 @@ export const ACTION_TITLES = {
   copyFlow: "Copy Flow",
   testAgain: "Test Again",
   openPreferences: "Open Preferences",
+  allowOutsideVpn: "Allow Outside the VPN",
 } as const;
 
 export type ActionName = keyof typeof ACTION_TITLES;

@@ -7,6 +7,7 @@ import type { KillSwitchStatus } from "../lifecycle/status";
 import type { AnchorSummary } from "../pf/anchor";
 import { addressCount } from "../policy/exception-width";
 import type { CaptivePortalMinutes } from "../policy/captive-portal";
+import type { NameToConfirm } from "../policy/name-trust";
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
@@ -95,3 +96,19 @@ export function describeEnabled(summary: AnchorSummary): string {
 export function outcomeHud(status: Pick<KillSwitchStatus, "state" | "headline">, done: string): string {
   return status.state === "degraded" ? `${status.headline.replace(/\.$/, "")} · ${done}` : done;
 }
+
+/** The confirmation shown when names were resolved by the network rather than the VPN: each name and its addresses. */
+export function nameConfirmationQuestion(names: readonly NameToConfirm[]): { title: string; message: string } {
+  const lines = names.map((n) => `${n.host} → ${n.addresses.join(", ")}`);
+  return {
+    title: names.length === 1 ? "Allow This Address Outside the VPN?" : "Allow These Addresses Outside the VPN?",
+    message:
+      `${lines.join("\n")}\n\nThis network's DNS, not the VPN's, gave ${names.length === 1 ? "this answer" : "these answers"}, ` +
+      `and it could have given any address. Traffic to ${names.length === 1 && names[0].addresses.length === 1 ? "it" : "them"} ` +
+      `leaves outside the tunnel. Allow only if these are the right addresses; a different answer later is asked about again.`,
+  };
+}
+
+/** Said before uninstalling, by every front-end (Raycast adds where its own settings stay). */
+export const UNINSTALL_WARNING =
+  "This removes the kill switch's rules, its startup watchdog and every file it keeps on this Mac. Traffic flows normally afterwards.";

@@ -23,3 +23,11 @@ export const STATE_HEADLINES: Record<KillSwitchState, string> = {
   off: "Kill Switch Off",
   unknown: "Kill Switch Status Unknown",
 };
+
+/** What an exception is doing, as Manage Exceptions tags it and Alfred's list says it. */
+export const EXCEPTION_STATE_NAMES = {
+  off: "Off",
+  expired: "Expired",
+  appliesNow: "Applies Now",
+  on: "On",
+} as const;

@@ -1,20 +1,9 @@
 import { Alert, confirmAlert } from "@raycast/api";
 import { NameConfirmationError } from "../../lifecycle/errors";
-import type { NameToConfirm } from "../../policy/name-trust";
+import { ACTION_TITLES } from "../../words/actions";
 import type { Settings } from "../../policy/settings";
 import { confirmationsFor, loadConfirmedAddresses, saveConfirmedAddresses } from "../stores/confirmed-addresses";
-
-/** The confirmation shown when names were resolved by the network rather than the VPN: each name and its addresses. */
-export function nameConfirmationQuestion(names: readonly NameToConfirm[]): { title: string; message: string } {
-  const lines = names.map((n) => `${n.host} → ${n.addresses.join(", ")}`);
-  return {
-    title: names.length === 1 ? "Allow This Address Outside the VPN?" : "Allow These Addresses Outside the VPN?",
-    message:
-      `${lines.join("\n")}\n\nThis network's DNS, not the VPN's, gave ${names.length === 1 ? "this answer" : "these answers"}, ` +
-      `and it could have given any address. Traffic to ${names.length === 1 && names[0].addresses.length === 1 ? "it" : "them"} ` +
-      `leaves outside the tunnel. Allow only if these are the right addresses; a different answer later is asked about again.`,
-  };
-}
+import { nameConfirmationQuestion } from "../../words/messages";
 
 /**
  * Runs Enable or Apply with the confirmations kept for the settings' names; when it stops on names nobody
@@ -33,7 +22,7 @@ export async function withConfirmedNames<T>(
     const allowed = await confirmAlert({
       title: question.title,
       message: question.message,
-      primaryAction: { title: "Allow Outside the VPN", style: Alert.ActionStyle.Destructive },
+      primaryAction: { title: ACTION_TITLES.allowOutsideVpn, style: Alert.ActionStyle.Destructive },
       dismissAction: { title: "Cancel" },
     });
     if (!allowed) return null;

@@ -5,7 +5,7 @@ import { removeFromRaycast, reportChange } from "./privileged-actions";
 import { readPreferences } from "../stores/preferences";
 import { writeCaptivePortalUntil } from "../stores/snapshot-cache";
 import { ACTION_TITLES } from "../../words/actions";
-import { FAILURES, OUTCOMES } from "../../words/messages";
+import { FAILURES, OUTCOMES, UNINSTALL_WARNING } from "../../words/messages";
 
 const REMOVALS = {
   disable: { hud: OUTCOMES.disabled, failure: FAILURES.disable },
@@ -34,9 +34,7 @@ export function runDisableKillSwitch(): Promise<void> {
 /** The alert shown before uninstalling. */
 export const UNINSTALL_ALERT = {
   title: `${ACTION_TITLES.uninstall}?`,
-  message:
-    "This removes the kill switch's rules, its startup watchdog and every file it keeps on this Mac. Traffic " +
-    "flows normally afterwards. Your preferences and exceptions stay in Raycast.",
+  message: `${UNINSTALL_WARNING} Your preferences and exceptions stay in Raycast.`,
   confirm: "Uninstall",
 };
 

@@ -20,6 +20,7 @@ import { loadNetworkNames, networkName } from "../stores/network-names";
 import { type NetworkSummary, readCachedSnapshot } from "../stores/snapshot-cache";
 import { ACTION_TITLES } from "../../words/actions";
 import { OUTCOMES } from "../../words/messages";
+import { EXCEPTION_STATE_NAMES } from "../../words/states";
 
 export interface ExceptionGroup {
   scope: string;
@@ -52,9 +53,11 @@ function accessories(e: StoredException, network: NetworkSummary | null, now: Da
   const result: List.Item.Accessory[] = [];
   const expiry = describeExpiry(e, now);
   if (expiry && !isExpired(e, now)) result.push({ text: expiry, icon: Icon.Clock });
-  if (!e.enabled) result.push({ tag: { value: "Off", color: Color.SecondaryText } });
-  else if (isExpired(e, now)) result.push({ tag: { value: "Expired", color: Color.SecondaryText } });
-  else if (appliesNow(e, network, now)) result.push({ tag: { value: "Applies Now", color: Color.Green } });
+  if (!e.enabled) result.push({ tag: { value: EXCEPTION_STATE_NAMES.off, color: Color.SecondaryText } });
+  else if (isExpired(e, now))
+    result.push({ tag: { value: EXCEPTION_STATE_NAMES.expired, color: Color.SecondaryText } });
+  else if (appliesNow(e, network, now))
+    result.push({ tag: { value: EXCEPTION_STATE_NAMES.appliesNow, color: Color.Green } });
   return result;
 }
 
