@@ -3,5 +3,5 @@ const raycastConfig = require("@raycast/eslint-config");
 
 module.exports = defineConfig([
   ...raycastConfig,
-  { ignores: ["dist/**", "dist-cli/**", "node_modules/**", "raycast-env.d.ts"] },
+  { ignores: ["dist/**", "dist-cli/**", "dist-alfred/**", "node_modules/**", "raycast-env.d.ts"] },
 ]);
