@@ -3,7 +3,7 @@
  * that the product's real code runs through `createSystemCommands({ root })`, and the root script
  * writes under `<root>/Library/Application Support/...`. pf is modelled statefully (pf-model.ts).
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -157,9 +157,6 @@ interface Sleeping {
   until: number;
 }
 
-/** Reply FIFOs made with each tree (shim.c takes a free one; a call beyond them makes its own). */
-const REPLY_SLOTS = 32;
-
 /** The macOS programs the root script runs besides the product's own list: its clock. */
 const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
 
@@ -167,11 +164,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
   mkdirSync(paths.dir, { recursive: true });
+  // Empty: each call's shim makes its slot's reply FIFO the first time (a program started from here costs more).
   mkdirSync(paths.calls);
-  execFileSync(
-    "mkfifo",
-    Array.from({ length: REPLY_SLOTS }, (_, slot) => `${paths.calls}/${slot}.fifo`),
-  );
   symlinkSync(serverDoor(), paths.door);
   const shim = shimBinary();
   const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES };
