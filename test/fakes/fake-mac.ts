@@ -138,6 +138,13 @@ export interface FakeMac {
    * or sleeps again (the captive-portal timer after closing its window, say).
    */
   advanceClock(seconds: number): Promise<void>;
+  /**
+   * Resolves once every root shell the fake osascript and sudo started here has ended, and what it left behind
+   * has ended or waits for the clock (a `sleep`) or for a kill (a capturing tcpdump).
+   */
+  settle(): Promise<void>;
+  /** The fake tcpdumps capturing now, which only a kill ends. */
+  capturing(): { pid: number; ppid: number }[];
   /** Resolves once `count` calls of `sleep` wait for the clock (started by the test itself, say). */
   whenAsleep(count: number): Promise<void>;
   /** The calls of `sleep` now waiting for the clock, with when they are due (seconds since 1970). */
@@ -210,7 +217,12 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   writeJson(paths.pf, options.pf ?? appleDefaultPf());
   writeJson(paths.outputs, { ...snapshotOutputs(options.network ?? SAMPLE_SNAPSHOT), ...options.outputs });
   writeFileSync(paths.events, "");
+  return fakeMacAt(root);
+}
 
+/** The FakeMac of a tree laid out already (by createFakeMac, or copied from one: prepared-mac.ts). */
+export function fakeMacAt(root: string): FakeMac {
+  const paths = fakePaths(root);
   const system = createSystemCommands({ root });
   /**
    * Resolves once every root shell the fake osascript and sudo started here has ended, and what it left behind
@@ -336,6 +348,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       tellServer(`tick ${root}`);
       await settle();
     },
+    settle,
+    capturing,
     whenAsleep: (count) => askServer("asleep", `${count} ${root}`),
     sleepers: () => sleeping(),
     replaceProgram(tool, script) {
