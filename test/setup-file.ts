@@ -1,12 +1,13 @@
-/** Runs in every test file: what the file made outside itself ends with it (its fake-macOS server, its folders). */
+/**
+ * Runs in every test file: the folders the file made end with it. The fake-macOS server outlives the file: the
+ * next files of the same process use it too (test/fakes/server-process.ts).
+ */
 import { afterAll } from "vitest";
-import { stopServer } from "./fakes/server-process";
 import { removeTemporaryDirectories, temporaryDirectory } from "./temporary-directory";
 
 // The user's settings file lives under HOME: no test reads or writes the real one.
 process.env.HOME = temporaryDirectory("home-");
 
 afterAll(() => {
-  stopServer();
   removeTemporaryDirectories();
 });

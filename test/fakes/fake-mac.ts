@@ -3,7 +3,7 @@
  * that the product's real code runs through `createSystemCommands({ root })`, and the root script
  * writes under `<root>/Library/Application Support/...`. pf is modelled statefully (pf-model.ts).
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -138,6 +138,13 @@ export interface FakeMac {
    * or sleeps again (the captive-portal timer after closing its window, say).
    */
   advanceClock(seconds: number): Promise<void>;
+  /**
+   * Resolves once every root shell the fake osascript and sudo started here has ended, and what it left behind
+   * has ended or waits for the clock (a `sleep`) or for a kill (a capturing tcpdump).
+   */
+  settle(): Promise<void>;
+  /** The fake tcpdumps capturing now, which only a kill ends. */
+  capturing(): { pid: number; ppid: number }[];
   /** Resolves once `count` calls of `sleep` wait for the clock (started by the test itself, say). */
   whenAsleep(count: number): Promise<void>;
   /** The calls of `sleep` now waiting for the clock, with when they are due (seconds since 1970). */
@@ -157,9 +164,6 @@ interface Sleeping {
   until: number;
 }
 
-/** Reply FIFOs made with each tree (shim.c takes a free one; a call beyond them makes its own). */
-const REPLY_SLOTS = 32;
-
 /** The macOS programs the root script runs besides the product's own list: its clock. */
 const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
 
@@ -167,11 +171,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
   mkdirSync(paths.dir, { recursive: true });
+  // Empty: each call's shim makes its slot's reply FIFO the first time (a program started from here costs more).
   mkdirSync(paths.calls);
-  execFileSync(
-    "mkfifo",
-    Array.from({ length: REPLY_SLOTS }, (_, slot) => `${paths.calls}/${slot}.fifo`),
-  );
   symlinkSync(serverDoor(), paths.door);
   const shim = shimBinary();
   const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES };
@@ -216,7 +217,12 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   writeJson(paths.pf, options.pf ?? appleDefaultPf());
   writeJson(paths.outputs, { ...snapshotOutputs(options.network ?? SAMPLE_SNAPSHOT), ...options.outputs });
   writeFileSync(paths.events, "");
+  return fakeMacAt(root);
+}
 
+/** The FakeMac of a tree laid out already (by createFakeMac, or copied from one: prepared-mac.ts). */
+export function fakeMacAt(root: string): FakeMac {
+  const paths = fakePaths(root);
   const system = createSystemCommands({ root });
   /**
    * Resolves once every root shell the fake osascript and sudo started here has ended, and what it left behind
@@ -342,6 +348,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
       tellServer(`tick ${root}`);
       await settle();
     },
+    settle,
+    capturing,
     whenAsleep: (count) => askServer("asleep", `${count} ${root}`),
     sleepers: () => sleeping(),
     replaceProgram(tool, script) {

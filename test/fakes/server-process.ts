@@ -1,12 +1,14 @@
 /**
  * The test side of the fake-macOS server (programs/server.ts): bundled once per run (see test/global-setup.ts;
- * once per process elsewhere, as in the bench), started on first use, stopped at the end of each test file
- * (test/setup-file.ts) or with the process, and nothing of it left in the temporary directory.
+ * once per process elsewhere, as in the bench), started on first use and shared by every test file the process
+ * runs (a Node start costs a few hundred milliseconds of CPU here), stopped with the process. Its folder is
+ * beside the run's bundles, which the global teardown removes, so nothing of it is left in the temporary
+ * directory whichever way the process ends.
  */
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { buildSync } from "esbuild";
 
 /** Set by the global setup: the bundle every test process of the run starts, and the fake programs' binary. */
@@ -62,8 +64,8 @@ export function shimBinary(): string {
 }
 
 function start(): Server {
-  const directory = mkdtempSync(join(tmpdir(), "fake-mac-server-"));
   const shared = process.env[SERVER_BUNDLE_VARIABLE];
+  const directory = mkdtempSync(join(shared ? dirname(shared) : tmpdir(), "fake-mac-server-"));
   const bundle = shared && existsSync(shared) ? shared : buildServerBundle(directory);
   const door = join(directory, "door");
   execFileSync("mkfifo", [door]);

@@ -9,6 +9,7 @@ import {
 } from "../../src/lifecycle";
 import type { Settings } from "../../src/policy/settings";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { preparedFakeMac } from "../fakes/prepared-mac";
 import { type PfState, appleDefaultPf, appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
 import {
   NOW,
@@ -27,6 +28,23 @@ afterEach(() => mac?.cleanup());
 const enable = (settings: Settings = SETTINGS, network = WIFI_WITH_VPN) =>
   enableKillSwitch({ system: mac.system, settings, network, now: NOW, lookup: async () => [] });
 const disable = () => disableKillSwitch({ system: mac.system, network: WIFI_WITH_VPN });
+
+/** On as `enable()` leaves it over busyPf(): enabled for real once per test process, a copy after (prepared-mac.ts). */
+async function enabledOverBusyPf() {
+  const prepared = await preparedFakeMac(
+    ["lifecycle: enable", SETTINGS, WIFI_WITH_VPN, NOW],
+    { pf: busyPf() },
+    (fresh) =>
+      enableKillSwitch({
+        system: fresh.system,
+        settings: SETTINGS,
+        network: WIFI_WITH_VPN,
+        now: NOW,
+        lookup: async () => [],
+      }),
+  );
+  mac = prepared.mac;
+}
 
 /** pf without our anchor, for comparing with what it was before. */
 function othersOf(pf: PfState) {
@@ -138,8 +156,7 @@ describe("one prompt, and nothing changed when it is not approved", () => {
 
 describe("repeated actions", () => {
   it("enabling twice keeps one reference; disabling twice is harmless", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     const second = await enable();
     expect(second.report.reference).toBe("kept");
     expect(mac.readPf().references).toHaveLength(2);
@@ -154,8 +171,7 @@ describe("repeated actions", () => {
 
 describe("disable without a record", () => {
   it("flushes our anchor and releases the reference from state.json when the token file is lost", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     rmSync(`${mac.stateDirectory}/token`);
     const off = await disable();
     expect(off.report.reference).toBe("released");
@@ -163,8 +179,7 @@ describe("disable without a record", () => {
   });
 
   it("still removes our rules when the token and the state file are both lost or corrupt", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     rmSync(`${mac.stateDirectory}/token`);
     writeFileSync(`${mac.stateDirectory}/state.json`, "{ garbage");
     writeFileSync(`${mac.stateDirectory}/status.json`, "{ garbage");
@@ -183,8 +198,7 @@ describe("disable without a record", () => {
 
 describe("restarts and other software", () => {
   it("shows Degraded after a restart, and turns on again with a new reference", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     mac.reboot();
     const status = await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN });
     expect(status.state).toBe("degraded");
@@ -198,8 +212,7 @@ describe("restarts and other software", () => {
   });
 
   it("keeps our com.apple child evaluated first when Apple's main ruleset is reloaded over it", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     const reload = await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]);
     expect(reload.exitCode).toBe(0);
     const pf = mac.readPf();
@@ -271,8 +284,7 @@ describe("failures never leave a half state", () => {
   });
 
   it("keeps its records, so Disable can be tried again, when pf cannot remove the rules", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     mac.failPfctl(["-a", ANCHOR_NAME, "-F", "all"], "pfctl: DIOCXBEGIN: Device busy");
     const error = await rejection(disable());
     expect(error.kind).toBe("load-failed");
@@ -283,8 +295,7 @@ describe("failures never leave a half state", () => {
   });
 
   it("puts the previous rules back when an apply fails after loading", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     const previous = mac.readPf().anchors[ANCHOR_NAME];
     mac.failPfctl(["-sr"], "pfctl: DIOCGETRULES: Device busy");
     const withException = settingsFrom({
@@ -352,8 +363,7 @@ describe("resolving host names", () => {
 
 describe("apply", () => {
   it("reloads the anchor with one prompt while on, keeping the reference", async () => {
-    mac = createFakeMac({ pf: busyPf() });
-    await enable();
+    await enabledOverBusyPf();
     const settings = settingsFrom({
       vpnServers: ["198.51.100.7:1194/udp"],
       exceptions: [{ address: "192.168.1.40", port: 631, protocol: "tcp", label: "Printer" }],

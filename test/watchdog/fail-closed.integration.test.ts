@@ -10,10 +10,10 @@ import type { NetworkState } from "../../src/network/state";
 import { buildFailClosedAnchor } from "../../src/pf/anchor";
 import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
 import { verifyRuleset } from "../../src/verify/verify-policy";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
-import { HOME_ID, macNetworkState, macSnapshot } from "../fakes/networks";
+import type { FakeMac } from "../fakes/fake-mac";
+import { HOME_ID } from "../fakes/networks";
 import { emptyRuleset, evaluationOrder } from "../fakes/pf-model";
-import { anchorRules, enable, joinNetwork, policyOf, settingsFrom } from "./helpers";
+import { anchorRules, enable, enabledOn, joinNetwork, policyOf, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -31,8 +31,7 @@ const failClosedFor = async (network: NetworkState) =>
 
 /** On at home with the VPN, then a restart (pf empty and stopped) with the VPN not yet connected. */
 async function restartedAfter(damage: () => void, main = emptyRuleset()): Promise<NetworkState> {
-  mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
-  await enable(mac, SETTINGS, macNetworkState({ wifi: "home", vpn: "utun4" }));
+  mac = (await enabledOn({ wifi: "home", vpn: "utun4" }, SETTINGS)).mac;
   damage();
   mac.reboot();
   await mac.advanceClock(60); // a restart takes a while

@@ -11,7 +11,8 @@ import { loadRootScript } from "../../src/privileged/root-script-loader";
 const ROOT_SCRIPT = loadRootScript();
 import type { CommandResult } from "../../src/system/commands";
 import { verificationSummary, verifyRuleset } from "../../src/verify/verify-policy";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { type FakeMac, type FakeMacOptions, createFakeMac } from "../fakes/fake-mac";
+import { preparedFakeMac } from "../fakes/prepared-mac";
 import { deriveNetworkState } from "../../src/network/derive";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
@@ -46,6 +47,23 @@ export function enable(
   extra: { now?: Date; captivePortalUntil?: Date | null } = {},
 ): Promise<KillSwitchChange> {
   return enableKillSwitch({ system: mac.system, settings, network, lookup: async () => [], ...extra });
+}
+
+/**
+ * A fake Mac on `network`, turned on with `settings` by `enable` above, and what Enable said: enabled for real the
+ * first time in a test process, a copy of that Mac after (test/fakes/prepared-mac.ts).
+ */
+export async function enabledOn(
+  network: MacNetwork,
+  settings: Settings,
+  options: Omit<FakeMacOptions, "network"> = {},
+): Promise<{ mac: FakeMac; on: KillSwitchChange }> {
+  const { mac, value } = await preparedFakeMac(
+    ["watchdog helpers: enable", network, settings],
+    { ...options, network: macSnapshot(network) },
+    (fresh) => enable(fresh, settings, macNetworkState(network)),
+  );
+  return { mac, on: value };
 }
 
 /** One run of the installed watchdog, as launchd starts it. */

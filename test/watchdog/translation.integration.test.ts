@@ -6,7 +6,7 @@ import { createEvaluator } from "../../src/verify/evaluate";
 import { parsePfRules } from "../../src/verify/parse-rules";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
-import { anchorRules, enable, runWatchdog, settingsFrom } from "./helpers";
+import { anchorRules, enable, enabledOn, runWatchdog, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -21,8 +21,7 @@ const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watc
 const status = () => getKillSwitchStatus({ system: mac.system, network: macNetworkState(HOME_VPN), now: mac.now() });
 
 async function onAtHome() {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-  await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
+  mac = (await enabledOn(HOME_VPN, PROTECTED)).mac;
 }
 
 /** Another program loads translation rules, as `pfctl [-a ANCHOR] -N -f FILE` does. */

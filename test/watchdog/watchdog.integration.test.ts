@@ -19,7 +19,16 @@ import { CAFE_ID, HOME_ID, macNetworkState, macSnapshot } from "../fakes/network
 import { appleMainRuleset, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
 import { deriveNetworkState } from "../../src/network/derive";
 import { VM_BRIDGE_NOTE, VM_BRIDGED_TO_EN0 } from "../network/bridged-vm";
-import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import {
+  anchorRules,
+  enable,
+  enabledOn,
+  expectNoLeak,
+  joinNetwork,
+  policyOf,
+  runWatchdog,
+  settingsFrom,
+} from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -35,8 +44,9 @@ const recordedNetwork = () => readFileSync(`${mac.stateDirectory}/network`, "utf
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 async function onAtHome(settings = PROTECTED) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-  return enable(mac, settings, macNetworkState(HOME_VPN));
+  const enabled = await enabledOn(HOME_VPN, settings);
+  mac = enabled.mac;
+  return enabled.on;
 }
 
 describe("installing the watchdog", () => {

@@ -1,0 +1,148 @@
+/**
+ * Fake Macs in a prepared state (on at home after an Enable, say), for the many tests that start from the same
+ * one. The first call for a key runs `prepare` on a new tree for real and keeps a copy of what it left: every
+ * file, folder and link, with its mode and owner, and what `prepare` returned. Each later call for that key gets
+ * a new tree with those contents, its own path written where the first tree's stood (in the launchd job, the
+ * plist, the event log), as if `prepare` had run again there. A root-script run costs about a second of CPU on
+ * a 2-core machine: an Enable per test was most of the integration tests' time.
+ *
+ * Only a tree left idle is kept: nothing running, sleeping or capturing (a captive-portal timer, a tcpdump)
+ * that a copy could not carry; otherwise each call prepares its own. `prepare` must depend on its key alone.
+ */
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type FakeMac, type FakeMacOptions, createFakeMac, fakeMacAt } from "./fake-mac";
+import { fakePaths } from "./machine";
+import { serverDoor, shimBinary } from "./server-process";
+
+type Entry = { path: string; mode: number; uid: number; gid: number } & (
+  | { kind: "folder" }
+  | { kind: "file"; data: Buffer; namesRoot: boolean }
+  | { kind: "program" }
+  | { kind: "link"; target: string }
+);
+
+interface Prepared {
+  root: string;
+  entries: Entry[];
+  value: unknown;
+}
+
+const prepared = new Map<string, Prepared | "not copyable">();
+
+/**
+ * Every entry under `root`, folders before what they hold, the calls in flight and the server's door left out;
+ * null when it holds what a copy would not be (a hard link of its own, a FIFO).
+ */
+function entriesOf(root: string): Entry[] | null {
+  const paths = fakePaths(root);
+  const shim = statSync(shimBinary()).ino;
+  const rootBytes = Buffer.from(root);
+  const entries: Entry[] = [];
+  const visit = (relative: string): boolean => {
+    const path = join(root, relative);
+    if (path === paths.door) return true;
+    const stat = lstatSync(path);
+    const owner = { path: relative, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+    if (stat.isSymbolicLink()) entries.push({ ...owner, kind: "link", target: readlinkSync(path) });
+    else if (stat.isDirectory()) {
+      entries.push({ ...owner, kind: "folder" });
+      if (path === paths.calls) return true;
+      return readdirSync(path)
+        .sort()
+        .every((name) => visit(join(relative, name)));
+    } else if (stat.isFile() && stat.ino === shim) entries.push({ ...owner, kind: "program" });
+    else if (stat.isFile() && stat.nlink === 1) {
+      const data = readFileSync(path);
+      entries.push({ ...owner, kind: "file", data, namesRoot: data.includes(rootBytes) });
+    } else return false;
+    return true;
+  };
+  return visit("") ? entries : null;
+}
+
+/** `value` with every string naming `from` naming `to` instead. */
+function moved<T>(value: T, from: string, to: string): T {
+  if (typeof value === "string") return value.split(from).join(to) as T;
+  if (Array.isArray(value)) return value.map((item) => moved(item, from, to)) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, moved(item, from, to)])) as T;
+  }
+  return value;
+}
+
+/** Gives `path` the owner and mode it had in the first tree. */
+function restoreOwnerAndMode(path: string, entry: Entry): void {
+  const now = lstatSync(path);
+  if (now.uid !== entry.uid || now.gid !== entry.gid) chownSync(path, entry.uid, entry.gid);
+  if ((now.mode & 0o7777) !== entry.mode) chmodSync(path, entry.mode);
+}
+
+function copyOf(template: Prepared): FakeMac {
+  const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
+  const shim = shimBinary();
+  const [from, to] = [template.root, root].map((path) => Buffer.from(path).toString("latin1"));
+  for (const entry of template.entries) {
+    const path = join(root, entry.path);
+    if (entry.kind === "folder" && entry.path !== "") mkdirSync(path);
+    else if (entry.kind === "program") linkSync(shim, path);
+    else if (entry.kind === "link") symlinkSync(entry.target, path);
+    else if (entry.kind === "file") {
+      // Byte for byte (latin1 maps each byte to one character): only the path changes.
+      const data = entry.namesRoot
+        ? Buffer.from(entry.data.toString("latin1").split(from).join(to), "latin1")
+        : entry.data;
+      writeFileSync(path, data);
+      restoreOwnerAndMode(path, entry);
+    }
+  }
+  // Folders last, deepest first: a folder's mode may not let its contents be written.
+  for (const entry of [...template.entries].reverse()) {
+    if (entry.kind === "folder") restoreOwnerAndMode(join(root, entry.path), entry);
+  }
+  symlinkSync(serverDoor(), fakePaths(root).door);
+  return fakeMacAt(root);
+}
+
+/**
+ * A fake Mac made with `options` and then `prepare`d, and what `prepare` returned: run for real the first time
+ * for `key` (which must name everything `prepare` depends on), copied from that one after.
+ */
+export async function preparedFakeMac<T>(
+  key: unknown,
+  options: FakeMacOptions,
+  prepare: (mac: FakeMac) => Promise<T>,
+): Promise<{ mac: FakeMac; value: T }> {
+  const name = JSON.stringify([key, options]);
+  const template = prepared.get(name);
+  if (template && template !== "not copyable") {
+    const mac = copyOf(template);
+    return { mac, value: moved(template.value as T, template.root, mac.root) };
+  }
+  const mac = createFakeMac(options);
+  const value = await prepare(mac);
+  if (template === undefined) {
+    await mac.settle();
+    const idle = mac.sleepers().length === 0 && mac.capturing().length === 0;
+    const entries = idle ? entriesOf(mac.root) : null;
+    // Kept as it was now: the test may change what it got.
+    const kept = entries && { root: mac.root, entries, value: moved(value, mac.root, mac.root) };
+    prepared.set(name, kept ?? "not copyable");
+  }
+  return { mac, value };
+}
