@@ -37,8 +37,8 @@ const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watc
 const baseline = () => `${mac.stateDirectory}/steady`;
 
 /** On at home with the VPN, and a full check since: the next check with nothing changed is a steady one. */
-async function onAtHome(blockedTrafficLog = 0) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+async function onAtHome(blockedTrafficLog = 0, shell?: string) {
+  mac = createFakeMac({ network: macSnapshot(HOME_VPN), shell });
   await enable(mac, { ...SETTINGS, blockedTrafficLog }, macNetworkState(HOME_VPN));
   await armed();
 }
@@ -62,9 +62,17 @@ async function followsChange(snapshot: NetworkSnapshot) {
 }
 
 describe("a check with nothing changed", () => {
-  it("starts the clock, six pfctl, ifconfig, netstat and one mv: no work folder, no awk, no sed", async () => {
-    await onAtHome();
+  it.each([
+    ["dash", "/bin/sh"],
+    ["bash in sh mode, as /bin/sh is on a Mac", "/bin/bash"],
+  ])("starts the clock, six pfctl, ifconfig, netstat and one mv under %s: no work folder, no awk", async (_, shell) => {
+    await onAtHome(0, shell);
     const rules = anchorRules(mac);
+    // What pf counted since the load: refused coming in, and passed to the VPN server.
+    const pf = mac.readPf();
+    const counted = (rule: string) =>
+      rule.startsWith("block drop in ") ? 3 : rule.includes("to 198.51.100.7 ") ? 7 : 0;
+    mac.writePf({ ...pf, packets: { [ANCHOR_NAME]: pf.anchors[ANCHOR_NAME].filter.map(counted) } });
     await mac.advanceClock(10);
     const trace = await traceWatchdog(mac);
     expect(trace.run).toMatchObject({ exitCode: 0, stderr: "" });
@@ -76,7 +84,7 @@ describe("a check with nothing changed", () => {
       result: "ok",
       message: "rules in force",
       pfEnabled: true,
-      counters: expect.objectContaining({ blockedOut: 0 }),
+      counters: expect.objectContaining({ blockedOut: 0, blockedIn: 3, dnsRefused: 0, toVpnServers: 7 }),
     });
   });
 
