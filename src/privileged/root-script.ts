@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "c00e5f0d0d1fccdd04d561252b2485f0727225e9c9a6bb7bef151d59c756cb37";
+export const ROOT_SCRIPT_SHA256 = "099491fd6eb6ea96e9284b69ccbd3e778d45c3f2a2c815f29ada2535f59e8d20";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

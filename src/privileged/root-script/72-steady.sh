@@ -18,6 +18,7 @@ remember_steady() { # BEGAN
 		touch -r "$1" "$STEADY.new" && mv -f "$STEADY.new" "$STEADY"
 }
 
+# FILE's lines, read with builtins.
 text_of() { # FILE
 	while IFS= read -r line || [ -n "$line" ]; do printf '%s\n' "$line"; done 2>/dev/null <"$1"
 }
@@ -94,7 +95,7 @@ steady_check() {
 	# After ps: starts are counted back from it.
 	NOW=$("$DATE" +%s) && is_seconds "$NOW" || return 1
 	for end in ${ends%"$NL"*}; do [ "$NOW" -lt "$end" ] || return 1; done
-	# As note_processes, the group (admin) its folder's, as a new file's is on a Mac.
+	# 0640 as note_processes leaves it; on a Mac a new file takes its folder's group (admin).
 	if [ -n "$listing" ]; then
 		(umask 027 && printf '%s\n' "$listing" | merge_processes "$NOW" >"$CAPTURE/processes.new") &&
 			mv -f "$CAPTURE/processes.new" "$CAPTURE/processes" || return 1
