@@ -132,6 +132,19 @@ describe("a check after a change follows it at once", () => {
     await followsChange(pushed);
   });
 
+  it("the VPN proven by its program's socket alone, while the Internet's routes went by its tunnel already", async () => {
+    const unproven = { ...macSnapshot(HOME_VPN), netstatSockets: "" };
+    mac = createFakeMac({ network: unproven });
+    await enable(mac, { ...SETTINGS, blockedTrafficLog: 0 }, macNetworkState(HOME_VPN));
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(anchorRules(mac)).not.toContain("utun4");
+    // No baseline: what proves a VPN is read by full checks, and it may come with no other change.
+    expect(readFileSync(baseline(), "utf8")).toBe("");
+    await followsChange(macSnapshot(HOME_VPN));
+    expect(anchorRules(mac)).toContain("pass out quick on utun4");
+  });
+
   it("another DHCP server, once IPConfiguration keeps its lease", async () => {
     await onAtHome();
     const other = mapText(macSnapshot(HOME_VPN), (text) =>

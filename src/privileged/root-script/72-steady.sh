@@ -1,14 +1,15 @@
-# --- The steady check: pf judged as the full check does, the network compared with the full check's reading,
-# no work folder, builtins for the rest; any doubt runs the full check (refresh)
+# --- The steady check: pf judged as refresh does, the network compared with its last reading, no work folder
 
 # What configd and IPConfiguration rewrite on a change (DNS, settings, a DHCP lease: another server or network).
 STEADY_SIGNALS="/private/var/run/resolv.conf /Library/Preferences/SystemConfiguration /private/var/db/dhcpclient/leases"
 
-# Kept by a full check that found all in force, from its readings, dated when it BEGAN.
+# Kept by a full check that found all in force, dated when it BEGAN; not while the Internet goes by a tunnel not
+# let through: what proves a VPN (a service connected, its socket) is read by full checks.
 remember_steady() { # BEGAN
 	anchor="$WORK/ours"
 	if [ "$reload" = yes ]; then anchor="$WORK/loaded"; fi
 	[ ! -s "$WORK/warnings" ] && [ -f "$anchor" ] || return 0
+	case $internet_if in utun* | tun* | tap* | ipsec* | ppp*) case " $TUNNELS " in *" $internet_if "*) ;; *) return 0 ;; esac ;; esac
 	message="rules in force"
 	if [ -n "$NOT_LOCAL" ]; then message="this network calls public addresses local; not passed: $NOT_LOCAL"; fi
 	phase=""
@@ -23,8 +24,8 @@ text_of() { # FILE
 	while IFS= read -r line || [ -n "$line" ]; do printf '%s\n' "$line"; done 2>/dev/null <"$1"
 }
 
-# MESSAGE, PHASE, SIBLINGS, state.json, our rules without counters, IFCONFIG but AirDrop's links
-# (their state changes by itself), ROUTES but expiry, cloned routes and link-layer entries but the routers'.
+# MESSAGE, PHASE, SIBLINGS, state.json, our rules without counters, IFCONFIG but AirDrop's links (their state changes
+# by itself), ROUTES but expiry, cloned routes and link-layer entries but the routers'.
 steady_text() { # MESSAGE PHASE SIBLINGS ANCHOR IFCONFIG ROUTES
 	printf '%s\n%s\n' "$1" "$2"
 	for word in $3; do printf '%s ' "$word"; done
@@ -68,7 +69,7 @@ steady_text() { # MESSAGE PHASE SIBLINGS ANCHOR IFCONFIG ROUTES
 	set +f
 }
 
-# True when nothing changed since the last full check, and watchdog.json then says so.
+# True when nothing changed since the last full check; watchdog.json then says so.
 # shellcheck disable=SC3013 # -nt: bash 3.2 (macOS's sh) and dash have it
 steady_check() {
 	[ "$BOOT_RULES" = kept ] && [ ! -d "$LOCK_DIR" ] && [ -f "$STEADY" ] || return 1
@@ -103,8 +104,8 @@ steady_check() {
 	steady_status "$message"
 }
 
-# Whether pf is on, reaches ours as ATTACHMENT says (com.apple: with the children in $siblings), skips nothing but
-# lo0 and TUNNELS, runs no translation pass off lo0: what attach, skipped_interfaces, set_translation_passes_aside let be.
+# Whether pf is on, reaches ours as ATTACHMENT says (com.apple: its children $siblings), skips only lo0 and TUNNELS,
+# runs no translation pass off lo0: what attach, skipped_interfaces, set_translation_passes_aside let be.
 steady_pf() { # ATTACHMENT TUNNELS
 	attached=$1
 	case $1 in com.apple) first='anchor "com.apple/*" all' ;; main) first="anchor \"$KS_ANCHOR\" all" ;; *) return 1 ;; esac
