@@ -1,6 +1,6 @@
 /**
  * The bench: measures the menu bar's background refresh, the Enable / Apply / Disable paths, what the watchdog
- * starts at boot before pf blocks, each command's bundle and the rules a packet crosses, on the fake macOS tree
+ * starts at boot before pf blocks and at each check, each command's bundle and the rules a packet crosses, on the fake macOS tree
  * and the built bundles, and prints one table.
  * Exit status 1 when a budget is broken: a count, a size or a ratio, never a time alone (see budgets.ts).
  * Run with `npm run bench`.
@@ -32,6 +32,7 @@ import {
 import { BENCH_NOW, benchNetwork, benchPolicy, benchSettings, noHostLookup } from "./scenario";
 import { manyExceptionMeasurements } from "./many-exceptions";
 import { bootMeasurement } from "./boot";
+import { watchdogCheckMeasurements } from "./watchdog-check";
 
 const REPOSITORY = resolve(__dirname, "..");
 const ROUNDS = 7;
@@ -314,8 +315,9 @@ async function main(): Promise<void> {
   const paths = pathMeasurements(samples);
   const many = await manyExceptionMeasurements(median(samples.reference.map((s) => s.cpuMs)));
   const boot = await bootMeasurement();
+  const checks = await watchdogCheckMeasurements();
   const fakeCall = await fakeCallMeasurement();
-  const measurements = [...paths, boot, ...many, fakeCall, ...bundles, ...rules];
+  const measurements = [...paths, boot, ...checks, ...many, fakeCall, ...bundles, ...rules];
   console.log(renderTable(measurements));
   process.exitCode = exitStatus(measurements);
 }

@@ -40,6 +40,7 @@ export const ROOT_FILES = {
   network: "network",
   loadedRulesSum: "loaded.sum",
   loadedAt: "loaded.at",
+  steady: "steady",
   capture: "capture",
 } as const;
 

@@ -3,8 +3,8 @@
  * the kill switch's blocking ruleset. The fake macOS logs its own programs (pfctl, ifconfig, tcpdump, ...; not its
  * clock, date and sleep), each with whether pf held that ruleset as it started; the system's utilities the root
  * script finds on its PATH (mktemp, mkdir, awk, ...) are logged by wrappers put first on the PATH of a copy of the
- * installed watchdog, otherwise the same text, and its shell by a logger in its place. The shell's builtins start
- * nothing, so nothing logs them.
+ * installed watchdog, otherwise the same text, and its shell and its clock (date) by loggers in their place. The
+ * shell's builtins start nothing, so nothing logs them; a subshell, `$(...)`, forks without starting a program.
  */
 import {
   existsSync,
@@ -96,6 +96,25 @@ function loggedShell(mac: FakeMac, dir: string, path: string): { shell: string; 
   };
 }
 
+/** The script's clock line (90-main.sh): the traced copy runs a logger there that then runs the tree's date. */
+const SCRIPT_DATE_LINE = 'DATE="$SYSROOT/bin/date"';
+
+/** A logger for the tree's clock (its `date`), which the fake macOS does not log itself. */
+function loggedClock(mac: FakeMac, dir: string): string {
+  const logger = join(dir, "logged-date");
+  writeFileSync(
+    logger,
+    [
+      "#!/bin/sh",
+      `printf '{"program":"date","args":[],"asRoot":true,"realProgram":true}\\n' >>'${fakePaths(mac.root).events}'`,
+      `exec '${mac.root}/bin/date' "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return logger;
+}
+
 /** Runs the installed watchdog once as launchd does (RunAtLoad at boot, say), tracing what it starts. */
 export async function traceWatchdog(mac: FakeMac): Promise<WatchdogTrace> {
   const job = mac.launchDaemons().find((daemon) => daemon.label === PRODUCT_ID);
@@ -106,8 +125,14 @@ export async function traceWatchdog(mac: FakeMac): Promise<WatchdogTrace> {
   const wrappers = existsSync(join(dir, "path")) ? join(dir, "path") : pathWrappers(mac, dir);
   const text = readFileSync(script, "utf8");
   if (text.split(`\n${SCRIPT_PATH_LINE}\n`).length !== 2) throw new Error(`the watchdog sets no ${SCRIPT_PATH_LINE}`);
+  if (text.split(`\n${SCRIPT_DATE_LINE}\n`).length !== 2) throw new Error(`the watchdog sets no ${SCRIPT_DATE_LINE}`);
   const traced = join(dir, "watchdog.sh");
-  writeFileSync(traced, text.replace(`\n${SCRIPT_PATH_LINE}\n`, `\nPATH=${wrappers}:${SCRIPT_PATH_LINE.slice(5)}\n`));
+  writeFileSync(
+    traced,
+    text
+      .replace(`\n${SCRIPT_PATH_LINE}\n`, `\nPATH=${wrappers}:${SCRIPT_PATH_LINE.slice(5)}\n`)
+      .replace(`\n${SCRIPT_DATE_LINE}\n`, `\nDATE='${loggedClock(mac, dir)}'\n`),
+  );
 
   const before = mac.events().length;
   const logged = loggedShell(mac, dir, shell);

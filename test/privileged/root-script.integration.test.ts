@@ -41,6 +41,7 @@ describe("the root script", () => {
       "60-rules.sh",
       "65-capture.sh",
       "70-watchdog.sh",
+      "72-steady.sh",
       "80-actions.sh",
       "90-main.sh",
     ]);

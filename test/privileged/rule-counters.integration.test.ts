@@ -21,7 +21,7 @@ function counted(rule: string, packets: number): string {
 
 function counters(output: string, servers = "198.51.100.7", loadedAt: string | null = "1764590400"): unknown {
   const dir = temporaryDirectory("root-counters-");
-  const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh", "30-pf.sh"]);
+  const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh", "25-boot.sh", "30-pf.sh", "72-steady.sh"]);
   writeFileSync(join(dir, "output.txt"), output);
   mkdirSync(join(dir, "state"));
   if (loadedAt !== null) writeFileSync(join(dir, "state", "loaded.at"), `${loadedAt}\n`);
@@ -64,7 +64,7 @@ describe("the kill switch's packet counters, as the root script reads them", () 
       blockedIn: 1,
     });
     const dir = temporaryDirectory("root-counters-");
-    const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh", "30-pf.sh"]);
+    const library = writeRootLibrary(dir, ["00-about.sh", "10-checks.sh", "25-boot.sh", "30-pf.sh", "72-steady.sh"]);
     const run = spawnSync(
       "/bin/sh",
       ["-c", `. "$1"; WORK=$2; STATE_DIR=$2; pf() { return 1; }; rule_counters`, "h", library, dir],

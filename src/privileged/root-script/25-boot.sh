@@ -19,6 +19,7 @@ BOOT_ATTACHMENT=none
 BOOT_REFERENCE=none
 BOOT_TOKEN=""
 BOOT_PROBLEM=""
+BOOT_LISTING=""
 
 # Unless our rules are in force already: loads the fail-closed rules Enable recorded as they are (the VPN servers,
 # nothing that needs the network read: no link plumbing, which passes on the links found, never on any interface),
@@ -29,8 +30,9 @@ hold_blocking_rules() {
 	state_dir_is_ours || return 0
 	[ -f "$STATE_DIR/$KS_FILE_STATE" ] || return 0
 	BOOT_RULES=kept
-	# As anchor_in_force reads it: pf lists our anchor's last rule.
-	case "$NL$("$PFCTL" -a "$KS_ANCHOR" -sr 2>/dev/null)$NL" in
+	# As anchor_in_force reads it: pf lists our anchor's last rule. Kept, with its counters, for the steady check.
+	BOOT_LISTING=$("$PFCTL" -a "$KS_ANCHOR" -v -sr 2>/dev/null) || BOOT_LISTING=""
+	case "$NL$BOOT_LISTING$NL" in
 	*"${NL}block drop in log (user) quick all$NL"* | *"${NL}block drop in log (user, to pflog"[0-9]") quick all$NL"* | \
 		*"${NL}block drop in log (user, to pflog"[0-9][0-9]") quick all$NL"*) return 0 ;;
 	esac
@@ -57,7 +59,7 @@ boot_pfctl() { # ARGS...
 	return 1
 }
 
-# Whether FILE holds the kill switch's two final blocks, as rules_complete checks, read with the shell's builtins.
+# Whether FILE holds the kill switch's two final blocks (rules_complete), read with the shell's builtins.
 holds_final_blocks() { # FILE
 	outward=no
 	inward=no

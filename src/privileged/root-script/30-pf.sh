@@ -37,43 +37,11 @@ remember_loaded_rules() {
 	return 0
 }
 
-# pf's packet counters of our rules, by what they do, as a JSON object: packets refused going out and
-# coming in, DNS refused outside the tunnel, packets passed to the VPN servers ($SERVER_ADDRESSES), since
-# the rules were loaded. Prints null when pf does not say, or without a work folder. pfctl -v prints each
-# rule, then its counters:
-#   [ Evaluations: 2934066   Packets: 0         Bytes: 0           States: 0     ]
+# pf's packet counters of our rules as counters_of prints them; null when pf does not say, or without a work folder.
 rule_counters() {
 	[ -n "$WORK" ] || { echo null; return 0; }
-	pf -a "$KS_ANCHOR" -v -sr >"$WORK/counters" || { echo null; return 0; }
-	since=null
-	if [ -f "$STATE_DIR/$KS_FILE_LOADED_AT" ]; then IFS= read -r since <"$STATE_DIR/$KS_FILE_LOADED_AT" || :; fi
-	is_seconds "${since:-x}" || since=null
-	awk -v servers="$SERVER_ADDRESSES" -v since="$since" '
-		BEGIN { n = split(servers, list, " "); for (i = 1; i <= n; i++) server[list[i]] = 1 }
-		function kind(line,   i, words, count) {
-			count = split(line, words, " ")
-			if (words[1] == "block") {
-				# pfctl prints a port list one rule per port; the builder writes it as { 53, 853 }.
-				if (line ~ / out / && line ~ /port (= )?(53|853|domain|domain-s)( |$)|port \{ 53, 853 \}/) return "dns"
-				if (line ~ / out /) return "out"
-				if (line ~ / in /) return "in"
-			}
-			if (words[1] == "pass" && line ~ / out /)
-				for (i = 1; i < count; i++) if (words[i] == "to" && server[words[i + 1]]) return "server"
-			return ""
-		}
-		/^[ \t]*\[ Evaluations:/ {
-			for (i = 1; i < NF; i++) if ($i == "Packets:" && $(i + 1) ~ /^[0-9]+$/) packets[current] += $(i + 1)
-			current = ""
-			next
-		}
-		/^[ \t]*\[/ { next }
-		{ current = kind($0) }
-		END {
-			printf "{\"since\":%s,\"blockedOut\":%.0f,\"blockedIn\":%.0f,\"dnsRefused\":%.0f,\"toVpnServers\":%.0f}\n", since,
-				packets["out"], packets["in"], packets["dns"], packets["server"]
-		}
-	' "$WORK/counters"
+	listing=$(pf -a "$KS_ANCHOR" -v -sr) || { echo null; return 0; }
+	counters_of "$listing"
 }
 
 # Interfaces pf skips (`set skip on` in the main ruleset; options in an anchor are ignored): pf filters
@@ -112,7 +80,7 @@ anchor_in_force() {
 # Rules the watchdog may load: they end with our two final blocks, so a lost or truncated file can never
 # replace the kill switch with nothing.
 rules_complete() { # FILE
-	awk '$0 == "block return out log (user) quick all" { out = 1 } $0 == "block drop in log (user) quick all" { in_ = 1 } END { exit !(out && in_) }' "$1"
+	holds_final_blocks "$1"
 }
 
 flush_anchor() {

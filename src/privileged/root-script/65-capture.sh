@@ -72,7 +72,8 @@ keep_capture() { # LIMIT
 			for file in "$CAPTURE"/blocked.pcap*; do mv -f "$file" "$CAPTURE/previous.pcap${file##*blocked.pcap}"; done
 		fi
 		# Detached: it outlives this run (launchd leaves it be: AbandonProcessGroup), until Disable or a restart.
-		"$TCPDUMP" -i "$name" -n -U -C 1 -W "$files" -w "$CAPTURE/blocked.pcap" </dev/null >/dev/null 2>&1 &
+		# Its files readable by the admin group (the folder's) from the start, as share_capture leaves them.
+		(umask 027 && exec "$TCPDUMP" -i "$name" -n -U -C 1 -W "$files" -w "$CAPTURE/blocked.pcap") </dev/null >/dev/null 2>&1 &
 		printf '%s\n' "$!" >"$CAPTURE/tcpdump.pid"
 	fi
 	share_capture
@@ -131,7 +132,13 @@ note_processes() {
 	"$PS" -axww -o pid=,etime=,comm= >"$WORK/processes" 2>/dev/null || return 0
 	listed=$("$DATE" +%s) || return 0
 	is_seconds "$listed" || return 0
-	awk -v now="$NOW" -v listed="$listed" -v most="$PROCESS_LINES" -v per_path="$PROCESS_ENDED_PER_PATH" \
+	merge_processes "$listed" <"$WORK/processes" >"$CAPTURE/processes.new" && mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
+	share_capture
+}
+
+# Prints processes with a ps listing (standard input) read at LISTED merged in.
+merge_processes() { # LISTED
+	awk -v now="$NOW" -v listed="$1" -v most="$PROCESS_LINES" -v per_path="$PROCESS_ENDED_PER_PATH" \
 		-v width="$PROCESS_PATH_LIMIT" -v slack="$PROCESS_START_SLACK" '
 		# [[d-]hh:]mm:ss as seconds.
 		function seconds(elapsed,   days, part, n, i, total) {
@@ -204,8 +211,7 @@ note_processes() {
 			}
 			for (i = 1; i <= count; i++) if (keep[i]) print start[i] "\t" pid[i] "\t" stop[i] "\t" path[i]
 		}
-	' "$CAPTURE/processes" "$WORK/processes" >"$CAPTURE/processes.new" && mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
-	share_capture
+	' "$CAPTURE/processes" -
 }
 
 # When the record's phase changed: "TIME PHASE BOOT_TIME" lines in phases. boot: before the first login of

@@ -138,6 +138,9 @@ change_due() { # AT
 refresh() { # WHO (watchdog, change-timer): recorded as changedBy when it rewrites state.json
 	CHANGED_BY=$1
 	now=$NOW
+	# The steady check's baseline, made anew by a check that finds all in force.
+	: >"$WORK/began"
+	: >"$STEADY"
 	read_boot_time
 	boot=$BOOT_TIME
 	done_list=""
@@ -266,4 +269,5 @@ RECORD
 	else
 		write_watchdog_status ok "${done_list:-rules in force}" no
 	fi
+	remember_steady "$WORK/began"
 }

@@ -34,12 +34,17 @@ DATE="$SYSROOT/bin/date"
 SLEEP="$SYSROOT/bin/sleep"
 STATE_DIR="$SYSROOT$KS_STATE_DIR"
 CAPTURE="$STATE_DIR/$KS_FILE_CAPTURE"
+STEADY="$STATE_DIR/$KS_FILE_STEADY"
 LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
 LOCKED=no
 CHANGED_BY=""
 
 # The watchdog has pf hold blocking rules before it needs anything that may fail: at boot pf is stopped and empty.
-if [ "$ACTION" = watch ]; then hold_blocking_rules; fi
+if [ "$ACTION" = watch ]; then
+	hold_blocking_rules
+	# Nothing changed since the last full check: done, with no work folder.
+	if steady_check; then exit 0; fi
+fi
 if ! WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX"); then
 	report_without_work
 	fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"

@@ -311,6 +311,25 @@ function show(
   now: number,
   iface: string | null,
 ): number {
+  if (what === "all") {
+    // As pfctl -s all prints the main ruleset (real: the sshuttle fixtures): each section titled only when it has
+    // lines, a blank line between sections, the status always.
+    const ruleset = anchor ? (state.anchors[anchor] ?? emptyRuleset()) : state.main;
+    const sections: [string, string[]][] = [
+      ["TRANSLATION RULES:", ruleset.nat],
+      ["FILTER RULES:", ruleset.filter],
+      ["DUMMYNET RULES:", ruleset.dummynet],
+      ["STATES:", state.states.map(printState)],
+    ];
+    const info: ProgramIo = { stdout: [], stderr: [] };
+    show(state, "info", "", false, info, now, null);
+    for (const [title, lines] of [...sections, ["INFO:", info.stdout] as [string, string[]]]) {
+      if (lines.length === 0) continue;
+      if (io.stdout.length > 0) io.stdout.push("");
+      io.stdout.push(title, ...lines);
+    }
+    return 0;
+  }
   if (what === "Interfaces") {
     // Without -v pfctl prints the names alone; -v adds the (skip) flag.
     const lines = printInterfaces(state, iface);
