@@ -48,7 +48,8 @@ const FAKE_CALL_BUDGET_MS = 30;
 function statusRefresh(mac: FakeMac, system: SystemCommands, details: TextStore, refreshDetails: boolean) {
   return readStatusSnapshot({
     exceptions: { exceptions: [], rejected: [] },
-    now: new Date(),
+    // The fake Mac's clock, as its records' times: a slow or busy machine must not make the watchdog look stale.
+    now: mac.now(),
     refreshDetails,
     system,
     details,

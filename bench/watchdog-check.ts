@@ -30,14 +30,13 @@ export async function watchdogCheckMeasurements(): Promise<Measurement[]> {
     const { system } = mac;
     const network = deriveNetworkState(await collectLiveSnapshot(system));
     await enableKillSwitch({ system, settings: benchSettings(), network, now: BENCH_NOW, lookup: noHostLookup });
+    // The fake clock stays put: moving it waits on the fake's server, which keeps no bench process alive.
     const check = async () => {
-      await mac.advanceClock(10);
       const trace = await traceWatchdog(mac);
       if (trace.run.exitCode !== 0) throw new Error(`a watchdog check failed on the fake Mac: ${trace.run.stderr}`);
       return trace.started;
     };
     // The first check after Enable reads the network in full and keeps what the next ones compare with.
-    await mac.advanceClock(10);
     const first = await mac.runLaunchDaemon(PRODUCT_ID);
     if (first.exitCode !== 0) throw new Error(`the first watchdog check failed on the fake Mac: ${first.stderr}`);
     const steady = await check();
