@@ -10,6 +10,7 @@ import {
   linkSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   symlinkSync,
@@ -167,6 +168,16 @@ interface Sleeping {
 /** The macOS programs the root script runs besides the product's own list: its clock. */
 const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
 
+/** A running process's parent pid (Linux's /proc), null when it is gone. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
 export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
@@ -245,7 +256,9 @@ export function fakeMacAt(root: string): FakeMac {
   };
   const killSleepers = () => {
     for (const entry of [...sleeping(), ...capturing()]) {
-      for (const pid of [entry.ppid, entry.pid]) {
+      // The parent only while it still is one: a recorded ppid that has exited may be a new process's pid by now.
+      const targets = parentOf(entry.pid) === entry.ppid ? [entry.ppid, entry.pid] : [entry.pid];
+      for (const pid of targets) {
         try {
           process.kill(pid, "SIGKILL");
         } catch {
