@@ -11,4 +11,5 @@ export const CONTRACT_FILE: string;
 export function readContract(): RootContract;
 export function contractShell(contract: RootContract): string;
 export function readParts(): { name: string; text: string }[];
+export function withoutCommentLines(text: string, options?: { keepOpening?: boolean }): string;
 export function assembleRootScript(parts?: { name: string; text: string }[], contract?: RootContract): string;

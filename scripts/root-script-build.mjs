@@ -42,8 +42,43 @@ export function readParts() {
     .map((name) => ({ name, text: readFileSync(`${PARTS_DIRECTORY}${name}`, "utf8") }));
 }
 
+/**
+ * A part without its comment lines, here-documents kept whole. The comments stay in the parts, the source
+ * people read; the script travels as one `sh -c` argument, and Linux limits one argument to 128 KiB.
+ * Kept: shellcheck directives, and the first part's opening block (what the script is and how it is run).
+ */
+export function withoutCommentLines(text, { keepOpening = false } = {}) {
+  const lines = text.split("\n");
+  const kept = [];
+  let opening = keepOpening;
+  let hereDocumentEnd = null;
+  for (const line of lines) {
+    if (hereDocumentEnd !== null) {
+      kept.push(line);
+      if (line.replace(/^\t+/, "") === hereDocumentEnd) hereDocumentEnd = null;
+      continue;
+    }
+    const comment = /^\s*#/.test(line);
+    if (opening && (comment || line === "")) {
+      kept.push(line);
+      if (line === "") opening = false;
+      continue;
+    }
+    opening = false;
+    if (comment && !/^\s*#\s*shellcheck\b/.test(line)) continue;
+    kept.push(line);
+    const hereDocument = line.match(/<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?/);
+    if (hereDocument) hereDocumentEnd = hereDocument[1];
+  }
+  return kept.join("\n");
+}
+
 /** The root script: the first part, the contract, then every other part, one blank line between. */
 export function assembleRootScript(parts = readParts(), contract = readContract()) {
   const [first, ...rest] = parts;
-  return [first.text, contractShell(contract), ...rest.map((part) => part.text)].join("\n");
+  return [
+    withoutCommentLines(first.text, { keepOpening: true }),
+    contractShell(contract),
+    ...rest.map((part) => withoutCommentLines(part.text)),
+  ].join("\n");
 }

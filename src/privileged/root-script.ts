@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "520015a9719cbac4b21b0f4ea7d71a3804c61798d365fc7d1dadd0e2716d5e19";
+export const ROOT_SCRIPT_SHA256 = "28cbd112fce1beb276061ebf92c9b93e619d82f9998299fadcec864c48cb994e";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

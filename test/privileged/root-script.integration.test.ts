@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT_SCRIPT_SHA256 } from "../../src/privileged/root-script";
 import { ROOT_EXIT, ROOT_FILES, STATE_FIELDS, WATCHDOG_STATUS_FIELDS } from "../../src/privileged/root-contract";
-import { assembleRootScript, readContract, readParts } from "../../scripts/root-script-build.mjs";
+import { assembleRootScript, readContract, readParts, withoutCommentLines } from "../../scripts/root-script-build.mjs";
 import { ANCHOR_NAME, PRODUCT_ID, STATE_DIRECTORY, STATE_FILE } from "../../src/privileged/paths";
 import { loadRootScript } from "../../src/privileged/root-script-loader";
 import { temporaryDirectory } from "../temporary-directory";
@@ -22,6 +22,38 @@ describe("the root script", () => {
     expect(ROOT_SCRIPT).toBe(assembleRootScript());
     expect(readFileSync(SCRIPT_FILE, "utf8")).toBe(ROOT_SCRIPT);
     expect(createHash("sha256").update(readFileSync(SCRIPT_FILE)).digest("hex")).toBe(ROOT_SCRIPT_SHA256);
+  });
+
+  it("fits in one argument, as it travels (Linux takes at most 128 KiB in one), with room to grow", () => {
+    expect(Buffer.byteLength(ROOT_SCRIPT)).toBeLessThan(128 * 1024 - 16 * 1024);
+  });
+
+  it("leaves the parts' comment lines out, but never a here-document's lines or a shellcheck directive", () => {
+    const part = [
+      "# what this part holds",
+      "f() {",
+      "\t# why",
+      "\t# shellcheck disable=SC2086 # its words",
+      "\tcat <<EOF",
+      "# pf text kept",
+      "EOF",
+      "\techo '#not a comment line'",
+      "}",
+    ].join("\n");
+    expect(withoutCommentLines(part)).toBe(
+      [
+        "f() {",
+        "\t# shellcheck disable=SC2086 # its words",
+        "\tcat <<EOF",
+        "# pf text kept",
+        "EOF",
+        "\techo '#not a comment line'",
+        "}",
+      ].join("\n"),
+    );
+    expect(withoutCommentLines("#!/bin/sh\n# what it is\n\n# why\nset -u", { keepOpening: true })).toBe(
+      "#!/bin/sh\n# what it is\n\nset -u",
+    );
   });
 
   it("is in parts of one concern each, under 300 lines, each saying what it holds", () => {

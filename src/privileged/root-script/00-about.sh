@@ -72,6 +72,8 @@
 # The source is in parts, one concern each (src/privileged/root-script/NN-*.sh: checks, records, boot, pf,
 # states, network, rules, watchdog, actions, main), joined in order into the one script that ships by
 # scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
+# Past this opening block the shipped script leaves the parts' comment lines out (it travels as one
+# argument); they are read in the parts.
 
 set -u
 # Root's alone unless made readable on purpose: the rules, templates and records of networks name the
