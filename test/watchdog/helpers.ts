@@ -12,7 +12,7 @@ import { loadRootScript } from "../../src/privileged/root-script-loader";
 const ROOT_SCRIPT = loadRootScript();
 import type { CommandResult } from "../../src/system/commands";
 import { verificationSummary, verifyRuleset } from "../../src/verify/verify-policy";
-import { type FakeMac, type FakeMacOptions, createFakeMac } from "../fakes/fake-mac";
+import type { FakeMac, FakeMacOptions } from "../fakes/fake-mac";
 import { preparedFakeMac } from "../fakes/prepared-mac";
 import { deriveNetworkState } from "../../src/network/derive";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
@@ -171,9 +171,7 @@ export function openConnection(
  * `snapshot`, with one watchdog check: the Mac, and the policy and network state to judge its rules by.
  */
 export async function enabledThenMovedTo(snapshot: NetworkSnapshot, settings: Settings) {
-  const home = { wifi: "home", vpn: "utun4" } as const;
-  const mac = createFakeMac({ network: macSnapshot(home) });
-  await enable(mac, settings, macNetworkState(home));
+  const { mac } = await enabledOn({ wifi: "home", vpn: "utun4" }, settings);
   mac.setNetwork(snapshot);
   await runWatchdog(mac);
   return { mac, policy: await policyOf(settings), network: deriveNetworkState(snapshot) };
