@@ -78,6 +78,12 @@ describe("a prepared fake Mac", () => {
     expect(copy.mac.launchDaemons().map((job) => job.label)).toEqual([PRODUCT_ID]);
   });
 
+  it("refuses to keep what prepare returned unless it is plain data, which a copy carries whole", async () => {
+    await expect(preparedFakeMac("not plain data", {}, async () => ({ seen: new Map([["a", 1]]) }))).rejects.toThrow(
+      /holds a Map, not plain data/,
+    );
+  });
+
   it("is prepared anew each time when something still sleeps or captures in it, which a copy cannot carry", async () => {
     let prepared = 0;
     const prepare = async (mac: FakeMac) => {

@@ -75,13 +75,20 @@ function entriesOf(root: string): Entry[] | null {
   return visit("") ? entries : null;
 }
 
-/** `value` with every string naming `from` naming `to` instead. */
+/** A copy of `value` with every string naming `from` naming `to` instead; plain data only, so nothing is lost. */
 function moved<T>(value: T, from: string, to: string): T {
   if (typeof value === "string") return value.split(from).join(to) as T;
   if (Array.isArray(value)) return value.map((item) => moved(item, from, to)) as T;
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (value !== null && typeof value === "object") {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) {
+      throw new Error(`preparedFakeMac: what prepare returned holds a ${prototype?.constructor?.name}, not plain data`);
+    }
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, moved(item, from, to)])) as T;
+  }
+  if (typeof value === "function" || typeof value === "symbol") {
+    throw new Error("preparedFakeMac: what prepare returned holds a function or symbol, not plain data");
   }
   return value;
 }
@@ -135,14 +142,19 @@ export async function preparedFakeMac<T>(
     return { mac, value: moved(template.value as T, template.root, mac.root) };
   }
   const mac = createFakeMac(options);
-  const value = await prepare(mac);
-  if (template === undefined) {
-    await mac.settle();
-    const idle = mac.sleepers().length === 0 && mac.capturing().length === 0;
-    const entries = idle ? entriesOf(mac.root) : null;
-    // Kept as it was now: the test may change what it got.
-    const kept = entries && { root: mac.root, entries, value: moved(value, mac.root, mac.root) };
-    prepared.set(name, kept ?? "not copyable");
+  try {
+    const value = await prepare(mac);
+    if (template === undefined) {
+      await mac.settle();
+      const idle = mac.sleepers().length === 0 && mac.capturing().length === 0;
+      const entries = idle ? entriesOf(mac.root) : null;
+      // Kept as it was now: the test may change what it got.
+      const kept = entries && { root: mac.root, entries, value: moved(value, mac.root, mac.root) };
+      prepared.set(name, kept ?? "not copyable");
+    }
+    return { mac, value };
+  } catch (error) {
+    mac.cleanup();
+    throw error;
   }
-  return { mac, value };
 }

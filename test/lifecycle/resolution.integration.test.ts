@@ -10,6 +10,7 @@ import {
 import { resolveWithRecord } from "../../src/lifecycle/resolution";
 import type { NetworkState } from "../../src/network/state";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { preparedFakeMac } from "../fakes/prepared-mac";
 import { NOW, WIFI_WITHOUT_VPN, WIFI_WITH_VPN, settingsFrom } from "./scenario";
 
 let mac: FakeMac;
@@ -37,18 +38,26 @@ const request = (
   network: NetworkState = WIFI_WITHOUT_VPN,
 ) => ({ system: mac.system, settings, network, now: NOW, lookup, confirmedAddresses });
 
+/** On after an Enable that resolved every name: enabled for real once per test process, a copy after. */
+async function enabledWithDnsWorking() {
+  const input = { settings: SETTINGS, network: WIFI_WITHOUT_VPN, now: NOW, confirmedAddresses: ADDRESSES };
+  const prepared = await preparedFakeMac(["resolution: enable, DNS working", input], {}, (fresh) =>
+    enableKillSwitch({ ...input, system: fresh.system, lookup: dnsWorks }),
+  );
+  mac = prepared.mac;
+  return prepared.value;
+}
+
 describe("host names while DNS is blocked", () => {
   it("records what each host name resolved to, readable without root", async () => {
-    mac = createFakeMac();
-    await enableKillSwitch(request(dnsWorks));
+    await enabledWithDnsWorking();
     const file = `${mac.stateDirectory}/resolved.json`;
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ version: 2, hosts: ADDRESSES });
     expect((statSync(file).mode & 0o777).toString(8)).toBe("644");
   });
 
   it("falls back to the recorded addresses, and says so, when the kill switch blocks DNS", async () => {
-    mac = createFakeMac();
-    const on = await enableKillSwitch(request(dnsWorks));
+    const on = await enabledWithDnsWorking();
     const applied = await applyKillSwitch(request(dnsBlocked, {}));
     expect(applied.rules).toBe(on.rules);
     expect(applied.rules).toContain("to 203.0.113.9 port 51820");
@@ -63,8 +72,7 @@ describe("host names while DNS is blocked", () => {
   });
 
   it("still fails, before any prompt, for a name that was never resolved", async () => {
-    mac = createFakeMac();
-    await enableKillSwitch(request(dnsWorks));
+    await enabledWithDnsWorking();
     await disableKillSwitch({ system: mac.system });
     const error = await enableKillSwitch(request(dnsBlocked)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KillSwitchError);

@@ -10,7 +10,16 @@ import { getKillSwitchStatus } from "../../src/lifecycle";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
 import { emptyRuleset } from "../fakes/pf-model";
-import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import {
+  anchorRules,
+  enable,
+  enabledOn,
+  expectNoLeak,
+  joinNetwork,
+  policyOf,
+  runWatchdog,
+  settingsFrom,
+} from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -21,9 +30,9 @@ const recordedServers = () => JSON.parse(readFileSync(`${mac.stateDirectory}/sta
 
 describe("blocking mode keeps the way out", () => {
   it("keeps the server found in the routes reachable when the VPN drops and after a restart, with default settings", async () => {
-    mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
     const policy = await policyOf(DEFAULTS);
-    const on = await enable(mac, DEFAULTS, macNetworkState({ wifi: "home", vpn: "utun4" }));
+    const { mac: enabled, on } = await enabledOn({ wifi: "home", vpn: "utun4" }, DEFAULTS);
+    mac = enabled;
     expect(on.report.watchdog).toBe("installed"); // Protect from startup is on by default
     // Proved by OpenVPN's own connection (udp 1194), and recorded with that evidence.
     expect(recordedServers()).toEqual(["198.51.100.7:1194/udp@process"]);
@@ -45,8 +54,7 @@ describe("blocking mode keeps the way out", () => {
   });
 
   it("passes the server an earlier Enable found when Enable runs again with the VPN down", async () => {
-    mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: "utun4" }) });
-    await enable(mac, DEFAULTS, macNetworkState({ wifi: "home", vpn: "utun4" }));
+    mac = (await enabledOn({ wifi: "home", vpn: "utun4" }, DEFAULTS)).mac;
     const down = joinNetwork(mac, { wifi: "home", vpn: null });
     const again = await enable(mac, DEFAULTS, down);
     expect(again.summary?.blockingMode).toBe(true);

@@ -9,7 +9,7 @@
  * `settle <id> <root>` (answer `{ settled: id }` on the IPC channel once the tree's root shells and what they
  * left have ended or sleep) and `asleep <id> <count> <root>` (answer once that many sleeps wait).
  */
-import { constants, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import { dirname } from "node:path";
 import { type MachineState, fakePaths, logEvent, readJson, writeJson } from "../machine";
@@ -145,10 +145,22 @@ function answer(call: Call, status: number, io: ProgramIo): void {
   } catch {
     return; // The caller is gone (killed, or its tree removed): nobody waits for this answer.
   }
-  // Through libuv, which waits while the FIFO is full instead of failing with EAGAIN.
+  // Most answers fit the FIFO's buffer: written at once. The rest goes through libuv, which waits while the FIFO
+  // is full instead of failing with EAGAIN.
+  const bytes = Buffer.from(text);
+  let written = 0;
+  try {
+    written = writeSync(fd, bytes);
+  } catch {
+    // Full (EAGAIN), or the caller is gone: libuv tries again, or drops it.
+  }
+  if (written === bytes.length) {
+    closeSync(fd);
+    return;
+  }
   const pipe = new Socket({ fd, readable: false, writable: true });
   pipe.on("error", () => pipe.destroy());
-  pipe.end(text);
+  pipe.end(bytes.subarray(written));
 }
 
 /** While the tree traces it: whether pf holds the kill switch's blocking ruleset now, as a program starts. */
@@ -197,14 +209,23 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   return runRecorded(root, program, args, io);
 }
 
+/** Removes a file if it is there (one unlink: rmSync looks before it removes). */
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or its tree with it.
+  }
+}
+
 async function handleCall(path: string): Promise<void> {
   let call: Call;
   try {
     call = parseCallFile(path, readFileSync(`${path}.args`));
-    rmSync(`${path}.args`, { force: true });
+    removeFile(`${path}.args`);
     if (call.args.includes("-")) {
       call.stdin = readFileSync(`${path}.stdin`, "utf8");
-      rmSync(`${path}.stdin`, { force: true });
+      removeFile(`${path}.stdin`);
     }
   } catch {
     return;
@@ -256,7 +277,7 @@ function serve(door: string): void {
       const subject = line.slice(space + 1);
       if (verb === "call") void handleCall(subject);
       else if (verb === "tick") wakeDue(subject);
-      else if (verb === "done") rmSync(`${subject}.lock`, { force: true });
+      else if (verb === "done") removeFile(`${subject}.lock`);
       else if (verb === "forget") {
         sleepers.delete(subject);
         captures.delete(subject);
