@@ -40,6 +40,7 @@ describe("the root script", () => {
       "55-identity.sh",
       "60-rules.sh",
       "65-capture.sh",
+      "68-windows.sh",
       "70-watchdog.sh",
       "80-actions.sh",
       "90-main.sh",

@@ -35,6 +35,9 @@ SLEEP="$SYSROOT/bin/sleep"
 STATE_DIR="$SYSROOT$KS_STATE_DIR"
 CAPTURE="$STATE_DIR/$KS_FILE_CAPTURE"
 LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
+# This boot's record of when each window ends by uptime, and the newest change timer (68-windows.sh).
+WINDOWS_FILE="$SYSROOT/var/run/$KS_ID.windows"
+TIMER_FILE="$SYSROOT/var/run/$KS_ID.timer"
 LOCKED=no
 CHANGED_BY=""
 
