@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "77e7e82fc012a4f7fff9f48e43ae6dc5c087aeef5341c2684072a4c7126c4205";
+export const ROOT_SCRIPT_SHA256 = "afd1f76abf77cb2f9c43efc42c7e051fd60c3965e493e62d253469622c503ebb";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -116,3 +116,14 @@ recorded_change() {
 	next=${recorded%%"$NL"*}
 	boot=${recorded#*"$NL"}
 }
+
+# Whether, with no work folder (a full disk), a window's time is up (by the clock, or by uptime in the same boot).
+window_due_without_work() {
+	recorded_change
+	[ -n "$next" ] || return 1
+	now=$("$DATE" +%s)
+	[ "$now" -lt "$next" ] || return 0
+	BOOT_TIME=""
+	read_boot_time
+	[ -f "$WINDOWS_FILE" ] && [ -n "$boot" ] && [ -n "$BOOT_TIME" ] && [ $((now - BOOT_TIME)) -ge $((next - boot)) ]
+}

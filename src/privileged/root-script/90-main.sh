@@ -44,6 +44,7 @@ CHANGED_BY=""
 # The watchdog has pf hold blocking rules before it needs anything that may fail: at boot pf is stopped and empty.
 if [ "$ACTION" = watch ]; then hold_blocking_rules; fi
 if ! WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX"); then
+	if [ "$ACTION" = watch ]; then hold_without_work; fi
 	report_without_work
 	fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"
 fi
