@@ -105,6 +105,33 @@ describe("the fake macOS", () => {
     expect(mac.readPf().enabled).toBe(true);
   });
 
+  it("has sleeps count elapsed time, as macOS's do: a clock step moves kern.boottime with it, a nap counts nothing", async () => {
+    mac = createFakeMac({ now: 1_800_000_000, bootTime: 1_799_990_000 });
+    const sleeper = shell('"$1/bin/sleep" 30 && "$1/bin/date" +%s');
+    await mac.whenAsleep(1);
+    await mac.stepClock(-3600); // an NTP correction: the sleep is still due 30 seconds after it began
+    expect((await shell('"$1/usr/sbin/sysctl" -n kern.boottime')).stdout).toMatch(/^\{ sec = 1799986400,/);
+    await mac.advanceClock(29);
+    await mac.sleepFor(600); // the lid closed: sleep does not count it
+    expect(mac.sleepers()).toHaveLength(1);
+    await mac.advanceClock(1);
+    expect(await sleeper).toMatchObject({ exitCode: 0, stdout: `${1_800_000_000 - 3600 + 630}\n` });
+  });
+
+  it("answers ifconfig about one interface it lists, and fills its disk on demand", async () => {
+    mac = createFakeMac();
+    expect((await mac.system.run("ifconfig", ["en0"])).stdout).toMatch(/^en0: flags=.*\n(\t.*\n)+$/);
+    expect(await mac.system.run("ifconfig", ["utun9"])).toMatchObject({
+      exitCode: 1,
+      stderr: "ifconfig: interface utun9 does not exist\n",
+    });
+    mac.fillDisk(true);
+    expect((await shell('mktemp -d "$1/tmp/killswitch.XXXXXX"')).exitCode).not.toBe(0);
+    mac.fillDisk(false);
+    expect((await shell('mktemp -d "$1/tmp/killswitch.XXXXXX"')).exitCode).toBe(0);
+    expect(mac.running()).toEqual({ tcpdumps: [], sleepers: [] });
+  });
+
   it("leaves nothing behind: its tree, what still sleeps in it, the root script's work folders", async () => {
     mac = createFakeMac({ touchIdForSudo: true });
     await mac.system.run("sudo", [

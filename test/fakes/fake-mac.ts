@@ -3,7 +3,6 @@
  * that the product's real code runs through `createSystemCommands({ root })`, and the root script
  * writes under `<root>/Library/Application Support/...`. pf is modelled statefully (pf-model.ts).
  */
-import { execFile } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -41,7 +40,7 @@ import {
 import { type PfState, appleDefaultPf } from "./pf-model";
 import { type LaunchdJob, readLaunchd, readLaunchdJob, writeLaunchd } from "./programs/launchctl";
 import type { RecordedOutput } from "./programs/recorded-output";
-import { askServer, serverDoor, shimBinary, tellServer } from "./server-process";
+import { askServer, launchInTree, serverDoor, shimBinary, tellServer } from "./server-process";
 
 const FIXTURES = resolve(__dirname, "../fixtures/fake-mac");
 
@@ -124,8 +123,10 @@ export interface FakeMac {
   /**
    * A restart: pf back to Apple's boot state (rules from /etc/pf.conf, no references, no states), and
    * launchd loads every plist in /Library/LaunchDaemons (run the RunAtLoad ones with runLaunchDaemon).
+   * /var/run is emptied, as macOS does at boot. The new boot began at `bootTime` (`kern.boottime` seconds; default:
+   * a day after the last).
    */
-  reboot(): void;
+  reboot(bootTime?: number): void;
   /** A user logs in at the login window (the console becomes theirs; after a restart it is root's). */
   login(user?: string): void;
   /** A process starts (now by the fake clock, unless `started` says when): `ps` lists it from then on. */
@@ -146,6 +147,24 @@ export interface FakeMac {
   settle(): Promise<void>;
   /** The fake tcpdumps capturing now, which only a kill ends. */
   capturing(): { pid: number; ppid: number }[];
+  /**
+   * The wall clock is set (an NTP correction, the user): `date` moves by `seconds`, back when negative. As on
+   * macOS, kern.boottime moves with it (boot time + uptime = now), and `sleep` counts elapsed time, so no sleep
+   * wakes sooner or later for it.
+   */
+  stepClock(seconds: number): Promise<void>;
+  /**
+   * The Mac sleeps for `seconds`, then wakes: the clock moves on, and no `sleep` counts that time (macOS's sleep
+   * counts uptime, which stops while the Mac sleeps); kern.boottime stays.
+   */
+  sleepFor(seconds: number): Promise<void>;
+  /**
+   * The disk nearly full (true) or not any more (false): no folder can be made in /tmp (mktemp -d fails), the
+   * running tcpdump ends on its failed write, and a new one cannot write its capture.
+   */
+  fillDisk(full: boolean): void;
+  /** The processes the tree runs now and who started them: its capturing tcpdumps, and the sleeps waiting for the clock. */
+  running(): { tcpdumps: number[]; sleepers: { pid: number; ppid: number; until: number }[] };
   /** Resolves once `count` calls of `sleep` wait for the clock (started by the test itself, say). */
   whenAsleep(count: number): Promise<void>;
   /** The calls of `sleep` now waiting for the clock, with when they are due (seconds since 1970). */
@@ -267,20 +286,32 @@ export function fakeMacAt(root: string): FakeMac {
       }
     }
   };
+  /** Running, not a zombie: nothing reaps what the tree's shells leave (pid 1 is no init here). */
+  const alive = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch {
+      return false;
+    }
+  };
+  /** The clock moved by `seconds` that no `sleep` counts: the server makes each sleep due as much later. */
+  const moveClock = async (seconds: number, bootTimeToo: boolean) => {
+    await settle();
+    const machine = readJson<MachineState>(paths.machine);
+    writeJson(paths.machine, {
+      ...machine,
+      now: machine.now + seconds,
+      bootTime: bootTimeToo ? machine.bootTime + seconds : machine.bootTime,
+    });
+    tellServer(`shift ${seconds} ${root}`);
+    await settle();
+  };
   const updateMachine = (change: Partial<MachineState>) =>
     writeJson(paths.machine, { ...readJson<MachineState>(paths.machine), ...change });
-  const runAsLaunchd = ([program, ...args]: string[]) =>
-    new Promise<CommandResult>((resolveRun) => {
-      execFile(
-        program,
-        args,
-        { env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", [FAKE_ROOT_MARKER]: "0" }, encoding: "utf8" },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-          resolveRun({ exitCode: code, stdout, stderr });
-        },
-      );
-    });
+  // Through the server, which follows what the job leaves running (a timer) as it does the root shells' own.
+  const runAsLaunchd = ([program, ...args]: string[]): Promise<CommandResult> =>
+    launchInTree(root, program, args, { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", [FAKE_ROOT_MARKER]: "0" });
 
   return {
     root,
@@ -335,14 +366,16 @@ export function fakeMacAt(root: string): FakeMac {
     },
     runAsLaunchd: (programArguments) => runAsLaunchd(programArguments),
     traceBlocking: (on) => updateMachine({ traceBlocking: on }),
-    reboot() {
+    reboot(bootTime) {
       // A restart ends every process: the timers sleeping in the tree too.
       killSleepers();
+      for (const name of readdirSync(`${root}/var/run`))
+        rmSync(`${root}/var/run/${name}`, { recursive: true, force: true });
       const before = readJson<PfState>(paths.pf);
       writeJson(paths.pf, { ...appleDefaultPf(), nextToken: before.nextToken });
       const current = readJson<MachineState>(paths.machine);
       // Cloned interfaces (pflogN) do not survive a restart either.
-      updateMachine({ bootTime: current.bootTime + 86_400, pflogInterfaces: [], consoleUser: "root" });
+      updateMachine({ bootTime: bootTime ?? current.bootTime + 86_400, pflogInterfaces: [], consoleUser: "root" });
       const daemons = `${root}/Library/LaunchDaemons`;
       const jobs: Record<string, LaunchdJob> = {};
       for (const name of existsSync(daemons) ? readdirSync(daemons) : []) {
@@ -363,6 +396,32 @@ export function fakeMacAt(root: string): FakeMac {
     },
     settle,
     capturing,
+    stepClock: (seconds) => moveClock(seconds, true),
+    sleepFor: (seconds) => moveClock(seconds, false),
+    fillDisk(full) {
+      if (full) {
+        rmSync(`${root}/tmp`, { recursive: true, force: true });
+        writeFileSync(`${root}/tmp`, "");
+        updateMachine({ diskFull: true });
+        for (const { pid } of capturing()) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      } else {
+        rmSync(`${root}/tmp`, { force: true });
+        mkdirSync(`${root}/tmp`);
+        updateMachine({ diskFull: false });
+      }
+    },
+    running: () => ({
+      tcpdumps: capturing()
+        .map(({ pid }) => pid)
+        .filter(alive),
+      sleepers: sleeping().filter(({ pid }) => alive(pid)),
+    }),
     whenAsleep: (count) => askServer("asleep", `${count} ${root}`),
     sleepers: () => sleeping(),
     replaceProgram(tool, script) {

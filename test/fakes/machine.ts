@@ -27,6 +27,8 @@ export interface MachineState {
   processes?: Record<number, string>;
   /** When each of them began, seconds since 1970 (what `ps -o etime=` counts from); default: the boot time. */
   processStarts?: Record<number, number>;
+  /** The disk is (nearly) full: tcpdump cannot write its capture (FakeMac.fillDisk). */
+  diskFull?: boolean;
   /** Each program's event says whether pf held the kill switch's blocking ruleset when it started (boot-trace.ts). */
   traceBlocking?: boolean;
 }

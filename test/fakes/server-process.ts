@@ -22,8 +22,8 @@ interface Server {
   /** Resolved once the server has its door open (its "ready" message). */
   ready: Promise<void>;
   isReady: boolean;
-  /** Answers awaited by id (`settle`, `asleep`). */
-  answers: Map<string, () => void>;
+  /** Answers awaited by id (`settle`, `asleep`, `launch`). */
+  answers: Map<string, (result?: LaunchResult) => void>;
 }
 
 let server: Server | null = null;
@@ -73,7 +73,7 @@ function start(): Server {
   // Neither keeps this process alive; when it ends, the server sees its channel close and ends too.
   child.unref();
   child.channel?.unref();
-  const answers = new Map<string, () => void>();
+  const answers = new Map<string, (result?: LaunchResult) => void>();
   let opened: () => void = () => {};
   const started: Server = {
     directory,
@@ -83,14 +83,15 @@ function start(): Server {
     isReady: false,
     answers,
   };
-  child.on("message", (message: "ready" | { settled: string }) => {
+  child.on("message", (message: "ready" | { settled: string } | { launched: string; result: LaunchResult }) => {
     if (message === "ready") {
       started.isReady = true;
       opened();
       return;
     }
-    answers.get(message.settled)?.();
-    answers.delete(message.settled);
+    const id = "settled" in message ? message.settled : message.launched;
+    answers.get(id)?.("result" in message ? message.result : undefined);
+    answers.delete(id);
   });
   return started;
 }
@@ -137,13 +138,41 @@ export function tellServer(line: string): void {
 
 let nextAnswer = 0;
 
+/** How a program the server ran for the test side ended. */
+export interface LaunchResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Has the server run `program` in the tree `root` as launchd runs a job's, followed like its root shells (so that
+ * settling the tree waits for what it leaves behind), and resolves with how it ended.
+ */
+export async function launchInTree(
+  root: string,
+  program: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<LaunchResult> {
+  serverDoor();
+  const current = server as Server;
+  await current.ready;
+  const id = String(++nextAnswer);
+  const ended = new Promise<LaunchResult>((resolve) =>
+    current.answers.set(id, (result) => resolve(result ?? { exitCode: 70, stdout: "", stderr: "no answer" })),
+  );
+  tellServer(`launch ${id} ${JSON.stringify({ root, program, args, env })}`);
+  return ended;
+}
+
 /** Asks the server to answer once something holds (`settle <root>`, `asleep <count> <root>`), and waits for it. */
 export async function askServer(verb: "settle" | "asleep", rest: string): Promise<void> {
   serverDoor();
   const current = server as Server;
   await current.ready;
   const id = String(++nextAnswer);
-  const answered = new Promise<void>((resolve) => current.answers.set(id, resolve));
+  const answered = new Promise<void>((resolve) => current.answers.set(id, () => resolve()));
   tellServer(`${verb} ${id} ${rest}`);
   await answered;
 }

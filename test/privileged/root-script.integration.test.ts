@@ -72,6 +72,7 @@ describe("the root script", () => {
       "55-identity.sh",
       "60-rules.sh",
       "65-capture.sh",
+      "68-windows.sh",
       "70-watchdog.sh",
       "72-steady.sh",
       "80-actions.sh",

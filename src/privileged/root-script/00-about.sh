@@ -32,7 +32,8 @@
 #   --fixed-tunnel NAME       the templates let through this tunnel only (the user named it): never follow others
 #   --trusted-tunnel NAME     the templates also let through this tunnel when it is up (repeatable)
 #   --network ID              the network the rules were built for, recorded for the status
-#   --portal-until SECONDS    a captive portal window in the rules closes then: a root timer closes it
+#   --portal-until SECONDS    a captive portal window in the rules closes then, or once the time until then has
+#                             passed if the clock is set back: a root timer closes it (68-windows.sh)
 #   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
 #   --server-address ADDRESS  a VPN server's address (any origin): its connections are never cut (repeatable)
 #   --server SPEC             a VPN server proved or answered for (IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2, then
@@ -48,7 +49,8 @@
 # The tunnels let through are the trusted ones that are up: the one carrying the routes to the Internet
 # in `netstat -rn` (default, or both halves) first, a ppp one only while connected L2TP/PPTP services
 # account for it (`scutil --nc list`), then those --trusted-tunnel named.
-#   #@@ until=SECONDS:TEXT    TEXT until then (a captive portal window, an exception that ends)
+#   #@@ until=SECONDS:TEXT    TEXT until then, by the wall clock and by elapsed time (a captive portal window,
+#                             an exception that ends; see 68-windows.sh)
 #   #@@ each-link:TEXT        consecutive lines so marked are one block, written once per physical link
 #                             (en, bridge, ap, vmnet with an address or an active link), @LINK@ its name
 #   #@@ each-subnet:TEXT      inside such a block: consecutive lines written once per network the link is
@@ -70,8 +72,8 @@
 # this script is evaluated as shell text.
 #
 # The source is in parts, one concern each (src/privileged/root-script/NN-*.sh: checks, records, boot, pf,
-# states, network, rules, watchdog, actions, main), joined in order into the one script that ships by
-# scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
+# states, network, rules, capture, windows, watchdog, actions, main), joined in order into the one script that
+# ships by scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
 # Past this opening block the shipped script leaves the parts' comment lines out (it travels as one
 # argument); they are read in the parts.
 

@@ -36,6 +36,11 @@ hold_blocking_rules() {
 	*"${NL}block drop in log (user) quick all$NL"* | *"${NL}block drop in log (user, to pflog"[0-9]") quick all$NL"* | \
 		*"${NL}block drop in log (user, to pflog"[0-9][0-9]") quick all$NL"*) return 0 ;;
 	esac
+	load_blocking_rules
+}
+
+# Loads the fail-closed rules Enable recorded, else the built-in ones, puts our anchor first and takes a pf reference.
+load_blocking_rules() {
 	recorded="$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES"
 	BOOT_LOADED="the fail-closed rules (VPN servers only)"
 	if ! { [ -f "$recorded" ] && holds_final_blocks "$recorded" && BOOT_PROBLEM=$(boot_pfctl -a "$KS_ANCHOR" -f "$recorded"); }; then
@@ -153,6 +158,44 @@ boot_reference() {
 	(umask 077 && printf '%s\n' "$TOKEN" >"$STATE_DIR/$KS_FILE_TOKEN.new") && mv -f "$STATE_DIR/$KS_FILE_TOKEN.new" "$STATE_DIR/$KS_FILE_TOKEN"
 }
 
+# No work folder (a full disk): the check cannot read the network, but pfctl alone keeps our rules in force with pf
+# on and our anchor first, unless a window's time is up (68-windows.sh) or a tunnel they let through is gone (the
+# network changed): then blocking rules take their place, and what pf tracks is cut (they pass no tunnel) but
+# loopback's, link-local IPv6's and the VPN servers'.
+hold_without_work() {
+	case $BOOT_RULES in
+	kept)
+		tunnels_up=yes
+		for tunnel in $(state_values list:tunnels); do "$IFCONFIG" "$tunnel" >/dev/null 2>&1 || tunnels_up=no; done
+		if [ "$tunnels_up" = yes ] && ! window_due_without_work; then
+			boot_attach || :
+			boot_reference || :
+			return 0
+		fi
+		load_blocking_rules
+		;;
+	loaded) ;;
+	*) return 0 ;;
+	esac
+	[ "$BOOT_RULES" = loaded ] || return 0
+	servers=" $(state_values list:serverAddresses) "
+	set -f
+	for state in $("$PFCTL" -s states 2>/dev/null | while read -r _ _ mine way theirs way2 beyond _; do
+		# "IF PROTO LOCAL ARROW REMOTE [ARROW REMOTE] STATE"; IPv4 as a:port, IPv6 as a[port].
+		case $way2 in '->' | '<-') theirs=$beyond ;; esac
+		mine=${mine%%\[*} theirs=${theirs%%\[*}
+		case $mine in *.*:*) mine=${mine%:*} ;; esac
+		case $theirs in *.*:*) theirs=${theirs%:*} ;; esac
+		case $mine/$theirs in 127.* | ::1/* | fe[89ab]?:* | */127.* | */::1) continue ;; esac
+		case $servers in *" $mine "* | *" $theirs "*) continue ;; esac
+		# xnu matches -k SRC -k DST against the Mac side of an outbound state, the far side of an inbound one.
+		case $way in '->') printf '%s,%s\n' "$mine" "$theirs" ;; '<-') printf '%s,%s\n' "$theirs" "$mine" ;; esac
+	done | sort -u); do
+		"$PFCTL" -k "${state%,*}" -k "${state#*,}" >/dev/null 2>&1 || :
+	done
+	set +f
+}
+
 # No work folder (a full disk, /tmp replaced): the check cannot go on. Says so in watchdog.json, with what
 # hold_blocking_rules left in force, when the kill switch is on; the caller then ends the run.
 report_without_work() {
@@ -174,7 +217,10 @@ report_without_work() {
 		FAILED_CLOSED=yes
 		said="$said; blocking with $BOOT_LOADED until it can"
 		;;
-	kept) said="$said; the kill switch rules in force stay as they are" ;;
+	kept)
+		said="$said; the kill switch rules in force stay as they are"
+		if [ "$BOOT_REFERENCE" = taken ]; then said="$said, with pf enabled again"; fi
+		;;
 	failed) said="$said; pf refused the blocking rules too: $BOOT_PROBLEM" ;;
 	esac
 	write_watchdog_status failed "$said" no

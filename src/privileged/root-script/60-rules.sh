@@ -9,13 +9,21 @@
 # localNetworkOf: a network outside private, link-local and unique-local space gets none of them (it is
 # written to NOTES, when given), nor one that a ROUTE holds. A network-link line is kept (until its time,
 # if it has one) with @NETLINK@ the link of the network the template is for (NETWORK_LINK), and left out
-# without one.
+# without one. A line until a time is kept while its window is open (68-windows.sh): before that time, and
+# before the uptime $WINDOWS_FILE records for it.
 fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES] [NETWORK_LINK]
-	awk -v tunnels="$2" -v now="$3" -v notes="${5:-}" -v netlink="${6:-}" "$AWK_LIB"'
+	read_boot_time
+	uptime=""
+	if [ -n "$BOOT_TIME" ]; then uptime=$(($3 - BOOT_TIME)); fi
+	awk -v tunnels="$2" -v now="$3" -v notes="${5:-}" -v netlink="${6:-}" -v uptime="$uptime" -v windows="$WINDOWS_FILE" "$AWK_LIB"'
 		BEGIN {
 			n = split(tunnels, name, " ")
 			joined = ""
 			for (i = 1; i <= n; i++) joined = joined (i > 1 ? ", " : "") name[i]
+			while ((getline line < windows) > 0) if (split(line, f, " ") == 2) ends[f[1]] = f[2]
+		}
+		function open(at) {
+			return now + 0 < at + 0 && uptime != "" && (!(at in ends) || uptime + 0 < ends[at] + 0)
 		}
 		function put(text, l, net,   af) {
 			af = net ~ /:/ ? "inet6" : "inet"
@@ -76,12 +84,12 @@ fill_template() { # TEMPLATE TUNNELS NOW LINKS [NOTES] [NETWORK_LINK]
 		/^#@@ each-tunnel:/ { for (i = 1; i <= n; i++) { line = substr($0, 17); gsub(/@TUNNEL@/, name[i], line); print line }; next }
 		/^#@@ until=[0-9]+:/ {
 			rest = substr($0, 11); at = index(rest, ":")
-			if (now + 0 < substr(rest, 1, at - 1) + 0) print substr(rest, at + 1)
+			if (open(substr(rest, 1, at - 1) + 0)) print substr(rest, at + 1)
 			next
 		}
 		/^#@@ network-link(-until=[0-9]+)?:/ {
 			at = index($0, ":"); head = substr($0, 5, at - 5); line = substr($0, at + 1)
-			if (head != "network-link" && now + 0 >= substr(head, 20) + 0) next
+			if (head != "network-link" && !open(substr(head, 20) + 0)) next
 			if (netlink != "") { gsub(/@NETLINK@/, netlink, line); print line }
 			next
 		}

@@ -82,55 +82,6 @@ remove_watchdog() {
 	fi
 }
 
-# The earliest time after NOW at which a template line stops (`#@@ until=`: a captive portal window, an
-# exception that ends); empty when none does.
-next_change_at() { # NOW
-	[ -d "$STATE_DIR/$KS_FILE_TEMPLATES" ] || return 0
-	awk -v now="$1" '
-		/^#@@ until=[0-9]+:/ {
-			at = substr($0, 11); sub(/:.*/, "", at); at += 0
-			if (at > now && (next_at == "" || at < next_at)) next_at = at
-		}
-		END { if (next_at != "") print next_at }
-	' "$STATE_DIR/$KS_FILE_TEMPLATES/"*.pf 2>/dev/null
-}
-
-# A detached root process loads the rules again when the next change is due (closing a portal window,
-# ending an exception), with or without the watchdog, then waits for the one after. It sleeps in short
-# steps against the wall clock, since a sleeping Mac does not count down `sleep`. It acts only if
-# state.json still records this very time: a later Enable, Apply, watchdog check or Disable has the last word.
-start_change_timer() { # AT
-	(
-		trap - EXIT
-		trap '' HUP
-		LOCKED=no
-		at=$1
-		while [ -n "$at" ]; do
-			left=$((at - $("$DATE" +%s)))
-			if [ "$left" -gt 0 ]; then
-				[ "$left" -le 10 ] || left=10
-				"$SLEEP" "$left"
-				continue
-			fi
-			# In a subshell of its own, so its lock and work folder are gone before the next wait.
-			at=$(change_due "$at")
-		done
-	) </dev/null >/dev/null 2>&1 &
-}
-
-# Prints the change after this one, when this run did it and there is one.
-change_due() { # AT
-	WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || exit 1
-	trap 'release_lock; rm -rf "$WORK"' EXIT
-	: >"$WORK/warnings"
-	take_lock 60 || exit 0
-	NOW=$("$DATE" +%s)
-	recorded_on || exit 0
-	[ "$(state_values number:nextChangeAt)" = "$1" ] || exit 0
-	refresh change-timer >/dev/null
-	printf '%s\n' "$NEXT_CHANGE"
-}
-
 # The watchdog's check, also run by the change timer: loads the rules this network and these tunnels
 # call for (closing an expired captive portal window), re-attaches our anchor, re-takes our pf reference,
 # and records what it found. A repair is anything someone else undid: rules gone, anchor detached, pf
@@ -160,7 +111,11 @@ refresh() { # WHO (watchdog, change-timer): recorded as changedBy when it rewrit
 $(state_values number:captivePortalUntil raw:protectFromStartup list:servers list:serverAddresses list:tunnels \
 		number:bootTime string:attachment number:nextChangeAt list:tunnelRoutes)
 RECORD
-	if [ -n "$PORTAL" ] && [ "$now" -ge "$PORTAL" ]; then
+	read -r NEXT_CHANGE portal_open <<WINDOWS
+$(window_clock "$now" "$PORTAL" check)
+WINDOWS
+	if [ "$NEXT_CHANGE" = - ]; then NEXT_CHANGE=""; fi
+	if [ -n "$PORTAL" ] && [ "$portal_open" = no ]; then
 		PORTAL=""
 		done_list="closed the captive portal window"
 	fi
@@ -168,7 +123,8 @@ RECORD
 	if [ "$startup_recorded" = true ]; then STARTUP=yes; fi
 	was_network=""
 	if [ -f "$STATE_DIR/$KS_FILE_NETWORK" ]; then IFS= read -r was_network <"$STATE_DIR/$KS_FILE_NETWORK" || :; fi
-	NEXT_CHANGE=$(next_change_at "$now")
+	# After a restart (or when the timer went missing) a change still to come needs a timer again.
+	if [ -n "$NEXT_CHANGE" ] && [ ! -f "$TIMER_FILE" ]; then start_change_timer "$NEXT_CHANGE"; fi
 	# Recording before this network's rules are loaded, so they log to it (blocking rules are in force already).
 	keep_capture "$(capture_limit)" || :
 	desired_rules "$WORK/desired.pf" "$now"

@@ -94,9 +94,13 @@ do_on() {
 	else
 		remove_watchdog
 	fi
-	NEXT_CHANGE=$(next_change_at "$now")
+	read_boot_time
+	read -r NEXT_CHANGE _ <<WINDOWS
+$(window_clock "$now" "$PORTAL" on)
+WINDOWS
+	if [ "$NEXT_CHANGE" = - ]; then NEXT_CHANGE=""; fi
 	write_state || warn "The state file $STATE_DIR/$KS_FILE_STATE could not be written; the status may be wrong."
-	if [ -n "$NEXT_CHANGE" ]; then start_change_timer "$NEXT_CHANGE"; fi
+	if [ -n "$NEXT_CHANGE" ]; then start_change_timer "$NEXT_CHANGE"; else rm -f "$TIMER_FILE"; fi
 	kill_states "$WORK/kills"
 	report
 }
@@ -110,6 +114,8 @@ turn_off() {
 	flush_anchor || fail "$KS_EXIT_LOAD_FAILED" "pf could not remove the kill switch rules, nothing else was changed: $(pf_message)"
 	remove_watchdog
 	stop_capture
+	# The change timer ends at its next step; the window ends are this boot's, and go with the rest.
+	rm -f "$TIMER_FILE" "$WINDOWS_FILE" "$WINDOWS_FILE.new"
 	detach || warn "A reference to the (now empty) kill switch anchor stays in the main ruleset; it changes nothing."
 	release
 	if state_dir_is_ours; then

@@ -36,6 +36,9 @@ STATE_DIR="$SYSROOT$KS_STATE_DIR"
 CAPTURE="$STATE_DIR/$KS_FILE_CAPTURE"
 STEADY="$STATE_DIR/$KS_FILE_STEADY"
 LOCK_DIR="$SYSROOT/var/run/$KS_ID.lock"
+# This boot's record of when each window ends by uptime, and the newest change timer (68-windows.sh).
+WINDOWS_FILE="$SYSROOT/var/run/$KS_ID.windows"
+TIMER_FILE="$SYSROOT/var/run/$KS_ID.timer"
 LOCKED=no
 CHANGED_BY=""
 
@@ -46,6 +49,7 @@ if [ "$ACTION" = watch ]; then
 	if steady_check; then exit 0; fi
 fi
 if ! WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX"); then
+	if [ "$ACTION" = watch ]; then hold_without_work; fi
 	report_without_work
 	fail "$KS_EXIT_UNSAFE_STATE_DIRECTORY" "cannot create a private work directory"
 fi

@@ -41,9 +41,9 @@ export function forgetGroups(root: string): void {
   for (let i = groups.length - 1; i >= 0; i--) if (groups[i].root === root) groups.splice(i, 1);
 }
 
-/** Members of these process groups now, from /proc, zombies left out. */
-function members(pgids: Set<number>): number[] {
-  const found: number[] = [];
+/** Members of these process groups now, with their parents, from /proc, zombies left out. */
+function members(pgids: Set<number>): { pid: number; ppid: number }[] {
+  const found: { pid: number; ppid: number }[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -54,7 +54,7 @@ function members(pgids: Set<number>): number[] {
     }
     // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] !== "Z" && pgids.has(Number(fields[2]))) found.push(Number(name));
+    if (fields[0] !== "Z" && pgids.has(Number(fields[2]))) found.push({ pid: Number(name), ppid: Number(fields[1]) });
   }
   return found;
 }
@@ -65,6 +65,15 @@ export function groupsIdle(root: string, asleep: { pid: number; ppid: number }[]
   if (mine.some((group) => !group.shellEnded)) return false;
   const open = new Set(mine.filter((group) => group.lifeLineOpen).map((group) => group.pgid));
   if (open.size === 0) return true;
-  const waiting = new Set(asleep.flatMap((sleeper) => [sleeper.pid, sleeper.ppid]));
-  return members(open).every((pid) => waiting.has(pid));
+  const running = members(open);
+  // A sleep waits, and so does every shell above it that waits for it (a command substitution's, a subshell's).
+  const parents = new Map(running.map(({ pid, ppid }) => [pid, ppid]));
+  const waiting = new Set<number>();
+  for (const sleeper of asleep) {
+    for (let pid: number | undefined = sleeper.pid; pid !== undefined && !waiting.has(pid); pid = parents.get(pid)) {
+      waiting.add(pid);
+    }
+    waiting.add(sleeper.ppid);
+  }
+  return running.every(({ pid }) => waiting.has(pid));
 }

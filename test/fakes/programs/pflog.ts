@@ -78,6 +78,10 @@ export function runTcpdump(root: string, args: string[], io: ProgramIo): number 
     io.stderr.push("(BIOCSETIF failed: Device not configured)");
     return 1;
   }
+  if (machineOf(root).diskFull) {
+    io.stderr.push(`tcpdump: ${file}: No space left on device`); // modelled: pcap_dump_open's error, as tcpdump prints it
+    return 1;
+  }
   const count = value("-W");
   const name = count === null ? file : `${file}${"0".repeat(String(Number(count) - 1).length)}`;
   writeJson(fakePaths(root).machine, { ...machineOf(root), captureFile: name });

@@ -41,3 +41,22 @@ export function runRecorded(root: string, program: string, args: string[], io: P
   if (recorded.stderr) io.stderr.push(recorded.stderr.replace(/\n$/, ""));
   return recorded.exitCode ?? 0;
 }
+
+/**
+ * `ifconfig NAME` for an interface the recorded `ifconfig -a` lists: its block (the line naming it and the indented
+ * ones after). Any other: "interface NAME does not exist" and status 1, as ifconfig.c says. Null for other arguments.
+ */
+export function runInterfaceIfconfig(root: string, args: string[], io: ProgramIo): number | null {
+  if (args.length !== 1 || !/^[a-z]+\d+$/.test(args[0])) return null;
+  const listing = readJson<Record<string, RecordedOutput>>(fakePaths(root).outputs)["ifconfig -a"]?.stdout ?? "";
+  const lines = listing.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(`${args[0]}: `));
+  if (start === -1) {
+    io.stderr.push(`ifconfig: interface ${args[0]} does not exist`);
+    return 1;
+  }
+  let end = start + 1;
+  while (end < lines.length && /^\s/.test(lines[end])) end++;
+  io.stdout.push(...lines.slice(start, end));
+  return 0;
+}

@@ -5,9 +5,11 @@
  * with its output and exit status. One Node start per test file instead of one per program call.
  *
  * Door lines: `call <slot path>` (a shim's call), `done <slot path>` (it has read the answer: the slot is
- * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `forget <root>` (it is gone),
+ * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `shift <seconds> <root>` (the
+ * clock moved by that much without any sleep counting it: each is due that much later), `forget <root>` (it is gone),
  * `settle <id> <root>` (answer `{ settled: id }` on the IPC channel once the tree's root shells and what they
- * left have ended or sleep) and `asleep <id> <count> <root>` (answer once that many sleeps wait).
+ * left have ended or sleep), `asleep <id> <count> <root>` (answer once that many sleeps wait) and `launch <id> <job>`
+ * (run a launchd job's program in the tree: JSON of its root, program, arguments and environment).
  */
 import { closeSync, constants, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
@@ -20,7 +22,8 @@ import { runOsascript } from "./osascript";
 import { runConsoleStat, runNc, runPflogIfconfig, runTcpdump } from "./pflog";
 import { type ProgramIo, runPfctl } from "./pfctl";
 import { runPs } from "./ps";
-import { runRecorded } from "./recorded-output";
+import { runInterfaceIfconfig, runRecorded } from "./recorded-output";
+import { runProgram } from "./spawn";
 import { runSudo } from "./sudo";
 import { type PfState, holdsBlockingRuleset } from "../pf-model";
 import { ANCHOR_NAME } from "../../../src/privileged/paths";
@@ -80,7 +83,14 @@ function clockOf(root: string): number {
 /** What the test side waits for, by tree: each resolved when `done` holds, on the first event it does. */
 const waits = new Map<string, { id: string; done: () => boolean }[]>();
 
-/** Something in `root` changed (a sleep began or ended, a shell or its life line ended): answer the waits met. */
+/** Trees with a wait not met yet, looked at again shortly (see `changed`). */
+const lookAgain = new Map<string, NodeJS.Timeout>();
+
+/**
+ * Something in `root` changed (a sleep began or ended, a shell or its life line ended): answer the waits met. A
+ * process that ends while another of its group still holds the life line (a timer beside the tcpdump its run
+ * started) says nothing, so a wait not met is looked at again a moment later.
+ */
 function changed(root: string): void {
   const list = waits.get(root);
   if (!list) return;
@@ -90,6 +100,15 @@ function changed(root: string): void {
     return false;
   });
   waits.set(root, left);
+  if (left.length > 0 && !lookAgain.has(root)) {
+    lookAgain.set(
+      root,
+      setTimeout(() => {
+        lookAgain.delete(root);
+        changed(root);
+      }, 20),
+    );
+  }
 }
 
 function waitFor(root: string, id: string, done: () => boolean): void {
@@ -191,7 +210,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   if (program === "sudo") return runSudo(root, args, io);
   if (program === "launchctl") return runLaunchctl(root, args, io, call.asRoot);
   if (program === "ifconfig") {
-    const status = runPflogIfconfig(root, args, io);
+    const status = runPflogIfconfig(root, args, io) ?? runInterfaceIfconfig(root, args, io);
     if (status !== null) return status;
   }
   if (program === "stat") return runConsoleStat(root, args, io);
@@ -260,6 +279,33 @@ function wakeDue(root: string): void {
   changed(root);
 }
 
+interface Launch {
+  root: string;
+  program: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs a launchd job's program in the tree, followed as its root shells are (groups.ts), so that settling waits for
+ * what it leaves behind (a timer) too; answers `{ launched: id, result }` on the IPC channel once it has ended.
+ */
+async function launch(id: string, job: Launch): Promise<void> {
+  const finished = await runProgram(job.program, job.args, job.env, job.root);
+  process.send?.({
+    launched: id,
+    result: { exitCode: finished.status, stdout: finished.stdout, stderr: finished.stderr },
+  });
+}
+
+/** The clock moved by `seconds` that no sleep counts (it was set, or the Mac slept): each sleep is due as much later. */
+function shiftSleepers(root: string, seconds: number): void {
+  const list = sleepers.get(root);
+  if (!list || !Number.isFinite(seconds)) return;
+  for (const sleeper of list) sleeper.until += seconds;
+  recordSleepers(root);
+}
+
 function serve(door: string): void {
   // Read-write, so the door never reads end-of-file between two callers; non-blocking for libuv's pipe.
   const fd = openSync(door, constants.O_RDWR | constants.O_NONBLOCK);
@@ -277,7 +323,10 @@ function serve(door: string): void {
       const subject = line.slice(space + 1);
       if (verb === "call") void handleCall(subject);
       else if (verb === "tick") wakeDue(subject);
-      else if (verb === "done") removeFile(`${subject}.lock`);
+      else if (verb === "shift") {
+        const space = subject.indexOf(" ");
+        shiftSleepers(subject.slice(space + 1), Number(subject.slice(0, space)));
+      } else if (verb === "done") removeFile(`${subject}.lock`);
       else if (verb === "forget") {
         sleepers.delete(subject);
         captures.delete(subject);
@@ -286,6 +335,9 @@ function serve(door: string): void {
       } else if (verb === "settle") {
         const [id, root] = [subject.slice(0, subject.indexOf(" ")), subject.slice(subject.indexOf(" ") + 1)];
         waitFor(root, id, () => groupsIdle(root, [...sleepersOf(root), ...(captures.get(root) ?? [])]));
+      } else if (verb === "launch") {
+        const space = subject.indexOf(" ");
+        void launch(subject.slice(0, space), JSON.parse(subject.slice(space + 1)) as Launch);
       } else if (verb === "asleep") {
         const [id, count, ...rest] = subject.split(" ");
         const root = rest.join(" ");
