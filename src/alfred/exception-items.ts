@@ -163,14 +163,7 @@ export function addExceptionItems(words: readonly string[], context: ExceptionCo
   }
   const scope = scopeFor(typed, context.network, initialFormValues(identityOf(context.network)).scope);
   if ("problem" in scope) return [problemItem(title, `here: ${scope.problem}`)];
-  const values: ExceptionFormValues = {
-    address: typed.target,
-    protocol: typed.protocol ?? "any",
-    port: typed.port ?? "",
-    scope: scope.scope,
-    label: typed.label,
-    expiry: typed.expires ?? "never",
-  };
+  const values = formValuesOf(typed, scope.scope, "never");
   return [
     saveItem(title, values, context, (wide) => ({
       action: "exception-add",
@@ -183,6 +176,22 @@ export function addExceptionItems(words: readonly string[], context: ExceptionCo
       wide,
     })),
   ];
+}
+
+/** The form's values for typed words: what Add Exception would be given. */
+function formValuesOf(
+  typed: ExceptionWords,
+  scope: ExceptionFormValues["scope"],
+  expiry: ExceptionFormValues["expiry"],
+): ExceptionFormValues {
+  return {
+    address: typed.target,
+    protocol: typed.protocol ?? "any",
+    port: typed.port ?? "",
+    scope,
+    label: typed.label,
+    expiry: typed.expires ?? expiry,
+  };
 }
 
 /** `edit ID [words]`: the exception, how to change it, toggle and delete; with words, what Save would save. */
@@ -218,14 +227,7 @@ export function editExceptionItems(ref: string, words: readonly string[], contex
   const base = initialFormValues(null, existing);
   const scope = scopeFor(typed, context.network, base.scope);
   if ("problem" in scope) return [problemItem(ACTION_TITLES.saveException, `here: ${scope.problem}`), deleteItem];
-  const values: ExceptionFormValues = {
-    address: typed.target,
-    protocol: typed.protocol ?? "any",
-    port: typed.port ?? "",
-    scope: scope.scope,
-    label: typed.label,
-    expiry: typed.expires ?? base.expiry,
-  };
+  const values = formValuesOf(typed, scope.scope, base.expiry);
   const save = saveItem(ACTION_TITLES.saveException, values, { ...context, existing }, (wide) => ({
     action: "exception-edit",
     id: existing.id,
