@@ -1,3 +1,5 @@
+import { join, resolve } from "node:path";
+import { buildSync } from "esbuild";
 import { runCli } from "../../src/cli/main";
 import type { CliIo } from "../../src/cli/io";
 import { createSystemCommands } from "../../src/system/commands";
@@ -29,4 +31,19 @@ export async function runKillswitch(
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
+}
+
+/** The CLI bundled as it ships (one file for node), in `dir`: for tests that need it as its own process. */
+export function bundleKillswitch(dir: string): string {
+  const cli = join(dir, "killswitch.cjs");
+  buildSync({
+    entryPoints: [resolve(__dirname, "../../src/killswitch.ts")],
+    outfile: cli,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "warning",
+  });
+  return cli;
 }

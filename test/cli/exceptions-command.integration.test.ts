@@ -5,14 +5,13 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { buildSync } from "esbuild";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ANCHOR_NAME } from "../../src/lifecycle";
 import { userSettingsPath } from "../../src/settings/settings-file";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { temporaryDirectory } from "../temporary-directory";
-import { runKillswitch } from "./cli-harness";
+import { bundleKillswitch, runKillswitch } from "./cli-harness";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -95,16 +94,7 @@ describe("killswitch exceptions on a Mac", () => {
 describe("two killswitch processes changing the exceptions at once", () => {
   it("keep both changes, round after round", async () => {
     const dir = temporaryDirectory("cli-concurrent-");
-    const cli = join(dir, "killswitch.cjs");
-    buildSync({
-      entryPoints: [resolve(__dirname, "../../src/killswitch.ts")],
-      outfile: cli,
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      logLevel: "warning",
-    });
+    const cli = bundleKillswitch(dir);
     const home = join(dir, "home");
     const add = (address: string) =>
       new Promise<number>((done) => {

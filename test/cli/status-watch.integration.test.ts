@@ -4,15 +4,14 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { buildSync } from "esbuild";
+import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/io";
 import { userSettingsPath } from "../../src/settings/settings-file";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macSnapshot } from "../fakes/networks";
 import { temporaryDirectory } from "../temporary-directory";
-import { runKillswitch } from "./cli-harness";
+import { bundleKillswitch, runKillswitch } from "./cli-harness";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -97,16 +96,7 @@ describe("killswitch status --watch", () => {
 
   it("ends at once on a real Ctrl-C, in the middle of a long wait, with exit status 0", async () => {
     const dir = temporaryDirectory("cli-watch-process-");
-    const cli = join(dir, "killswitch.cjs");
-    buildSync({
-      entryPoints: [resolve(__dirname, "../../src/killswitch.ts")],
-      outfile: cli,
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      logLevel: "warning",
-    });
+    const cli = bundleKillswitch(dir);
     // A stand-in tree with no kill switch in it: Off, read without a Mac.
     const child = spawn(process.execPath, [cli, "status", "--watch", "--interval", "3600"], {
       env: { PATH: process.env.PATH, HOME: dir, KILLSWITCH_SYSTEM_ROOT: dir },
