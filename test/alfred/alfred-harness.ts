@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runAlfred } from "../../src/alfred/main";
 import type { AlfredOutput } from "../../src/alfred/items";
+import type { HostLookup } from "../../src/policy/policy";
 import type { SystemCommands } from "../../src/system/commands";
 import { temporaryDirectory } from "../temporary-directory";
 
@@ -43,7 +44,10 @@ export interface AlfredUser {
   open(query: string): Promise<string[]>;
 }
 
-export function alfredUser(system: SystemCommands, options: { now?: () => Date; home?: string } = {}): AlfredUser {
+export function alfredUser(
+  system: SystemCommands,
+  options: { now?: () => Date; home?: string; lookup?: HostLookup } = {},
+): AlfredUser {
   const home = options.home ?? temporaryDirectory("alfred-home-");
   const env = alfredEnvironment(home, temporaryDirectory("alfred-workflow-"));
   const opened: string[] = [];
@@ -59,6 +63,7 @@ export function alfredUser(system: SystemCommands, options: { now?: () => Date; 
       readStdin: async () => "",
       now: options.now ?? (() => new Date()),
       showInAlfred: async (query) => void opened.push(query),
+      lookup: options.lookup,
     });
     return { code, stdout };
   };

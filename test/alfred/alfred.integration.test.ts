@@ -13,7 +13,7 @@ import { ANCHOR_NAME } from "../../src/lifecycle";
 import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
 import { userSettingsPath } from "../../src/settings/settings-file";
 import { ACTION_TITLES, captivePortalTitle } from "../../src/words/actions";
-import { OUTCOMES, portalOpened } from "../../src/words/messages";
+import { OUTCOMES, nameConfirmationQuestion, portalOpened } from "../../src/words/messages";
 import { runKillswitch } from "../cli/cli-harness";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macSnapshot } from "../fakes/networks";
@@ -234,6 +234,38 @@ describe("the actions", () => {
       "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)",
     );
     expect((await listed(ana.alfred)).items.map((item) => item.title)).not.toContain(ACTION_TITLES.setServerProtocol);
+  });
+
+  it("asks to allow a name the network's DNS answered, and ↵ on the question enables with that answer only", async () => {
+    // The VPN down: the name is answered by this network's DNS, not the VPN's.
+    mac = createFakeMac({ network: macSnapshot({ wifi: "home", vpn: null }) });
+    const lookup = async (host: string) => (host === "nas.example.net" ? ["198.51.100.40"] : []);
+    const alfred = alfredUser(mac.system, { lookup });
+    const path = userSettingsPath(alfred.home);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        vpnServers: ["198.51.100.7:1194/udp"],
+        protectFromStartup: false,
+        exceptions: [{ address: "nas.example.net", protocol: "tcp", port: "445", scope: "all", enabled: true }],
+      }),
+    );
+    const asked = await pick(alfred, titled(await listed(alfred), ACTION_TITLES.enable));
+    expect(asked.title).toBe("Could Not Enable the Kill Switch");
+    expect(mac.prompts()).toHaveLength(0);
+    const question = nameConfirmationQuestion([
+      { field: "exceptions[0].address", host: "nas.example.net", addresses: ["198.51.100.40"] },
+    ]);
+    const item = titled(await listed(alfred), question.title);
+    expect(item).toMatchObject({
+      subtitle: `nas.example.net → 198.51.100.40 · ↵ ${ACTION_TITLES.allowOutsideVpn}`,
+      text: { largetype: question.message },
+    });
+    expect((await pick(alfred, item)).title).toBe(ACTION_TITLES.enable);
+    expect(mac.prompts()).toHaveLength(1);
+    expect(filterRules()).toContain("to 198.51.100.40 port 445");
+    expect((await listed(alfred)).items.map((each) => each.title)).not.toContain(question.title);
   });
 
   it("shows a change in flight first and has Alfred read again until it is done", async () => {
