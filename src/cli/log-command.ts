@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { namedSetting } from "../words/settings";
 import { CAPTURE_FILE_LIMIT, TextFileError, readBoundedFile } from "../files/text-file";
 import { PflogCaptureError, type PflogPacket, readPflogCapture } from "../pflog/capture";
 import { readBlockedTrafficRecord } from "../pflog/record";
@@ -76,8 +77,8 @@ async function readThisMac(io: CliIo): Promise<{ path: string; packets: PflogPac
   }
   if (!record) {
     throw new CliError(
-      "No record of blocked traffic on this Mac: it is kept while the kill switch is on with blockedTrafficLog " +
-        "above 0 (Raycast: Blocked Traffic Log). Read another capture with --capture FILE.",
+      `No record of blocked traffic on this Mac: it is kept while the kill switch is on with ${namedSetting("blockedTrafficLog")} ` +
+        "above 0. Read another capture with --capture FILE.",
       1,
     );
   }

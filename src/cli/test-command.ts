@@ -22,6 +22,7 @@ const WORDS: Record<ProbeResult["verdict"], string> = {
   blocked: "blocked",
   leak: "LEAK",
   passed: "passed",
+  "no-answer": "no answer",
   "tunnel-blocked": "BLOCKED IN THE TUNNEL",
   "not-proven": "not proven",
 };

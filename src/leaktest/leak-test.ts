@@ -15,8 +15,9 @@
  * - **not proven**: nothing can tell. It could not be sent (`nc` failed before sending), this Mac refused it
  *   with no block of it logged (so it did not leave, but not by the kill switch's doing), or no record is
  *   being kept, so pf's verdict cannot be read. The summary never says "no leak" while one is not proven.
- * The tunnel probe is **tunnel-blocked** when pf logged its block, **passed** when it connected or was sent
- * and not refused while the record is kept without a block logged, else not proven.
+ * The tunnel probe is **tunnel-blocked** when pf logged its block, **passed** when it connected, **no-answer**
+ * when it was sent and not refused while the record is kept without a block logged (it went into the tunnel,
+ * but nothing proves it came out the other end), else not proven.
  */
 import type { NetworkState } from "../network/state";
 import type { BlockedTrafficRecord } from "../pflog/record";
@@ -29,8 +30,10 @@ export type ProbeVerdict =
   | "blocked"
   /** An outside probe that left the Mac outside the VPN. */
   | "leak"
-  /** The tunnel probe went through the tunnel. */
+  /** The tunnel probe went through the tunnel: it connected. */
   | "passed"
+  /** The tunnel probe was sent into the tunnel, pf logged no block of it, and no answer came: not a pass. */
+  | "no-answer"
   /** The tunnel probe was blocked by pf. */
   | "tunnel-blocked"
   /** Nothing tells what became of it: it could not be sent, or pf's log is not being kept. */
@@ -119,7 +122,7 @@ function judge(sent: SentProbe & { run: CommandResult }, record: BlockedTrafficR
   if (!isKept(record))
     return { probe, verdict: "not-proven", detail: `it did not connect${answer}, and ${unreadable}` };
   if (REFUSED_HERE.test(said)) return { probe, verdict: "not-proven", detail: refusedHere(said) };
-  return { probe, verdict: "passed", detail: `pf let it into the tunnel; no answer came back${answer}` };
+  return { probe, verdict: "no-answer", detail: `sent into the tunnel, no answer${answer}` };
 }
 
 /** Sends every probe, then judges each by pf's record. Never needs a password. */

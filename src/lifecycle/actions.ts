@@ -32,6 +32,7 @@ import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, type PfFindings, getKillSwitchStatus } from "./status";
 import { trustWarnings } from "../policy/warnings";
 import { describeNamesToConfirm, fieldsNaming } from "../policy/name-trust";
+import { SETTING_TITLES, namedSetting } from "../words/settings";
 
 export interface KillSwitchRequest {
   system: SystemCommands;
@@ -111,10 +112,21 @@ async function runRootAction(
   }
 }
 
-const NO_SERVER_TO_KEEP =
-  "Protect from startup needs a VPN server to keep reachable after a restart, and none is known, so nothing was " +
-  "changed. Connect the VPN and enable again (its server is then found and kept), or name it in vpnServers " +
-  "(Raycast: VPN Servers), or turn protectFromStartup off (Raycast: Protect From Startup).";
+/**
+ * Why Enable refused for want of a server to keep reachable: connected with none found, or not connected at all
+ * (then connecting is what finds it).
+ */
+export function noServerToKeep(connected: boolean): string {
+  const ways =
+    `name it in ${namedSetting("vpnServers")}, or turn ${namedSetting("protectFromStartup")} off ` +
+    `(the kill switch then lasts until the next restart)`;
+  return connected
+    ? `The VPN is connected, but its server was not found, and ${SETTING_TITLES.protectFromStartup} must keep it ` +
+        `reachable after a restart; nothing was changed. To go on, ${ways}.`
+    : `No VPN is connected and no VPN server is known, and ${SETTING_TITLES.protectFromStartup} must keep one ` +
+        `reachable after a restart; nothing was changed. Connect the VPN and enable again (its server is then ` +
+        `found and kept), or ${ways}.`;
+}
 
 /** One server Enable asks about, with what the Mac saw of it. */
 export interface ServerQuestion {
@@ -133,7 +145,7 @@ function askForTransport(questions: readonly ServerQuestion[]): string {
     `A route or the network can name any address; only the VPN program's own connection proves a server, and ` +
     `the kill switch passes a server on its own protocol and port only. ` +
     `Answer with IP:port/proto (e.g. ${example}) or IP/ikev2 if it is your VPN's server, IP/none if it is not: ` +
-    `in Enable's question (CLI: --server-transport), or name it in vpnServers (Raycast: VPN Servers). ` +
+    `in Enable's question (CLI: --server-transport), or name it in ${namedSetting("vpnServers")}. ` +
     `The answer is kept for the next Enable.`
   );
 }
@@ -303,7 +315,7 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
   const rules = buildKillSwitchAnchor(input);
   const summary = summarizeAnchor(input);
   if (settings.protectFromStartup && summary.endpoints.length === 0) {
-    throw new KillSwitchError("no-server", NO_SERVER_TO_KEEP, true);
+    throw new KillSwitchError("no-server", noServerToKeep(network.tunnels.length > 0), true);
   }
   // Recorded with why each is trusted: proved by a VPN program's connection, or the user's answer.
   const evidenceOf = (address: string): ServerEvidence =>

@@ -2,6 +2,7 @@ import { ANCHOR_NAME, WATCHDOG_INTERVAL_SECONDS } from "../privileged/paths";
 import type { KillSwitchChange } from "./actions";
 import type { NetworkState } from "../network/state";
 import type { KillSwitchStatus } from "./status";
+import { namedSetting } from "../words/settings";
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -122,6 +123,6 @@ export function untrustedTunnelsNow(status: KillSwitchStatus, network: NetworkSt
 export function describeUntrustedTunnels(names: readonly string[]): string[] {
   if (names.length === 0) return [];
   return [
-    `  Not trusted as the VPN, so blocked like Wi-Fi: ${names.join(", ")}. To let one through, add it to trustedTunnels (Raycast: Trusted Tunnels) and turn the kill switch on again.`,
+    `  Not trusted as the VPN, so blocked like Wi-Fi: ${names.join(", ")}. To let one through, add it to ${namedSetting("trustedTunnels")} and turn the kill switch on again.`,
   ];
 }

@@ -4,6 +4,7 @@
  * trusted as the VPN.
  */
 import type { AnchorSummary } from "../pf/anchor";
+import { namedSetting } from "../words/settings";
 
 export function trustWarnings(summary: Pick<AnchorSummary, "endpoints" | "untrustedTunnels">): string[] {
   const byHost = new Map<string, string[]>();
@@ -17,7 +18,7 @@ export function trustWarnings(summary: Pick<AnchorSummary, "endpoints" | "untrus
   );
   const tunnels = summary.untrustedTunnels.map(
     (name) =>
-      `${name} is up but not trusted as the VPN (it does not carry the routes to the Internet, or it is a ppp link no connected VPN service accounts for, such as PPPoE), so it is blocked like Wi-Fi. To let it through, add it to Trusted Tunnels (trustedTunnels).`,
+      `${name} is up but not trusted as the VPN (it does not carry the routes to the Internet, or it is a ppp link no connected VPN service accounts for, such as PPPoE), so it is blocked like Wi-Fi. To let it through, add it to ${namedSetting("trustedTunnels")}.`,
   );
   return [...servers, ...tunnels];
 }

@@ -112,3 +112,6 @@ export function nameConfirmationQuestion(names: readonly NameToConfirm[]): { tit
 /** Said before uninstalling, by every front-end (Raycast adds where its own settings stay). */
 export const UNINSTALL_WARNING =
   "This removes the kill switch's rules, its startup watchdog and every file it keeps on this Mac. Traffic flows normally afterwards.";
+
+/** The button that closes a report without doing anything else. */
+export const DISMISS = "OK";

@@ -311,6 +311,17 @@ describe("the verdicts", () => {
     expect(leakTestOutcome(older)).toBe("no-leak");
   });
 
+  it("calls a tunnel probe sent with no answer and no block logged sent into the tunnel, not a pass", async () => {
+    const vpn = macNetworkState({ wifi: "home", vpn: "utun4" });
+    const outsideBlocked = (calls: string[][]) => blockedAll(calls.filter((args) => !args.includes("utun4")));
+    const result = await testWith(dropped, outsideBlocked, vpn);
+    expect(result.results.at(-1)).toMatchObject({
+      verdict: "no-answer",
+      detail: "sent into the tunnel, no answer (nc: connectx to 1.1.1.1 port 443 (tcp) failed: Operation timed out)",
+    });
+    expect(leakTestOutcome(result)).toBe("no-leak");
+  });
+
   it("says not proven when no probe could be planned outside the tunnel", () => {
     expect(leakTestOutcome({ results: [], skipped: [], leaks: 0, unproven: 0 })).toBe("not-proven");
   });

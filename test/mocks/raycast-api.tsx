@@ -21,6 +21,7 @@ export interface AlertRecord {
   title: string;
   message?: string;
   primaryAction?: { title: string; style?: string };
+  dismissAction?: { title: string; style?: string };
 }
 
 /** What the commands did, and how the next alert is answered. */
@@ -140,7 +141,11 @@ export class Toast {
     this.message = options.message;
   }
   async show(): Promise<void> {}
-  async hide(): Promise<void> {}
+  /** A hidden toast is no longer on screen: it leaves the record. */
+  async hide(): Promise<void> {
+    const index = raycast.toasts.findIndex((toast) => toast.title === this.title && toast.style === this.style);
+    if (index !== -1) raycast.toasts.splice(index, 1);
+  }
 }
 
 export async function showToast(options: ToastRecord | string, title?: string, message?: string): Promise<Toast> {
@@ -156,7 +161,12 @@ export async function showHUD(title: string): Promise<void> {
 export const Alert = { ActionStyle: { Default: "default", Cancel: "cancel", Destructive: "destructive" } } as const;
 
 export async function confirmAlert(options: AlertRecord): Promise<boolean> {
-  raycast.alerts.push({ title: options.title, message: options.message, primaryAction: options.primaryAction });
+  raycast.alerts.push({
+    title: options.title,
+    message: options.message,
+    primaryAction: options.primaryAction,
+    ...(options.dismissAction ? { dismissAction: options.dismissAction } : {}),
+  });
   return raycast.alertAnswer;
 }
 
@@ -248,8 +258,26 @@ export const Action = Object.assign(host("Action"), {
   CopyToClipboard: host("Action.CopyToClipboard"),
 });
 
+/** A detail that renders its metadata panel inside it, so tests can read the labels. */
+function detailHost(name: string) {
+  const component = ({ children, metadata, ...props }: Props & { metadata?: ReactNode }) =>
+    createElement(name, props, children, metadata);
+  component.displayName = name;
+  return component;
+}
+
 export const List = Object.assign(host("List"), {
-  Item: Object.assign(host("List.Item"), { Detail: host("List.Item.Detail") }),
+  Item: Object.assign(host("List.Item"), {
+    Detail: Object.assign(detailHost("List.Item.Detail"), {
+      Metadata: Object.assign(host("List.Item.Detail.Metadata"), {
+        Label: host("List.Item.Detail.Metadata.Label"),
+        Separator: host("List.Item.Detail.Metadata.Separator"),
+        TagList: Object.assign(host("List.Item.Detail.Metadata.TagList"), {
+          Item: host("List.Item.Detail.Metadata.TagList.Item"),
+        }),
+      }),
+    }),
+  }),
   Section: host("List.Section"),
   EmptyView: host("List.EmptyView"),
 });

@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { KillSwitchError } from "../../src/lifecycle";
+import { noServerToKeep } from "../../src/lifecycle/actions";
 import { DEFAULT_SETTINGS } from "../../src/policy/settings";
 import disableCommand from "../../src/disable-kill-switch";
 import enableCommand from "../../src/enable-kill-switch";
 import uninstallCommand from "../../src/uninstall-kill-switch";
 import { readCachedSnapshot } from "../../src/raycast/stores/snapshot-cache";
-import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
+import { LaunchType, LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
 import { storeExceptions, userSettingsFilePath, writeUserSettings } from "./user-settings";
 import { HOME_ID, VPN_DOWN, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies } from "./helpers";
 
@@ -14,10 +15,19 @@ vi.mock("../../src/raycast/reading/network-reading", async (original) =>
   (await import("./helpers")).withNetworkSpy(await original()),
 );
 
-beforeEach(() => {
+beforeEach(async () => {
   resetRaycast();
   resetSpies();
+  // The first Enable's message is tested on its own: here Enable has run before.
+  await LocalStorage.setItem("first-enable-shown", true);
 });
+
+/** The toast shown while macOS asks for the password: its title says what is about to change. */
+const ABOUT_TO_CHANGE = {
+  style: "ANIMATED",
+  title: "Blocking all traffic outside the VPN, from now and after every restart",
+  message: "macOS asks for an administrator's password (or Touch ID) to change the firewall.",
+};
 
 describe("Enable Kill Switch", () => {
   it("enables with one call and says what is in force in a HUD", async () => {
@@ -34,7 +44,7 @@ describe("Enable Kill Switch", () => {
     expect(request.network).toBe(VPN_UP);
     expect(raycast.huds).toEqual(["Kill Switch On · utun4 · 1 VPN server allowed"]);
     expect(raycast.alerts).toEqual([]);
-    expect(raycast.toasts).toEqual([]);
+    expect(raycast.toasts).toEqual([ABOUT_TO_CHANGE]);
     expect(raycast.launches).toEqual([{ name: "kill-switch-status", type: LaunchType.Background, context: undefined }]);
     expect(readCachedSnapshot()).toMatchObject({
       state: "protected",
@@ -71,8 +81,16 @@ describe("Enable Kill Switch", () => {
 
     const request = lifecycle.enableKillSwitch.mock.calls[0][0];
     expect(request.settings).toMatchObject({ vpnServers: ["198.51.100.7"], allowLan: true });
-    expect(raycast.huds).toEqual([
-      "Kill Switch On · utun4 · 1 VPN server allowed · local network allowed · Raycast's preferences used: VPN Servers 198.51.100.7 (settings file: vpn.example.com/ikev2); Allow Local Network on (settings file: off)",
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.alerts).toEqual([
+      {
+        title: "Kill Switch On · 1 Note",
+        message:
+          "Raycast's preferences used: VPN Servers 198.51.100.7 (settings file: vpn.example.com/ikev2); Local Network on (settings file: off)\n\n" +
+          "Kill Switch On · utun4 · 1 VPN server allowed · local network allowed",
+        primaryAction: { title: "OK" },
+        dismissAction: { title: "Test Kill Switch" },
+      },
     ]);
   });
 
@@ -119,18 +137,85 @@ describe("Enable Kill Switch", () => {
     expect(raycast.toasts).toEqual([]);
   });
 
-  it("leaves the question to Enable when startup protection is on: it refuses, saying what to set", async () => {
+  it("says, when no VPN is connected and no server is known, to connect it first, in an alert with Open Preferences", async () => {
     networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    lifecycle.enableKillSwitch.mockRejectedValue(new KillSwitchError("no-server", noServerToKeep(false), true));
+
+    await enableCommand(launchProps());
+
+    expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
+    expect(raycast.alerts).toEqual([
+      {
+        title: "Connect Your VPN First",
+        message:
+          "The kill switch keeps your VPN's server reachable, also after a restart, and no server is known yet. Connect your VPN and enable again, or name its server under VPN Servers in Preferences. Nothing was changed.",
+        primaryAction: { title: "Open Preferences", style: "default" },
+        dismissAction: { title: "Cancel" },
+      },
+    ]);
+    expect(raycast.openedPreferences).toBe(1);
+    expect(raycast.failureToasts).toEqual([]);
+    expect(raycast.huds).toEqual([]);
+  });
+
+  it("says, when the VPN is connected but its server was not found, that and not to connect it, and offers to enable without startup protection", async () => {
+    lifecycle.enableKillSwitch
+      .mockRejectedValueOnce(new KillSwitchError("no-server", noServerToKeep(true), true))
+      .mockImplementation(async (request) => changeFor("enable", request.settings, request.network, "protected"));
+
+    await enableCommand(launchProps());
+
+    expect(raycast.alerts[0]).toEqual({
+      title: "VPN Server Not Found",
+      message:
+        "Your VPN is connected, but its server was not found on this Mac, so the kill switch cannot keep it reachable after a restart. Name the server under VPN Servers in Preferences, or enable without startup protection: the kill switch then lasts until the next restart. Nothing was changed.",
+      primaryAction: { title: "Enable Without Startup Protection", style: "default" },
+      dismissAction: { title: "Open Preferences" },
+    });
+    expect(raycast.alerts[0].message).not.toContain("Connect");
+    expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(2);
+    expect(lifecycle.enableKillSwitch.mock.calls[0][0].settings.protectFromStartup).toBe(true);
+    expect(lifecycle.enableKillSwitch.mock.calls[1][0].settings.protectFromStartup).toBe(false);
+    // The first line was withdrawn with the refusal; the second says the restart is not covered.
+    expect(raycast.toasts.map((toast) => toast.title)).toEqual([
+      "Blocking all traffic outside the VPN, until the next restart",
+    ]);
+    expect(raycast.huds).toEqual(["Kill Switch On · utun4 · 1 VPN server allowed"]);
+  });
+
+  it("opens Preferences, and enables nothing, when the user picks that instead", async () => {
+    raycast.alertAnswer = false;
+    lifecycle.enableKillSwitch.mockRejectedValue(new KillSwitchError("no-server", noServerToKeep(true), true));
+
+    await enableCommand(launchProps());
+
+    expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
+    expect(raycast.openedPreferences).toBe(1);
+    expect(raycast.huds).toEqual([]);
+  });
+
+  it("says which server name did not resolve in an alert, with Open Preferences", async () => {
     lifecycle.enableKillSwitch.mockRejectedValue(
-      new KillSwitchError("no-server", "Protect from startup needs a VPN server to keep reachable…", true),
+      new KillSwitchError(
+        "resolve",
+        "Cannot resolve host names, so nothing was changed:\n  vpnServers: vpn.example.com: ENOTFOUND",
+        true,
+        "vpnServers: vpn.example.com: ENOTFOUND",
+      ),
     );
 
     await enableCommand(launchProps());
 
-    expect(raycast.alerts).toEqual([]);
-    expect(raycast.toasts).toEqual([
-      expect.objectContaining({ message: expect.stringContaining("Protect from startup needs a VPN server") }),
+    expect(raycast.alerts).toEqual([
+      {
+        title: "A Server Name Did Not Resolve",
+        message:
+          "vpnServers: vpn.example.com: ENOTFOUND\n\nCheck the name in Preferences, or use the server's IP address. Nothing was changed.",
+        primaryAction: { title: "Open Preferences", style: "default" },
+        dismissAction: { title: "Cancel" },
+      },
     ]);
+    expect(raycast.failureToasts).toEqual([]);
   });
 
   it("enables in blocking mode when the user confirms", async () => {
@@ -145,7 +230,12 @@ describe("Enable Kill Switch", () => {
 
     expect(raycast.alerts[0].primaryAction?.title).toBe("Block All Traffic");
     expect(lifecycle.enableKillSwitch).toHaveBeenCalledTimes(1);
-    expect(raycast.huds).toEqual(["Kill Switch On · Blocking until the VPN connects"]);
+    // No server allowed: the VPN cannot connect through the rules, which is said rather than a success HUD.
+    expect(raycast.huds).toEqual([]);
+    expect(raycast.alerts[1]).toMatchObject({
+      title: "Kill Switch On · 1 Note",
+      message: expect.stringContaining("No VPN server is allowed: once the VPN disconnects"),
+    });
   });
 
   it("is quiet when the password dialog is cancelled", async () => {
@@ -172,6 +262,7 @@ describe("Enable Kill Switch", () => {
 
     expect(raycast.huds).toEqual([]);
     expect(raycast.failureToasts).toEqual([{ error, title: "Could Not Enable the Kill Switch", message: undefined }]);
+    expect(raycast.toasts).toEqual([expect.objectContaining({ style: "FAILURE" })]);
     expect(raycast.toasts[0].message).toContain("line 3: syntax error");
   });
 
@@ -181,9 +272,15 @@ describe("Enable Kill Switch", () => {
     await enableCommand(launchProps());
 
     expect(lifecycle.enableKillSwitch).not.toHaveBeenCalled();
-    expect(raycast.toasts[0].title).toBe("Check the Kill Switch Preferences");
-    expect(raycast.toasts[0].message).toContain('VPN Servers: "not a server!" is not an IP address');
-    expect(raycast.toasts[0].message).toContain('DNS Resolvers: "dns.quad9" is not an IPv4 or IPv6 address');
+    // An alert, not a toast: from the menu bar a toast shows its title only.
+    expect(raycast.toasts).toEqual([]);
+    expect(raycast.alerts[0]).toMatchObject({
+      title: "Check the Kill Switch Preferences",
+      primaryAction: { title: "Open Preferences" },
+    });
+    expect(raycast.alerts[0].message).toContain('VPN Servers: "not a server!" is not an IP address');
+    expect(raycast.alerts[0].message).toContain('DNS Resolvers: "dns.quad9" is not an IPv4 or IPv6 address');
+    expect(raycast.openedPreferences).toBe(1);
   });
 
   it("still reports success when the menu bar was never activated", async () => {
@@ -195,7 +292,7 @@ describe("Enable Kill Switch", () => {
     await enableCommand(launchProps());
 
     expect(raycast.huds).toHaveLength(1);
-    expect(raycast.toasts).toEqual([]);
+    expect(raycast.toasts).toEqual([ABOUT_TO_CHANGE]);
   });
 });
 
@@ -267,6 +364,7 @@ describe("Uninstall Kill Switch", () => {
         title: "Uninstall Kill Switch?",
         message: expect.stringContaining("startup watchdog"),
         primaryAction: { title: "Uninstall", style: "destructive" },
+        dismissAction: { title: "Cancel" },
       },
     ]);
     expect(lifecycle.uninstallKillSwitch).toHaveBeenCalledTimes(1);

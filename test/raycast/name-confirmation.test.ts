@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { NameConfirmationError } from "../../src/lifecycle";
 import enableCommand from "../../src/enable-kill-switch";
-import { raycast, resetRaycast } from "../mocks/raycast-api";
+import { LocalStorage, raycast, resetRaycast } from "../mocks/raycast-api";
 import { readUserSettings, storeExceptions } from "./user-settings";
 import { changeFor, launchProps, lifecycle, resetSpies } from "./helpers";
 
@@ -15,6 +15,8 @@ beforeEach(async () => {
   resetSpies();
   raycast.preferences = { vpnServers: "198.51.100.7:1194/udp" };
   storeExceptions([{ id: "nas", address: "nas.example.net", protocol: "any", scope: "all", label: "NAS" }]);
+  // Not the first Enable: its message is tested in enable-outcomes.
+  await LocalStorage.setItem("first-enable-shown", true);
 });
 
 const NAS = { field: "exceptions[0].address", host: "nas.example.net", addresses: ["93.184.216.34"] };

@@ -122,11 +122,11 @@ describe("preferenceConflicts", () => {
     });
     const conflicts = preferenceConflicts(used, raw, settings);
     expect(conflicts).toEqual([
-      { field: "allowLan", title: "Allow Local Network", used: "on", ignored: "off" },
+      { field: "allowLan", title: "Local Network", used: "on", ignored: "off" },
       { field: "blockedTrafficLog", title: "Blocked Traffic Log", used: "50", ignored: "0" },
     ]);
     expect(describePreferenceConflicts(conflicts)).toBe(
-      "Raycast's preferences used: Allow Local Network on (settings file: off); Blocked Traffic Log 50 (settings file: 0)",
+      "Raycast's preferences used: Local Network on (settings file: off); Blocked Traffic Log 50 (settings file: 0)",
     );
   });
 

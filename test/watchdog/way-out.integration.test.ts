@@ -71,7 +71,7 @@ describe("blocking mode keeps the way out", () => {
     const refused = await enable(mac, DEFAULTS, down).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(KillSwitchError);
     expect(refused).toMatchObject({ kind: "no-server", nothingChanged: true });
-    expect((refused as Error).message).toMatch(/vpnServers \(Raycast: VPN Servers\)/);
+    expect((refused as Error).message).toMatch(/No VPN is connected .* VPN Servers \(vpnServers\)/);
     expect(mac.prompts()).toHaveLength(0);
     expect(mac.readPf()).toEqual(before);
 

@@ -27,7 +27,8 @@ export function applyExceptions(change: string | null, now: Date = new Date()): 
       await showHUD(notApplied(what));
       return;
     }
-    await reportChange(outcome.value, [rulesReloaded(what), ...notes].join(" · "), {
+    await reportChange(outcome.value, rulesReloaded(what), {
+      extra: notes,
       network,
       settings,
       captivePortalUntil: until,

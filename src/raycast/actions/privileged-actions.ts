@@ -2,7 +2,6 @@
  * The privileged actions as the Raycast commands run them: the lifecycle with the Mac's programs, and a
  * cancelled password dialog turned into a plain outcome. Only Enable, Disable and Uninstall import this.
  */
-import { showHUD } from "@raycast/api";
 import {
   type KillSwitchChange,
   KillSwitchError,
@@ -15,7 +14,8 @@ import {
 import type { NetworkState } from "../../network/state";
 import { type ServerAnswer, splitServerAnswers } from "../../policy/policy";
 import type { Settings } from "../../policy/settings";
-import { outcomeHud } from "../../words/messages";
+import { changeReport } from "../../words/change-report";
+import { showReport } from "./show-report";
 import { snapshotFromStatus } from "../reading/kill-switch-reading";
 import { refreshMenuBar } from "../reading/menu-bar-refresh";
 import { writeCachedSnapshot } from "../stores/snapshot-cache";
@@ -89,12 +89,24 @@ export function clearLogFromRaycast(
   return unlessCancelled(() => clearBlockedTraffic({ system: systemCommands(), authentication, network }));
 }
 
-/** After an action ran: the menu bar's snapshot cached, the HUD shown, the menu bar redrawn. */
-export async function reportChange(
-  change: KillSwitchChange,
-  hud: string,
-  context: { network: NetworkState | null; settings: Settings | null; captivePortalUntil?: Date | null; now?: Date },
-): Promise<void> {
+/** What the context of a report may add: the front-end's own notes, and the alert's second button. */
+export interface ReportContext {
+  network: NetworkState | null;
+  settings: Settings | null;
+  captivePortalUntil?: Date | null;
+  now?: Date;
+  /** Notes of Raycast's own (a preference used over the settings file), after the lifecycle's. */
+  extra?: readonly string[];
+  /** The result was already shown (the first Enable's message): only cache and redraw. */
+  quiet?: boolean;
+}
+
+/**
+ * After an action ran: the menu bar's snapshot cached, the result shown, the menu bar redrawn. A plain success is
+ * a HUD; a state that is not plainly good, a rule set passing no VPN server, or any note is shown in an alert
+ * that stays on screen (from the menu bar a toast shows its title only), what weighs on protection first.
+ */
+export async function reportChange(change: KillSwitchChange, done: string, context: ReportContext): Promise<void> {
   writeCachedSnapshot(
     snapshotFromStatus(change.status, context.network, context.settings, {
       now: context.now ?? new Date(),
@@ -102,6 +114,6 @@ export async function reportChange(
       captivePortalUntil: context.captivePortalUntil,
     }),
   );
-  await showHUD(outcomeHud(change.status, hud));
+  if (!context.quiet) await showReport(changeReport(change, done, context.extra), change.action);
   await refreshMenuBar();
 }

@@ -1,4 +1,5 @@
 import { getPreferenceValues } from "@raycast/api";
+import { SETTING_TITLES } from "../../words/settings";
 import { type ExceptionSetting, type Settings, type SettingsResult, parseSettings } from "../../policy/settings";
 
 /** The extension's preferences as Raycast stores them (see `preferences` in package.json). */
@@ -19,19 +20,7 @@ export interface ExtensionPreferences {
 }
 
 /** The titles people see in Raycast's preferences, so an error names the field they can find. */
-export const PREFERENCE_TITLES: Record<string, string> = {
-  vpnServers: "VPN Servers",
-  tunnelInterface: "Tunnel Interface",
-  trustedTunnels: "Trusted Tunnels",
-  allowLan: "Allow Local Network",
-  allowDiscovery: "Allow Bonjour Discovery",
-  allowAirDrop: "Allow AirDrop",
-  dnsResolvers: "DNS Resolvers",
-  authentication: "Authentication",
-  protectFromStartup: "Protect From Startup",
-  blockedTrafficLog: "Blocked Traffic Log",
-  exceptions: "Exceptions",
-};
+export const PREFERENCE_TITLES: Record<string, string> = SETTING_TITLES;
 
 /** "a, b,,c " -> ["a", "b", "c"]: text fields hold comma-separated lists (spaces stay, so typos are reported). */
 export function splitList(text: string | undefined): string[] {

@@ -63,13 +63,15 @@ export async function showSettingsErrors(
 /**
  * What every command that acts on the kill switch needs first: valid settings, the network now, a toast on
  * failure. `notes` say which preference was used over the settings file's value, for the command's HUD.
+ * `showErrors` shows settings Raycast cannot use (default: a toast with Open Preferences).
  */
 export async function withSettingsAndNetwork(
   failureTitle: string,
   action: (settings: Settings, network: NetworkState, notes: string[]) => Promise<void>,
+  showErrors: (errors: string[], source: "preferences" | "settings file") => Promise<void> = showSettingsErrors,
 ): Promise<void> {
   const loaded = await loadSettings();
-  if (!loaded.ok) return showSettingsErrors(loaded.errors, loaded.source);
+  if (!loaded.ok) return showErrors(loaded.errors, loaded.source);
   try {
     await action(loaded.settings, await readNetworkState(), loaded.notes);
   } catch (error) {

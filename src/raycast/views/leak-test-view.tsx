@@ -3,19 +3,22 @@
  * with pf's verdict; a leak is said first and loudly, with what to do, and "no leak" only when pf's log proves
  * each probe outside the tunnel blocked.
  */
-import { Action, ActionPanel, Detail, Icon } from "@raycast/api";
+import { Action, ActionPanel, Detail, Icon, LaunchType, launchCommand } from "@raycast/api";
 import { useEffect, useState } from "react";
 import { ACTION_TITLES } from "../../words/actions";
 import { type LeakTestResult, type ProbeVerdict, runLeakTest } from "../../leaktest/leak-test";
 import { leakTestOutcome } from "../../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../../pflog/record";
 import { readNetworkState } from "../reading/network-reading";
+import { readKillSwitch } from "../reading/kill-switch-reading";
+import { COMMANDS } from "../commands";
 import { systemCommands } from "../system";
 
 const MARKS: Record<ProbeVerdict, string> = {
   blocked: "✅ Blocked",
   leak: "🚨 **LEAK**",
   passed: "✅ Through the VPN",
+  "no-answer": "❔ Sent into the tunnel, no answer",
   "tunnel-blocked": "⚠️ Blocked in the tunnel",
   "not-proven": "❔ Not proven",
 };
@@ -54,33 +57,54 @@ export function describeLeakTest(result: LeakTestResult): string {
   ].join("\n");
 }
 
+/** Said instead of a test when the kill switch is off: nothing blocks, so probes getting out are no leak. */
+export const KILL_SWITCH_OFF =
+  "# The Kill Switch Is Off\n\nNothing is blocked now, so there is nothing to test: traffic flows normally, " +
+  "outside the VPN too. Enable the kill switch, then test it.";
+
+/** Reads the status first: a test runs only while the kill switch has rules to test. */
+async function testNow(): Promise<{ markdown: string; off: boolean }> {
+  const system = systemCommands();
+  const network = await readNetworkState();
+  const status = await readKillSwitch(network);
+  if (status.state === "off") return { markdown: KILL_SWITCH_OFF, off: true };
+  const result = await runLeakTest({
+    system,
+    network,
+    readRecord: () => readBlockedTrafficRecord(system),
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+  });
+  return { markdown: describeLeakTest(result), off: false };
+}
+
 export function LeakTestView() {
-  const [markdown, setMarkdown] = useState<string | null>(null);
+  const [shown, setShown] = useState<{ markdown: string; off: boolean } | null>(null);
   const [run, setRun] = useState(0);
   useEffect(() => {
-    setMarkdown(null);
-    const system = systemCommands();
-    readNetworkState()
-      .then((network) =>
-        runLeakTest({
-          system,
-          network,
-          readRecord: () => readBlockedTrafficRecord(system),
-          wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-          now: () => new Date(),
-        }),
-      )
-      .then((result) => setMarkdown(describeLeakTest(result)))
+    setShown(null);
+    testNow()
+      .then(setShown)
       .catch((error: unknown) =>
-        setMarkdown(`# ❔ The test could not run\n\n${error instanceof Error ? error.message : String(error)}`),
+        setShown({
+          markdown: `# ❔ The test could not run\n\n${error instanceof Error ? error.message : String(error)}`,
+          off: false,
+        }),
       );
   }, [run]);
   return (
     <Detail
-      isLoading={markdown === null}
-      markdown={markdown ?? "Sending probes outside the VPN on purpose…"}
+      isLoading={shown === null}
+      markdown={shown?.markdown ?? "Sending probes outside the VPN on purpose…"}
       actions={
         <ActionPanel>
+          {shown?.off ? (
+            <Action
+              title={ACTION_TITLES.enable}
+              icon={Icon.Shield}
+              onAction={() => launchCommand({ name: COMMANDS.enable, type: LaunchType.UserInitiated })}
+            />
+          ) : null}
           <Action title={ACTION_TITLES.testAgain} icon={Icon.ArrowClockwise} onAction={() => setRun((n) => n + 1)} />
         </ActionPanel>
       }
