@@ -112,6 +112,7 @@ describe("VPN servers named by host name", () => {
 
   it("is taken out by Uninstall too", async () => {
     await enabledOverUsersHosts();
+    expect(hosts()).toBe(USERS_HOSTS + block("198.51.100.7\tvpn.example.com", "2001:db8::7\tvpn.example.com"));
     await uninstallKillSwitch({ system: mac.system });
     expect(hosts()).toBe(USERS_HOSTS);
   });
