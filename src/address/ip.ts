@@ -26,6 +26,28 @@ export function isIpAddress(address: string): boolean {
   return familyOf(address) !== null;
 }
 
+/**
+ * The one text of an address (no zone): IPv4 without leading zeros, IPv6 in lower case with its longest run of zero
+ * groups (two or more, the first of equals) shortened, as RFC 5952 writes it; null for anything else.
+ */
+export function canonicalAddress(address: string): string | null {
+  const family = familyOf(address);
+  if (family === null || address.includes("%")) return null;
+  if (family === "inet") return address.split(".").map(Number).join(".");
+  const value = ipv6ToBigInt(address);
+  const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(16 * (7 - i))) & 0xffffn).toString(16));
+  let best = -1;
+  let longest = 1;
+  for (let i = 0; i < 8;) {
+    let run = 0;
+    while (i + run < 8 && groups[i + run] === "0") run++;
+    if (run > longest) [best, longest] = [i, run];
+    i += Math.max(run, 1);
+  }
+  if (best === -1) return groups.join(":");
+  return `${groups.slice(0, best).join(":")}::${groups.slice(best + longest).join(":")}`;
+}
+
 /** Parses `A`, `A/N` (IPv4 or IPv6); returns null for anything else. */
 export function parseCidr(text: string): Cidr | null {
   const [address, prefixText, ...rest] = text.trim().split("/");

@@ -6,13 +6,14 @@ import {
   endpointsByOrigin,
   summarizeAnchor,
 } from "../pf/anchor";
-import { sameAddress } from "../address/ip";
+import { canonicalAddress, sameAddress } from "../address/ip";
 import {
   type Endpoint,
   type HostLookup,
   type KillSwitchPolicy,
   type RecordedServer,
   type ServerEvidence,
+  dnsServerLookup,
   formatEndpoint,
   formatRecordedServer,
   hasTransport,
@@ -26,8 +27,14 @@ import { type AuthenticationMethod, PrivilegedError, runAsRoot } from "../privil
 import type { SystemCommands } from "../system/commands";
 import { buildRuleTemplates, parseNetworkIdentityId } from "../watchdog/templates";
 import { KillSwitchError, NameConfirmationError, ServerTransportError, explainPrivilegedError } from "./errors";
-import { readRecordedState, readResolvedRecord, recordedServers, rememberedNetwork } from "./record";
-import { describeFromRecord, resolveWithRecord } from "./resolution";
+import { pinnedNames, readRecordedState, readResolvedRecord, recordedServers, rememberedNetwork } from "./record";
+import {
+  describeFromRecord,
+  describePinnedNames,
+  lookupPastPins,
+  resolveWithRecord,
+  serverNamesToPin,
+} from "./resolution";
 import { stateKillsFor } from "./state-kills";
 import { type KillSwitchStatus, type PfFindings, getKillSwitchStatus } from "./status";
 import { trustWarnings } from "../policy/warnings";
@@ -42,6 +49,11 @@ export interface KillSwitchRequest {
   now?: Date;
   /** Resolves host names in the settings (tests and previews inject one). */
   lookup?: HostLookup;
+  /**
+   * Resolves a name the kill switch answers itself in /etc/hosts now, without reading that file back (else a server
+   * that moved would never be learnt). Default: the DNS servers themselves, or `lookup` when a test gives one.
+   */
+  lookupPastPins?: HostLookup;
   /**
    * While in the future, DNS and web ports stay open for a captive portal sign-in. A root timer (and the
    * watchdog, when installed) closes the window on time, whatever the extension does meanwhile.
@@ -265,13 +277,19 @@ export function judgeServers(
 
 async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Promise<KillSwitchChange> {
   const { system, settings, network } = request;
+  const reading = await readRecordedState(system);
+  const lookup = lookupPastPins(
+    request.lookup ?? systemHostLookup,
+    request.lookupPastPins ?? request.lookup ?? dnsServerLookup,
+    Object.keys(pinnedNames(reading)),
+  );
   // Host names first: once the rules are in force, DNS outside the tunnel is refused.
   const {
     result: resolved,
     resolved: addresses,
     fromRecord,
     toConfirm,
-  } = await resolveWithRecord(settings, request.lookup ?? systemHostLookup, await readResolvedRecord(system), {
+  } = await resolveWithRecord(settings, lookup, await readResolvedRecord(system), {
     network,
     confirmations: checkConfirmationsNamed(settings, request.confirmedAddresses ?? {}),
   });
@@ -284,7 +302,6 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
     );
   }
   if (toConfirm.length > 0) throw new NameConfirmationError(toConfirm, describeNamesToConfirm(toConfirm));
-  const reading = await readRecordedState(system);
   const recorded = rememberedNetwork(reading);
   const records = recordedServers(reading);
   const answers = request.serverTransports ?? [];
@@ -330,6 +347,8 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
   ];
   const kills = action === "apply" && request.keepConnections ? [] : stateKillsFor(network, summary);
   const identity = network.identity?.id ?? null;
+  const serverAddresses = [...new Set(summary.endpoints.map((e) => canonicalAddress(e.address) ?? e.address))];
+  const serverNames = serverNamesToPin(settings, addresses, serverAddresses);
   const { report, method, notes } = await runRootAction(
     system,
     {
@@ -349,11 +368,14 @@ async function loadRules(request: ApplyRequest, action: "enable" | "apply"): Pro
       servers,
       tunnelRoutes: summary.routedIntoTunnel,
       captureLimit: settings.blockedTrafficLog,
-      serverAddresses: [...new Set(summary.endpoints.map((endpoint) => endpoint.address))],
+      serverAddresses,
+      serverNames,
     },
     settings.authentication,
   );
   const fromRecordNote = describeFromRecord(fromRecord);
+  const pinnedNote = describePinnedNames(serverNames);
+  if (pinnedNote) notes.push(pinnedNote);
   notes.push(...trustWarnings(summary));
   if (summary.allowLan && summary.localNetwork.notLocal.length > 0) {
     notes.push(`This network calls public addresses local; not passed: ${summary.localNetwork.notLocal.join(", ")}.`);

@@ -43,6 +43,11 @@ const recordedStateShape = {
   skippedInterfaces: z.optional(z.array(z.string())),
   /** Another program's translation rules with `pass` that pf would not let be set aside when this was written. */
   translationPassing: z.optional(z.number()),
+  /**
+   * VPN servers' host names the Mac answers from /etc/hosts while the kill switch is on (`NAME=ADDRESS`, one a pair),
+   * so a VPN app finds its server with DNS blocked. Absent from earlier versions' records.
+   */
+  pinnedNames: z.optional(z.array(z.string())),
 } satisfies Record<StatusField, z.ZodMiniType>;
 export const recordedStateSchema = z.object(recordedStateShape);
 export type RecordedState = z.infer<typeof recordedStateSchema>;
@@ -147,6 +152,19 @@ export function rememberedTunnelRoutes(reading: FileReading<RecordedState>): str
 export function recordedServers(reading: FileReading<RecordedState>): RecordedServer[] {
   if (reading.kind !== "present") return [];
   return (reading.value.servers ?? []).flatMap((text) => parseRecordedServer(text) ?? []);
+}
+
+/** The VPN servers' host names the Mac answers from /etc/hosts now, with their addresses; none when off or unreadable. */
+export function pinnedNames(reading: FileReading<RecordedState>): Record<string, string[]> {
+  const names: Record<string, string[]> = {};
+  if (reading.kind !== "present") return names;
+  for (const pair of reading.value.pinnedNames ?? []) {
+    const at = pair.indexOf("=");
+    if (at <= 0) continue;
+    const name = pair.slice(0, at);
+    names[name] = [...(names[name] ?? []), pair.slice(at + 1)];
+  }
+  return names;
 }
 
 /** The recorded VPN servers to pass: those proved or answered for, never an earlier version's route-only ones. */

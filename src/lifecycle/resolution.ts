@@ -6,8 +6,9 @@ import {
   publicAddresses,
   resolvesThroughTunnel,
 } from "../policy/name-trust";
+import { canonicalAddress, isIpAddress } from "../address/ip";
 import { type HostLookup, type PolicyResult, isLocalName, resolvePolicy } from "../policy/policy";
-import type { Settings } from "../policy/settings";
+import { type Settings, parseVpnServer } from "../policy/settings";
 
 /** What the last Enable recorded for each host name, and whether the record says those answers were confirmed. */
 export interface ResolvedRecord {
@@ -83,6 +84,44 @@ export async function resolveWithRecord(
   };
   const result = await resolvePolicy(settings, remembering);
   return { result, resolved, fromRecord, toConfirm };
+}
+
+/**
+ * The VPN servers' host names the Mac is to answer itself while the kill switch is on (lower case), each with the
+ * addresses it resolved to that the rules pass (canonical): from `vpnServers`, never an exception's name.
+ */
+export function serverNamesToPin(
+  settings: Pick<Settings, "vpnServers">,
+  resolved: Readonly<Record<string, readonly string[]>>,
+  passed: readonly string[],
+): Record<string, string[]> {
+  const names: Record<string, string[]> = {};
+  for (const text of settings.vpnServers) {
+    const host = parseVpnServer(text)?.host;
+    if (host === undefined || isIpAddress(host) || isLocalName(host)) continue;
+    const addresses = (resolved[host] ?? []).flatMap((address) => {
+      const canonical = canonicalAddress(address);
+      return canonical !== null && passed.includes(canonical) ? [canonical] : [];
+    });
+    const name = host.toLowerCase();
+    if (addresses.length > 0) names[name] = [...new Set([...(names[name] ?? []), ...addresses])];
+  }
+  return names;
+}
+
+/**
+ * A lookup that never reads the Mac's own answers back: names the kill switch pins in /etc/hosts (`pinned`) go to
+ * `direct` (the DNS servers themselves), so a server that moved is learnt; any other name goes to `lookup`.
+ */
+export function lookupPastPins(lookup: HostLookup, direct: HostLookup, pinned: readonly string[]): HostLookup {
+  return (host) => (pinned.includes(host.toLowerCase()) ? direct(host) : lookup(host));
+}
+
+/** For people: which names the Mac answers itself, and why. Null when none. */
+export function describePinnedNames(names: Readonly<Record<string, readonly string[]>>): string | null {
+  const list = Object.entries(names).map(([name, addresses]) => `${name} is ${addresses.join(", ")}`);
+  if (list.length === 0) return null;
+  return `While the kill switch is on, this Mac answers for the VPN server${list.length === 1 ? "" : "s"} itself (${list.join("; ")}), so the VPN app finds ${list.length === 1 ? "it" : "them"} again with DNS blocked.`;
 }
 
 /** The note for people when recorded addresses stood in for a lookup. */

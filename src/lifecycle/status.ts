@@ -2,11 +2,13 @@ import { describeUnfilteredBridge, unfilteredBridges } from "../network/bridges"
 import type { NetworkState } from "../network/state";
 import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths";
 import { STATE_NAMES } from "../words/states";
+import { describePinnedNames } from "./resolution";
 import type { SystemCommands } from "../system/commands";
 import {
   type RecordedState,
   type RuleCounters,
   type WatchdogStatus,
+  pinnedNames,
   readMachineBootTime,
   readRecordedState,
   readWatchdogStatus,
@@ -37,6 +39,8 @@ export interface KillSwitchStatus {
   protectFromStartup?: boolean;
   /** What pf counted on the rules in force, from the watchdog's last check in this boot; null when none. */
   counters?: RuleCounters | null;
+  /** VPN servers' host names the Mac answers itself while the kill switch is on, with their addresses. */
+  pinnedNames?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What a look at pf found that lets traffic past the kill switch rules (none of it: the rules hold everywhere). */
@@ -295,6 +299,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
     captivePortalUntil: portal !== null && portal > now ? new Date(portal * 1000) : null,
     protectFromStartup: recorded.protectFromStartup ?? false,
     counters: null as RuleCounters | null,
+    pinnedNames: pinnedNames(reading),
   };
   const bootTime = await readBootTimeFor(request);
   if (bootTime === null) {
@@ -401,7 +406,10 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
               : "Enable the kill switch again to follow it."
           }`,
         ]
-      : ["Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing."];
+      : [
+          "Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing.",
+          ...[describePinnedNames(extra.pinnedNames)].flatMap((note) => note ?? []),
+        ];
   if (!verified) {
     return status(
       "unverified",

@@ -1,4 +1,4 @@
-import { lookup } from "node:dns/promises";
+import { Resolver, lookup } from "node:dns/promises";
 import { type Cidr, isIpAddress, parseCidr } from "../address/ip";
 import { isLocalAddress } from "../address/local-space";
 import { ANY_PROTECTED_LINK, securityMeets } from "../network/identity";
@@ -157,6 +157,19 @@ export type HostLookup = (host: string) => Promise<string[]>;
 export const systemHostLookup: HostLookup = async (host) => {
   const answers = await lookup(host, { all: true, verbatim: true });
   return answers.map((answer) => answer.address);
+};
+
+/**
+ * Asks the DNS servers themselves (`/etc/resolv.conf`'s), never /etc/hosts: the answer for a name the kill switch
+ * pins there itself, which getaddrinfo would read back. One try, briefly: while the kill switch blocks, pf refuses
+ * the query at once, and the recorded addresses stand in.
+ */
+export const dnsServerLookup: HostLookup = async (host) => {
+  const resolver = new Resolver({ timeout: 3000, tries: 1 });
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+  const addresses = [...(v4.status === "fulfilled" ? v4.value : []), ...(v6.status === "fulfilled" ? v6.value : [])];
+  if (addresses.length === 0 && v4.status === "rejected") throw v4.reason;
+  return addresses;
 };
 
 /** A stable id for an exception saved without one, so edits and toggles can find it again. */

@@ -61,6 +61,7 @@ export const STATE_FIELDS = [
   "serverAddresses",
   "nextChangeAt",
   "tunnelRoutes",
+  "pinnedNames",
 ] as const;
 export type StateField = (typeof STATE_FIELDS)[number];
 
@@ -78,6 +79,7 @@ export const STATUS_FIELDS = [
   "tunnelRoutes",
   "skippedInterfaces",
   "translationPassing",
+  "pinnedNames",
 ] as const;
 export type StatusField = (typeof STATUS_FIELDS)[number];
 

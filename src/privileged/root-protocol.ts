@@ -1,4 +1,4 @@
-import { isIpAddress, parseCidr } from "../address/ip";
+import { canonicalAddress, isIpAddress, parseCidr } from "../address/ip";
 import { parseRecordedServer } from "../policy/policy";
 import { isHostName } from "../policy/settings";
 import { type SystemCommands, systemRootOf } from "../system/commands";
@@ -38,6 +38,11 @@ export interface RootRequest {
   failClosedRules?: string;
   /** Every VPN server address the rules pass: the watchdog never cuts their connections. */
   serverAddresses?: readonly string[];
+  /**
+   * VPN servers' host names (lower case) and their addresses (canonical, each among `serverAddresses`): the Mac answers
+   * them from /etc/hosts while the kill switch is on, so a VPN app finds its server again with DNS blocked.
+   */
+  serverNames?: Readonly<Record<string, readonly string[]>>;
   /**
    * VPN servers proved or answered for, and candidates declined (formatRecordedServer's text, with the evidence),
    * recorded so a later Enable with the VPN down keeps them and asks nothing again.
@@ -114,6 +119,14 @@ export function rootCommand(system: SystemCommands, request: RootRequest): RootC
   if (request.network) args.push("--network", checkIdentity(request.network));
   for (const server of request.servers ?? []) args.push("--server", checkServer(server));
   for (const address of request.serverAddresses ?? []) args.push("--server-address", checkAddress(address));
+  for (const [host, addresses] of Object.entries(request.serverNames ?? {})) {
+    if (!isHostName(host) || host !== host.toLowerCase() || host.endsWith(".")) {
+      throw new Error(`not a lower-case host name: ${JSON.stringify(host)}`);
+    }
+    const stray = addresses.find((a) => canonicalAddress(a) !== a || !request.serverAddresses?.includes(a));
+    if (stray !== undefined) throw new Error(`not a VPN server address in canonical form: ${JSON.stringify(stray)}`);
+    if (addresses.length > 0) args.push("--server-name", host, addresses.join(","));
+  }
   if (request.captureLimit !== undefined) {
     if (!Number.isInteger(request.captureLimit) || request.captureLimit < 0 || request.captureLimit > 1000) {
       throw new Error(`not a capture size in megabytes: ${request.captureLimit}`);

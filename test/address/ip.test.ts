@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { cidrContains, familyOf, ipv4Network, netmaskToPrefix, parseCidr, stripZone } from "../../src/address/ip";
+import {
+  canonicalAddress,
+  cidrContains,
+  familyOf,
+  ipv4Network,
+  netmaskToPrefix,
+  parseCidr,
+  stripZone,
+} from "../../src/address/ip";
 
 describe("address helpers", () => {
   it("tells families apart and ignores zones", () => {
@@ -34,5 +42,26 @@ describe("address helpers", () => {
     expect(netmaskToPrefix("255.255.252.0")).toBe(22);
     expect(netmaskToPrefix("0xffffffff")).toBe(32);
     expect(netmaskToPrefix("255.0.255.0")).toBeNull();
+  });
+});
+
+describe("canonicalAddress", () => {
+  it.each([
+    ["198.51.100.7", "198.51.100.7"],
+    ["2001:DB8:0:0:0:0:0:7", "2001:db8::7"],
+    ["2001:0db8:0000:0000:0001:0000:0000:0001", "2001:db8::1:0:0:1"],
+    ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
+    ["0:0:0:0:0:0:0:0", "::"],
+    ["0:0:0:0:0:0:0:1", "::1"],
+    ["fe80:0:0:0:0:0:0:0", "fe80::"],
+    ["2001:db8:0:0:1:0:0:0", "2001:db8:0:0:1::"],
+    ["2001:0:0:1:0:0:1:1", "2001::1:0:0:1:1"],
+  ])("writes %s as %s (RFC 5952: the first longest run of two or more zero groups shortened)", (text, canonical) => {
+    expect(canonicalAddress(text)).toBe(canonical);
+  });
+
+  it("has no text for what is not one address", () => {
+    for (const text of ["vpn.example.com", "198.51.100.0/24", "fe80::1%en0", ""])
+      expect(canonicalAddress(text)).toBeNull();
   });
 });

@@ -15,6 +15,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { NetworkSnapshot, SnapshotTextField } from "../../src/network/snapshot";
@@ -112,6 +113,13 @@ export interface FakeMac {
   setNetworkDropsTcp(drops: boolean): void;
   /** Replaces what the network commands print (the Mac joined another network, a VPN came up). */
   setNetwork(snapshot: NetworkSnapshot): void;
+  /** What the network's DNS answers from now on, by name, to a query pf lets out (a hostile network forges). */
+  setDnsAnswers(answers: Record<string, string[]>): void;
+  /**
+   * A VPN app looks NAME up as getaddrinfo does (/etc/hosts, then a DNS query through pf) and sends to it on PORT
+   * from IF through pf (`connect-by-name`; see programs/connect-by-name.ts): exit 0 connected, 1 blocked, 2 unresolved.
+   */
+  connectByName(args: string[]): Promise<CommandResult>;
   /** Jobs launchd has loaded now (bootstrap, or at boot from /Library/LaunchDaemons). */
   launchDaemons(): LaunchdJob[];
   /** Runs a loaded job once as launchd would (as root, launchd's PATH), and waits for it. */
@@ -187,6 +195,9 @@ interface Sleeping {
 /** The macOS programs the root script runs besides the product's own list: its clock. */
 const CLOCK_BINARIES = { date: "/bin/date", sleep: "/bin/sleep" } as const;
 
+/** Other programs of the Mac the tests run: a VPN app that finds its server by name (programs/connect-by-name.ts). */
+const APP_BINARIES = { connectByName: "/usr/bin/connect-by-name" } as const;
+
 /** A running process's parent pid (Linux's /proc), null when it is gone. */
 function parentOf(pid: number): number | null {
   try {
@@ -205,7 +216,7 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   mkdirSync(paths.calls);
   symlinkSync(serverDoor(), paths.door);
   const shim = shimBinary();
-  const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES };
+  const programs: Record<string, string> = { ...MACOS_BINARIES, ...CLOCK_BINARIES, ...APP_BINARIES };
   delete programs.sh;
   delete programs.env;
   for (const macPath of Object.values(programs)) {
@@ -229,6 +240,8 @@ export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   mkdirSync(`${root}/etc/pam.d`, { recursive: true });
   mkdirSync(`${root}/etc/pf.anchors`, { recursive: true });
   copyFileSync(join(FIXTURES, "etc-pf.conf"), `${root}/etc/pf.conf`);
+  // macOS's own /etc/hosts, as a new Mac has it.
+  copyFileSync(join(FIXTURES, "etc-hosts"), `${root}/etc/hosts`);
   copyFileSync(join(FIXTURES, "etc-pf.anchors-com.apple"), `${root}/etc/pf.anchors/com.apple`);
   copyFileSync(
     join(FIXTURES, options.touchIdForSudo ? "sudo_local-touch-id" : "sudo_local.template"),
@@ -358,6 +371,13 @@ export function fakeMacAt(root: string): FakeMac {
       }
       writeJson(paths.outputs, { ...outputs, ...snapshotOutputs(snapshot) });
     },
+    setDnsAnswers: (answers) => updateMachine({ dnsAnswers: answers }),
+    connectByName: (args) =>
+      new Promise((done) =>
+        execFile(`${root}${APP_BINARIES.connectByName}`, args, { encoding: "utf8" }, (error, stdout, stderr) =>
+          done({ exitCode: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        ),
+      ),
     launchDaemons: () => Object.values(readLaunchd(root).jobs),
     runLaunchDaemon(label) {
       const job = readLaunchd(root).jobs[label];

@@ -31,6 +31,8 @@ export interface MachineState {
   diskFull?: boolean;
   /** Each program's event says whether pf held the kill switch's blocking ruleset when it started (boot-trace.ts). */
   traceBlocking?: boolean;
+  /** What the network's DNS answers for each name (lower case), to a query pf lets out: a hostile network forges. */
+  dnsAnswers?: Record<string, string[]>;
 }
 
 /** One run of a fake program, in order. */

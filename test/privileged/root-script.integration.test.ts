@@ -70,6 +70,7 @@ describe("the root script", () => {
       "50-network.sh",
       "52-tunnels.sh",
       "55-identity.sh",
+      "58-names.sh",
       "60-rules.sh",
       "65-capture.sh",
       "68-windows.sh",

@@ -35,6 +35,9 @@
 #   --portal-until SECONDS    a captive portal window in the rules closes then, or once the time until then has
 #                             passed if the clock is set back: a root timer closes it (68-windows.sh)
 #   --resolved HOST ADDRESSES HOST resolved to these comma-separated addresses (kept for when DNS is blocked)
+#   --server-name HOST ADDRESSES  a VPN server's host name and its addresses (comma-separated, each a --server-address):
+#                             answered on the Mac from a block of ours in /etc/hosts while the kill switch is on, so a
+#                             VPN app can look its server up again with DNS blocked (58-names.sh)
 #   --server-address ADDRESS  a VPN server's address (any origin): its connections are never cut (repeatable)
 #   --server SPEC             a VPN server proved or answered for (IP:PORT/PROTO, [IPv6]:PORT/PROTO, IP/ikev2, then
 #                             @process or @user), or an address declined (IP@declined), recorded so a later Enable
@@ -72,7 +75,7 @@
 # this script is evaluated as shell text.
 #
 # The source is in parts, one concern each (src/privileged/root-script/NN-*.sh: checks, records, boot, pf,
-# states, network, rules, capture, windows, watchdog, actions, main), joined in order into the one script that
+# states, network, names, rules, capture, windows, watchdog, actions, main), joined in order into the one script that
 # ships by scripts/generate-root-script.mjs, which also writes the names shared with TypeScript after this part.
 # Past this opening block the shipped script leaves the parts' comment lines out (it travels as one
 # argument); they are read in the parts.

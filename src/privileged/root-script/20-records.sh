@@ -123,15 +123,15 @@ write_state() {
 	fi
 	startup=false
 	if [ "$STARTUP" = yes ]; then startup=true; fi
-	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s,"tunnelRoutes":[%s]}\n' \
+	printf '{"version":1,"status":"on","anchor":"%s","attachment":"%s","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"reference":%s,"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"serverAddresses":[%s],"nextChangeAt":%s,"tunnelRoutes":[%s],"pinnedNames":[%s]}\n' \
 		"$KS_ANCHOR" "$ATTACHMENT" "${boot:-null}" "$NOW" "${CHANGED_BY:-$ACTION}" "$(json_list "$TUNNELS")" "$reference" \
 		"${PORTAL:-null}" "$startup" "$(json_list "$SERVERS")" "$(json_list "$SERVER_ADDRESSES")" \
-		"${NEXT_CHANGE:-null}" "$(json_list "$TUNNEL_ROUTES")" \
+		"${NEXT_CHANGE:-null}" "$(json_list "$TUNNEL_ROUTES")" "$(json_list "$PINNED")" \
 		>"$STATE_DIR/$KS_FILE_STATE.new" && mv -f "$STATE_DIR/$KS_FILE_STATE.new" "$STATE_DIR/$KS_FILE_STATE" || return 1
 	# What Status shows, for anyone: the rest (the pf token, the servers' addresses, the anchor) is root's.
-	printf '{"version":1,"status":"on","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"tunnelRoutes":[%s],"skippedInterfaces":[%s],"translationPassing":%s}\n' \
+	printf '{"version":1,"status":"on","bootTime":%s,"changedAt":%s,"changedBy":"%s","tunnels":[%s],"captivePortalUntil":%s,"protectFromStartup":%s,"servers":[%s],"tunnelRoutes":[%s],"skippedInterfaces":[%s],"translationPassing":%s,"pinnedNames":[%s]}\n' \
 		"${boot:-null}" "$NOW" "${CHANGED_BY:-$ACTION}" "$(json_list "$TUNNELS")" "${PORTAL:-null}" "$startup" \
-		"$(json_list "$SERVERS")" "$(json_list "$TUNNEL_ROUTES")" "$(skipped_json)" "${TRANSLATION_LEFT:-0}" \
+		"$(json_list "$SERVERS")" "$(json_list "$TUNNEL_ROUTES")" "$(skipped_json)" "${TRANSLATION_LEFT:-0}" "$(json_list "$PINNED")" \
 		>"$STATE_DIR/$KS_FILE_STATUS.new" && publish "$STATE_DIR/$KS_FILE_STATUS"
 }
 

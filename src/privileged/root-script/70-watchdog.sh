@@ -127,6 +127,7 @@ WINDOWS
 	if [ -n "$NEXT_CHANGE" ] && [ ! -f "$TIMER_FILE" ]; then start_change_timer "$NEXT_CHANGE"; fi
 	# Recording before this network's rules are loaded, so they log to it (blocking rules are in force already).
 	keep_capture "$(capture_limit)" || :
+	keep_hosts_block
 	desired_rules "$WORK/desired.pf" "$now"
 	if ! rules_complete "$WORK/desired.pf"; then
 		fail_closed "the watchdog's rules for this network (${TEMPLATE:-none}) are missing or incomplete"

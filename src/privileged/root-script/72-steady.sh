@@ -1,7 +1,8 @@
 # --- The steady check: pf judged as refresh does, the network compared with its last reading, no work folder
 
-# What configd and IPConfiguration rewrite on a change (DNS, settings, a DHCP lease: another server or network).
-STEADY_SIGNALS="/private/var/run/resolv.conf /Library/Preferences/SystemConfiguration /private/var/db/dhcpclient/leases"
+# What configd and IPConfiguration rewrite on a change (DNS, settings, a DHCP lease: another server or network), and
+# /etc/hosts, which holds the VPN servers' names (58-names.sh): whatever rewrites it has a full check put them back.
+STEADY_SIGNALS="/private/var/run/resolv.conf /Library/Preferences/SystemConfiguration /private/var/db/dhcpclient/leases /etc/hosts"
 
 # Kept by a full check that found all in force, dated when it BEGAN; not while the Internet goes by a tunnel not
 # let through: what proves a VPN (a service connected, its socket) is read by full checks.

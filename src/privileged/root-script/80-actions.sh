@@ -33,6 +33,7 @@ roll_back() {
 do_on() {
 	[ "$HAVE_RULES" = yes ] || fail "$KS_EXIT_BAD_ARGUMENTS" "--rules is required for $ACTION"
 	ends_with_newline "$RULES" || fail "$KS_EXIT_BAD_ARGUMENTS" "the rules must end with a newline"
+	check_pinned
 	take_lock 30 || fail "$KS_EXIT_BUSY" "Another kill switch action is running; try again in a moment."
 	if [ "$ACTION" = apply ] && ! recorded_on; then fail "$KS_EXIT_NOT_ON" "The kill switch is off: there is nothing to apply."; fi
 	ensure_state_dir
@@ -85,6 +86,7 @@ do_on() {
 	# keeps connections sends none and leaves the last list).
 	if [ -s "$WORK/kills" ]; then cp "$WORK/kills" "$STATE_DIR/$KS_FILE_KILLS" || true; fi
 	write_resolved || warn "The resolved host names could not be recorded."
+	write_hosts_block || warn "The VPN server names could not be written to $SYSROOT/etc/hosts: a VPN app that looks its server up by name cannot reconnect while the kill switch blocks."
 	if [ "$STARTUP" = yes ]; then
 		if ! install_watchdog; then
 			STARTUP=no
@@ -118,6 +120,8 @@ turn_off() {
 	rm -f "$TIMER_FILE" "$WINDOWS_FILE" "$WINDOWS_FILE.new"
 	detach || warn "A reference to the (now empty) kill switch anchor stays in the main ruleset; it changes nothing."
 	release
+	PINNED=""
+	write_hosts_block || warn "The kill switch's block of VPN server names could not be removed from $SYSROOT/etc/hosts; remove the lines between its # BEGIN and # END $KS_ID lines by hand."
 	if state_dir_is_ours; then
 		rm -rf "$STATE_DIR/${KS_FILE_TEMPLATES:?}" "$STATE_DIR/$KS_FILE_TEMPLATES.new" "$STATE_DIR/$KS_FILE_TEMPLATES.old"
 		rm -f "$STATE_DIR/$KS_FILE_RULES" "$STATE_DIR/$KS_FILE_RULES.new" "$STATE_DIR/$KS_FILE_TOKEN" "$STATE_DIR/$KS_FILE_TOKEN.new" \

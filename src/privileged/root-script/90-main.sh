@@ -80,6 +80,7 @@ SERVERS=""
 TUNNEL_ROUTES=""
 CAPTURE_LIMIT=""
 SERVER_ADDRESSES=""
+PINNED=""
 templates=0
 : >"$WORK/resolved"
 while [ $# -gt 0 ]; do
@@ -151,6 +152,13 @@ while [ $# -gt 0 ]; do
 			is_address "$address" || fail "$KS_EXIT_BAD_ARGUMENTS" "--resolved needs a host name and its addresses"
 		done
 		printf '%s %s\n' "$2" "$3" >>"$WORK/resolved"
+		shift 3
+		;;
+	--server-name)
+		case $# in [012]) set -- "$1" "" "" ;; esac
+		said="--server-name needs a lower-case host name and canonical addresses: $2 $3"
+		case $3 in '' | *[!0-9a-f.:,]*) fail "$KS_EXIT_BAD_ARGUMENTS" "$said" ;; esac
+		for address in $(printf '%s' "$3" | tr ',' ' '); do pin "$2" "$address" || fail "$KS_EXIT_BAD_ARGUMENTS" "$said"; done
 		shift 3
 		;;
 	--server-address)

@@ -19,6 +19,7 @@ import { runDate, sleepSeconds } from "./clock";
 import { forgetGroups, groupsIdle, onGroupChange } from "./groups";
 import { runLaunchctl } from "./launchctl";
 import { runOsascript } from "./osascript";
+import { runConnectByName } from "./connect-by-name";
 import { runConsoleStat, runNc, runPflogIfconfig, runTcpdump } from "./pflog";
 import { type ProgramIo, runPfctl } from "./pfctl";
 import { runPs } from "./ps";
@@ -215,6 +216,7 @@ async function run(call: Call, io: ProgramIo): Promise<number | "asleep"> {
   }
   if (program === "stat") return runConsoleStat(root, args, io);
   if (program === "nc") return runNc(root, args, io, call.pid);
+  if (program === "connect-by-name") return runConnectByName(root, args, io);
   if (program === "ps") return runPs(root, args, io, Math.floor(clockOf(root)));
   if (program === "tcpdump") {
     const status = runTcpdump(root, args, io);
