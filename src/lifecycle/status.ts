@@ -13,12 +13,35 @@ import {
 } from "./record";
 
 /**
- * What the kill switch is doing, from best to worst news (the menu bar's states). protected and blocking: on,
- * and the watchdog's last check (or the last Enable) found pf running our rules first on every interface;
- * unverified: the last Enable found that, but no watchdog is installed to check that pf still does; degraded:
- * the last look at pf (or the network) found traffic that passes outside the rules, or the rules may be gone.
+ * What the kill switch is doing, each state saying whether traffic can leave outside the VPN now.
+ * protected and blocking: on, and the watchdog's last check (or the last Enable) found pf running our rules
+ * first on every interface, with the VPN up or down; safe-mode: the watchdog could not use our rules and loaded
+ * blocking ones (nothing leaves, not even through the VPN); unverified: the last Enable found the rules in force,
+ * but no watchdog checks that pf still runs them; watchdog-stopped: the watchdog that checks them has gone
+ * silent; not-protected: the last look at pf (or the network) found traffic passing outside the rules, or the
+ * rules are gone (a restart); off; unknown: the records cannot be read.
  */
-export type KillSwitchState = "protected" | "blocking" | "unverified" | "degraded" | "off" | "unknown";
+export const KILL_SWITCH_STATES = [
+  "protected",
+  "blocking",
+  "safe-mode",
+  "unverified",
+  "watchdog-stopped",
+  "not-protected",
+  "off",
+  "unknown",
+] as const;
+export type KillSwitchState = (typeof KILL_SWITCH_STATES)[number];
+
+/** True while the kill switch was turned on and not off: its rules were loaded (they may be gone since). */
+export const isTurnedOn = (state: KillSwitchState): boolean => state !== "off" && state !== "unknown";
+
+/**
+ * States whose news comes before what an action did: traffic passes outside the rules, everything is blocked,
+ * or nothing checks the rules any more.
+ */
+export const needsAttention = (state: KillSwitchState): boolean =>
+  state === "not-protected" || state === "safe-mode" || state === "watchdog-stopped";
 
 export interface KillSwitchStatus {
   state: KillSwitchState;
@@ -98,7 +121,7 @@ const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replac
 /** The watchdog could not use the kill switch's rules and loaded blocking ones (servers, link plumbing) instead. */
 function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchStatus>): KillSwitchStatus {
   return status(
-    "degraded",
+    "safe-mode",
     "blocking all but the VPN servers, since the kill switch's rules could not be loaded.",
     [watchdog.message, "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again."],
     extra,
@@ -156,7 +179,7 @@ const SEEN_BY = {
 const seenBy = (reading: PfReading) => `${SEEN_BY[reading.by]} at ${clock(reading.at)} found it.`;
 
 /**
- * Degraded when the latest look at pf found traffic passing outside the kill switch rules: pf off, an interface
+ * Not protected when the latest look at pf found traffic passing outside the kill switch rules: pf off, an interface
  * pf skips, another program's translation rules with pass. The one judgement of those findings: Enable's result,
  * the CLI and the menu bar all come through here.
  */
@@ -172,7 +195,7 @@ function findingsStatus(
       : "Then enable the kill switch again to check.";
   if (reading.pfEnabled === false) {
     return status(
-      "degraded",
+      "not-protected",
       `pf was off when last checked (${clock(reading.at)}), so it filtered nothing, the kill switch rules included.`,
       [...why, "Enable the kill switch again: it turns pf on."],
       extra,
@@ -181,7 +204,7 @@ function findingsStatus(
   if (reading.skippedInterfaces.length > 0) {
     const names = reading.skippedInterfaces.join(", ");
     return status(
-      "degraded",
+      "not-protected",
       `pf skips ${names} (another program's "set skip on"), so nothing there is filtered, the kill switch rules included.`,
       [
         ...why,
@@ -194,7 +217,7 @@ function findingsStatus(
   if (reading.translationPassing > 0) {
     const count = reading.translationPassing;
     return status(
-      "degraded",
+      "not-protected",
       "another program's nat or rdr rules with pass let packets out without the kill switch rules.",
       failure
         ? why
@@ -215,7 +238,7 @@ const bridgedPastPf = (network: NetworkState | null) =>
   unfilteredBridges(network?.bridges ?? []).map(describeUnfilteredBridge);
 
 function bridgedStatus(bridged: string[], notes: string[], extra: Partial<KillSwitchStatus>): KillSwitchStatus {
-  return status("degraded", `${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
+  return status("not-protected", `${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
 }
 
 /** Notes on the watchdog of this boot for people: its last repair in this boot, what pf counted, an outdated version. */
@@ -329,7 +352,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   }
   if (failedSinceChange) {
     return status(
-      "degraded",
+      "not-protected",
       "the watchdog could not put the kill switch rules back.",
       [failedSinceChange.message],
       extra,
@@ -337,7 +360,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   }
   if (!sameBoot(recorded.bootTime, bootTime) && !watchdogThisBoot) {
     return status(
-      "degraded",
+      "not-protected",
       "the Mac restarted, and pf no longer has the kill switch rules.",
       [
         recorded.protectFromStartup
@@ -350,7 +373,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   const silence = watchdogSilence(recorded, watchdog, now);
   if (silence !== null) {
     return status(
-      "degraded",
+      "watchdog-stopped",
       "the startup watchdog has stopped checking the kill switch.",
       [
         `Its last sign of life was ${silence} seconds ago; it checks every ${
