@@ -13,7 +13,7 @@ import {
   describeChange,
   getKillSwitchStatus,
 } from "../lifecycle";
-import { isTurnedOn } from "../lifecycle/status";
+import { isTurnedOn } from "../lifecycle/states";
 import type { NetworkState } from "../network/state";
 import type { Settings } from "../policy/settings";
 import { systemRootOf } from "../system/commands";

@@ -1,5 +1,5 @@
 import { describeStatus, getKillSwitchStatus } from "../lifecycle";
-import { KILL_SWITCH_STATES } from "../lifecycle/status";
+import { KILL_SWITCH_STATES } from "../lifecycle/states";
 import { STATE_MEANINGS, STATE_NAMES } from "../words/states";
 import { describeUntrustedTunnels, untrustedTunnelsNow } from "../lifecycle/describe";
 import type { NetworkState } from "../network/state";

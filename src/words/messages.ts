@@ -3,7 +3,8 @@
  * notifications. The CLI's longer lines come from lifecycle/describe.ts, which both show as details.
  */
 import { formatCidr } from "../address/ip";
-import { type KillSwitchStatus, needsAttention } from "../lifecycle/status";
+import type { KillSwitchStatus } from "../lifecycle/status";
+import { needsAttention } from "../lifecycle/states";
 import type { AnchorSummary } from "../pf/anchor";
 import { addressCount } from "../policy/exception-width";
 import type { CaptivePortalMinutes } from "../policy/captive-portal";

@@ -3,7 +3,7 @@
  * the first word of Status's headline (the CLI prints it), the HUDs, Alfred's first item. Each name says whether
  * traffic can leave outside the VPN right now; no front-end writes one by hand (test/words checks).
  */
-import type { KillSwitchState } from "../lifecycle/status";
+import type { KillSwitchState } from "../lifecycle/states";
 
 /** Each state's name; a Record, so a state added to the lifecycle must be named here. */
 export const STATE_NAMES: Record<KillSwitchState, string> = {

@@ -1,4 +1,4 @@
-import { KILL_SWITCH_STATES as STATES, type KillSwitchState, isTurnedOn } from "../../lifecycle/status";
+import { KILL_SWITCH_STATES as STATES, type KillSwitchState, isTurnedOn } from "../../lifecycle/states";
 
 /** Every state the lifecycle reports, from best to worst news. */
 export const KILL_SWITCH_STATES: readonly KillSwitchState[] = STATES;
