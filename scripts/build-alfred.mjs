@@ -156,7 +156,7 @@ async function bundleProgram() {
 
 /** Every file of the workflow, by its path inside the archive, with its mode. */
 export async function workflowFiles() {
-  const icons = readdirSync(ASSETS).filter((name) => /^menu-bar-[a-z]+\.png$/.test(name));
+  const icons = readdirSync(ASSETS).filter((name) => /^state-[a-z-]+\.png$/.test(name));
   return [
     { path: "info.plist", data: Buffer.from(buildPlist(workflowInfo())), mode: 0o644 },
     { path: "icon.png", data: readFileSync(join(ASSETS, "extension-icon.png")), mode: 0o644 },

@@ -1,6 +1,6 @@
 /**
  * Offline manifest check: what `ray lint` verifies that needs no network (its author and schema look-ups
- * need raycast.com). Icon sizes come from PNG headers; menu-bar icons must be template images (black + alpha).
+ * need raycast.com). Icon sizes come from PNG headers; state icons (Alfred shows them) must be template images (black + alpha).
  *
  * Run: tsx scripts/check-manifest.ts [package.json] [--bundles DIR]
  *   --bundles DIR  also check each command's bundle built by `ray build -e dist -o DIR` against the size budget
@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { inflateSync } from "node:zlib";
-import { KILL_SWITCH_STATES, menuBarIconFile } from "../src/raycast/models/kill-switch-state";
+import { KILL_SWITCH_STATES, stateIconFile } from "../src/raycast/models/kill-switch-state";
 import { BUNDLE_BUDGET_BYTES } from "../bench/bundles";
 
 export const COMMAND_MODES = ["view", "no-view", "menu-bar"];
@@ -243,7 +243,7 @@ export function checkBundles(manifest: unknown, dir: string): string[] {
 }
 
 /** Every problem `ray lint` would report offline, as one line each; empty when the manifest is fine. */
-export function checkManifest(manifest: unknown, root: string, menuBarIcons: string[] = []): string[] {
+export function checkManifest(manifest: unknown, root: string, stateIcons: string[] = []): string[] {
   const problems: string[] = [];
   if (!isObject(manifest)) return ["package.json: must be a JSON object"];
   if (manifest.type === "module") problems.push(`package.json: "type": "module" breaks ray develop; remove it`);
@@ -314,18 +314,18 @@ export function checkManifest(manifest: unknown, root: string, menuBarIcons: str
     checkPreferences(command.preferences, at, problems);
   }
 
-  for (const icon of menuBarIcons) {
+  for (const icon of stateIcons) {
     const file = join(root, "assets", icon);
     if (!existsSync(file)) {
-      problems.push(`assets/${icon}: menu-bar icon does not exist`);
+      problems.push(`assets/${icon}: state icon does not exist`);
       continue;
     }
     const bytes = readFileSync(file);
     const header = readPngHeader(bytes);
     if (!header || header.width !== header.height || header.width < 16 || header.width > 64) {
-      problems.push(`assets/${icon}: menu-bar icon must be a square PNG between 16 and 64 pixels`);
+      problems.push(`assets/${icon}: state icon must be a square PNG between 16 and 64 pixels`);
     } else if (!isTemplateImage(bytes)) {
-      problems.push(`assets/${icon}: menu-bar icon must be a template image (black pixels, shape in alpha)`);
+      problems.push(`assets/${icon}: state icon must be a template image (black pixels, shape in alpha)`);
     }
   }
   return problems;
@@ -340,7 +340,7 @@ if (require.main === module) {
   const problems = checkManifest(
     manifest,
     dirname(path),
-    KILL_SWITCH_STATES.map((state) => menuBarIconFile(state)),
+    KILL_SWITCH_STATES.map((state) => stateIconFile(state)),
   );
   if (bundleDir !== undefined) problems.push(...checkBundles(manifest, resolve(bundleDir)));
   if (problems.length > 0) {

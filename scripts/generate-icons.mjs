@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * Draws the extension icon (512x512) and the menu-bar icons (one per kill-switch state) as PNG files in assets/.
+ * Draws the extension icon (512x512) and the state icons (one per kill-switch state) as PNG files in assets/.
  *
  * Shapes are described as coverage functions on the unit square and sampled 4x4 per pixel for smooth edges.
- * Menu-bar icons are template images: black with alpha only, tinted by Raycast to the menu bar's text colour.
+ * State icons are template images: black with alpha only, so they can be tinted to the text colour.
  * They are 44x44: 22 points on a Retina display, scaled down by Raycast elsewhere.
  *
  * Run: node scripts/generate-icons.mjs
@@ -124,14 +124,28 @@ const question = union(
   disc(0.5, 0.6, 0.045),
 );
 
-/** One shape per state the menu bar shows; filled when the kill switch is on, outlined when off or unknown. */
-const MENU_BAR_SHAPES = {
+const padlock = union(
+  minus(segment(0.39, 0.56, 0.61, 0.56, 0.17), segment(0.5, 0.54, 0.5, 0.58, 0.001)),
+  arc(0.5, 0.4, 0.085, 0.055, Math.PI, Math.PI * 2),
+  segment(0.415, 0.4, 0.415, 0.5, 0.055),
+  segment(0.585, 0.4, 0.585, 0.5, 0.055),
+);
+const pause = union(segment(0.43, 0.32, 0.43, 0.6, GLYPH), segment(0.57, 0.32, 0.57, 0.6, GLYPH));
+const ellipsis = union(disc(0.38, 0.38, 0.045), disc(0.5, 0.38, 0.045), disc(0.62, 0.38, 0.045));
+
+/**
+ * One shape per state (Alfred's state item shows it): filled while the rules are known to be loaded, outlined
+ * when traffic can leave outside the VPN, the kill switch is off, or its state is unknown.
+ */
+const STATE_SHAPES = {
   protected: minus(shield(), check),
   blocking: minus(shield(), bar),
+  "safe-mode": minus(shield(), padlock),
   unverified: minus(shield(), question),
-  degraded: minus(shield(), exclamation),
+  "watchdog-stopped": minus(shield(), pause),
+  "not-protected": union(outline, exclamation),
   off: union(minus(outline, slashGap), slash),
-  unknown: union(outline, question),
+  unknown: union(outline, ellipsis),
 };
 
 // ---------- Rasterising ----------
@@ -182,7 +196,7 @@ function extensionIcon(size) {
 }
 
 writeFileSync(join(ASSETS, "extension-icon.png"), extensionIcon(512));
-for (const [state, shape] of Object.entries(MENU_BAR_SHAPES)) {
-  writeFileSync(join(ASSETS, `menu-bar-${state}.png`), templateIcon(shape, 44));
+for (const [state, shape] of Object.entries(STATE_SHAPES)) {
+  writeFileSync(join(ASSETS, `state-${state}.png`), templateIcon(shape, 44));
 }
 console.log(`icons written to ${ASSETS}`);

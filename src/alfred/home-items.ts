@@ -6,7 +6,7 @@
 import type { KillSwitchStatus } from "../lifecycle/status";
 import { CAPTIVE_PORTAL_MINUTES } from "../policy/captive-portal";
 import { formatTimeLeft, isExpired, isForNetwork } from "../raycast/models/exception-text";
-import { isOn, menuBarIconFile } from "../raycast/models/kill-switch-state";
+import { isOn, offersEnable, stateIconFile } from "../raycast/models/kill-switch-state";
 import { ACTION_TITLES, captivePortalTitle } from "../words/actions";
 import { nameConfirmationQuestion } from "../words/messages";
 import { STATE_NAMES } from "../words/states";
@@ -52,7 +52,7 @@ function stateItems(status: KillSwitchStatus, lines: string[], now: Date): Alfre
       uid: "state",
       title: name,
       subtitle: status.headline.slice(name.length).replace(/^:\s*/, ""),
-      icon: { path: iconPath(menuBarIconFile(status.state)) },
+      icon: { path: iconPath(stateIconFile(status.state)) },
       valid: false,
       mods: { cmd: nothingTo("Nothing to edit"), alt: copyModifier(details, "the status") },
       text: { copy: details, largetype: details },
@@ -105,7 +105,7 @@ function actionItems(status: KillSwitchStatus | null): AlfredItem[] {
   const state = status?.state ?? "unknown";
   const on = isOn(state);
   const items: AlfredItem[] = [];
-  if (state === "off" || state === "unknown" || state === "degraded" || state === "unverified") {
+  if (offersEnable(state)) {
     items.push(
       actionItem(
         "enable",
@@ -216,7 +216,7 @@ export function homeItems(reading: AlfredReading): AlfredItem[] {
             `${reading.kill.problem} · Disable still removes the kill switch rules`,
             "state",
           ),
-          icon: { path: iconPath(menuBarIconFile("unknown")) },
+          icon: { path: iconPath(stateIconFile("unknown")) },
         },
       ];
   return [

@@ -36,7 +36,7 @@ export interface AlfredOutput {
 /** The keyword the workflow is called by (also "kill switch"); ⌘↵ opens Alfred with it and the item's words. */
 export const ALFRED_KEYWORD = "ks";
 
-/** The menu bar's icon for a state, copied into the workflow (scripts/build-alfred.ts). */
+/** A state icon (assets/state-*.png), copied into the workflow (scripts/build-alfred.ts). */
 export const iconPath = (file: string) => `icons/${file}`;
 
 /** No modifier action for this item: ⌘ or ⌥ says so rather than doing something else. */

@@ -13,6 +13,7 @@ import {
   describeChange,
   getKillSwitchStatus,
 } from "../lifecycle";
+import { isTurnedOn } from "../lifecycle/states";
 import type { NetworkState } from "../network/state";
 import type { Settings } from "../policy/settings";
 import { systemRootOf } from "../system/commands";
@@ -27,11 +28,7 @@ export interface KillSwitchNow {
 }
 
 /** True while rules are in force, whatever the VPN is doing (as Raycast's isOn). */
-export const rulesInForce = (status: KillSwitchStatus): boolean =>
-  status.state === "protected" ||
-  status.state === "blocking" ||
-  status.state === "unverified" ||
-  status.state === "degraded";
+export const rulesInForce = (status: KillSwitchStatus): boolean => isTurnedOn(status.state);
 
 /** Only a Mac (or a stand-in tree) has a kill switch to reload; anywhere else it is off. */
 export const hasKillSwitch = (io: CliIo) => io.platform === "darwin" || systemRootOf(io.system) !== "";

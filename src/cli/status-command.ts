@@ -1,4 +1,6 @@
 import { describeStatus, getKillSwitchStatus } from "../lifecycle";
+import { KILL_SWITCH_STATES } from "../lifecycle/states";
+import { STATE_MEANINGS, STATE_NAMES } from "../words/states";
 import { describeUntrustedTunnels, untrustedTunnelsNow } from "../lifecycle/describe";
 import type { NetworkState } from "../network/state";
 import { parseCommandArgs } from "./args";
@@ -10,11 +12,8 @@ import { WATCH_OPTIONS, WATCH_USAGE, watchRequested, watchStatus } from "./statu
 
 const USAGE = `Usage: killswitch status [--snapshot DIR] [--json] [--watch [--interval SECONDS] [--count N]]
 
-Tells what the kill switch is doing, without a password: protected (on, VPN up, checked by the startup
-watchdog), blocking (the same with the VPN down: nothing leaves), unverified (pf ran the rules when last
-checked, but no watchdog checks that it still does), degraded (traffic passes outside the rules: pf was off,
-pf skips an interface, another program's nat or rdr rules pass, a bridge; or the rules may be gone, e.g.
-after a restart, or the startup watchdog stopped checking), off or unknown.
+Tells what the kill switch is doing, without a password, and whether traffic can leave outside the VPN now:
+${KILL_SWITCH_STATES.map((state) => `  ${STATE_NAMES[state].padEnd(17)} ${STATE_MEANINGS[state]}`).join("\n")}
   --snapshot DIR  judge the VPN from a saved snapshot instead of this Mac's network
   --json          print one JSON object instead of text (with --watch: one a line, when it changes)
 ${WATCH_USAGE}`;
@@ -43,7 +42,7 @@ export const statusCommand: CliCommand = {
     const untrustedTunnels = untrustedTunnelsNow(status, network);
     io.stdout(
       values.json
-        ? `${JSON.stringify({ ...status, untrustedTunnels }, null, 2)}\n`
+        ? `${JSON.stringify({ ...status, name: STATE_NAMES[status.state], meaning: STATE_MEANINGS[status.state], untrustedTunnels }, null, 2)}\n`
         : `${[...describeStatus(status), ...describeUntrustedTunnels(untrustedTunnels)].map((line) => printable(line)).join("\n")}\n`,
     );
     return 0;

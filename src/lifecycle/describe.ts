@@ -1,8 +1,10 @@
 import { ANCHOR_NAME, WATCHDOG_INTERVAL_SECONDS } from "../privileged/paths";
 import type { KillSwitchChange } from "./actions";
 import type { NetworkState } from "../network/state";
-import type { KillSwitchStatus } from "./status";
+
 import { namedSetting } from "../words/settings";
+import { type KillSwitchStatus, needsAttention } from "./status";
+import { STATE_MEANINGS } from "../words/states";
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -56,7 +58,7 @@ export function describeChange(change: KillSwitchChange): string[] {
   } else {
     const done = `Kill switch ${change.action === "apply" ? "rules reloaded" : "on"}`;
     // Traffic that passes outside the rules is the news: said first, with why and what to do.
-    if (change.status.state === "degraded") {
+    if (needsAttention(change.status.state)) {
       lines.push(
         change.status.headline,
         ...change.status.notes.map((note) => `  ${note}`),
@@ -88,7 +90,7 @@ export function describeChange(change: KillSwitchChange): string[] {
 }
 
 export function describeStatus(status: KillSwitchStatus): string[] {
-  const lines = [status.headline, ...status.notes.map((note) => `  ${note}`)];
+  const lines = [status.headline, `  ${STATE_MEANINGS[status.state]}`, ...status.notes.map((note) => `  ${note}`)];
   if (status.recorded) {
     const since = new Date(status.recorded.changedAt * 1000).toISOString();
     lines.push(

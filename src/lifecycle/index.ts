@@ -14,8 +14,9 @@
  *     -> Promise<KillSwitchChange>   every trace removed (LaunchDaemon, anchor, reference, state directory);
  *                                    `report.removed` lists the paths
  *   getKillSwitchStatus({ system, network, now?, bootTime? })
- *     -> Promise<KillSwitchStatus>   protected | blocking | degraded | off | unknown; never asks for a password;
- *                                    degraded also when the startup watchdog stopped checking;
+ *     -> Promise<KillSwitchStatus>   protected | blocking | safe-mode | unverified | watchdog-stopped |
+ *                                    not-protected | off | unknown (words/states.ts names them); never asks
+ *                                    for a password;
  *                                    `bootTime` (seconds) replaces reading it from the kernel (tests, benches)
  *   describeChange(change), describeStatus(status) -> string[]   the same, in lines for people
  *

@@ -3,6 +3,7 @@ import type { NetworkState } from "../network/state";
 import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths";
 import { STATE_NAMES } from "../words/states";
 import { describePinnedNames } from "./resolution";
+import type { KillSwitchState } from "./states";
 import type { SystemCommands } from "../system/commands";
 import {
   type RecordedState,
@@ -14,13 +15,7 @@ import {
   readWatchdogStatus,
 } from "./record";
 
-/**
- * What the kill switch is doing, from best to worst news (the menu bar's states). protected and blocking: on,
- * and the watchdog's last check (or the last Enable) found pf running our rules first on every interface;
- * unverified: the last Enable found that, but no watchdog is installed to check that pf still does; degraded:
- * the last look at pf (or the network) found traffic that passes outside the rules, or the rules may be gone.
- */
-export type KillSwitchState = "protected" | "blocking" | "unverified" | "degraded" | "off" | "unknown";
+export { KILL_SWITCH_STATES, type KillSwitchState, isTurnedOn, needsAttention } from "./states";
 
 export interface KillSwitchStatus {
   state: KillSwitchState;
@@ -102,7 +97,7 @@ const clock = (seconds: number) => new Date(seconds * 1000).toISOString().replac
 /** The watchdog could not use the kill switch's rules and loaded blocking ones (servers, link plumbing) instead. */
 function failedClosedStatus(watchdog: WatchdogStatus, extra: Partial<KillSwitchStatus>): KillSwitchStatus {
   return status(
-    "degraded",
+    "safe-mode",
     "blocking all but the VPN servers, since the kill switch's rules could not be loaded.",
     [watchdog.message, "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again."],
     extra,
@@ -160,7 +155,7 @@ const SEEN_BY = {
 const seenBy = (reading: PfReading) => `${SEEN_BY[reading.by]} at ${clock(reading.at)} found it.`;
 
 /**
- * Degraded when the latest look at pf found traffic passing outside the kill switch rules: pf off, an interface
+ * Not protected when the latest look at pf found traffic passing outside the kill switch rules: pf off, an interface
  * pf skips, another program's translation rules with pass. The one judgement of those findings: Enable's result,
  * the CLI and the menu bar all come through here.
  */
@@ -176,7 +171,7 @@ function findingsStatus(
       : "Then enable the kill switch again to check.";
   if (reading.pfEnabled === false) {
     return status(
-      "degraded",
+      "not-protected",
       `pf was off when last checked (${clock(reading.at)}), so it filtered nothing, the kill switch rules included.`,
       [...why, "Enable the kill switch again: it turns pf on."],
       extra,
@@ -185,7 +180,7 @@ function findingsStatus(
   if (reading.skippedInterfaces.length > 0) {
     const names = reading.skippedInterfaces.join(", ");
     return status(
-      "degraded",
+      "not-protected",
       `pf skips ${names} (another program's "set skip on"), so nothing there is filtered, the kill switch rules included.`,
       [
         ...why,
@@ -198,7 +193,7 @@ function findingsStatus(
   if (reading.translationPassing > 0) {
     const count = reading.translationPassing;
     return status(
-      "degraded",
+      "not-protected",
       "another program's nat or rdr rules with pass let packets out without the kill switch rules.",
       failure
         ? why
@@ -219,7 +214,7 @@ const bridgedPastPf = (network: NetworkState | null) =>
   unfilteredBridges(network?.bridges ?? []).map(describeUnfilteredBridge);
 
 function bridgedStatus(bridged: string[], notes: string[], extra: Partial<KillSwitchStatus>): KillSwitchStatus {
-  return status("degraded", `${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
+  return status("not-protected", `${bridged[0]}.`, [...notes, BRIDGE_NOTE], extra);
 }
 
 /** Notes on the watchdog of this boot for people: its last repair in this boot, what pf counted, an outdated version. */
@@ -334,7 +329,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   }
   if (failedSinceChange) {
     return status(
-      "degraded",
+      "not-protected",
       "the watchdog could not put the kill switch rules back.",
       [failedSinceChange.message],
       extra,
@@ -342,7 +337,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   }
   if (!sameBoot(recorded.bootTime, bootTime) && !watchdogThisBoot) {
     return status(
-      "degraded",
+      "not-protected",
       "the Mac restarted, and pf no longer has the kill switch rules.",
       [
         recorded.protectFromStartup
@@ -355,7 +350,7 @@ export async function getKillSwitchStatus(request: StatusRequest): Promise<KillS
   const silence = watchdogSilence(recorded, watchdog, now);
   if (silence !== null) {
     return status(
-      "degraded",
+      "watchdog-stopped",
       "the startup watchdog has stopped checking the kill switch.",
       [
         `Its last sign of life was ${silence} seconds ago; it checks every ${

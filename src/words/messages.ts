@@ -4,6 +4,7 @@
  */
 import { formatCidr } from "../address/ip";
 import type { KillSwitchStatus } from "../lifecycle/status";
+import { needsAttention } from "../lifecycle/states";
 import type { AnchorSummary } from "../pf/anchor";
 import { addressCount } from "../policy/exception-width";
 import type { CaptivePortalMinutes } from "../policy/captive-portal";
@@ -92,9 +93,9 @@ export function describeEnabled(summary: AnchorSummary): string {
   return parts.join(" · ");
 }
 
-/** The HUD after an action: a Degraded outcome first, with its reason, then what was done. */
+/** The HUD after an action: an outcome that needs attention first, with its reason, then what was done. */
 export function outcomeHud(status: Pick<KillSwitchStatus, "state" | "headline">, done: string): string {
-  return status.state === "degraded" ? `${status.headline.replace(/\.$/, "")} · ${done}` : done;
+  return needsAttention(status.state) ? `${status.headline.replace(/\.$/, "")} · ${done}` : done;
 }
 
 /** The confirmation shown when names were resolved by the network rather than the VPN: each name and its addresses. */

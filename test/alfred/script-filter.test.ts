@@ -136,7 +136,7 @@ describe("the Script Filter's views", () => {
       uid: "state",
       title: "Unknown",
       valid: false,
-      icon: { path: "icons/menu-bar-unknown.png" },
+      icon: { path: "icons/state-unknown.png" },
     });
     expect(items[0].subtitle).toContain("the network could not be read");
     expect(items.map((item) => item.title)).toContain(ACTION_TITLES.enable);

@@ -122,7 +122,7 @@ function macIn(state: KillSwitchState): FakeMac {
     bootTime: BOOT,
     ...(vpnDown ? { network: macSnapshot({ wifi: "home", vpn: null }) } : {}),
   });
-  const watched = () =>
+  const watched = (check: Record<string, unknown> = {}) =>
     writeFileSync(
       `${mac.stateDirectory}/watchdog.json`,
       // A watchdog that checks so seldom that the real clock never finds it late.
@@ -133,6 +133,7 @@ function macIn(state: KillSwitchState): FakeMac {
         result: "ok",
         message: "",
         intervalSeconds: 1e9,
+        ...check,
       }),
     );
   switch (state) {
@@ -144,9 +145,18 @@ function macIn(state: KillSwitchState): FakeMac {
     case "unverified":
       writeRecordedState(mac, BOOT, { protectFromStartup: false });
       break;
-    case "degraded":
+    case "not-protected":
       // Recorded in an earlier boot, and nothing put the rules back in this one.
       writeRecordedState(mac, BOOT - 86_400, { protectFromStartup: true });
+      break;
+    case "safe-mode":
+      writeRecordedState(mac, BOOT, { protectFromStartup: true });
+      watched({ result: "failed", failedClosed: true, message: "pf refused the rules" });
+      break;
+    case "watchdog-stopped":
+      // Its last check was in 2023, and it checks every second: any clock since finds it silent.
+      writeRecordedState(mac, BOOT, { protectFromStartup: true });
+      watched({ intervalSeconds: 1 });
       break;
     case "unknown":
       writeRecordedState(mac, BOOT, { status: "maybe" });
@@ -202,7 +212,7 @@ describe("its Script Filter, run as Alfred runs it on the fake Mac", () => {
       expect(output.items[0]).toMatchObject({
         uid: "state",
         title: STATE_NAMES[state],
-        icon: { path: `icons/menu-bar-${state}.png` },
+        icon: { path: `icons/state-${state}.png` },
       });
       for (const item of output.items) {
         if (item.icon) expect(files.has(item.icon.path), item.icon.path).toBe(true);
@@ -211,7 +221,7 @@ describe("its Script Filter, run as Alfred runs it on the fake Mac", () => {
         if (item.valid !== false) expect(parseAction(String(item.arg)).ok, item.title).toBe(true);
       }
       const titles = output.items.map((item) => item.title);
-      expect(titles.includes(ACTION_TITLES.enable)).toBe(["off", "unknown", "degraded", "unverified"].includes(state));
+      expect(titles.includes(ACTION_TITLES.enable)).toBe(!["protected", "blocking"].includes(state));
       expect(titles.includes(ACTION_TITLES.disable)).toBe(state !== "off");
       expect(titles.includes(captivePortalTitle(2))).toBe(!["off", "unknown"].includes(state));
       // The terminal names the state with the same word.

@@ -3,7 +3,11 @@ import { STATUS_FIELDS } from "../../src/privileged/root-contract";
 import type { FakeMac } from "./fake-mac";
 
 /** What Enable leaves in state.json and status.json: rules for utun4 loaded in the boot that started at `bootTime`. */
-export function writeRecordedState(mac: FakeMac, bootTime: number, fields: Record<string, unknown> = {}): void {
+export function writeRecordedState(
+  mac: Pick<FakeMac, "stateDirectory">,
+  bootTime: number,
+  fields: Record<string, unknown> = {},
+): void {
   mkdirSync(mac.stateDirectory, { recursive: true });
   const state = {
     version: 1,

@@ -197,11 +197,11 @@ describe("disable without a record", () => {
 });
 
 describe("restarts and other software", () => {
-  it("shows Degraded after a restart, and turns on again with a new reference", async () => {
+  it("shows Not Protected after a restart, and turns on again with a new reference", async () => {
     await enabledOverBusyPf();
     mac.reboot();
     const status = await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN });
-    expect(status.state).toBe("degraded");
+    expect(status.state).toBe("not-protected");
     expect(status.headline).toMatch(/restarted/);
 
     const on = await enable();

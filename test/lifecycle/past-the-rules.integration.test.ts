@@ -27,9 +27,9 @@ const HOME_VPN = { wifi: "home", vpn: "utun4" } as const;
 const SERVER = { vpnServers: ["198.51.100.7:1194/udp"], blockedTrafficLog: 0 };
 const UNCHECKED = settingsFrom({ ...SERVER, protectFromStartup: false });
 const WATCHED = settingsFrom({ ...SERVER, protectFromStartup: true });
-const SKIPS_EN0 = /^Degraded: pf skips en0 \(another program's "set skip on"\), so nothing there is filtered/;
+const SKIPS_EN0 = /^Not Protected: pf skips en0 \(another program's "set skip on"\), so nothing there is filtered/;
 const NAT_PASS = "nat pass on en0 inet from any to any -> 192.168.1.23";
-const TRANSLATION = /^Degraded: another program's nat or rdr rules with pass let packets out/;
+const TRANSLATION = /^Not Protected: another program's nat or rdr rules with pass let packets out/;
 
 function onHomeWifi() {
   mac = createFakeMac({ network: macSnapshot(HOME_VPN), now: START });
@@ -82,7 +82,7 @@ async function hudFor(change: KillSwitchChange) {
 }
 
 describe("while another program's main ruleset makes pf skip en0", () => {
-  it("Enable, status and the menu bar say Degraded naming en0, without the watchdog; then Unverified", async () => {
+  it("Enable, status and the menu bar say Not Protected naming en0, without the watchdog; then Unverified", async () => {
     onHomeWifi();
     await otherProgramLoads("set skip on { lo0 en0 }");
 
@@ -91,14 +91,15 @@ describe("while another program's main ruleset makes pf skip en0", () => {
     const [first, ...rest] = on.stdout.split("\n");
     expect(first).toMatch(SKIPS_EN0);
     expect(rest.join("\n")).toContain("Kill switch on: its rules are loaded, but what the first line names passes");
-    expect(on.stdout).not.toMatch(/Protected|Unverified|Note: pf skips/);
+    // Its first line says Not Protected; nothing else claims more.
+    expect(rest.join("\n")).not.toMatch(/Protected|Unverified|Note: pf skips/);
 
     expect((await cliStatus())[0]).toMatch(SKIPS_EN0);
     const json = JSON.parse((await killswitch(["status", "--json"])).stdout);
-    expect(json).toMatchObject({ state: "degraded", headline: expect.stringMatching(SKIPS_EN0) });
+    expect(json).toMatchObject({ state: "not-protected", headline: expect.stringMatching(SKIPS_EN0) });
     const menu = await menuBar();
-    expect(menu).toMatchObject({ state: "degraded", title: "Degraded", headline: "Kill Switch On · Degraded" });
-    expect(menu.tooltip).toMatch(/^VPN Kill Switch: Degraded: pf skips en0 /);
+    expect(menu).toMatchObject({ state: "not-protected", title: "Not Protected", headline: "Not Protected" });
+    expect(menu.tooltip).toMatch(/^VPN Kill Switch: Not Protected: pf skips en0 /);
     expect(menu.notes.join(" ")).toMatch(/take en0 out of its "set skip on"/);
 
     // The other program puts macOS's own ruleset back: Enable says what it found, and only as of then.
@@ -112,14 +113,14 @@ describe("while another program's main ruleset makes pf skip en0", () => {
     expect((await menuBar()).state).toBe("unverified");
   });
 
-  it("Enable, status and the menu bar say Degraded with the watchdog too, until a check finds en0 filtered again; then Protected", async () => {
+  it("Enable, status and the menu bar say Not Protected with the watchdog too, until a check finds en0 filtered again; then Protected", async () => {
     onHomeWifi();
     await otherProgramLoads("set skip on { lo0 en0 }");
     const on = await enable(mac, WATCHED, macNetworkState(HOME_VPN));
     expect(on.report.skippedInterfaces).toEqual(["en0"]);
-    expect(on.status.state).toBe("degraded");
+    expect(on.status.state).toBe("not-protected");
     expect(describeChange(on)[0]).toMatch(SKIPS_EN0);
-    expect(await hudFor(on)).toMatch(/^Degraded: pf skips en0 .* · Kill Switch On · utun4$/);
+    expect(await hudFor(on)).toMatch(/^Not Protected: pf skips en0 .* · Kill Switch On · utun4$/);
     // Before the watchdog's first check: what Enable found.
     expect((await status()).notes).toContain(
       `The kill switch's Enable at ${new Date(START * 1000).toISOString().replace(/\.000Z$/, "Z")} found it.`,
@@ -128,10 +129,10 @@ describe("while another program's main ruleset makes pf skip en0", () => {
     await mac.advanceClock(1);
     expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
     const checked = await status();
-    expect(checked).toMatchObject({ state: "degraded", headline: expect.stringMatching(SKIPS_EN0) });
+    expect(checked).toMatchObject({ state: "not-protected", headline: expect.stringMatching(SKIPS_EN0) });
     expect(checked.watchdog).toMatchObject({ result: "failed", skippedInterfaces: ["en0"] });
     expect((await cliStatus())[0]).toMatch(SKIPS_EN0);
-    expect((await menuBar()).state).toBe("degraded");
+    expect((await menuBar()).state).toBe("not-protected");
 
     // The honest case: pf filters en0 again, the check finds our rules first everywhere.
     await otherProgramLoads("set skip on lo0");
@@ -147,7 +148,7 @@ describe("while another program's main ruleset makes pf skip en0", () => {
 });
 
 describe("while another program's nat pass cannot be set aside", () => {
-  it("Enable, status and the menu bar say Degraded, without the watchdog and with it", async () => {
+  it("Enable, status and the menu bar say Not Protected, without the watchdog and with it", async () => {
     onHomeWifi();
     unchangeableNatPass();
     const unchecked = await enable(mac, UNCHECKED, macNetworkState(HOME_VPN));
@@ -155,7 +156,7 @@ describe("while another program's nat pass cannot be set aside", () => {
     expect(describeChange(unchecked)[0]).toMatch(TRANSLATION);
     expect((await cliStatus())[0]).toMatch(TRANSLATION);
     expect((await status()).notes[0]).toMatch(/pf would not let that rule be set aside/);
-    expect((await menuBar()).state).toBe("degraded");
+    expect((await menuBar()).state).toBe("not-protected");
 
     await mac.advanceClock(1);
     const watched = await enable(mac, WATCHED, macNetworkState(HOME_VPN));
@@ -164,7 +165,7 @@ describe("while another program's nat pass cannot be set aside", () => {
     expect((await mac.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
     expect((await status()).notes[0]).toMatch(/they could not be set aside \(anchor _vm:/);
     expect((await cliStatus())[0]).toMatch(TRANSLATION);
-    expect((await menuBar()).state).toBe("degraded");
+    expect((await menuBar()).state).toBe("not-protected");
   });
 });
 

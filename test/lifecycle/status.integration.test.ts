@@ -85,18 +85,18 @@ describe("getKillSwitchStatus", () => {
     expect(result.notes[0]).toMatch(/utun5, which the rules do not let through \(they allow utun4\)/);
   });
 
-  it("is Degraded after a restart, unless the watchdog put the rules back in this boot", async () => {
+  it("is Not Protected after a restart, unless the watchdog put the rules back in this boot", async () => {
     mac = createFakeMac();
     record();
     mac.reboot();
-    expect((await status()).state).toBe("degraded");
+    expect((await status()).state).toBe("not-protected");
     watchdog({ result: "repaired", message: "rules loaded at boot" });
     expect((await status()).state).toBe("protected");
     watchdog({ result: "failed", message: "pf refused the rules" });
-    expect(await status()).toMatchObject({ state: "degraded", notes: ["pf refused the rules"] });
+    expect(await status()).toMatchObject({ state: "not-protected", notes: ["pf refused the rules"] });
   });
 
-  it("is Degraded while a virtual machine is bridged to Wi-Fi, with or without the watchdog; not for the Thunderbolt Bridge", async () => {
+  it("is Not Protected while a virtual machine is bridged to Wi-Fi, with or without the watchdog; not for the Thunderbolt Bridge", async () => {
     mac = createFakeMac();
     record();
     const thunderbolt = { name: "bridge0", members: ["en1", "en2"], thunderbolt: true };
@@ -107,19 +107,19 @@ describe("getKillSwitchStatus", () => {
     };
     const note = "a virtual machine bridged to en0 is not filtered by pf (bridge100: en0, vmenet0)";
     const found = await status(bridged);
-    expect(found).toMatchObject({ state: "degraded", headline: `Degraded: ${note}.`, activeTunnel: "utun4" });
+    expect(found).toMatchObject({ state: "not-protected", headline: `Not Protected: ${note}.`, activeTunnel: "utun4" });
     expect(found.notes[0]).toBe(note);
     // The watchdog reports it too: its failure is the bridge, said as such.
     mac.reboot();
     watchdog({ result: "failed", message: note });
-    expect(await status(bridged)).toMatchObject({ state: "degraded", headline: `Degraded: ${note}.` });
+    expect(await status(bridged)).toMatchObject({ state: "not-protected", headline: `Not Protected: ${note}.` });
     expect((await status(bridged)).notes[0]).toBe(note);
     // Without the watchdog (Protect from Startup off), the network alone says it.
     record({ protectFromStartup: false });
-    expect((await status(bridged)).state).toBe("degraded");
+    expect((await status(bridged)).state).toBe("not-protected");
   });
 
-  it("is Degraded when the last look at pf found it off: the watchdog's check, or the action that just ran", async () => {
+  it("is Not Protected when the last look at pf found it off: the watchdog's check, or the action that just ran", async () => {
     mac = createFakeMac();
     record();
     watchdog({
@@ -130,14 +130,14 @@ describe("getKillSwitchStatus", () => {
       message: "pf could not be enabled",
     });
     const off = await status();
-    expect(off).toMatchObject({ state: "degraded", notes: ["pf could not be enabled", expect.any(String)] });
+    expect(off).toMatchObject({ state: "not-protected", notes: ["pf could not be enabled", expect.any(String)] });
     expect(off.headline).toBe(
-      "Degraded: pf was off when last checked (2023-11-14T22:14:21Z), so it filtered nothing, the kill switch rules included.",
+      "Not Protected: pf was off when last checked (2023-11-14T22:14:21Z), so it filtered nothing, the kill switch rules included.",
     );
     const reported = { pfEnabled: false, skippedInterfaces: [], translationPassing: 0 };
     record({ protectFromStartup: false });
     const afterAction = await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN, now: NOW, reported });
-    expect(afterAction.headline).toMatch(/^Degraded: pf was off when last checked \(2023-11-14T22:14:20Z\)/);
+    expect(afterAction.headline).toMatch(/^Not Protected: pf was off when last checked \(2023-11-14T22:14:20Z\)/);
     const fine = await getKillSwitchStatus({
       system: mac.system,
       network: WIFI_WITH_VPN,
@@ -147,13 +147,13 @@ describe("getKillSwitchStatus", () => {
     expect(fine.state).toBe("unverified");
   });
 
-  it("is Degraded while the record says pf skipped an interface or a translation rule passed when it was written", async () => {
+  it("is Not Protected while the record says pf skipped an interface or a translation rule passed when it was written", async () => {
     mac = createFakeMac();
     record({ skippedInterfaces: ["en0", "en5"] });
-    expect((await status()).headline).toMatch(/^Degraded: pf skips en0, en5 \(another program's "set skip on"\)/);
+    expect((await status()).headline).toMatch(/^Not Protected: pf skips en0, en5 \(another program's "set skip on"\)/);
     record({ translationPassing: 2 });
     const passing = await status();
-    expect(passing.headline).toMatch(/^Degraded: another program's nat or rdr rules with pass let packets out/);
+    expect(passing.headline).toMatch(/^Not Protected: another program's nat or rdr rules with pass let packets out/);
     expect(passing.notes[0]).toMatch(/pf would not let those 2 rules be set aside/);
     // A check after the record found none: that is the latest look.
     watchdog({ result: "ok", bootTime: BOOT, checkedAt: BOOT + 61, pfEnabled: true, skippedInterfaces: [] });
@@ -191,11 +191,11 @@ describe("getKillSwitchStatus with the boot time given (as the menu bar reads it
     expect(mac.events().filter((event) => event.program === "sysctl")).toEqual([]);
   });
 
-  it("is Degraded after a restart, and Unknown when the boot time is unknown or its reading fails", async () => {
+  it("is Not Protected after a restart, and Unknown when the boot time is unknown or its reading fails", async () => {
     mac = createFakeMac();
     record();
-    expect((await at(BOOT + 86_400)).state).toBe("degraded");
-    expect((await at(BOOT + SAME_BOOT_TOLERANCE_SECONDS + 1)).state).toBe("degraded");
+    expect((await at(BOOT + 86_400)).state).toBe("not-protected");
+    expect((await at(BOOT + SAME_BOOT_TOLERANCE_SECONDS + 1)).state).toBe("not-protected");
     expect((await at(null)).headline).toMatch(/cannot tell whether the rules are still loaded/);
     const failing = await getKillSwitchStatus({
       system: mac.system,
@@ -210,7 +210,7 @@ describe("getKillSwitchStatus with the boot time given (as the menu bar reads it
     mac = createFakeMac();
     record();
     watchdog({ result: "failed", bootTime: BOOT + 86_400, message: "pf refused the rules" });
-    expect(await at(BOOT + 86_401)).toMatchObject({ state: "degraded", notes: ["pf refused the rules"] });
+    expect(await at(BOOT + 86_401)).toMatchObject({ state: "not-protected", notes: ["pf refused the rules"] });
     watchdog({ result: "repaired", bootTime: BOOT + 86_400, lastRepairAt: BOOT + 86_450, lastRepair: "rules" });
     expect(await at(BOOT + 86_399)).toMatchObject({ state: "protected" });
   });

@@ -32,7 +32,9 @@ const HEADLINES: Record<KillSwitchState, string> = {
   blocking: "Blocking: no allowed VPN tunnel is up, so traffic is stopped.",
   unverified:
     "Unverified: when last checked (2023-11-14T22:14:20Z), pf ran the kill switch rules, which let traffic out only through the VPN (utun4); nothing has checked pf since.",
-  degraded: "Degraded: the Mac restarted, and pf no longer has the kill switch rules.",
+  "safe-mode": "Safe Mode: blocking all but the VPN servers, since the kill switch's rules could not be loaded.",
+  "watchdog-stopped": "Watchdog Stopped: the startup watchdog has stopped checking the kill switch.",
+  "not-protected": "Not Protected: the Mac restarted, and pf no longer has the kill switch rules.",
   off: "Off: traffic flows normally.",
   unknown: "Unknown: the kill switch's state file cannot be read.",
 };
@@ -43,7 +45,16 @@ const NOTES: Record<KillSwitchState, string[]> = {
   unverified: [
     "Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks that pf runs the rules.",
   ],
-  degraded: ["pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN."],
+  "safe-mode": [
+    "pf refused the rules: anchor.pf:12: syntax error",
+    "Nothing leaks, but nothing passes through the VPN either: enable the kill switch again.",
+  ],
+  "watchdog-stopped": [
+    "Its last sign of life was 45 seconds ago; it checks every 10 seconds. The rules may still be in force, but nothing puts them back if another program removes them. Enable the kill switch again to reinstall the watchdog.",
+  ],
+  "not-protected": [
+    "pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN.",
+  ],
   off: [],
   unknown: ["/Library/Application Support/com.vpnkillswitch.raycast/state.json: EACCES"],
 };

@@ -12,14 +12,14 @@ import {
   isTitleCase,
   readPngHeader,
 } from "../../scripts/check-manifest";
-import { KILL_SWITCH_STATES, menuBarIconFile } from "../../src/raycast/models/kill-switch-state";
+import { KILL_SWITCH_STATES, stateIconFile } from "../../src/raycast/models/kill-switch-state";
 import { COMMANDS } from "../../src/raycast/commands";
 import { ENABLE_COMMAND, SERVER_PROTOCOL_COMMAND } from "../../src/raycast/actions/launch-context";
 import { STATUS_COMMAND } from "../../src/raycast/reading/menu-bar-refresh";
 import { temporaryDirectory } from "../temporary-directory";
 
 const ROOT = resolve(__dirname, "../..");
-const MENU_BAR_ICONS = KILL_SWITCH_STATES.map(menuBarIconFile);
+const STATE_ICONS = KILL_SWITCH_STATES.map(stateIconFile);
 
 /** A minimal PNG: 8-bit, colour type 6 (RGBA) or 2 (RGB), every pixel `pixel`. */
 function png(width: number, height: number, pixel: number[]): Buffer {
@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 describe("the extension's manifest", () => {
   it("passes every offline check", () => {
-    expect(checkManifest(manifest, ROOT, MENU_BAR_ICONS)).toEqual([]);
+    expect(checkManifest(manifest, ROOT, STATE_ICONS)).toEqual([]);
   });
 
   it("has the commands people search for, findable by the words they type", () => {
@@ -107,8 +107,8 @@ describe("the extension's manifest", () => {
     ]);
   });
 
-  it("ships template menu-bar icons and a 512x512 extension icon", async () => {
-    for (const icon of MENU_BAR_ICONS) {
+  it("ships template state icons and a 512x512 extension icon", async () => {
+    for (const icon of STATE_ICONS) {
       const bytes = await readFile(join(ROOT, "assets", icon));
       expect(readPngHeader(bytes)).toMatchObject({ width: 44, height: 44 });
       expect(isTemplateImage(bytes)).toBe(true);
@@ -164,7 +164,7 @@ describe("checkManifest", () => {
       "commands[1] (missing-file): interval is only for no-view and menu-bar commands",
       "commands[2] (refresh): src/refresh.ts(x) does not exist",
       'commands[2] (refresh): interval must look like "1m", "30s", "1h" or "1d", got "60"',
-      "assets/bar.png: menu-bar icon must be a template image (black pixels, shape in alpha)",
+      "assets/bar.png: state icon must be a template image (black pixels, shape in alpha)",
     ]);
   });
 

@@ -52,18 +52,21 @@ const menu = (renderer: Awaited<ReturnType<typeof render>>) =>
   sections(renderer, "MenuBarExtra.Section", "MenuBarExtra.Item");
 
 describe("Kill Switch Status menu bar", () => {
-  it("Protected: shield with a check, the tunnel, the server, the network, and Disable", async () => {
+  it("Protected: a shield, no text, the tunnel, the server, the network, and Disable", async () => {
     raycast.preferences = { vpnServers: "198.51.100.7" };
     const renderer = await renderState("protected");
 
     expect(menuBar(renderer).props).toMatchObject({
-      icon: { source: "menu-bar-protected.png" },
+      icon: { source: "Shield" },
       title: undefined,
       tooltip: "VPN Kill Switch: Protected: traffic leaves only through the VPN (utun4).",
       isLoading: false,
     });
     expect(menu(renderer)).toEqual({
-      "#0": ["Kill Switch On · Protected", "Checked just now"],
+      "#0": [
+        "Kill Switch On · Protected",
+        "Traffic leaves only through the VPN, and the watchdog keeps checking that it does.",
+      ],
       VPN: ["Tunnel utun4", "Server 198.51.100.7"],
       "Network: Example Home": ["Gateway 192.168.1.1 (3c:a6:2f:08:1e:7b)", "Subnet 192.168.1.0/24", "Interface en0"],
       "Exceptions Here": ["None for this network"],
@@ -98,13 +101,14 @@ describe("Kill Switch Status menu bar", () => {
   it("Blocking: says why and what to do, offers the captive-portal window", async () => {
     const renderer = await renderState("blocking");
 
-    expect(menuBar(renderer).props.icon.source).toBe("menu-bar-blocking.png");
+    expect(menuBar(renderer).props.icon).toEqual({ source: "Hourglass", tintColor: "yellow" });
     expect(menuBar(renderer).props.isLoading).toBe(false);
     const shown = menu(renderer);
     expect(shown["#0"]).toEqual([
       "Kill Switch On · Blocking",
+      "Nothing leaves until the VPN connects: only the VPN's own connection gets out.",
+      "No allowed VPN tunnel is up, so traffic is stopped.",
       "Connect the VPN: until then nothing leaves this Mac but the VPN's own connection and link plumbing.",
-      "Checked just now",
     ]);
     expect(shown.VPN).toEqual(["No VPN tunnel"]);
     expect(shown["#4"]).toContain("Allow Captive Portal for 5 Minutes");
@@ -112,20 +116,31 @@ describe("Kill Switch Status menu bar", () => {
     expect(shown["#4"]).not.toContain("Enable Kill Switch");
   });
 
-  it("Degraded: offers Enable (to repair) and Disable", async () => {
-    const renderer = await renderState("degraded");
+  it("Not Protected: a red warning, never On, and Enable (to repair) with Disable", async () => {
+    const renderer = await renderState("not-protected");
 
-    expect(menuBar(renderer).props.icon.source).toBe("menu-bar-degraded.png");
-    expect(menuBar(renderer).props.isLoading).toBe(false);
-    expect(menu(renderer)["#0"][0]).toBe("Kill Switch On · Degraded");
-    expect(menu(renderer)["#0"][1]).toContain("pf forgets its rules at every restart");
+    expect(menuBar(renderer).props).toMatchObject({
+      icon: { source: "Warning", tintColor: "red" },
+      title: "Not Protected",
+      isLoading: false,
+    });
+    expect(menu(renderer)["#0"].slice(0, 3)).toEqual([
+      "Not Protected",
+      "Traffic can leave outside the VPN right now.",
+      "The Mac restarted, and pf no longer has the kill switch rules.",
+    ]);
+    expect(menu(renderer)["#0"][3]).toContain("pf forgets its rules at every restart");
     expect(menu(renderer)["#4"].slice(0, 2)).toEqual(["Enable Kill Switch", "Disable Kill Switch"]);
   });
 
   it("Off: outlined shield, Enable only, no captive portal or verify", async () => {
     const renderer = await renderState("off", VPN_UP);
 
-    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-off.png" }, isLoading: false });
+    expect(menuBar(renderer).props).toMatchObject({
+      icon: { source: "CircleDisabled" },
+      title: "Off",
+      isLoading: false,
+    });
     const actions = menu(renderer)["#4"];
     expect(actions).toEqual([
       "Enable Kill Switch",
@@ -140,7 +155,7 @@ describe("Kill Switch Status menu bar", () => {
   it("Unknown: shows the reason, offers both Enable and Disable", async () => {
     const renderer = await renderState("unknown");
 
-    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-unknown.png" }, isLoading: false });
+    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "EyeDisabled" }, isLoading: false });
     expect(menu(renderer)["#0"]).toContain("/Library/Application Support/com.vpnkillswitch.raycast/state.json: EACCES");
     expect(menu(renderer)["#4"].slice(0, 2)).toEqual(["Enable Kill Switch", "Disable Kill Switch"]);
   });
@@ -149,7 +164,7 @@ describe("Kill Switch Status menu bar", () => {
     lifecycle.getKillSwitchStatus.mockRejectedValue(new Error("sysctl: permission denied"));
     const renderer = await render(<Command />);
 
-    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-unknown.png" }, isLoading: false });
+    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "EyeDisabled" }, isLoading: false });
     expect(menu(renderer)["#0"]).toContain("sysctl: permission denied");
   });
 
@@ -163,17 +178,18 @@ describe("Kill Switch Status menu bar", () => {
       network: null,
       captivePortalUntil: null,
       notes: [],
+      watchdogCheckedAt: new Date(Date.now() - 3 * 60_000).toISOString(),
     });
     let answer: (value: unknown) => void = () => undefined;
     lifecycle.getKillSwitchStatus.mockReturnValue(new Promise((resolve) => (answer = resolve)));
 
     const renderer = await render(<Command />);
-    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-protected.png" }, isLoading: true });
-    expect(menu(renderer)["#0"]).toContain("Checked 3 min ago");
+    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "Shield" }, isLoading: true });
+    expect(menu(renderer)["#0"]).toContain("Watchdog checked 3 min ago");
 
     await act(async () => answer(statusFor("off")));
     await settle();
-    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "menu-bar-off.png" }, isLoading: false });
+    expect(menuBar(renderer).props).toMatchObject({ icon: { source: "CircleDisabled" }, isLoading: false });
     expect(readCachedSnapshot()?.state).toBe("off");
   });
 
@@ -202,10 +218,11 @@ describe("Kill Switch Status menu bar", () => {
     expect(menuBar(renderer).props.isLoading).toBe(false);
   });
 
-  it("shows the state as text when the preference asks for it", async () => {
+  it("names every state but Protected next to the icon; Protected too when the preference asks for it", async () => {
+    expect(menuBar(await renderState("blocking")).props.title).toBe("Blocking");
+    expect(menuBar(await renderState("protected")).props.title).toBeUndefined();
     raycast.preferences = { showStateInMenuBar: true };
-    const renderer = await renderState("blocking");
-    expect(menuBar(renderer).props.title).toBe("Blocking");
+    expect(menuBar(await renderState("protected")).props.title).toBe("Protected");
   });
 
   it("never prompts, shows a HUD or changes anything in a background run", async () => {

@@ -63,7 +63,7 @@ describe("the menu bar's status reading on a fake Mac", () => {
     counting.reset();
     bootTime = BOOT + 86_400;
     const restarted = await readStatusSnapshot(reading(false));
-    expect(restarted.state).toBe("degraded");
+    expect(restarted.state).toBe("not-protected");
     expect(counting.started()).toEqual([]);
 
     // Node lists other addresses: ifconfig and netstat are read again.

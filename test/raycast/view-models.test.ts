@@ -196,6 +196,11 @@ describe("snapshotFromStatus", () => {
       },
       captivePortalUntil: "2025-03-01T12:02:00.000Z",
       notes: [],
+      // No watchdog in this status, no record: nothing checked, nothing loaded.
+      watchdogCheckedAt: null,
+      rulesLoadedAt: null,
+      // The settings' server, by name.
+      allowedServers: ["vpn.example.com all ports"],
       // No watchdog count in this status.
       blocked: null,
     });
@@ -265,8 +270,9 @@ describe("menu bar model", () => {
     });
     expect(model).toMatchObject({
       state: "unknown",
-      icon: "menu-bar-unknown.png",
       title: "Unknown",
+      meaning: "Whether traffic can leave outside the VPN cannot be told right now.",
+      reason: null,
       tooltip: "VPN Kill Switch: Checking the kill switch…",
       canEnable: true,
       canDisable: true,

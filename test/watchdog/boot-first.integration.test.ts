@@ -155,7 +155,7 @@ describe("at boot, the watchdog", () => {
       /cannot make a private work folder in \S+\/tmp \(a full disk, or \/tmp replaced\), so it cannot read the network; blocking with the fail-closed rules \(VPN servers only\)/,
     );
     const status = await getKillSwitchStatus({ system: mac.system, network: boot, now: mac.now() });
-    expect(status.state).toBe("degraded");
+    expect(status.state).toBe("safe-mode");
     expect(status.headline).toMatch(/blocking all but the VPN servers/);
     expect(status.notes.join(" ")).toMatch(/cannot make a private work folder/);
   });

@@ -161,7 +161,7 @@ describe("from boot to shutdown, nothing leaves outside the VPN", () => {
     const boot = joinNetwork(day, { wifi: "home", vpn: null });
     expect((await day.runLaunchDaemon(PRODUCT_ID)).exitCode).toBe(1);
     checkLeaksOnly(boot, "boot, template corrupt");
-    expect((await status(boot)).state).toBe("degraded");
+    expect((await status(boot)).state).toBe("safe-mode");
 
     // Enable again repairs it; the VPN connects; the build server and the printer are used.
     await enable(day, settings, boot, { now: day.now() });

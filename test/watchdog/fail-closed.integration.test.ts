@@ -53,7 +53,7 @@ async function expectBlocking(network: NetworkState, step: string) {
   expect(leaks, `${step}: leaks`).toEqual([]);
   expect(anchorRules(mac), step).not.toMatch(/192\.168\.1\.40/); // the exception is not among them
   const status = await getKillSwitchStatus({ system: mac.system, network, now: mac.now() });
-  expect(status.state, step).toBe("degraded");
+  expect(status.state, step).toBe("safe-mode");
   expect(status.headline).toMatch(/blocking all but the VPN servers/);
   expect(watchdogStatus()).toMatchObject({ result: "failed", failedClosed: true });
 }

@@ -80,7 +80,7 @@ describe("with the disk full", () => {
     expect(mac.readPf().states.map((state) => `${state.ext}:${state.extPort}`)).toEqual(["198.51.100.7:1194"]);
     expect(watchdogStatus()).toMatchObject({ result: "failed", failedClosed: true });
     const network = macNetworkState(HOME_VPN);
-    expect((await getKillSwitchStatus({ system: mac.system, network, now: mac.now() })).state).toBe("degraded");
+    expect((await getKillSwitchStatus({ system: mac.system, network, now: mac.now() })).state).toBe("safe-mode");
 
     mac.fillDisk(false);
     await mac.advanceClock(10);

@@ -57,7 +57,7 @@ async function failingCheck() {
 }
 
 describe("another program's translation rules", () => {
-  it("sets a nat pass in the main ruleset aside and says Degraded, naming it, until it is gone", async () => {
+  it("sets a nat pass in the main ruleset aside and says Not Protected, naming it, until it is gone", async () => {
     await onAtHome();
     await loadTranslation([...APPLE_TRANSLATION, NAT_PASS]);
     expect(verdictOutOfEn0()).toBe("pass");
@@ -68,10 +68,10 @@ describe("another program's translation rules", () => {
     // Kept as a translation, without pass: Apple's anchor calls stay, and our rules decide its packets.
     expect(mac.readPf().main.nat).toEqual([...APPLE_TRANSLATION, "nat on en0 inet from any to any -> 192.168.1.23"]);
     expect(verdictOutOfEn0()).toBe("block");
-    const degraded = await status();
-    expect(degraded.state).toBe("degraded");
-    expect(degraded.headline).toMatch(/another program's nat or rdr rules with pass/);
-    expect(degraded.notes[0]).toContain(NAT_PASS);
+    const exposed = await status();
+    expect(exposed.state).toBe("not-protected");
+    expect(exposed.headline).toMatch(/another program's nat or rdr rules with pass/);
+    expect(exposed.notes[0]).toContain(NAT_PASS);
 
     await mac.advanceClock(1);
     await runWatchdog(mac);
@@ -92,7 +92,7 @@ describe("another program's translation rules", () => {
       nat: [RDR_PASS.replace("rdr pass ", "rdr ")],
       filter: ["pass in quick on bridge100 all"],
     });
-    expect((await status()).state).toBe("degraded");
+    expect((await status()).state).toBe("not-protected");
   });
 
   it("leaves a plain nat alone (Internet Sharing's), and a translation on lo0 (sshuttle's)", async () => {
@@ -127,7 +127,7 @@ describe("another program's translation rules", () => {
     expect(mac.readPf().anchors.unused.nat).toEqual([NAT_PASS]);
   });
 
-  it("says Degraded when pf does not let the rule be set aside", async () => {
+  it("says Not Protected when pf does not let the rule be set aside", async () => {
     await onAtHome();
     // pfctl cannot change anchors whose names begin with "_" from the command line.
     const pf = mac.readPf();
@@ -139,7 +139,7 @@ describe("another program's translation rules", () => {
     await failingCheck();
     expect(watchdogStatus().message).toMatch(/they could not be set aside \(anchor _vm: pfctl: anchor names beginning/);
     expect(mac.readPf().anchors._vm.nat).toEqual([NAT_PASS]);
-    expect((await status()).state).toBe("degraded");
+    expect((await status()).state).toBe("not-protected");
   });
 
   it("Enable sets a nat pass aside too, and says so", async () => {

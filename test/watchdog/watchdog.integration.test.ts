@@ -214,7 +214,7 @@ describe("repairs", () => {
     expect(mac.readPf().references).toHaveLength(1);
   });
 
-  it("says Degraded while another program's main ruleset makes pf skip a physical interface", async () => {
+  it("says Not Protected while another program's main ruleset makes pf skip a physical interface", async () => {
     await onAtHome();
     const conf = readFileSync(`${mac.root}/etc/pf.conf`, "utf8");
     const other = `${mac.root}/tmp/other-pf.conf`;
@@ -238,13 +238,13 @@ describe("repairs", () => {
       network: macNetworkState(HOME_VPN),
       now: mac.now(),
     });
-    expect(status.state).toBe("degraded");
+    expect(status.state).toBe("not-protected");
     expect(status.notes[0]).toMatch(/^pf skips en0/);
     // Enable says so too, and the rules stay loaded.
     const again = await enable(mac, PROTECTED, macNetworkState(HOME_VPN));
     expect(again.status).toMatchObject({
-      state: "degraded",
-      headline: expect.stringMatching(/^Degraded: pf skips en0 /),
+      state: "not-protected",
+      headline: expect.stringMatching(/^Not Protected: pf skips en0 /),
     });
 
     // A check that repairs (and so rewrites state.json) in the same second as that Enable still says so.
@@ -257,7 +257,7 @@ describe("repairs", () => {
       network: macNetworkState(HOME_VPN),
       now: mac.now(),
     });
-    expect(repaired.state).toBe("degraded");
+    expect(repaired.state).toBe("not-protected");
 
     // Once the other program's rules no longer skip it, the next check is good again.
     await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]);
@@ -266,7 +266,7 @@ describe("repairs", () => {
     expect(watchdogStatus().result).not.toBe("failed");
   });
 
-  it("says Degraded while a virtual machine is bridged to Wi-Fi, past pf, and Enable warns", async () => {
+  it("says Not Protected while a virtual machine is bridged to Wi-Fi, past pf, and Enable warns", async () => {
     await onAtHome();
     const bridged = {
       ...macSnapshot(HOME_VPN),
@@ -282,7 +282,7 @@ describe("repairs", () => {
       network: deriveNetworkState(bridged),
       now: mac.now(),
     });
-    expect(status).toMatchObject({ state: "degraded", headline: `Degraded: ${VM_BRIDGE_NOTE}.` });
+    expect(status).toMatchObject({ state: "not-protected", headline: `Not Protected: ${VM_BRIDGE_NOTE}.` });
     const again = await enable(mac, PROTECTED, deriveNetworkState(bridged));
     expect(again.notes.join(" ")).toContain(
       `A bridge forwards past pf, so past the kill switch rules: ${VM_BRIDGE_NOTE}.`,
@@ -393,7 +393,7 @@ describe("repairs", () => {
       network: macNetworkState(HOME_VPN),
       now: mac.now(),
     });
-    expect(status.state).toBe("degraded");
+    expect(status.state).toBe("safe-mode");
   });
 
   it("changes nothing and says ok when everything is in force", async () => {
@@ -505,7 +505,7 @@ describe("respecting the user", () => {
 });
 
 describe("the status", () => {
-  it("is Degraded when the watchdog has not checked for three intervals while the kill switch is on", async () => {
+  it("is Watchdog Stopped when the watchdog has not checked for three intervals while the kill switch is on", async () => {
     await onAtHome();
     await runWatchdog(mac);
     const network = macNetworkState(HOME_VPN);
@@ -514,7 +514,7 @@ describe("the status", () => {
     expect((await status()).state).toBe("protected");
     await mac.advanceClock(1);
     const stale = await status();
-    expect(stale.state).toBe("degraded");
+    expect(stale.state).toBe("watchdog-stopped");
     expect(stale.headline).toMatch(/startup watchdog has stopped checking/);
     // A check, and it is fresh again.
     await runWatchdog(mac);

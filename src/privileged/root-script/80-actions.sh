@@ -4,7 +4,7 @@ report() {
 	printf '@@ result\naction=%s\nattachment=%s\nreference=%s\nkilled=%s\nwatchdog=%s\n' \
 		"$ACTION" "$ATTACHMENT" "$REFERENCE" "$KILLED" "$WATCHDOG"
 	if [ -n "$PORTAL" ]; then printf 'captivePortalUntil=%s\n' "$PORTAL"; fi
-	# What lets traffic past the rules just loaded (write_state read it): Enable's outcome is Degraded while it does.
+	# What lets traffic past the rules just loaded (write_state read it): Enable's outcome is Not Protected while it does.
 	if [ "$ACTION" = enable ] || [ "$ACTION" = apply ]; then
 		printf 'skipped=%s\ntranslationPassing=%s\n' "$SKIPPED" "${TRANSLATION_LEFT:-0}"
 	fi

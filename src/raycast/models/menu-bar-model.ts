@@ -1,4 +1,4 @@
-import type { KillSwitchState } from "../../lifecycle";
+import type { KillSwitchState } from "../../lifecycle/status";
 import type { StoredException } from "../stores/exception-store";
 import {
   appliesNow,
@@ -9,8 +9,8 @@ import {
   isExpired,
   isForNetwork,
 } from "./exception-text";
-import { isOn, menuBarIconFile } from "./kill-switch-state";
-import { STATE_HEADLINES, STATE_NAMES } from "../../words/states";
+import { isOn, offersEnable } from "./kill-switch-state";
+import { STATE_HEADLINES, STATE_MEANINGS, STATE_NAMES, headlineReason } from "../../words/states";
 import type { KillSwitchSnapshot } from "../stores/snapshot-cache";
 
 export interface MenuBarInput {
@@ -20,6 +20,7 @@ export interface MenuBarInput {
   /** Stored exceptions that failed validation (reported, not applied). */
   rejectedExceptions: number;
   now: Date;
+  /** Name the state next to the icon when protected too (every other state is always named). */
   showStateTitle: boolean;
 }
 
@@ -40,11 +41,14 @@ export interface MenuBarExceptionItem {
 /** What the menu-bar command renders, decided without React so each state can be tested as data. */
 export interface MenuBarModel {
   state: KillSwitchState;
-  icon: string;
-  /** Text next to the icon (only when the user asked for it). */
+  /** Text next to the icon: the state's name, unless protected (then only when the user asked for it). */
   title: string | undefined;
   tooltip: string;
   headline: string;
+  /** What the state means, in one sentence: whether traffic can leave outside the VPN now. */
+  meaning: string;
+  /** Why the kill switch is in this state (the status's words); null when the state says it all. */
+  reason: string | null;
   notes: string[];
   vpn: MenuBarLine[];
   networkTitle: string;
@@ -57,7 +61,10 @@ export interface MenuBarModel {
   captivePortalTimeLeft: string | null;
   /** Opening the window only makes sense while the kill switch is blocking. */
   canOpenCaptivePortal: boolean;
+  /** When the watchdog last checked the rules (or, without one, when they were loaded); null when off. */
   checked: string | null;
+  /** While blocking or in safe mode, the VPN servers that still pass: "Allowed: 198.51.100.7 UDP 1194". */
+  allowed: string[];
   /** "Blocked 42 packets since 09:12", opening Blocked Traffic; null when the watchdog has not counted. */
   blocked: string | null;
 }
@@ -90,10 +97,23 @@ function networkLines(snapshot: KillSwitchSnapshot | undefined): { title: string
   return { title, lines };
 }
 
-function minutesAgo(checkedAt: string, now: Date): string {
-  const minutes = Math.floor((now.getTime() - Date.parse(checkedAt)) / 60_000);
-  if (!(minutes >= 1)) return "Checked just now";
-  return minutes < 60 ? `Checked ${minutes} min ago` : `Checked ${Math.floor(minutes / 60)} h ago`;
+/** "8 s ago", "3 min ago", "2 h ago", "4 days ago": how long before `now` a check was. */
+function timeAgo(at: string, now: Date): string {
+  const seconds = Math.floor((now.getTime() - Date.parse(at)) / 1000);
+  if (!(seconds >= 1)) return "just now";
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${Math.floor(hours / 24)} days ago`;
+}
+
+/** The watchdog's last check, not this menu's reading; without a watchdog, when the rules were loaded. */
+function describeChecked(snapshot: KillSwitchSnapshot | undefined, now: Date): string | null {
+  if (!snapshot || snapshot.state === "off") return null;
+  if (snapshot.watchdogCheckedAt) return `Watchdog checked ${timeAgo(snapshot.watchdogCheckedAt, now)}`;
+  if (snapshot.rulesLoadedAt) return `Rules loaded ${timeAgo(snapshot.rulesLoadedAt, now)}, not checked since`;
+  return null;
 }
 
 function describeBlocked(snapshot: KillSwitchSnapshot | undefined): string | null {
@@ -124,10 +144,11 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
 
   return {
     state,
-    icon: menuBarIconFile(state),
-    title: input.showStateTitle ? STATE_NAMES[state] : undefined,
+    title: state !== "protected" || input.showStateTitle ? STATE_NAMES[state] : undefined,
     tooltip: `VPN Kill Switch: ${snapshot?.headline ?? "Checking the kill switch…"}`,
     headline: STATE_HEADLINES[state],
+    meaning: STATE_MEANINGS[state],
+    reason: snapshot && state !== "protected" && state !== "off" ? headlineReason(state, snapshot.headline) : null,
     notes,
     vpn: vpnLines(snapshot),
     networkTitle,
@@ -141,11 +162,15 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
         enabled: e.enabled,
         active: appliesNow(e, snapshot?.network ?? null, now),
       })),
-    canEnable: state === "off" || state === "unknown" || state === "degraded" || state === "unverified",
+    canEnable: offersEnable(state),
     canDisable: state !== "off",
     captivePortalTimeLeft: portalOpen && portalUntil ? formatTimeLeft(portalUntil, now) : null,
     canOpenCaptivePortal: isOn(state),
-    checked: snapshot ? minutesAgo(snapshot.checkedAt, now) : null,
+    checked: describeChecked(snapshot, now),
+    allowed:
+      state === "blocking" || state === "safe-mode"
+        ? (snapshot?.allowedServers ?? []).map((server) => `Allowed: ${server}`)
+        : [],
     blocked: describeBlocked(snapshot),
   };
 }

@@ -7,7 +7,8 @@ import { type KillSwitchStatus, type StatusRequest, getKillSwitchStatus } from "
 import { rememberedServers } from "../../lifecycle/record";
 import type { NetworkState } from "../../network/state";
 import { type AnchorSummary, untrustedTunnels } from "../../pf/anchor";
-import { tunnelTrust } from "../../policy/policy";
+import { type Endpoint, tunnelTrust } from "../../policy/policy";
+import { parseVpnServer } from "../../policy/settings";
 import { trustWarnings } from "../../policy/warnings";
 import type { Settings } from "../../policy/settings";
 import { isOn } from "../models/kill-switch-state";
@@ -52,6 +53,28 @@ export interface SnapshotExtras {
 
 const unique = (items: string[]) => [...new Set(items)];
 
+/** A VPN server as the menu names what passes: "198.51.100.7 UDP 1194", "192.0.2.4 IKEv2", "192.0.2.9 all ports". */
+export function describeAllowedServer(endpoint: Endpoint): string {
+  const { address, port, protocol } = endpoint;
+  if (protocol === "ikev2") return `${address} IKEv2`;
+  if (port === undefined) return `${address} all ports`;
+  return `${address} ${protocol ? protocol.toUpperCase() : "TCP and UDP"} ${port}`;
+}
+
+/** The servers the rules in force let out outside the tunnel: those just built, else the settings' and the record's. */
+function allowedEndpoints(status: KillSwitchStatus, settings: Settings | null, extras: SnapshotExtras): Endpoint[] {
+  if (extras.summary) return extras.summary.endpoints;
+  const configured = (settings?.vpnServers ?? []).flatMap((text) => {
+    const spec = parseVpnServer(text);
+    return spec ? [{ address: spec.host, port: spec.port, protocol: spec.protocol }] : [];
+  });
+  const recorded = status.recorded ? rememberedServers({ kind: "present", value: status.recorded }) : [];
+  return [...configured, ...recorded];
+}
+
+const isoTime = (seconds: number | undefined) =>
+  seconds === undefined ? null : new Date(seconds * 1000).toISOString();
+
 /** The status as the menu bar shows it: plain JSON, cached between runs. */
 export function snapshotFromStatus(
   status: KillSwitchStatus,
@@ -86,6 +109,9 @@ export function snapshotFromStatus(
     captivePortalUntil: on && portal && portal.getTime() > extras.now.getTime() ? portal.toISOString() : null,
     // What the rules just loaded trust that people should know: host-name servers, tunnels left out.
     notes: [...status.notes, ...(extras.summary ? trustWarnings(extras.summary) : [])],
+    watchdogCheckedAt: on ? isoTime(status.watchdog?.checkedAt) : null,
+    rulesLoadedAt: on ? isoTime(status.recorded?.changedAt) : null,
+    allowedServers: on ? unique(allowedEndpoints(status, settings, extras).map(describeAllowedServer)) : [],
     blocked: status.counters
       ? {
           packets: status.counters.blockedOut + status.counters.blockedIn + status.counters.dnsRefused,

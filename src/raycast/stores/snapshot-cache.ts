@@ -1,5 +1,5 @@
 import { Cache } from "@raycast/api";
-import type { KillSwitchState } from "../../lifecycle";
+import type { KillSwitchState } from "../../lifecycle/status";
 import { KILL_SWITCH_STATES } from "../models/kill-switch-state";
 
 /** The physical network as the menu bar and the exception form show it. */
@@ -31,8 +31,14 @@ export interface KillSwitchSnapshot {
   network: NetworkSummary | null;
   /** ISO time until which the captive-portal window is open; null when closed. */
   captivePortalUntil: string | null;
-  /** Why the state is degraded or unknown, in plain words. */
+  /** Why the state is what it is and what to do, in plain words. */
   notes: string[];
+  /** ISO time of the watchdog's last check (watchdog.json); absent or null without a watchdog. */
+  watchdogCheckedAt?: string | null;
+  /** ISO time the rules in force were loaded (by Enable, Apply or the watchdog); absent or null when off. */
+  rulesLoadedAt?: string | null;
+  /** The VPN servers the rules let out while the VPN is down ("198.51.100.7 UDP 1194"); absent in older caches. */
+  allowedServers?: string[];
   /**
    * What was blocked: connections (flows) in the record of blocked traffic since its start, read when the menu
    * was opened; else pf's packet count since the rules were loaded (the watchdog's). Absent when unknown.

@@ -4,7 +4,7 @@
  * and how long ago on the Mac's clock. ⏎ copies a flow; Clear Log, the one destructive action, comes last. No
  * name is looked up: a reverse DNS query outside the tunnel would itself leak.
  */
-import { Action, ActionPanel, Alert, Color, Icon, List, confirmAlert, popToRoot } from "@raycast/api";
+import { Action, ActionPanel, Alert, Color, Icon, Keyboard, List, confirmAlert, popToRoot } from "@raycast/api";
 import { ANCHOR_NAME } from "../../privileged/paths";
 import { useEffect, useState } from "react";
 import { type Flow, type FlowPhase, farSide, groupFlows } from "../../pflog/flows";
@@ -214,7 +214,7 @@ export function BlockedTrafficList(props: { now?: Date } = {}) {
                       <Action.Push
                         title={asksMore(ACTION_TITLES.allowAsException)}
                         icon={Icon.Plus}
-                        shortcut={{ modifiers: ["cmd"], key: "n" }}
+                        shortcut={Keyboard.Shortcut.Common.New}
                         target={<ExceptionForm prefill={exceptionFor(flow)} />}
                       />
                     ) : null}

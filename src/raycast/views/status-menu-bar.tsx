@@ -1,4 +1,4 @@
-import { Color, Icon, LaunchType, MenuBarExtra, launchCommand, openExtensionPreferences, showHUD } from "@raycast/api";
+import { Icon, LaunchType, MenuBarExtra, launchCommand, openExtensionPreferences, showHUD } from "@raycast/api";
 import { COMMANDS } from "../commands";
 import { showFailureToast } from "@raycast/utils";
 import { applyExceptionChange } from "../stores/exception-changes";
@@ -9,6 +9,7 @@ import { readPreferences } from "../stores/preferences";
 import { useKillSwitchStatus } from "../reading/use-kill-switch-status";
 import { ACTION_TITLES, asksMore, captivePortalTitle } from "../../words/actions";
 import { FAILURES, exceptionToggled } from "../../words/messages";
+import { stateIcon } from "./state-icon";
 
 /** No-view commands with code this one need not load: the rule checker, the uninstaller. */
 export const VERIFY_COMMAND = COMMANDS.verify;
@@ -52,14 +53,11 @@ export function StatusMenuBar() {
   }
 
   return (
-    <MenuBarExtra
-      icon={{ source: model.icon, tintColor: Color.PrimaryText }}
-      title={model.title}
-      tooltip={model.tooltip}
-      isLoading={isLoading}
-    >
+    <MenuBarExtra icon={stateIcon(model.state)} title={model.title} tooltip={model.tooltip} isLoading={isLoading}>
       <MenuBarExtra.Section>
-        <MenuBarExtra.Item title={model.headline} />
+        <MenuBarExtra.Item title={model.headline} icon={stateIcon(model.state)} />
+        <MenuBarExtra.Item title={model.meaning} />
+        {model.reason && <MenuBarExtra.Item title={model.reason} />}
         {model.notes.map((note) => (
           <MenuBarExtra.Item key={note} title={note} icon={Icon.Info} />
         ))}
@@ -67,6 +65,9 @@ export function StatusMenuBar() {
           <MenuBarExtra.Item title={`Captive Portal Open · ${model.captivePortalTimeLeft} left`} icon={Icon.Clock} />
         )}
         {model.checked && <MenuBarExtra.Item title={model.checked} />}
+        {model.allowed.map((line) => (
+          <MenuBarExtra.Item key={line} title={line} icon={Icon.ArrowRightCircle} />
+        ))}
         {model.blocked && (
           <MenuBarExtra.Item
             title={model.blocked}
