@@ -19,3 +19,6 @@ export const NETWORK_READING_PARTS = [
   "52-tunnels.sh",
   "55-identity.sh",
 ];
+
+/** For a harness without 30-pf.sh: the boot time unknown and no window recorded, so no timed line is kept. */
+export const UNKNOWN_BOOT_TIME = 'BOOT_TIME=""; WINDOWS_FILE=/dev/null; read_boot_time() { :; }';

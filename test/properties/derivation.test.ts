@@ -24,7 +24,7 @@ import { parseSettings } from "../../src/policy/settings";
 import { type Packet, evaluatePacket } from "../../src/verify/evaluate";
 import { type ParsedRuleset, parsePfRules } from "../../src/verify/parse-rules";
 import { buildRuleTemplates } from "../../src/watchdog/templates";
-import { NETWORK_READING_PARTS, writeRootLibrary } from "../privileged/root-parts";
+import { NETWORK_READING_PARTS, UNKNOWN_BOOT_TIME, writeRootLibrary } from "../privileged/root-parts";
 import { temporaryDirectory } from "../temporary-directory";
 import { SETTINGS, type SettingsName } from "../verify/scenarios";
 import {
@@ -324,7 +324,7 @@ function fillOnRootSide(
   const assignments = Object.entries(env)
     .map(([name, path]) => `${name}='${path}'`)
     .join("; ");
-  const harness = `. "$1"; WORK="$2"; STATE_DIR="$3"; ${assignments}; desired_rules "$WORK/out" ${Math.floor(NOW.getTime() / 1000)}; cat "$WORK/out"`;
+  const harness = `. "$1"; ${UNKNOWN_BOOT_TIME}; WORK="$2"; STATE_DIR="$3"; ${assignments}; desired_rules "$WORK/out" ${Math.floor(NOW.getTime() / 1000)}; cat "$WORK/out"`;
   const run = spawnSync("/bin/sh", ["-c", harness, "harness", library, dir, state], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return run.stdout;

@@ -18,7 +18,7 @@ import { parseSettings } from "../../src/policy/settings";
 import { evaluatePacket } from "../../src/verify/evaluate";
 import { parsePfRules } from "../../src/verify/parse-rules";
 import { buildRuleTemplate } from "../../src/watchdog/templates";
-import { NETWORK_READING_PARTS, writeRootLibrary } from "../privileged/root-parts";
+import { NETWORK_READING_PARTS, UNKNOWN_BOOT_TIME, writeRootLibrary } from "../privileged/root-parts";
 import { temporaryDirectory } from "../temporary-directory";
 
 const SEED = 20261207;
@@ -225,7 +225,7 @@ describe("Allow Local Network over generated networks", () => {
       writeFileSync(join(at, "template.pf"), buildRuleTemplate(inputOf(policy, c)));
     });
     const harness = [
-      '. "$1"; IPCONFIG="$2/ipconfig"; i=0',
+      `. "$1"; ${UNKNOWN_BOOT_TIME}; IPCONFIG="$2/ipconfig"; i=0`,
       'while [ "$i" -lt "$3" ]; do',
       '  WORK="$2/case-$i"; describe_links',
       '  printf "@@ case %s\\n" "$i"; fill_template "$WORK/template.pf" "" 0 "$WORK/links"',

@@ -6,7 +6,7 @@ import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
 import { BlockedTrafficList, exceptionFor } from "../../src/raycast/views/blocked-traffic";
 import { createSystemCommands } from "../../src/system/commands";
 import { act } from "react-test-renderer";
-import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
+import { Keyboard, LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
 import { MORNING, pflogCapture, sshScan } from "../pflog/capture-writer";
 import { temporaryDirectory } from "../temporary-directory";
 import { all, one, render, sections, settle } from "./render";
@@ -42,6 +42,14 @@ function writeRecord() {
 const NOW = new Date((1_796_000_000 + 3_900) * 1000);
 
 /** The list as text: each app's section, its flows with their tags, counts and times, and the actions in order. */
+const COMMON_SHORTCUTS: Record<string, string> = { "common:New": "cmd+n" };
+
+/** A shortcut as a person reads it; Raycast's common ones by their name (Common.New is ⌘N). */
+function shortcutText(shortcut: string | { modifiers: string[]; key: string }): string {
+  if (typeof shortcut === "string") return COMMON_SHORTCUTS[shortcut] ?? shortcut;
+  return `${shortcut.modifiers.join("+")}+${shortcut.key}`;
+}
+
 function asText(renderer: Awaited<ReturnType<typeof rendered>>): string {
   return all(renderer, "List.Section")
     .map((section) => {
@@ -54,8 +62,7 @@ function asText(renderer: Awaited<ReturnType<typeof rendered>>): string {
           const actions = row
             .findAll((node) => String(node.type).startsWith("Action") && node.props.title)
             .map(
-              (node) =>
-                `${node.props.title}${node.props.shortcut ? ` (${node.props.shortcut.modifiers.join("+")}+${node.props.shortcut.key})` : ""}`,
+              (node) => `${node.props.title}${node.props.shortcut ? ` (${shortcutText(node.props.shortcut)})` : ""}`,
             );
           return `  ${row.props.title} — ${row.props.subtitle} [${accessories}]\n    ${actions.join(" | ")}`;
         });
@@ -112,7 +119,7 @@ describe("Blocked Traffic", () => {
       const last = actions.at(-1);
       expect(last?.props).toMatchObject({ title: "Clear Log…", shortcut: { modifiers: ["ctrl", "shift"], key: "x" } });
       const allow = actions.find((node) => node.props.title === "Allow as Exception…");
-      if (allow) expect(allow.props.shortcut).toEqual({ modifiers: ["cmd"], key: "n" });
+      if (allow) expect(allow.props.shortcut).toEqual(Keyboard.Shortcut.Common.New);
     }
   });
 
