@@ -33,7 +33,8 @@ export const STATE_HEADLINES: Record<KillSwitchState, string> = {
 export const STATE_MEANINGS: Record<KillSwitchState, string> = {
   protected: "Traffic leaves only through the VPN, and the watchdog keeps checking that it does.",
   blocking: "Nothing leaves until the VPN connects: only the VPN's own connection gets out.",
-  "safe-mode": "Everything is blocked, the VPN's traffic too, because the kill switch's rules could not be loaded.",
+  "safe-mode":
+    "Everything is blocked, even through the VPN (its app can still reach its server): the rules could not be loaded.",
   unverified: "When last checked only the VPN could carry traffic, but nothing has checked since.",
   "watchdog-stopped": "The rules are probably still in force, but nothing puts them back if they are removed.",
   "not-protected": "Traffic can leave outside the VPN right now.",

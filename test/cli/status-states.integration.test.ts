@@ -62,7 +62,7 @@ describe("killswitch status in every state", () => {
   it("Safe Mode", async () => {
     expect(await statusIn("safe-mode")).toMatchInlineSnapshot(`
       "Safe Mode: blocking all but the VPN servers, since the kill switch's rules could not be loaded.
-        Everything is blocked, the VPN's traffic too, because the kill switch's rules could not be loaded.
+        Everything is blocked, even through the VPN (its app can still reach its server): the rules could not be loaded.
         the rules for this network are missing or incomplete; blocking with the fail-closed rules
         Nothing leaks, but nothing passes through the VPN either: enable the kill switch again.
         Rules loaded 2023-11-14T22:14:20.000Z, letting through: utun4.

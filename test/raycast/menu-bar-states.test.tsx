@@ -146,7 +146,7 @@ describe("the menu bar in every state", () => {
       tooltip: VPN Kill Switch: Safe Mode: blocking all but the VPN servers, since the kill switch's rules could not be loaded.
       —
         [Lock, orange] Kill Switch On · Safe Mode
-        Everything is blocked, the VPN's traffic too, because the kill switch's rules could not be loaded.
+        Everything is blocked, even through the VPN (its app can still reach its server): the rules could not be loaded.
         Blocking all but the VPN servers, since the kill switch's rules could not be loaded.
         [Info] the rules for this network are missing or incomplete; blocking with the fail-closed rules
         [Info] Nothing leaks, but nothing passes through the VPN either: enable the kill switch again.
