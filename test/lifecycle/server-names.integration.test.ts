@@ -17,7 +17,7 @@ import { loadRootScript } from "../../src/privileged/root-script-loader";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { hostsAnswer } from "../fakes/programs/connect-by-name";
 import { preparedFakeMac } from "../fakes/prepared-mac";
-import { NOW, WIFI_WITH_VPN, settingsFrom } from "./scenario";
+import { NOW, WIFI_WITHOUT_VPN, WIFI_WITH_VPN, settingsFrom } from "./scenario";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -81,6 +81,9 @@ describe("VPN servers named by host name", () => {
     expect(status.pinnedNames).toEqual(["vpn.example.com=198.51.100.7", "vpn.example.com=2001:db8::7"]);
     const now = await getKillSwitchStatus({ system: mac.system, network: WIFI_WITH_VPN, now: NOW });
     expect(now.pinnedNames).toEqual({ "vpn.example.com": ["198.51.100.7", "2001:db8::7"] });
+    // While blocking, Status says where the VPN app finds its server.
+    const blocking = await getKillSwitchStatus({ system: mac.system, network: WIFI_WITHOUT_VPN, now: NOW });
+    expect(blocking.notes).toContain(note);
   });
 
   it("replaces the block when the answer changes, and Disable leaves the rest of the file as it was", async () => {

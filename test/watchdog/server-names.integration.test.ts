@@ -3,7 +3,7 @@
  * blocks, after a drop and after a restart, on a network whose DNS lies: the Mac answers the name itself, so no
  * query leaves; another app's query is still refused, and a forged answer opens nothing.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { enableKillSwitch } from "../../src/lifecycle";
 import type { FakeMac } from "../fakes/fake-mac";
@@ -100,6 +100,21 @@ describe("a VPN that reaches its server by name", () => {
     expect(readFileSync(`${mac.root}/etc/hosts`, "utf8").startsWith(`${STOCK_HOSTS}10.0.0.5\tbuild.internal\n`)).toBe(
       true,
     );
+  });
+
+  it("leaves an /etc/hosts that is a link alone at its checks, without a word at each (Enable said it)", async () => {
+    await onAtHome();
+    writeFileSync(`${mac.root}/etc/hosts.managed`, STOCK_HOSTS);
+    rmSync(`${mac.root}/etc/hosts`);
+    symlinkSync("hosts.managed", `${mac.root}/etc/hosts`);
+    joinNetwork(mac, HOME_WITHOUT_VPN);
+    await runWatchdog(mac);
+    expect(readlinkSync(`${mac.root}/etc/hosts`)).toBe("hosts.managed");
+    expect(readFileSync(`${mac.root}/etc/hosts.managed`, "utf8")).toBe(STOCK_HOSTS);
+    const checked = JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8"));
+    expect(checked.message).toBe("now letting through no tunnel (blocking mode)");
+    // So the next check, nothing having changed, is a steady one.
+    expect(existsSync(`${mac.stateDirectory}/steady`)).toBe(true);
   });
 
   it("the fake Mac's resolver: without the Mac's answer the name is looked up, and pf refuses the query", async () => {

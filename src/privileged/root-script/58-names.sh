@@ -61,11 +61,13 @@ check_pinned() {
 # /etc/hosts with our block naming PINNED ("NAME=ADDRESS" words), or without one when PINNED is empty; every other line
 # kept as it is (a last line without its newline gets one when a block follows it). Replaced at once by a rename in
 # its folder, root's and 0644 as macOS ships it, and only when it changes; not when another program changed it
-# meanwhile. A link or anything but a file is another program's (a hosts manager's): not followed, not replaced.
+# meanwhile. A link or anything but a file is another program's (a hosts manager's): not followed, not replaced
+# (HOSTS_LEFT=yes says so).
 write_hosts_block() {
 	hosts="$SYSROOT/etc/hosts"
+	HOSTS_LEFT=no
 	if [ -L "$hosts" ] || { [ -e "$hosts" ] && [ ! -f "$hosts" ]; }; then
-		[ -z "$PINNED" ] || warn "VPN server names are not answered on this Mac: $hosts is not a plain file, so the kill switch leaves it as it is."
+		[ -z "$PINNED" ] || HOSTS_LEFT=yes
 		return 0
 	fi
 	if [ -z "$PINNED" ] && ! grep -qxF -e "$HOSTS_BEGIN" -e "$HOSTS_END" "$hosts" 2>/dev/null; then return 0; fi
@@ -100,6 +102,17 @@ write_hosts_block() {
 		return 1
 	fi
 	mv -f "$hosts.$KS_ID.new" "$hosts"
+}
+
+# Enable and Apply: the block as given, else why the VPN app cannot find its server by name while blocking. (The
+# watchdog says nothing of a file left to another program: Enable did, and a warning at every check would make each
+# one a full check.)
+write_server_names() {
+	if ! write_hosts_block; then
+		warn "The VPN server names could not be written to $SYSROOT/etc/hosts: a VPN app that looks its server up by name cannot reconnect while the kill switch blocks."
+	elif [ "$HOSTS_LEFT" = yes ]; then
+		warn "VPN server names are not answered on this Mac: $SYSROOT/etc/hosts is not a plain file, so the kill switch leaves it as it is."
+	fi
 }
 
 # Adds NAME=ADDRESS to PINNED when both are as /etc/hosts may hold them.

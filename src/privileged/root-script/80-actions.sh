@@ -86,7 +86,7 @@ do_on() {
 	# keeps connections sends none and leaves the last list).
 	if [ -s "$WORK/kills" ]; then cp "$WORK/kills" "$STATE_DIR/$KS_FILE_KILLS" || true; fi
 	write_resolved || warn "The resolved host names could not be recorded."
-	write_hosts_block || warn "The VPN server names could not be written to $SYSROOT/etc/hosts: a VPN app that looks its server up by name cannot reconnect while the kill switch blocks."
+	write_server_names
 	if [ "$STARTUP" = yes ]; then
 		if ! install_watchdog; then
 			STARTUP=no
