@@ -258,8 +258,26 @@ export const Action = Object.assign(host("Action"), {
   CopyToClipboard: host("Action.CopyToClipboard"),
 });
 
+/** A detail that renders its metadata panel inside it, so tests can read the labels. */
+function detailHost(name: string) {
+  const component = ({ children, metadata, ...props }: Props & { metadata?: ReactNode }) =>
+    createElement(name, props, children, metadata);
+  component.displayName = name;
+  return component;
+}
+
 export const List = Object.assign(host("List"), {
-  Item: Object.assign(host("List.Item"), { Detail: host("List.Item.Detail") }),
+  Item: Object.assign(host("List.Item"), {
+    Detail: Object.assign(detailHost("List.Item.Detail"), {
+      Metadata: Object.assign(host("List.Item.Detail.Metadata"), {
+        Label: host("List.Item.Detail.Metadata.Label"),
+        Separator: host("List.Item.Detail.Metadata.Separator"),
+        TagList: Object.assign(host("List.Item.Detail.Metadata.TagList"), {
+          Item: host("List.Item.Detail.Metadata.TagList.Item"),
+        }),
+      }),
+    }),
+  }),
   Section: host("List.Section"),
   EmptyView: host("List.EmptyView"),
 });

@@ -1,4 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+// Local times as a Mac in this zone shows them, whatever the machine running the tests.
+process.env.TZ = "UTC";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
 import { BlockedTrafficList, exceptionFor } from "../../src/raycast/views/blocked-traffic";
@@ -21,7 +23,7 @@ const SAFARI = "/Applications/Safari.app/Contents/MacOS/Safari";
 
 /** Renders the list and lets its reading of the record (real file reads, several turns) finish. */
 async function rendered() {
-  const renderer = await render(<BlockedTrafficList />);
+  const renderer = await render(<BlockedTrafficList now={NOW} />);
   for (let turn = 0; turn < 100 && one(renderer, "List").props.isLoading; turn++) await settle();
   return renderer;
 }
@@ -36,38 +38,86 @@ function writeRecord() {
   return dir;
 }
 
+/** An hour and a bit after the record's morning, on the Mac's clock. */
+const NOW = new Date((1_796_000_000 + 3_900) * 1000);
+
+/** " (ctrl+shift+x)", " (common:New)", or nothing. */
+function shortcutText(shortcut: string | { modifiers: string[]; key: string } | undefined): string {
+  if (!shortcut) return "";
+  return typeof shortcut === "string" ? ` (${shortcut})` : ` (${[...shortcut.modifiers, shortcut.key].join("+")})`;
+}
+
+/** The list as text: each app's section, its flows with their tags, counts and times, and the actions in order. */
+function asText(renderer: Awaited<ReturnType<typeof rendered>>): string {
+  return all(renderer, "List.Section")
+    .map((section) => {
+      const rows = section
+        .findAll((node) => String(node.type) === "List.Item")
+        .map((row) => {
+          const accessories = (row.props.accessories as { text?: string; tag?: { value: string } }[])
+            .map((a) => a.tag?.value ?? a.text)
+            .join(" · ");
+          const actions = row
+            .findAll((node) => String(node.type).startsWith("Action") && node.props.title)
+            .map((node) => `${node.props.title}${shortcutText(node.props.shortcut)}`);
+          return `  ${row.props.title} — ${row.props.subtitle} [${accessories}]\n    ${actions.join(" | ")}`;
+        });
+      return [`${section.props.title} (${section.props.subtitle})`, ...rows].join("\n");
+    })
+    .join("\n");
+}
+
 describe("Blocked Traffic", () => {
-  it("lists the flows by phase, each under its app with its path, the busiest first", async () => {
+  it("groups the flows by app, the app with most blocked first, with when as a tag and the time as local and relative", async () => {
     writeRecord();
     const renderer = await rendered();
+    expect(asText(renderer)).toMatchSnapshot();
     const shown = sections(renderer, "List.Section", "List.Item");
-    expect(Object.keys(shown)).toEqual(["During Boot", "No VPN"]);
-    expect(shown["During Boot"][0]).toBe("Safari out 93.184.216.34:443");
-    expect(shown["During Boot"]).toContain("mDNSResponder out 192.168.1.1:53");
-    expect(shown["No VPN"]).toContain("pid 900 out 8.8.8.8");
-    const safari = all(renderer, "List.Item")[0];
-    expect(safari.props.accessories).toEqual([
-      { tag: SAFARI, tooltip: "The executable, as the process calls itself" },
+    expect(Object.keys(shown)).toEqual(["Unknown App", "Safari", "mDNSResponder", "Unrecorded App (pid 900)"]);
+    const safari = all(renderer, "List.Item").find((node) => node.props.title === "93.184.216.34:443");
+    expect(safari?.props.accessories).toEqual([
+      { tag: { value: "During Boot", color: "purple" } },
       { text: "2×" },
+      { text: "1 h ago", tooltip: expect.stringMatching(/2026/) },
     ]);
-    const markdown = String(safari.props.detail.props.markdown);
+    const markdown = String(safari?.props.detail.props.markdown);
     expect(markdown).toContain(
       `**2** packets to \`93.184.216.34:443\` (tcp) on \`en0\`, sent by Safari (pid 812, \`${SAFARI}\`).`,
     );
-    expect(markdown).toContain("The name and path are what the process calls itself");
-    expect(markdown).toMatch(/Blocked by rule \d+ of `\S+`/);
+    // No pf jargon in what people read: the rule is metadata, in words.
+    expect(markdown).not.toMatch(/pfctl|rule \d|000\.vpnkillswit/);
+    const metadata = await render(safari?.props.detail.props.metadata);
+    const labels = Object.fromEntries(
+      all(metadata, "List.Item.Detail.Metadata.Label").map((node) => [node.props.title, node.props.text]),
+    );
+    expect(labels).toMatchObject({ "Blocked By": expect.stringMatching(/^The kill switch, rule \d+$/), Packets: "2" });
+    expect(labels["First Seen"]).toMatch(/\(1 h ago\)$/);
   });
 
   it("shows what came in as who knocked on which port of this Mac: a scan is one flow", async () => {
     writeRecord();
     const renderer = await rendered();
-    const shown = sections(renderer, "List.Section", "List.Item");
-    expect(shown["No VPN"][0]).toBe("Unknown process in 198.51.100.99 → port 22 on this Mac");
-    const scan = all(renderer, "List.Item").find((node) => String(node.props.subtitle).includes("port 22"));
-    expect(scan?.props.accessories).toEqual([{ text: "200×" }]);
+    const scan = all(renderer, "List.Item").find((node) => String(node.props.title).includes("port 22"));
+    expect(scan?.props.title).toBe("198.51.100.99 → port 22 on this Mac");
+    expect(scan?.props.subtitle).toBe("coming in");
+    expect(scan?.props.accessories.map((a: { text?: string }) => a.text)).toContain("200×");
     expect(String(scan?.props.detail.props.markdown)).toContain(
       "**200** packets from `198.51.100.99 → port 22 on this Mac` (tcp) on `en0`, for an unknown process.",
     );
+  });
+
+  it("copies on ⏎, allows as an exception on ⌘N, and keeps Clear Log last, on ⌃⇧X, for every row", async () => {
+    writeRecord();
+    const renderer = await rendered();
+    for (const row of all(renderer, "List.Item")) {
+      const actions = row.findAll((node) => String(node.type).startsWith("Action") && node.props.title !== undefined);
+      expect(actions[0].type).toBe("Action.CopyToClipboard");
+      const last = actions.at(-1);
+      expect(last?.props).toMatchObject({ title: "Clear Log…", shortcut: { modifiers: ["ctrl", "shift"], key: "x" } });
+      const allow = actions.find((node) => node.props.title === "Allow as Exception…");
+      // ⌘N, as Raycast's common New shortcut.
+      if (allow) expect(allow.props.shortcut).toBe("common:New");
+    }
   });
 
   it("opens Allow as Exception… with the address, protocol and port only, never the process's name", async () => {
@@ -77,7 +127,11 @@ describe("Blocked Traffic", () => {
     expect(allow.length).toBeGreaterThan(0);
     for (const action of allow)
       expect(Object.keys(action.props.target.props.prefill).sort()).toEqual(["address", "port", "protocol"]);
-    expect(allow[0].props.target.props.prefill).toEqual({ address: "93.184.216.34", protocol: "tcp", port: "443" });
+    expect(allow.map((action) => action.props.target.props.prefill)).toContainEqual({
+      address: "93.184.216.34",
+      protocol: "tcp",
+      port: "443",
+    });
     expect(
       exceptionFor({
         direction: "out",

@@ -1,9 +1,11 @@
 /**
  * Blocked Traffic: what tried to get out outside the VPN and was blocked, from the root side's record (kept
- * from boot on), as flows in sections by phase: during boot, with the VPN down, beside the VPN. No name is
- * looked up: a reverse DNS query outside the tunnel would itself leak.
+ * from boot on), as flows grouped by app, each tagged with when (during boot, with the VPN down, beside the VPN)
+ * and how long ago on the Mac's clock. ⏎ copies a flow; Clear Log, the one destructive action, comes last. No
+ * name is looked up: a reverse DNS query outside the tunnel would itself leak.
  */
-import { Action, ActionPanel, Alert, Icon, List, confirmAlert, popToRoot } from "@raycast/api";
+import { Action, ActionPanel, Alert, Color, Icon, Keyboard, List, confirmAlert, popToRoot } from "@raycast/api";
+import { ANCHOR_NAME } from "../../privileged/paths";
 import { useEffect, useState } from "react";
 import { type Flow, type FlowPhase, farSide, groupFlows } from "../../pflog/flows";
 import { readBlockedTrafficRecord } from "../../pflog/record";
@@ -12,12 +14,46 @@ import { launchEnableCommand } from "../actions/launch-context";
 import { systemCommands } from "../system";
 import { ACTION_TITLES, asksMore } from "../../words/actions";
 
-const SECTIONS: { phase: FlowPhase | null; title: string }[] = [
-  { phase: "boot", title: "During Boot" },
-  { phase: "vpn-down", title: "No VPN" },
-  { phase: "vpn-up", title: "VPN Up (bypassing it)" },
-  { phase: null, title: "When Unknown" },
-];
+/** Each phase's tag: when it tried to get out. */
+const PHASES: Record<FlowPhase, { tag: string; color: Color }> = {
+  boot: { tag: "During Boot", color: Color.Purple },
+  "vpn-down": { tag: "No VPN", color: Color.Orange },
+  "vpn-up": { tag: "Beside the VPN", color: Color.Red },
+};
+
+/** The app a flow belongs to, as its section's title. */
+function appOf(flow: Flow): string {
+  return flow.process ?? (flow.pid === null ? "Unknown App" : `Unrecorded App (pid ${flow.pid})`);
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago": how long ago, on the Mac's clock. */
+export function timeAgo(iso: string, now: Date): string {
+  const minutes = Math.floor((now.getTime() - Date.parse(iso)) / 60_000);
+  if (!(minutes >= 1)) return "just now";
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  return `${days} day${days === 1 ? "" : "s"} ago`;
+}
+
+/** The local date and time: "14 Nov 2023, 23:14". */
+function localTime(iso: string): string {
+  return new Date(iso).toLocaleString([], {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
+/** Which rule blocked it, in words: the kill switch's own, or another program's firewall rules. */
+function describeRule(flow: Flow): string {
+  if (!flow.rule) return "The kill switch";
+  const ours = flow.rule.ruleset.startsWith(ANCHOR_NAME.split("/").pop()?.slice(0, 15) ?? ANCHOR_NAME);
+  return ours ? `The kill switch, rule ${flow.rule.number}` : `Another firewall's rule ${flow.rule.number}`;
+}
 
 type Reading =
   { kind: "loading" } | { kind: "none" } | { kind: "flows"; flows: Flow[] } | { kind: "error"; message: string };
@@ -54,13 +90,49 @@ function describe(flow: Flow): string {
     "",
     ...(flow.process === null
       ? []
-      : ["The name and path are what the process calls itself, as it was recorded running then.", ""]),
-    `First seen ${flow.firstSeen}, last seen ${flow.lastSeen}.`,
-    "",
-    flow.rule
-      ? `Blocked by rule ${flow.rule.number} of \`${flow.rule.ruleset || "the main ruleset"}\` (pf's numbering, as \`sudo pfctl -a com.apple/000.vpnkillswitch -vsr\` lists them): nothing leaves outside the VPN unless it is allowed.`
-      : "Blocked by pf: nothing leaves outside the VPN unless it is allowed.",
+      : ["The name and path are what the app calls itself, as it was recorded running then.", ""]),
+    "Nothing leaves outside the VPN unless it is allowed.",
   ].join("\n");
+}
+
+/** What the detail's side panel lists: when, how often, where, and the rule. */
+function FlowMetadata(props: { flow: Flow; now: Date }) {
+  const { flow, now } = props;
+  return (
+    <List.Item.Detail.Metadata>
+      {flow.phase ? (
+        <List.Item.Detail.Metadata.TagList title="When">
+          <List.Item.Detail.Metadata.TagList.Item text={PHASES[flow.phase].tag} color={PHASES[flow.phase].color} />
+        </List.Item.Detail.Metadata.TagList>
+      ) : null}
+      <List.Item.Detail.Metadata.Label
+        title="First Seen"
+        text={`${localTime(flow.firstSeen)} (${timeAgo(flow.firstSeen, now)})`}
+      />
+      <List.Item.Detail.Metadata.Label
+        title="Last Seen"
+        text={`${localTime(flow.lastSeen)} (${timeAgo(flow.lastSeen, now)})`}
+      />
+      <List.Item.Detail.Metadata.Label title="Packets" text={String(flow.count)} />
+      <List.Item.Detail.Metadata.Label title="Interface" text={flow.interface} />
+      <List.Item.Detail.Metadata.Label title="Blocked By" text={describeRule(flow)} />
+    </List.Item.Detail.Metadata>
+  );
+}
+
+/** The flow as one line of text, for the clipboard. */
+function flowText(flow: Flow): string {
+  return [
+    flow.direction ?? "",
+    flow.interface,
+    flow.protocol,
+    farSide(flow),
+    flow.executable ?? appOf(flow),
+    `×${flow.count}`,
+    `${localTime(flow.firstSeen)} – ${localTime(flow.lastSeen)}`,
+  ]
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** Asks first, then has Enable (the command that holds the privileged code) clear it with one prompt. */
@@ -75,7 +147,9 @@ async function clearLog(): Promise<void> {
   await popToRoot();
 }
 
-export function BlockedTrafficList() {
+/** `now`: the clock times are told against (the tests' own). */
+export function BlockedTrafficList(props: { now?: Date } = {}) {
+  const now = props.now ?? new Date();
   const [reading, setReading] = useState<Reading>({ kind: "loading" });
   useEffect(() => {
     readBlockedTrafficRecord(systemCommands())
@@ -108,52 +182,57 @@ export function BlockedTrafficList() {
       </List>
     );
   }
+  // By app, the app with the most blocked packets first; in each, the latest flow first.
+  const apps = new Map<string, Flow[]>();
+  for (const flow of reading.flows) apps.set(appOf(flow), [...(apps.get(appOf(flow)) ?? []), flow]);
+  const total = (flows: Flow[]) => flows.reduce((sum, flow) => sum + flow.count, 0);
+  const sections = [...apps].sort((a, b) => total(b[1]) - total(a[1]));
   return (
     <List isShowingDetail searchBarPlaceholder="Filter by app, address or interface">
-      {SECTIONS.map(({ phase, title }) => {
-        const flows = reading.flows.filter((flow) => flow.phase === phase).sort((a, b) => b.count - a.count);
-        if (flows.length === 0) return null;
-        return (
-          <List.Section key={title} title={title} subtitle={`${flows.length}`}>
-            {flows.map((flow, index) => (
+      {sections.map(([app, flows]) => (
+        <List.Section key={app} title={app} subtitle={`${total(flows)} blocked`}>
+          {[...flows]
+            .sort((a, b) => Date.parse(b.lastSeen) - Date.parse(a.lastSeen))
+            .map((flow, index) => (
               <List.Item
-                key={`${title}-${index}`}
-                title={flow.process ?? (flow.pid === null ? "Unknown process" : `pid ${flow.pid}`)}
-                subtitle={`${flow.direction ?? ""} ${farSide(flow)}`.trim()}
-                keywords={[flow.interface, flow.protocol, flow.remote ?? "", flow.executable ?? ""]}
+                key={`${app}-${index}`}
+                title={farSide(flow)}
+                subtitle={flow.direction === "in" ? "coming in" : "going out"}
+                keywords={[app, flow.interface, flow.protocol, flow.remote ?? "", flow.executable ?? ""]}
                 accessories={[
-                  ...(flow.executable && flow.executable !== flow.process
-                    ? [{ tag: flow.executable, tooltip: "The executable, as the process calls itself" }]
-                    : []),
+                  ...(flow.phase ? [{ tag: { value: PHASES[flow.phase].tag, color: PHASES[flow.phase].color } }] : []),
                   { text: `${flow.count}×` },
+                  { text: timeAgo(flow.lastSeen, now), tooltip: localTime(flow.lastSeen) },
                 ]}
-                detail={<List.Item.Detail markdown={describe(flow)} />}
+                detail={
+                  <List.Item.Detail markdown={describe(flow)} metadata={<FlowMetadata flow={flow} now={now} />} />
+                }
                 actions={
                   <ActionPanel>
+                    <Action.CopyToClipboard title={ACTION_TITLES.copyFlow} content={flowText(flow)} />
                     {flow.direction !== "in" && flow.remote !== null ? (
                       <Action.Push
                         title={asksMore(ACTION_TITLES.allowAsException)}
                         icon={Icon.Plus}
+                        shortcut={Keyboard.Shortcut.Common.New}
                         target={<ExceptionForm prefill={exceptionFor(flow)} />}
                       />
                     ) : null}
-                    <Action
-                      title={asksMore(ACTION_TITLES.clearLog)}
-                      icon={Icon.Trash}
-                      style={Action.Style.Destructive}
-                      onAction={clearLog}
-                    />
-                    <Action.CopyToClipboard
-                      title={ACTION_TITLES.copyFlow}
-                      content={`${flow.direction ?? ""} ${flow.interface} ${flow.protocol} ${farSide(flow)} ${flow.executable ?? ""} pid ${flow.pid ?? "?"} ×${flow.count} ${flow.firstSeen}–${flow.lastSeen}`}
-                    />
+                    <ActionPanel.Section>
+                      <Action
+                        title={asksMore(ACTION_TITLES.clearLog)}
+                        icon={Icon.Trash}
+                        style={Action.Style.Destructive}
+                        shortcut={{ modifiers: ["ctrl", "shift"], key: "x" }}
+                        onAction={clearLog}
+                      />
+                    </ActionPanel.Section>
                   </ActionPanel>
                 }
               />
             ))}
-          </List.Section>
-        );
-      })}
+        </List.Section>
+      ))}
     </List>
   );
 }
