@@ -8,3 +8,14 @@ export type CaptivePortalMinutes = (typeof CAPTIVE_PORTAL_MINUTES)[number];
 
 export const isCaptivePortalMinutes = (value: number): value is CaptivePortalMinutes =>
   (CAPTIVE_PORTAL_MINUTES as readonly number[]).includes(value);
+
+/** States in which the kill switch has rules in force (the lifecycle's names). */
+const RULES_IN_FORCE = ["protected", "blocking", "unverified", "degraded"];
+
+/**
+ * Whether a window helps: the rules are in force and no VPN tunnel is up (a sign-in page comes before the VPN
+ * connects). Once the VPN is up, the window would only let traffic out beside it.
+ */
+export function captivePortalUseful(state: string, vpnUp: boolean): boolean {
+  return state === "blocking" || (RULES_IN_FORCE.includes(state) && !vpnUp);
+}

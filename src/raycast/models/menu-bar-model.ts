@@ -10,6 +10,7 @@ import {
   isForNetwork,
 } from "./exception-text";
 import { isOn, menuBarIconFile } from "./kill-switch-state";
+import { captivePortalUseful } from "../../policy/captive-portal";
 import { STATE_HEADLINES, STATE_NAMES } from "../../words/states";
 import type { KillSwitchSnapshot } from "../stores/snapshot-cache";
 
@@ -55,8 +56,10 @@ export interface MenuBarModel {
   canDisable: boolean;
   /** Minutes (rounded up) the captive-portal window stays open; null when closed. */
   captivePortalTimeLeft: string | null;
-  /** Opening the window only makes sense while the kill switch is blocking. */
+  /** Opening the window only makes sense while the kill switch is blocking, and none is open. */
   canOpenCaptivePortal: boolean;
+  /** An open window can be closed before its time. */
+  canCloseCaptivePortal: boolean;
   checked: string | null;
   /** "Blocked 42 packets since 09:12", opening Blocked Traffic; null when the watchdog has not counted. */
   blocked: string | null;
@@ -144,7 +147,8 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
     canEnable: state === "off" || state === "unknown" || state === "degraded" || state === "unverified",
     canDisable: state !== "off",
     captivePortalTimeLeft: portalOpen && portalUntil ? formatTimeLeft(portalUntil, now) : null,
-    canOpenCaptivePortal: isOn(state),
+    canOpenCaptivePortal: captivePortalUseful(state, (snapshot?.tunnels.length ?? 0) > 0) && !portalOpen,
+    canCloseCaptivePortal: portalOpen,
     checked: snapshot ? minutesAgo(snapshot.checkedAt, now) : null,
     blocked: describeBlocked(snapshot),
   };
