@@ -31,7 +31,7 @@ const actionSchema = z.union([
     /** Host names confirmed at these addresses. */
     confirmAddresses: z.optional(z.record(z.string(), z.array(z.string()))),
   }),
-  z.object({ action: z.enum(["disable", "test", "verify", "clear-log", "uninstall"]) }),
+  z.object({ action: z.enum(["disable", "test", "verify", "clear-log", "uninstall", "portal-close"]) }),
   z.object({ action: z.literal("portal"), minutes: z.union(CAPTIVE_PORTAL_MINUTES.map((m) => z.literal(m))) }),
   z.object({ action: z.enum(["exception-enable", "exception-disable", "exception-remove"]), id: exceptionId }),
   z.object({ action: z.literal("exception-add"), ...exceptionFields, scope: z.enum(["here", "all"]) }),
@@ -95,6 +95,8 @@ export function commandLineOf(action: AlfredAction): string[] {
       return ["log", "--clear", "--json"];
     case "portal":
       return ["portal", `${action.minutes}m`, "--json"];
+    case "portal-close":
+      return ["portal", "close", "--json"];
     case "exception-enable":
     case "exception-disable":
     case "exception-remove":
@@ -123,6 +125,8 @@ export function actionTitle(action: AlfredAction): string {
       return ACTION_TITLES.uninstall;
     case "portal":
       return captivePortalTitle(action.minutes);
+    case "portal-close":
+      return ACTION_TITLES.closeCaptivePortal;
     case "exception-enable":
       return ACTION_TITLES.enableException;
     case "exception-disable":

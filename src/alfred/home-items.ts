@@ -4,11 +4,11 @@
  * the exceptions for this network, Add and Manage Exceptions, Uninstall.
  */
 import type { KillSwitchStatus } from "../lifecycle/status";
-import { CAPTIVE_PORTAL_MINUTES } from "../policy/captive-portal";
+import { CAPTIVE_PORTAL_MINUTES, captivePortalUseful } from "../policy/captive-portal";
 import { formatTimeLeft, isExpired, isForNetwork } from "../raycast/models/exception-text";
 import { isOn, offersEnable, stateIconFile } from "../raycast/models/kill-switch-state";
 import { ACTION_TITLES, captivePortalTitle } from "../words/actions";
-import { nameConfirmationQuestion } from "../words/messages";
+import { CAPTIVE_PORTAL_STEPS, nameConfirmationQuestion } from "../words/messages";
 import { STATE_NAMES } from "../words/states";
 import { type AlfredAction, actionArg, commandLineOf } from "./actions";
 import { EXCEPTION_WORDS_HELP, exceptionItem } from "./exception-items";
@@ -101,9 +101,10 @@ function questionItems(reading: AlfredReading): AlfredItem[] {
   return items;
 }
 
-function actionItems(status: KillSwitchStatus | null): AlfredItem[] {
+function actionItems(status: KillSwitchStatus | null, now: Date, vpnUp: boolean): AlfredItem[] {
   const state = status?.state ?? "unknown";
-  const on = isOn(state);
+  const portal = status?.captivePortalUntil;
+  const portalOpen = isOn(state) && !!portal && portal.getTime() > now.getTime();
   const items: AlfredItem[] = [];
   if (offersEnable(state)) {
     items.push(
@@ -149,17 +150,28 @@ function actionItems(status: KillSwitchStatus | null): AlfredItem[] {
       ),
     );
   }
-  if (on) {
+  // Only while blocking: once the VPN is up, a sign-in page has nothing left to unlock.
+  if (captivePortalUseful(state, vpnUp) && !portalOpen) {
     for (const minutes of CAPTIVE_PORTAL_MINUTES) {
       items.push(
         actionItem(
           `portal-${minutes}`,
           captivePortalTitle(minutes),
-          "DNS and web open outside the VPN so a hotel's or an airport's sign-in page can load · one administrator prompt",
+          `DNS and web open outside the VPN · ${CAPTIVE_PORTAL_STEPS} · one administrator prompt`,
           { action: "portal", minutes },
         ),
       );
     }
+  }
+  if (portalOpen) {
+    items.push(
+      actionItem(
+        "portal-close",
+        ACTION_TITLES.closeCaptivePortal,
+        "DNS and web blocked outside the VPN again · one administrator prompt",
+        { action: "portal-close" },
+      ),
+    );
   }
   return items;
 }
@@ -205,6 +217,12 @@ function exceptionItems(reading: AlfredReading): AlfredItem[] {
     .map((e) => exceptionItem(e, network, reading.now));
 }
 
+/** Whether a VPN tunnel is up now, as the reading saw the network. */
+function vpnUpNow(reading: AlfredReading): boolean {
+  const network = reading.kill.ok ? reading.kill.value.network : null;
+  return !!network && (network.tunnels.length > 0 || network.vpnInterface !== null);
+}
+
 export function homeItems(reading: AlfredReading): AlfredItem[] {
   const status = reading.kill.ok ? reading.kill.value.status : null;
   const state = reading.kill.ok
@@ -222,7 +240,7 @@ export function homeItems(reading: AlfredReading): AlfredItem[] {
   return [
     ...state,
     ...questionItems(reading),
-    ...actionItems(status),
+    ...actionItems(status, reading.now, vpnUpNow(reading)),
     ...blockedItems(reading),
     ...exceptionItems(reading),
     viewItem("add", ACTION_TITLES.addException, `Type: add ${EXCEPTION_WORDS_HELP}`, "add "),

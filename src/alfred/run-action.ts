@@ -19,6 +19,7 @@ import {
   notApplied,
   outcomeHud,
   portalOpened,
+  PORTAL_CLOSED,
   rulesDoNotMatch,
   rulesReloaded,
 } from "../words/messages";
@@ -73,6 +74,8 @@ function failureTitle(action: AlfredAction): string {
       return FAILURES.clearLog;
     case "portal":
       return FAILURES.portal;
+    case "portal-close":
+      return FAILURES.closePortal;
     case "verify":
       return FAILURES.verify;
     case "test":
@@ -174,8 +177,15 @@ export function describeOutcome(action: AlfredAction, run: CliRun): Notification
     case "portal":
       return {
         title,
-        text: json.action === null ? OUTCOMES.portalWhileOff : changeText(json, portalOpened(action.minutes)),
+        text:
+          json.action === null
+            ? json.reason === "vpn-up"
+              ? OUTCOMES.portalWhileConnected
+              : OUTCOMES.portalWhileOff
+            : changeText(json, portalOpened(action.minutes)),
       };
+    case "portal-close":
+      return { title, text: json.action === null ? OUTCOMES.portalNotOpen : changeText(json, PORTAL_CLOSED) };
   }
 }
 

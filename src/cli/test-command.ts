@@ -1,4 +1,5 @@
 import { type LeakTestResult, type ProbeResult, runLeakTest } from "../leaktest/leak-test";
+import { namedSetting } from "../words/settings";
 import { leakTestHeadline, leakTestOutcome } from "../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../pflog/record";
 import { parseCommandArgs } from "./args";
@@ -39,8 +40,8 @@ function describe(result: LeakTestResult): string[] {
         ]
       : result.unproven > 0
         ? [
-            "pf's verdict is read from its log: the record of blocked traffic (blockedTrafficLog) must be on. Enable",
-            "the kill switch again and test again.",
+            `pf's verdict is read from its log: ${namedSetting("blockedTrafficLog")} must be on. Enable the kill`,
+            "switch again and test again.",
           ]
         : [];
   return [leakTestHeadline(result), ...lines, ...result.skipped.map((line) => `  (${line})`), ...advice];

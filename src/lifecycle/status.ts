@@ -4,6 +4,7 @@ import { WATCHDOG_INTERVAL_SECONDS, WATCHDOG_VERSION } from "../privileged/paths
 import { STATE_NAMES } from "../words/states";
 import { describePinnedNames } from "./resolution";
 import type { KillSwitchState } from "./states";
+import { namedSetting } from "../words/settings";
 import type { SystemCommands } from "../system/commands";
 import {
   type RecordedState,
@@ -63,7 +64,7 @@ export interface StatusRequest {
   reported?: PfFindings;
 }
 
-const UNVERIFIED_NOTE = `Another program can turn pf off or change its rules without this showing. Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks every ${WATCHDOG_INTERVAL_SECONDS} seconds that pf is on and runs the kill switch rules first, and puts them back.`;
+const UNVERIFIED_NOTE = `Another program can turn pf off or change its rules without this showing. Turn on ${namedSetting("protectFromStartup")} and enable again: its root watchdog checks every ${WATCHDOG_INTERVAL_SECONDS} seconds that pf is on and runs the kill switch rules first, and puts them back.`;
 
 /** The watchdog counts as stopped after missing this many checks. */
 export const WATCHDOG_STALE_AFTER_CHECKS = 3;

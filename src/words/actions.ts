@@ -26,6 +26,7 @@ export const ACTION_TITLES = {
   testAgain: "Test Again",
   openPreferences: "Open Preferences",
   allowOutsideVpn: "Allow Outside the VPN",
+  closeCaptivePortal: "Close Captive Portal Now",
 } as const;
 
 export type ActionName = keyof typeof ACTION_TITLES;

@@ -18,6 +18,8 @@ export const OUTCOMES = {
   uninstalled: "Kill Switch Uninstalled · its rules, startup watchdog and files are gone",
   logCleared: "Blocked Traffic Log Cleared",
   portalWhileOff: "Kill Switch Off · nothing blocks the sign-in page",
+  portalWhileConnected: "The VPN Is Connected · a sign-in page only matters before it connects",
+  portalNotOpen: "No Captive Portal Window Is Open",
   verifyWhileOff: "Kill Switch Off · no rules to verify",
   verified: "Rules Verified · nothing leaves outside the VPN on this network",
   exceptionAdded: "Exception Added",
@@ -34,6 +36,7 @@ export const FAILURES = {
   disable: "Could Not Disable the Kill Switch",
   uninstall: "Could Not Uninstall the Kill Switch",
   portal: "Could Not Open the Captive Portal Window",
+  closePortal: "Could Not Close the Captive Portal Window",
   verify: "Could Not Verify the Rules",
   test: "Could Not Test the Kill Switch",
   clearLog: "Could Not Clear the Blocked Traffic Log",
@@ -41,10 +44,17 @@ export const FAILURES = {
   readStatus: "Could Not Read the Kill Switch",
 } as const;
 
-/** "Captive Portal Allowed for 2 Minutes · DNS and web open outside the VPN". */
+/** What to do while a captive-portal window is open, in every front-end. */
+export const CAPTIVE_PORTAL_STEPS =
+  "Open any web page to get the sign-in page, sign in, then connect the VPN; close the window as soon as it connects";
+
+/** "Captive Portal Allowed for 2 Minutes · DNS and web open outside the VPN · Open any web page…". */
 export function portalOpened(minutes: CaptivePortalMinutes): string {
-  return `Captive Portal Allowed for ${minutes} Minutes · DNS and web open outside the VPN`;
+  return `Captive Portal Allowed for ${minutes} Minutes · DNS and web open outside the VPN · ${CAPTIVE_PORTAL_STEPS}`;
 }
+
+/** Said when the window is closed early. */
+export const PORTAL_CLOSED = "Captive Portal Closed · DNS and web blocked outside the VPN again";
 
 /** "Rules Do Not Match (2 problems)". */
 export function rulesDoNotMatch(problems: number): string {

@@ -61,6 +61,27 @@ describe("killswitch portal", () => {
     await mac.advanceClock(120);
     expect(rules()).not.toContain(WEB);
   });
+
+  it("closes an open window at once with portal close, and says when none is open", async () => {
+    mac = createFakeMac({ network: macSnapshot({ wifi: "cafe", vpn: null }) });
+    const ana = user({ vpnServers: ["198.51.100.7:1194/udp"], protectFromStartup: false });
+    expect((await ana.run(["enable"])).code).toBe(0);
+    expect(await ana.run(["portal", "close"])).toMatchObject({
+      code: 0,
+      stdout: "No captive portal window is open: nothing to close.\n",
+    });
+    expect((await ana.run(["portal", "5m"])).code).toBe(0);
+    expect(rules()).toContain(WEB);
+    const closed = await ana.run(["portal", "close", "--json"]);
+    expect(closed.code).toBe(0);
+    expect(JSON.parse(closed.stdout)).toMatchObject({
+      ok: true,
+      action: "apply",
+      status: { captivePortalUntil: null },
+    });
+    expect(rules()).not.toContain(WEB);
+    expect(mac.prompts()).toHaveLength(3);
+  });
 });
 
 describe("killswitch servers", () => {

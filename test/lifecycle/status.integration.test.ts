@@ -58,7 +58,7 @@ describe("getKillSwitchStatus", () => {
     record({ protectFromStartup: false });
     const up = await status();
     expect(up).toMatchObject({ state: "unverified", activeTunnel: "utun4" });
-    expect(up.notes[0]).toMatch(/Turn on Protect from Startup \(protectFromStartup\) and enable again/);
+    expect(up.notes[0]).toMatch(/Turn on Startup Protection \(protectFromStartup\) and enable again/);
     const down = await status(WIFI_WITHOUT_VPN);
     expect(down.state).toBe("unverified");
     expect(down.headline).toBe(

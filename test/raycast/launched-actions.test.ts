@@ -48,10 +48,13 @@ describe("parseLaunchContext", () => {
 
   it.each([
     ["str", 'Launch context: expected object, got "str"'],
-    [{}, "Launch context: reason: nothing is not one of enable, apply, captive-portal, clear-blocked-traffic"],
+    [
+      {},
+      "Launch context: reason: nothing is not one of enable, apply, captive-portal, close-captive-portal, clear-blocked-traffic",
+    ],
     [
       { reason: "uninstall" },
-      'Launch context: reason: "uninstall" is not one of enable, apply, captive-portal, clear-blocked-traffic',
+      'Launch context: reason: "uninstall" is not one of enable, apply, captive-portal, close-captive-portal, clear-blocked-traffic',
     ],
     [
       { reason: "captive-portal", captivePortalMinutes: 60 },
@@ -147,6 +150,32 @@ describe("Enable Kill Switch launched to apply changed exceptions", () => {
 });
 
 describe("Enable Kill Switch launched to allow a captive portal", () => {
+  beforeEach(() => {
+    // The window is for a kill switch blocking for want of the VPN: a sign-in page comes before the VPN connects.
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("blocking"));
+  });
+
+  it("opens nothing while the VPN is connected: the window would only let traffic out", async () => {
+    lifecycle.getKillSwitchStatus.mockResolvedValue(statusFor("protected"));
+    await enableCommand(launchProps({ reason: "captive-portal", captivePortalMinutes: 2 }));
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual(["The VPN Is Connected · a sign-in page only matters before it connects"]);
+  });
+
+  it("closes an open window at once, cutting what passed through it, and says when none is open", async () => {
+    await enableCommand(launchProps({ reason: "close-captive-portal" }));
+    expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
+    expect(raycast.huds).toEqual(["No Captive Portal Window Is Open"]);
+
+    const until = new Date(Date.now() + 60_000);
+    lifecycle.getKillSwitchStatus.mockResolvedValue({ ...statusFor("blocking"), captivePortalUntil: until });
+    await enableCommand(launchProps({ reason: "close-captive-portal" }));
+    expect(lifecycle.applyKillSwitch.mock.calls[0][0]).toMatchObject({ captivePortalUntil: null });
+    expect(lifecycle.applyKillSwitch.mock.calls[0][0].keepConnections).toBeUndefined();
+    expect(raycast.huds.at(-1)).toBe("Captive Portal Closed · DNS and web blocked outside the VPN again");
+    expect(readCaptivePortalUntil(new Date())).toBeNull();
+  });
+
   it("reloads the rules with the window's end, keeping connections, and remembers it for the menu bar", async () => {
     const before = Date.now();
     await enableCommand(launchProps({ reason: "captive-portal", captivePortalMinutes: 2 }));
@@ -158,7 +187,9 @@ describe("Enable Kill Switch launched to allow a captive portal", () => {
     expect(until - Date.now()).toBeLessThanOrEqual(2 * 60_000);
     expect(readCaptivePortalUntil(new Date())?.getTime()).toBe(until);
     expect(readCachedSnapshot()?.captivePortalUntil).toBe(new Date(until).toISOString());
-    expect(raycast.huds).toEqual(["Captive Portal Allowed for 2 Minutes · DNS and web open outside the VPN"]);
+    expect(raycast.huds).toEqual([
+      "Captive Portal Allowed for 2 Minutes · DNS and web open outside the VPN · Open any web page to get the sign-in page, sign in, then connect the VPN; close the window as soon as it connects",
+    ]);
     expect(raycast.launches).toEqual([MENU_BAR_REFRESH]);
   });
 

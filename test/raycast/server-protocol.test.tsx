@@ -5,7 +5,7 @@ import { ServerTransportError } from "../../src/lifecycle";
 import enableCommand from "../../src/enable-kill-switch";
 import { ServerProtocolForm, answerFor } from "../../src/raycast/views/server-protocol-form";
 import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
-import { VPN_UP, changeFor, launchProps, lifecycle, resetSpies } from "./helpers";
+import { VPN_DOWN, VPN_UP, changeFor, launchProps, lifecycle, networkReader, resetSpies } from "./helpers";
 import { all, one, render, settle } from "./render";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
@@ -112,6 +112,19 @@ describe("Set VPN Server Protocol", () => {
     expect(all(renderer, "Form.Description").map((node) => node.props.text)).toContain(
       `${VPN_UP.endpoints[0]} (found on this Mac)`,
     );
+  });
+
+  it("with nothing to ask, says so and offers Open Preferences rather than a dead end", async () => {
+    networkReader.readNetworkState.mockResolvedValue(VPN_DOWN);
+    const renderer = await render(<ServerProtocolForm />);
+    await settle();
+    expect(all(renderer, "Form.Description").map((node) => node.props.text)).toEqual([
+      "Nothing to ask: no VPN server is found on this Mac. Connect the VPN and enable the kill switch (its server is then found), or name the server under VPN Servers in Preferences.",
+    ]);
+    const open = all(renderer, "Action").find((node) => node.props.title === "Open Preferences");
+    expect(open).toBeDefined();
+    await act(async () => open?.props.onAction());
+    expect(raycast.openedPreferences).toBe(1);
   });
 
   it("refuses what was seen of an address it is not asked about, or more than one line", async () => {

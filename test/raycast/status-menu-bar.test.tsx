@@ -11,7 +11,8 @@ import { LEGACY_EXCEPTIONS_KEY } from "../../src/raycast/stores/user-settings";
 import { storeExceptions, storedExceptions } from "./user-settings";
 import { HOME_ID, VPN_DOWN, VPN_UP, lifecycle, networkReader, resetSpies, statusFor, statusNetwork } from "./helpers";
 import { act } from "react-test-renderer";
-import { all, click, item, one, render, sections, settle } from "./render";
+import { all, click, item, one, render, sections, settle, titles } from "./render";
+import { KILL_SWITCH_STATES } from "../../src/raycast/models/kill-switch-state";
 
 vi.mock("../../src/lifecycle", async (original) => (await import("./helpers")).withLifecycleSpies(await original()));
 vi.mock("../../src/raycast/reading/network-reading", async (original) =>
@@ -74,8 +75,6 @@ describe("Kill Switch Status menu bar", () => {
         "Disable Kill Switch",
         "Add Exception…",
         "Manage Exceptions…",
-        "Allow Captive Portal for 2 Minutes",
-        "Allow Captive Portal for 5 Minutes",
         "Verify Kill Switch Rules",
         "Open Preferences",
         "Uninstall Kill Switch…",
@@ -370,6 +369,34 @@ describe("Kill Switch Status menu bar", () => {
     );
     expect(lifecycle.applyKillSwitch).not.toHaveBeenCalled();
     expect(menuBar(renderer).props.isLoading).toBe(false);
+  });
+
+  it("offers the captive portal only while blocking, with what to do, and Close Captive Portal Now while open", async () => {
+    // With the VPN up, or the kill switch off, a window has nothing to unlock.
+    for (const state of KILL_SWITCH_STATES.filter((s) => s !== "blocking")) {
+      const other = await renderState(state, VPN_UP);
+      expect(
+        titles(other, "MenuBarExtra.Item").filter((title) => title.includes("Captive Portal")),
+        state,
+      ).toEqual([]);
+    }
+    const blocking = await renderState("blocking");
+    expect(item(blocking, "MenuBarExtra.Item", "Allow Captive Portal for 2 Minutes").props.tooltip).toContain(
+      "Open any web page to get the sign-in page, sign in, then connect the VPN",
+    );
+    expect(titles(blocking, "MenuBarExtra.Item")).not.toContain("Close Captive Portal Now");
+
+    writeCaptivePortalUntil(new Date(Date.now() + 90_000));
+    environment.launchType = LaunchType.UserInitiated;
+    const open = await renderState("blocking");
+    expect(titles(open, "MenuBarExtra.Item")).not.toContain("Allow Captive Portal for 2 Minutes");
+    expect(item(open, "MenuBarExtra.Item", "Captive Portal Open · 2 min left").props.tooltip).toContain("sign in");
+    await click(item(open, "MenuBarExtra.Item", "Close Captive Portal Now"));
+    expect(raycast.launches.at(-1)).toEqual({
+      name: "enable-kill-switch",
+      type: LaunchType.UserInitiated,
+      context: { reason: "close-captive-portal" },
+    });
   });
 
   it("shows the captive-portal countdown from a window opened earlier", async () => {

@@ -2,7 +2,7 @@ import { Alert, LaunchType, LocalStorage, Toast, launchCommand, showToast } from
 import { showFailureToast } from "@raycast/utils";
 import { applyExceptions } from "./apply-exceptions";
 import { withConfirmedNames } from "./name-confirmation";
-import { allowCaptivePortal } from "./captive-portal";
+import { allowCaptivePortal, closeCaptivePortal } from "./captive-portal";
 import { FAILURES, OUTCOMES, describeEnabled } from "../../words/messages";
 import { clearLogFromRaycast, enableFromRaycast, reportChange } from "./privileged-actions";
 import { showSettingsErrors, withSettingsAndNetwork } from "../stores/settings-source";
@@ -157,6 +157,8 @@ export async function runEnableKillSwitch(launchContext?: unknown): Promise<void
       return applyExceptions(context.change ?? null);
     case "captive-portal":
       return allowCaptivePortal(context.captivePortalMinutes);
+    case "close-captive-portal":
+      return closeCaptivePortal();
     case "clear-blocked-traffic":
       return clearBlockedTrafficNow();
   }

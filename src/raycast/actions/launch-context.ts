@@ -20,19 +20,20 @@ export { CAPTIVE_PORTAL_MINUTES, type CaptivePortalMinutes };
 /** Longest `change` text for the HUD after an exception change. */
 export const MAX_CHANGE_LENGTH = 80;
 
-const REASONS = ["enable", "apply", "captive-portal", "clear-blocked-traffic"] as const;
+const REASONS = ["enable", "apply", "captive-portal", "close-captive-portal", "clear-blocked-traffic"] as const;
 const quote = (value: unknown) => JSON.stringify(value) ?? "nothing";
 
 /**
  * What the Enable command is asked to do. Absent: turn the kill switch on (`serverTransports`: the user's
  * answers from Set VPN Server Protocol, `IP:port/proto`, `IP/ikev2` or `IP/none`). `apply`: reload the rules after the
  * exceptions changed (`change` says what, for the HUD). `captive-portal`: open the window for a sign-in page.
- * `clear-blocked-traffic`: empty the record of blocked traffic (Blocked Traffic's Clear Log).
+ * `close-captive-portal`: close an open window before its time. `clear-blocked-traffic`: empty the record of blocked traffic (Blocked Traffic's Clear Log).
  */
 export type KillSwitchLaunchContext =
   | { reason: "enable"; serverTransports?: string[] }
   | { reason: "apply"; change?: string }
   | { reason: "captive-portal"; captivePortalMinutes: CaptivePortalMinutes }
+  | { reason: "close-captive-portal" }
   | { reason: "clear-blocked-traffic" };
 
 // One flat object rather than a discriminated union: the same checks with less of zod in every bundle.
@@ -84,7 +85,7 @@ export function parseLaunchContext(value: unknown): LaunchContextResult {
   const { reason, change, captivePortalMinutes, serverTransports } = result.data;
   if (reason === "enable") return { ok: true, context: serverTransports ? { reason, serverTransports } : { reason } };
   if (reason === "apply") return { ok: true, context: change === undefined ? { reason } : { reason, change } };
-  if (reason === "clear-blocked-traffic") return { ok: true, context: { reason } };
+  if (reason === "clear-blocked-traffic" || reason === "close-captive-portal") return { ok: true, context: { reason } };
   if (captivePortalMinutes === undefined || !isCaptivePortalMinutes(captivePortalMinutes)) {
     return invalid(
       "captivePortalMinutes",

@@ -10,6 +10,7 @@ import {
   isForNetwork,
 } from "./exception-text";
 import { isOn, offersEnable } from "./kill-switch-state";
+import { captivePortalUseful } from "../../policy/captive-portal";
 import { STATE_HEADLINES, STATE_MEANINGS, STATE_NAMES, headlineReason } from "../../words/states";
 import type { KillSwitchSnapshot } from "../stores/snapshot-cache";
 
@@ -59,8 +60,10 @@ export interface MenuBarModel {
   canDisable: boolean;
   /** Minutes (rounded up) the captive-portal window stays open; null when closed. */
   captivePortalTimeLeft: string | null;
-  /** Opening the window only makes sense while the kill switch is blocking. */
+  /** Opening the window only makes sense while the kill switch is blocking, and none is open. */
   canOpenCaptivePortal: boolean;
+  /** An open window can be closed before its time. */
+  canCloseCaptivePortal: boolean;
   /** When the watchdog last checked the rules (or, without one, when they were loaded); null when off. */
   checked: string | null;
   /** While blocking or in safe mode, the VPN servers that still pass: "Allowed: 198.51.100.7 UDP 1194". */
@@ -165,7 +168,8 @@ export function buildMenuBarModel(input: MenuBarInput): MenuBarModel {
     canEnable: offersEnable(state),
     canDisable: state !== "off",
     captivePortalTimeLeft: portalOpen && portalUntil ? formatTimeLeft(portalUntil, now) : null,
-    canOpenCaptivePortal: isOn(state),
+    canOpenCaptivePortal: captivePortalUseful(state, (snapshot?.tunnels.length ?? 0) > 0) && !portalOpen,
+    canCloseCaptivePortal: portalOpen,
     checked: describeChecked(snapshot, now),
     allowed:
       state === "blocking" || state === "safe-mode"

@@ -4,7 +4,8 @@
  * nothing on the Mac says the protocol and port) and what it saw of each; the answers go back to Enable, which
  * runs the one privileged action and keeps them for the next time.
  */
-import { Action, ActionPanel, Form, popToRoot } from "@raycast/api";
+import { Action, ActionPanel, Form, Icon, openExtensionPreferences, popToRoot } from "@raycast/api";
+import { SETTING_TITLES } from "../../words/settings";
 import { useEffect, useState } from "react";
 import { ACTION_TITLES } from "../../words/actions";
 import { isIpAddress } from "../../address/ip";
@@ -62,6 +63,11 @@ export function answerFor(address: string, protocol: Protocol, port: string): { 
   return { answer: formatEndpoint({ address, protocol, port: number }) };
 }
 
+/** Said when there is no server to ask about: what to do instead, with Open Preferences as the action. */
+export const NOTHING_TO_ASK =
+  "Nothing to ask: no VPN server is found on this Mac. Connect the VPN and enable the kill switch (its server is " +
+  `then found), or name the server under ${SETTING_TITLES.vpnServers} in Preferences.`;
+
 export function ServerProtocolForm(props: { launchContext?: unknown }) {
   const parsed = parseServerProtocolContext(props.launchContext);
   const [servers, setServers] = useState<string[] | null>(parsed.servers);
@@ -102,13 +108,17 @@ export function ServerProtocolForm(props: { launchContext?: unknown }) {
           <ActionPanel>
             <Action.SubmitForm title={ACTION_TITLES.enable} onSubmit={submit} />
           </ActionPanel>
+        ) : servers !== null ? (
+          <ActionPanel>
+            <Action title={ACTION_TITLES.openPreferences} icon={Icon.Gear} onAction={openExtensionPreferences} />
+          </ActionPanel>
         ) : undefined
       }
     >
       <Form.Description
         text={
           servers !== null && list.length === 0
-            ? "No VPN server is found on this Mac. Connect the VPN first, or set VPN Servers in the preferences."
+            ? NOTHING_TO_ASK
             : "The kill switch passes a VPN server only when the VPN program's own connection proves it, on its own " +
               "protocol and port. A route names any address the network likes, so for these your word is needed: " +
               "your VPN app's settings or its server list say which server and port it uses. The answer is kept " +

@@ -8,7 +8,7 @@ import { type MenuBarExceptionItem, buildMenuBarModel } from "../models/menu-bar
 import { readPreferences } from "../stores/preferences";
 import { useKillSwitchStatus } from "../reading/use-kill-switch-status";
 import { ACTION_TITLES, asksMore, captivePortalTitle } from "../../words/actions";
-import { FAILURES, exceptionToggled } from "../../words/messages";
+import { CAPTIVE_PORTAL_STEPS, FAILURES, exceptionToggled } from "../../words/messages";
 import { stateIcon } from "./state-icon";
 
 /** No-view commands with code this one need not load: the rule checker, the uninstaller. */
@@ -62,7 +62,11 @@ export function StatusMenuBar() {
           <MenuBarExtra.Item key={note} title={note} icon={Icon.Info} />
         ))}
         {model.captivePortalTimeLeft && (
-          <MenuBarExtra.Item title={`Captive Portal Open · ${model.captivePortalTimeLeft} left`} icon={Icon.Clock} />
+          <MenuBarExtra.Item
+            title={`Captive Portal Open · ${model.captivePortalTimeLeft} left`}
+            tooltip={CAPTIVE_PORTAL_STEPS}
+            icon={Icon.Clock}
+          />
         )}
         {model.checked && <MenuBarExtra.Item title={model.checked} />}
         {model.allowed.map((line) => (
@@ -122,12 +126,20 @@ export function StatusMenuBar() {
             <MenuBarExtra.Item
               key={minutes}
               title={captivePortalTitle(minutes)}
+              tooltip={`DNS and web outside the VPN for ${minutes} minutes. ${CAPTIVE_PORTAL_STEPS}.`}
               icon={Icon.Wifi}
               onAction={() =>
                 launch(() => launchEnableCommand({ reason: "captive-portal", captivePortalMinutes: minutes }))
               }
             />
           ))}
+        {model.canCloseCaptivePortal && (
+          <MenuBarExtra.Item
+            title={ACTION_TITLES.closeCaptivePortal}
+            icon={Icon.XMarkCircle}
+            onAction={() => launch(() => launchEnableCommand({ reason: "close-captive-portal" }))}
+          />
+        )}
         {model.canDisable && (
           <MenuBarExtra.Item title={ACTION_TITLES.verify} icon={Icon.CheckList} onAction={() => open(VERIFY_COMMAND)} />
         )}
