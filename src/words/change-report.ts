@@ -28,6 +28,9 @@ export function weighsOnProtection(note: string): boolean {
   return WEIGHS_ON_PROTECTION.test(note);
 }
 
+/** What Enable did, said instead of "Kill Switch On" when the result is not protected. */
+export const RULES_LOADED = "Rules Loaded";
+
 /** Said when the rules pass no VPN server: the VPN can connect now only if it is up, and never again once down. */
 export const NO_SERVER_ALLOWED = `No VPN server is allowed: once the VPN disconnects, it cannot connect again until you turn the kill switch off or add its server under ${SETTING_TITLES.vpnServers}.`;
 
@@ -52,9 +55,12 @@ export function changeReport(change: KillSwitchChange, done: string, extra: read
     ...extra,
   ];
   if (lines.length === 0) return { title: done, lines: [] };
-  const action = done.split(" · ")[0];
+  // Not protected is never said as "On": the rules were loaded, and something lets traffic past them.
+  const notProtected = status.state === "not-protected";
+  const said = notProtected ? done.replace(/^Kill Switch On\b/, RULES_LOADED) : done;
+  const action = notProtected ? null : said.split(" · ")[0];
   const problem = stateLines.length > 0 ? STATE_NAMES[status.state] : null;
   const warnings = lines.length - stateLines.length;
   const title = [action, problem, warnings > 0 ? count(warnings, "Note") : null].filter(Boolean).join(" · ");
-  return { title, lines: [...lines, done] };
+  return { title, lines: [...lines, said] };
 }

@@ -129,7 +129,7 @@ describe("killswitch enable / status / disable", () => {
     mac.setNetwork(macSnapshot({ wifi: "home", vpn: "utun4", moreTunnels: ["utun6"] }));
     const withTailscale = await onMac(["status"]);
     expect(withTailscale.stdout).toContain(
-      "Not trusted as the VPN, so blocked like Wi-Fi: utun6. To let one through, add it to trustedTunnels",
+      "Not trusted as the VPN, so blocked like Wi-Fi: utun6. To let one through, add it to Trusted Tunnels (trustedTunnels)",
     );
     expect(JSON.parse((await onMac(["status", "--json"])).stdout).untrustedTunnels).toEqual(["utun6"]);
 

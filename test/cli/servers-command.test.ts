@@ -76,8 +76,8 @@ describe("killswitch servers", () => {
       'ANSWER: "198.51.100.7" is not IP:port/proto, IP:port, IP/ikev2 or IP/none',
     ],
     [["servers", "drop"], null, "drop", '"drop" is not one of add, remove, set, answer (killswitch help servers)'],
-    [["portal", "3m"], "WINDOW", "3m", '"3m" is not one of 2m, 5m: how long to open the window'],
-    [["portal"], "WINDOW", null, "needs one of 2m, 5m: how long to open the window"],
+    [["portal", "3m"], "WINDOW", "3m", '"3m" is not one of 2m, 5m: how long to open the window, or close'],
+    [["portal"], "WINDOW", null, "needs one of 2m, 5m: how long to open the window, or close"],
   ] as [string[], string | null, string | null, string][])(
     "refuses %j naming what is wrong, and changes nothing",
     async (argv, field, value, message) => {

@@ -75,10 +75,11 @@ async function menuBar() {
 
 const status = () => getKillSwitchStatus({ system: mac.system, network: macNetworkState(HOME_VPN), now: mac.now() });
 
-/** The HUD Enable Kill Switch shows for a change. */
-async function hudFor(change: KillSwitchChange) {
+/** What Enable Kill Switch shows for a change: its HUD, or the alert's title and first paragraph. */
+async function shownFor(change: KillSwitchChange) {
   await reportChange(change, "Kill Switch On · utun4", { network: macNetworkState(HOME_VPN), settings: null });
-  return raycast.huds.at(-1) ?? "";
+  const alert = raycast.alerts.at(-1);
+  return alert ? `${alert.title} | ${alert.message?.split("\n")[0]}` : (raycast.huds.at(-1) ?? "");
 }
 
 describe("while another program's main ruleset makes pf skip en0", () => {
@@ -120,7 +121,9 @@ describe("while another program's main ruleset makes pf skip en0", () => {
     expect(on.report.skippedInterfaces).toEqual(["en0"]);
     expect(on.status.state).toBe("not-protected");
     expect(describeChange(on)[0]).toMatch(SKIPS_EN0);
-    expect(await hudFor(on)).toMatch(/^Not Protected: pf skips en0 .* · Kill Switch On · utun4$/);
+    // No success HUD: an alert that leads with what passes outside the rules.
+    expect(await shownFor(on)).toMatch(/^Not Protected \| Not Protected: pf skips en0 /);
+    expect(raycast.huds).toEqual([]);
     // Before the watchdog's first check: what Enable found.
     expect((await status()).notes).toContain(
       `The kill switch's Enable at ${new Date(START * 1000).toISOString().replace(/\.000Z$/, "Z")} found it.`,

@@ -96,8 +96,6 @@ describe("the menu bar in every state", () => {
         [Power] Disable Kill Switch
         [Plus] Add Exception…
         [List] Manage Exceptions…
-        [Wifi] Allow Captive Portal for 2 Minutes
-        [Wifi] Allow Captive Portal for 5 Minutes
         [CheckList] Verify Kill Switch Rules
         [Gear] Open Preferences
         [Trash] Uninstall Kill Switch…
@@ -166,8 +164,6 @@ describe("the menu bar in every state", () => {
         [Power] Disable Kill Switch
         [Plus] Add Exception…
         [List] Manage Exceptions…
-        [Wifi] Allow Captive Portal for 2 Minutes
-        [Wifi] Allow Captive Portal for 5 Minutes
         [CheckList] Verify Kill Switch Rules
         [Gear] Open Preferences
         [Trash] Uninstall Kill Switch…
@@ -184,7 +180,7 @@ describe("the menu bar in every state", () => {
         [QuestionMarkCircle, yellow] Kill Switch On · Unverified
         When last checked only the VPN could carry traffic, but nothing has checked since.
         When last checked (2023-11-14T22:14:20Z), pf ran the kill switch rules, which let traffic out only through the VPN (utun4); nothing has checked pf since.
-        [Info] Another program can turn pf off or change its rules without this showing. Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks every 10 seconds that pf is on and runs the kill switch rules first, and puts them back.
+        [Info] Another program can turn pf off or change its rules without this showing. Turn on Startup Protection (protectFromStartup) and enable again: its root watchdog checks every 10 seconds that pf is on and runs the kill switch rules first, and puts them back.
         Rules loaded 2 min ago, not checked since
       — VPN
         Tunnel · utun4
@@ -200,8 +196,6 @@ describe("the menu bar in every state", () => {
         [Power] Disable Kill Switch
         [Plus] Add Exception…
         [List] Manage Exceptions…
-        [Wifi] Allow Captive Portal for 2 Minutes
-        [Wifi] Allow Captive Portal for 5 Minutes
         [CheckList] Verify Kill Switch Rules
         [Gear] Open Preferences
         [Trash] Uninstall Kill Switch…
@@ -234,8 +228,6 @@ describe("the menu bar in every state", () => {
         [Power] Disable Kill Switch
         [Plus] Add Exception…
         [List] Manage Exceptions…
-        [Wifi] Allow Captive Portal for 2 Minutes
-        [Wifi] Allow Captive Portal for 5 Minutes
         [CheckList] Verify Kill Switch Rules
         [Gear] Open Preferences
         [Trash] Uninstall Kill Switch…
@@ -270,8 +262,6 @@ describe("the menu bar in every state", () => {
         [Power] Disable Kill Switch
         [Plus] Add Exception…
         [List] Manage Exceptions…
-        [Wifi] Allow Captive Portal for 2 Minutes
-        [Wifi] Allow Captive Portal for 5 Minutes
         [CheckList] Verify Kill Switch Rules
         [Gear] Open Preferences
         [Trash] Uninstall Kill Switch…
