@@ -76,7 +76,7 @@ describe("killswitch status in every state", () => {
     expect(await statusIn("unverified")).toMatchInlineSnapshot(`
       "Unverified: when last checked (2023-11-14T22:14:20Z), pf ran the kill switch rules, which let traffic out only through the VPN (utun4); nothing has checked pf since.
         When last checked only the VPN could carry traffic, but nothing has checked since.
-        Another program can turn pf off or change its rules without this showing. Turn on Protect from Startup (protectFromStartup) and enable again: its root watchdog checks every 10 seconds that pf is on and runs the kill switch rules first, and puts them back.
+        Another program can turn pf off or change its rules without this showing. Turn on Startup Protection (protectFromStartup) and enable again: its root watchdog checks every 10 seconds that pf is on and runs the kill switch rules first, and puts them back.
         Rules loaded 2023-11-14T22:14:20.000Z, letting through: utun4.
       "
     `);
