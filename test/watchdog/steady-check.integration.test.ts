@@ -100,6 +100,50 @@ describe("a check with nothing changed", () => {
   });
 });
 
+describe("a check with the record of blocked traffic on and no process started or ended", () => {
+  const records = () => readFileSync(`${mac.stateDirectory}/capture/processes`, "utf8");
+
+  it("notes nothing again: ps twice, no awk, the record left as it is", async () => {
+    await onAtHome(10);
+    // Elapsed times of every form ps prints (dd-hh:mm:ss, hh:mm:ss, mm:ss), with parts such as 08 and 09.
+    const now = Math.floor(mac.now().getTime() / 1000);
+    mac.startProcess(1, "/sbin/launchd", now - (2 * 86_400 + 3 * 3600 + 8 * 60 + 9));
+    mac.startProcess(312, "/usr/libexec/configd", now - (3600 + 9 * 60 + 8));
+    mac.startProcess(4321, "/usr/bin/curl");
+    await armed();
+    const before = records();
+    await mac.advanceClock(10);
+    const trace = await traceWatchdog(mac);
+    expect(trace.run).toMatchObject({ exitCode: 0, stderr: "" });
+    expect([...trace.started].sort()).toEqual([...STEADY, "ps", "ps"].sort());
+    expect(records()).toBe(before);
+    expect(before).toMatch(/\t4321\t0\t\/usr\/bin\/curl\n/);
+  });
+
+  it("notes a process that ended, and a new one that took its pid with the same path", async () => {
+    await onAtHome(10);
+    // An empty listing (ps failing quietly) ends no process: another one runs on.
+    mac.startProcess(1, "/sbin/launchd");
+    mac.startProcess(4321, "/usr/bin/curl");
+    await armed();
+    const seconds = () => Math.floor(mac.now().getTime() / 1000);
+    // The listing reads as before, but this curl began after the last one was listed.
+    await mac.advanceClock(10);
+    mac.endProcess(4321);
+    mac.startProcess(4321, "/usr/bin/curl");
+    const began = seconds();
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(records()).toMatch(
+      new RegExp(`\\t4321\\t${seconds()}\\t/usr/bin/curl\\n${began}\\t4321\\t0\\t/usr/bin/curl\\n`),
+    );
+    await mac.advanceClock(10);
+    mac.endProcess(4321);
+    await runWatchdog(mac);
+    expect(records()).toMatch(new RegExp(`^${began}\\t4321\\t${seconds()}\\t/usr/bin/curl$`, "m"));
+  });
+});
+
 describe("a check after a change follows it at once", () => {
   it("another network", async () => {
     await onAtHome();
