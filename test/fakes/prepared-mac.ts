@@ -21,6 +21,7 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +30,7 @@ import { type FakeMac, type FakeMacOptions, createFakeMac, fakeMacAt } from "./f
 import { fakePaths } from "./machine";
 import { serverDoor, shimBinary } from "./server-process";
 
-type Entry = { path: string; mode: number; uid: number; gid: number } & (
+type Entry = { path: string; mode: number; uid: number; gid: number; atime: Date; mtime: Date } & (
   | { kind: "folder" }
   | { kind: "file"; data: Buffer; namesRoot: boolean }
   | { kind: "program" }
@@ -57,7 +58,14 @@ function entriesOf(root: string): Entry[] | null {
     const path = join(root, relative);
     if (path === paths.door) return true;
     const stat = lstatSync(path);
-    const owner = { path: relative, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+    const owner = {
+      path: relative,
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+      gid: stat.gid,
+      atime: stat.atime,
+      mtime: stat.mtime,
+    };
     if (stat.isSymbolicLink()) entries.push({ ...owner, kind: "link", target: readlinkSync(path) });
     else if (stat.isDirectory()) {
       entries.push({ ...owner, kind: "folder" });
@@ -93,11 +101,15 @@ function moved<T>(value: T, from: string, to: string): T {
   return value;
 }
 
-/** Gives `path` the owner and mode it had in the first tree. */
+/**
+ * Gives `path` the owner, mode and times it had in the first tree: the watchdog's steady check tells a change by
+ * which file is newer, so a copy keeps the order its files were written in.
+ */
 function restoreOwnerAndMode(path: string, entry: Entry): void {
   const now = lstatSync(path);
   if (now.uid !== entry.uid || now.gid !== entry.gid) chownSync(path, entry.uid, entry.gid);
   if ((now.mode & 0o7777) !== entry.mode) chmodSync(path, entry.mode);
+  utimesSync(path, entry.atime, entry.mtime);
 }
 
 function copyOf(template: Prepared): FakeMac {

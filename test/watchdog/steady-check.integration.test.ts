@@ -9,6 +9,7 @@ import { ANCHOR_NAME } from "../../src/privileged/paths";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { traceWatchdog } from "../fakes/boot-trace";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { preparedFakeMac } from "../fakes/prepared-mac";
 import { macNetworkState, macSnapshot, mapText } from "../fakes/networks";
 import { evaluationOrder } from "../fakes/pf-model";
 import { anchorRules, enable, inspect, runWatchdog, settingsFrom } from "./helpers";
@@ -36,11 +37,22 @@ const ruleLines = (text: string | null) =>
 const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8"));
 const baseline = () => `${mac.stateDirectory}/steady`;
 
-/** On at home with the VPN, and a full check since: the next check with nothing changed is a steady one. */
+/**
+ * On at home with the VPN, and a full check since: the next check with nothing changed is a steady one. Made for
+ * real once a test process for each setting, copied after (test/fakes/prepared-mac.ts; not while recording).
+ */
 async function onAtHome(blockedTrafficLog = 0, shell?: string) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN), shell });
-  await enable(mac, { ...SETTINGS, blockedTrafficLog }, macNetworkState(HOME_VPN));
-  await armed();
+  ({ mac } = await preparedFakeMac(
+    ["steady check: on at home, checked once", blockedTrafficLog],
+    { network: macSnapshot(HOME_VPN), shell },
+    async (fresh) => {
+      await enable(fresh, { ...SETTINGS, blockedTrafficLog }, macNetworkState(HOME_VPN));
+      await fresh.advanceClock(10);
+      await runWatchdog(fresh);
+      return null;
+    },
+  ));
+  expect(readFileSync(baseline(), "utf8"), "baseline kept").not.toBe("");
 }
 
 /** A check, after which the steady check is armed: a full check found everything in force and kept its baseline. */
