@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "d99cd89ab1667c922bb5c53bc679ef4de779aecb65bbff66fe85db80dcfbc681";
+export const ROOT_SCRIPT_SHA256 = "fed5583acf6e699e58c3cc7941ed433408daf8bf9968136ae6fde38be8394e3c";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

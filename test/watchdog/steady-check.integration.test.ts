@@ -3,7 +3,7 @@
  * programs (counted as the boot trace counts them: every program the run starts, the shell's builtins aside), and
  * a check after any change the rules depend on, on the network or in pf, still follows it or repairs it at once.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ANCHOR_NAME } from "../../src/privileged/paths";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
@@ -130,6 +130,11 @@ describe("a check with the record of blocked traffic on and no process started o
     expect([...trace.started].sort()).toEqual([...STEADY, "ps", "ps"].sort());
     expect(records()).toBe(before);
     expect(before).toMatch(/\t4321\t0\t\/usr\/bin\/curl\n/);
+    // A record gone is written again.
+    rmSync(`${mac.stateDirectory}/capture/processes`);
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(records()).toBe(before);
   });
 
   it("notes a process that ended, and a new one that took its pid with the same path", async () => {

@@ -98,6 +98,7 @@ steady_check() {
 	for end in ${ends%"$NL"*}; do [ "$NOW" -lt "$end" ] || return 1; done
 	# 0640 as note_processes leaves it; on a Mac a new file takes its folder's group (admin).
 	if [ -n "$listing" ] && ! same_processes "$listing"; then
+		[ -f "$CAPTURE/processes" ] || : >"$CAPTURE/processes"
 		(umask 027 && printf '%s\n' "$listing" | merge_processes "$NOW" >"$CAPTURE/processes.new") &&
 			mv -f "$CAPTURE/processes.new" "$CAPTURE/processes" || return 1
 		printf '%s\n%s' "$STARTED" "$LISTED" >"$CAPTURE/$STEADY_LISTED" || :
@@ -124,7 +125,7 @@ remember_processes() {
 # shellcheck disable=SC3013 # -nt: bash 3.2 (macOS's sh) and dash have it
 same_processes() { # LISTING
 	LISTED="" STARTED="" was="" starts=""
-	if [ -f "$CAPTURE/$STEADY_LISTED" ] && [ ! "$CAPTURE/processes" -nt "$CAPTURE/$STEADY_LISTED" ]; then
+	if [ -f "$CAPTURE/$STEADY_LISTED" ] && [ -f "$CAPTURE/processes" ] && [ ! "$CAPTURE/processes" -nt "$CAPTURE/$STEADY_LISTED" ]; then
 		{ IFS= read -r starts && while IFS= read -r line; do was="$was$line$NL"; done; } <"$CAPTURE/$STEADY_LISTED"
 	fi
 	same=yes
