@@ -84,7 +84,33 @@ describe("a prepared fake Mac", () => {
     );
   });
 
-  it("is prepared anew each time when something still sleeps or captures in it, which a copy cannot carry", async () => {
+  it("carries a capturing tcpdump: the copy's own, its pid recorded, capturing what the first had", async () => {
+    const recording = settingsFrom({ vpnServers: ["198.51.100.7"], blockedTrafficLog: 10 });
+    let prepared = 0;
+    const prepare = (mac: FakeMac) => {
+      prepared++;
+      return enable(mac, recording, macNetworkState(HOME_VPN));
+    };
+    const first = await preparedFakeMac("prepared-mac test, recording", { network: macSnapshot(HOME_VPN) }, prepare);
+    made.push(first.mac);
+    const capture = (mac: FakeMac) => `${mac.stateDirectory}/capture`;
+    const described1 = described(first.mac).filter((line) => !line.startsWith(".fake/"));
+    const copy = await preparedFakeMac("prepared-mac test, recording", { network: macSnapshot(HOME_VPN) }, prepare);
+    made.push(copy.mac);
+    expect(prepared).toBe(1);
+    const [tcpdump] = copy.mac.capturing().map(({ pid }) => pid);
+    expect(first.mac.capturing().map(({ pid }) => pid)).not.toContain(tcpdump);
+    expect(readFileSync(`${capture(copy.mac)}/tcpdump.pid`, "utf8")).toBe(`${tcpdump}\n`);
+    const pid = readFileSync(`${capture(first.mac)}/tcpdump.pid`, "utf8");
+    expect(described(copy.mac).filter((line) => !line.startsWith(".fake/"))).toEqual(
+      described1.map((line) => line.replace(`tcpdump.pid 600 0:0 ${pid}`, `tcpdump.pid 600 0:0 ${tcpdump}\n`)),
+    );
+    // The watchdog finds it recording: it starts no other.
+    await runWatchdog(copy.mac);
+    expect(copy.mac.capturing().map(({ pid }) => pid)).toEqual([tcpdump]);
+  });
+
+  it("is prepared anew each time when something still sleeps in it, which a copy cannot carry", async () => {
     let prepared = 0;
     const prepare = async (mac: FakeMac) => {
       prepared++;

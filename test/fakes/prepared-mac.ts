@@ -6,8 +6,10 @@
  * plist, the event log), as if `prepare` had run again there. A root-script run costs about a second of CPU on
  * a 2-core machine: an Enable per test was most of the integration tests' time.
  *
- * Only a tree left idle is kept: nothing running, sleeping or capturing (a captive-portal timer, a tcpdump)
- * that a copy could not carry; otherwise each call prepares its own. `prepare` must depend on its key alone.
+ * Only a tree left idle is kept: nothing running or sleeping (a captive-portal timer) that a copy could not carry;
+ * otherwise each call prepares its own. A capturing tcpdump (the record of blocked traffic) is carried: the copy
+ * starts its own with the same arguments, detached as the root script starts it, and records its pid in its place.
+ * `prepare` must depend on its key alone.
  */
 import {
   chmodSync,
@@ -21,15 +23,17 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { type FakeMac, type FakeMacOptions, createFakeMac, fakeMacAt } from "./fake-mac";
 import { fakePaths } from "./machine";
 import { serverDoor, shimBinary } from "./server-process";
 
-type Entry = { path: string; mode: number; uid: number; gid: number } & (
+type Entry = { path: string; mode: number; uid: number; gid: number; atime: Date; mtime: Date } & (
   | { kind: "folder" }
   | { kind: "file"; data: Buffer; namesRoot: boolean }
   | { kind: "program" }
@@ -40,6 +44,8 @@ interface Prepared {
   root: string;
   entries: Entry[];
   value: unknown;
+  /** The arguments of the tree's capturing tcpdump, and the file its pid is recorded in; null when none runs. */
+  capture: { args: string[]; pidFile: string } | null;
 }
 
 const prepared = new Map<string, Prepared | "not copyable">();
@@ -57,7 +63,14 @@ function entriesOf(root: string): Entry[] | null {
     const path = join(root, relative);
     if (path === paths.door) return true;
     const stat = lstatSync(path);
-    const owner = { path: relative, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+    const owner = {
+      path: relative,
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+      gid: stat.gid,
+      atime: stat.atime,
+      mtime: stat.mtime,
+    };
     if (stat.isSymbolicLink()) entries.push({ ...owner, kind: "link", target: readlinkSync(path) });
     else if (stat.isDirectory()) {
       entries.push({ ...owner, kind: "folder" });
@@ -93,37 +106,94 @@ function moved<T>(value: T, from: string, to: string): T {
   return value;
 }
 
-/** Gives `path` the owner and mode it had in the first tree. */
+/**
+ * Gives `path` the owner, mode and times it had in the first tree: the watchdog's steady check tells a change by
+ * which file is newer, so a copy keeps the order its files were written in.
+ */
 function restoreOwnerAndMode(path: string, entry: Entry): void {
   const now = lstatSync(path);
   if (now.uid !== entry.uid || now.gid !== entry.gid) chownSync(path, entry.uid, entry.gid);
   if ((now.mode & 0o7777) !== entry.mode) chmodSync(path, entry.mode);
+  utimesSync(path, entry.atime, entry.mtime);
 }
 
-function copyOf(template: Prepared): FakeMac {
+async function copyOf(template: Prepared): Promise<FakeMac> {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const shim = shimBinary();
   const [from, to] = [template.root, root].map((path) => Buffer.from(path).toString("latin1"));
+  const write = (entry: Entry & { kind: "file" }) => {
+    const path = join(root, entry.path);
+    // Byte for byte (latin1 maps each byte to one character): only the path changes.
+    const data = entry.namesRoot
+      ? Buffer.from(entry.data.toString("latin1").split(from).join(to), "latin1")
+      : entry.data;
+    writeFileSync(path, data);
+    restoreOwnerAndMode(path, entry);
+  };
   for (const entry of template.entries) {
     const path = join(root, entry.path);
     if (entry.kind === "folder" && entry.path !== "") mkdirSync(path);
     else if (entry.kind === "program") linkSync(shim, path);
     else if (entry.kind === "link") symlinkSync(entry.target, path);
-    else if (entry.kind === "file") {
-      // Byte for byte (latin1 maps each byte to one character): only the path changes.
-      const data = entry.namesRoot
-        ? Buffer.from(entry.data.toString("latin1").split(from).join(to), "latin1")
-        : entry.data;
-      writeFileSync(path, data);
-      restoreOwnerAndMode(path, entry);
+    else if (entry.kind === "file") write(entry);
+  }
+  symlinkSync(serverDoor(), fakePaths(root).door);
+  const mac = fakeMacAt(root);
+  if (template.capture) {
+    const pid = await startCapture(
+      mac,
+      template.capture.args.map((arg) => arg.split(template.root).join(root)),
+    );
+    // The capture as the first tree left it (tcpdump began a new one), the events without this start (the first
+    // tree's is there), and the new tcpdump's pid in the record.
+    const events = relative(root, fakePaths(root).events);
+    for (const entry of template.entries) {
+      const again = entry.path === events || entry.path.startsWith(`${dirname(template.capture.pidFile)}/`);
+      if (entry.kind === "file" && again) write(entry);
     }
+    const pidFile = join(root, template.capture.pidFile);
+    const recorded = lstatSync(pidFile);
+    writeFileSync(pidFile, `${pid}\n`);
+    utimesSync(pidFile, recorded.atime, recorded.mtime);
   }
   // Folders last, deepest first: a folder's mode may not let its contents be written.
   for (const entry of [...template.entries].reverse()) {
     if (entry.kind === "folder") restoreOwnerAndMode(join(root, entry.path), entry);
   }
-  symlinkSync(serverDoor(), fakePaths(root).door);
-  return fakeMacAt(root);
+  return mac;
+}
+
+/**
+ * Starts the tree's tcpdump with ARGS as the root script does, detached by a shell that ends at once (so no test
+ * process is its parent), and waits until it captures; its pid.
+ */
+async function startCapture(mac: FakeMac, args: string[]): Promise<number> {
+  const tcpdump = join(mac.root, "usr/sbin/tcpdump");
+  const started = execFileSync("/bin/sh", ["-c", '"$0" "$@" </dev/null >/dev/null 2>&1 & echo $!', tcpdump, ...args], {
+    encoding: "utf8",
+  });
+  const pid = Number(started.trim());
+  for (let tries = 0; tries < 2000; tries++) {
+    if (mac.capturing().some((capture) => capture.pid === pid)) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`preparedFakeMac: the copy's tcpdump (pid ${pid}) never began to capture`);
+}
+
+/** The arguments of MAC's one capturing tcpdump (its last start) and the file recording its pid; null when none. */
+function captureOf(mac: FakeMac, entries: Entry[]): Prepared["capture"] {
+  const capturing = mac.capturing();
+  if (capturing.length === 0) return null;
+  const args = mac
+    .events()
+    .filter((event) => event.program === "tcpdump")
+    .at(-1)?.args;
+  const pidFile = entries.find(
+    (entry) =>
+      entry.kind === "file" && entry.path.endsWith("tcpdump.pid") && entry.data.toString() === `${capturing[0].pid}\n`,
+  );
+  if (capturing.length > 1 || !args || !pidFile) throw new Error("preparedFakeMac: a capture it cannot carry");
+  return { args, pidFile: pidFile.path };
 }
 
 /**
@@ -138,7 +208,7 @@ export async function preparedFakeMac<T>(
   const name = JSON.stringify([key, options]);
   const template = prepared.get(name);
   if (template && template !== "not copyable") {
-    const mac = copyOf(template);
+    const mac = await copyOf(template);
     return { mac, value: moved(template.value as T, template.root, mac.root) };
   }
   const mac = createFakeMac(options);
@@ -146,10 +216,15 @@ export async function preparedFakeMac<T>(
     const value = await prepare(mac);
     if (template === undefined) {
       await mac.settle();
-      const idle = mac.sleepers().length === 0 && mac.capturing().length === 0;
+      const idle = mac.sleepers().length === 0 && mac.capturing().length <= 1;
       const entries = idle ? entriesOf(mac.root) : null;
       // Kept as it was now: the test may change what it got.
-      const kept = entries && { root: mac.root, entries, value: moved(value, mac.root, mac.root) };
+      const kept = entries && {
+        root: mac.root,
+        entries,
+        value: moved(value, mac.root, mac.root),
+        capture: captureOf(mac, entries),
+      };
       prepared.set(name, kept ?? "not copyable");
     }
     return { mac, value };

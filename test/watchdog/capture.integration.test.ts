@@ -12,7 +12,16 @@ import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { type FakeEvent, type MachineState, fakePaths, readJson, writeJson } from "../fakes/machine";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
 import { pflogCapture } from "../pflog/capture-writer";
-import { anchorRules, enable, expectNoLeak, joinNetwork, policyOf, runWatchdog, settingsFrom } from "./helpers";
+import {
+  anchorRules,
+  enable,
+  enabledOn,
+  expectNoLeak,
+  joinNetwork,
+  policyOf,
+  runWatchdog,
+  settingsFrom,
+} from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -35,8 +44,9 @@ const alive = (pid: number) => {
 const tcpdumpPid = () => Number(readFileSync(`${capture()}/tcpdump.pid`, "utf8"));
 
 async function onAtHome(settings = SETTINGS) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-  return enable(mac, settings, macNetworkState(HOME_VPN));
+  const enabled = await enabledOn(HOME_VPN, settings);
+  mac = enabled.mac;
+  return enabled.on;
 }
 
 describe("the record of blocked traffic", () => {

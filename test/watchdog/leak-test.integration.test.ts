@@ -11,7 +11,7 @@ import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { type MachineState, fakePaths, readJson } from "../fakes/machine";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
 import { type LoggedPacket, pflogCapture } from "../pflog/capture-writer";
-import { enable, joinNetwork, settingsFrom } from "./helpers";
+import { enable, enabledOn, joinNetwork, settingsFrom } from "./helpers";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -86,8 +86,7 @@ const ALL_LEAK = { "tcp-ipv4": "leak", "udp-ipv4": "leak", "dns-router": "leak",
 
 describe("killswitch test", () => {
   it("proves each outside probe blocked by its own entry in pf's log, and the tunnel probe through", async () => {
-    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    ({ mac } = await enabledOn(HOME_VPN, SETTINGS));
     const { code, result } = await test(drawing(100, 7, 0, 16_379, 50));
     expect(code).toBe(0);
     expect(verdicts(result)).toEqual({
@@ -124,8 +123,7 @@ describe("killswitch test", () => {
   });
 
   it("reports a leak loudly when pf is off (another program ran pfctl -d), whatever the sockets said", async () => {
-    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    ({ mac } = await enabledOn(HOME_VPN, SETTINGS));
     await mac.pfctlAsRoot(["-d"]);
     const { code, result } = await test();
     expect(code).toBe(1);
@@ -140,8 +138,7 @@ describe("killswitch test", () => {
   });
 
   it("takes no verdict from an earlier run's entries: all blocked, then pf disabled by another program, 4 leaks", async () => {
-    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    ({ mac } = await enabledOn(HOME_VPN, SETTINGS));
     const first = await test(drawing(0, 1, 2, 3, 4));
     expect(first.result.leaks).toBe(0);
     expect(new Set(Object.values(verdicts(first.result)))).toEqual(new Set(["blocked", "passed"]));
@@ -154,8 +151,7 @@ describe("killswitch test", () => {
   });
 
   it("is not fooled by a log pre-seeded with entries older than the probe, later, or of other packets", async () => {
-    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    ({ mac } = await enabledOn(HOME_VPN, SETTINGS));
     await mac.pfctlAsRoot(["-d"]);
     // This run's ports will be 49152 (TCP), 49153 (UDP), 49154 (DNS), 49155 (IPv6 TCP).
     const ports = [49_152, 49_153, 49_154, 49_155];
@@ -190,8 +186,7 @@ describe("killswitch test", () => {
   });
 
   it("judges the UDP and DNS probes on their own when the network drops the TCP probes", async () => {
-    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
-    await enable(mac, SETTINGS, macNetworkState(HOME_VPN));
+    ({ mac } = await enabledOn(HOME_VPN, SETTINGS));
     await test(drawing(0, 1, 2, 3, 4));
     await mac.pfctlAsRoot(["-d"]);
     mac.setNetworkDropsTcp(true);

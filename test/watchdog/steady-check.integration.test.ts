@@ -3,12 +3,13 @@
  * programs (counted as the boot trace counts them: every program the run starts, the shell's builtins aside), and
  * a check after any change the rules depend on, on the network or in pf, still follows it or repairs it at once.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ANCHOR_NAME } from "../../src/privileged/paths";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { traceWatchdog } from "../fakes/boot-trace";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { preparedFakeMac } from "../fakes/prepared-mac";
 import { macNetworkState, macSnapshot, mapText } from "../fakes/networks";
 import { evaluationOrder } from "../fakes/pf-model";
 import { anchorRules, enable, inspect, runWatchdog, settingsFrom } from "./helpers";
@@ -36,11 +37,22 @@ const ruleLines = (text: string | null) =>
 const watchdogStatus = () => JSON.parse(readFileSync(`${mac.stateDirectory}/watchdog.json`, "utf8"));
 const baseline = () => `${mac.stateDirectory}/steady`;
 
-/** On at home with the VPN, and a full check since: the next check with nothing changed is a steady one. */
+/**
+ * On at home with the VPN, and a full check since: the next check with nothing changed is a steady one. Made for
+ * real once a test process for each setting, copied after (test/fakes/prepared-mac.ts; not while recording).
+ */
 async function onAtHome(blockedTrafficLog = 0, shell?: string) {
-  mac = createFakeMac({ network: macSnapshot(HOME_VPN), shell });
-  await enable(mac, { ...SETTINGS, blockedTrafficLog }, macNetworkState(HOME_VPN));
-  await armed();
+  ({ mac } = await preparedFakeMac(
+    ["steady check: on at home, checked once", blockedTrafficLog],
+    { network: macSnapshot(HOME_VPN), shell },
+    async (fresh) => {
+      await enable(fresh, { ...SETTINGS, blockedTrafficLog }, macNetworkState(HOME_VPN));
+      await fresh.advanceClock(10);
+      await runWatchdog(fresh);
+      return null;
+    },
+  ));
+  expect(readFileSync(baseline(), "utf8"), "baseline kept").not.toBe("");
 }
 
 /** A check, after which the steady check is armed: a full check found everything in force and kept its baseline. */
@@ -97,6 +109,55 @@ describe("a check with nothing changed", () => {
     expect([...trace.started].sort()).toEqual([...STEADY, "awk", "mv", "ps", "ps"].sort());
     const processes = readFileSync(`${mac.stateDirectory}/capture/processes`, "utf8");
     expect(processes).toMatch(/\t4321\t0\t\/usr\/bin\/curl\n/);
+  });
+});
+
+describe("a check with the record of blocked traffic on and no process started or ended", () => {
+  const records = () => readFileSync(`${mac.stateDirectory}/capture/processes`, "utf8");
+
+  it("notes nothing again: ps twice, no awk, the record left as it is", async () => {
+    await onAtHome(10);
+    // Elapsed times of every form ps prints (dd-hh:mm:ss, hh:mm:ss, mm:ss), with parts such as 08 and 09.
+    const now = Math.floor(mac.now().getTime() / 1000);
+    mac.startProcess(1, "/sbin/launchd", now - (2 * 86_400 + 3 * 3600 + 8 * 60 + 9));
+    mac.startProcess(312, "/usr/libexec/configd", now - (3600 + 9 * 60 + 8));
+    mac.startProcess(4321, "/usr/bin/curl");
+    await armed();
+    const before = records();
+    await mac.advanceClock(10);
+    const trace = await traceWatchdog(mac);
+    expect(trace.run).toMatchObject({ exitCode: 0, stderr: "" });
+    expect([...trace.started].sort()).toEqual([...STEADY, "ps", "ps"].sort());
+    expect(records()).toBe(before);
+    expect(before).toMatch(/\t4321\t0\t\/usr\/bin\/curl\n/);
+    // A record gone is written again.
+    rmSync(`${mac.stateDirectory}/capture/processes`);
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(records()).toBe(before);
+  });
+
+  it("notes a process that ended, and a new one that took its pid with the same path", async () => {
+    await onAtHome(10);
+    // An empty listing (ps failing quietly) ends no process: another one runs on.
+    mac.startProcess(1, "/sbin/launchd");
+    mac.startProcess(4321, "/usr/bin/curl");
+    await armed();
+    const seconds = () => Math.floor(mac.now().getTime() / 1000);
+    // The listing reads as before, but this curl began after the last one was listed.
+    await mac.advanceClock(10);
+    mac.endProcess(4321);
+    mac.startProcess(4321, "/usr/bin/curl");
+    const began = seconds();
+    await mac.advanceClock(10);
+    await runWatchdog(mac);
+    expect(records()).toMatch(
+      new RegExp(`\\t4321\\t${seconds()}\\t/usr/bin/curl\\n${began}\\t4321\\t0\\t/usr/bin/curl\\n`),
+    );
+    await mac.advanceClock(10);
+    mac.endProcess(4321);
+    await runWatchdog(mac);
+    expect(records()).toMatch(new RegExp(`^${began}\\t4321\\t${seconds()}\\t/usr/bin/curl$`, "m"));
   });
 });
 

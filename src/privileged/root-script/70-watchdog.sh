@@ -196,6 +196,7 @@ WINDOWS
 	if [ -n "$repairs" ] && [ -f "$STATE_DIR/$KS_FILE_KILLS" ]; then kill_states "$STATE_DIR/$KS_FILE_KILLS"; fi
 	note_phase
 	note_processes
+	remember_processes
 	SKIPPED=$(skipped_interfaces "$TUNNELS")
 	if [ -n "$SKIPPED" ]; then
 		# Not ours to undo: the main ruleset is another program's. Said until it is gone.
