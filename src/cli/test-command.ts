@@ -1,4 +1,6 @@
 import { type LeakTestResult, type ProbeResult, runLeakTest } from "../leaktest/leak-test";
+import { getKillSwitchStatus } from "../lifecycle";
+import { LEAK_TEST_WHILE_OFF } from "../words/messages";
 import { namedSetting } from "../words/settings";
 import { leakTestHeadline, leakTestOutcome } from "../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../pflog/record";
@@ -16,8 +18,10 @@ interface and its address, from source ports drawn at random for this run, and o
 probe counts as blocked only when pf's log holds the block of that very probe, written while it was sent (the
 record of blocked traffic must be on: blockedTrafficLog); one that got out is a LEAK; one that could not be
 sent, or whose verdict pf's log cannot give, is "not proven". Exit status 0 only when every probe outside the
-tunnel was proven blocked; 1 on a leak or when one is not proven.
-  --json   print {"results": [...], "skipped": [...], "leaks": N, "unproven": N} instead of text`;
+tunnel was proven blocked; 1 on a leak or when one is not proven. While the kill switch is off it sends
+nothing and says so (exit status 1: nothing was tested).
+  --json   print {"results": [...], "skipped": [...], "leaks": N, "unproven": N} instead of text
+           ({"tested": false, "state": "off", "reason": "..."} while the kill switch is off)`;
 
 const WORDS: Record<ProbeResult["verdict"], string> = {
   blocked: "blocked",
@@ -55,6 +59,15 @@ export const testCommand: CliCommand = {
     const { values } = parseCommandArgs(args, { json: { type: "boolean" } });
     requireMacOs("test", io, "reads");
     const { network } = await readNetwork(undefined, io);
+    const status = await getKillSwitchStatus({ system: io.system, network, now: io.now() });
+    if (status.state === "off") {
+      io.stdout(
+        values.json
+          ? `${JSON.stringify({ tested: false, state: "off", reason: LEAK_TEST_WHILE_OFF.text }, null, 2)}\n`
+          : `${LEAK_TEST_WHILE_OFF.title}. ${LEAK_TEST_WHILE_OFF.text}\n`,
+      );
+      return 1;
+    }
     const result = await runLeakTest({
       system: io.system,
       network,

@@ -13,6 +13,12 @@ import type { NameToConfirm } from "../policy/name-trust";
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** What an action did, when it did what was asked. */
+/** Said instead of a leak test while the kill switch is off: nothing blocks, so probes getting out are no leak. */
+export const LEAK_TEST_WHILE_OFF = {
+  title: "The Kill Switch Is Off",
+  text: "Nothing is blocked now, so there is nothing to test: traffic flows normally, outside the VPN too. Enable the kill switch, then test it.",
+} as const;
+
 export const OUTCOMES = {
   disabled: "Kill Switch Off · traffic flows normally",
   uninstalled: "Kill Switch Uninstalled · its rules, startup watchdog and files are gone",

@@ -12,6 +12,7 @@ import { type MachineState, fakePaths, readJson } from "../fakes/machine";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
 import { type LoggedPacket, pflogCapture } from "../pflog/capture-writer";
 import { enable, enabledOn, joinNetwork, settingsFrom } from "./helpers";
+import { LEAK_TEST_WHILE_OFF } from "../../src/words/messages";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -222,5 +223,21 @@ describe("killswitch test", () => {
     expect(blind.result.unproven).toBe(4);
     const text = await test(undefined, false);
     expect(text.stdout).toMatch(/^Not proven: 4 probes outside the tunnel got no verdict from pf, so no leak/);
+  });
+
+  it("sends nothing while the kill switch is off, and says so instead of reporting leaks", async () => {
+    mac = createFakeMac();
+    const sent = () => mac.events().filter((event) => event.program === "nc").length;
+    const json = await runKillswitch(["test", "--json"], {
+      platform: "darwin",
+      system: mac.system,
+      now: () => mac.now(),
+    });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ tested: false, state: "off", reason: LEAK_TEST_WHILE_OFF.text });
+    const { code, stdout } = await test(undefined, false);
+    expect(code).toBe(1);
+    expect(stdout).toBe(`${LEAK_TEST_WHILE_OFF.title}. ${LEAK_TEST_WHILE_OFF.text}\n`);
+    expect(sent()).toBe(0);
   });
 });

@@ -6,6 +6,7 @@
 import { Action, ActionPanel, Detail, Icon, LaunchType, launchCommand } from "@raycast/api";
 import { useEffect, useState } from "react";
 import { ACTION_TITLES } from "../../words/actions";
+import { LEAK_TEST_WHILE_OFF } from "../../words/messages";
 import { type LeakTestResult, type ProbeVerdict, runLeakTest } from "../../leaktest/leak-test";
 import { leakTestOutcome } from "../../leaktest/outcome";
 import { readBlockedTrafficRecord } from "../../pflog/record";
@@ -58,9 +59,7 @@ export function describeLeakTest(result: LeakTestResult): string {
 }
 
 /** Said instead of a test when the kill switch is off: nothing blocks, so probes getting out are no leak. */
-export const KILL_SWITCH_OFF =
-  "# The Kill Switch Is Off\n\nNothing is blocked now, so there is nothing to test: traffic flows normally, " +
-  "outside the VPN too. Enable the kill switch, then test it.";
+export const KILL_SWITCH_OFF = `# ${LEAK_TEST_WHILE_OFF.title}\n\n${LEAK_TEST_WHILE_OFF.text}`;
 
 /** Reads the status first: a test runs only while the kill switch has rules to test. */
 async function testNow(): Promise<{ markdown: string; off: boolean }> {
