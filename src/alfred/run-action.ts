@@ -12,6 +12,7 @@ import { leakTestHeadline } from "../leaktest/outcome";
 import type { AnchorSummary } from "../pf/anchor";
 import {
   FAILURES,
+  LEAK_TEST_WHILE_OFF,
   OUTCOMES,
   appliesAtNextEnable,
   describeEnabled,
@@ -140,6 +141,7 @@ export function describeOutcome(action: AlfredAction, run: CliRun): Notification
     return { title: failureTitle(action), text: errorText(error) };
   switch (action.action) {
     case "test":
+      if (json.tested === false) return { title: LEAK_TEST_WHILE_OFF.title, text: LEAK_TEST_WHILE_OFF.text };
       return { title, text: leakTestHeadline(json as unknown as LeakTestResult) };
     case "verify": {
       if (json.rules === null) return { title, text: OUTCOMES.verifyWhileOff };

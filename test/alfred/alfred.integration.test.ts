@@ -13,7 +13,7 @@ import { ANCHOR_NAME } from "../../src/lifecycle";
 import { CAPTURE_DIRECTORY } from "../../src/privileged/paths";
 import { userSettingsPath } from "../../src/settings/settings-file";
 import { ACTION_TITLES, captivePortalTitle } from "../../src/words/actions";
-import { OUTCOMES, nameConfirmationQuestion } from "../../src/words/messages";
+import { LEAK_TEST_WHILE_OFF, OUTCOMES, nameConfirmationQuestion } from "../../src/words/messages";
 import { runKillswitch } from "../cli/cli-harness";
 import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
 import { macSnapshot } from "../fakes/networks";
@@ -200,6 +200,7 @@ describe("the actions", () => {
       text: OUTCOMES.verifyWhileOff,
     });
     expect((await ana.alfred.run(JSON.stringify({ action: "portal", minutes: 2 }))).text).toBe(OUTCOMES.portalWhileOff);
+    expect(await ana.alfred.run(JSON.stringify({ action: "test" }))).toEqual(LEAK_TEST_WHILE_OFF);
 
     await pick(ana.alfred, titled(off, ACTION_TITLES.enable));
     const on = await listed(ana.alfred);
