@@ -24,6 +24,7 @@ import {
   rulesDoNotMatch,
   rulesReloaded,
 } from "../words/messages";
+import { changeReport } from "../words/change-report";
 import { type AlfredAction, actionTitle, commandLineOf, inFlightSubtitle, parseAction } from "./actions";
 import { NO_QUESTIONS, type Questions, whileInFlight, workflowCacheDirectory, writeQuestions } from "./workflow-cache";
 
@@ -103,6 +104,30 @@ function changeText(change: Json, done: string): string {
   return state && headline ? outcomeHud({ state, headline }, done) : done;
 }
 
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((each): each is string => typeof each === "string") : [];
+
+/** Enable's or Disable's notification: the HUD's line when all went as asked, else the report, what matters first. */
+function changeNotification(change: Json, done: string, title: string): Notification {
+  const status = record(change.status);
+  const state = KILL_SWITCH_STATES.find((known) => known === status?.state);
+  const headline = text(status?.headline);
+  const action = change.action === "enable" || change.action === "apply" ? change.action : "disable";
+  if (!state || !headline) return { title, text: done };
+  const summary = record(change.summary);
+  const report = changeReport(
+    {
+      action,
+      notes: strings(change.notes),
+      status: { state, headline, notes: strings(status?.notes) },
+      summary: summary ? { endpoints: Array.isArray(summary.endpoints) ? summary.endpoints : [] } : null,
+    },
+    done,
+  );
+  if (report.lines.length === 0) return { title, text: outcomeHud({ state, headline }, done) };
+  return { title: report.title, text: report.lines.join("\n") };
+}
+
 function exceptionOutcome(action: AlfredAction, json: Json): Notification {
   const exception = record(json.exception);
   const name = exception ? exceptionTitle(exception as Parameters<typeof exceptionTitle>[0]) : "";
@@ -165,13 +190,14 @@ export function describeOutcome(action: AlfredAction, run: CliRun): Notification
   switch (action.action) {
     case "enable": {
       const summary = record(json.summary);
-      return {
+      return changeNotification(
+        json,
+        summary ? describeEnabled(summary as unknown as AnchorSummary) : "Kill Switch On",
         title,
-        text: changeText(json, summary ? describeEnabled(summary as unknown as AnchorSummary) : "Kill Switch On"),
-      };
+      );
     }
     case "disable":
-      return { title, text: changeText(json, OUTCOMES.disabled) };
+      return changeNotification(json, OUTCOMES.disabled, title);
     case "uninstall":
       return { title, text: OUTCOMES.uninstalled };
     case "clear-log":

@@ -7,6 +7,12 @@ import type { KillSwitchChange } from "../lifecycle/actions";
 import { STATE_NAMES } from "../words/states";
 import { SETTING_TITLES } from "./settings";
 
+/** What a report reads of a change: all a front-end gets back from `enable --json` too. */
+export type ReportedChange = Pick<KillSwitchChange, "action" | "notes"> & {
+  status: Pick<KillSwitchChange["status"], "state" | "headline" | "notes">;
+  summary: { endpoints: readonly unknown[] } | null;
+};
+
 /** A result as people see it: the HUD when `lines` is empty, else a titled report. */
 export interface ChangeReport {
   title: string;
@@ -41,7 +47,7 @@ const count = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
  * front-end's own notes (which preference was used). A state that is not plainly good, a rule set that passes no
  * VPN server, or any note turns the HUD into a report that lists them.
  */
-export function changeReport(change: KillSwitchChange, done: string, extra: readonly string[] = []): ChangeReport {
+export function changeReport(change: ReportedChange, done: string, extra: readonly string[] = []): ChangeReport {
   const { status } = change;
   const stateLines = PLAIN_STATES.includes(status.state) ? [] : [status.headline, ...status.notes];
   const loadsRules = change.action === "enable" || change.action === "apply";

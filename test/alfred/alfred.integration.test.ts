@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlfredItem, AlfredOutput } from "../../src/alfred/items";
+import { NOTIFICATION_TEXT_LIMIT } from "../../src/alfred/run-action";
 import { RERUN_SECONDS } from "../../src/alfred/script-filter";
 import { validateExceptionForm, wideExceptionQuestion } from "../../src/exceptions/exception-fields";
 import { ANCHOR_NAME } from "../../src/lifecycle";
@@ -170,8 +171,10 @@ describe("the exceptions for this network", () => {
     mac = createFakeMac();
     const ana = user({ vpnServers: ["198.51.100.7:1194/udp"], protectFromStartup: false });
     const enabled = await pick(ana.alfred, titled(await listed(ana.alfred), ACTION_TITLES.enable));
-    expect(enabled.title).toBe(ACTION_TITLES.enable);
-    expect(enabled.text).toMatch(/^Kill Switch On · utun4 · 1 VPN server allowed/);
+    // Without Startup Protection the result is Unverified: a report that says so first, as Raycast's alert does.
+    expect(enabled.title).toBe("Kill Switch On · Unverified");
+    expect(enabled.text).toMatch(/^Unverified: when last checked/);
+    expect(enabled.text.length).toBeLessThanOrEqual(NOTIFICATION_TEXT_LIMIT);
     expect(mac.prompts()).toHaveLength(1);
 
     await pick(ana.alfred, (await listed(ana.alfred, "add 192.168.1.20 tcp 631 printer")).items[0]);
@@ -233,7 +236,7 @@ describe("the actions", () => {
     expect((await listed(ana.alfred, "answer 198.51.100.7 udp")).items[0].valid).toBe(false);
     const answer = (await listed(ana.alfred, "answer 198.51.100.7 udp 1194")).items[0];
     expect(answer.title).toBe(ACTION_TITLES.setServerProtocol);
-    expect((await pick(ana.alfred, answer)).title).toBe(ACTION_TITLES.enable);
+    expect((await pick(ana.alfred, answer)).title).toBe("Kill Switch On · Unverified");
     expect(filterRules()).toContain(
       "pass out quick inet proto udp from any to 198.51.100.7 port 1194 keep state (if-bound)",
     );
@@ -266,7 +269,7 @@ describe("the actions", () => {
       subtitle: `nas.example.net → 198.51.100.40 · ↵ ${ACTION_TITLES.allowOutsideVpn}`,
       text: { largetype: question.message },
     });
-    expect((await pick(alfred, item)).title).toBe(ACTION_TITLES.enable);
+    expect((await pick(alfred, item)).title).toBe("Kill Switch On · Unverified");
     expect(mac.prompts()).toHaveLength(1);
     expect(filterRules()).toContain("to 198.51.100.40 port 445");
     expect((await listed(alfred)).items.map((each) => each.title)).not.toContain(question.title);
