@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "8b5ce9b12fb268df2fc831db51aaec38ce3600b35ad7a56d62934d3c8c4ee3da";
+export const ROOT_SCRIPT_SHA256 = "21ef6c6625affafd92e3276ac4ede668ccac2e15445f60fddaf0b93b18ec5aa8";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -166,15 +166,18 @@ steady_nat() { # RULESET NAT
 	[ -z "$line" ]
 }
 
-# watchdog.json as the full check wrote it, with this check's time, MESSAGE and counters; not while an action runs.
+# watchdog.json as the full check wrote it, with this check's time, boot time, MESSAGE and counters; not while an
+# action runs. The boot time is read anew: macOS moves kern.boottime with the clock, and Status tells this boot by it.
 steady_status() { # MESSAGE
 	file="$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
 	IFS= read -r old <"$file" || return 1
 	case $old in *'"checkedAt":'*',"bootTime":'*',"attachment":'*',"counters":'*',"notLocal":'*) ;; *) return 1 ;; esac
-	boot=${old#*,\"bootTime\":}
+	BOOT_TIME=""
+	read_boot_time
+	[ -n "$BOOT_TIME" ] || return 1
 	SERVER_ADDRESSES=$(state_values list:serverAddresses)
 	rest=${old#*,\"attachment\":}
-	new="${old%%\"checkedAt\":*}\"checkedAt\":$NOW,\"bootTime\":${boot%%,*},\"result\":\"ok\",\"message\":\"$(json_text "$1")\",\"pfEnabled\":true,\"attachment\":${rest%%,\"counters\":*},\"counters\":$(counters_of "$BOOT_LISTING"),\"notLocal\":${rest#*,\"notLocal\":}"
+	new="${old%%\"checkedAt\":*}\"checkedAt\":$NOW,\"bootTime\":$BOOT_TIME,\"result\":\"ok\",\"message\":\"$(json_text "$1")\",\"pfEnabled\":true,\"attachment\":${rest%%,\"counters\":*},\"counters\":$(counters_of "$BOOT_LISTING"),\"notLocal\":${rest#*,\"notLocal\":}"
 	[ ! -d "$LOCK_DIR" ] && [ -f "$STATE_DIR/$KS_FILE_STATE" ] || return 1
 	(umask 022 && printf '%s\n' "$new" >"$file.new") && mv -f "$file.new" "$file"
 }
