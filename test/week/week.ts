@@ -74,6 +74,10 @@ export interface WeekReport {
   peakRootBytes: number;
   /** The most processes of the kill switch seen running at once after a check (tcpdump and the timer's sleep). */
   mostProcesses: number;
+  /** Network changes (a join, the VPN down or up, a wake), and how many the one check after each followed. */
+  networkChanges: { seen: number; followed: number };
+  /** pf undone by another program (stopped, our anchor flushed, set skip, translation rules), and how many repaired. */
+  pfTampering: { seen: number; followed: number };
   /** When each event came, in elapsed seconds. */
   eventTimes: number[];
   /** Each event as it came: its elapsed second and what it was, and what refused it. */
@@ -93,7 +97,9 @@ export function summaryLine(report: WeekReport): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   return (
     `week seed ${report.seed} (${report.days} day${report.days === 1 ? "" : "s"}, ${report.vpnDrops} VPN drops): ${report.events} events, ${report.checks} checks, leaks ${report.leaks}, ` +
-    `problems ${report.problems.length}, largest file ${report.largestFile.path} ${kb(report.largestFile.bytes)}, ` +
+    `problems ${report.problems.length}, changes followed at the next check ${report.networkChanges.followed}/` +
+    `${report.networkChanges.seen}, pf undone and repaired within one interval ${report.pfTampering.followed}/` +
+    `${report.pfTampering.seen}, largest file ${report.largestFile.path} ${kb(report.largestFile.bytes)}, ` +
     `root folder at most ${kb(report.peakRootBytes)}, processes at most ${report.mostProcesses}`
   );
 }
@@ -123,14 +129,13 @@ const readJsonFile = (path: string): Record<string, unknown> | null => {
   }
 };
 
-/** Every file under `dir`, with its size. */
-function filesUnder(dir: string): { path: string; bytes: number }[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return filesUnder(path);
-    return entry.isFile() ? [{ path, bytes: statSync(path).size }] : [];
-  });
+/** The file at `path`, or every file under it, with its size. */
+function filesUnder(path: string): { path: string; bytes: number }[] {
+  if (!existsSync(path)) return [];
+  const stat = statSync(path);
+  if (stat.isFile()) return [{ path, bytes: stat.size }];
+  if (!stat.isDirectory()) return [];
+  return readdirSync(path).flatMap((name) => filesUnder(join(path, name)));
 }
 
 /** The week for `seed`, played on a new fake Mac, which is removed at the end. */
@@ -151,6 +156,8 @@ export async function runWeek(seed: number, options: WeekOptions = {}): Promise<
     largestFile: { path: "", bytes: 0 },
     peakRootBytes: 0,
     mostProcesses: 0,
+    networkChanges: { seen: 0, followed: 0 },
+    pfTampering: { seen: 0, followed: 0 },
     eventTimes: [],
     log: [],
   };
@@ -281,17 +288,17 @@ class Week {
         this.place = event.place;
         if (!event.keepVpn) this.vpn = null;
         this.setNetwork();
-        return this.afterEvent(2);
+        return this.afterEvent(2, "network");
       case "vpn-up":
         if (this.vpn !== null) return;
         this.vpn = `utun${this.utun}`;
         this.setNetwork();
-        return this.afterEvent(2);
+        return this.afterEvent(2, "network");
       case "vpn-down":
         if (this.vpn === null) return;
         this.vpn = null;
         this.setNetwork();
-        return this.afterEvent(2);
+        return this.afterEvent(2, "network");
       case "portal": {
         if (this.place !== "cafe" || this.vpn !== null) return;
         const wallEnd = this.wall() + event.minutes * 60;
@@ -316,11 +323,11 @@ class Week {
         this.place = event.place;
         this.vpn = null;
         this.setNetwork();
-        await this.afterEvent(3);
+        await this.afterEvent(3, "network");
         this.utun = this.utun >= 12 ? 4 : this.utun + 1;
         this.vpn = `utun${this.utun}`;
         this.setNetwork();
-        return this.afterEvent(15);
+        return this.afterEvent(15, "network");
       }
       case "reboot":
         return this.reboot(event.vpnBeforeLogin);
@@ -344,16 +351,16 @@ class Week {
         return this.changeSettings({ ...this.exceptions, nas: NAS }, () => {});
       case "pf-disabled":
         await mac.pfctlAsRoot(["-d"]);
-        return this.afterEvent(5);
+        return this.afterEvent(5, "pf");
       case "anchor-flushed":
         await mac.pfctlAsRoot(["-a", ANCHOR_NAME, "-F", "all"]);
-        return this.afterEvent(5);
+        return this.afterEvent(5, "pf");
       case "skip-added": {
         const file = `${mac.root}/etc/other-pf.conf`;
         writeFileSync(file, `set skip on ${this.link()}\n${readFileSync(`${mac.root}/etc/pf.conf`, "utf8")}`);
         await mac.pfctlAsRoot(["-f", file]);
         this.skipped = this.link();
-        return this.afterEvent(5);
+        return this.afterEvent(5, "pf");
       }
       case "skip-removed":
         await mac.pfctlAsRoot(["-f", `${mac.root}/etc/pf.conf`]);
@@ -367,7 +374,7 @@ class Week {
           `${[...lines, `nat pass on ${this.link()} inet from any to any -> 192.168.1.23`].join("\n")}\n`,
         );
         await mac.pfctlAsRoot(["-N", "-f", file]);
-        return this.afterEvent(5);
+        return this.afterEvent(5, "pf");
       }
       case "tcpdump-killed":
         for (const pid of mac.running().tcpdumps) process.kill(pid, "SIGKILL");
@@ -386,10 +393,19 @@ class Week {
     }
   }
 
-  /** launchd runs the watchdog a few seconds after an event (WatchPaths, or its next StartInterval). */
-  private async afterEvent(delay: number): Promise<void> {
+  /**
+   * launchd runs the watchdog a few seconds after an event (WatchPaths, or its next StartInterval), within one
+   * interval. A network change or pf undone by another program counts as followed when that one check left every
+   * promise kept.
+   */
+  private async afterEvent(delay: number, change?: "network" | "pf"): Promise<void> {
     await this.advance(delay);
+    const before = this.report.problems.length;
     await this.check("event");
+    if (change === undefined) return;
+    const counted = change === "network" ? this.report.networkChanges : this.report.pfTampering;
+    counted.seen++;
+    if (this.report.problems.length === before) counted.followed++;
   }
 
   /**
@@ -562,15 +578,24 @@ class Week {
 
   private checkDisk() {
     const files = filesUnder(this.mac.stateDirectory);
+    // What the root script keeps in /var/run (the windows' ends, the newest timer) is bounded as well.
+    const run = `${this.mac.root}/var/run`;
+    const runFiles = readdirSync(run)
+      .filter((name) => name.startsWith(PRODUCT_ID))
+      .flatMap((name) => filesUnder(join(run, name)));
     const capture = `${this.mac.root}${CAPTURE_DIRECTORY}`;
     const captures = files.filter((file) => file.path.startsWith(`${capture}/`) && /\.pcap\d+$/.test(file.path));
     const recorded = captures.reduce((sum, file) => sum + file.bytes, 0);
     if (recorded > RECORD_MB * 1024 * 1024) this.problem(`the record holds ${recorded} bytes, over ${RECORD_MB} MB`);
-    for (const file of files) {
+    for (const file of [...files, ...runFiles]) {
       if (!captures.includes(file) && file.bytes > ROOT_FILE_BOUND_BYTES)
         this.problem(`${file.path} holds ${file.bytes} bytes`);
       if (file.bytes > this.report.largestFile.bytes) {
-        this.report.largestFile = { path: file.path.slice(this.mac.stateDirectory.length + 1), bytes: file.bytes };
+        const inState = file.path.startsWith(`${this.mac.stateDirectory}/`);
+        const path = inState
+          ? file.path.slice(this.mac.stateDirectory.length + 1)
+          : file.path.slice(this.mac.root.length);
+        this.report.largestFile = { path, bytes: file.bytes };
       }
     }
     const total = files.reduce((sum, file) => sum + file.bytes, 0);

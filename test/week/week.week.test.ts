@@ -61,6 +61,10 @@ describe.concurrent("a week on one Mac", () => {
         console.log(summaryLine(report));
         expect(report.problems.slice(0, 20)).toEqual([]);
         expect(report.leaks).toBe(0);
+        // Every network change was followed by the one check after it, and every pf undoing repaired by it.
+        expect(report.networkChanges.seen).toBeGreaterThan(0);
+        expect(report.networkChanges.followed).toBe(report.networkChanges.seen);
+        expect(report.pfTampering.followed).toBe(report.pfTampering.seen);
       },
       WEEK_TIMEOUT_MS,
     );
