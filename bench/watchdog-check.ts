@@ -18,8 +18,11 @@ import { BENCH_NOW, benchSettings, noHostLookup } from "./scenario";
 
 /** The goal for a check with nothing changed; not reached: every pf reading the check needs is a pfctl of its own. */
 const STEADY_GOAL = 6;
-/** What a check with nothing changed starts now (the record of blocked traffic on): any more is a regression. */
-const STEADY_BUDGET = 14;
+/**
+ * What a check with nothing changed starts now (the record of blocked traffic on): any more is a regression. One of
+ * them is sysctl: macOS moves kern.boottime with the clock, and Status tells this boot by the boot time recorded.
+ */
+const STEADY_BUDGET = 15;
 /** What a check started before the steady check, on this Mac with these settings: a full reading each time. */
 const BEFORE = { nothingChanged: 99, networkChanged: 118 };
 
