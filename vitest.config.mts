@@ -7,6 +7,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /** Tests that start programs (the fake macOS, the root script, the CLI) are named *.integration.test.ts. */
 const INTEGRATION = ["test/**/*.integration.test.ts"];
+/** The week on the fake Mac (test/week), a few minutes long: its own tier, `npm run test:week`, which CI runs too. */
+const WEEK = ["test/**/*.week.test.ts"];
 
 /**
  * Unit test files that replace modules (`vi.mock`): each gets its own module registry, so a mock never leaks
@@ -42,7 +44,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-          exclude: [...INTEGRATION, ...MOCKING],
+          exclude: [...INTEGRATION, ...WEEK, ...MOCKING],
           // Pure code: one module registry per worker (imports dominate otherwise), both cores.
           isolate: false,
           maxWorkers: 2,
@@ -58,6 +60,9 @@ export default defineConfig({
         extends: true,
         test: { name: "integration", include: INTEGRATION, isolate: false, maxWorkers: 3, sequence: { groupOrder: 1 } },
       },
+      // Not in `npm test`: scripts/test.mjs names the tiers it runs. One file, its weeks side by side: the programs
+      // they start use both cores.
+      { extends: true, test: { name: "week", include: WEEK, sequence: { groupOrder: 2 } } },
     ],
   },
 });

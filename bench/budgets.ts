@@ -10,7 +10,7 @@
 /** How far a ratio may exceed its nominal budget before it counts as broken: more than a busy machine moves it. */
 export const RATIO_MARGIN = 2;
 
-export type Unit = "processes" | "ms" | "bytes" | "rules" | "packets" | "ratio";
+export type Unit = "processes" | "ms" | "bytes" | "rules" | "packets" | "ratio" | "checks";
 
 export type Budget =
   /** The figure must not exceed `limit` (exact). */
@@ -68,6 +68,8 @@ export function formatValue(value: number, unit: Unit): string {
       return `${value} packet${value === 1 ? "" : "s"}`;
     case "ratio":
       return `${value.toFixed(2)} ×`;
+    case "checks":
+      return `${value} check${value === 1 ? "" : "s"}`;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The bench: measures the menu bar's background refresh, the Enable / Apply / Disable paths, what the watchdog
- * starts at boot before pf blocks and at each check, each command's bundle and the rules a packet crosses, on the fake macOS tree
- * and the built bundles, and prints one table.
+ * starts at boot before pf blocks and at each check, what a week on one Mac costs, each command's bundle and the
+ * rules a packet crosses, on the fake macOS tree and the built bundles, and prints one table.
  * Exit status 1 when a budget is broken: a count, a size or a ratio, never a time alone (see budgets.ts).
  * Run with `npm run bench`.
  */
@@ -33,6 +33,7 @@ import { BENCH_NOW, benchNetwork, benchPolicy, benchSettings, noHostLookup } fro
 import { manyExceptionMeasurements } from "./many-exceptions";
 import { bootMeasurement } from "./boot";
 import { watchdogCheckMeasurements } from "./watchdog-check";
+import { weekMeasurements } from "./week";
 
 const REPOSITORY = resolve(__dirname, "..");
 const ROUNDS = 7;
@@ -318,7 +319,8 @@ async function main(): Promise<void> {
   const boot = await bootMeasurement();
   const checks = await watchdogCheckMeasurements();
   const fakeCall = await fakeCallMeasurement();
-  const measurements = [...paths, boot, ...checks, ...many, fakeCall, ...bundles, ...rules];
+  const week = await weekMeasurements();
+  const measurements = [...paths, boot, ...checks, ...many, fakeCall, ...week, ...bundles, ...rules];
   console.log(renderTable(measurements));
   process.exitCode = exitStatus(measurements);
 }

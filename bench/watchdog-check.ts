@@ -22,8 +22,11 @@ import { BENCH_NOW, benchSettings, noHostLookup } from "./scenario";
  * the interfaces' skip flags, the anchors, the translation rules of each com.apple child, two on a stock Mac).
  */
 const STEADY_GOAL = 6;
-/** What a check with nothing changed starts now (the record of blocked traffic on): any more is a regression. */
-const STEADY_BUDGET = 12;
+/**
+ * What a check with nothing changed starts now (the record of blocked traffic on): any more is a regression. One of
+ * them is sysctl: macOS moves kern.boottime with the clock, and Status tells this boot by the boot time recorded.
+ */
+const STEADY_BUDGET = 13;
 /** What a check started before the steady check, on this Mac with these settings: a full reading each time. */
 const BEFORE = { nothingChanged: 99, networkChanged: 118 };
 

@@ -1,6 +1,7 @@
 // npm test: the static checks (lint and format, and ray build, which also type-checks src, test and bench),
 // two at a time since each mostly uses one core, then the manifest and bundle check, then both test tiers
-// in one vitest run (unit first). Each step's output is printed whole, in order; the first failure stops it.
+// in one vitest run (unit first). Each step's output is printed whole, in order; the first failure stops it. The
+// week on the fake Mac is a tier of its own (`npm run test:week`), which CI runs after this.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,5 +43,6 @@ async function step(...runs) {
 await step(run("lint"), run("build"));
 await step(run("check-manifest", ["--bundles", "dist"]));
 // The tiers stream their output: they take the longest, and their summaries are what CI counts.
-const tests = spawn(process.execPath, ["node_modules/vitest/vitest.mjs", "run"], { stdio: "inherit" });
+const tiers = ["unit", "mocking", "integration"].flatMap((tier) => ["--project", tier]);
+const tests = spawn(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...tiers], { stdio: "inherit" });
 tests.on("close", (code) => process.exit(code ?? 1));

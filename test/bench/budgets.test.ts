@@ -73,6 +73,8 @@ describe("table", () => {
     expect(formatBudget({ kind: "time", limitMs: 100, what: "own CPU" }, "ms")).toBe("≤ 100.0 ms own CPU");
     expect(formatBudget({ kind: "time", limitMs: 30, what: "wall" }, "ms")).toBe("≤ 30.0 ms wall");
     expect(formatValue(2.345, "ratio")).toBe("2.35 ×");
+    expect(formatValue(1, "checks")).toBe("1 check");
+    expect(formatBudget({ kind: "exactly", value: 0 }, "checks")).toBe("exactly 0 checks");
     expect(formatBudget({ kind: "ratio", limit: 4 }, "ratio")).toBe("≤ 4.00 × (breaks past 8.00 ×)");
   });
 

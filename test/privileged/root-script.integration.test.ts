@@ -76,6 +76,7 @@ describe("the root script", () => {
       "68-windows.sh",
       "70-watchdog.sh",
       "72-steady.sh",
+      "74-steady-processes.sh",
       "80-actions.sh",
       "90-main.sh",
     ]);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { getKillSwitchStatus } from "../../src/lifecycle";
 import { ANCHOR_NAME } from "../../src/privileged/paths";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { traceWatchdog } from "../fakes/boot-trace";
@@ -26,8 +27,11 @@ const SETTINGS = settingsFrom({
     },
   ],
 });
-/** What a check with nothing changed starts: pf read as the full check judges it, the network compared, the clock. */
-const STEADY = ["date", "ifconfig", "mv", "netstat", "pfctl", "pfctl", "pfctl", "pfctl", "pfctl", "pfctl"];
+/**
+ * What a check with nothing changed starts: pf read as the full check judges it, the network compared, the clock and
+ * the boot time (which macOS moves with the clock).
+ */
+const STEADY = ["date", "ifconfig", "mv", "netstat", "pfctl", "pfctl", "pfctl", "pfctl", "pfctl", "pfctl", "sysctl"];
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -77,28 +81,31 @@ describe("a check with nothing changed", () => {
   it.each([
     ["dash", "/bin/sh"],
     ["bash in sh mode, as /bin/sh is on a Mac", "/bin/bash"],
-  ])("starts the clock, six pfctl, ifconfig, netstat and one mv under %s: no work folder, no awk", async (_, shell) => {
-    await onAtHome(0, shell);
-    const rules = anchorRules(mac);
-    // What pf counted since the load: refused coming in, and passed to the VPN server.
-    const pf = mac.readPf();
-    const counted = (rule: string) =>
-      rule.startsWith("block drop in ") ? 3 : rule.includes("to 198.51.100.7 ") ? 7 : 0;
-    mac.writePf({ ...pf, packets: { [ANCHOR_NAME]: pf.anchors[ANCHOR_NAME].filter.map(counted) } });
-    await mac.advanceClock(10);
-    const trace = await traceWatchdog(mac);
-    expect(trace.run).toMatchObject({ exitCode: 0, stderr: "" });
-    expect([...trace.started].sort()).toEqual(STEADY);
-    // It still says what it found, with this check's time and pf's counters.
-    expect(anchorRules(mac)).toBe(rules);
-    expect(watchdogStatus()).toMatchObject({
-      checkedAt: Math.floor(mac.now().getTime() / 1000),
-      result: "ok",
-      message: "rules in force",
-      pfEnabled: true,
-      counters: expect.objectContaining({ blockedOut: 0, blockedIn: 3, dnsRefused: 0, toVpnServers: 7 }),
-    });
-  });
+  ])(
+    "starts the clock, sysctl, six pfctl, ifconfig, netstat and one mv under %s: no work folder, no awk",
+    async (_, shell) => {
+      await onAtHome(0, shell);
+      const rules = anchorRules(mac);
+      // What pf counted since the load: refused coming in, and passed to the VPN server.
+      const pf = mac.readPf();
+      const counted = (rule: string) =>
+        rule.startsWith("block drop in ") ? 3 : rule.includes("to 198.51.100.7 ") ? 7 : 0;
+      mac.writePf({ ...pf, packets: { [ANCHOR_NAME]: pf.anchors[ANCHOR_NAME].filter.map(counted) } });
+      await mac.advanceClock(10);
+      const trace = await traceWatchdog(mac);
+      expect(trace.run).toMatchObject({ exitCode: 0, stderr: "" });
+      expect([...trace.started].sort()).toEqual(STEADY);
+      // It still says what it found, with this check's time and pf's counters.
+      expect(anchorRules(mac)).toBe(rules);
+      expect(watchdogStatus()).toMatchObject({
+        checkedAt: Math.floor(mac.now().getTime() / 1000),
+        result: "ok",
+        message: "rules in force",
+        pfEnabled: true,
+        counters: expect.objectContaining({ blockedOut: 0, blockedIn: 3, dnsRefused: 0, toVpnServers: 7 }),
+      });
+    },
+  );
 
   it("with the record of blocked traffic on, sees tcpdump run and notes the processes: ps twice, awk and mv more", async () => {
     await onAtHome(10);
@@ -158,6 +165,29 @@ describe("a check with the record of blocked traffic on and no process started o
     mac.endProcess(4321);
     await runWatchdog(mac);
     expect(records()).toMatch(new RegExp(`^${began}\\t4321\\t${seconds()}\\t/usr/bin/curl$`, "m"));
+  });
+});
+
+describe("a check after the wall clock was set", () => {
+  it.each([
+    ["back an hour", -3600],
+    ["forward a day", 86_400],
+  ])("records the boot time macOS moved with it (%s), so Status still sees this boot's check", async (_, step) => {
+    await onAtHome();
+    const before = watchdogStatus().bootTime;
+    await mac.stepClock(step);
+    await mac.advanceClock(10);
+    const trace = await traceWatchdog(mac);
+    expect(trace.run).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(watchdogStatus().bootTime).toBe(before + step);
+    const status = await getKillSwitchStatus({
+      system: mac.system,
+      network: macNetworkState(HOME_VPN),
+      now: mac.now(),
+    });
+    expect(status.state).toBe("protected");
+    // Still the steady check: the rules do not depend on the clock here.
+    expect([...trace.started].sort()).toEqual(STEADY);
   });
 });
 

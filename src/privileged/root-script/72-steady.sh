@@ -107,68 +107,6 @@ steady_check() {
 	steady_status "$message"
 }
 
-# The ps listing last merged into the processes record: the starts it implies (one word a process), then "PID PATH".
-STEADY_LISTED=listed
-
-# Keeps the listing a full check merged ($WORK/processes, read at $NOW) as the steady check's: when the record holds it.
-# shellcheck disable=SC3013 # -nt: bash 3.2 (macOS's sh) and dash have it
-remember_processes() {
-	[ -d "$CAPTURE" ] || return 0
-	: >"$CAPTURE/$STEADY_LISTED"
-	[ -s "$WORK/processes" ] && [ ! -e "$CAPTURE/processes.new" ] && [ ! "$WORK/processes" -nt "$CAPTURE/processes" ] || return 0
-	same_processes "$(text_of "$WORK/processes")" || :
-	printf '%s\n%s' "$STARTED" "$LISTED" >"$CAPTURE/$STEADY_LISTED"
-}
-
-# True when LISTING (ps -axww -o pid=,etime=,comm=, read at $NOW) holds the processes the last merged one held, in
-# the same order, each begun when it began give or take PROCESS_START_SLACK (a pid used again is a new process), and
-# no one rewrote the record since: a merge would add and end nothing. Sets LISTED and STARTED as remembered.
-# shellcheck disable=SC3013 # -nt: bash 3.2 (macOS's sh) and dash have it
-same_processes() { # LISTING
-	LISTED="" STARTED="" was="" starts=""
-	if [ -f "$CAPTURE/$STEADY_LISTED" ] && [ -f "$CAPTURE/processes" ] && [ ! "$CAPTURE/processes" -nt "$CAPTURE/$STEADY_LISTED" ]; then
-		{ IFS= read -r starts && while IFS= read -r line; do was="$was$line$NL"; done; } <"$CAPTURE/$STEADY_LISTED"
-	fi
-	same=yes
-	[ -n "$starts" ] || same=no
-	set -f
-	saved_ifs=$IFS
-	IFS=$NL
-	for line in $1; do
-		rest=${line#"${line%%[! ]*}"}
-		pid=${rest%% *}
-		rest=${rest#"$pid"}
-		rest=${rest#"${rest%%[! ]*}"}
-		elapsed=${rest%% *}
-		LISTED="$LISTED$pid ${rest#"$elapsed" }$NL"
-		start=x
-		case $pid/$elapsed in
-		*[!0-9:/-]* | /* | */ | *-*-* | *:*:*:* | */-* | *-:* | *:) ;;
-		*)
-			# [[dd-]hh:]mm:ss, each part without its leading zeros ($(( )) reads 08 as octal).
-			seconds=0 days=0
-			case $elapsed in *-*) days=${elapsed%%-*} elapsed=${elapsed#*-} ;; esac
-			while case $days in 0?*) ;; *) false ;; esac do days=${days#0}; done
-			IFS=:
-			for part in $elapsed; do
-				while case $part in 0?*) ;; *) false ;; esac do part=${part#0}; done
-				seconds=$((seconds * 60 + ${part:-0}))
-			done
-			IFS=$NL
-			start=$((NOW - days * 86400 - seconds))
-			;;
-		esac
-		STARTED="$STARTED$start "
-		[ "$same" = yes ] || continue
-		was_start=${starts%% *}
-		starts=${starts#* }
-		case $was_start:$start in :* | *[!0-9:]*) same=no ;; *) [ $((start - was_start)) -le "$PROCESS_START_SLACK" ] && [ $((was_start - start)) -le "$PROCESS_START_SLACK" ] || same=no ;; esac
-	done
-	IFS=$saved_ifs
-	set +f
-	[ "$same" = yes ] && [ -z "${starts%% }" ] && [ "$LISTED" = "$was" ]
-}
-
 # Whether pf is on, reaches ours as ATTACHMENT says (com.apple: its children $siblings), skips only lo0 and TUNNELS,
 # runs no translation pass off lo0: what attach, skipped_interfaces, set_translation_passes_aside let be.
 steady_pf() { # ATTACHMENT TUNNELS
@@ -231,15 +169,18 @@ steady_nat() { # RULESET NAT
 	[ -z "$line" ]
 }
 
-# watchdog.json as the full check wrote it, with this check's time, MESSAGE and counters; not while an action runs.
+# watchdog.json as the full check wrote it, with this check's time, boot time, MESSAGE and counters; not while an
+# action runs. The boot time is read anew: macOS moves kern.boottime with the clock, and Status tells this boot by it.
 steady_status() { # MESSAGE
 	file="$STATE_DIR/$KS_FILE_WATCHDOG_STATUS"
 	IFS= read -r old <"$file" || return 1
 	case $old in *'"checkedAt":'*',"bootTime":'*',"attachment":'*',"counters":'*',"notLocal":'*) ;; *) return 1 ;; esac
-	boot=${old#*,\"bootTime\":}
+	BOOT_TIME=""
+	read_boot_time
+	[ -n "$BOOT_TIME" ] || return 1
 	SERVER_ADDRESSES=$(state_values list:serverAddresses)
 	rest=${old#*,\"attachment\":}
-	new="${old%%\"checkedAt\":*}\"checkedAt\":$NOW,\"bootTime\":${boot%%,*},\"result\":\"ok\",\"message\":\"$(json_text "$1")\",\"pfEnabled\":true,\"attachment\":${rest%%,\"counters\":*},\"counters\":$(counters_of "$BOOT_LISTING"),\"notLocal\":${rest#*,\"notLocal\":}"
+	new="${old%%\"checkedAt\":*}\"checkedAt\":$NOW,\"bootTime\":$BOOT_TIME,\"result\":\"ok\",\"message\":\"$(json_text "$1")\",\"pfEnabled\":true,\"attachment\":${rest%%,\"counters\":*},\"counters\":$(counters_of "$BOOT_LISTING"),\"notLocal\":${rest#*,\"notLocal\":}"
 	[ ! -d "$LOCK_DIR" ] && [ -f "$STATE_DIR/$KS_FILE_STATE" ] || return 1
 	(umask 022 && printf '%s\n' "$new" >"$file.new") && mv -f "$file.new" "$file"
 }
