@@ -2,6 +2,8 @@ import type { ReactTestRenderer } from "react-test-renderer";
 import { act } from "react-test-renderer";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ExceptionForm } from "../../src/raycast/views/exception-form";
+import { EXCEPTION_FIELD_TITLES } from "../../src/words/fields";
+import { runKillswitch } from "../cli/cli-harness";
 import type { StoredException } from "../../src/raycast/stores/exception-store";
 import { summarizeNetwork } from "../../src/raycast/reading/network-reading";
 import { LaunchType, raycast, resetRaycast } from "../mocks/raycast-api";
@@ -80,6 +82,18 @@ describe("Add Exception form", () => {
     expect(field(renderer, "address").props.value).toBe("192.168.1.0/24");
     await click(item(renderer, "Action", "Use Gateway 192.168.1.1"));
     expect(field(renderer, "address").props.value).toBe("192.168.1.1");
+  });
+
+  it("titles each field by its one name, the one the CLI's options use too", async () => {
+    const renderer = await render(<ExceptionForm network={HOME} resolveHost={lookup} />);
+    for (const [id, title] of Object.entries(EXCEPTION_FIELD_TITLES))
+      expect(field(renderer, id).props.title).toBe(title);
+    const usage = (await runKillswitch(["exceptions", "--help"])).stdout;
+    expect(usage).toContain(EXCEPTION_FIELD_TITLES.address.toUpperCase());
+    expect(usage).toContain(`--port ${EXCEPTION_FIELD_TITLES.port.toUpperCase()}`);
+    for (const option of ["protocol", "scope", "label", "expires"]) expect(usage).toContain(`--${option}`);
+    expect(EXCEPTION_FIELD_TITLES.scope.toLowerCase()).toBe("scope");
+    expect(EXCEPTION_FIELD_TITLES.expiry.toLowerCase()).toBe("expires");
   });
 
   it("reads the network itself when opened as a command", async () => {

@@ -3,6 +3,7 @@ import { showFailureToast, useForm } from "@raycast/utils";
 import { useEffect, useState } from "react";
 import { ACTION_TITLES } from "../../words/actions";
 import { OUTCOMES } from "../../words/messages";
+import { EXCEPTION_FIELD_TITLES } from "../../words/fields";
 import { type HostLookup, systemHostLookup } from "../../policy/policy";
 import { announceExceptionChange } from "../stores/exception-changes";
 import {
@@ -181,7 +182,7 @@ export function ExceptionForm(props: ExceptionFormProps) {
     >
       <Form.Description title="Network" text={describeNetwork(network)} />
       <Form.TextField
-        title="Target"
+        title={EXCEPTION_FIELD_TITLES.address}
         placeholder={
           network?.subnet
             ? `A device (192.168.1.20), ${network.subnet} or printer.example.com`
@@ -190,20 +191,24 @@ export function ExceptionForm(props: ExceptionFormProps) {
         info="An IP address, a CIDR network or a host name. A host name is looked up when you save: once the kill switch is on, names can only be resolved through the VPN."
         {...itemProps.address}
       />
-      <Form.Dropdown title="Protocol" {...itemProps.protocol}>
+      <Form.Dropdown title={EXCEPTION_FIELD_TITLES.protocol} {...itemProps.protocol}>
         {PROTOCOL_CHOICES.map((choice) => (
           <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
         ))}
       </Form.Dropdown>
-      <Form.TextField title="Ports" placeholder="All ports, or 631, 80,443, 8000-8080" {...itemProps.port} />
-      <Form.Dropdown title="Where" {...itemProps.scope}>
+      <Form.TextField
+        title={EXCEPTION_FIELD_TITLES.port}
+        placeholder="All ports, or 631, 80,443, 8000-8080"
+        {...itemProps.port}
+      />
+      <Form.Dropdown title={EXCEPTION_FIELD_TITLES.scope} {...itemProps.scope}>
         {scopeChoices.map((choice) => (
           <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
         ))}
       </Form.Dropdown>
       {warning && <Form.Description title="Warning" text={warning} />}
-      <Form.TextField title="Label" placeholder="Printer" {...itemProps.label} />
-      <Form.Dropdown title="Expires" {...itemProps.expiry}>
+      <Form.TextField title={EXCEPTION_FIELD_TITLES.label} placeholder="Printer" {...itemProps.label} />
+      <Form.Dropdown title={EXCEPTION_FIELD_TITLES.expiry} {...itemProps.expiry}>
         {keepExpiry && <Form.Dropdown.Item value={KEEP_EXPIRY} title={`Keep (${keepExpiry})`} />}
         {EXPIRY_CHOICES.map((choice) => (
           <Form.Dropdown.Item key={choice.value} value={choice.value} title={choice.title} />
