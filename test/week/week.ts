@@ -563,8 +563,16 @@ class Week {
     const watchdog = readJsonFile(`${this.mac.stateDirectory}/watchdog.json`);
     const physical = network.physical.map((link) => link.name);
     const skipping = (this.mac.readPf().skip ?? []).some((name) => physical.includes(name));
+    // A failed check is Safe Mode when it fell back to the fail-closed rules, else Not Protected, as pf skipping is.
+    const failed = watchdog?.result === "failed";
     const expected =
-      skipping || watchdog?.result === "failed" ? "degraded" : this.vpn !== null ? "protected" : "blocking";
+      failed && watchdog?.failedClosed && !skipping
+        ? "safe-mode"
+        : skipping || failed
+          ? "not-protected"
+          : this.vpn !== null
+            ? "protected"
+            : "blocking";
     if (status.state !== expected) {
       this.problem(
         `Status says ${status.state} (${status.headline}), pf calls for ${expected}; the check said: ${watchdog?.result} ${watchdog?.message}`,
