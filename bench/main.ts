@@ -325,7 +325,17 @@ async function main(): Promise<void> {
   process.exitCode = exitStatus(measurements);
 }
 
-main().catch((error: unknown) => {
-  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+let ended = false;
+// A wait nothing can answer ends the process with nothing printed and status 0: never let that pass as success.
+process.on("exit", () => {
+  if (ended) return;
+  console.error("bench: the process ended before the table: something it awaited had nothing to answer it");
   process.exitCode = 2;
 });
+
+main()
+  .catch((error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  })
+  .finally(() => (ended = true));

@@ -155,24 +155,40 @@ export async function launchInTree(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<LaunchResult> {
+  return whileAwaited(async (current) => {
+    const id = String(++nextAnswer);
+    const ended = new Promise<LaunchResult>((resolve) =>
+      current.answers.set(id, (result) => resolve(result ?? { exitCode: 70, stdout: "", stderr: "no answer" })),
+    );
+    tellServer(`launch ${id} ${JSON.stringify({ root, program, args, env })}`);
+    return ended;
+  });
+}
+
+let awaited = 0;
+
+/**
+ * Runs `ask` with the server's channel keeping this process alive: unreferenced, a process with nothing else to do
+ * (the bench, unlike a test worker) would end while it waits for the answer.
+ */
+async function whileAwaited<T>(ask: (current: Server) => Promise<T>): Promise<T> {
   serverDoor();
   const current = server as Server;
-  await current.ready;
-  const id = String(++nextAnswer);
-  const ended = new Promise<LaunchResult>((resolve) =>
-    current.answers.set(id, (result) => resolve(result ?? { exitCode: 70, stdout: "", stderr: "no answer" })),
-  );
-  tellServer(`launch ${id} ${JSON.stringify({ root, program, args, env })}`);
-  return ended;
+  if (awaited++ === 0) current.child.channel?.ref();
+  try {
+    await current.ready;
+    return await ask(current);
+  } finally {
+    if (--awaited === 0) current.child.channel?.unref();
+  }
 }
 
 /** Asks the server to answer once something holds (`settle <root>`, `asleep <count> <root>`), and waits for it. */
 export async function askServer(verb: "settle" | "asleep", rest: string): Promise<void> {
-  serverDoor();
-  const current = server as Server;
-  await current.ready;
-  const id = String(++nextAnswer);
-  const answered = new Promise<void>((resolve) => current.answers.set(id, () => resolve()));
-  tellServer(`${verb} ${id} ${rest}`);
-  await answered;
+  await whileAwaited(async (current) => {
+    const id = String(++nextAnswer);
+    const answered = new Promise<void>((resolve) => current.answers.set(id, () => resolve()));
+    tellServer(`${verb} ${id} ${rest}`);
+    await answered;
+  });
 }
