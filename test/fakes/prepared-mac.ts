@@ -31,7 +31,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { type FakeMac, type FakeMacOptions, createFakeMac, fakeMacAt } from "./fake-mac";
 import { fakePaths } from "./machine";
-import { serverDoor, shimBinary } from "./server-process";
+import { askServer, serverDoor, shimBinary } from "./server-process";
 
 type Entry = { path: string; mode: number; uid: number; gid: number; atime: Date; mtime: Date } & (
   | { kind: "folder" }
@@ -173,11 +173,8 @@ async function startCapture(mac: FakeMac, args: string[]): Promise<number> {
     encoding: "utf8",
   });
   const pid = Number(started.trim());
-  for (let tries = 0; tries < 2000; tries++) {
-    if (mac.capturing().some((capture) => capture.pid === pid)) return pid;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`preparedFakeMac: the copy's tcpdump (pid ${pid}) never began to capture`);
+  await askServer("capturing", `${pid} ${mac.root}`);
+  return pid;
 }
 
 /** The arguments of MAC's one capturing tcpdump (its last start) and the file recording its pid; null when none. */

@@ -183,8 +183,11 @@ async function whileAwaited<T>(ask: (current: Server) => Promise<T>): Promise<T>
   }
 }
 
-/** Asks the server to answer once something holds (`settle <root>`, `asleep <count> <root>`), and waits for it. */
-export async function askServer(verb: "settle" | "asleep", rest: string): Promise<void> {
+/**
+ * Asks the server to answer once something holds (`settle <root>`, `asleep <count> <root>`, `capturing <pid> <root>`),
+ * and waits for it.
+ */
+export async function askServer(verb: "settle" | "asleep" | "capturing", rest: string): Promise<void> {
   await whileAwaited(async (current) => {
     const id = String(++nextAnswer);
     const answered = new Promise<void>((resolve) => current.answers.set(id, () => resolve()));

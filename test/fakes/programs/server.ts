@@ -8,7 +8,7 @@
  * free), `tick <root>` (the tree's clock moved: wake the sleeps that are due), `shift <seconds> <root>` (the
  * clock moved by that much without any sleep counting it: each is due that much later), `forget <root>` (it is gone),
  * `settle <id> <root>` (answer `{ settled: id }` on the IPC channel once the tree's root shells and what they
- * left have ended or sleep), `asleep <id> <count> <root>` (answer once that many sleeps wait) and `launch <id> <job>`
+ * left have ended or sleep), `asleep <id> <count> <root>` (answer once that many sleeps wait), `capturing <id> <pid> <root>` (once that tcpdump captures) and `launch <id> <job>`
  * (run a launchd job's program in the tree: JSON of its root, program, arguments and environment).
  */
 import { closeSync, constants, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
@@ -344,6 +344,10 @@ function serve(door: string): void {
         const [id, count, ...rest] = subject.split(" ");
         const root = rest.join(" ");
         waitFor(root, id, () => sleepersOf(root).length >= Number(count));
+      } else if (verb === "capturing") {
+        const [id, pid, ...rest] = subject.split(" ");
+        const root = rest.join(" ");
+        waitFor(root, id, () => (captures.get(root) ?? []).some((call) => call.pid === Number(pid)));
       }
     }
   });
