@@ -17,8 +17,8 @@ import { describe, expect, it } from "vitest";
 import { type Cidr, cidrContains, familyOf, parseCidr } from "../../src/address/ip";
 import { deriveNetworkState } from "../../src/network/derive";
 import { buildKillSwitchAnchor } from "../../src/pf/anchor";
-import type { KillSwitchPolicy } from "../../src/policy/policy";
-import { resolveWithRecord } from "../../src/lifecycle/resolution";
+import type { HostLookup, KillSwitchPolicy } from "../../src/policy/policy";
+import { lookupPastPins, resolveWithRecord } from "../../src/lifecycle/resolution";
 import type { NetworkState } from "../../src/network/state";
 import { parseSettings } from "../../src/policy/settings";
 import { type Packet, evaluatePacket } from "../../src/verify/evaluate";
@@ -222,16 +222,28 @@ function leaks(ruleset: ParsedRuleset, net: HostileNetwork, word: UserWord): str
  * The policy Enable would load, as Enable makes it: every name resolves to what the network's DNS says, and an
  * answer outside the VPN to a public address nobody confirmed makes Enable refuse (null: nothing is loaded).
  */
+/** The host names a settings case names, every one of them pinned in the pinned runs. */
+function namesIn(name: SettingsName): string[] {
+  return JSON.stringify(SETTINGS[name]).match(/[a-z][a-z0-9-]*(\.[a-z0-9-]+)+\.(com|net|org|arpa|local)\b/g) ?? [];
+}
+
 async function policyFor(
   name: SettingsName,
   net: HostileNetwork,
   network: NetworkState,
+  pinned = false,
 ): Promise<KillSwitchPolicy | null> {
   const parsed = parseSettings(SETTINGS[name]);
   if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+  const answer = async () => net.dnsAnswers;
+  // Pinned: every name of the settings is one the Mac answers in /etc/hosts, so Enable asks the DNS servers directly.
+  const names = namesIn(name);
+  const neverHere: HostLookup = async (host) => {
+    throw new Error(`${host} was looked up past the pins, through getaddrinfo`);
+  };
   const { result, toConfirm } = await resolveWithRecord(
     parsed.settings,
-    async () => net.dnsAnswers,
+    pinned ? lookupPastPins(neverHere, answer, names) : answer,
     { hosts: {}, confirmed: false },
     { network },
   );
@@ -241,6 +253,23 @@ async function policyFor(
 const settingsNames = Object.keys(SETTINGS) as SettingsName[];
 
 describe("the derivation under a hostile network", () => {
+  it("takes a pinned VPN server's name, looked up past /etc/hosts, as any answer of the network's DNS", async () => {
+    let built = 0;
+    await fc.assert(
+      fc.asyncProperty(hostileNetwork, fc.constantFrom(...settingsNames), async (net, name) => {
+        const network = deriveNetworkState(snapshotOf(net));
+        const policy = await policyFor(name, net, network, true);
+        if (!policy) return;
+        if (namesIn(name).length > 0) built++;
+        const text = buildKillSwitchAnchor({ policy, network, now: NOW });
+        expect(leaks(parsePfRules(text), net, userWordOf(name, net))).toEqual([]);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    // Not vacuous: names looked up past the pins gave policies (a name missed would fail through getaddrinfo).
+    expect(built).toBeGreaterThan(0);
+  });
+
   it("passes outside the tunnel only what the user named or the VPN client proves, in the builder's rules", async () => {
     await fc.assert(
       fc.asyncProperty(hostileNetwork, fc.constantFrom(...settingsNames), async (net, name) => {
