@@ -208,6 +208,16 @@ function parentOf(pid: number): number | null {
   }
 }
 
+/** Running, not a zombie: nothing reaps what the tree's shells leave (pid 1 is no init here). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
@@ -297,15 +307,6 @@ export function fakeMacAt(root: string): FakeMac {
           // Already gone.
         }
       }
-    }
-  };
-  /** Running, not a zombie: nothing reaps what the tree's shells leave (pid 1 is no init here). */
-  const alive = (pid: number) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-    } catch {
-      return false;
     }
   };
   /** The clock moved by `seconds` that no `sleep` counts: the server makes each sleep due as much later. */

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { disableKillSwitch, uninstallKillSwitch } from "../../src/lifecycle";
 import { ANCHOR_NAME, CAPTURE_DIRECTORY, LAUNCH_DAEMON_FILE } from "../../src/privileged/paths";
 import { runKillswitch } from "../cli/cli-harness";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { type FakeMac, alive, createFakeMac } from "../fakes/fake-mac";
 import { type FakeEvent, type MachineState, fakePaths, readJson, writeJson } from "../fakes/machine";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
 import { pflogCapture } from "../pflog/capture-writer";
@@ -32,15 +32,6 @@ const capture = () => `${mac.root}${CAPTURE_DIRECTORY}`;
 const pflogs = () => readJson<MachineState>(fakePaths(mac.root).machine).pflogInterfaces ?? [];
 const calls = (program: string) => mac.events().filter((event: FakeEvent) => event.program === program);
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
-/** Running, not a zombie (nothing reaps the killed ones here: pid 1 is no init). */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-};
 const tcpdumpPid = () => Number(readFileSync(`${capture()}/tcpdump.pid`, "utf8"));
 
 async function onAtHome(settings = SETTINGS) {
