@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { readMacosFixture } from "../network/fixtures";
 import { type FakeMac, createFakeMac } from "./fake-mac";
+import { fakePaths } from "./machine";
 
 let mac: FakeMac;
 afterEach(() => mac?.cleanup());
@@ -130,6 +131,16 @@ describe("the fake macOS", () => {
     mac.fillDisk(false);
     expect((await shell('mktemp -d "$1/tmp/killswitch.XXXXXX"')).exitCode).toBe(0);
     expect(mac.running()).toEqual({ tcpdumps: [], sleepers: [] });
+  });
+
+  it("counts and kills only its own programs: a recorded pid another process holds now is not its tcpdump", () => {
+    mac = createFakeMac();
+    // A tcpdump that was killed, its pid since taken by another process (this one stands in for it).
+    writeFileSync(fakePaths(mac.root).capturing, JSON.stringify([{ pid: process.pid, ppid: process.ppid }]));
+    writeFileSync(fakePaths(mac.root).sleeping, JSON.stringify([{ pid: process.pid, ppid: process.ppid, until: 0 }]));
+    expect(mac.running()).toEqual({ tcpdumps: [], sleepers: [] });
+    mac.cleanup(); // kills what still sleeps or captures in the tree: this process would be killed with the old pid
+    expect(process.kill(process.pid, 0)).toBe(true);
   });
 
   it("leaves nothing behind: its tree, what still sleeps in it, the root script's work folders", async () => {

@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -218,6 +219,34 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Kills `pid` as another program (or a crash) would, and returns once it no longer runs: SIGKILL is delivered when
+ * the kernel next runs the process, which on a busy machine may be after the next check has looked.
+ */
+export function killNow(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return; // gone already
+  }
+  // Bounded by tries, not by the clock: each look is a read of /proc, during which the other core runs it.
+  for (let tries = 0; tries < 1_000_000; tries++) if (!alive(pid)) return;
+  throw new Error(`process ${pid} still runs after SIGKILL`);
+}
+
+/**
+ * Whether `pid` is a live program of the tree at `root`: its executable is one of the tree's (a pid recorded for a
+ * tcpdump or a sleep that was killed may be another process's by now, another tree's included).
+ */
+function runsInTree(pid: number, root: string): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).startsWith(`${root}/`);
+  } catch {
+    return false;
+  }
+}
+
 export function createFakeMac(options: FakeMacOptions = {}): FakeMac {
   const root = mkdtempSync(join(tmpdir(), "fake-mac-"));
   const paths = fakePaths(root);
@@ -298,6 +327,7 @@ export function fakeMacAt(root: string): FakeMac {
   };
   const killSleepers = () => {
     for (const entry of [...sleeping(), ...capturing()]) {
+      if (!runsInTree(entry.pid, root)) continue;
       // The parent only while it still is one: a recorded ppid that has exited may be a new process's pid by now.
       const targets = parentOf(entry.pid) === entry.ppid ? [entry.ppid, entry.pid] : [entry.pid];
       for (const pid of targets) {
@@ -424,13 +454,7 @@ export function fakeMacAt(root: string): FakeMac {
         rmSync(`${root}/tmp`, { recursive: true, force: true });
         writeFileSync(`${root}/tmp`, "");
         updateMachine({ diskFull: true });
-        for (const { pid } of capturing()) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // Already gone.
-          }
-        }
+        for (const { pid } of capturing()) if (runsInTree(pid, root)) killNow(pid);
       } else {
         rmSync(`${root}/tmp`, { force: true });
         mkdirSync(`${root}/tmp`);
@@ -440,8 +464,8 @@ export function fakeMacAt(root: string): FakeMac {
     running: () => ({
       tcpdumps: capturing()
         .map(({ pid }) => pid)
-        .filter(alive),
-      sleepers: sleeping().filter(({ pid }) => alive(pid)),
+        .filter((pid) => runsInTree(pid, root)),
+      sleepers: sleeping().filter(({ pid }) => runsInTree(pid, root)),
     }),
     whenAsleep: (count) => askServer("asleep", `${count} ${root}`),
     sleepers: () => sleeping(),

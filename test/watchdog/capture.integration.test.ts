@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { disableKillSwitch, uninstallKillSwitch } from "../../src/lifecycle";
 import { ANCHOR_NAME, CAPTURE_DIRECTORY, LAUNCH_DAEMON_FILE } from "../../src/privileged/paths";
 import { runKillswitch } from "../cli/cli-harness";
-import { type FakeMac, alive, createFakeMac } from "../fakes/fake-mac";
+import { type FakeMac, alive, createFakeMac, killNow } from "../fakes/fake-mac";
 import { type FakeEvent, type MachineState, fakePaths, readJson, writeJson } from "../fakes/machine";
 import { macNetworkState, macSnapshot } from "../fakes/networks";
 import { pflogCapture } from "../pflog/capture-writer";
@@ -102,7 +102,7 @@ describe("the record of blocked traffic", () => {
     expect(started).toBeLessThan(loads.at(-1) as number);
     expect(anchorRules(mac)).toContain("log (user, to pflog1)");
     // Another program (or a crash) ends tcpdump: the next check starts it again.
-    process.kill(tcpdumpPid(), "SIGKILL");
+    killNow(tcpdumpPid());
     await mac.advanceClock(10);
     await runWatchdog(mac);
     expect(calls("tcpdump").length).toBe(3);

@@ -9,7 +9,7 @@ import { getKillSwitchStatus } from "../../src/lifecycle";
 import { ANCHOR_NAME } from "../../src/privileged/paths";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { traceWatchdog } from "../fakes/boot-trace";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { type FakeMac, createFakeMac, killNow } from "../fakes/fake-mac";
 import { preparedFakeMac } from "../fakes/prepared-mac";
 import { macNetworkState, macSnapshot, mapText } from "../fakes/networks";
 import { evaluationOrder } from "../fakes/pf-model";
@@ -303,8 +303,7 @@ describe("a check after another program changed pf repairs it at once", () => {
     await onAtHome(10);
     const pidFile = `${mac.stateDirectory}/capture/tcpdump.pid`;
     const before = Number(readFileSync(pidFile, "utf8"));
-    process.kill(before, "SIGKILL");
-    await waitUntilGone(before);
+    killNow(before);
     await mac.advanceClock(10);
     await runWatchdog(mac);
     const after = Number(readFileSync(pidFile, "utf8"));
@@ -319,16 +318,4 @@ async function armedAfterRepair(repair: RegExp) {
   await runWatchdog(mac);
   expect(watchdogStatus()).toMatchObject({ result: "repaired", message: expect.stringMatching(repair) });
   await armed();
-}
-
-/** A killed process is gone once the kernel has reaped it (its parent, the tree's launchd stand-in, waits). */
-async function waitUntilGone(pid: number) {
-  for (let tries = 0; tries < 100; tries++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

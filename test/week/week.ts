@@ -29,7 +29,7 @@ import { ANCHOR_NAME, CAPTURE_DIRECTORY, PRODUCT_ID } from "../../src/privileged
 import { createEvaluator } from "../../src/verify/evaluate";
 import { parsePfRules } from "../../src/verify/parse-rules";
 import { verifyRuleset } from "../../src/verify/verify-policy";
-import { type FakeMac, createFakeMac } from "../fakes/fake-mac";
+import { type FakeMac, createFakeMac, killNow } from "../fakes/fake-mac";
 import { CAFE_ID, HOME_ID, type MacNetwork, macNetworkState, macSnapshot } from "../fakes/networks";
 import { type PfStateEntry, emptyRuleset, evaluationOrder } from "../fakes/pf-model";
 import { type Place, type Scheduled, type VpnDrops, type WeekEvent, weekSchedule } from "./week-schedule";
@@ -377,7 +377,7 @@ class Week {
         return this.afterEvent(5, "pf");
       }
       case "tcpdump-killed":
-        for (const pid of mac.running().tcpdumps) process.kill(pid, "SIGKILL");
+        for (const pid of mac.running().tcpdumps) killNow(pid);
         return this.afterEvent(5);
       case "disk-full":
         mac.fillDisk(true);
