@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "4a8de0e32ddf10b183f10e60307e578d374f40821d37d0c0ee872ccafb863425";
+export const ROOT_SCRIPT_SHA256 = "0bf60553b70efe456a99fd7de51e165c5e7ec869bc5fea4792ea0983902d2e53";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

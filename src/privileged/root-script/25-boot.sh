@@ -41,6 +41,7 @@ hold_blocking_rules() {
 
 # Loads the fail-closed rules Enable recorded, else the built-in ones, puts our anchor first and takes a pf reference.
 load_blocking_rules() {
+	BOOT_LISTING=""
 	recorded="$STATE_DIR/$KS_FILE_FAIL_CLOSED_RULES"
 	BOOT_LOADED="the fail-closed rules (VPN servers only)"
 	if ! { [ -f "$recorded" ] && holds_final_blocks "$recorded" && BOOT_PROBLEM=$(boot_pfctl -a "$KS_ANCHOR" -f "$recorded"); }; then

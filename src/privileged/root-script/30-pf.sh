@@ -20,6 +20,8 @@ pf_message() {
 # never a mix and never none.
 load() { # FILE
 	rules_logging_to_capture "$1" "$WORK/load.pf" || return 1
+	# What hold_blocking_rules read of our anchor is no longer what pf runs.
+	BOOT_LISTING=""
 	pf -a "$KS_ANCHOR" -f "$WORK/load.pf" || return 1
 	remember_loaded_rules
 }
@@ -40,7 +42,9 @@ remember_loaded_rules() {
 # pf's packet counters of our rules as counters_of prints them; null when pf does not say, or without a work folder.
 rule_counters() {
 	[ -n "$WORK" ] || { echo null; return 0; }
-	listing=$(pf -a "$KS_ANCHOR" -v -sr) || { echo null; return 0; }
+	# Unless this run loaded rules since, what hold_blocking_rules read moments ago holds the counters.
+	listing=${BOOT_LISTING:-}
+	if [ -z "$listing" ]; then listing=$(pf -a "$KS_ANCHOR" -v -sr) || { echo null; return 0; }; fi
 	counters_of "$listing"
 }
 
@@ -48,7 +52,8 @@ rule_counters() {
 # nothing there, our rules included. lo0 is harmless, and so is a tunnel the rules let through; any other is a
 # way out. Prints them joined by ", ", nothing when none (or when pf does not say).
 skipped_interfaces() { # TUNNELS
-	pf -s Interfaces -v >"$WORK/interfaces" || return 0
+	# Read once a run (state.json and watchdog.json both say it); this script never sets skip flags.
+	[ -s "$WORK/interfaces" ] || pf -s Interfaces -v >"$WORK/interfaces" || return 0
 	awk -v tunnels="$1" '
 		BEGIN { n = split(tunnels, t, " "); for (i = 1; i <= n; i++) fine[t[i]] = 1; fine["lo0"] = 1 }
 		$2 == "(skip)" && !($1 in fine) { printf "%s%s", sep, $1; sep = ", " }
@@ -74,7 +79,22 @@ anchor_is_empty() {
 
 # Our rules are in force when pf lists our anchor's last rule (every ruleset we build ends with it).
 anchor_in_force() {
-	pf -a "$KS_ANCHOR" -sr >"$WORK/ours" && grep -qx 'block drop in log (user\(, to pflog[0-9]*\)\{0,1\}) quick all' "$WORK/ours"
+	if [ -n "${BOOT_LISTING:-}" ]; then
+		# The rules of what hold_blocking_rules read moments ago, without their counters' lines.
+		listing_rules "$BOOT_LISTING" >"$WORK/ours"
+	else
+		pf -a "$KS_ANCHOR" -sr >"$WORK/ours"
+	fi && grep -qx 'block drop in log (user\(, to pflog[0-9]*\)\{0,1\}) quick all' "$WORK/ours"
+}
+
+# The rules of LISTING (pfctl -v -sr), each followed by its counters' lines, which pf indents.
+listing_rules() { # LISTING
+	set -f
+	saved_ifs=$IFS
+	IFS=$NL
+	for line in $1; do case $line in [[:space:]]*) ;; *) printf '%s\n' "$line" ;; esac; done
+	IFS=$saved_ifs
+	set +f
 }
 
 # Rules the watchdog may load: they end with our two final blocks, so a lost or truncated file can never
@@ -85,6 +105,7 @@ rules_complete() { # FILE
 
 flush_anchor() {
 	# Scoped by -a to our own anchor: its rules and tables go, every other rule and anchor stays.
+	BOOT_LISTING=""
 	pf -a "$KS_ANCHOR" -F all && return 0
 	anchor_is_empty
 }

@@ -3,6 +3,10 @@
 
 # `ifconfig -a` once per run: tunnels and the gateway's subnet both come from it.
 read_interfaces() {
+	if [ "${STEADY_READ:-no}" = yes ]; then
+		printf '%s\n' "$STEADY_IFCONFIG" >"$WORK/ifconfig"
+		return 0
+	fi
 	"$IFCONFIG" -a >"$WORK/ifconfig" 2>/dev/null || : >"$WORK/ifconfig"
 }
 
@@ -211,7 +215,11 @@ internet_route_interface() {
 # table from the kernel's route to 1.1.1.1 (one address's route, which a pushed host route bends), and
 # failing those from `route -n get default`.
 physical_gateway() {
-	"$NETSTAT" -rn >"$WORK/routes" 2>/dev/null || : >"$WORK/routes"
+	if [ "${STEADY_READ:-no}" = yes ]; then
+		printf '%s\n' "$STEADY_ROUTES" >"$WORK/routes"
+	else
+		"$NETSTAT" -rn >"$WORK/routes" 2>/dev/null || : >"$WORK/routes"
+	fi
 	internet_if=$(internet_route_interface)
 	if [ -n "$internet_if" ]; then
 		gateway=$(netstat_gateway)

@@ -81,12 +81,15 @@ keep_capture() { # LIMIT
 
 # The admin group may read the capture (tcpdump creates each file root's, 0600): Blocked Traffic and
 # `killswitch log` read it without a prompt. Whoever is an admin can be root anyway.
+# One chgrp and two chmods for them all: this runs at every full check.
 share_capture() {
-	chgrp 80 "$CAPTURE" 2>/dev/null && chmod 0750 "$CAPTURE"
+	set --
 	for file in "$CAPTURE"/blocked.pcap* "$CAPTURE"/previous.pcap* "$CAPTURE/processes" "$CAPTURE/phases"; do
-		[ -f "$file" ] || continue
-		chgrp 80 "$file" 2>/dev/null && chmod 0640 "$file"
+		[ ! -f "$file" ] || set -- "$@" "$file"
 	done
+	chgrp 80 "$CAPTURE" "$@" 2>/dev/null || return 0
+	chmod 0750 "$CAPTURE"
+	[ "$#" -eq 0 ] || chmod 0640 "$@"
 	return 0
 }
 
@@ -235,6 +238,6 @@ EOF
 	if [ "$phase" != "$last_phase" ] || [ "$BOOT_TIME" != "$last_boot" ]; then
 		printf '%s %s %s\n' "$NOW" "$phase" "${BOOT_TIME:-0}" >>"$CAPTURE/phases"
 		tail -n 5000 "$CAPTURE/phases" >"$CAPTURE/phases.new" && mv -f "$CAPTURE/phases.new" "$CAPTURE/phases"
+		share_capture
 	fi
-	share_capture
 }

@@ -4,6 +4,11 @@
 # /etc/hosts, which holds the VPN servers' names (58-names.sh): whatever rewrites it has a full check put them back.
 STEADY_SIGNALS="/private/var/run/resolv.conf /Library/Preferences/SystemConfiguration /private/var/db/dhcpclient/leases /etc/hosts"
 
+# The interfaces and routes the steady check read (yes when both were), which a full check that follows reads as its own.
+STEADY_READ=no
+STEADY_IFCONFIG=""
+STEADY_ROUTES=""
+
 # Kept by a full check that found all in force, dated when it BEGAN; not while the Internet goes by a tunnel not
 # let through: what proves a VPN (a service connected, its socket) is read by full checks.
 remember_steady() { # BEGAN
@@ -85,7 +90,8 @@ steady_check() {
 	done
 	kept=""
 	while IFS= read -r line; do kept="$kept$line$NL"; done <"$STEADY"
-	[ "$kept" = "$(steady_text "$message" "$phase" "$siblings" "$BOOT_LISTING" "$("$IFCONFIG" -a 2>/dev/null)" "$("$NETSTAT" -rn 2>/dev/null)")$NL" ] || return 1
+	STEADY_IFCONFIG=$("$IFCONFIG" -a 2>/dev/null) && STEADY_ROUTES=$("$NETSTAT" -rn 2>/dev/null) && STEADY_READ=yes || return 1
+	[ "$kept" = "$(steady_text "$message" "$phase" "$siblings" "$BOOT_LISTING" "$STEADY_IFCONFIG" "$STEADY_ROUTES")$NL" ] || return 1
 	recorded=$(state_values list:tunnels number:nextChangeAt number:captivePortalUntil string:attachment)
 	ends=${recorded#*"$NL"}
 	steady_pf "${ends##*"$NL"}" "${recorded%%"$NL"*}" || return 1
