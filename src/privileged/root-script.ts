@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "0bf60553b70efe456a99fd7de51e165c5e7ec869bc5fea4792ea0983902d2e53";
+export const ROOT_SCRIPT_SHA256 = "e02699a3793a5e288ac208717ecc25b83bbfabaeb17104fe294a8465c2abc012";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { getKillSwitchStatus } from "../../src/lifecycle";
-import { ANCHOR_NAME } from "../../src/privileged/paths";
+import { ANCHOR_NAME, PRODUCT_ID } from "../../src/privileged/paths";
 import type { NetworkSnapshot } from "../../src/network/snapshot";
 import { traceWatchdog } from "../fakes/boot-trace";
 import { type FakeMac, createFakeMac, killNow } from "../fakes/fake-mac";
@@ -76,6 +76,30 @@ async function followsChange(snapshot: NetworkSnapshot) {
   await runWatchdog(mac);
   expect(ruleLines(anchorRules(mac))).toEqual(wanted);
 }
+
+describe("what a check read, kept for the rest of that check only", () => {
+  it("a change timer a check started reads the network when the change is due, not what that check read", async () => {
+    mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+    const until = new Date(mac.now().getTime() + 600_000);
+    const settings = settingsFrom({
+      vpnServers: ["198.51.100.7:1194/udp"],
+      protectFromStartup: true,
+      exceptions: [{ address: "203.0.113.80", label: "Build server", expiresAt: until.toISOString() }],
+    });
+    await enable(mac, settings, macNetworkState(HOME_VPN));
+    await armed();
+    // The timer Enable started is gone (killed, say): the next check starts one, after its quick comparison read.
+    for (const { pid } of mac.running().sleepers) killNow(pid);
+    rmSync(`${mac.root}/var/run/${PRODUCT_ID}.timer`);
+    await followsChange(macSnapshot({ wifi: "home", vpn: "utun5" }));
+    expect(mac.running().sleepers).toHaveLength(1);
+    mac.setNetwork(macSnapshot({ wifi: "home", vpn: "utun6" }));
+    await mac.advanceClock(600);
+    expect(anchorRules(mac)).not.toContain("203.0.113.80");
+    expect(anchorRules(mac)).toContain("utun6");
+    expect(anchorRules(mac)).not.toContain("utun5");
+  });
+});
 
 describe("a check with nothing changed", () => {
   it.each([

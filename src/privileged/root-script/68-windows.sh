@@ -63,6 +63,9 @@ start_change_timer() { # AT: seconds of the clock at NOW
 		trap 'if timer_is "$token"; then rm -f "$TIMER_FILE"; fi' EXIT
 		trap '' HUP
 		LOCKED=no
+		# What the run that started it read is not this run's: each change reads pf and the network anew.
+		STEADY_READ=no
+		BOOT_LISTING=""
 		at=$1
 		due=$((at - ${BOOT_TIME:-0}))
 		while [ -n "$at" ] && timer_is "$token"; do
