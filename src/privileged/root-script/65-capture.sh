@@ -81,15 +81,16 @@ keep_capture() { # LIMIT
 
 # The admin group may read the capture (tcpdump creates each file root's, 0600): Blocked Traffic and
 # `killswitch log` read it without a prompt. Whoever is an admin can be root anyway.
-# One chgrp and two chmods for them all: this runs at every full check.
+# The files in one chgrp and one chmod: this runs at every full check. Where the folder's group cannot be set (a
+# test's stand-in tree without root), nothing is widened; a file tcpdump rotated away meanwhile stops no other.
 share_capture() {
+	chgrp 80 "$CAPTURE" 2>/dev/null || return 0
+	chmod 0750 "$CAPTURE"
 	set --
 	for file in "$CAPTURE"/blocked.pcap* "$CAPTURE"/previous.pcap* "$CAPTURE/processes" "$CAPTURE/phases"; do
 		[ ! -f "$file" ] || set -- "$@" "$file"
 	done
-	chgrp 80 "$CAPTURE" "$@" 2>/dev/null || return 0
-	chmod 0750 "$CAPTURE"
-	[ "$#" -eq 0 ] || chmod 0640 "$@"
+	[ "$#" -eq 0 ] || { chgrp 80 "$@" 2>/dev/null; chmod 0640 "$@" 2>/dev/null; }
 	return 0
 }
 

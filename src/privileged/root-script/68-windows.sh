@@ -48,6 +48,13 @@ window_clock() { # NOW PORTAL MODE
 	}
 }
 
+# What a run read at its start is not a later run's: a change timer, which the run that starts it leaves behind,
+# reads pf and the network anew for each change.
+forget_readings() {
+	STEADY_READ=no
+	BOOT_LISTING=""
+}
+
 timer_is() { # TOKEN: whether the newest change timer is the one holding it
 	{ IFS= read -r newest <"$TIMER_FILE"; } 2>/dev/null && [ "$newest" = "$1" ]
 }
@@ -63,9 +70,7 @@ start_change_timer() { # AT: seconds of the clock at NOW
 		trap 'if timer_is "$token"; then rm -f "$TIMER_FILE"; fi' EXIT
 		trap '' HUP
 		LOCKED=no
-		# What the run that started it read is not this run's: each change reads pf and the network anew.
-		STEADY_READ=no
-		BOOT_LISTING=""
+		forget_readings
 		at=$1
 		due=$((at - ${BOOT_TIME:-0}))
 		while [ -n "$at" ] && timer_is "$token"; do
