@@ -89,7 +89,7 @@ describe("what a check read, kept for the rest of that check only", () => {
     await enable(mac, settings, macNetworkState(HOME_VPN));
     await armed();
     // The timer Enable started is gone (killed, say): the next check starts one, after its quick comparison read.
-    for (const { pid } of mac.running().sleepers) killNow(pid);
+    for (const { pid, ppid } of mac.running().sleepers) for (const gone of [ppid, pid]) killNow(gone);
     rmSync(`${mac.root}/var/run/${PRODUCT_ID}.timer`);
     await followsChange(macSnapshot({ wifi: "home", vpn: "utun5" }));
     expect(mac.running().sleepers).toHaveLength(1);
