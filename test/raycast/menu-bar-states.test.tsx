@@ -247,7 +247,7 @@ describe("the menu bar in every state", () => {
         Traffic can leave outside the VPN right now.
         The Mac restarted, and pf no longer has the kill switch rules.
         [Info] pf forgets its rules at every restart. Enable the kill switch again to block traffic outside the VPN.
-        Rules loaded 24 h ago, not checked since
+        Rules loaded 1 day ago, not checked since
       — VPN
         Tunnel · utun4
         Server · 198.51.100.7

@@ -12,6 +12,7 @@ import {
 import { isOn, offersEnable } from "./kill-switch-state";
 import { captivePortalUseful } from "../../policy/captive-portal";
 import { STATE_HEADLINES, STATE_MEANINGS, STATE_NAMES, headlineReason } from "../../words/states";
+import { timeAgo } from "../../words/time-ago";
 import type { KillSwitchSnapshot } from "../stores/snapshot-cache";
 
 export interface MenuBarInput {
@@ -100,22 +101,12 @@ function networkLines(snapshot: KillSwitchSnapshot | undefined): { title: string
   return { title, lines };
 }
 
-/** "8 s ago", "3 min ago", "2 h ago", "4 days ago": how long before `now` a check was. */
-function timeAgo(at: string, now: Date): string {
-  const seconds = Math.floor((now.getTime() - Date.parse(at)) / 1000);
-  if (!(seconds >= 1)) return "just now";
-  if (seconds < 60) return `${seconds} s ago`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.floor(minutes / 60);
-  return hours < 48 ? `${hours} h ago` : `${Math.floor(hours / 24)} days ago`;
-}
-
 /** The watchdog's last check, not this menu's reading; without a watchdog, when the rules were loaded. */
 function describeChecked(snapshot: KillSwitchSnapshot | undefined, now: Date): string | null {
   if (!snapshot || snapshot.state === "off") return null;
-  if (snapshot.watchdogCheckedAt) return `Watchdog checked ${timeAgo(snapshot.watchdogCheckedAt, now)}`;
-  if (snapshot.rulesLoadedAt) return `Rules loaded ${timeAgo(snapshot.rulesLoadedAt, now)}, not checked since`;
+  if (snapshot.watchdogCheckedAt) return `Watchdog checked ${timeAgo(snapshot.watchdogCheckedAt, now, "seconds")}`;
+  if (snapshot.rulesLoadedAt)
+    return `Rules loaded ${timeAgo(snapshot.rulesLoadedAt, now, "seconds")}, not checked since`;
   return null;
 }
 

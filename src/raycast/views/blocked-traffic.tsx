@@ -13,6 +13,7 @@ import { ExceptionForm, type ExceptionPrefill } from "./exception-form";
 import { launchEnableCommand } from "../actions/launch-context";
 import { systemCommands } from "../system";
 import { ACTION_TITLES, asksMore } from "../../words/actions";
+import { timeAgo } from "../../words/time-ago";
 
 /** Each phase's tag: when it tried to get out. */
 const PHASES: Record<FlowPhase, { tag: string; color: Color }> = {
@@ -24,17 +25,6 @@ const PHASES: Record<FlowPhase, { tag: string; color: Color }> = {
 /** The app a flow belongs to, as its section's title. */
 function appOf(flow: Flow): string {
   return flow.process ?? (flow.pid === null ? "Unknown App" : `Unrecorded App (pid ${flow.pid})`);
-}
-
-/** "just now", "5 min ago", "3 h ago", "2 days ago": how long ago, on the Mac's clock. */
-export function timeAgo(iso: string, now: Date): string {
-  const minutes = Math.floor((now.getTime() - Date.parse(iso)) / 60_000);
-  if (!(minutes >= 1)) return "just now";
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  const days = Math.floor(hours / 24);
-  return `${days} day${days === 1 ? "" : "s"} ago`;
 }
 
 /** The local date and time: "14 Nov 2023, 23:14". */
