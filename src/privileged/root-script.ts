@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "0d33c99053ad160030c5f783c31f42a22c588d7e32a3d272c59e4ae2701ae13c";
+export const ROOT_SCRIPT_SHA256 = "03e8d65f52414e6d9c7cd3ae53d9182065908a7e59c6c0cf0b8d08afec8b7762";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -40,10 +40,10 @@ steady_text() { # MESSAGE PHASE SIBLINGS ANCHOR IFCONFIG ROUTES
 	line=""
 	IFS= read -r line <"$STATE_DIR/$KS_FILE_STATE"
 	printf '%s\n' "$line"
+	listing_rules "$3"
 	set -f
 	saved_ifs=$IFS
 	IFS=$NL
-	for line in $3; do case $line in [[:space:]]*) ;; *) printf '%s\n' "$line" ;; esac; done
 	keep=no
 	for line in $4; do
 		case $line in
