@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "03e8d65f52414e6d9c7cd3ae53d9182065908a7e59c6c0cf0b8d08afec8b7762";
+export const ROOT_SCRIPT_SHA256 = "41ac9467a321faf3b5ccbc4e74def682bb70c28dbd998d9011a7278ef2ef16e8";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

@@ -122,4 +122,43 @@ describe("with the disk full", () => {
     expect(anchorRules(mac)).toContain(TUNNEL_PASS);
     expect(anchorRules(mac)).not.toContain("203.0.113.80");
   });
+
+  it.each([true, false])(
+    "ends an exception on time by the change timer alone (Startup Protection %s): blocking rules, its connections cut",
+    async (protectFromStartup) => {
+      mac = createFakeMac({ network: macSnapshot(HOME_VPN) });
+      const inAnHour = new Date(mac.now().getTime() + 3_600_000).toISOString();
+      const settings = settingsFrom({
+        vpnServers: ["198.51.100.7:1194/udp"],
+        protectFromStartup,
+        exceptions: [{ address: "203.0.113.80", label: "Build server", expiresAt: inAnHour }],
+      });
+      await enable(mac, settings, macNetworkState(HOME_VPN), { now: mac.now() });
+      mac.writePf({
+        ...mac.readPf(),
+        states: [
+          openConnection("192.168.1.23", 50001, "198.51.100.7", 1194, "udp"),
+          openConnection("192.168.1.23", 50445, "203.0.113.80", 22),
+        ],
+      });
+      mac.fillDisk(true);
+      // No watchdog check: the timer Enable started is due on the hour, and cannot make its work folder.
+      await mac.advanceClock(3600);
+      await mac.advanceClock(0);
+      expect(anchorRules(mac)).not.toContain("203.0.113.80");
+      expect(anchorRules(mac)).toMatch(FINAL_BLOCK);
+      expect(mac.readPf().states.map((state) => `${state.ext}:${state.extPort}`)).toEqual(["198.51.100.7:1194"]);
+      expect(watchdogStatus()).toMatchObject({ result: "failed", failedClosed: true });
+      const network = macNetworkState(HOME_VPN);
+      expect((await getKillSwitchStatus({ system: mac.system, network, now: mac.now() })).state).toBe("safe-mode");
+      expect(mac.running().sleepers).toEqual([]);
+      if (!protectFromStartup) return;
+      // Once there is room, the watchdog's next check loads the network's rules, without the exception.
+      mac.fillDisk(false);
+      await mac.advanceClock(10);
+      await runWatchdog(mac);
+      expect(anchorRules(mac)).toContain(TUNNEL_PASS);
+      expect(anchorRules(mac)).not.toContain("203.0.113.80");
+    },
+  );
 });

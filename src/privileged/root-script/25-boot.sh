@@ -162,13 +162,13 @@ boot_reference() {
 # No work folder (a full disk): the check cannot read the network, but pfctl alone keeps our rules in force with pf
 # on and our anchor first, unless a window's time is up (68-windows.sh) or a tunnel they let through is gone (the
 # network changed): then blocking rules take their place, and what pf tracks is cut (they pass no tunnel) but
-# loopback's, link-local IPv6's and the VPN servers'.
-hold_without_work() {
+# loopback's, link-local IPv6's and the VPN servers'. due: the change timer knows a window's time is up.
+hold_without_work() { # [due]
 	case $BOOT_RULES in
 	kept)
 		tunnels_up=yes
 		for tunnel in $(state_values list:tunnels); do "$IFCONFIG" "$tunnel" >/dev/null 2>&1 || tunnels_up=no; done
-		if [ "$tunnels_up" = yes ] && ! window_due_without_work; then
+		if [ "${1:-}" != due ] && [ "$tunnels_up" = yes ] && ! window_due_without_work; then
 			boot_attach || :
 			boot_reference || :
 			return 0

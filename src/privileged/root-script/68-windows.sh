@@ -101,7 +101,17 @@ start_change_timer() { # AT: seconds of the clock at NOW
 # nothing when off or none is left: the one after this when state.json still records this one (a later Enable,
 # Apply, check or Disable has the last word), else the one state.json records.
 change_due() { # AT
-	WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX") || exit 1
+	if ! WORK=$(mktemp -d "$SYSROOT/tmp/killswitch.XXXXXX"); then
+		# A full disk: the rules whose time is up give way to blocking rules, as in the watchdog's check without a
+		# work folder, and the timer ends; the next check with one loads the network's rules and times what is left.
+		recorded_change
+		if [ "$next" = "$1" ]; then
+			hold_blocking_rules
+			hold_without_work due
+			report_without_work
+		fi
+		exit 0
+	fi
 	trap 'release_lock; rm -rf "$WORK"' EXIT
 	: >"$WORK/warnings"
 	take_lock 60 || exit 0
