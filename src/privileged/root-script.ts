@@ -5,7 +5,7 @@
 export const ROOT_SCRIPT_FILE_NAME = "killswitch-root.sh";
 
 /** SHA-256 of the root script this build was made with: nothing else is ever run as root. */
-export const ROOT_SCRIPT_SHA256 = "41ac9467a321faf3b5ccbc4e74def682bb70c28dbd998d9011a7278ef2ef16e8";
+export const ROOT_SCRIPT_SHA256 = "fdbaf8397590b88f543057cd0ccaf28c233bf69097b6a1e6a45ba4c73b99c239";
 
 /** The names the root script defines (`KS_…=` at its top), so TypeScript and the script never disagree. */
 export const ROOT_SCRIPT_CONSTANTS = {

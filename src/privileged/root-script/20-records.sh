@@ -111,7 +111,7 @@ share_with_admins() { # FILE
 # world-readable, with what lets traffic past the rules as pf showed it then (interfaces it skips, another
 # program's translation rules that still pass). The network the rules were built for is kept apart, root's alone too.
 write_state() {
-	SKIPPED=$(skipped_interfaces "$TUNNELS")
+	read_skipped "$TUNNELS"
 	read_boot_time
 	boot=$BOOT_TIME
 	reference=null
@@ -174,12 +174,22 @@ write_watchdog_status() { # RESULT MESSAGE REPAIRED(yes|no)
 		repair_at=$now
 		repair="\"$(json_text "$2")\""
 	elif [ -f "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS" ]; then
-		# The last repair stays on show until the next one.
-		repair_at=$(sed -n 's/.*"lastRepairAt":\([0-9][0-9]*\).*/\1/p' "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS")
-		# lastRepair is the last field, so its string runs to the closing quote before the final brace.
-		repair=$(sed -n 's/.*"lastRepair":\(".*"\)}$/\1/p' "$STATE_DIR/$KS_FILE_WATCHDOG_STATUS")
+		# The last repair stays on show until the next one. watchdog.json is one line; a string in it holds no bare
+		# quote, so the last "lastRepairAt": and "lastRepair": are the fields.
+		line=""
+		IFS= read -r line <"$STATE_DIR/$KS_FILE_WATCHDOG_STATUS" || :
+		case $line in *'"lastRepairAt":'[0-9]*)
+			repair_at=${line##*'"lastRepairAt":'}
+			repair_at=${repair_at%%[!0-9]*}
+			;;
+		esac
 		[ -n "$repair_at" ] || repair_at=null
-		[ -n "$repair" ] || repair=null
+		# lastRepair is the last field, so its string runs to the closing quote before the final brace.
+		case $line in *'"lastRepair":"'*'"}')
+			repair=${line##*'"lastRepair":'}
+			repair=${repair%?}
+			;;
+		esac
 	fi
 	failed_closed=false
 	if [ "$FAILED_CLOSED" = yes ]; then failed_closed=true; fi

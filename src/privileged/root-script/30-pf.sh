@@ -60,6 +60,13 @@ skipped_interfaces() { # TUNNELS
 	' "$WORK/interfaces"
 }
 
+# SKIPPED: skipped_interfaces for TUNNELS, worked out once a run for the same tunnels (a change timer forgets it).
+read_skipped() { # TUNNELS
+	[ "${SKIPPED_FOR:-}" != "x$1" ] || return 0
+	SKIPPED=$(skipped_interfaces "$1")
+	SKIPPED_FOR=x$1
+}
+
 # After anchor_in_force (which leaves pf's listing in $WORK/ours): whether it is what was loaded last.
 anchor_as_loaded() {
 	[ -f "$STATE_DIR/$KS_FILE_LOADED_RULES_SUM" ] || return 0
@@ -226,7 +233,11 @@ take_reference() {
 		cp "$WORK/enable.out" "$WORK/pf.err"
 		return 1
 	fi
-	TOKEN=$(sed -n 's/^Token : \([0-9][0-9]*\)$/\1/p' "$WORK/enable.out" | sed -n 1p)
+	# The first line "Token : DIGITS".
+	TOKEN=""
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in "Token : " | "Token : "*[!0-9]*) ;; "Token : "*) TOKEN=${line#"Token : "} && break ;; esac
+	done <"$WORK/enable.out"
 	if [ -z "$TOKEN" ]; then
 		echo "pfctl -E printed no token" >"$WORK/pf.err"
 		return 1

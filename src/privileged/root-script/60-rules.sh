@@ -196,7 +196,7 @@ save_templates() {
 links_for_checks() {
 	[ -s "$WORK/ifconfig" ] || read_interfaces
 	describe_links
-	{ cat "$WORK/links"; printf '%s\n' "en0 192.168.0.1 192.168.0.0/16 10.0.0.0/16 172.16.0.0/16 fd00::/64"; } >"$WORK/links.check"
+	{ text_of "$WORK/links"; printf '%s\n' "en0 192.168.0.1 192.168.0.0/16 10.0.0.0/16 172.16.0.0/16 fd00::/64"; } >"$WORK/links.check"
 }
 
 # Each template must be rules pf accepts once filled in, or the watchdog could not load it later.

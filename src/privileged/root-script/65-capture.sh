@@ -136,8 +136,9 @@ note_processes() {
 	"$PS" -axww -o pid=,etime=,comm= >"$WORK/processes" 2>/dev/null || return 0
 	listed=$("$DATE" +%s) || return 0
 	is_seconds "$listed" || return 0
-	merge_processes "$listed" <"$WORK/processes" >"$CAPTURE/processes.new" && mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
-	share_capture
+	# 0640 as written, as the steady check writes it; on a Mac a new file takes its folder's group (admin).
+	(umask 027 && merge_processes "$listed" <"$WORK/processes" >"$CAPTURE/processes.new") &&
+		mv -f "$CAPTURE/processes.new" "$CAPTURE/processes"
 }
 
 # Prints processes with a ps listing (standard input) read at LISTED merged in.
@@ -221,6 +222,7 @@ merge_processes() { # LISTED
 # When the record's phase changed: "TIME PHASE BOOT_TIME" lines in phases. boot: before the first login of
 # this boot (the console is root's, at the login window); then vpn-up while a tunnel is let through
 # ($TUNNELS), else vpn-down.
+PHASE_NOW=""
 note_phase() {
 	[ -d "$CAPTURE" ] || return 0
 	read_boot_time
@@ -237,8 +239,11 @@ EOF
 	if [ -n "$console" ] && [ "$console" != root ]; then phase=vpn-down; fi
 	if [ "$phase" != boot ] && [ -n "$TUNNELS" ]; then phase=vpn-up; fi
 	if [ "$phase" != "$last_phase" ] || [ "$BOOT_TIME" != "$last_boot" ]; then
-		printf '%s %s %s\n' "$NOW" "$phase" "${BOOT_TIME:-0}" >>"$CAPTURE/phases"
-		tail -n 5000 "$CAPTURE/phases" >"$CAPTURE/phases.new" && mv -f "$CAPTURE/phases.new" "$CAPTURE/phases"
-		share_capture
+		if printf '%s %s %s\n' "$NOW" "$phase" "${BOOT_TIME:-0}" >>"$CAPTURE/phases"; then
+			(umask 027 && tail -n 5000 "$CAPTURE/phases" >"$CAPTURE/phases.new") && mv -f "$CAPTURE/phases.new" "$CAPTURE/phases"
+		else
+			phase=$last_phase
+		fi
 	fi
+	PHASE_NOW=$phase
 }

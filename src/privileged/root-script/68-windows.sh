@@ -53,6 +53,7 @@ window_clock() { # NOW PORTAL MODE
 forget_readings() {
 	STEADY_READ=no
 	BOOT_LISTING=""
+	SKIPPED_FOR=""
 }
 
 timer_is() { # TOKEN: whether the newest change timer is the one holding it

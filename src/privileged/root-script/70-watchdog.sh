@@ -197,7 +197,7 @@ WINDOWS
 	note_phase
 	note_processes
 	remember_processes
-	SKIPPED=$(skipped_interfaces "$TUNNELS")
+	read_skipped "$TUNNELS"
 	if [ -n "$SKIPPED" ]; then
 		# Not ours to undo: the main ruleset is another program's. Said until it is gone.
 		write_watchdog_status failed "pf skips $SKIPPED (set skip on, in the main ruleset): nothing is filtered there, the kill switch rules included${repairs:+; $repairs}" "${repairs:+yes}"

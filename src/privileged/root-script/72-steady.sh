@@ -18,10 +18,8 @@ remember_steady() { # BEGAN
 	case $internet_if in utun* | tun* | tap* | ipsec* | ppp*) case " $TUNNELS " in *" $internet_if "*) ;; *) return 0 ;; esac ;; esac
 	message="rules in force"
 	if [ -n "$NOT_LOCAL" ]; then message="this network calls public addresses local; not passed: $NOT_LOCAL"; fi
-	phase=""
-	if [ -f "$CAPTURE/phases" ]; then phase=$(tail -n 1 "$CAPTURE/phases"); fi
-	phase=${phase#* }
-	steady_text "$message" "${phase%% *}" "$(text_of "$WORK/siblings")" "$(text_of "$anchor")" "$(text_of "$WORK/ifconfig")" "$(text_of "$WORK/routes")" >"$STEADY.new" &&
+	# The phase note_phase kept in this check (none without a record).
+	steady_text "$message" "$PHASE_NOW" "$(text_of "$WORK/siblings")" "$(text_of "$anchor")" "$(text_of "$WORK/ifconfig")" "$(text_of "$WORK/routes")" >"$STEADY.new" &&
 		touch -r "$1" "$STEADY.new" && mv -f "$STEADY.new" "$STEADY"
 }
 

@@ -9,7 +9,7 @@ report() {
 		printf 'skipped=%s\ntranslationPassing=%s\n' "$SKIPPED" "${TRANSLATION_LEFT:-0}"
 	fi
 	printf '@@ warnings\n'
-	cat "$WORK/warnings"
+	text_of "$WORK/warnings"
 	printf '@@ anchor\n'
 	pf -a "$KS_ANCHOR" -sr || true
 	printf '@@ info\n'
@@ -18,7 +18,7 @@ report() {
 	pf -s References || true
 	if [ -s "$WORK/removed" ]; then
 		printf '@@ removed\n'
-		cat "$WORK/removed"
+		text_of "$WORK/removed"
 	fi
 	printf '@@ end\n'
 }
